@@ -1,0 +1,63 @@
+import COpenBLAS
+
+// The only file that imports OpenBLAS: every matrix product in the project goes through `gemm`.
+
+/// Row-major general matrix multiply over `cblas_sgemm`:
+/// `C[M, N] = alpha · op(A)[M, K] · op(B)[K, N] + beta · C[M, N]`,
+/// where `op(X)` is `X` or its transpose (`transA`/`transB`), never materialised.
+/// `lda`, `ldb`, `ldc` are the row strides of the stored matrices: A is stored `[M, K]`
+/// (or `[K, M]` when transposed), B `[K, N]` (or `[N, K]`), C `[M, N]`.
+@inline(__always)
+public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                 alpha: Float = 1,
+                 a: UnsafePointer<Float>, lda: Int,
+                 b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float,
+                 c: UnsafeMutablePointer<Float>, ldc: Int) {
+    guard m > 0, n > 0 else { return }
+    if k == 0 {
+        // op(A)·op(B) is empty: C = beta · C.
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
+    cblas_sgemm(CblasRowMajor,
+                transA ? CblasTrans : CblasNoTrans,
+                transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha,
+                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// The reference for `gemm`: the same contract, as three plain loops (llm.c's
+/// `matmul_forward_naive`). Tests check that the two agree.
+public func gemmNaive(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                      alpha: Float = 1,
+                      a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float,
+                      c: UnsafeMutablePointer<Float>, ldc: Int) {
+    for i in 0..<m {
+        for j in 0..<n {
+            // c[i,j] = alpha · Σ_p op(A)[i,p] · op(B)[p,j] + beta · c[i,j]
+            var s: Float = 0
+            for p in 0..<k {
+                let x = transA ? a[p * lda + i] : a[i * lda + p]
+                let y = transB ? b[j * ldb + p] : b[p * ldb + j]
+                s += x * y
+            }
+            c[i * ldc + j] = alpha * s + (beta == 0 ? 0 : beta * c[i * ldc + j])
+        }
+    }
+}
+
+/// The BLAS library's own thread pool.
+public enum BLAS {
+    /// Sets the number of threads OpenBLAS uses (the environment's `OPENBLAS_NUM_THREADS` is the default).
+    public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    /// The number of threads OpenBLAS uses.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// OpenBLAS's build configuration (kernel family), for benchmark reports.
+    public static var configuration: String {
+        guard let s = openblas_get_config() else { return "unknown" }
+        return String(cString: s)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// A handle to one parameter: its name and its range `[offset, offset + shape.count)` in the
+/// flat buffers of a `ParameterStore`.
+public struct Parameter: Equatable, Sendable {
+    public let name: String
+    public let offset: Int
+    public let shape: Shape
+    public var count: Int { shape.count }
+}
+
+/// How a parameter's initial values are drawn.
+public enum Initializer: Sendable {
+    case zeros
+    case constant(Float)
+    /// Uniform in [-bound, bound].
+    case uniform(bound: Float)
+    /// Normal with mean 0 and the given standard deviation.
+    case normal(std: Float)
+    /// Glorot/Xavier uniform: bound = sqrt(6 / (fanIn + fanOut)), with the fans of a
+    /// `[fanOut, fanIn]` weight (PyTorch's `nn.init.xavier_uniform_`).
+    case xavierUniform
+}
+
+/// All parameters of a model in one flat buffer, and all their gradients in another of the
+/// same layout (llm.c's `malloc_and_point_parameters`). An all-reduce, the optimizer step and a
+/// checkpoint shard each touch one contiguous range; a parameter is a view by offset.
+///
+/// Register every parameter while building the model, then use `tensor(_:tape:)` in each
+/// forward pass. Registration order fixes the layout, so equal code builds equal layouts.
+public final class ParameterStore {
+    public private(set) var parameters: [Parameter] = []
+    /// Flat parameter values, in registration order.
+    public private(set) var values = Buffer(count: 0)
+    /// Flat gradients, laid out like `values`.
+    public private(set) var grads = Buffer(count: 0)
+    private var index: [String: Int] = [:]
+
+    public init() {}
+
+    /// Total number of floats.
+    public var count: Int { values.count }
+
+    /// Registers a parameter named `name` (unique within the store) and initialises it with
+    /// values drawn from `rng`.
+    @discardableResult
+    public func add(_ name: String, shape: Shape, initializer: Initializer,
+                    rng: inout SplitMix64) -> Parameter {
+        precondition(index[name] == nil, "parameter '\(name)' registered twice")
+        let p = Parameter(name: name, offset: values.count, shape: shape)
+        let newValues = Buffer(count: values.count + shape.count)
+        newValues.base.update(from: values.base, count: values.count)
+        values = newValues
+        grads = Buffer(count: newValues.count)
+        let dst = values.base + p.offset
+        let n = shape.count
+        switch initializer {
+        case .zeros:
+            break
+        case .constant(let c):
+            dst.update(repeating: c, count: n)
+        case .uniform(let bound):
+            for i in 0..<n { dst[i] = (2 * rng.nextUniform() - 1) * bound }
+        case .normal(let std):
+            for i in 0..<n { dst[i] = rng.nextNormal() * std }
+        case .xavierUniform:
+            let fanOut = shape.rank >= 1 ? shape[0] : 1
+            let fanIn = shape.rank >= 2 ? shape.count / fanOut : 1
+            let bound = Float((6.0 / Double(fanIn + fanOut)).squareRoot())
+            for i in 0..<n { dst[i] = (2 * rng.nextUniform() - 1) * bound }
+        }
+        index[name] = parameters.count
+        parameters.append(p)
+        return p
+    }
+
+    /// The parameter named `name`, if registered.
+    public func parameter(named name: String) -> Parameter? {
+        index[name].map { parameters[$0] }
+    }
+
+    /// A view of `p` for one forward pass. With a tape it requires a gradient, which
+    /// accumulates straight into the flat gradient buffer; without one it is a constant.
+    public func tensor(_ p: Parameter, tape: Tape?) -> Tensor {
+        let t = Tensor(shape: p.shape, storage: values, offset: p.offset, tape: tape, requiresGrad: tape != nil)
+        if t.requiresGrad { t.bindGrad(to: grads, offset: p.offset) }
+        return t
+    }
+
+    /// The values of `p`, copied out.
+    public func scalars(of p: Parameter) -> [Float] {
+        Array(UnsafeBufferPointer(start: values.base + p.offset, count: p.count))
+    }
+
+    /// The gradient of `p`, copied out.
+    public func gradScalars(of p: Parameter) -> [Float] {
+        Array(UnsafeBufferPointer(start: grads.base + p.offset, count: p.count))
+    }
+
+    /// Overwrites the values of `p`.
+    public func setScalars(_ scalars: [Float], of p: Parameter) {
+        precondition(scalars.count == p.count, "parameter '\(p.name)' has \(p.count) values, got \(scalars.count)")
+        scalars.withUnsafeBufferPointer { (values.base + p.offset).update(from: $0.baseAddress!, count: p.count) }
+    }
+
+    /// Sets every gradient to zero, in place.
+    public func zeroGrad() { grads.zero() }
+}

@@ -1,0 +1,23 @@
+#ifndef MTL_DIST_CMPI_SHIM_H
+#define MTL_DIST_CMPI_SHIM_H
+#include <mpi.h>
+
+/* OpenMPI defines its handles as casts of global symbols (e.g. MPI_COMM_WORLD is
+   ((MPI_Comm)&ompi_mpi_comm_world)); Swift cannot import such macros, so they are
+   exposed as static inline functions with a module prefix. */
+static inline MPI_Comm cmpi_comm_world(void) { return MPI_COMM_WORLD; }
+static inline MPI_Datatype cmpi_float(void) { return MPI_FLOAT; }
+static inline MPI_Datatype cmpi_double(void) { return MPI_DOUBLE; }
+static inline MPI_Datatype cmpi_int(void) { return MPI_INT; }
+static inline MPI_Datatype cmpi_int64(void) { return MPI_INT64_T; }
+static inline MPI_Datatype cmpi_uint64(void) { return MPI_UINT64_T; }
+static inline MPI_Datatype cmpi_byte(void) { return MPI_BYTE; }
+static inline MPI_Op cmpi_sum(void) { return MPI_SUM; }
+static inline MPI_Op cmpi_max(void) { return MPI_MAX; }
+static inline MPI_Op cmpi_min(void) { return MPI_MIN; }
+static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }
+static inline int cmpi_success(void) { return MPI_SUCCESS; }
+static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
+static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+
+#endif
