@@ -1,0 +1,84 @@
+/// The structure of a multi-task tagger: everything needed to rebuild its parameters in the
+/// same order. Saved next to the parameters of a trained model.
+public struct ModelSpec: Codable, Equatable, Sendable {
+    public var encoder: EncoderSpec
+    /// One head per task, in task order.
+    public var heads: [HeadSpec]
+
+    public init(encoder: EncoderSpec, heads: [HeadSpec]) {
+        self.encoder = encoder
+        self.heads = heads
+    }
+}
+
+/// The shared encoder: word embedding, casing-feature embedding and character BiLSTM,
+/// concatenated per token, then an optional shared BiLSTM.
+public struct EncoderSpec: Codable, Equatable, Sendable {
+    public var wordVocabularySize: Int
+    public var wordDimension: Int
+    /// Character vocabulary size; with `characterDimension == 0` there is no character encoder.
+    public var characterVocabularySize: Int
+    public var characterDimension: Int
+    public var characterHidden: Int
+    /// Number of casing classes (see `CaseFeature`); with `caseDimension == 0` no casing feature.
+    public var caseClassCount: Int
+    public var caseDimension: Int
+    /// Hidden size per direction of a BiLSTM shared by all tasks; 0 means none.
+    public var sharedHidden: Int
+    /// Dropout on the token vectors and after every BiLSTM.
+    public var dropout: Float
+    /// Probability of zeroing a whole token vector (Flair's WordDropout).
+    public var wordDropout: Float
+    /// Locked (variational) dropout on the token vectors, one mask per sentence and feature.
+    public var lockedDropout: Float
+
+    public init(wordVocabularySize: Int, wordDimension: Int, characterVocabularySize: Int,
+                characterDimension: Int, characterHidden: Int, caseClassCount: Int, caseDimension: Int,
+                sharedHidden: Int, dropout: Float, wordDropout: Float, lockedDropout: Float) {
+        self.wordVocabularySize = wordVocabularySize
+        self.wordDimension = wordDimension
+        self.characterVocabularySize = characterVocabularySize
+        self.characterDimension = characterDimension
+        self.characterHidden = characterHidden
+        self.caseClassCount = caseClassCount
+        self.caseDimension = caseDimension
+        self.sharedHidden = sharedHidden
+        self.dropout = dropout
+        self.wordDropout = wordDropout
+        self.lockedDropout = lockedDropout
+    }
+
+    /// Width of one token vector before the shared BiLSTM.
+    public var tokenWidth: Int {
+        wordDimension + (characterDimension > 0 ? 2 * characterHidden : 0) + caseDimension
+    }
+
+    /// Width of the encoder's output, the input of every head.
+    public var outputWidth: Int { sharedHidden > 0 ? 2 * sharedHidden : tokenWidth }
+}
+
+/// How a head turns emissions into a loss and a decoding.
+public enum HeadKind: String, Codable, Sendable, CaseIterable {
+    /// Independent softmax per token; loss: cross-entropy summed over the tokens.
+    case softmax
+    /// Linear-chain CRF; loss: negative log-likelihood of the gold path; decoding: Viterbi.
+    case crf
+}
+
+/// One task's head: its own optional BiLSTM, a linear map to its tags, softmax or CRF.
+public struct HeadSpec: Codable, Equatable, Sendable {
+    public var name: String
+    public var tagCount: Int
+    public var kind: HeadKind
+    /// Hidden size per direction of the head's own BiLSTM; 0 means none.
+    public var hidden: Int
+    public var lossWeight: Float
+
+    public init(name: String, tagCount: Int, kind: HeadKind, hidden: Int, lossWeight: Float) {
+        self.name = name
+        self.tagCount = tagCount
+        self.kind = kind
+        self.hidden = hidden
+        self.lossWeight = lossWeight
+    }
+}

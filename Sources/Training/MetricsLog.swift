@@ -1,0 +1,37 @@
+import Foundation
+
+/// Appends one JSON object per line to `metrics.jsonl` (training lines every `log_every` steps,
+/// evaluation lines after each evaluation), flushing each line so a crash loses nothing written.
+public final class MetricsLog {
+    private let handle: FileHandle
+    public let url: URL
+
+    /// Opens `url` for appending, creating it when missing.
+    public init(url: URL) throws {
+        self.url = url
+        if !FileManager.default.fileExists(atPath: url.path) {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw TrainingError.cannotWrite(url.path, reason: "could not create the file")
+            }
+        }
+        do {
+            handle = try FileHandle(forWritingTo: url)
+            try handle.seekToEnd()
+        } catch {
+            throw TrainingError.cannotWrite(url.path, reason: "\(error)")
+        }
+    }
+
+    deinit { try? handle.close() }
+
+    /// Writes `object` as one line of JSON with sorted keys.
+    public func append(_ object: [String: Any]) throws {
+        do {
+            var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            data.append(0x0A)
+            try handle.write(contentsOf: data)
+        } catch {
+            throw TrainingError.cannotWrite(url.path, reason: "\(error)")
+        }
+    }
+}

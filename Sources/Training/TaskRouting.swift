@@ -1,0 +1,84 @@
+/// Decides which tasks each training sentence trains (its `multitask_id`s), and checks the
+/// result before any work starts.
+///
+/// A sentence of corpus c trains every task whose `corpus` is c; with `use_all_tasks` it also
+/// trains every other task whose label column it carries. A sentence never trains a task whose
+/// labels it lacks: that is an error for the task's own corpus and simply no route otherwise,
+/// so there are no silent all-"O" targets. Sentences left with no task, and tasks left with no
+/// sentence, are errors that say how many and how to fix the config.
+public struct TaskRouting {
+    /// What routing needs to know of a task.
+    public struct Task {
+        public let name: String
+        public let corpus: String
+        public let label: String
+        public init(name: String, corpus: String, label: String) {
+            self.name = name
+            self.corpus = corpus
+            self.label = label
+        }
+    }
+
+    /// What routing needs to know of one corpus split: per sentence, the label types it carries
+    /// and where it starts (for messages).
+    public struct Corpus {
+        public let name: String
+        public let split: String
+        public let labelTypes: [Set<String>]
+        public let locations: [String]
+        public init(name: String, split: String, labelTypes: [Set<String>], locations: [String]) {
+            precondition(labelTypes.count == locations.count, "one location per sentence")
+            self.name = name
+            self.split = split
+            self.labelTypes = labelTypes
+            self.locations = locations
+        }
+    }
+
+    /// For each corpus (in the given order), for each sentence, the indices of the tasks it trains.
+    public let assignments: [[[Int]]]
+    /// Number of training sentences per task.
+    public let sentencesPerTask: [Int]
+
+    /// Routes the training sentences of `corpora` to `tasks`.
+    public init(tasks: [Task], corpora: [Corpus], useAllTasks: Bool) throws {
+        var perTask = [Int](repeating: 0, count: tasks.count)
+        var all: [[[Int]]] = []
+        for corpus in corpora {
+            var routes: [[Int]] = []
+            routes.reserveCapacity(corpus.labelTypes.count)
+            var orphans = 0
+            for (s, labels) in corpus.labelTypes.enumerated() {
+                var ids: [Int] = []
+                for (t, task) in tasks.enumerated() {
+                    let own = task.corpus == corpus.name
+                    if labels.contains(task.label) {
+                        if own || useAllTasks { ids.append(t) }
+                    } else if own {
+                        throw TrainingError.missingLabels(task: task.name, label: task.label, location: corpus.locations[s])
+                    }
+                }
+                if ids.isEmpty { orphans += 1 }
+                for t in ids { perTask[t] += 1 }
+                routes.append(ids)
+            }
+            if orphans > 0 {
+                let carried = corpus.labelTypes.reduce(into: Set<String>()) { $0.formUnion($1) }.sorted()
+                let hint = useAllTasks
+                    ? "No task uses corpus '\(corpus.name)' and none of its labels (\(carried.joined(separator: ", "))) is a task's label. Add a task with corpus: \(corpus.name), or remove the corpus from corpora."
+                    : "Add a task with corpus: \(corpus.name), set use_all_tasks: true to route them by the labels they carry (\(carried.joined(separator: ", "))), or remove the corpus from corpora."
+                throw TrainingError.sentencesWithoutTask(corpus: corpus.name, split: corpus.split, count: orphans, hint: hint)
+            }
+            all.append(routes)
+        }
+        for (t, task) in tasks.enumerated() where perTask[t] == 0 {
+            let known = corpora.map(\.name)
+            let hint = known.contains(task.corpus)
+                ? "Its corpus has no training sentence: check corpora.\(task.corpus).train."
+                : "tasks.\(task.name).corpus must be one of: \(known.joined(separator: ", "))."
+            throw TrainingError.taskWithoutSentences(task: task.name, corpus: task.corpus, hint: hint)
+        }
+        assignments = all
+        sentencesPerTask = perTask
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Autodiff
+import Foundation
+import Layers
+
+/// `mtl-dist bench`: throughput of the BiLSTM-CRF hot path, next to what `cblas_sgemm` alone
+/// achieves on the same matrix shapes in the same run.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time BiLSTM-CRF forward+backward and compare with sgemm on the same shapes.")
+
+    @Option(help: "Timed iterations (the median is reported).") var steps = 20
+    @Option(help: "Untimed warm-up iterations.") var warmup = 3
+    @Option(help: "Sentences per batch (B).") var batch = 32
+    @Option(help: "Tokens per sentence (T).") var tokens = 25
+    @Option(help: "Input width (C).") var input = 150
+    @Option(help: "LSTM hidden size per direction (H).") var hidden = 256
+    @Option(help: "Number of tags (K).") var tags = 17
+    @Flag(help: "Print one JSON object instead of a table.") var json = false
+
+    func validate() throws {
+        guard steps > 0, warmup >= 0, batch > 0, tokens > 0, input > 0, hidden > 0, tags > 1 else {
+            throw ValidationError("--steps, --batch, --tokens, --input, --hidden must be positive and --tags at least 2")
+        }
+    }
+
+    func run() throws {
+        let report = BiLSTMCRFBenchmark(batch: batch, tokens: tokens, input: input, hidden: hidden, tags: tags)
+            .run(steps: steps, warmup: warmup)
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: report.dictionary, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(report.table)
+        }
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct MTLDist: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mtl-dist",
+        abstract: "Distributed data-parallel trainer for multi-task sequence labelling.",
+        subcommands: [Bench.self])
+}
