@@ -18,9 +18,11 @@ let package = Package(
 
         .target(name: "Autodiff", dependencies: ["COpenBLAS"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
+        .target(name: "Optimizers", dependencies: ["Autodiff"]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
 
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TestSupport"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

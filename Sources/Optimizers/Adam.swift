@@ -1,0 +1,119 @@
+import Foundation
+
+/// Adam with L2 weight decay added to the gradient, PyTorch's `torch.optim.Adam`
+/// (Kingma & Ba 2015, with PyTorch's placement of ε):
+///
+///     g = g + λ·p
+///     m = β₁·m + (1 − β₁)·g
+///     v = β₂·v + (1 − β₂)·g²
+///     p = p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+///
+/// where t is the 1-based step number. State: buffers `"m"` and `"v"`, zero before step 1.
+/// For decoupled weight decay use `AdamW`.
+/// Reference: https://pytorch.org/docs/stable/generated/torch.optim.Adam.html
+public struct Adam: Optimizer {
+    /// β₁ in [0, 1).
+    public let beta1: Double
+    /// β₂ in [0, 1).
+    public let beta2: Double
+    /// ε ≥ 0, added to the bias-corrected √v.
+    public let epsilon: Double
+    /// λ ≥ 0, L2 penalty added to the gradient.
+    public let weightDecay: Double
+
+    /// The kind recorded in saved states.
+    public let kind = "adam"
+    var moments = AdamMoments()
+    /// Updates applied so far (t − 1 during step t).
+    public var stepCount: Int { moments.stepCount }
+
+    /// Throws `OptimizerError.invalidHyperparameter` for a value outside its range.
+    public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0) throws {
+        try validateAdam(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+    }
+
+    /// The step count and the state buffers, copied out (empty before the first step).
+    public var state: OptimizerState { moments.state(kind: kind) }
+
+    /// Replaces the state by a saved one over `count` parameters; throws `OptimizerError` for
+    /// another kind, other buffers or another length (see `Optimizer.restore(_:count:)`).
+    public mutating func restore(_ state: OptimizerState, count: Int) throws {
+        try moments.restore(state, kind: kind, count: count)
+    }
+
+    /// One update of `parameters[0..<count]` in place, in one loop (formula above).
+    public mutating func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+                              count: Int, learningRate: Float) {
+        moments.update(parameters: parameters, gradients: gradients, count: count, learningRate: learningRate,
+                       beta1: beta1, beta2: beta2, epsilon: epsilon, l2: weightDecay, decoupled: 0)
+    }
+}
+
+func validateAdam(beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double) throws {
+    try require("beta1", beta1, "0 ≤ beta1 < 1") { $0 >= 0 && $0 < 1 }
+    try require("beta2", beta2, "0 ≤ beta2 < 1") { $0 >= 0 && $0 < 1 }
+    try require("epsilon", epsilon, "≥ 0") { $0 >= 0 }
+    try require("weight_decay", weightDecay, "≥ 0") { $0 >= 0 }
+}
+
+/// The state and the one update loop that `Adam` and `AdamW` share (AdamW is Adam plus a
+/// decoupled decay of the parameters, as in mlx-swift where `AdamW` extends `Adam`).
+struct AdamMoments {
+    var stepCount = 0
+    var m: [Float] = []
+    var v: [Float] = []
+
+    func state(kind: String) -> OptimizerState {
+        OptimizerState(kind: kind, stepCount: stepCount,
+                       buffers: [StateBuffer(name: "m", values: m), StateBuffer(name: "v", values: v)])
+    }
+
+    mutating func restore(_ state: OptimizerState, kind: String, count: Int) throws {
+        let buffers = try validatedBuffers(state, kind: kind, names: ["m", "v"], count: count)
+        m = buffers[0]
+        v = buffers[1]
+        stepCount = state.stepCount
+    }
+
+    /// One Adam step over `count` elements, in one loop:
+    ///
+    ///     p = p·(1 − lr·decoupled)        (AdamW; 1 for Adam)
+    ///     g = g + l2·p_old                (Adam's L2; 0 for AdamW)
+    ///     m, v, p as in `Adam`
+    mutating func update(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+                         count n: Int, learningRate lr: Float,
+                         beta1: Double, beta2: Double, epsilon: Double, l2: Double, decoupled: Double) {
+        prepare(&m, count: n, name: "m")
+        prepare(&v, count: n, name: "v")
+        stepCount += 1
+        // bias corrections in Double: βᵗ underflows gracefully and 1 − βᵗ keeps its digits
+        let t = Double(stepCount)
+        let stepSize = Float(Double(lr) / (1 - Foundation.pow(beta1, t)))
+        let bc2Sqrt = Float((1 - Foundation.pow(beta2, t)).squareRoot())
+        // constants rounded to Float once, complements taken in Double first (as PyTorch does
+        // with its Python-float hyperparameters)
+        let shrink = Float(1 - Double(lr) * decoupled)
+        let b1 = Float(beta1), b2 = Float(beta2), oneMinusB1 = Float(1 - beta1), oneMinusB2 = Float(1 - beta2)
+        let l2 = Float(l2), epsilon = Float(epsilon)
+        m.withUnsafeMutableBufferPointer { mp in
+            v.withUnsafeMutableBufferPointer { vp in
+                guard let m = mp.baseAddress, let v = vp.baseAddress else { return }
+                for i in 0..<n {
+                    // d = g[i] + l2·p[i]
+                    let d = g[i] + l2 * p[i]
+                    // m[i] = β₁·m[i] + (1 − β₁)·d;  v[i] = β₂·v[i] + (1 − β₂)·d²
+                    let mi = b1 * m[i] + oneMinusB1 * d
+                    let vi = b2 * v[i] + oneMinusB2 * d * d
+                    m[i] = mi
+                    v[i] = vi
+                    // p[i] = p[i]·(1 − lr·wd) − stepSize · m[i] / (√v[i] / √(1 − β₂ᵗ) + ε)
+                    p[i] = p[i] * shrink - stepSize * mi / (vi.squareRoot() / bc2Sqrt + epsilon)
+                }
+            }
+        }
+    }
+}
