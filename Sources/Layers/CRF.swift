@@ -12,6 +12,7 @@ import Autodiff
 ///
 /// Every call validates its shapes; a length must lie in `1...T` (a precondition).
 public struct CRF: Module {
+    /// K, the number of tags.
     public let tagCount: Int
     /// `[K, K]`, row = from tag, column = to tag.
     public let transitions: Parameter
