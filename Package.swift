@@ -23,6 +23,7 @@ let package = Package(
 
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -10,8 +10,13 @@ public enum FastMath {
     /// Inputs are clamped to [-87.3, 88.3], so the result never overflows to inf.
     @inline(__always)
     public static func exp(_ x0: V) -> V {
-        let x = x0.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.3))
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        var x = x0
+        x.replace(with: -87.3, where: x .< -87.3)
+        x.replace(with: 88.3, where: x .> 88.3)
+        // n = round(x·log₂e): adding 1.5·2²³ rounds to an integer held in the low mantissa bits
+        // (SIMD `rounded(_:)` and `SIMD8<Int32>(_:rounding:)` are per-lane generic calls here)
+        let shifted = x * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
         let r = x - n * 0.693_145_751_953_125 - n * 1.428_606_765_330_187_05e-06
         // p(r) = 1 + r + r²/2! + … + r⁷/7!, by Horner
         var p = V(repeating: 1.0 / 5040)
@@ -22,7 +27,7 @@ public enum FastMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return p * unsafeBitCast(bits, to: V.self)
     }
 
