@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
 
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TestSupport"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
