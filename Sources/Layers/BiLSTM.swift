@@ -10,7 +10,9 @@ import Autodiff
 /// padded position). Padded steps are zero and influence nothing. Parameters:
 /// `<name>.forward.{weight_ih, weight_hh, bias}` and `<name>.backward.{…}` (see `LSTM`).
 public struct BiLSTM: Module {
+    /// C, the width of each input step.
     public let inputSize: Int
+    /// H, the state width of each direction.
     public let hiddenSize: Int
     /// Reads each sequence left to right.
     public let forwardLSTM: LSTM
@@ -27,6 +29,7 @@ public struct BiLSTM: Module {
                             store: store, rng: &rng)
     }
 
+    /// The forward direction's parameters, then the backward direction's.
     public var parameters: [Parameter] { forwardLSTM.parameters + backwardLSTM.parameters }
 
     /// Width of the output, 2H.

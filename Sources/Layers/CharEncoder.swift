@@ -11,10 +11,15 @@ import Autodiff
 /// [vocabularySize, characterDimension]` and the BiLSTM's `<name>.lstm.forward.*`,
 /// `<name>.lstm.backward.*`. All words of a call run as one padded batch.
 public struct CharEncoder: Module {
+    /// V, the number of character ids.
     public let vocabularySize: Int
+    /// D, the width of a character vector.
     public let characterDimension: Int
+    /// H, the state width of each direction of the character BiLSTM.
     public let hiddenSize: Int
+    /// The character table `[V, D]`.
     public let embedding: Embedding
+    /// The character BiLSTM; its two directions run separately (see `callAsFunction`).
     public let lstm: BiLSTM
 
     /// Registers the character table and the character BiLSTM under `name`. Flair's defaults:
@@ -30,6 +35,7 @@ public struct CharEncoder: Module {
                       name: qualifiedName(name, "lstm"), store: store, rng: &rng)
     }
 
+    /// The character table, then the BiLSTM's parameters.
     public var parameters: [Parameter] { embedding.parameters + lstm.parameters }
 
     /// Width of a word vector, 2H.

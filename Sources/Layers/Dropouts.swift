@@ -10,11 +10,13 @@ public struct Dropout: Module {
     /// Probability of dropping, in [0, 1).
     public let probability: Float
 
+    /// A layer dropping with `probability` in [0, 1).
     public init(probability: Float) {
         precondition(probability >= 0 && probability < 1, "Dropout probability \(probability) outside [0, 1)")
         self.probability = probability
     }
 
+    /// None: dropout has no parameters.
     public var parameters: [Parameter] { [] }
 
     /// `x [B, T, C]` → `[B, T, C]`; `keys` holds one key per sentence.
@@ -30,11 +32,13 @@ public struct LockedDropout: Module {
     /// Probability of dropping a feature of a sentence, in [0, 1).
     public let probability: Float
 
+    /// A layer dropping with `probability` in [0, 1).
     public init(probability: Float) {
         precondition(probability >= 0 && probability < 1, "LockedDropout probability \(probability) outside [0, 1)")
         self.probability = probability
     }
 
+    /// None: dropout has no parameters.
     public var parameters: [Parameter] { [] }
 
     /// `x [B, T, C]` → `[B, T, C]`; `keys` holds one key per sentence.
@@ -50,11 +54,13 @@ public struct WordDropout: Module {
     /// Probability of dropping a token, in [0, 1).
     public let probability: Float
 
+    /// A layer dropping with `probability` in [0, 1).
     public init(probability: Float) {
         precondition(probability >= 0 && probability < 1, "WordDropout probability \(probability) outside [0, 1)")
         self.probability = probability
     }
 
+    /// None: dropout has no parameters.
     public var parameters: [Parameter] { [] }
 
     /// `x [B, T, C]` → `[B, T, C]`; `keys` holds one key per sentence.

@@ -16,7 +16,9 @@ import Autodiff
 /// The forward pass is one fused op (`LSTM.forward`) with a hand-written backpropagation
 /// through time; `LSTM.referenceForward` composes the same function from primitive ops.
 public struct LSTM: Module {
+    /// C, the width of each input step.
     public let inputSize: Int
+    /// H, the width of the hidden and cell states.
     public let hiddenSize: Int
     /// `[4H, C]`, rows in gate order i, f, g, o.
     public let weightIH: Parameter
@@ -44,6 +46,7 @@ public struct LSTM: Module {
         store.setScalars(b, of: bias)
     }
 
+    /// `weight_ih`, `weight_hh`, `bias`.
     public var parameters: [Parameter] { [weightIH, weightHH, bias] }
 
     /// `x [B, T, inputSize]`, `lengths` (B of them, each in `0...T`) → `[B, T, hiddenSize]`,
