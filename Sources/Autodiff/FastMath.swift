@@ -8,15 +8,18 @@ public enum FastMath {
     /// e^x on eight lanes: x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite split of ln2), e^r by its
     /// degree-7 Taylor polynomial (truncation error < 6e-9 relative), 2^n built in the exponent bits.
     /// Inputs are clamped to [-87.3, 88.3], so the result never overflows to inf.
+    /// Clamping by lane masks and rounding by the 1.5·2²³ shift (instead of `clamped`,
+    /// `rounded` and an Int32 conversion, which the compiler leaves as scalar per-lane loops)
+    /// keeps every step in vector registers.
     @inline(__always)
     public static func exp(_ x0: V) -> V {
-        var x = x0
-        x.replace(with: -87.3, where: x .< -87.3)
-        x.replace(with: 88.3, where: x .> 88.3)
-        // n = round(x·log₂e): adding 1.5·2²³ rounds to an integer held in the low mantissa bits
-        // (SIMD `rounded(_:)` and `SIMD8<Int32>(_:rounding:)` are per-lane generic calls here)
-        let shifted = x * 1.442_695_04 + 12_582_912
-        let n = shifted - 12_582_912
+        let lo = V(repeating: -87.3), hi = V(repeating: 88.3)
+        var x = x0.replacing(with: lo, where: x0 .< lo)
+        x.replace(with: hi, where: x .> hi)
+        // t = x·log₂e + 1.5·2²³ has ulp 1, so n = t − 1.5·2²³ is x·log₂e rounded to nearest even,
+        // and the low mantissa bits of t hold n: bits(t) = 0x4B40_0000 + n
+        let t = x * 1.442_695_04 + 12_582_912
+        let n = t - 12_582_912
         let r = x - n * 0.693_145_751_953_125 - n * 1.428_606_765_330_187_05e-06
         // p(r) = 1 + r + r²/2! + … + r⁷/7!, by Horner
         var p = V(repeating: 1.0 / 5040)
@@ -27,7 +30,7 @@ public enum FastMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return p * unsafeBitCast(bits, to: V.self)
     }
 

@@ -1,0 +1,297 @@
+import Autodiff
+
+/// A one-layer unidirectional LSTM over a padded batch, PyTorch's `nn.LSTM(batch_first=True)`
+/// with gate order i, f, g, o and initial states h₀ = c₀ = 0:
+///
+///     [i; f; g; o] = W_ih · x_t + W_hh · h_{t−1} + bias        (each block H wide)
+///     i, f, o = σ(·),  g = tanh(·)
+///     c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
+///
+/// Shapes: `x [B, T, C]` with `lengths[b] ≤ T` → `[B, T, H]`, the `h_t`. Outputs at padded steps
+/// (`t ≥ lengths[b]`) are zero, and padded inputs influence nothing. Parameters: `weight_ih
+/// [4H, C]`, `weight_hh [4H, H]` and one `bias [4H]` (PyTorch's `bias_ih + bias_hh`), all
+/// uniform in ±1/√H as PyTorch initialises them, except the forget-gate bias `bias[H..<2H]`,
+/// which starts at 1 (Jozefowicz et al. 2015) so the cell remembers by default.
+///
+/// The forward pass is one fused op (`LSTM.forward`) with a hand-written backpropagation
+/// through time; `LSTM.referenceForward` composes the same function from primitive ops.
+public struct LSTM: Module {
+    /// C, the width of each input step.
+    public let inputSize: Int
+    /// H, the width of the hidden and cell states.
+    public let hiddenSize: Int
+    /// `[4H, C]`, rows in gate order i, f, g, o.
+    public let weightIH: Parameter
+    /// `[4H, H]`, rows in gate order i, f, g, o.
+    public let weightHH: Parameter
+    /// `[4H]`.
+    public let bias: Parameter
+    let store: ParameterStore
+
+    /// Registers `<name>.weight_ih`, `<name>.weight_hh` and `<name>.bias` in `store`.
+    public init(inputSize: Int, hiddenSize: Int, name: String, store: ParameterStore, rng: inout SplitMix64) {
+        precondition(inputSize > 0 && hiddenSize > 0, "LSTM(inputSize: \(inputSize), hiddenSize: \(hiddenSize)) needs positive sizes")
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.store = store
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        weightIH = store.add(qualifiedName(name, "weight_ih"), shape: [4 * hiddenSize, inputSize],
+                             initializer: .uniform(bound: bound), rng: &rng)
+        weightHH = store.add(qualifiedName(name, "weight_hh"), shape: [4 * hiddenSize, hiddenSize],
+                             initializer: .uniform(bound: bound), rng: &rng)
+        bias = store.add(qualifiedName(name, "bias"), shape: [4 * hiddenSize],
+                         initializer: .uniform(bound: bound), rng: &rng)
+        var b = store.scalars(of: bias)
+        for j in hiddenSize..<(2 * hiddenSize) { b[j] = 1 }
+        store.setScalars(b, of: bias)
+    }
+
+    /// `weight_ih`, `weight_hh`, `bias`.
+    public var parameters: [Parameter] { [weightIH, weightHH, bias] }
+
+    /// `x [B, T, inputSize]`, `lengths` (B of them, each in `0...T`) → `[B, T, hiddenSize]`,
+    /// zero at padded steps.
+    public func callAsFunction(_ x: Tensor, lengths: [Int], tape: Tape?) -> Tensor {
+        precondition(x.shape.rank == 3 && x.shape[2] == inputSize,
+                     "LSTM(\(inputSize)→\(hiddenSize)) needs [B, T, \(inputSize)], got \(x.shape)")
+        return LSTM.forward(x, lengths: lengths,
+                            weightIH: store.tensor(weightIH, tape: tape),
+                            weightHH: store.tensor(weightHH, tape: tape),
+                            bias: store.tensor(bias, tape: tape))
+    }
+}
+
+/// The rows of a padded batch that hold real steps, packed time-major like PyTorch's
+/// `PackedSequence`: sequences are ranked by length, longest first (`order[j]` is the batch
+/// index of rank j), and step t holds the `active[t]` sequences with `lengths > t`, which are
+/// ranks `0..<active[t]`. Row `(t, j)` of a packed `[N, ·]` matrix is `offset[t] + j`, where
+/// `offset[t] = Σ_{t' < t} active[t']` and `N = offset[T] = Σ_b lengths[b]`.
+///
+/// Since `active` never grows with t, rank j at step t also exists at step t − 1, so a step's
+/// rows and its predecessors' rows are both contiguous blocks starting at rank 0.
+final class PackedSteps {
+    let batch: Int
+    let steps: Int
+    /// B + T + (T + 1) integers: `order`, `active`, `offset`.
+    private let storage: UnsafeMutablePointer<Int>
+
+    init(lengths: [Int], steps: Int) {
+        batch = lengths.count
+        self.steps = steps
+        storage = .allocate(capacity: batch + 2 * steps + 1)
+        // a stable sort keeps equal-length sequences in batch order
+        let ranked = lengths.indices.sorted { lengths[$0] > lengths[$1] || (lengths[$0] == lengths[$1] && $0 < $1) }
+        for j in 0..<batch { storage[j] = ranked[j] }
+        let active = storage + batch, offset = storage + batch + steps
+        offset[0] = 0
+        for t in 0..<steps {
+            var n = 0
+            while n < batch && lengths[ranked[n]] > t { n += 1 }
+            active[t] = n
+            offset[t + 1] = offset[t] + n
+        }
+    }
+
+    deinit { storage.deallocate() }
+
+    /// `order[j]`: the batch index of the j-th longest sequence.
+    var order: UnsafeMutablePointer<Int> { storage }
+    /// `active[t]`: how many sequences have a real step t.
+    var active: UnsafeMutablePointer<Int> { storage + batch }
+    /// `offset[t]`: the first packed row of step t; `offset[T]` is the number of rows.
+    var offset: UnsafeMutablePointer<Int> { storage + batch + steps }
+    /// N = Σ lengths.
+    var rows: Int { offset[steps] }
+}
+
+extension LSTM {
+    /// The fused LSTM op on explicit weights (see `LSTM` for the equations):
+    /// `x [B, T, C]`, `weightIH [4H, C]`, `weightHH [4H, H]`, `bias [4H]`, `lengths[b]` in `0...T`
+    /// → `[B, T, H]`, zero at `t ≥ lengths[b]`. Gradients flow to every input that requires one.
+    ///
+    /// Only real steps are computed (packed rows, see `PackedSteps`): one gemm projects the
+    /// inputs of all steps, then one gemm per step adds the recurrent term. The backward pass
+    /// runs one gemm per step for dh_{t−1}, and one gemm each for dW_ih, dW_hh and dX.
+    public static func forward(_ x: Tensor, lengths: [Int],
+                               weightIH: Tensor, weightHH: Tensor, bias: Tensor) -> Tensor {
+        let (bCount, tCount, c, h) = checkShapes(x, lengths: lengths, weightIH: weightIH, weightHH: weightHH, bias: bias)
+        let g4 = 4 * h
+        let packed = PackedSteps(lengths: lengths, steps: tCount)
+        let n = packed.rows
+        let order = packed.order, active = packed.active, offset = packed.offset
+        // Scratch for the whole sequence, kept for the backward pass:
+        let xs = Buffer(count: n * c)       // xs[r, :]    = x[b, t, :] of packed row r = (t, j)
+        let gates = Buffer(count: n * g4)   // gates[r, :] = [i; f; g; o] after their nonlinearities
+        let cells = Buffer(count: n * h)    // cells[r, :] = c_t
+        let tanhCells = Buffer(count: n * h) // tanh(c_t)
+        let hPrev = Buffer(count: n * h)    // hPrev[r, :] = h_{t−1} of row r's sequence (0 at t = 0)
+        let zeros = Buffer(count: h)        // c_{−1}
+
+        let out = Tensor.makeResult(shape: [bCount, tCount, h], inputs: [x, weightIH, weightHH, bias]) { dOut, _ in
+            backward(dOut: dOut, x: x, weightIH: weightIH, weightHH: weightHH, bias: bias, packed: packed,
+                     xs: xs, gates: gates, cells: cells, tanhCells: tanhCells, hPrev: hPrev, zeros: zeros)
+        }
+
+        let X = x.data, Y = out.data, wIH = weightIH.data, wHH = weightHH.data, bz = bias.data
+        let XS = xs.base, G = gates.base, CS = cells.base, TC = tanhCells.base, HP = hPrev.base
+        // xs[offset[t] + j, :] = x[order[j], t, :]
+        for t in 0..<tCount {
+            for j in 0..<active[t] {
+                (XS + (offset[t] + j) * c).update(from: X + (order[j] * tCount + t) * c, count: c)
+            }
+        }
+        // gates[r, :] = W_ih · xs[r, :] + bias, for all steps at once
+        for r in 0..<n { (G + r * g4).update(from: bz, count: g4) }
+        gemm(transA: false, transB: true, m: n, n: g4, k: c, a: XS, lda: c, b: wIH, ldb: c, beta: 1, c: G, ldc: g4)
+
+        for t in 0..<tCount {
+            let m = active[t], r0 = offset[t]
+            if m == 0 { break }
+            let mNext = t + 1 < tCount ? active[t + 1] : 0
+            if t > 0 {
+                // gates[(t, j), :] += W_hh · h_{t−1}[j, :]  for j < m
+                gemm(transA: false, transB: true, m: m, n: g4, k: h, a: HP + r0 * h, lda: h, b: wHH, ldb: h,
+                     beta: 1, c: G + r0 * g4, ldc: g4)
+            }
+            for j in 0..<m {
+                let r = r0 + j
+                let gr = G + r * g4, cr = CS + r * h, tc = TC + r * h
+                let cp = t > 0 ? CS + (offset[t - 1] + j) * h : zeros.base
+                // i, f = σ(·) (adjacent), g = tanh(·), o = σ(·)
+                FastMath.sigmoid(gr, gr, count: 2 * h)
+                FastMath.tanh(gr + 2 * h, gr + 2 * h, count: h)
+                FastMath.sigmoid(gr + 3 * h, gr + 3 * h, count: h)
+                // c_t[k] = f[k] · c_{t−1}[k] + i[k] · g[k]
+                for k in 0..<h { cr[k] = gr[h + k] * cp[k] + gr[k] * gr[2 * h + k] }
+                FastMath.tanh(cr, tc, count: h)
+                // y[b, t, k] = h_t[k] = o[k] · tanh(c_t[k])
+                let yr = Y + (order[j] * tCount + t) * h
+                for k in 0..<h { yr[k] = gr[3 * h + k] * tc[k] }
+                // h_t is the h_{t−1} of row (t + 1, j)
+                if j < mNext { (HP + (offset[t + 1] + j) * h).update(from: yr, count: h) }
+            }
+        }
+        return out
+    }
+
+    /// Backpropagation through time for `forward`, over the packed scratch it saved.
+    private static func backward(dOut: UnsafeMutablePointer<Float>, x: Tensor,
+                                 weightIH: Tensor, weightHH: Tensor, bias: Tensor, packed: PackedSteps,
+                                 xs: Buffer, gates: Buffer, cells: Buffer, tanhCells: Buffer, hPrev: Buffer,
+                                 zeros: Buffer) {
+        let bCount = packed.batch, tCount = packed.steps, n = packed.rows
+        let c = x.shape[2], h = weightHH.shape[1], g4 = 4 * h
+        let order = packed.order, active = packed.active, offset = packed.offset
+        let XS = xs.base, G = gates.base, CS = cells.base, TC = tanhCells.base, HP = hPrev.base
+        let wIH = weightIH.data, wHH = weightHH.data
+        let dGates = Buffer(count: n * g4)   // dGates[r, :] = ∂L/∂(pre-activation gates)
+        // Carried from step t + 1 to t, by rank j: dh_t via W_hh, and dc_t via the forget gate.
+        // Rank j ≥ active[t + 1] was never written by a later step, so its carry stays zero.
+        let dHidden = Buffer(count: bCount * h), dCell = Buffer(count: bCount * h)
+        let DG = dGates.base, DH = dHidden.base, DC = dCell.base
+
+        for t in stride(from: tCount - 1, through: 0, by: -1) {
+            let m = active[t], r0 = offset[t]
+            if m == 0 { continue }
+            for j in 0..<m {
+                let r = r0 + j
+                let gr = G + r * g4, dg = DG + r * g4, tc = TC + r * h
+                let cp = t > 0 ? CS + (offset[t - 1] + j) * h : zeros.base
+                let dy = dOut + (order[j] * tCount + t) * h, dh = DH + j * h, dc = DC + j * h
+                for k in 0..<h {
+                    let i = gr[k], f = gr[h + k], g = gr[2 * h + k], o = gr[3 * h + k], th = tc[k]
+                    // h_t = o ⊙ tanh(c_t), and h_t feeds y_t and step t + 1
+                    let dhk = dy[k] + dh[k]
+                    // c_t = f ⊙ c_{t−1} + i ⊙ g, and c_t feeds h_t and step t + 1
+                    let dck = dc[k] + dhk * o * (1 - th * th)
+                    // through i = σ(·), f = σ(·), g = tanh(·), o = σ(·)
+                    dg[k] = dck * g * i * (1 - i)
+                    dg[h + k] = dck * cp[k] * f * (1 - f)
+                    dg[2 * h + k] = dck * i * (1 - g * g)
+                    dg[3 * h + k] = dhk * th * o * (1 - o)
+                    dc[k] = dck * f
+                }
+            }
+            if t > 0 {
+                // gates_t += W_hh · h_{t−1}  ⇒  dh_{t−1}[j, :] = dGates[(t, j), :] · W_hh
+                gemm(transA: false, transB: false, m: m, n: h, k: g4, a: DG + r0 * g4, lda: g4, b: wHH, ldb: h,
+                     beta: 0, c: DH, ldc: h)
+            }
+        }
+
+        if weightHH.requiresGrad {
+            // dW_hh[4H, H] += Σ_r dGates[r, :]ᵀ · hPrev[r, :]  (rows of step 0 have h_{−1} = 0)
+            let r1 = tCount > 0 ? offset[1] : 0
+            gemm(transA: true, transB: false, m: g4, n: h, k: n - r1, a: DG + r1 * g4, lda: g4, b: HP + r1 * h, ldb: h,
+                 beta: 1, c: weightHH.grad, ldc: h)
+        }
+        if bias.requiresGrad {
+            // dBias[k] += Σ_r dGates[r, k]
+            let db = bias.grad
+            for r in 0..<n { let d = DG + r * g4; for k in 0..<g4 { db[k] += d[k] } }
+        }
+        if weightIH.requiresGrad {
+            // dW_ih[4H, C] += Σ_r dGates[r, :]ᵀ · xs[r, :]
+            gemm(transA: true, transB: false, m: g4, n: c, k: n, a: DG, lda: g4, b: XS, ldb: c,
+                 beta: 1, c: weightIH.grad, ldc: c)
+        }
+        if x.requiresGrad {
+            // gates = W_ih · xs  ⇒  dXs[r, :] = dGates[r, :] · W_ih, written over xs (no longer needed)
+            gemm(transA: false, transB: false, m: n, n: c, k: g4, a: DG, lda: g4, b: wIH, ldb: c,
+                 beta: 0, c: XS, ldc: c)
+            // xs[offset[t] + j, :] = x[order[j], t, :]  ⇒  dX[order[j], t, :] += dXs[offset[t] + j, :]
+            let dX = x.grad
+            for t in 0..<tCount {
+                for j in 0..<active[t] {
+                    let src = XS + (offset[t] + j) * c, dst = dX + (order[j] * tCount + t) * c
+                    for k in 0..<c { dst[k] += src[k] }
+                }
+            }
+        }
+    }
+
+    /// Checks the shapes of an LSTM call and returns (B, T, C, H).
+    static func checkShapes(_ x: Tensor, lengths: [Int], weightIH: Tensor, weightHH: Tensor,
+                            bias: Tensor) -> (Int, Int, Int, Int) {
+        precondition(x.shape.rank == 3, "LSTM needs x [B, T, C], got \(x.shape)")
+        let b = x.shape[0], t = x.shape[1], c = x.shape[2]
+        precondition(weightHH.shape.rank == 2 && weightHH.shape[0] == 4 * weightHH.shape[1],
+                     "LSTM: weight_hh must be [4H, H], got \(weightHH.shape)")
+        let h = weightHH.shape[1]
+        precondition(weightIH.shape == [4 * h, c], "LSTM: weight_ih must be [\(4 * h), \(c)] for x \(x.shape), got \(weightIH.shape)")
+        precondition(bias.shape == [4 * h], "LSTM: bias must be [\(4 * h)], got \(bias.shape)")
+        precondition(lengths.count == b && lengths.allSatisfy { $0 >= 0 && $0 <= t },
+                     "LSTM: lengths \(lengths) for x \(x.shape) (need \(b) lengths, each in 0...\(t))")
+        return (b, t, c, h)
+    }
+}
+
+extension LSTM {
+    /// The reference for `forward`: the same function and contract, composed per time step from
+    /// primitive ops (`linear`, `matmul`, `split`, `sigmoid`, `tanh`, `*`, `+`), with padded
+    /// steps masked out of the output. Slow; tests check that `forward` agrees with it.
+    public static func referenceForward(_ x: Tensor, lengths: [Int],
+                                        weightIH: Tensor, weightHH: Tensor, bias: Tensor) -> Tensor {
+        let (b, t, c, h) = checkShapes(x, lengths: lengths, weightIH: weightIH, weightHH: weightHH, bias: bias)
+        let steps = x.reshaped([b, t * c])
+        var hidden: Tensor? = nil, cell: Tensor? = nil
+        var outputs: [Tensor] = []
+        for ti in 0..<t {
+            // [i; f; g; o] = W_ih · x_t + bias (+ W_hh · h_{t−1})
+            var pre = linear(steps.columns((ti * c)..<((ti + 1) * c)), weight: weightIH, bias: bias)
+            if let hidden { pre = pre + matmul(hidden, weightHH, transposeB: true) }
+            let gate = pre.split(widths: [h, h, h, h])
+            let i = gate[0].sigmoid(), f = gate[1].sigmoid(), g = gate[2].tanh(), o = gate[3].sigmoid()
+            let newCell = cell.map { f * $0 + i * g } ?? i * g
+            let newHidden = o * newCell.tanh()
+            // mask[b, :] = 1 where step ti is real for sequence b
+            var mask = [Float](repeating: 0, count: b * h)
+            for bi in 0..<b where ti < lengths[bi] { for k in 0..<h { mask[bi * h + k] = 1 } }
+            outputs.append(newHidden * Tensor(shape: [b, h], scalars: mask))
+            hidden = newHidden
+            cell = newCell
+        }
+        if outputs.isEmpty { return Tensor(zeros: [b, t, h]) }
+        return concatLastAxis(outputs).reshaped([b, t, h])
+    }
+}
