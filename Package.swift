@@ -6,6 +6,9 @@ import PackageDescription
 let package = Package(
     name: "mtl-dist",
     platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mtl-dist", targets: ["mtl-dist"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -20,10 +23,16 @@ let package = Package(
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
+        .target(name: "MultiTask", dependencies: ["Autodiff", "Layers"]),
+        .executableTarget(name: "mtl-dist", dependencies: [
+            "Autodiff", "Layers",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
+        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,75 @@
+import Autodiff
+import MultiTask
+
+/// A sentence in ids: what the model reads, computed once when the data is loaded.
+public struct EncodedSentence: Sendable {
+    public let wordIDs: [Int32]
+    public let caseIDs: [Int32]
+    public let characters: [[Int32]]
+    /// Gold tag ids per task index, for the tasks whose labels the sentence carries.
+    public let tags: [Int: [Int32]]
+
+    public init(wordIDs: [Int32], caseIDs: [Int32], characters: [[Int32]], tags: [Int: [Int32]]) {
+        self.wordIDs = wordIDs
+        self.caseIDs = caseIDs
+        self.characters = characters
+        self.tags = tags
+    }
+
+    public var count: Int { wordIDs.count }
+}
+
+/// Assembles model batches from encoded sentences.
+public enum BatchBuilder {
+    /// The dropout key of a training row: a function of (seed, epoch, step, corpus, sentence)
+    /// only, never of the rank or the row's position, so masks do not depend on the world size.
+    public static func rowKey(seed: UInt64, epoch: Int, step: Int, corpus: Int, sentence: Int) -> UInt64 {
+        var g = SplitMix64(keys: seed, UInt64(epoch), UInt64(step), UInt64(corpus), UInt64(sentence))
+        return g.next()
+    }
+
+    /// A training batch: `items` are this rank's sentences with the tasks they train, `sentences`
+    /// looks up an item's encoded sentence, `globalCounts[t]` is task t's number of sentences in the
+    /// whole global batch (the loss normaliser).
+    public static func training(items: [SampledItem], taskCount: Int, globalCounts: [Int],
+                                keys: [UInt64], sentence: (SampledItem) -> EncodedSentence) -> Batch {
+        let encoded = items.map(sentence)
+        var taskRows = [[Int]](repeating: [], count: taskCount)
+        for (r, item) in items.enumerated() { for t in item.tasks { taskRows[t].append(r) } }
+        let steps = encoded.map(\.count).max() ?? 0
+        let tasks = (0..<taskCount).map { t -> TaskRows in
+            var tags = [Int32](repeating: 0, count: taskRows[t].count * steps)
+            for (i, r) in taskRows[t].enumerated() {
+                guard let gold = encoded[r].tags[t] else {
+                    preconditionFailure("item routed to task \(t) without its tags (routing checks this at load time)")
+                }
+                for (j, tag) in gold.enumerated() { tags[i * steps + j] = tag }
+            }
+            return TaskRows(rows: taskRows[t], tags: tags, globalCount: globalCounts[t])
+        }
+        return assemble(encoded, keys: keys, tasks: tasks)
+    }
+
+    /// A batch for decoding only (no gold tags, no task rows).
+    public static func inference(_ encoded: [EncodedSentence]) -> Batch {
+        assemble(encoded, keys: [UInt64](repeating: 0, count: encoded.count), tasks: [])
+    }
+
+    static func assemble(_ encoded: [EncodedSentence], keys: [UInt64], tasks: [TaskRows]) -> Batch {
+        let lengths = encoded.map(\.count)
+        let steps = lengths.max() ?? 0
+        var words = [Int32](repeating: 0, count: encoded.count * steps)
+        var cases = [Int32](repeating: 0, count: encoded.count * steps)
+        var characters: [[Int32]] = []
+        characters.reserveCapacity(lengths.reduce(0, +))
+        for (r, s) in encoded.enumerated() {
+            for j in 0..<s.count {
+                words[r * steps + j] = s.wordIDs[j]
+                cases[r * steps + j] = s.caseIDs[j]
+            }
+            characters.append(contentsOf: s.characters)
+        }
+        return Batch(lengths: lengths, wordIDs: words, caseIDs: cases, characters: characters,
+                     rowKeys: keys, tasks: tasks)
+    }
+}
