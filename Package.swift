@@ -24,6 +24,9 @@ let package = Package(
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers"]),
+        .target(name: "Collective"),
+        .target(name: "Training", dependencies: ["Autodiff", "Layers", "Optimizers", "MultiTask", "Collective"],
+                exclude: ["DefaultCorpus"]),
         .executableTarget(name: "mtl-dist", dependencies: [
             "Autodiff", "Layers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
