@@ -1,0 +1,72 @@
+import CoNLL
+import Foundation
+
+/// Reading raw input and writing predictions for `mtl-dist predict`.
+public enum PredictionIO {
+    /// How predict's input is laid out.
+    public enum InputFormat: String, CaseIterable, Sendable {
+        /// One token per line in the first column (further columns ignored), a blank line after each
+        /// sentence, `# ...` comment lines skipped.
+        case conll
+        /// One sentence per line, tokens separated by white space.
+        case text
+    }
+
+    /// How predictions are written.
+    public enum OutputFormat: String, CaseIterable, Sendable {
+        /// `token<TAB>tag of task 1<TAB>...`, a blank line after each sentence (readable back by
+        /// `CoNLLReader` with columns `[text, task 1, ...]` and tab separation).
+        case conll
+        /// One JSON object per sentence: `{"tokens": [...], "<task>": [...], ...}`.
+        case jsonl
+    }
+
+    /// Splits `text` into sentences of tokens. `fileName` names the input in messages.
+    public static func sentences(in text: String, format: InputFormat, fileName: String) throws -> [Sentence] {
+        var result: [Sentence] = []
+        var tokens: [String] = []
+        var start = 1
+        var lineNumber = 0
+        func flush() {
+            if !tokens.isEmpty {
+                result.append(Sentence(tokens: tokens, source: SourceLocation(file: fileName, line: start)))
+                tokens = []
+            }
+        }
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            switch format {
+            case .text:
+                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                if !words.isEmpty { result.append(Sentence(tokens: words, source: SourceLocation(file: fileName, line: lineNumber))) }
+            case .conll:
+                if line.allSatisfy({ $0 == " " || $0 == "\t" }) { flush(); continue }
+                // "# sent_id = 1" is a comment; "#" alone or "#<TAB>..." is the token "#"
+                if line.hasPrefix("#") && !line.contains("\t") && line.contains(" ") { continue }
+                guard let first = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first else { continue }
+                if tokens.isEmpty { start = lineNumber }
+                tokens.append(String(first))
+            }
+        }
+        flush()
+        return result
+    }
+
+    /// Formats one sentence's predictions (`tags[i]` for task `taskNames[i]`).
+    public static func format(tokens: [String], taskNames: [String], tags: [[String]], as output: OutputFormat) throws -> String {
+        switch output {
+        case .conll:
+            var lines = ""
+            for (j, token) in tokens.enumerated() {
+                lines += ([token] + tags.map { $0[j] }).joined(separator: "\t") + "\n"
+            }
+            return lines + "\n"
+        case .jsonl:
+            var object: [String: Any] = ["tokens": tokens]
+            for (name, t) in zip(taskNames, tags) { object[name] = t }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            return String(decoding: data, as: UTF8.self) + "\n"
+        }
+    }
+}

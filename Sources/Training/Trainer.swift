@@ -1,0 +1,223 @@
+import Autodiff
+import Collective
+import CoNLL
+import Foundation
+import MultiTask
+import Optimizers
+
+/// The training loop, the same for one process and for W ranks: each step takes this rank's slice
+/// of the sampler's global batch, back-propagates the multi-task loss (normalised by the global
+/// per-task counts), sums gradients over ranks, clips, and steps the optimizer; dev evaluation runs
+/// every epoch (or every `eval_every` steps), the best model is kept in `OUTPUT/best`.
+public final class Trainer {
+    public let resolved: ResolvedConfig
+    public let data: TrainingData
+    public let model: MultiTaskModel
+    public let communicator: Communicator
+    public let sampler: TrainingSampler
+    public let outputDirectory: URL
+    let progress: ProgressReporter
+    var optimizer: any Optimizer
+    var plateau: ReduceOnPlateau?
+    let schedule: Schedule?
+
+    /// What a finished run reports.
+    public struct Summary {
+        public let steps: Int
+        public let epochs: Int
+        public let bestDevScore: Double?
+        public let bestStep: Int?
+        public let lastEvaluation: [TaskEvaluation]
+        public let seconds: Double
+    }
+
+    public init(resolved: ResolvedConfig, data: TrainingData, communicator: Communicator,
+                sampler: TrainingSampler, outputDirectory: URL, progress: ProgressReporter) throws {
+        self.resolved = resolved
+        self.data = data
+        self.communicator = communicator
+        self.sampler = sampler
+        self.outputDirectory = outputDirectory
+        self.progress = progress
+        let config = resolved.config
+        model = MultiTaskModel(spec: Trainer.modelSpec(config: config, encoder: data.encoder),
+                               seed: UInt64(truncatingIfNeeded: config.training.seed))
+        let t = config.training
+        switch t.optimizer {
+        case .sgd: optimizer = try SGD(momentum: t.momentum, weightDecay: t.weightDecay)
+        case .adam: optimizer = try Adam(weightDecay: t.weightDecay)
+        case .adamw: optimizer = try AdamW(weightDecay: t.weightDecay)
+        }
+        let lr = Float(t.learningRate)
+        let total = Trainer.totalSteps(config: config, sampler: sampler)
+        switch t.schedule {
+        case .constant:
+            schedule = try Schedule.constant(lr)
+        case .linear:
+            schedule = try Schedule.linearWarmupDecay(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: 0)
+        case .cosine:
+            schedule = try Schedule.warmupCosine(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: 0)
+        case .plateau:
+            schedule = nil
+            plateau = try ReduceOnPlateau(learningRate: lr, mode: .max, factor: Float(t.annealFactor),
+                                          patience: t.patience, minimumLearningRate: Float(t.minLearningRate))
+        }
+    }
+
+    /// The model structure a config asks for, sized by the data's vocabularies.
+    public static func modelSpec(config: TrainConfig, encoder: TextEncoder) -> ModelSpec {
+        let e = config.encoder
+        let encoderSpec = EncoderSpec(
+            wordVocabularySize: encoder.words.count, wordDimension: e.wordDim,
+            characterVocabularySize: encoder.characters.count, characterDimension: e.charDim,
+            characterHidden: e.charHidden, caseClassCount: TokenFeatures.casingCount, caseDimension: e.caseDim,
+            sharedHidden: e.sharedHidden, dropout: Float(e.dropout), wordDropout: Float(e.wordDropout),
+            lockedDropout: Float(e.lockedDropout))
+        let heads = zip(config.tasks.names, encoder.tasks).map { name, task in
+            let t = config.tasks[name]!
+            return HeadSpec(name: name, tagCount: task.labels.count, kind: t.head == .crf ? .crf : .softmax,
+                            hidden: t.hidden, lossWeight: Float(t.lossWeight))
+        }
+        return ModelSpec(encoder: encoderSpec, heads: heads)
+    }
+
+    /// Steps the run takes: `max_steps`, else `epochs` × steps per epoch.
+    public static func totalSteps(config: TrainConfig, sampler: TrainingSampler) -> Int {
+        if let m = config.training.maxSteps { return m }
+        return (0..<config.training.epochs).reduce(0) { $0 + sampler.stepsPerEpoch(epoch: $1) }
+    }
+
+    /// Runs training to the end and returns what happened.
+    public func run() throws -> Summary {
+        let config = resolved.config, t = config.training
+        let seed = UInt64(truncatingIfNeeded: t.seed)
+        let total = Trainer.totalSteps(config: config, sampler: sampler)
+        let taskNames = config.tasks.names
+        let log = communicator.isRoot ? try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl")) : nil
+        let world = communicator.worldSize, rank = communicator.rank
+        let store = model.store
+        var step = 0, epoch = 0
+        var best: (score: Double, step: Int)? = nil
+        var lastEval: [TaskEvaluation] = []
+        var windowLoss = [Double](repeating: 0, count: 2 * taskNames.count)
+        var windowSentences = 0
+        var windowStart = progress.elapsed
+        var stop = false
+
+        progress.line("training \(taskNames.joined(separator: " + ")) on \(world) rank\(world == 1 ? "" : "s"): " +
+                      "\(store.count) parameters, \(total) steps, batch \(t.batchSize)")
+        while !stop && step < total {
+            let steps = sampler.stepsPerEpoch(epoch: epoch)
+            var s = 0
+            while s < steps && step < total {
+                let global = sampler.globalBatch(epoch: epoch, step: s)
+                var globalCounts = [Int](repeating: 0, count: taskNames.count)
+                for item in global { for k in item.tasks { globalCounts[k] += 1 } }
+                // rank r takes the r-th of W contiguous slices
+                let lo = global.count * rank / world, hi = global.count * (rank + 1) / world
+                let local = Array(global[lo..<hi])
+                let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
+                let batch = BatchBuilder.training(items: local, taskCount: taskNames.count, globalCounts: globalCounts,
+                                                  keys: keys) { data.encodedTrain[$0.corpus][$0.sentence] }
+                let tape = Tape()
+                let result = model.loss(batch, tape: tape)
+                tape.backward(from: result.total)
+                try communicator.allReduceSum(store.grads.pointer)
+                if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
+                let lr = schedule?(optimizer.stepCount) ?? plateau!.learningRate
+                optimizer.step(store: store, learningRate: lr)
+                store.zeroGrad()
+                step += 1
+                s += 1
+                for (k, r) in result.perTask.enumerated() {
+                    windowLoss[2 * k] += Double(r.sum)
+                    windowLoss[2 * k + 1] += Double(r.rows)
+                }
+                windowSentences += global.count
+
+                if step % max(t.logEvery, 1) == 0 || step == total {
+                    let summed = try communicator.sum(windowLoss)
+                    let now = progress.elapsed
+                    let rate = Double(windowSentences) / max(now - windowStart, 1e-9)
+                    var losses: [(String, Double)] = []
+                    var lossJSON: [String: Any] = [:]
+                    for (k, name) in taskNames.enumerated() where summed[2 * k + 1] > 0 {
+                        let mean = summed[2 * k] / summed[2 * k + 1]
+                        losses.append((name, mean))
+                        lossJSON[name] = mean
+                    }
+                    try log?.append(["type": "train", "step": step, "epoch": epoch + 1, "loss": lossJSON,
+                                     "sentences_per_s": rate, "learning_rate": Double(lr)])
+                    progress.step(step, of: total, epoch: epoch + 1, losses: losses, sentencesPerSecond: rate)
+                    windowLoss = windowLoss.map { _ in 0 }
+                    windowSentences = 0
+                    windowStart = now
+                }
+                let endOfEpoch = s == steps
+                let evalNow = t.evalEvery.map { step % $0 == 0 } ?? endOfEpoch
+                if evalNow || step == total {
+                    lastEval = try evaluateDev()
+                    if !lastEval.isEmpty {
+                        let score = Evaluator.mainScore(lastEval, rule: t.mainScore)
+                        try report(lastEval, score: score, step: step, epoch: epoch + 1, log: log)
+                        if best == nil || score > best!.score {
+                            best = (score, step)
+                            try saveModel(named: "best", step: step, epoch: epoch + 1, score: score)
+                        }
+                        if plateau != nil, plateau!.record(score) {
+                            progress.line(String(format: "learning rate reduced to %.6g", plateau!.learningRate))
+                        }
+                        if plateau?.isExhausted == true {
+                            progress.line("learning rate fell below min_learning_rate: stopping")
+                            stop = true
+                            break
+                        }
+                    }
+                }
+            }
+            epoch += 1
+        }
+        if best == nil {
+            // no dev split: the last model is the one to keep
+            try saveModel(named: "best", step: step, epoch: epoch, score: nil)
+        }
+        return Summary(steps: step, epochs: epoch, bestDevScore: best?.score, bestStep: best?.step,
+                       lastEvaluation: lastEval, seconds: progress.elapsed)
+    }
+
+    /// Every task on its own corpus's dev split (tasks whose corpus has none are skipped).
+    func evaluateDev() throws -> [TaskEvaluation] {
+        var results: [TaskEvaluation] = []
+        for (c, name) in data.corpusNames.enumerated() {
+            guard let sentences = data.dev[c] else { continue }
+            let tasks = data.encoder.tasks.indices.filter { data.encoder.tasks[$0].corpus == name }
+            guard !tasks.isEmpty else { continue }
+            results += try Evaluator.evaluate(model: model, encoder: data.encoder, sentences: sentences,
+                                              taskIndices: tasks, communicator: communicator)
+        }
+        // report in task order
+        let order = data.encoder.tasks.map(\.name)
+        return results.sorted { order.firstIndex(of: $0.task)! < order.firstIndex(of: $1.task)! }
+    }
+
+    func report(_ results: [TaskEvaluation], score: Double, step: Int, epoch: Int, log: MetricsLog?) throws {
+        var tasks: [String: Any] = [:]
+        for r in results { tasks[r.task] = r.json }
+        try log?.append(["type": "eval", "split": "dev", "step": step, "epoch": epoch, "tasks": tasks, "main_score": score])
+        let parts = results.map { r in
+            r.metric == .spanF1 ? String(format: "%@ F1 %.2f", r.task, 100 * r.mainScore)
+                                : String(format: "%@ acc %.2f", r.task, 100 * r.mainScore)
+        }
+        progress.line("dev after epoch \(epoch), step \(step): " + parts.joined(separator: ", ") + String(format: "  (main %.2f)", 100 * score))
+    }
+
+    func saveModel(named name: String, step: Int, epoch: Int, score: Double?) throws {
+        guard communicator.isRoot else { return }
+        var corpora: [String: CorpusConfig] = [:]
+        for (n, c) in resolved.absoluteConfig.corpora { corpora[n] = c }
+        let metadata = ModelMetadata(spec: model.spec, encoder: data.encoder, corpora: corpora,
+                                     corpusOrder: data.corpusNames, config: try resolved.yamlString(), mainScore: resolved.config.training.mainScore.rawValue,
+                                     step: step, epoch: epoch, devMainScore: score)
+        try TrainedModel.save(model, metadata: metadata, to: outputDirectory.appendingPathComponent(name))
+    }
+}

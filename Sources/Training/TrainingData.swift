@@ -1,0 +1,158 @@
+import CoNLL
+import Foundation
+
+/// Everything training reads, loaded and checked before the first step: the corpora, the routing
+/// of sentences to tasks, the vocabularies and the encoded training sentences.
+public final class TrainingData {
+    public let resolved: ResolvedConfig
+    /// Corpus names and settings, config order.
+    public let corpusNames: [String]
+    public let corpusConfigs: [CorpusConfig]
+    /// Training sentences per corpus.
+    public let train: [[Sentence]]
+    /// Development sentences per corpus (nil when the corpus has no dev file).
+    public let dev: [[Sentence]?]
+    public let routing: TaskRouting
+    public let encoder: TextEncoder
+    /// Training sentences per corpus, encoded with the gold tags of the tasks they train.
+    public let encodedTrain: [[EncodedSentence]]
+    /// Things the run should tell the user (repaired tags, skipped separators, unseen labels).
+    public let notes: [String]
+
+    /// Reads and checks every corpus of `resolved` and builds the vocabularies.
+    public init(resolved: ResolvedConfig) throws {
+        self.resolved = resolved
+        let config = resolved.config
+        var names: [String] = [], configs: [CorpusConfig] = []
+        for (name, corpus) in config.corpora { names.append(name); configs.append(corpus) }
+        corpusNames = names
+        corpusConfigs = configs
+        let taskList = Array(config.tasks)
+
+        var notes: [String] = []
+        var train: [[Sentence]] = [], dev: [[Sentence]?] = []
+        for (c, name) in names.enumerated() {
+            let files = resolved.corpusFiles[name]!
+            // span tasks of this corpus's label columns are validated in their input scheme
+            var schemes: [String: TagScheme] = [:]
+            for (_, task) in taskList where task.metric == .spanF1 {
+                schemes[task.label] = task.inputScheme == .iob1 ? .iob1 : .iob2
+            }
+            let reader = CorpusFiles.reader(for: configs[c], spanSchemes: schemes)
+            let trainResult = try reader.read(contentsOf: files.train)
+            notes += CorpusFiles.notes(trainResult.report, file: files.train)
+            train.append(trainResult.sentences)
+            if let devURL = files.dev {
+                let devResult = try reader.read(contentsOf: devURL)
+                notes += CorpusFiles.notes(devResult.report, file: devURL)
+                dev.append(devResult.sentences)
+            } else {
+                dev.append(nil)
+            }
+        }
+        self.train = train
+        self.dev = dev
+
+        let routingTasks = taskList.map { TaskRouting.Task(name: $0.name, corpus: $0.value.corpus, label: $0.value.label) }
+        routing = try TaskRouting(
+            tasks: routingTasks,
+            corpora: names.indices.map { c in
+                TaskRouting.Corpus(name: names[c], split: "train",
+                                   labelTypes: train[c].map { Set($0.labels.keys) },
+                                   locations: train[c].map { $0.source.description })
+            },
+            useAllTasks: config.useAllTasks)
+
+        // vocabularies from the training data only
+        let enc = config.encoder
+        let keyed = train.joined().map { s in
+            s.tokens.map { TokenFeatures.wordKey($0, lowercase: enc.lowercaseWords, normalizeDigits: enc.normalizeDigits) }
+        }
+        let words = Vocabulary(counting: keyed, minCount: enc.wordMinCount, order: .frequency)
+        let characters = Vocabulary.characters(in: Array(train.joined()))
+        var tasks: [TaskInfo] = []
+        for (t, (name, task)) in taskList.enumerated() {
+            let span = task.metric == .spanF1
+            let input: TagScheme? = span ? (task.inputScheme == .iob1 ? .iob1 : .iob2) : nil
+            let trained: TagScheme? = span ? (task.trainScheme == .bioes ? .bioes : .iob2) : nil
+            let probe = TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: span ? .spanF1 : .accuracy,
+                                 inputScheme: input, trainScheme: trained, labels: Vocabulary())
+            var sequences: [[String]] = []
+            for c in names.indices {
+                for (s, ids) in routing.assignments[c].enumerated() where ids.contains(t) {
+                    sequences.append(probe.trainingTags(train[c][s].labels[task.label]!))
+                }
+            }
+            tasks.append(TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: probe.metric,
+                                  inputScheme: input, trainScheme: trained,
+                                  labels: Vocabulary(counting: sequences, order: .firstSeen)))
+        }
+        encoder = TextEncoder(words: words, characters: characters, lowercaseWords: enc.lowercaseWords,
+                              normalizeDigits: enc.normalizeDigits, tasks: tasks)
+
+        var unknown: [String: Int] = [:]
+        encodedTrain = names.indices.map { c in
+            train[c].enumerated().map { s, sentence in
+                encoder.encode(sentence, taskIndices: routing.assignments[c][s], unknownLabels: &unknown)
+            }
+        }
+        // labels of dev sentences that training never saw: they can only be scored as errors
+        var unseen: [String: Int] = [:]
+        for (t, task) in tasks.enumerated() {
+            guard let c = names.firstIndex(of: task.corpus), let sentences = dev[c] else { continue }
+            for s in sentences {
+                for tag in task.trainingTags(s.labels[task.label] ?? []) where !task.labels.contains(tag) {
+                    unseen["\(tasks[t].name): \(tag)", default: 0] += 1
+                }
+            }
+        }
+        if !unseen.isEmpty {
+            let list = unseen.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+            notes.append("dev labels never seen in training (mapped to <unk>, always scored wrong): \(list)")
+        }
+        self.notes = notes
+    }
+
+    /// Number of training sentences per task.
+    public var sentencesPerTask: [Int] { routing.sentencesPerTask }
+}
+
+/// Reading a corpus file with the settings of its config entry.
+public enum CorpusFiles {
+    /// The reader for a corpus: its format and columns, its strictness options, and the tag scheme
+    /// each span-labelled column must follow.
+    public static func reader(for corpus: CorpusConfig, spanSchemes: [String: TagScheme]) -> CoNLLReader {
+        let options = ReaderOptions(docstart: corpus.docstart == .skip ? .skip : .error,
+                                    crlf: corpus.crlf == .accept ? .accept : .error,
+                                    blankLineRuns: corpus.blankLineRuns == .accept ? .accept : .error,
+                                    repairTags: corpus.repairTags)
+        switch corpus.format {
+        case .conllu:
+            return CoNLLReader(format: .conllu, options: options)
+        case .iob2:
+            var f = ColumnFormat.universalNER
+            f.tagSchemes = ["ner": spanSchemes["ner"] ?? .iob2]
+            return CoNLLReader(format: .columns(f), options: options)
+        case .columns:
+            let columns = corpus.columns ?? []
+            let tab = corpus.separator == .tab
+            let schemes = spanSchemes.filter { columns.contains($0.key) }
+            return CoNLLReader(format: .columns(ColumnFormat(columns: columns, separator: tab ? .tab : .whitespace,
+                                                             comments: tab ? .hashWithoutSeparator : .none,
+                                                             tagSchemes: schemes)),
+                               options: options)
+        }
+    }
+
+    /// What a read tolerated or changed, as lines for the log.
+    public static func notes(_ report: ReadReport, file: URL) -> [String] {
+        var notes: [String] = []
+        if report.skippedDocumentSeparators > 0 { notes.append("\(file.path): skipped \(report.skippedDocumentSeparators) -DOCSTART- lines") }
+        for (label, n) in report.repairedTags.sorted(by: { $0.key < $1.key }) where n > 0 {
+            notes.append("\(file.path): repaired \(n) '\(label)' tags to well-formed spans (repair_tags: true)")
+        }
+        if report.crlfLines > 0 { notes.append("\(file.path): accepted \(report.crlfLines) CRLF line ends") }
+        if report.extraBlankLines > 0 { notes.append("\(file.path): accepted \(report.extraBlankLines) extra blank lines") }
+        return notes
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Collective
+import Foundation
+import Training
+
+/// `mtl-dist evaluate`: scores a trained model on a split of its corpora or on a file.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Score a trained model on dev, test or a file.")
+
+    @Option(help: "The model folder (OUTPUT/best of a training run).") var model: String
+    @Option(help: "dev, test, or a file in the format of the model's corpus (see --corpus).") var split = "dev"
+    @Option(help: "With --split FILE: the corpus whose format and tasks apply (default: the first corpus).")
+    var corpus: String?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let trained = try TrainedModel(url: URL(fileURLWithPath: model))
+        let meta = trained.metadata
+        var results: [TaskEvaluation] = []
+        if split == "dev" || split == "test" {
+            for name in meta.corpusOrder {
+                let tasks = trained.taskIndices(of: name)
+                guard !tasks.isEmpty, let c = meta.corpora[name] else { continue }
+                guard let path = split == "dev" ? c.dev : c.test else { continue }
+                let sentences = try trained.read(URL(fileURLWithPath: path), corpus: name)
+                results += try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
+                                                  taskIndices: tasks, communicator: SingleProcessCommunicator())
+            }
+            guard !results.isEmpty else {
+                throw ValidationError("the model's corpora have no \(split) file; pass --split FILE")
+            }
+        } else {
+            let name = corpus ?? meta.corpusOrder.first ?? ""
+            let tasks = trained.taskIndices(of: name)
+            guard !tasks.isEmpty else {
+                throw ValidationError("--corpus \(name): the model has no task on it (corpora: \(meta.corpusOrder.joined(separator: ", ")))")
+            }
+            let sentences = try trained.read(URL(fileURLWithPath: split), corpus: name)
+            results = try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
+                                             taskIndices: tasks, communicator: SingleProcessCommunicator())
+        }
+        let score = Evaluator.mainScore(results, rule: .init(rawValue: meta.mainScore))
+        if json {
+            var tasks: [String: Any] = [:]
+            for r in results { tasks[r.task] = r.json }
+            let data = try JSONSerialization.data(withJSONObject: ["tasks": tasks, "main_score": score], options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for r in results {
+                if let spans = r.spans {
+                    print(String(format: "%@  precision %.2f  recall %.2f  F1 %.2f", r.task, 100 * spans.precision,
+                                 100 * spans.recall, 100 * spans.f1))
+                    for type in spans.types {
+                        let c = spans.counts(for: type)
+                        print(String(format: "  %-8@ precision %.2f  recall %.2f  F1 %.2f  (%d gold, %d predicted)",
+                                     type, 100 * c.precision, 100 * c.recall, 100 * c.f1, c.gold, c.predicted))
+                    }
+                } else {
+                    print(String(format: "%@  accuracy %.2f (%d tokens)", r.task, 100 * r.tokens.accuracy, r.tokens.total))
+                }
+            }
+            print(String(format: "main score %.2f", 100 * score))
+        }
+    }
+}

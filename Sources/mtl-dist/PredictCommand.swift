@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `mtl-dist predict`: tags text with every task of a trained model.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Tag CoNLL or plain text with a trained model.")
+
+    @Option(help: "The model folder (OUTPUT/best of a training run).") var model: String
+    @Option(help: "Input file, or - for standard input.") var input = "-"
+    @Option(name: .customLong("input-format"), help: "conll (a token per line) or text (a sentence per line).")
+    var inputFormat: PredictionIO.InputFormat = .conll
+    @Option(name: .customLong("output-format"), help: "conll (token and one column per task) or jsonl.")
+    var outputFormat: PredictionIO.OutputFormat = .conll
+    @Option(help: "Sentences decoded together.") var batchSize = 64
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+    }
+
+    func run() throws {
+        let trained = try TrainedModel(url: URL(fileURLWithPath: model))
+        let data: Data
+        if input == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: input) else {
+                throw ValidationError("--input \(input): no such readable file")
+            }
+            data = d
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("--input \(input): not UTF-8 text")
+        }
+        let sentences = try PredictionIO.sentences(in: text, format: inputFormat, fileName: input == "-" ? "<stdin>" : input)
+        let tasks = Array(trained.metadata.encoder.tasks.indices)
+        let names = tasks.map { trained.metadata.encoder.tasks[$0].name }
+        var out = ""
+        try Evaluator.forEachPrediction(model: trained.model, encoder: trained.metadata.encoder, sentences: sentences,
+                                        indices: Array(sentences.indices), taskIndices: tasks, batchSize: batchSize) { s, tags in
+            out += try PredictionIO.format(tokens: sentences[s].tokens, taskNames: names, tags: tags, as: outputFormat)
+            if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+}
+
+extension PredictionIO.InputFormat: ExpressibleByArgument {}
+extension PredictionIO.OutputFormat: ExpressibleByArgument {}
