@@ -19,8 +19,10 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["COpenBLAS"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
+        .target(name: "CoNLL"),
 
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TestSupport"]),
+        .testTarget(name: "CoNLLTests", dependencies: ["CoNLL"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
