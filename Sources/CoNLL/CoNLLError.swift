@@ -1,0 +1,156 @@
+/// Everything that can go wrong reading or encoding corpus data.
+///
+/// Each case carries where (file, 1-based line), and its `description` reads
+/// `file:line: expected …, found …. Hint: …`, e.g.
+/// `train.txt:1042: expected 4 columns (text pos chunk ner), found 3 (separated by whitespace). Hint: …`.
+/// Hints name the `ReaderOptions` setting (by its config key and Swift name) that accepts the input
+/// when there is one, or say how to fix the file.
+public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file could not be opened or read.
+    case unreadableFile(file: String, reason: String)
+    /// A byte sequence that is not UTF-8, at `byteOffset` (0-based, from the start of the file).
+    case invalidUTF8(file: String, line: Int, byteOffset: Int, byte: UInt8)
+    /// A `\r\n` line end while `ReaderOptions.crlf == .error`.
+    case crlfLineEnding(file: String, line: Int)
+    /// A token line with the wrong number of fields; `expected` lists the column names.
+    case wrongColumnCount(file: String, line: Int, expected: [String], found: Int, separator: String)
+    /// An empty field (an empty token, or an empty label).
+    case emptyField(file: String, line: Int, column: String)
+    /// A token index column (CoNLL-U `ID`, Universal NER index) out of sequence or not a number.
+    case invalidTokenID(file: String, line: Int, expected: String, found: String)
+    /// A label that is not a tag of the column's scheme at all (`X-PER`, `B-`, `PER`).
+    case malformedTag(file: String, line: Int, labelType: String, scheme: TagScheme, tag: String)
+    /// A well-formed tag in an ill-formed position (`I-PER` after `O` in IOB2) while
+    /// `ReaderOptions.repairTags` is off.
+    case tagSequence(file: String, line: Int, labelType: String, scheme: TagScheme, expected: String, found: String)
+    /// A `-DOCSTART-` line while `ReaderOptions.docstart == .error`.
+    case documentSeparator(file: String, line: Int)
+    /// A `-DOCSTART-` line inside a sentence (no blank line before it).
+    case documentSeparatorInsideSentence(file: String, line: Int)
+    /// A blank line that does not end a sentence (a run of blank lines, or one before the first
+    /// sentence) while `ReaderOptions.blankLineRuns == .error`.
+    case blankLineRun(file: String, line: Int)
+    /// The file ends without the blank line that ends the last sentence while
+    /// `ReaderOptions.missingFinalBlankLine == .error`. `line` is the last line.
+    case missingFinalBlankLine(file: String, line: Int)
+    /// Comment lines followed by a blank line: a sentence with no tokens. `line` is the blank line.
+    case sentenceWithoutTokens(file: String, line: Int)
+    /// A file (or text) that holds no sentence at all.
+    case noSentences(file: String)
+    /// A format that cannot be read (no `text` column, duplicate column names, …).
+    case invalidFormat(reason: String)
+    /// An item missing from a vocabulary that has no unknown entry.
+    case unknownItem(item: String, vocabularySize: Int)
+
+    /// `file:line` (or `file`) where the problem is, nil when it is not about a file.
+    public var location: String? {
+        switch self {
+        case .unreadableFile(let file, _), .noSentences(let file):
+            return file
+        case .invalidUTF8(let file, let line, _, _), .crlfLineEnding(let file, let line),
+             .wrongColumnCount(let file, let line, _, _, _), .emptyField(let file, let line, _),
+             .invalidTokenID(let file, let line, _, _), .malformedTag(let file, let line, _, _, _),
+             .tagSequence(let file, let line, _, _, _, _), .documentSeparator(let file, let line),
+             .documentSeparatorInsideSentence(let file, let line), .blankLineRun(let file, let line),
+             .missingFinalBlankLine(let file, let line), .sentenceWithoutTokens(let file, let line):
+            return "\(file):\(line)"
+        case .invalidFormat, .unknownItem:
+            return nil
+        }
+    }
+
+    /// What the reader expected at `location`.
+    public var expected: String {
+        switch self {
+        case .unreadableFile: return "a readable file"
+        case .invalidUTF8: return "UTF-8 text"
+        case .crlfLineEnding: return "lines ending in \\n"
+        case .wrongColumnCount(_, _, let columns, _, _):
+            return "\(columns.count) columns (\(columns.joined(separator: " ")))"
+        case .emptyField(_, _, let column):
+            return column == "text" ? "a non-empty token" : "a non-empty \(column) field"
+        case .invalidTokenID(_, _, let expected, _): return expected
+        case .malformedTag(_, _, _, let scheme, _): return scheme.tagFormDescription
+        case .tagSequence(_, _, _, _, let expected, _): return expected
+        case .documentSeparator: return "a token line"
+        case .documentSeparatorInsideSentence: return "a blank line before -DOCSTART-"
+        case .blankLineRun: return "a token line (sentences are separated by exactly one blank line)"
+        case .missingFinalBlankLine: return "a blank line after the last sentence"
+        case .sentenceWithoutTokens: return "token lines after the comment lines"
+        case .noSentences: return "at least one sentence"
+        case .invalidFormat: return "a readable format"
+        case .unknownItem(_, let size): return "an item of the vocabulary (\(size) entries)"
+        }
+    }
+
+    /// What the reader found instead.
+    public var found: String {
+        switch self {
+        case .unreadableFile(_, let reason): return reason
+        case .invalidUTF8(_, _, let offset, let byte):
+            return "byte 0x\(String(byte, radix: 16, uppercase: true)) at byte offset \(offset)"
+        case .crlfLineEnding: return "\\r\\n (a Windows line end)"
+        case .wrongColumnCount(_, _, _, let found, let separator): return "\(found) (separated by \(separator))"
+        case .emptyField: return "an empty field"
+        case .invalidTokenID(_, _, _, let found): return found
+        case .malformedTag(_, _, let labelType, _, let tag): return "\"\(tag)\" in column \(labelType)"
+        case .tagSequence(_, _, let labelType, _, _, let found): return "\(found) in column \(labelType)"
+        case .documentSeparator: return "a -DOCSTART- document separator"
+        case .documentSeparatorInsideSentence: return "-DOCSTART- inside a sentence"
+        case .blankLineRun: return "a blank line"
+        case .missingFinalBlankLine: return "the end of the file"
+        case .sentenceWithoutTokens: return "a blank line"
+        case .noSentences: return "none"
+        case .invalidFormat(let reason): return reason
+        case .unknownItem(let item, _): return "\"\(item)\""
+        }
+    }
+
+    /// How to fix it: the `ReaderOptions` setting that accepts the input, or the edit to make.
+    public var hint: String {
+        switch self {
+        case .unreadableFile:
+            return "check the path (paths in a config resolve relative to the config file) and its permissions"
+        case .invalidUTF8:
+            return "re-encode the file as UTF-8, e.g. `iconv -f LATIN1 -t UTF-8 IN > OUT`"
+        case .crlfLineEnding:
+            return "convert the file with `dos2unix FILE`, or set crlf: accept (ReaderOptions.crlf = .accept)"
+        case .wrongColumnCount:
+            return "every token line needs one field per column of the format's column map; check the "
+                + "separator (tab or whitespace) and the column names, and that sentences are separated by blank lines"
+        case .emptyField:
+            return "remove the doubled separator, or write `_` for a missing value"
+        case .invalidTokenID:
+            return "token IDs count 1, 2, 3, … within each sentence; a missing blank line between sentences also causes this"
+        case .malformedTag(_, _, let labelType, _, _):
+            return "fix the label, or declare the right tag scheme (iob1, iob2, bioes) for column \(labelType) in "
+                + "the format, or none if its labels are not spans; repair_tags cannot fix a malformed tag"
+        case .tagSequence:
+            return "fix the tag, or set repair_tags: true (ReaderOptions.repairTags = true) to rewrite ill-formed "
+                + "spans the way conlleval reads them"
+        case .documentSeparator:
+            return "set docstart: skip (ReaderOptions.docstart = .skip) to drop document separators"
+        case .documentSeparatorInsideSentence:
+            return "insert a blank line before the -DOCSTART- line"
+        case .blankLineRun:
+            return "delete the extra blank line, or set blank_line_runs: accept (ReaderOptions.blankLineRuns = .accept)"
+        case .missingFinalBlankLine:
+            return "append an empty line (`echo >> FILE`), or set missing_final_blank_line: accept "
+                + "(ReaderOptions.missingFinalBlankLine = .accept)"
+        case .sentenceWithoutTokens:
+            return "remove the orphan comment lines or add the sentence's token lines"
+        case .noSentences:
+            return "check that the path names the right file and that the format matches it"
+        case .invalidFormat:
+            return "name exactly one column text, give every other column a distinct name, and use - or _ for ignored columns"
+        case .unknownItem:
+            return "build the vocabulary with an unknown entry (specials [\"<unk>\"]) or from data that contains the item"
+        }
+    }
+
+    /// `file:line: expected …, found …. Hint: …`.
+    public var description: String {
+        let prefix = location.map { "\($0): " } ?? ""
+        return "\(prefix)expected \(expected), found \(found). Hint: \(hint)."
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Reads CoNLL-style corpus files (column files, CoNLL-U, Universal NER) into `Sentence`s.
+///
+/// Sentences are runs of token lines separated by exactly one blank line; the last sentence is
+/// followed by a blank line too. Malformed input throws a `CoNLLError` with file and line, never
+/// crashes and never drops a sentence; what counts as malformed is set by `ReaderOptions` (strict
+/// by default). Input must be UTF-8 (a leading byte-order mark is dropped). Cost: O(bytes).
+///
+///     let result = try CoNLLReader(format: .conll03).read(contentsOf: url)
+///     result.sentences[0].labels["ner"]   // ["B-ORG", "O", "B-MISC", …]
+public struct CoNLLReader: Sendable {
+    /// The file format.
+    public var format: CoNLLFormat
+    /// Strictness settings.
+    public var options: ReaderOptions
+
+    /// A reader for `format` with `options` (strict by default).
+    public init(format: CoNLLFormat, options: ReaderOptions = .strict) {
+        self.format = format
+        self.options = options
+    }
+
+    /// Reads the file at `url`; messages name it by its last path component.
+    public func read(contentsOf url: URL) throws -> ReadResult {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw CoNLLError.unreadableFile(file: url.path, reason: error.localizedDescription)
+        }
+        return try read(data: data, fileName: url.lastPathComponent)
+    }
+
+    /// Reads `data`, which must be UTF-8; `fileName` is used in messages.
+    public func read(data: Data, fileName: String) throws -> ReadResult {
+        guard var text = String(validating: data, as: UTF8.self) else {
+            let (offset, byte) = data.withUnsafeBytes { firstInvalidUTF8($0.bindMemory(to: UInt8.self)) }
+            let line = data.prefix(offset).reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            throw CoNLLError.invalidUTF8(file: fileName, line: line, byteOffset: offset, byte: byte)
+        }
+        return try text.withUTF8 { try parse($0, fileName: fileName) }
+    }
+
+    /// Reads `text`; `fileName` is used in messages.
+    public func read(text: String, fileName: String) throws -> ReadResult {
+        var text = text
+        return try text.withUTF8 { try parse($0, fileName: fileName) }
+    }
+
+    /// Splits `bytes` into lines and hands them to a `LineParser`.
+    private func parse(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String) throws -> ReadResult {
+        if case .columns(let columns) = format { try columns.validate() }
+        var parser = LineParser(format: format, options: options, fileName: fileName)
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            throw CoNLLError.noSentences(file: fileName)
+        }
+        let count = bytes.count
+        var start = 0
+        // A UTF-8 byte-order mark is not part of the first token.
+        if count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
+        var lineNumber = 0
+        while start < count {
+            lineNumber += 1
+            let newline = memchr(base + start, 0x0A, count - start)
+            let lineEnd = newline.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? count
+            var end = lineEnd
+            if end > start && base[end - 1] == 0x0D {
+                if options.crlf == .error { throw CoNLLError.crlfLineEnding(file: fileName, line: lineNumber) }
+                parser.report.crlfLines += 1
+                end -= 1
+            }
+            try parser.consume(line: UnsafeBufferPointer(start: base + start, count: end - start), number: lineNumber)
+            start = lineEnd + 1
+        }
+        try parser.finish(lastLine: lineNumber)
+        guard !parser.sentences.isEmpty else { throw CoNLLError.noSentences(file: fileName) }
+        return ReadResult(sentences: parser.sentences, report: parser.report)
+    }
+}
+
+/// Offset and value of the first byte that does not belong to a valid UTF-8 sequence (RFC 3629:
+/// no overlong forms, no surrogates, nothing above U+10FFFF); (count, 0) if all are valid.
+func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> (offset: Int, byte: UInt8) {
+    var i = 0
+    let n = bytes.count
+    while i < n {
+        let b = bytes[i]
+        // (length, allowed range of the second byte) by lead byte.
+        let length: Int
+        var low: UInt8 = 0x80, high: UInt8 = 0xBF
+        switch b {
+        case 0x00...0x7F: i += 1; continue
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: return (i, b)
+        }
+        for k in 1..<length {
+            guard i + k < n else { return (i, b) }
+            let c = bytes[i + k]
+            let (lo, hi) = k == 1 ? (low, high) : (UInt8(0x80), UInt8(0xBF))
+            guard c >= lo && c <= hi else { return (i, b) }
+        }
+        i += length
+    }
+    return (n, 0)
+}

@@ -1,0 +1,296 @@
+/// The line-by-line state machine behind `CoNLLReader`: one instance per file.
+///
+/// Every format is read as a column map: CoNLL-U is the tab-separated map
+/// `id text lemma upos xpos feats - deprel - -` with `#` comments, plus its ID rules (ranges `1-2`
+/// and empty nodes `8.1` skipped).
+struct LineParser {
+    /// What a column holds.
+    private enum Role {
+        case text
+        case id
+        case ignored
+        case label(Int)
+    }
+
+    let fileName: String
+    let options: ReaderOptions
+    private let columnNames: [String]
+    private let roles: [Role]
+    private let labelTypes: [String]
+    private let schemes: [(label: Int, scheme: TagScheme)]
+    private let separator: ColumnFormat.Separator
+    private let comments: ColumnFormat.CommentStyle
+    private let isCoNLLU: Bool
+
+    private(set) var sentences: [Sentence] = []
+    var report = ReadReport()
+
+    // The sentence being read; firstLine == 0 when none is in progress.
+    private var firstLine = 0
+    private var sentenceID: String?
+    private var tokens: [String] = []
+    private var labels: [[String]]
+    private var tokenLines: [Int] = []
+    // A skipped -DOCSTART- line whose terminating blank line is still to come.
+    private var pendingDocumentSeparator = false
+    // Field boundaries of the current line, as byte offsets into it (reused across lines).
+    private var fieldStarts: [Int] = []
+    private var fieldEnds: [Int] = []
+
+    init(format: CoNLLFormat, options: ReaderOptions, fileName: String) {
+        let columns: ColumnFormat
+        switch format {
+        case .columns(let c):
+            columns = c
+            isCoNLLU = false
+        case .conllu:
+            columns = ColumnFormat(columns: ["id", "text", "lemma", "upos", "xpos", "feats", "-", "deprel", "-", "-"],
+                                   separator: .tab, comments: .hash)
+            isCoNLLU = true
+        }
+        self.fileName = fileName
+        self.options = options
+        separator = columns.separator
+        comments = columns.comments
+        columnNames = isCoNLLU ? CoNLLFormat.conlluColumns : columns.columns
+        labelTypes = columns.labelTypes
+        var roles: [Role] = []
+        for name in columns.columns {
+            if name == "text" {
+                roles.append(.text)
+            } else if name == "id" {
+                roles.append(.id)
+            } else if ColumnFormat.isIgnored(name) {
+                roles.append(.ignored)
+            } else {
+                roles.append(.label(roles.filter { if case .label = $0 { return true } else { return false } }.count))
+            }
+        }
+        self.roles = roles
+        let labelTypes = columns.labelTypes
+        schemes = labelTypes.enumerated().compactMap { k, type in columns.tagSchemes[type].map { (k, $0) } }
+        labels = Array(repeating: [], count: labelTypes.count)
+    }
+
+    /// Handles one line (without its line end); `number` is 1-based.
+    mutating func consume(line: UnsafeBufferPointer<UInt8>, number: Int) throws {
+        if line.isEmpty {
+            try blankLine(number: number)
+        } else if isDocumentSeparator(line) {
+            try documentSeparator(number: number)
+        } else if isComment(line) {
+            pendingDocumentSeparator = false
+            comment(line, number: number)
+        } else {
+            pendingDocumentSeparator = false
+            try tokenLine(line, number: number)
+        }
+    }
+
+    /// Handles the end of the input; `lastLine` is the number of the last line read.
+    mutating func finish(lastLine: Int) throws {
+        guard firstLine != 0 else { return }
+        if options.missingFinalBlankLine == .error {
+            throw CoNLLError.missingFinalBlankLine(file: fileName, line: lastLine)
+        }
+        report.missingFinalBlankLine = true
+        try finishSentence(endLine: lastLine)
+    }
+
+    // MARK: - Line kinds
+
+    private mutating func blankLine(number: Int) throws {
+        if firstLine != 0 {
+            try finishSentence(endLine: number)
+        } else if pendingDocumentSeparator {
+            pendingDocumentSeparator = false
+        } else if options.blankLineRuns == .error {
+            throw CoNLLError.blankLineRun(file: fileName, line: number)
+        } else {
+            report.extraBlankLines += 1
+        }
+    }
+
+    private static let documentSeparatorMarker = Array("-DOCSTART-".utf8)
+
+    private func isDocumentSeparator(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let marker = Self.documentSeparatorMarker
+        guard line[0] == UInt8(ascii: "-"), line.count >= marker.count else { return false }
+        for k in marker.indices where line[k] != marker[k] { return false }
+        return line.count == marker.count || line[marker.count] == 0x20 || line[marker.count] == 0x09
+    }
+
+    private mutating func documentSeparator(number: Int) throws {
+        if firstLine != 0 {
+            throw CoNLLError.documentSeparatorInsideSentence(file: fileName, line: number)
+        }
+        if options.docstart == .error {
+            throw CoNLLError.documentSeparator(file: fileName, line: number)
+        }
+        pendingDocumentSeparator = true
+        report.skippedDocumentSeparators += 1
+    }
+
+    private func isComment(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard line[0] == UInt8(ascii: "#") else { return false }
+        switch comments {
+        case .none:
+            return false
+        case .hash:
+            return true
+        case .hashWithoutSeparator:
+            return !line.contains { $0 == 0x09 || (separator == .whitespace && $0 == 0x20) }
+        }
+    }
+
+    private mutating func comment(_ line: UnsafeBufferPointer<UInt8>, number: Int) {
+        if firstLine == 0 { firstLine = number }
+        // `# sent_id = ID` (the `=` is optional).
+        var text = Substring(String(decoding: line, as: UTF8.self).dropFirst())
+        text = text.drop { $0 == " " }
+        guard sentenceID == nil, text.hasPrefix("sent_id") else { return }
+        text = text.dropFirst("sent_id".count)
+        guard text.isEmpty || text.first == " " || text.first == "=" else { return }
+        text = text.drop { $0 == " " }
+        if text.first == "=" { text = text.dropFirst().drop { $0 == " " } }
+        let id = text.trimmingTrailingSpaces()
+        if !id.isEmpty { sentenceID = String(id) }
+    }
+
+    private mutating func tokenLine(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws {
+        splitFields(line)
+        guard fieldStarts.count == roles.count else {
+            throw CoNLLError.wrongColumnCount(file: fileName, line: number, expected: columnNames,
+                                              found: fieldStarts.count, separator: separator.name)
+        }
+        for c in roles.indices where fieldStarts[c] == fieldEnds[c] {
+            throw CoNLLError.emptyField(file: fileName, line: number, column: columnNames[c])
+        }
+        for c in roles.indices {
+            guard case .id = roles[c] else { continue }
+            let field = UnsafeBufferPointer(rebasing: line[fieldStarts[c]..<fieldEnds[c]])
+            if isCoNLLU, try skipsCoNLLUNode(field, number: number) { return }
+            let expected = tokens.count + 1
+            guard parseInt(field) == expected else {
+                throw CoNLLError.invalidTokenID(file: fileName, line: number, expected: "token ID \(expected)",
+                                                found: "\"\(String(decoding: field, as: UTF8.self))\"")
+            }
+        }
+        if firstLine == 0 { firstLine = number }
+        for c in roles.indices {
+            switch roles[c] {
+            case .text:
+                tokens.append(String(decoding: UnsafeBufferPointer(rebasing: line[fieldStarts[c]..<fieldEnds[c]]), as: UTF8.self))
+            case .label(let k):
+                labels[k].append(String(decoding: UnsafeBufferPointer(rebasing: line[fieldStarts[c]..<fieldEnds[c]]), as: UTF8.self))
+            case .id, .ignored:
+                break
+            }
+        }
+        tokenLines.append(number)
+    }
+
+    /// CoNLL-U ID rules: true for a multi-word token range `a-b` or an empty node `a.b` (both
+    /// skipped); false for a word ID; throws for anything else.
+    private mutating func skipsCoNLLUNode(_ field: UnsafeBufferPointer<UInt8>, number: Int) throws -> Bool {
+        for (mark, isRange) in [(UInt8(ascii: "-"), true), (UInt8(ascii: "."), false)] {
+            guard let k = field.firstIndex(of: mark) else { continue }
+            guard parseInt(UnsafeBufferPointer(rebasing: field[..<k])) != nil,
+                  parseInt(UnsafeBufferPointer(rebasing: field[(k + 1)...])) != nil else {
+                throw CoNLLError.invalidTokenID(file: fileName, line: number,
+                                                expected: "a word ID N, a range N-M or an empty node N.K",
+                                                found: "\"\(String(decoding: field, as: UTF8.self))\"")
+            }
+            if firstLine == 0 { firstLine = number }
+            if isRange { report.skippedMultiwordTokens += 1 } else { report.skippedEmptyNodes += 1 }
+            return true
+        }
+        return false
+    }
+
+    // MARK: - Sentences
+
+    /// Validates (and repairs, if allowed) the tag columns and stores the sentence.
+    private mutating func finishSentence(endLine: Int) throws {
+        guard !tokens.isEmpty else { throw CoNLLError.sentenceWithoutTokens(file: fileName, line: endLine) }
+        for (k, scheme) in schemes {
+            guard let violation = scheme.validate(labels[k]) else { continue }
+            let type = labelTypes[k]
+            let malformed = violation.kind == .malformed
+                ? violation.index : labels[k].firstIndex { !scheme.isWellFormed($0) }
+            if let t = malformed {
+                throw CoNLLError.malformedTag(file: fileName, line: tokenLines[t], labelType: type, scheme: scheme,
+                                              tag: labels[k][t])
+            }
+            guard options.repairTags else {
+                throw CoNLLError.tagSequence(file: fileName, line: tokenLines[violation.index], labelType: type,
+                                             scheme: scheme, expected: violation.expected, found: violation.found)
+            }
+            let (repaired, repairs) = scheme.repair(labels[k])
+            labels[k] = repaired
+            report.repairedTags[type, default: 0] += repairs
+        }
+        var byType: [String: [String]] = [:]
+        for (k, type) in labelTypes.enumerated() { byType[type] = labels[k] }
+        sentences.append(Sentence(tokens: tokens, labels: byType,
+                                  source: SourceLocation(file: fileName, line: firstLine), id: sentenceID))
+        report.sentences += 1
+        report.tokens += tokens.count
+        firstLine = 0
+        sentenceID = nil
+        tokens = []
+        labels = Array(repeating: [], count: labelTypes.count)
+        tokenLines.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Bytes
+
+    /// Fills `fieldStarts`/`fieldEnds` with the fields of `line`.
+    private mutating func splitFields(_ line: UnsafeBufferPointer<UInt8>) {
+        fieldStarts.removeAll(keepingCapacity: true)
+        fieldEnds.removeAll(keepingCapacity: true)
+        let n = line.count
+        switch separator {
+        case .tab:
+            // field = bytes between consecutive tabs (possibly empty)
+            var start = 0
+            for i in 0..<n where line[i] == 0x09 {
+                fieldStarts.append(start)
+                fieldEnds.append(i)
+                start = i + 1
+            }
+            fieldStarts.append(start)
+            fieldEnds.append(n)
+        case .whitespace:
+            // field = maximal run of bytes other than space and tab
+            var i = 0
+            while i < n {
+                while i < n && (line[i] == 0x20 || line[i] == 0x09) { i += 1 }
+                guard i < n else { break }
+                let start = i
+                while i < n && line[i] != 0x20 && line[i] != 0x09 { i += 1 }
+                fieldStarts.append(start)
+                fieldEnds.append(i)
+            }
+        }
+    }
+}
+
+/// The value of a non-empty run of at most 9 ASCII digits, else nil.
+private func parseInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard !bytes.isEmpty && bytes.count <= 9 else { return nil }
+    var value = 0
+    for b in bytes {
+        guard b >= 0x30 && b <= 0x39 else { return nil }
+        value = value * 10 + Int(b - 0x30)
+    }
+    return value
+}
+
+private extension Substring {
+    func trimmingTrailingSpaces() -> Substring {
+        var s = self
+        while s.last == " " { s = s.dropLast() }
+        return s
+    }
+}
