@@ -216,8 +216,8 @@ public final class Trainer {
         var corpora: [String: CorpusConfig] = [:]
         for (n, c) in resolved.absoluteConfig.corpora { corpora[n] = c }
         let metadata = ModelMetadata(spec: model.spec, encoder: data.encoder, corpora: corpora,
-                                     corpusOrder: data.corpusNames, config: try resolved.yamlString(), mainScore: resolved.config.training.mainScore.rawValue,
-                                     step: step, epoch: epoch, devMainScore: score)
+                                     corpusOrder: data.corpusNames, config: try resolved.yamlString(), step: step, epoch: epoch,
+                                     mainScore: resolved.config.training.mainScore.rawValue, devMainScore: score)
         try TrainedModel.save(model, metadata: metadata, to: outputDirectory.appendingPathComponent(name))
     }
 }

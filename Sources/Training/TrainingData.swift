@@ -87,13 +87,14 @@ public final class TrainingData {
                                   inputScheme: input, trainScheme: trained,
                                   labels: Vocabulary(counting: sequences, order: .firstSeen)))
         }
-        encoder = TextEncoder(words: words, characters: characters, lowercaseWords: enc.lowercaseWords,
-                              normalizeDigits: enc.normalizeDigits, tasks: tasks)
-
+        let textEncoder = TextEncoder(words: words, characters: characters, lowercaseWords: enc.lowercaseWords,
+                                      normalizeDigits: enc.normalizeDigits, tasks: tasks)
+        encoder = textEncoder
+        let assignments = routing.assignments
         var unknown: [String: Int] = [:]
         encodedTrain = names.indices.map { c in
             train[c].enumerated().map { s, sentence in
-                encoder.encode(sentence, taskIndices: routing.assignments[c][s], unknownLabels: &unknown)
+                textEncoder.encode(sentence, taskIndices: assignments[c][s], unknownLabels: &unknown)
             }
         }
         // labels of dev sentences that training never saw: they can only be scored as errors
