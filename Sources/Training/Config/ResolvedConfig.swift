@@ -1,0 +1,52 @@
+import Foundation
+
+/// A loaded, validated config with every corpus path resolved to an absolute file that exists.
+public struct ResolvedConfig: Equatable {
+    /// The absolute files of one corpus.
+    public struct CorpusFiles: Equatable {
+        /// Training file.
+        public var train: URL
+        /// Development file, if configured.
+        public var dev: URL?
+        /// Test file, if configured.
+        public var test: URL?
+    }
+
+    /// File name of the resolved config that a run writes into its output directory.
+    public static let fileName = "resolved-config.yaml"
+
+    /// The config as decoded (after `--set` overrides), paths as written.
+    public var config: TrainConfig
+    /// The config file, or `nil` for the built-in default config.
+    public var file: URL?
+    /// The folder relative corpus paths were resolved against.
+    public var dataDirectory: URL
+    /// Absolute corpus files, by corpus name in config order.
+    public var corpusFiles: OrderedMap<CorpusFiles>
+
+    /// The config with absolute corpus paths and no `data_dir`: what `resolved-config.yaml` holds, so a
+    /// run can be repeated from its output directory alone.
+    public var absoluteConfig: TrainConfig {
+        var result = config
+        result.dataDir = nil
+        for (name, files) in corpusFiles {
+            result.corpora[name]?.train = files.train.path
+            result.corpora[name]?.dev = files.dev?.path
+            result.corpora[name]?.test = files.test?.path
+        }
+        return result
+    }
+
+    /// `absoluteConfig` as YAML.
+    public func yamlString() throws -> String {
+        try absoluteConfig.yamlString()
+    }
+
+    /// Writes `resolved-config.yaml` (atomically) into `directory`, which must exist; returns its URL.
+    @discardableResult
+    public func write(toDirectory directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent(ResolvedConfig.fileName)
+        try Data(yamlString().utf8).write(to: url, options: .atomic)
+        return url
+    }
+}

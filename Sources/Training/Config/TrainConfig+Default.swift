@@ -1,0 +1,39 @@
+/// The config `mtl-dist train` uses without `--config`.
+extension TrainConfig {
+    /// The built-in default config: UPOS and NER on the embedded English Web Treebank corpus
+    /// (`Sources/Training/DefaultCorpus`: `token<TAB>UPOS<TAB>NER`, CC BY-SA 4.0, see its ATTRIBUTION.md).
+    /// Its paths are relative: `ConfigLoader.load(file: nil, dataDir:)` resolves them against `dataDir`,
+    /// which the caller points at the embedded corpus folder.
+    public static let defaultYAML = """
+        # Built-in default: UPOS tagging and NER on the embedded English Web Treebank sample.
+        corpora:
+          ewt:
+            format: columns
+            columns: [text, upos, ner]
+            separator: tab
+            train: train.tsv
+            dev: dev.tsv
+        tasks:
+          upos:
+            corpus: ewt
+            label: upos
+            head: softmax
+            hidden: 0
+            metric: accuracy
+          ner:
+            corpus: ewt
+            label: ner
+            head: crf
+            hidden: 0
+            metric: span_f1
+            input_scheme: iob2
+            train_scheme: bioes
+        encoder:
+          shared_hidden: 128
+        training:
+          epochs: 10
+          batch_size: 32
+          optimizer: sgd
+          learning_rate: 0.1
+        """
+}
