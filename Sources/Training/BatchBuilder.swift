@@ -19,6 +19,20 @@ public struct EncodedSentence: Sendable {
     public var count: Int { wordIDs.count }
 }
 
+/// Lample et al.'s (2016) unknown-word training: singletons replaced by `<unk>` with a probability.
+public struct UnkReplacement {
+    public let probability: Float
+    /// Per word id: whether it is a singleton.
+    public let singletons: [Bool]
+    public let unknownID: Int32
+
+    public init(probability: Float, singletons: [Bool], unknownID: Int32) {
+        self.probability = probability
+        self.singletons = singletons
+        self.unknownID = unknownID
+    }
+}
+
 /// Assembles model batches from encoded sentences.
 public enum BatchBuilder {
     /// The dropout key of a training row: a function of (seed, epoch, step, corpus, sentence)
@@ -31,9 +45,21 @@ public enum BatchBuilder {
     /// A training batch: `items` are this rank's sentences with the tasks they train, `sentences`
     /// looks up an item's encoded sentence, `globalCounts[t]` is task t's number of sentences in the
     /// whole global batch (the loss normaliser).
+    /// With `unkReplacement`, each occurrence of a singleton word becomes `<unk>` with the given
+    /// probability, drawn from the row's key (so independent of the rank).
     public static func training(items: [SampledItem], taskCount: Int, globalCounts: [Int],
-                                keys: [UInt64], sentence: (SampledItem) -> EncodedSentence) -> Batch {
-        let encoded = items.map(sentence)
+                                keys: [UInt64], unkReplacement: UnkReplacement? = nil,
+                                sentence: (SampledItem) -> EncodedSentence) -> Batch {
+        var encoded = items.map(sentence)
+        if let u = unkReplacement, u.probability > 0 {
+            for r in encoded.indices {
+                var rng = SplitMix64(keys: keys[r], 0x756E_6B)
+                var ids = encoded[r].wordIDs
+                for j in ids.indices where u.singletons[Int(ids[j])] && rng.nextUniform() < u.probability { ids[j] = u.unknownID }
+                encoded[r] = EncodedSentence(wordIDs: ids, caseIDs: encoded[r].caseIDs, characters: encoded[r].characters,
+                                             tags: encoded[r].tags)
+            }
+        }
         var taskRows = [[Int]](repeating: [], count: taskCount)
         for (r, item) in items.enumerated() { for t in item.tasks { taskRows[t].append(r) } }
         let steps = encoded.map(\.count).max() ?? 0

@@ -96,6 +96,8 @@ public final class Trainer {
         let log = communicator.isRoot ? try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl")) : nil
         let world = communicator.worldSize, rank = communicator.rank
         let store = model.store
+        let unk = UnkReplacement(probability: Float(config.encoder.unkReplacement), singletons: data.singletonWords,
+                                 unknownID: Int32(data.encoder.words.unknownID ?? 0))
         var step = 0, epoch = 0
         var best: (score: Double, step: Int)? = nil
         var lastEval: [TaskEvaluation] = []
@@ -118,7 +120,7 @@ public final class Trainer {
                 let local = Array(global[lo..<hi])
                 let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
                 let batch = BatchBuilder.training(items: local, taskCount: taskNames.count, globalCounts: globalCounts,
-                                                  keys: keys) { data.encodedTrain[$0.corpus][$0.sentence] }
+                                                  keys: keys, unkReplacement: unk) { data.encodedTrain[$0.corpus][$0.sentence] }
                 let tape = Tape()
                 let result = model.loss(batch, tape: tape)
                 tape.backward(from: result.total)

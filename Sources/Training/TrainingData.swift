@@ -16,6 +16,9 @@ public final class TrainingData {
     public let encoder: TextEncoder
     /// Training sentences per corpus, encoded with the gold tags of the tasks they train.
     public let encodedTrain: [[EncodedSentence]]
+    /// Per word id: true when the word occurs once in the training data (candidates for
+    /// `unk_replacement`).
+    public let singletonWords: [Bool]
     /// Things the run should tell the user (repaired tags, skipped separators, unseen labels).
     public let notes: [String]
 
@@ -69,6 +72,9 @@ public final class TrainingData {
             s.tokens.map { TokenFeatures.wordKey($0, lowercase: enc.lowercaseWords, normalizeDigits: enc.normalizeDigits) }
         }
         let words = Vocabulary(counting: keyed, minCount: enc.wordMinCount, order: .frequency)
+        var counts: [String: Int] = [:]
+        for sentence in keyed { for w in sentence { counts[w, default: 0] += 1 } }
+        singletonWords = words.entries.enumerated().map { id, w in id >= words.specials.count && counts[w] == 1 }
         let characters = Vocabulary.characters(in: Array(train.joined()))
         var tasks: [TaskInfo] = []
         for (t, (name, task)) in taskList.enumerated() {

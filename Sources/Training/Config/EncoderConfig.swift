@@ -14,7 +14,8 @@
 ///   case_dim: 4            # casing-feature embedding width; 0 disables
 ///   shared_hidden: 0       # shared BiLSTM hidden size per direction; 0 = none
 ///   dropout: 0.5           # in [0, 1)
-///   word_dropout: 0.05     # probability of replacing a word by <unk> (Lample et al. 2016)
+///   word_dropout: 0.05     # probability of zeroing a whole token vector (Flair's WordDropout)
+///   unk_replacement: 0.0   # probability of replacing a word seen once in train by <unk> (Lample et al. 2016)
 ///   locked_dropout: 0.0    # one mask per sentence over all timesteps (Gal & Ghahramani 2016)
 /// ```
 public struct EncoderConfig: Codable, Equatable {
@@ -36,8 +37,11 @@ public struct EncoderConfig: Codable, Equatable {
     public var sharedHidden: Int = 0
     /// Dropout probability on the features.
     public var dropout: Double = 0.5
-    /// Probability of replacing a word by `<unk>` during training.
+    /// Probability of zeroing a whole token vector during training (Flair's `WordDropout`).
     public var wordDropout: Double = 0.05
+    /// Probability of replacing a word seen only once in training by `<unk>` (Lample et al. 2016),
+    /// so the `<unk>` embedding is trained for the unseen words of test data.
+    public var unkReplacement: Double = 0.0
     /// Locked (variational) dropout probability.
     public var lockedDropout: Double = 0.0
 
@@ -56,6 +60,7 @@ public struct EncoderConfig: Codable, Equatable {
         case sharedHidden = "shared_hidden"
         case dropout
         case wordDropout = "word_dropout"
+        case unkReplacement = "unk_replacement"
         case lockedDropout = "locked_dropout"
     }
 
@@ -77,6 +82,7 @@ public struct EncoderConfig: Codable, Equatable {
                                            hint: "set \(section.keyPath(.sharedHidden)) >= 0 (0 = no shared BiLSTM).")
         dropout = try section.number(.dropout, default: defaults.dropout, .probability)
         wordDropout = try section.number(.wordDropout, default: defaults.wordDropout, .probability)
+        unkReplacement = try section.number(.unkReplacement, default: defaults.unkReplacement, .probability)
         lockedDropout = try section.number(.lockedDropout, default: defaults.lockedDropout, .probability)
     }
 
@@ -93,6 +99,7 @@ public struct EncoderConfig: Codable, Equatable {
         try container.encode(sharedHidden, forKey: .sharedHidden)
         try container.encodeNumber(dropout, forKey: .dropout)
         try container.encodeNumber(wordDropout, forKey: .wordDropout)
+        try container.encodeNumber(unkReplacement, forKey: .unkReplacement)
         try container.encodeNumber(lockedDropout, forKey: .lockedDropout)
     }
 }

@@ -31,9 +31,10 @@ extension TrainConfig {
         encoder:
           shared_hidden: 128
         training:
-          epochs: 10
+          epochs: 20
           batch_size: 32
           optimizer: sgd
-          learning_rate: 0.1
+          learning_rate: 1.0
+          log_every: 25
         """
 }
