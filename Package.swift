@@ -24,17 +24,18 @@ let package = Package(
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers"]),
-        .target(name: "Collective"),
+        .target(name: "Collective", dependencies: ["CMPI"]),
         .target(name: "Training", dependencies: ["Autodiff", "Layers", "Optimizers", "MultiTask", "Collective"],
                 exclude: ["DefaultCorpus"]),
         .executableTarget(name: "mtl-dist", dependencies: [
-            "Autodiff", "Layers",
+            "Autodiff", "Layers", "Collective",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
+        .testTarget(name: "CollectiveTests", dependencies: ["Collective"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
