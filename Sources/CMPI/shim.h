@@ -19,5 +19,7 @@ static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int cmpi_success(void) { return MPI_SUCCESS; }
 static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+/* OpenMPI defines MPI_MAX_ERROR_STRING through another macro (OPAL_MAX_ERROR_STRING). */
+static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 
 #endif

@@ -1,30 +1,41 @@
 /// The collective operations data-parallel training needs, over raw float/double buffers (this
 /// module knows nothing about tensors). One implementation runs a single process; the MPI one
 /// runs one replica per rank.
+///
+/// Every rank must call the same collectives, with the same element counts and roots, in the same
+/// order; a rank that skips one leaves the others waiting. Failures before the first collective are
+/// therefore shared with `agreeOnFailure(_:)`, never thrown on one rank alone.
 public protocol Communicator: AnyObject {
     /// This process's index in `0..<worldSize`.
     var rank: Int { get }
     /// Number of processes taking part.
     var worldSize: Int { get }
-    /// Replaces `buffer` on every rank with the elementwise sum over all ranks.
+    /// Replaces `buffer` on every rank with the elementwise sum over all ranks:
+    /// `buffer[i] = Σ_r buffer_r[i]`.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
     /// Replaces `buffer` on every rank with the elementwise sum over all ranks.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws
-    /// Replaces `buffer` on every rank with the elementwise maximum over all ranks.
+    /// Replaces `buffer` on every rank with the elementwise maximum over all ranks:
+    /// `buffer[i] = max_r buffer_r[i]`.
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws
-    /// Copies rank `root`'s `buffer` into every other rank's.
+    /// Copies rank `root`'s `buffer` into every other rank's (same count on every rank).
+    /// Throws `CollectiveError` when `root` is not in `0..<worldSize`.
     func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws
     /// Copies rank `root`'s bytes into every other rank's (same length on every rank).
+    /// Throws `CollectiveError` when `root` is not in `0..<worldSize`.
     func broadcast(bytes: UnsafeMutableRawBufferPointer, root: Int) throws
     /// Returns once every rank has called it.
     func barrier() throws
+    /// Ends the communicator (collective: every rank calls it once, at exit). Later collectives
+    /// throw `CollectiveError.finalized`; calling it again does nothing.
+    func finalize() throws
 }
 
 extension Communicator {
     /// True on the rank that prints and writes shared files.
     public var isRoot: Bool { rank == 0 }
 
-    /// Sums `values` over all ranks.
+    /// Sums `values` over all ranks: `out[i] = Σ_r values_r[i]`.
     public func sum(_ values: [Double]) throws -> [Double] {
         var v = values
         try v.withUnsafeMutableBufferPointer { try allReduceSum($0) }
@@ -33,19 +44,18 @@ extension Communicator {
 
     /// Every rank learns whether any rank failed, and which message the lowest failing rank had,
     /// so all ranks stop together instead of some waiting forever in the next collective.
-    /// Returns nil when every rank succeeded.
+    /// Returns nil when every rank succeeded. Collective: every rank calls it, failed or not.
     public func agreeOnFailure(_ localMessage: String?) throws -> (rank: Int, message: String)? {
-        // the lowest failing rank (worldSize when none) ...
-        var flag = [Double(localMessage == nil ? worldSize : rank)]
-        flag[0] = -flag[0]
+        // lowest failing rank = −max_r(−r) over failing ranks; a rank that succeeded offers worldSize
+        var flag = [-Double(localMessage == nil ? worldSize : rank)]
         try flag.withUnsafeMutableBufferPointer { try allReduceMax($0) }
         let failing = Int(-flag[0])
         guard failing < worldSize else { return nil }
-        // ... broadcasts its message (length first, then bytes)
-        var length = [Float(localMessage?.utf8.count ?? 0)]
-        try length.withUnsafeMutableBufferPointer { try broadcast($0, root: failing) }
-        var bytes = [UInt8](repeating: 0, count: Int(length[0]))
-        if rank == failing, let m = localMessage { bytes = Array(m.utf8) }
+        // that rank broadcasts its message: the UTF-8 length as a UInt64, then the bytes
+        let local = rank == failing ? Array((localMessage ?? "").utf8) : []
+        var length = UInt64(local.count)
+        try withUnsafeMutableBytes(of: &length) { try broadcast(bytes: $0, root: failing) }
+        var bytes = rank == failing ? local : [UInt8](repeating: 0, count: Int(length))
         try bytes.withUnsafeMutableBytes { try broadcast(bytes: $0, root: failing) }
         return (failing, String(decoding: bytes, as: UTF8.self))
     }
@@ -53,13 +63,45 @@ extension Communicator {
 
 /// The communicator of a run without MPI: one rank, every collective is the identity.
 public final class SingleProcessCommunicator: Communicator {
+    private var isFinalized = false
+
+    /// A communicator with `rank == 0` and `worldSize == 1`.
     public init() {}
+    /// Always 0.
     public var rank: Int { 0 }
+    /// Always 1.
     public var worldSize: Int { 1 }
-    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {}
-    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
-    public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {}
-    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws {}
-    public func broadcast(bytes: UnsafeMutableRawBufferPointer, root: Int) throws {}
-    public func barrier() throws {}
+    /// The identity (the sum over one rank).
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try checkOpen("allReduceSum")
+    }
+    /// The identity (the sum over one rank).
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+        try checkOpen("allReduceSum")
+    }
+    /// The identity (the maximum over one rank).
+    public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+        try checkOpen("allReduceMax")
+    }
+    /// The identity; throws `CollectiveError.invalidRoot` unless `root == 0`.
+    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws {
+        try checkOpen("broadcast", root: root)
+    }
+    /// The identity; throws `CollectiveError.invalidRoot` unless `root == 0`.
+    public func broadcast(bytes: UnsafeMutableRawBufferPointer, root: Int) throws {
+        try checkOpen("broadcast(bytes:)", root: root)
+    }
+    /// Returns at once.
+    public func barrier() throws {
+        try checkOpen("barrier")
+    }
+    /// Marks the communicator finished; later collectives throw `CollectiveError.finalized`.
+    public func finalize() throws {
+        isFinalized = true
+    }
+
+    private func checkOpen(_ operation: String, root: Int = 0) throws {
+        guard !isFinalized else { throw CollectiveError.finalized(operation: operation) }
+        guard root == 0 else { throw CollectiveError.invalidRoot(operation: operation, root: root, worldSize: 1) }
+    }
 }

@@ -1,0 +1,33 @@
+/// Errors of the `Collective` module: failed MPI calls (as return codes, never aborts) and
+/// collectives called with arguments no communicator can honour.
+public enum CollectiveError: Error, Equatable, CustomStringConvertible {
+    /// An MPI call returned `code` instead of `MPI_SUCCESS`; `message` is `MPI_Error_string(code)`.
+    /// `operation` names the call and its arguments, e.g. `MPI_Bcast(MPI_FLOAT, count: 4, root: 2)`.
+    case mpi(operation: String, code: Int32, message: String)
+    /// `MPICommunicator.initialize()` found MPI already initialised or finalised in this process;
+    /// MPI can be initialised once per process only.
+    case alreadyInitialized(finalized: Bool)
+    /// A collective called after `finalize()`.
+    case finalized(operation: String)
+    /// A broadcast root outside `0..<worldSize`.
+    case invalidRoot(operation: String, root: Int, worldSize: Int)
+    /// A bucket size below one element for a bucketed all-reduce.
+    case invalidBucketSize(Int)
+
+    public var description: String {
+        switch self {
+        case let .mpi(operation, code, message):
+            return "\(operation) failed with MPI error \(code): \(message) "
+                + "(every rank must call the same collectives with the same counts and roots)"
+        case let .alreadyInitialized(finalized):
+            return "MPI was already \(finalized ? "finalized" : "initialized") in this process; "
+                + "create one MPICommunicator per process and finalize it once, at exit"
+        case let .finalized(operation):
+            return "\(operation) called after finalize(); the communicator can no longer be used"
+        case let .invalidRoot(operation, root, worldSize):
+            return "\(operation): root \(root) is not a rank, expected 0..<\(worldSize)"
+        case let .invalidBucketSize(size):
+            return "all-reduce bucket size \(size) is invalid, expected at least 1 element"
+        }
+    }
+}

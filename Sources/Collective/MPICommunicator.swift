@@ -1,0 +1,164 @@
+import CMPI
+
+/// A `Communicator` over MPI's `COMM_WORLD`: one process per rank, started by `mpirun` or `srun`.
+///
+/// Life cycle: `initialize()` once per process (`MPI_Init_thread`), any number of collectives,
+/// then `finalize()` once on every rank (`MPI_Finalize`). MPI cannot be initialised again in the
+/// same process, so tests start the built binary under `mpirun` rather than calling this in-process.
+///
+/// Errors: `COMM_WORLD`'s error handler is set to `MPI_ERRORS_RETURN`, so a failing MPI call
+/// returns a code, which is thrown as `CollectiveError.mpi` with `MPI_Error_string`'s text. Roots
+/// and counts are checked by MPI itself (`mpi_param_check`, on by default in OpenMPI). Only a
+/// failure inside `MPI_Init_thread` still aborts: no error handler exists before it returns.
+/// This is the one file that imports `CMPI`.
+public final class MPICommunicator: Communicator {
+    /// This process's rank in `COMM_WORLD`, in `0..<worldSize`.
+    public let rank: Int
+    /// Number of processes in `COMM_WORLD`.
+    public let worldSize: Int
+    private let world: MPI_Comm?
+    private var isFinalized = false
+
+    /// The largest element count one MPI call takes (`count` is a C `int`); longer buffers are
+    /// reduced or broadcast in several calls.
+    private static let maxCount = Int(Int32.max)
+
+    private init(rank: Int, worldSize: Int, world: MPI_Comm?) {
+        self.rank = rank
+        self.worldSize = worldSize
+        self.world = world
+    }
+
+    /// Initialises MPI (`MPI_Init_thread`, requesting `MPI_THREAD_FUNNELED`: only the main thread
+    /// calls MPI, BLAS threads never do), makes `COMM_WORLD` return error codes, and reads rank
+    /// and size. Throws `CollectiveError.alreadyInitialized` if MPI was initialised or finalised
+    /// in this process before, `CollectiveError.mpi` when a call fails.
+    public static func initialize() throws -> MPICommunicator {
+        var initialized: Int32 = 0
+        var finalized: Int32 = 0
+        try check(MPI_Initialized(&initialized), "MPI_Initialized")
+        try check(MPI_Finalized(&finalized), "MPI_Finalized")
+        guard initialized == 0, finalized == 0 else {
+            throw CollectiveError.alreadyInitialized(finalized: finalized != 0)
+        }
+        var provided: Int32 = 0
+        try check(MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided), "MPI_Init_thread")
+        let world = cmpi_comm_world()
+        try check(MPI_Comm_set_errhandler(world, cmpi_errors_return()), "MPI_Comm_set_errhandler(MPI_ERRORS_RETURN)")
+        var rank: Int32 = 0
+        var size: Int32 = 0
+        try check(MPI_Comm_rank(world, &rank), "MPI_Comm_rank")
+        try check(MPI_Comm_size(world, &size), "MPI_Comm_size")
+        return MPICommunicator(rank: Int(rank), worldSize: Int(size), world: world)
+    }
+
+    /// True when the process environment shows a launch by an MPI starter: OpenMPI's `mpirun`
+    /// (`OMPI_COMM_WORLD_SIZE`/`_RANK`), a PMIx starter such as `srun --mpi=pmix` (`PMIX_RANK`),
+    /// MPICH/Intel MPI `mpiexec` or `srun --mpi=pmi2` (`PMI_RANK`/`PMI_SIZE`), MVAPICH
+    /// (`MV2_COMM_WORLD_SIZE`). `SLURM_PROCID` alone does not count: a batch script's own shell
+    /// has it without being an MPI rank. Pass `ProcessInfo.processInfo.environment` from the CLI.
+    public static func isLaunchedByMPI(environment: [String: String]) -> Bool {
+        let markers = ["OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK", "PMIX_RANK",
+                       "PMI_RANK", "PMI_SIZE", "MV2_COMM_WORLD_SIZE"]
+        return markers.contains { environment[$0] != nil }
+    }
+
+    /// `MPI_Allreduce(MPI_IN_PLACE, buffer, count, MPI_FLOAT, MPI_SUM, COMM_WORLD)`.
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try allReduce(UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count,
+                      elementSize: MemoryLayout<Float>.stride, type: cmpi_float(), op: cmpi_sum(),
+                      name: "MPI_FLOAT, MPI_SUM")
+    }
+
+    /// `MPI_Allreduce(MPI_IN_PLACE, buffer, count, MPI_DOUBLE, MPI_SUM, COMM_WORLD)`.
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+        try allReduce(UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count,
+                      elementSize: MemoryLayout<Double>.stride, type: cmpi_double(), op: cmpi_sum(),
+                      name: "MPI_DOUBLE, MPI_SUM")
+    }
+
+    /// `MPI_Allreduce(MPI_IN_PLACE, buffer, count, MPI_DOUBLE, MPI_MAX, COMM_WORLD)`.
+    public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
+        try allReduce(UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count,
+                      elementSize: MemoryLayout<Double>.stride, type: cmpi_double(), op: cmpi_max(),
+                      name: "MPI_DOUBLE, MPI_MAX")
+    }
+
+    /// `MPI_Bcast(buffer, count, MPI_FLOAT, root, COMM_WORLD)`.
+    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws {
+        try broadcast(UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count,
+                      elementSize: MemoryLayout<Float>.stride, type: cmpi_float(), name: "MPI_FLOAT", root: root)
+    }
+
+    /// `MPI_Bcast(bytes, count, MPI_BYTE, root, COMM_WORLD)`.
+    public func broadcast(bytes: UnsafeMutableRawBufferPointer, root: Int) throws {
+        try broadcast(bytes.baseAddress, count: bytes.count, elementSize: 1, type: cmpi_byte(),
+                      name: "MPI_BYTE", root: root)
+    }
+
+    /// `MPI_Barrier(COMM_WORLD)`.
+    public func barrier() throws {
+        try checkOpen("MPI_Barrier")
+        try Self.check(MPI_Barrier(world), "MPI_Barrier")
+    }
+
+    /// `MPI_Finalize()`: collective, every rank calls it once before exiting. Later collectives
+    /// throw `CollectiveError.finalized`; a second call does nothing.
+    public func finalize() throws {
+        guard !isFinalized else { return }
+        isFinalized = true
+        try Self.check(MPI_Finalize(), "MPI_Finalize")
+    }
+
+    // MARK: - The funnel: every MPI call's return code goes through `check`.
+
+    private func allReduce(_ base: UnsafeMutableRawPointer?, count: Int, elementSize: Int,
+                           type: MPI_Datatype, op: MPI_Op, name: String) throws {
+        try checkOpen("MPI_Allreduce(\(name))")
+        guard let base, count > 0 else { return }
+        var start = 0
+        while start < count {
+            let n = min(Self.maxCount, count - start)
+            // buffer[start ..< start+n] = op_r buffer_r[start ..< start+n], in place
+            try Self.check(MPI_Allreduce(UnsafeRawPointer(cmpi_in_place()), base + start * elementSize,
+                                         Int32(n), type, op, world),
+                           "MPI_Allreduce(MPI_IN_PLACE, \(name), count: \(n))")
+            start += n
+        }
+    }
+
+    private func broadcast(_ base: UnsafeMutableRawPointer?, count: Int, elementSize: Int,
+                           type: MPI_Datatype, name: String, root: Int) throws {
+        try checkOpen("MPI_Bcast(\(name))")
+        // MPI checks the root; a root beyond Int32 could wrap into a valid rank, so it is checked here
+        guard let mpiRoot = Int32(exactly: root) else {
+            throw CollectiveError.invalidRoot(operation: "MPI_Bcast(\(name))", root: root, worldSize: worldSize)
+        }
+        // an empty broadcast still runs, so that MPI validates the root on every call
+        var start = 0
+        repeat {
+            let n = min(Self.maxCount, count - start)
+            try Self.check(MPI_Bcast(base.map { $0 + start * elementSize }, Int32(n), type, mpiRoot, world),
+                           "MPI_Bcast(\(name), count: \(n), root: \(root))")
+            start += n
+        } while start < count
+    }
+
+    private func checkOpen(_ operation: @autoclosure () -> String) throws {
+        guard !isFinalized else { throw CollectiveError.finalized(operation: operation()) }
+    }
+
+    private static func check(_ code: Int32, _ operation: @autoclosure () -> String) throws {
+        guard code != cmpi_success() else { return }
+        throw CollectiveError.mpi(operation: operation(), code: code, message: errorString(code))
+    }
+
+    /// `MPI_Error_string(code)`, or a fallback when MPI does not know the code.
+    private static func errorString(_ code: Int32) -> String {
+        var text = [CChar](repeating: 0, count: Int(cmpi_max_error_string()) + 1)
+        var length: Int32 = 0
+        guard MPI_Error_string(code, &text, &length) == cmpi_success() else { return "unknown MPI error code" }
+        let bytes = text.prefix(max(0, min(Int(length), text.count))).map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

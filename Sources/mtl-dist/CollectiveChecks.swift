@@ -1,0 +1,190 @@
+import Collective
+
+/// The outcome of one collective check on one rank.
+struct CollectiveCheckResult {
+    /// Short snake_case name, e.g. `allreduce_sum_float`.
+    let name: String
+    /// Whether this rank saw the expected result.
+    let ok: Bool
+    /// What went wrong (expected vs found), or a note on what was observed.
+    let detail: String?
+
+    /// `{"name": ..., "ok": ..., "detail": ...}` for the JSON report.
+    var json: [String: Any] {
+        var object: [String: Any] = ["name": name, "ok": ok]
+        if let detail { object["detail"] = detail }
+        return object
+    }
+}
+
+/// Runs every collective of `Communicator` on known per-rank data (rank r of W contributes values
+/// computed from r) and compares each rank's result with the closed form. All ranks run the same
+/// checks in the same order, so a failing comparison never desynchronises the collectives.
+struct CollectiveChecks {
+    let communicator: any Communicator
+
+    private var r: Int { communicator.rank }
+    private var w: Int { communicator.worldSize }
+
+    /// Every check, in a fixed order; throws only when a collective itself fails.
+    func run() throws -> [CollectiveCheckResult] {
+        var results = [try distinctRanks(), try allReduceSumFloat(), try allReduceSumLarge(),
+                       try allReduceSumDouble(),
+                       try allReduceMaxDouble(), try broadcastFloat(), try broadcastBytes(),
+                       try broadcastEmpty(), try invalidRootThrows()]
+        results.append(try barrier())
+        for bucket in [1, 3, 4, 10, 64] { results.append(try bucketedSum(bucketElements: bucket)) }
+        results += [try mean(), try sumHelper(), try agreeOnSuccess(), try agreeOnLowestFailingRank(),
+                    try agreeOnEmptyMessage()]
+        return results
+    }
+
+    // one-hot[r] summed over ranks = all ones iff the ranks are 0..<W, each once
+    private func distinctRanks() throws -> CollectiveCheckResult {
+        guard r >= 0, r < w else { return fail("ranks", "rank \(r) outside 0..<\(w)") }
+        var oneHot = [Float](repeating: 0, count: w)
+        oneHot[r] = 1
+        try oneHot.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+        return compare("ranks", oneHot, [Float](repeating: 1, count: w))
+    }
+
+    // x_r[i] = (r+1)(i+1)  ⇒  Σ_r x_r[i] = W(W+1)/2 · (i+1)
+    private func allReduceSumFloat() throws -> CollectiveCheckResult {
+        var x = (0..<7).map { Float((r + 1) * ($0 + 1)) }
+        try x.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+        return compare("allreduce_sum_float", x, (0..<7).map { Float(w * (w + 1) / 2 * ($0 + 1)) })
+    }
+
+    // 4 MiB per rank, past the eager limit, so shared-memory transfers take the large-message path
+    // (CMA single-copy unless disabled): x_r[i] = (r+1)(i mod 1000)  ⇒  W(W+1)/2 · (i mod 1000)
+    private func allReduceSumLarge() throws -> CollectiveCheckResult {
+        let n = 1 << 20
+        var x = (0..<n).map { Float((r + 1) * ($0 % 1000)) }
+        try x.withUnsafeMutableBufferPointer { try communicator.allReduceSumBucketed($0, bucketElements: 300_000) }
+        let expected = (0..<n).map { Float(w * (w + 1) / 2 * ($0 % 1000)) }
+        guard let i = x.indices.first(where: { x[$0] != expected[$0] }) else { return pass("allreduce_sum_large") }
+        return fail("allreduce_sum_large", "element \(i) of \(n): expected \(expected[i]), found \(x[i])")
+    }
+
+    // x_r[i] = (r+1)/2 + i  ⇒  Σ_r x_r[i] = W(W+1)/4 + W·i
+    private func allReduceSumDouble() throws -> CollectiveCheckResult {
+        var x = (0..<5).map { Double(r + 1) / 2 + Double($0) }
+        try x.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+        return compare("allreduce_sum_double", x.map(Float.init),
+                       (0..<5).map { Float(Double(w * (w + 1)) / 4 + Double(w * $0)) })
+    }
+
+    // x_r[i] = 10·((r+i) mod W) − i  ⇒  max_r x_r[i] = 10(W−1) − i (a different rank wins each i)
+    private func allReduceMaxDouble() throws -> CollectiveCheckResult {
+        var x = (0..<6).map { Double(10 * ((r + $0) % w) - $0) }
+        try x.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
+        return compare("allreduce_max_double", x.map(Float.init), (0..<6).map { Float(10 * (w - 1) - $0) })
+    }
+
+    // root W−1 holds 100·root + i, the others −1  ⇒  everyone 100·(W−1) + i
+    private func broadcastFloat() throws -> CollectiveCheckResult {
+        let root = w - 1
+        var x = (0..<5).map { r == root ? Float(100 * root + $0) : -1 }
+        try x.withUnsafeMutableBufferPointer { try communicator.broadcast($0, root: root) }
+        return compare("broadcast_float", x, (0..<5).map { Float(100 * root + $0) })
+    }
+
+    // root W/2 holds "root R says hello", the others zeros
+    private func broadcastBytes() throws -> CollectiveCheckResult {
+        let root = w / 2
+        let expected = Array("root \(root) says hello ✓".utf8)
+        var bytes = r == root ? expected : [UInt8](repeating: 0, count: expected.count)
+        try bytes.withUnsafeMutableBytes { try communicator.broadcast(bytes: $0, root: root) }
+        return bytes == expected
+            ? pass("broadcast_bytes")
+            : fail("broadcast_bytes", "expected \(expected), found \(bytes)")
+    }
+
+    private func broadcastEmpty() throws -> CollectiveCheckResult {
+        var bytes: [UInt8] = []
+        try bytes.withUnsafeMutableBytes { try communicator.broadcast(bytes: $0, root: 0) }
+        return pass("broadcast_empty")
+    }
+
+    // root = W is no rank: the communicator must throw a CollectiveError (MPI: from the returned
+    // code, which needs MPI_ERRORS_RETURN) and stay usable; the following checks show it does.
+    private func invalidRootThrows() throws -> CollectiveCheckResult {
+        var x: [Float] = [1]
+        do {
+            try x.withUnsafeMutableBufferPointer { try communicator.broadcast($0, root: w) }
+            return fail("invalid_root_throws", "broadcast with root \(w) returned normally")
+        } catch let error as CollectiveError {
+            return CollectiveCheckResult(name: "invalid_root_throws", ok: true, detail: error.description)
+        }
+    }
+
+    private func barrier() throws -> CollectiveCheckResult {
+        try communicator.barrier()
+        return pass("barrier")
+    }
+
+    // x_r[i] = (r+1)(i+1), n = 10, in buckets of `bucketElements`  ⇒  W(W+1)/2 · (i+1)
+    private func bucketedSum(bucketElements: Int) throws -> CollectiveCheckResult {
+        var x = (0..<10).map { Float((r + 1) * ($0 + 1)) }
+        try x.withUnsafeMutableBufferPointer {
+            try communicator.allReduceSumBucketed($0, bucketElements: bucketElements)
+        }
+        return compare("allreduce_sum_bucketed_\(bucketElements)", x,
+                       (0..<10).map { Float(w * (w + 1) / 2 * ($0 + 1)) })
+    }
+
+    // x_r[i] = 2r + i  ⇒  mean_r x_r[i] = (W−1) + i (1/W is inexact for W = 3: tolerance)
+    private func mean() throws -> CollectiveCheckResult {
+        var x = (0..<6).map { Float(2 * r + $0) }
+        try x.withUnsafeMutableBufferPointer { try communicator.allReduceMean($0, bucketElements: 4) }
+        return compare("allreduce_mean", x, (0..<6).map { Float(w - 1 + $0) }, tolerance: 1e-5)
+    }
+
+    private func sumHelper() throws -> CollectiveCheckResult {
+        let s = try communicator.sum([Double(r), 1])
+        return compare("sum_helper", s.map(Float.init), [Float(w * (w - 1) / 2), Float(w)])
+    }
+
+    private func agreeOnSuccess() throws -> CollectiveCheckResult {
+        let agreed = try communicator.agreeOnFailure(nil)
+        return agreed == nil
+            ? pass("agree_on_success")
+            : fail("agree_on_success", "found failure \(String(describing: agreed))")
+    }
+
+    // odd ranks and the last rank fail  ⇒  everyone agrees on the lowest: 1 (0 when W = 1)
+    private func agreeOnLowestFailingRank() throws -> CollectiveCheckResult {
+        let message = { (rank: Int) in "check failure from rank \(rank) ✗" }
+        let failing = r % 2 == 1 || r == w - 1
+        let agreed = try communicator.agreeOnFailure(failing ? message(r) : nil)
+        let lowest = w == 1 ? 0 : 1
+        guard let agreed, agreed.rank == lowest, agreed.message == message(lowest) else {
+            return fail("agree_on_lowest_failing_rank",
+                        "expected rank \(lowest) '\(message(lowest))', found \(String(describing: agreed))")
+        }
+        return pass("agree_on_lowest_failing_rank")
+    }
+
+    private func agreeOnEmptyMessage() throws -> CollectiveCheckResult {
+        let agreed = try communicator.agreeOnFailure(r == w - 1 ? "" : nil)
+        guard let agreed, agreed.rank == w - 1, agreed.message.isEmpty else {
+            return fail("agree_on_empty_message", "expected rank \(w - 1) with '', found \(String(describing: agreed))")
+        }
+        return pass("agree_on_empty_message")
+    }
+
+    private func compare(_ name: String, _ found: [Float], _ expected: [Float],
+                         tolerance: Float = 0) -> CollectiveCheckResult {
+        let close = found.count == expected.count
+            && zip(found, expected).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($1)) }
+        return close ? pass(name) : fail(name, "expected \(expected), found \(found)")
+    }
+
+    private func pass(_ name: String) -> CollectiveCheckResult {
+        CollectiveCheckResult(name: name, ok: true, detail: nil)
+    }
+
+    private func fail(_ name: String, _ detail: String) -> CollectiveCheckResult {
+        CollectiveCheckResult(name: name, ok: false, detail: "rank \(r): \(detail)")
+    }
+}
