@@ -12,6 +12,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case cannotRead(String, reason: String)
     /// A saved model that is missing, incomplete or inconsistent.
     case invalidModel(String, reason: String)
+    /// A rank could not start; every rank reports the same message.
+    case failedOnRank(rank: Int, worldSize: Int, message: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "cannot read \(path): \(reason)"
         case let .invalidModel(path, reason):
             return "\(path): not a usable model: \(reason)"
+        case let .failedOnRank(rank, worldSize, message):
+            return worldSize == 1 ? message : "rank \(rank) of \(worldSize): \(message)"
         }
     }
 }

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `mtl-dist plan`: the sampler's schedule as JSON lines, one per sentence-task assignment, so
+/// anyone can check what each rank trains in each step.
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the task-aware sampler's plan: one JSON line per (step, rank, task, sentence).")
+
+    @Option(help: "YAML run config (default: the built-in default config).") var config: String?
+    @Option(name: .customLong("data-dir"), help: "Folder that relative corpus paths resolve against.") var dataDir: String?
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a config key.", valueName: "key=value"))
+    var overrides: [String] = []
+    @Option(name: .customLong("world-size"), help: "Number of ranks W (must divide training.batch_size).") var worldSize: Int
+    @Option(help: "Epoch, from 0.") var epoch = 0
+    @Option(help: "Steps to print (default: the whole epoch).") var steps: Int?
+
+    func validate() throws {
+        guard worldSize >= 1 else { throw ValidationError("--world-size must be at least 1, got \(worldSize)") }
+        guard epoch >= 0 else { throw ValidationError("--epoch must be at least 0, got \(epoch)") }
+        if let steps, steps < 0 { throw ValidationError("--steps must be at least 0, got \(steps)") }
+    }
+
+    func run() throws {
+        let resolved = try ConfigLoader.load(file: config.map { URL(fileURLWithPath: $0) }, overrides: overrides,
+                                             dataDir: try dataDir.map { URL(fileURLWithPath: $0) }
+                                                 ?? (config == nil ? DefaultCorpus.directory() : nil))
+        let data = try TrainingData(resolved: resolved)
+        let sampler = try TrainingSession.makeSampler(resolved.config, data: data, worldSize: worldSize)
+        var out = ""
+        for line in try sampler.planLines(epoch: epoch, steps: steps, worldSize: worldSize,
+                                          taskNames: resolved.config.tasks.names, corpusNames: data.corpusNames) {
+            out += line + "\n"
+            if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+}
