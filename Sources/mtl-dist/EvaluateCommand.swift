@@ -14,7 +14,17 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        let trained = try TrainedModel(url: URL(fileURLWithPath: model))
+        // under mpirun the sentences are split over the ranks and the counts summed
+        let communicator = try makeCommunicator(environment: ProcessInfo.processInfo.environment)
+        defer { try? communicator.finalize() }
+        var loaded: TrainedModel? = nil
+        var localError: String? = nil
+        do { loaded = try TrainedModel(url: URL(fileURLWithPath: model)) } catch { localError = "\(error)" }
+        if let failure = try communicator.agreeOnFailure(localError) {
+            guard communicator.isRoot else { throw ExitCode.failure }
+            throw ValidationError(failure.message)
+        }
+        let trained = loaded!
         let meta = trained.metadata
         var results: [TaskEvaluation] = []
         if split == "dev" || split == "test" {
@@ -24,7 +34,7 @@ struct Evaluate: ParsableCommand {
                 guard let path = split == "dev" ? c.dev : c.test else { continue }
                 let sentences = try trained.read(URL(fileURLWithPath: path), corpus: name)
                 results += try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
-                                                  taskIndices: tasks, communicator: SingleProcessCommunicator())
+                                                  taskIndices: tasks, communicator: communicator)
             }
             guard !results.isEmpty else {
                 throw ValidationError("the model's corpora have no \(split) file; pass --split FILE")
@@ -37,9 +47,10 @@ struct Evaluate: ParsableCommand {
             }
             let sentences = try trained.read(URL(fileURLWithPath: split), corpus: name)
             results = try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
-                                             taskIndices: tasks, communicator: SingleProcessCommunicator())
+                                             taskIndices: tasks, communicator: communicator)
         }
         let score = Evaluator.mainScore(results, rule: .init(rawValue: meta.mainScore))
+        guard communicator.isRoot else { return }
         if json {
             var tasks: [String: Any] = [:]
             for r in results { tasks[r.task] = r.json }
