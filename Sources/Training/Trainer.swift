@@ -90,14 +90,10 @@ public final class Trainer {
     /// Runs training to the end and returns what happened.
     public func run() throws -> Summary {
         let config = resolved.config, t = config.training
-        let seed = UInt64(truncatingIfNeeded: t.seed)
         let total = Trainer.totalSteps(config: config, sampler: sampler)
         let taskNames = config.tasks.names
         let log = communicator.isRoot ? try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl")) : nil
-        let world = communicator.worldSize, rank = communicator.rank
-        let store = model.store
-        let unk = UnkReplacement(probability: Float(config.encoder.unkReplacement), singletons: data.singletonWords,
-                                 unknownID: Int32(data.encoder.words.unknownID ?? 0))
+        let world = communicator.worldSize
         var step = 0, epoch = 0
         var best: (score: Double, step: Int)? = nil
         var lastEval: [TaskEvaluation] = []
@@ -107,28 +103,12 @@ public final class Trainer {
         var stop = false
 
         progress.line("training \(taskNames.joined(separator: " + ")) on \(world) rank\(world == 1 ? "" : "s"): " +
-                      "\(store.count) parameters, \(total) steps, batch \(t.batchSize)")
+                      "\(model.store.count) parameters, \(total) steps, batch \(t.batchSize)")
         while !stop && step < total {
             let steps = sampler.stepsPerEpoch(epoch: epoch)
             var s = 0
             while s < steps && step < total {
-                let global = sampler.globalBatch(epoch: epoch, step: s)
-                var globalCounts = [Int](repeating: 0, count: taskNames.count)
-                for item in global { for k in item.tasks { globalCounts[k] += 1 } }
-                // rank r takes the r-th of W contiguous slices
-                let lo = global.count * rank / world, hi = global.count * (rank + 1) / world
-                let local = Array(global[lo..<hi])
-                let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
-                let batch = BatchBuilder.training(items: local, taskCount: taskNames.count, globalCounts: globalCounts,
-                                                  keys: keys, unkReplacement: unk) { data.encodedTrain[$0.corpus][$0.sentence] }
-                let tape = Tape()
-                let result = model.loss(batch, tape: tape)
-                tape.backward(from: result.total)
-                try communicator.allReduceSum(store.grads.pointer)
-                if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
-                let lr = schedule?(optimizer.stepCount) ?? plateau!.learningRate
-                optimizer.step(store: store, learningRate: lr)
-                store.zeroGrad()
+                let (result, global, lr, _) = try trainStep(epoch: epoch, step: s)
                 step += 1
                 s += 1
                 for (k, r) in result.perTask.enumerated() {
@@ -185,6 +165,72 @@ public final class Trainer {
         }
         return Summary(steps: step, epochs: epoch, bestDevScore: best?.score, bestStep: best?.step,
                        lastEvaluation: lastEval, seconds: progress.elapsed)
+    }
+
+    /// Where one step's time went, in seconds.
+    public struct StepTiming {
+        /// Building the batch, the forward pass and recording the tape.
+        public var forward: Double = 0
+        /// Back-propagation.
+        public var backward: Double = 0
+        /// Summing gradients over the ranks.
+        public var allReduce: Double = 0
+        /// Clipping and the optimizer update.
+        public var update: Double = 0
+        public var total: Double { forward + backward + allReduce + update }
+
+        public init(forward: Double = 0, backward: Double = 0, allReduce: Double = 0, update: Double = 0) {
+            self.forward = forward
+            self.backward = backward
+            self.allReduce = allReduce
+            self.update = update
+        }
+    }
+
+    /// One optimisation step on this rank's slice of the global batch of (`epoch`, `step`): forward,
+    /// backward, gradient sum over ranks, clipping, update. Returns the per-task losses, the
+    /// global batch, the learning rate used and where the time went.
+    public func trainStep(epoch: Int, step s: Int) throws
+        -> (MultiTaskModel.LossResult, [SampledItem], Float, StepTiming) {
+        let t = resolved.config.training
+        let seed = UInt64(truncatingIfNeeded: t.seed)
+        let taskCount = data.encoder.tasks.count
+        let world = communicator.worldSize, rank = communicator.rank
+        let store = model.store
+        var timing = StepTiming()
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { clock = now }
+            return Double(now - clock) / 1e9
+        }
+        let global = sampler.globalBatch(epoch: epoch, step: s)
+        var globalCounts = [Int](repeating: 0, count: taskCount)
+        for item in global { for k in item.tasks { globalCounts[k] += 1 } }
+        // rank r takes the r-th of W contiguous slices
+        let lo = global.count * rank / world, hi = global.count * (rank + 1) / world
+        let local = Array(global[lo..<hi])
+        let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
+        let batch = BatchBuilder.training(items: local, taskCount: taskCount, globalCounts: globalCounts,
+                                          keys: keys, unkReplacement: unkReplacement) { data.encodedTrain[$0.corpus][$0.sentence] }
+        let tape = Tape()
+        let result = model.loss(batch, tape: tape)
+        timing.forward = lap()
+        tape.backward(from: result.total)
+        timing.backward = lap()
+        try communicator.allReduceSum(store.grads.pointer)
+        timing.allReduce = lap()
+        if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
+        let lr = schedule?(optimizer.stepCount) ?? plateau!.learningRate
+        optimizer.step(store: store, learningRate: lr)
+        store.zeroGrad()
+        timing.update = lap()
+        return (result, global, lr, timing)
+    }
+
+    var unkReplacement: UnkReplacement {
+        UnkReplacement(probability: Float(resolved.config.encoder.unkReplacement), singletons: data.singletonWords,
+                       unknownID: Int32(data.encoder.words.unknownID ?? 0))
     }
 
     /// Every task on its own corpus's dev split (tasks whose corpus has none are skipped).

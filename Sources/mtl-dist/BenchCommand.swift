@@ -1,13 +1,22 @@
 import ArgumentParser
 import Autodiff
+import Collective
 import Foundation
 import Layers
+import Training
 
-/// `mtl-dist bench`: throughput of the BiLSTM-CRF hot path, next to what `cblas_sgemm` alone
-/// achieves on the same matrix shapes in the same run.
+/// `mtl-dist bench`: without `--config`, the throughput of the BiLSTM-CRF hot path next to what
+/// `cblas_sgemm` alone achieves on the same matrix shapes in the same run; with `--config`,
+/// training steps of that config (under mpirun, on every rank) with their time breakdown.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time BiLSTM-CRF forward+backward and compare with sgemm on the same shapes.")
+        abstract: "Time BiLSTM-CRF forward+backward against sgemm, or training steps of a config (--config).")
+
+    @Option(help: "Benchmark training steps of this config instead (works under mpirun).") var config: String?
+    @Option(name: .customLong("data-dir"), help: "With --config: folder that relative corpus paths resolve against.")
+    var dataDir: String?
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("With --config: override a config key.", valueName: "key=value"))
+    var overrides: [String] = []
 
     @Option(help: "Timed iterations (the median is reported).") var steps = 20
     @Option(help: "Untimed warm-up iterations.") var warmup = 3
@@ -25,6 +34,22 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if let config {
+            let communicator = try makeCommunicator(environment: ProcessInfo.processInfo.environment)
+            defer { try? communicator.finalize() }
+            let request = TrainingSession.Request(configFile: URL(fileURLWithPath: config), overrides: overrides,
+                                                  dataDir: dataDir.map { URL(fileURLWithPath: $0) },
+                                                  output: FileManager.default.temporaryDirectory)
+            let report = try TrainingBenchmark(request: request, steps: steps, warmup: warmup).run(communicator: communicator)
+            guard communicator.isRoot else { return }
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: report.dictionary, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print(report.table)
+            }
+            return
+        }
         let report = BiLSTMCRFBenchmark(batch: batch, tokens: tokens, input: input, hidden: hidden, tags: tags)
             .run(steps: steps, warmup: warmup)
         if json {

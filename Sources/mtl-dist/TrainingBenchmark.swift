@@ -1,0 +1,66 @@
+import Autodiff
+import Collective
+import Foundation
+import Training
+
+/// `mtl-dist bench --config FILE`: training steps of a config's model on its data, one replica per
+/// rank under mpirun, with the time of each step split into forward, backward, gradient all-reduce
+/// and update. The all-reduce share includes waiting for the slowest rank.
+struct TrainingBenchmark {
+    let request: TrainingSession.Request
+    let steps: Int
+    let warmup: Int
+
+    struct Report {
+        var worldSize: Int
+        var batchSize: Int
+        var parameters: Int
+        var medians: Trainer.StepTiming
+        var stepSeconds: [Double]
+        var blasThreads: Int
+
+        var medianStep: Double { median(stepSeconds) }
+        var sentencesPerSecond: Double { Double(batchSize) / medianStep }
+        var allReduceShare: Double { medians.allReduce / max(medians.total, 1e-12) }
+
+        var dictionary: [String: Any] {
+            ["world_size": worldSize, "batch_size": batchSize, "parameters": parameters, "steps": stepSeconds.count,
+             "median_step_ms": 1000 * medianStep, "sentences_per_s": sentencesPerSecond,
+             "median_forward_ms": 1000 * medians.forward, "median_backward_ms": 1000 * medians.backward,
+             "median_allreduce_ms": 1000 * medians.allReduce, "median_update_ms": 1000 * medians.update,
+             "allreduce_share": allReduceShare, "blas_threads_per_rank": blasThreads]
+        }
+
+        var table: String {
+            [
+                "training step, \(worldSize) rank(s) x \(blasThreads) BLAS thread(s), global batch \(batchSize), \(parameters) parameters",
+                String(format: "  median step %.1f ms over %d steps -> %.0f sentences/s", 1000 * medianStep, stepSeconds.count, sentencesPerSecond),
+                String(format: "  forward %.1f ms, backward %.1f ms, all-reduce %.1f ms (%.1f%% of the step), update %.1f ms",
+                       1000 * medians.forward, 1000 * medians.backward, 1000 * medians.allReduce, 100 * allReduceShare,
+                       1000 * medians.update),
+            ].joined(separator: "\n")
+        }
+    }
+
+    func run(communicator: Communicator) throws -> Report {
+        let resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides, dataDir: request.dataDir)
+        let data = try TrainingData(resolved: resolved)
+        let sampler = try TrainingSession.makeSampler(resolved.config, data: data, worldSize: communicator.worldSize)
+        let progress = ProgressReporter(interactive: false, plainEvery: 1) { _ in }
+        let trainer = try Trainer(resolved: resolved, data: data, communicator: communicator, sampler: sampler,
+                                  outputDirectory: FileManager.default.temporaryDirectory, progress: progress)
+        try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
+        var timings: [Trainer.StepTiming] = []
+        let perEpoch = sampler.stepsPerEpoch(epoch: 0)
+        for i in 0..<(warmup + steps) {
+            try communicator.barrier()
+            let (_, _, _, timing) = try trainer.trainStep(epoch: i / perEpoch, step: i % perEpoch)
+            if i >= warmup { timings.append(timing) }
+        }
+        let medians = Trainer.StepTiming(forward: median(timings.map(\.forward)), backward: median(timings.map(\.backward)),
+                                         allReduce: median(timings.map(\.allReduce)), update: median(timings.map(\.update)))
+        return Report(worldSize: communicator.worldSize, batchSize: resolved.config.training.batchSize,
+                      parameters: trainer.model.store.count, medians: medians, stepSeconds: timings.map(\.total),
+                      blasThreads: BLAS.threadCount)
+    }
+}
