@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds, runs every test.
-# Multi-rank tests start the release binary under mpirun, so that binary is built first.
+# The README's test command: installs what is missing, builds the tests (debug) and the release
+# binary that the multi-rank tests start under mpirun, then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash launch/install-deps.sh
@@ -10,4 +10,6 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 swift build --build-tests
-swift test --skip-build 2>&1 | tee .build/test-output.txt
+swift build -c release --product mtl-dist
+export MTL_DIST_BINARY="$PWD/.build/release/mtl-dist"
+swift test --skip-build
