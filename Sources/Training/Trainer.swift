@@ -48,15 +48,15 @@ public final class Trainer {
         case .adam: optimizer = try Adam(weightDecay: t.weightDecay)
         case .adamw: optimizer = try AdamW(weightDecay: t.weightDecay)
         }
-        let lr = Float(t.learningRate)
-        let total = Trainer.totalSteps(config: config, sampler: sampler)
+        let lr = Float(t.learningRate), floor = min(Float(t.minLearningRate), lr)
+        let total = max(Trainer.totalSteps(config: config, sampler: sampler), t.warmupSteps)
         switch t.schedule {
         case .constant:
-            schedule = try Schedule.constant(lr)
+            schedule = nil
         case .linear:
-            schedule = try Schedule.linearWarmupDecay(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: 0)
+            schedule = try Schedule.linearWarmupDecay(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
         case .cosine:
-            schedule = try Schedule.warmupCosine(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: 0)
+            schedule = try Schedule.warmupCosine(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
         case .plateau:
             schedule = nil
             plateau = try ReduceOnPlateau(learningRate: lr, mode: .max, factor: Float(t.annealFactor),
@@ -218,14 +218,29 @@ public final class Trainer {
         timing.forward = lap()
         tape.backward(from: result.total)
         timing.backward = lap()
-        try communicator.allReduceSum(store.grads.pointer)
+        try communicator.allReduceSumBucketed(store.grads.pointer, bucketElements: bucketElements)
         timing.allReduce = lap()
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
-        let lr = schedule?(optimizer.stepCount) ?? plateau!.learningRate
+        let lr = learningRate(step: optimizer.stepCount)
         optimizer.step(store: store, learningRate: lr)
         store.zeroGrad()
         timing.update = lap()
         return (result, global, lr, timing)
+    }
+
+    /// The learning rate of update `step` (0-based): the linear/cosine schedule, or the constant or
+    /// plateau rate scaled by the linear warm-up `(step + 1) / warmup_steps` while it lasts.
+    func learningRate(step: Int) -> Float {
+        if let schedule { return schedule(step) }
+        let t = resolved.config.training
+        let base = plateau?.learningRate ?? Float(t.learningRate)
+        return step < t.warmupSteps ? base * Float(step + 1) / Float(t.warmupSteps) : base
+    }
+
+    /// Gradient floats per all-reduce call (`allreduce_bucket_mb`; the whole buffer when 0).
+    var bucketElements: Int {
+        let mb = resolved.config.training.allReduceBucketMB
+        return mb > 0 ? max(1, Int(mb * 1_048_576 / 4)) : Int.max
     }
 
     var unkReplacement: UnkReplacement {

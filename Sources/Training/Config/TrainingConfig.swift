@@ -19,6 +19,7 @@
 ///   log_every: 50              # steps between log lines (> 0)
 ///   eval_every: null           # steps between evaluations; null = once per epoch
 ///   main_score: mean           # selection score: mean of the task scores (Flair's default) or a task name
+///   allreduce_bucket_mb: 0     # gradient all-reduce in buckets of this many MiB; 0 = one call for the whole buffer
 /// ```
 public struct TrainingConfig: Codable, Equatable {
     /// The parameter update rule.
@@ -109,6 +110,8 @@ public struct TrainingConfig: Codable, Equatable {
     public var evalEvery: Int?
     /// Model selection score.
     public var mainScore: MainScore = .mean
+    /// Size of one gradient all-reduce bucket in MiB; 0 sums the whole flat buffer in one call.
+    public var allReduceBucketMB: Double = 0
 
     /// The defaults above.
     public init() {}
@@ -132,6 +135,7 @@ public struct TrainingConfig: Codable, Equatable {
         case logEvery = "log_every"
         case evalEvery = "eval_every"
         case mainScore = "main_score"
+        case allReduceBucketMB = "allreduce_bucket_mb"
     }
 
     /// Decodes `training:`, rejecting unknown keys and impossible values. Whether `main_score` names a
@@ -163,6 +167,7 @@ public struct TrainingConfig: Codable, Equatable {
         evalEvery = try section.optionalInteger(.evalEvery, default: defaults.evalEvery, atLeast: 1,
                                                 hint: "set \(section.keyPath(.evalEvery)) > 0, or null for once per epoch.")
         mainScore = MainScore(rawValue: try section.value(.mainScore, default: defaults.mainScore.rawValue))
+        allReduceBucketMB = try section.number(.allReduceBucketMB, default: defaults.allReduceBucketMB, .nonNegative)
     }
 
     /// Encodes every key (`null` for unset optional keys).
@@ -185,5 +190,6 @@ public struct TrainingConfig: Codable, Equatable {
         try container.encode(logEvery, forKey: .logEvery)
         try container.encodeOrNull(evalEvery, forKey: .evalEvery)
         try container.encode(mainScore, forKey: .mainScore)
+        try container.encodeNumber(allReduceBucketMB, forKey: .allReduceBucketMB)
     }
 }
