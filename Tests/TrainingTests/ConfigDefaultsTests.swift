@@ -148,8 +148,8 @@ final class ConfigDefaultsTests: XCTestCase {
           temperature: 3.5
           min_per_rank: 2
         checkpoint:
-          directory: ckpts
-          every: 500
+          directory: null
+          every: 0
           keep: 5
         """
 
@@ -176,7 +176,7 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertEqual(config.training.mainScore, .task("upos"))
         XCTAssertEqual(config.training.schedule, .cosine)
         XCTAssertEqual(config.sampler.temperature, 3.5)
-        XCTAssertEqual(config.checkpoint.directory, "ckpts")
+        XCTAssertNil(config.checkpoint.directory)
         XCTAssertEqual(config.checkpoint.keep, 5)
     }
 

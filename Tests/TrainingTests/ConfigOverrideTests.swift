@@ -57,10 +57,10 @@ final class ConfigOverrideTests: XCTestCase {
     }
 
     func testSectionsAbsentFromTheFileAreCreated() throws {
-        let config = try load(["training.epochs=3", "sampler.strategy=temperature", "checkpoint.directory=ckpt"])
+        let config = try load(["training.epochs=3", "sampler.strategy=temperature", "checkpoint.keep=7"])
         XCTAssertEqual(config.training.epochs, 3)
         XCTAssertEqual(config.sampler.strategy, .temperature)
-        XCTAssertEqual(config.checkpoint.directory, "ckpt")
+        XCTAssertEqual(config.checkpoint.keep, 7)
     }
 
     func testSettingASectionReplacesIt() throws {

@@ -1,4 +1,5 @@
-/// Checkpointing of a run config (`checkpoint:` in YAML).
+/// Checkpointing of a run config (`checkpoint:` in YAML). Periodic sharded checkpoints are not built
+/// yet: the loader refuses `every > 0` or a `directory` instead of ignoring them.
 ///
 /// ```yaml
 /// checkpoint:
