@@ -2,10 +2,12 @@ import CoNLL
 import Foundation
 import XCTest
 
-/// Reads the shared corpora (see `/work/shared/data/README.md`) with the strict default options and
-/// checks the counts the README gives. Skipped when the data directory is absent.
+/// Reads the shared corpora (`../shared/data` beside the checkout, see its README.md) with the
+/// strict default options and checks the counts the README gives. Skipped when the data is absent.
 final class RealDataTests: XCTestCase {
-    private let root = URL(fileURLWithPath: "/work/shared/data")
+    /// `<checkout>/../shared/data`, the checkout found from this file's path.
+    private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
 
     private func read(_ path: String, _ format: CoNLLFormat) throws -> ReadResult {
         let url = root.appendingPathComponent(path)
