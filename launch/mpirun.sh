@@ -37,8 +37,9 @@
 #                       cores), or when R > cores (binding more ranks than cores is an error);
 #   --bind-to core      otherwise. A --bind-to among the mpirun options wins and the wrapper adds none.
 #   --allow-run-as-root when run as uid 0 (containers)
-#   --oversubscribe     on a single host (no hostfile) when N > cores; with a hostfile whose slots
-#                       are too few the wrapper only warns (add --oversubscribe yourself if meant)
+#   --oversubscribe     without a hostfile when R > cores (on a single host: N > cores); with a
+#                       hostfile whose slots are too few the wrapper only warns (add
+#                       --oversubscribe yourself if that is meant)
 # The decisions are printed on stderr ("launch: ..."), then the command; the wrapper execs mpirun.
 set -euo pipefail
 
@@ -171,7 +172,7 @@ if [ "$user_binds" -eq 0 ]; then
   binding="$binding ($reason)"
 fi
 [ "$(id -u)" -ne 0 ] || flags+=(--allow-run-as-root)
-if [ -z "$hostfile" ] && [ "$np" -gt "$cores" ] && [ "$user_oversubscribes" -eq 0 ]; then
+if [ -z "$hostfile" ] && [ "$ranks_per_node" -gt "$cores" ] && [ "$user_oversubscribes" -eq 0 ]; then
   flags+=(--oversubscribe)
 fi
 [ "$pass_hostfile" -eq 0 ] || flags+=(--hostfile "$hostfile")
