@@ -43,6 +43,8 @@ let package = Package(
         .testTarget(name: "CollectiveTests", dependencies: ["Collective"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "MultiTask", "Collective", "Autodiff", "TestSupport"]),
+        // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
+        .testTarget(name: "LaunchTests"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,247 @@
+import Foundation
+import XCTest
+
+/// The `launch/` scripts, run as a user runs them: `launch/mpirun.sh --dry-run` for the mpirun
+/// command it computes (BLAS threads, binding, flags); `launch/slurm.sbatch` under a stand-in
+/// `srun`; and `launch/two-hosts-netns.sh` for real, two ranks in two network namespaces talking
+/// TCP, skipped (its exit status 77) where namespaces cannot be made.
+final class LaunchScriptTests: XCTestCase {
+    private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    private var launch: URL { root.appendingPathComponent("launch") }
+
+    // MARK: - mpirun.sh: OPENBLAS_NUM_THREADS = max(1, cores ÷ ranks per node), binding, flags
+
+    func testTwoRanksOnTwoCoresRunOneThreadEachBoundToACore() throws {
+        let command = try dryRun(["-np", "2", "--cores-per-node", "2", "train"])
+        XCTAssertEqual(command.value(after: "-np"), "2")
+        XCTAssertEqual(command.blasThreads, 1)
+        XCTAssertEqual(command.values(after: "--bind-to"), ["core"])
+        XCTAssertFalse(command.has("--oversubscribe"))
+    }
+
+    func testFewerRanksThanCoresShareTheCoresAsThreadsUnbound() throws {
+        let one = try dryRun(["-np", "1", "--cores-per-node", "8", "train"])
+        XCTAssertEqual(one.blasThreads, 8)
+        XCTAssertEqual(one.values(after: "--bind-to"), ["none"])
+        let three = try dryRun(["-np", "3", "--cores-per-node", "8", "train"])
+        XCTAssertEqual(three.blasThreads, 2, "8 ÷ 3 rounds down")
+        XCTAssertEqual(three.values(after: "--bind-to"), ["none"])
+        XCTAssertFalse(three.has("--oversubscribe"))
+    }
+
+    func testMoreRanksThanCoresOversubscribeWithOneThreadUnbound() throws {
+        let command = try dryRun(["-np", "5", "--cores-per-node", "2", "train"])
+        XCTAssertEqual(command.blasThreads, 1)
+        XCTAssertTrue(command.has("--oversubscribe"))
+        // binding 5 ranks to 2 cores is an error in OpenMPI
+        XCTAssertEqual(command.values(after: "--bind-to"), ["none"])
+    }
+
+    func testCoresComeFromNproc() throws {
+        let nproc = try ScriptRun(URL(fileURLWithPath: "/usr/bin/env"), ["nproc"])
+        let cores = try XCTUnwrap(Int(nproc.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(nproc)")
+        let command = try dryRun(["-np", "1", "train"])
+        XCTAssertEqual(command.blasThreads, cores)
+        XCTAssertEqual(command.values(after: "--bind-to"), [cores > 1 ? "none" : "core"])
+    }
+
+    func testHostfileSlotsDecideRanksPerNode() throws {
+        let hostfile = try temporaryFile("""
+            # two nodes
+            node01 slots=4
+            node02 slots=4   # four each
+
+            """)
+        let eight = try dryRun(["-np", "8", "--hostfile", hostfile.path, "--cores-per-node", "8", "train"])
+        XCTAssertEqual(eight.blasThreads, 2, "by slot: 4 ranks on each 8-core node")
+        XCTAssertEqual(eight.values(after: "--bind-to"), ["none"])
+        XCTAssertEqual(eight.values(after: "--hostfile"), [hostfile.path])
+        XCTAssertFalse(eight.has("--oversubscribe"), "more ranks than one node's cores is fine over two nodes")
+
+        let six = try dryRun(["-np", "8", "--hostfile", hostfile.path, "--cores-per-node", "6", "train"])
+        XCTAssertEqual(six.blasThreads, 1, "6 ÷ 4 rounds down")
+        XCTAssertEqual(six.values(after: "--bind-to"), ["core"])
+
+        let two = try dryRun(["-np", "2", "--hostfile", hostfile.path, "--cores-per-node", "8", "train"])
+        XCTAssertEqual(two.blasThreads, 4, "by slot both ranks land on node01")
+    }
+
+    func testMapByNodeAmongMpirunOptionsSpreadsRanksOverHosts() throws {
+        let hostfile = try temporaryFile("node01 slots=4\nnode02 slots=4\n")
+        let command = try dryRun(["-np", "4", "--cores-per-node", "6", "--hostfile", hostfile.path,
+                                  "--map-by", "node", "--", "train"])
+        XCTAssertEqual(command.blasThreads, 3, "round-robin: 2 ranks per 6-core node")
+        XCTAssertEqual(command.values(after: "--map-by"), ["node"])
+        XCTAssertEqual(command.values(after: "--hostfile"), [hostfile.path], "the hostfile is passed once")
+    }
+
+    func testMpirunOptionsComeBeforeTheBinaryAndMtlDistArgumentsAfterIt() throws {
+        let command = try dryRun(["-np", "2", "--cores-per-node", "2", "--mca", "btl", "tcp,self", "--bind-to", "socket",
+                                  "--", "train", "--set", "training.max_steps=3"],
+                                 removing: ["MTL_DIST_BINARY"])
+        let binary = root.appendingPathComponent(".build/release/mtl-dist").path
+        let at = try XCTUnwrap(command.words.firstIndex(of: binary), "the release binary by default: \(command.words)")
+        XCTAssertEqual(Array(command.words[(at + 1)...]), ["train", "--set", "training.max_steps=3"])
+        XCTAssertEqual(command.words.first, "mpirun")
+        XCTAssertEqual(command.values(after: "--mca"), ["btl"])
+        XCTAssertEqual(command.values(after: "btl"), [#"tcp\,self"#], "printed quoted for a shell")
+        XCTAssertEqual(command.values(after: "--bind-to"), ["socket"], "the caller's binding replaces the wrapper's")
+        XCTAssertEqual(command.has("--allow-run-as-root"), getuid() == 0)
+        XCTAssertLessThan(command.words.firstIndex(of: "-x") ?? .max, at)
+    }
+
+    func testBlasThreadsOptionWinsAndAnExportedValueIsReplaced() throws {
+        let chosen = try dryRun(["-np", "2", "--cores-per-node", "2", "--blas-threads", "3", "train"])
+        XCTAssertEqual(chosen.blasThreads, 3)
+        XCTAssertEqual(chosen.values(after: "--bind-to"), ["none"])
+        let exported = try dryRun(["-np", "2", "--cores-per-node", "8", "train"], setting: ["OPENBLAS_NUM_THREADS": "1"])
+        XCTAssertEqual(exported.blasThreads, 4)
+        XCTAssertTrue(exported.stderr.contains("OPENBLAS_NUM_THREADS=1 in the environment is replaced by 4"), exported.stderr)
+    }
+
+    func testMistakesAreRefusedWithStatus2() throws {
+        let script = launch.appendingPathComponent("mpirun.sh")
+        let cases: [([String], String)] = [
+            (["--dry-run", "train"], "-np N is required"),
+            (["-np", "0", "--dry-run", "train"], "-np expects a positive integer, got '0'"),
+            (["-np", "2", "--dry-run"], "no mtl-dist arguments"),
+            (["-np", "2", "--dry-run", "--mca", "btl", "tcp", "train"], "end mpirun options with --"),
+            (["-np", "2", "--dry-run", "--map-by", "node", "-n", "3", "--", "train"], "give -np before the mpirun options"),
+            (["-np", "2", "--dry-run", "--hostfile", "/nonexistent/hosts", "train"], "cannot read hostfile '/nonexistent/hosts'"),
+        ]
+        for (arguments, message) in cases {
+            let run = try ScriptRun(script, arguments)
+            XCTAssertEqual(run.status, 2, "\(arguments)\n\(run)")
+            XCTAssertTrue(run.stderr.contains(message), "\(arguments): expected '\(message)'\n\(run)")
+        }
+    }
+
+    // MARK: - slurm.sbatch under a stand-in srun
+
+    /// The stand-in srun records its arguments and environment, then does what SLURM does 120 s
+    /// before the time limit (`--signal=B:USR1@120`): signals the batch shell, which must pass
+    /// the signal back to srun.
+    func testSlurmBatchStartsSrunWithThreadsFromCPUsPerTaskAndForwardsUSR1() throws {
+        let directory = try temporaryDirectory()
+        let log = directory.appendingPathComponent("srun.log")
+        let srun = directory.appendingPathComponent("srun")
+        try """
+            #!/bin/sh
+            { echo "args: $*"; echo "OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS"; } > "\(log.path)"
+            trap 'echo "srun got USR1" >> "\(log.path)"; exit 3' USR1
+            kill -USR1 $PPID
+            i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+            echo "no USR1 within 10 s" >> "\(log.path)"
+
+            """.write(to: srun, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: srun.path)
+        let path = directory.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let run = try ScriptRun(launch.appendingPathComponent("slurm.sbatch"), ["--set", "training.max_steps=3"],
+                                setting: ["PATH": path, "SLURM_SUBMIT_DIR": directory.path, "SLURM_CPUS_PER_TASK": "3",
+                                          "SLURM_NTASKS": "8", "SLURM_JOB_NUM_NODES": "2", "SLURM_JOB_ID": "42",
+                                          "MTL_DIST_BINARY": "/bin/true"],
+                                removing: ["OPENBLAS_NUM_THREADS"])
+        XCTAssertEqual(run.status, 3, "srun's status is the job's\n\(run)")
+        let recorded = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(recorded, [
+            "args: --mpi=pmix --cpus-per-task=3 --cpu-bind=cores --export=ALL,OPENBLAS_NUM_THREADS=3 /bin/true train --set training.max_steps=3",
+            "OPENBLAS_NUM_THREADS=3",
+            "srun got USR1",
+        ], "\(run)")
+        XCTAssertTrue(run.stderr.contains("forwarding to the ranks"), "\(run)")
+        XCTAssertTrue(run.stdout.contains("job 42: 8 ranks on 2 nodes, OPENBLAS_NUM_THREADS=3"), "\(run)")
+    }
+
+    // MARK: - two ranks in two network namespaces, for real
+
+    func testTwoRanksInTwoNetworkNamespacesTrainOverTCP() throws {
+        let steps = 4
+        let run = try ScriptRun(launch.appendingPathComponent("two-hosts-netns.sh"),
+                                ["--binary", try binary().path, "--steps", "\(steps)", "--timeout", "45"],
+                                removing: ["OPENBLAS_NUM_THREADS"], timeout: 60)
+        if run.status == 77 {
+            throw XCTSkip(run.lines.last { $0.hasPrefix("SKIP: ") } ?? "two-hosts-netns.sh skipped: \(run)")
+        }
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(run.lines.last, "PASS: 2 ranks in 2 network namespaces trained \(steps) steps over TCP (10.77.0.1 <-> 10.77.0.2)",
+                       "\(run)")
+        XCTAssertTrue(run.stdout.contains("training upos + ner on 2 ranks"), "\(run)")
+        // "... mtl-dist-v1 sent S bytes and received R bytes (at least Q required each way)"
+        let figures = try XCTUnwrap(run.lines.first { $0.contains("mtl-dist-v1 sent") }, "\(run)")
+            .split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }.suffix(3)
+        XCTAssertEqual(figures.count, 3, "\(run)")
+        if let required = figures.last {
+            XCTAssertGreaterThan(required, 0)
+            for moved in figures.dropLast() { XCTAssertGreaterThanOrEqual(moved, required, "\(run)") }
+        }
+        let namespaces = try ScriptRun(URL(fileURLWithPath: "/usr/bin/env"), ["ip", "netns", "list"])
+        XCTAssertFalse(namespaces.stdout.contains("mtl-dist-h"), "the namespaces are removed on exit\n\(namespaces)")
+    }
+
+    // MARK: - helpers
+
+    /// `launch/mpirun.sh ARGS` with `--dry-run` added, its printed command split into words.
+    private func dryRun(_ arguments: [String], setting: [String: String] = [:], removing: [String] = [],
+                        file: StaticString = #filePath, line: UInt = #line) throws -> DryRun {
+        var arguments = arguments
+        if !arguments.contains("--dry-run") { arguments.insert("--dry-run", at: 0) }
+        let run = try ScriptRun(launch.appendingPathComponent("mpirun.sh"), arguments, setting: setting,
+                                removing: ["OPENBLAS_NUM_THREADS"] + removing)
+        XCTAssertEqual(run.status, 0, "\(arguments)\n\(run)", file: file, line: line)
+        XCTAssertEqual(run.lines.count, 1, "one command line\n\(run)", file: file, line: line)
+        return DryRun(words: (run.lines.first ?? "").split(separator: " ").map(String.init), stderr: run.stderr)
+    }
+
+    /// The built `mtl-dist`: `$MTL_DIST_BINARY`, else `.build/release/mtl-dist`, else `.build/debug/mtl-dist`.
+    private func binary() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["MTL_DIST_BINARY"] {
+            return URL(fileURLWithPath: path)
+        }
+        let candidates = [".build/release/mtl-dist", ".build/debug/mtl-dist"].map { root.appendingPathComponent($0) }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw MissingBinary(searched: candidates.map(\.path))
+        }
+        return found
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-launch-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        return directory
+    }
+
+    private func temporaryFile(_ text: String) throws -> URL {
+        let file = try temporaryDirectory().appendingPathComponent("hostfile")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+}
+
+/// A command printed by `launch/mpirun.sh --dry-run`, as words.
+private struct DryRun {
+    let words: [String]
+    let stderr: String
+
+    func has(_ word: String) -> Bool { words.contains(word) }
+
+    func value(after flag: String) -> String? { values(after: flag).first }
+
+    /// The word after each occurrence of `flag`.
+    func values(after flag: String) -> [String] {
+        words.indices.filter { words[$0] == flag && $0 + 1 < words.count }.map { words[$0 + 1] }
+    }
+
+    /// The value of `-x OPENBLAS_NUM_THREADS=K`.
+    var blasThreads: Int? {
+        values(after: "-x").first { $0.hasPrefix("OPENBLAS_NUM_THREADS=") }
+            .flatMap { Int($0.dropFirst("OPENBLAS_NUM_THREADS=".count)) }
+    }
+}
+
+/// Fails a test that needs the built binary when there is none.
+private struct MissingBinary: Error, CustomStringConvertible {
+    let searched: [String]
+    var description: String { "no built mtl-dist at \(searched); run `swift build` first or set MTL_DIST_BINARY" }
+}
