@@ -10,6 +10,9 @@ public func layerNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, eps: Float = 1e-
         // forward: y = n · gamma + beta, n = (x − μ) · rstd
         // dX = rstd · (dN − mean(dN) − n · mean(dN · n)), dN = dOut · gamma
         let xs = x.data, gm = gamma.data, mean = stats.base, rstd = stats.base + rows
+        let dGamma = gamma.requiresGrad ? gamma.grad : nil
+        let dBeta = beta.requiresGrad ? beta.grad : nil
+        let dX = x.requiresGrad ? x.grad : nil
         for r in 0..<rows {
             let xr = xs + r * c, d = dOut + r * c
             var sumDN: Float = 0, sumDNN: Float = 0
@@ -21,9 +24,9 @@ public func layerNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, eps: Float = 1e-
             let meanDN = sumDN / Float(c), meanDNN = sumDNN / Float(c)
             for j in 0..<c {
                 let nj = (xr[j] - mean[r]) * rstd[r]
-                if gamma.requiresGrad { gamma.grad[j] += d[j] * nj }
-                if beta.requiresGrad { beta.grad[j] += d[j] }
-                if x.requiresGrad { x.grad[r * c + j] += rstd[r] * (d[j] * gm[j] - meanDN - nj * meanDNN) }
+                dGamma?[j] += d[j] * nj
+                dBeta?[j] += d[j]
+                dX?[r * c + j] += rstd[r] * (d[j] * gm[j] - meanDN - nj * meanDNN)
             }
         }
     }
