@@ -43,6 +43,8 @@ let package = Package(
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "MultiTask", "Collective", "Autodiff", "TestSupport"]),
+        // the built release mtl-dist under mpirun (see Tests/DistributedTests/MTLDist.swift)
+        .testTarget(name: "DistributedTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
