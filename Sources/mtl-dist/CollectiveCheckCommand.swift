@@ -9,7 +9,8 @@ import Foundation
 /// A failure on any rank (a failed check, or `--fail-on-rank R`, which makes rank R fail before
 /// the first collective the way a bad config or checkpoint would) is shared through
 /// `agreeOnFailure`: every rank prints `"ok":false` with `"failed_rank"`, rank 0 alone prints the
-/// message on stderr, and all ranks exit non-zero after `MPI_Finalize`, so the job never hangs.
+/// message on stderr, the ranks meet at a barrier (so none exits before those lines are out), and
+/// all ranks exit non-zero after `MPI_Finalize`, so the job never hangs.
 struct CollectiveCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collective-check",
@@ -30,22 +31,27 @@ struct CollectiveCheck: ParsableCommand {
         // A CollectiveError thrown here leaves the ranks out of step: exit without MPI_Finalize
         // (a collective that could wait forever) and let mpirun end the other ranks.
         let (checks, failure) = try runChecks(communicator)
+        if let failure {
+            // every rank fails; every rank reports and rank 0 prints the shared message before any
+            // rank can exit (mpirun ends the job at the first non-zero exit)
+            try report(communicator, checks: checks, ok: false, failedRank: failure.rank)
+            let exit = communicator.exitTogether(after: CollectiveCheckFailure(rank: failure.rank, message: failure.message))
+            try communicator.finalize()
+            throw exit
+        }
         try communicator.finalize()
         let afterFinalize = useAfterFinalizeThrows(communicator)
+        try report(communicator, checks: checks + [afterFinalize], ok: afterFinalize.ok, failedRank: nil)
+        if !afterFinalize.ok { throw CollectiveCheckFailure(rank: communicator.rank, message: afterFinalize.detail ?? "") }
+    }
 
+    /// This rank's JSON line on stdout.
+    private func report(_ communicator: any Communicator, checks: [CollectiveCheckResult], ok: Bool, failedRank: Int?) throws {
         var report: [String: Any] = ["rank": communicator.rank, "world_size": communicator.worldSize,
-                                     "ok": failure == nil && afterFinalize.ok,
-                                     "checks": (checks + [afterFinalize]).map(\.json)]
-        if let failure { report["failed_rank"] = failure.rank }
+                                     "ok": ok, "checks": checks.map(\.json)]
+        if let failedRank { report["failed_rank"] = failedRank }
         let line = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
         FileHandle.standardOutput.write(line + Data("\n".utf8))
-
-        if let failure {
-            // every rank fails; only rank 0 prints the shared message
-            if communicator.isRoot { throw CollectiveCheckFailure(rank: failure.rank, message: failure.message) }
-            throw ExitCode.failure
-        }
-        if !afterFinalize.ok { throw CollectiveCheckFailure(rank: communicator.rank, message: afterFinalize.detail ?? "") }
     }
 
     /// The local pre-flight status is agreed first (as training does before its first collective);

@@ -21,8 +21,7 @@ struct Evaluate: ParsableCommand {
         var localError: String? = nil
         do { loaded = try TrainedModel(url: URL(fileURLWithPath: model)) } catch { localError = "\(error)" }
         if let failure = try communicator.agreeOnFailure(localError) {
-            guard communicator.isRoot else { throw ExitCode.failure }
-            throw ValidationError(failure.message)
+            throw communicator.exitTogether(after: ValidationError(failure.message))
         }
         let trained = loaded!
         let meta = trained.metadata

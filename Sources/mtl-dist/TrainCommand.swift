@@ -47,6 +47,7 @@ struct Train: ParsableCommand {
             print("model: \(request.output.appendingPathComponent("best").path)")
         } catch let error as TrainingError {
             // every rank knows the error; one prints it
+            if case .failedOnRank = error { throw communicator.exitTogether(after: error) }
             guard communicator.isRoot else { throw ExitCode.failure }
             throw error
         }

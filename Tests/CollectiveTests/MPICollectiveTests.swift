@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Real multi-rank runs: the built `mtl-dist collective-check` started by `mpirun` through
@@ -97,96 +98,21 @@ final class MPICollectiveTests: XCTestCase {
         (report["checks"] as? [[String: Any]])?.first { $0["name"] as? String == name }
     }
 
-    /// `mpirun -np N --oversubscribe [--allow-run-as-root]`, or a skip when there is no mpirun.
+    /// `mpirun --oversubscribe [--allow-run-as-root] -np N`, or a skip when there is no mpirun.
     private func mpirun(_ worldSize: Int) throws -> [String] {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let candidates = path.split(separator: ":").map { "\($0)/mpirun" }
-        guard let mpirun = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("mpirun is not on PATH; install OpenMPI (libopenmpi-dev, openmpi-bin) to run MPI tests")
-        }
-        return [mpirun, "-np", "\(worldSize)", "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
+        try ProcessRun.mpirun() + ["-np", "\(worldSize)"]
     }
 
     /// The built `mtl-dist`: `$MTL_DIST_BINARY`, else next to the test bundle (the products
     /// directory of this build configuration), else `<package root>/.build/debug/mtl-dist`.
     private func binary() throws -> URL {
-        if let path = ProcessInfo.processInfo.environment["MTL_DIST_BINARY"] {
-            return URL(fileURLWithPath: path)
-        }
         #if os(macOS)
         let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL.deletingLastPathComponent()
         #else
         let products: URL? = Bundle.main.bundleURL
         #endif
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let candidates = [products?.appendingPathComponent("mtl-dist"),
-                          root.appendingPathComponent(".build/debug/mtl-dist")].compactMap { $0 }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw MissingBinary(searched: candidates.map(\.path))
-        }
-        return found
+        return try ProcessRun.mtlDist(candidates: [products?.appendingPathComponent("mtl-dist"),
+                                                   ProcessRun.packageRoot.appendingPathComponent(".build/debug/mtl-dist")]
+            .compactMap { $0 })
     }
-}
-
-/// Fails a test that needs the built binary when there is none.
-private struct MissingBinary: Error, CustomStringConvertible {
-    let searched: [String]
-    var description: String { "no built mtl-dist at \(searched); run `swift build` first or set MTL_DIST_BINARY" }
-}
-
-/// One finished child process: exit status and captured output. Kills the process and fails
-/// the test when it runs longer than `timeout` (a hang in a collective).
-private struct ProcessRun: CustomStringConvertible {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-
-    init(_ command: [String], timeout: TimeInterval = 60, file: StaticString = #filePath, line: UInt = #line) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        // files, not pipes: a full pipe would block the child while we wait for it
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-mpi-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout")
-        let errURL = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()  // mpirun forwards SIGTERM to its ranks
-            if finished.wait(timeout: .now() + 5) == .timedOut { kill(process.processIdentifier, SIGKILL) }
-            XCTFail("\(command.joined(separator: " ")) still running after \(Int(timeout)) s: killed", file: file, line: line)
-            _ = finished.wait(timeout: .now() + 5)
-        }
-        try out.close()
-        try err.close()
-        status = process.terminationStatus
-        stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
-        stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-    }
-
-    /// Every stdout line that parses as a JSON object.
-    var jsonLines: [[String: Any]] {
-        stdout.split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-    }
-
-    /// How often `text` appears in stdout and stderr together.
-    func occurrences(of text: String) -> Int {
-        (stdout + "\n" + stderr).components(separatedBy: text).count - 1
-    }
-
-    var description: String { "exit status \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
 }

@@ -1,0 +1,88 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The same run on 1, 2 and 4 ranks trains the same model, and evaluation on 3 ranks scores
+/// exactly what one process scores: the global batch, the dropout masks (keyed per sentence) and
+/// the loss normalisation do not depend on the world size; only float summation order does.
+final class AgreementAcrossRanksTests: XCTestCase {
+    /// 20 steps of the embedded corpus with every kind of dropout and `<unk>` replacement on.
+    /// Learning rate 0.05: at the default 1.0 the clipped SGD steps are so large that the
+    /// summation-order noise of the all-reduce (1e-7 relative after one step) grows past the
+    /// tolerance within 20 steps (measured: worst element 155× its tolerance at np 2), which says
+    /// nothing about the ranks; at 0.05 the worst element of np 1/2/4 is about 0.2× its tolerance.
+    private let agreementRun = MTLDist.tinyModel + MTLDist.settings([
+        "training.max_steps": "20", "training.batch_size": "8", "training.learning_rate": "0.05",
+        "training.log_every": "5", "training.seed": "1",
+        "encoder.dropout": "0.5", "encoder.word_dropout": "0.05", "encoder.locked_dropout": "0.2",
+        "encoder.unk_replacement": "0.5",
+    ])
+
+    func testOneTwoAndFourRanksTrainTheSameParameters() throws {
+        let root = try temporaryDirectory()
+        var models: [Int: Parameters] = [:]
+        for worldSize in [1, 2, 4] {
+            let output = root.appendingPathComponent("np\(worldSize)")
+            let run = try MTLDist.ranks(worldSize, ["train", "--output", output.path] + agreementRun)
+            XCTAssertEqual(run.status, 0, "\(run)")
+            XCTAssertEqual(run.occurrences(of: "training upos + ner on \(worldSize) rank"), 1, "\(run)")
+            models[worldSize] = try Parameters(model: output.appendingPathComponent("best"))
+        }
+        let one = try XCTUnwrap(models[1]), two = try XCTUnwrap(models[2]), four = try XCTUnwrap(models[4])
+        XCTAssertGreaterThan(one.values.count, 10_000)
+        for (name, other) in [("np 2", two), ("np 4", four)] {
+            let d = one.differences(from: other)
+            XCTAssertEqual(d.outside, 0, "\(name) vs np 1: \(d.outside) of \(one.values.count) parameters differ by more than " +
+                           "float summation order; worst at [\(d.worstIndex)]: \(d.worstRatio)× its tolerance")
+        }
+
+        // The comparison can tell runs apart: another seed, and one step fewer, both fall outside.
+        let otherSeed = root.appendingPathComponent("seed2")
+        let seedRun = try MTLDist.mpirun(2, ["train", "--output", otherSeed.path] + agreementRun
+                                            + MTLDist.settings(["training.seed": "2"]))
+        XCTAssertEqual(seedRun.status, 0, "\(seedRun)")
+        let seeded = try Parameters(model: otherSeed.appendingPathComponent("best")).differences(from: two)
+        XCTAssertLessThan(seeded.identical, two.values.count, "np 2 with seed 2 is bit-identical to seed 1")
+        XCTAssertGreaterThan(seeded.outside, two.values.count / 2, "seed 2 vs seed 1: \(seeded)")
+
+        let shorter = root.appendingPathComponent("steps19")
+        let shortRun = try MTLDist.run(["train", "--output", shorter.path] + agreementRun
+                                       + MTLDist.settings(["training.max_steps": "19"]))
+        XCTAssertEqual(shortRun.status, 0, "\(shortRun)")
+        let oneStep = try Parameters(model: shorter.appendingPathComponent("best")).differences(from: one)
+        XCTAssertGreaterThan(oneStep.outside, 1_000, "19 vs 20 steps: one step of training must show: \(oneStep)")
+    }
+
+    func testEvaluationOnThreeRanksEqualsOneProcessExactly() throws {
+        let output = try temporaryDirectory().appendingPathComponent("run")
+        // 60 steps at the default learning rate: some entities predicted (not needed: gold counts sum too)
+        let train = try MTLDist.run(["train", "--output", output.path] + MTLDist.tinyModel + MTLDist.settings([
+            "training.max_steps": "60", "training.batch_size": "8", "training.log_every": "20",
+        ]))
+        XCTAssertEqual(train.status, 0, "\(train)")
+        let model = output.appendingPathComponent("best").path
+
+        let alone = try MTLDist.run(["evaluate", "--model", model, "--json"])
+        let ranks = try MTLDist.mpirun(3, ["evaluate", "--model", model, "--json"])
+        XCTAssertEqual(alone.status, 0, "\(alone)")
+        XCTAssertEqual(ranks.status, 0, "\(ranks)")
+        XCTAssertEqual(alone.jsonLines.count, 1, "one JSON object\n\(alone)")
+        XCTAssertEqual(ranks.stdout, alone.stdout, "np 3 must print exactly the single-process JSON, once")
+
+        // what was summed is the whole split, counted once: every dev token, every gold entity
+        let dev = try devTokens()
+        let tasks = try XCTUnwrap(alone.jsonLines.first?["tasks"] as? [String: Any], "\(alone)")
+        XCTAssertEqual((tasks["upos"] as? [String: Any])?["tokens"] as? Int, dev.count, "\(alone)")
+        let types = try XCTUnwrap((tasks["ner"] as? [String: Any])?["per_type"] as? [String: [String: Any]], "\(alone)")
+        for type in ["LOC", "ORG", "PER"] {
+            let gold = (types[type]?["tp"] as? Int ?? -1) + (types[type]?["fn"] as? Int ?? -1)
+            XCTAssertEqual(gold, dev.filter { $0.hasSuffix("\tB-\(type)") }.count, "gold \(type) entities (IOB2: one B- each)")
+        }
+    }
+
+    /// The token lines of the embedded corpus's dev.tsv (`text<TAB>upos<TAB>ner`).
+    private func devTokens() throws -> [Substring] {
+        let text = try String(contentsOf: MTLDist.defaultCorpus.appendingPathComponent("dev.tsv"), encoding: .utf8)
+        return text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+}
