@@ -132,6 +132,7 @@ public enum CorpusFiles {
         let options = ReaderOptions(docstart: corpus.docstart == .skip ? .skip : .error,
                                     crlf: corpus.crlf == .accept ? .accept : .error,
                                     blankLineRuns: corpus.blankLineRuns == .accept ? .accept : .error,
+                                    missingFinalBlankLine: corpus.missingFinalBlankLine == .accept ? .accept : .error,
                                     repairTags: corpus.repairTags)
         switch corpus.format {
         case .conllu:

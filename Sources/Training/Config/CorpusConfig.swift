@@ -13,6 +13,7 @@ import Foundation
 ///   docstart: error                      # error | skip
 ///   crlf: error                          # error | accept
 ///   blank_line_runs: error               # error | accept
+///   missing_final_blank_line: error      # error | accept (a last sentence not followed by a blank line)
 ///   repair_tags: false
 /// ```
 /// Paths stay as written here; `ResolvedConfig.corpusFiles` holds them resolved to absolute URLs.
@@ -78,13 +79,16 @@ public struct CorpusConfig: Codable, Equatable {
     public var crlf: Tolerance
     /// Whether runs of several blank lines are accepted.
     public var blankLineRuns: Tolerance
+    /// Whether a last sentence without its closing blank line is accepted.
+    public var missingFinalBlankLine: Tolerance
     /// Whether invalid BIO sequences (`O I-X`) are repaired instead of rejected.
     public var repairTags: Bool
 
     /// A corpus with every optional key at its default.
     public init(format: Format = .columns, columns: [String]? = nil, separator: Separator? = nil, train: String,
                 dev: String? = nil, test: String? = nil, docstart: DocstartPolicy = .error,
-                crlf: Tolerance = .error, blankLineRuns: Tolerance = .error, repairTags: Bool = false) {
+                crlf: Tolerance = .error, blankLineRuns: Tolerance = .error, missingFinalBlankLine: Tolerance = .error,
+                repairTags: Bool = false) {
         self.format = format
         self.columns = columns
         self.separator = separator ?? (format == .columns ? .whitespace : nil)
@@ -94,6 +98,7 @@ public struct CorpusConfig: Codable, Equatable {
         self.docstart = docstart
         self.crlf = crlf
         self.blankLineRuns = blankLineRuns
+        self.missingFinalBlankLine = missingFinalBlankLine
         self.repairTags = repairTags
     }
 
@@ -114,6 +119,7 @@ public struct CorpusConfig: Codable, Equatable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case format, columns, separator, train, dev, test, docstart, crlf
         case blankLineRuns = "blank_line_runs"
+        case missingFinalBlankLine = "missing_final_blank_line"
         case repairTags = "repair_tags"
     }
 
@@ -146,6 +152,7 @@ public struct CorpusConfig: Codable, Equatable {
         docstart = try section.choice(.docstart, default: .error)
         crlf = try section.choice(.crlf, default: .error)
         blankLineRuns = try section.choice(.blankLineRuns, default: .error)
+        missingFinalBlankLine = try section.choice(.missingFinalBlankLine, default: .error)
         repairTags = try section.value(.repairTags, default: false)
     }
 
@@ -178,6 +185,7 @@ public struct CorpusConfig: Codable, Equatable {
         try container.encode(docstart, forKey: .docstart)
         try container.encode(crlf, forKey: .crlf)
         try container.encode(blankLineRuns, forKey: .blankLineRuns)
+        try container.encode(missingFinalBlankLine, forKey: .missingFinalBlankLine)
         try container.encode(repairTags, forKey: .repairTags)
     }
 }
