@@ -11,6 +11,9 @@ public final class Tensor {
     let offset: Int
     var gradStorage: Buffer?
     var gradOffset: Int = 0
+    /// True for a view of a `ParameterStore` parameter: its gradient is the range
+    /// `gradOffset ..< gradOffset + count` of the store's flat gradient buffer.
+    private(set) var isParameterView = false
     /// True when a gradient flows back into this tensor during `Tape.backward`.
     public let requiresGrad: Bool
     /// The tape that records ops on this tensor; nil in inference mode and for constants.
@@ -84,11 +87,13 @@ public final class Tensor {
         return gradStorage!.base + gradOffset
     }
 
-    /// Binds this tensor's gradient to a range of an external buffer (the flat gradient store).
+    /// Binds this tensor's gradient to its parameter's range of the flat gradient store, making it
+    /// a parameter view (the tape tracks when such gradients are final).
     func bindGrad(to buffer: Buffer, offset: Int) {
         precondition(offset + count <= buffer.count, "gradient view exceeds its buffer")
         gradStorage = buffer
         gradOffset = offset
+        isParameterView = true
     }
 
     /// A new tensor for the result of an op on `inputs`: recorded on the inputs' tape when any
@@ -111,7 +116,7 @@ public final class Tensor {
                                                        _ y: UnsafeMutablePointer<Float>) -> Void) -> Tensor {
         let out = result(shape: shape, inputs: inputs)
         if out.requiresGrad, let tape = out.tape {
-            tape.record(out, backward)
+            tape.record(out, inputs: inputs, backward)
         }
         return out
     }

@@ -71,6 +71,37 @@ final class MultiTaskModelTests: XCTestCase {
         }
     }
 
+    /// What overlapping the gradient all-reduce with backward relies on: through every layer of
+    /// the model (embeddings, character and shared BiLSTMs, dropout, both heads, the CRF), backward
+    /// reports each parameter once, with its final gradient, and the gradients equal plain backward's.
+    func testBackwardReportsEveryParameterOnceWithItsFinalGradient() {
+        let toy = Toy()
+        let batches = [("both tasks", toy.batch([0, 1, 2, 3], tasks: [[0, 1], [0], [1], [0, 1]], globalCounts: [3, 3])),
+                       ("pos only", toy.batch([0, 1, 2], tasks: [[0], [0], [0], [0]], globalCounts: [3, 0]))]
+        for (name, batch) in batches {
+            let model = makeModel(dropout: 0.3, shared: 3)
+            let (_, expected) = gradient(model, batch)
+            model.store.zeroGrad()
+            let tape = Tape()
+            let loss = model.loss(batch, tape: tape).total
+            var snapshots: [(Range<Int>, [Float])] = []
+            tape.backward(from: loss, store: model.store) { range in
+                snapshots.append((range, Array(model.store.grads.pointer[range])))
+            }
+            let final = Array(model.store.grads.pointer)
+            XCTAssertEqual(final, expected, "\(name): same gradients as plain backward")
+            XCTAssertEqual(snapshots.map(\.0.lowerBound).sorted(), model.parameters.map(\.offset), "\(name): each parameter once")
+            for (range, snapshot) in snapshots {
+                let p = model.parameters.first { $0.offset == range.lowerBound }
+                XCTAssertEqual(snapshot, Array(final[range]), "\(name): \(p?.name ?? "?") reported before its gradient was final")
+            }
+            // the heads' parameters are registered last and finished first
+            let heads = Set(model.heads.flatMap(\.parameters).map(\.offset))
+            let firstEncoder = snapshots.firstIndex { !heads.contains($0.0.lowerBound) } ?? snapshots.count
+            XCTAssertEqual(firstEncoder, heads.count, "\(name): heads before the encoder: \(snapshots.map(\.0))")
+        }
+    }
+
     func testSplitBatchGradientsSumToTheWholeBatchGradient() {
         // what data parallelism relies on: per-task normalisation by the global count, and dropout
         // masks keyed by the sentence, make the sum of the halves' gradients equal the whole's
