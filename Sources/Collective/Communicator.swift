@@ -15,6 +15,17 @@ public protocol Communicator: AnyObject {
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
     /// Replaces `buffer` on every rank with the elementwise sum over all ranks.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws
+    /// Starts replacing `buffer` on every rank with the elementwise sum over all ranks,
+    /// `buffer[i] = Σ_r buffer_r[i]`, and returns at once. The buffer must stay allocated and
+    /// untouched (neither read nor written) until `wait(_:)` has returned for the request. Every
+    /// rank must start the same sums, with the same counts, in the same order.
+    func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> CollectiveRequest
+    /// Lets started collectives advance without blocking (MPI progresses a non-blocking collective
+    /// only inside MPI calls); call it now and then while computing.
+    func progress() throws
+    /// Returns once every one of `requests` has completed; requests already completed by an
+    /// earlier `wait` return at once.
+    func wait(_ requests: [CollectiveRequest]) throws
     /// Replaces `buffer` on every rank with the elementwise maximum over all ranks:
     /// `buffer[i] = max_r buffer_r[i]`.
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws
@@ -64,6 +75,7 @@ extension Communicator {
 /// The communicator of a run without MPI: one rank, every collective is the identity.
 public final class SingleProcessCommunicator: Communicator {
     private var isFinalized = false
+    private var startedRequests = 0
 
     /// A communicator with `rank == 0` and `worldSize == 1`.
     public init() {}
@@ -78,6 +90,20 @@ public final class SingleProcessCommunicator: Communicator {
     /// The identity (the sum over one rank).
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try checkOpen("allReduceSum")
+    }
+    /// The identity (the sum over one rank), complete at once.
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> CollectiveRequest {
+        try checkOpen("startAllReduceSum")
+        defer { startedRequests += 1 }
+        return CollectiveRequest(id: startedRequests)
+    }
+    /// Nothing to advance.
+    public func progress() throws {
+        try checkOpen("progress")
+    }
+    /// Returns at once: every request is complete when started.
+    public func wait(_ requests: [CollectiveRequest]) throws {
+        try checkOpen("wait")
     }
     /// The identity (the maximum over one rank).
     public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {

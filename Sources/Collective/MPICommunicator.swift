@@ -18,6 +18,13 @@ public final class MPICommunicator: Communicator {
     public let worldSize: Int
     private let world: MPI_Comm?
     private var isFinalized = false
+    /// Handles of the started non-blocking calls not yet waited for, `MPI_REQUEST_NULL` once
+    /// complete; emptied when nothing is outstanding.
+    private var requests: [MPI_Request?] = []
+    /// The slots of `requests` of each outstanding `CollectiveRequest` (several MPI calls when a
+    /// buffer exceeds `maxCount`).
+    private var outstanding: [Int: Range<Int>] = [:]
+    private var startedRequests = 0
 
     /// The largest element count one MPI call takes (`count` is a C `int`); longer buffers are
     /// reduced or broadcast in several calls.
@@ -75,6 +82,53 @@ public final class MPICommunicator: Communicator {
         try allReduce(UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count,
                       elementSize: MemoryLayout<Double>.stride, type: cmpi_double(), op: cmpi_sum(),
                       name: "MPI_DOUBLE, MPI_SUM")
+    }
+
+    /// `MPI_Iallreduce(MPI_IN_PLACE, buffer, count, MPI_FLOAT, MPI_SUM, COMM_WORLD, &request)`;
+    /// an empty buffer completes at once.
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> CollectiveRequest {
+        try checkOpen("MPI_Iallreduce(MPI_FLOAT, MPI_SUM)")
+        let first = requests.count
+        if let base = buffer.baseAddress {
+            var start = 0
+            while start < buffer.count {
+                let n = min(Self.maxCount, buffer.count - start)
+                var request: MPI_Request? = cmpi_request_null()
+                // buffer[start ..< start+n] = Σ_r buffer_r[start ..< start+n], in place, once waited for
+                try Self.check(MPI_Iallreduce(UnsafeRawPointer(cmpi_in_place()), base + start, Int32(n),
+                                              cmpi_float(), cmpi_sum(), world, &request),
+                               "MPI_Iallreduce(MPI_IN_PLACE, MPI_FLOAT, MPI_SUM, count: \(n))")
+                requests.append(request)
+                start += n
+            }
+        }
+        let id = startedRequests
+        startedRequests += 1
+        outstanding[id] = first ..< requests.count
+        return CollectiveRequest(id: id)
+    }
+
+    /// `MPI_Testall` over the outstanding requests: advances them, and retires them all when all
+    /// have completed.
+    public func progress() throws {
+        try checkOpen("MPI_Testall")
+        guard !requests.isEmpty else { return }
+        var flag: Int32 = 0
+        try Self.check(MPI_Testall(Int32(requests.count), &requests, &flag, cmpi_statuses_ignore()),
+                       "MPI_Testall(count: \(requests.count))")
+    }
+
+    /// `MPI_Waitall` over the MPI requests of `requests`.
+    public func wait(_ requests: [CollectiveRequest]) throws {
+        try checkOpen("MPI_Waitall")
+        let slots = requests.compactMap { outstanding[$0.id] }.flatMap { $0 }
+        guard !slots.isEmpty else { return }
+        var handles = slots.map { self.requests[$0] }
+        try Self.check(MPI_Waitall(Int32(handles.count), &handles, cmpi_statuses_ignore()),
+                       "MPI_Waitall(count: \(handles.count))")
+        for (slot, handle) in zip(slots, handles) { self.requests[slot] = handle }
+        for r in requests { outstanding[r.id] = nil }
+        if outstanding.isEmpty { self.requests.removeAll(keepingCapacity: true) }
     }
 
     /// `MPI_Allreduce(MPI_IN_PLACE, buffer, count, MPI_DOUBLE, MPI_MAX, COMM_WORLD)`.

@@ -34,6 +34,7 @@ struct CollectiveChecks {
                        try broadcastEmpty(), try invalidRootThrows()]
         results.append(try barrier())
         for bucket in [1, 3, 4, 10, 64] { results.append(try bucketedSum(bucketElements: bucket)) }
+        results.append(try nonBlockingSums())
         results += [try mean(), try sumHelper(), try agreeOnSuccess(), try agreeOnLowestFailingRank(),
                     try agreeOnEmptyMessage()]
         return results
@@ -131,6 +132,27 @@ struct CollectiveChecks {
         }
         return compare("allreduce_sum_bucketed_\(bucketElements)", x,
                        (0..<10).map { Float(w * (w + 1) / 2 * ($0 + 1)) })
+    }
+
+    // three sums in flight at once, driven by progress(), waited for out of order (one twice):
+    // small x_r[i] = (r+1)(i+1), large (4 MiB) y_r[i] = (r+1)(i mod 1000), and an empty one
+    private func nonBlockingSums() throws -> CollectiveCheckResult {
+        let n = 1 << 20
+        var x = (0..<7).map { Float((r + 1) * ($0 + 1)) }
+        var y = (0..<n).map { Float((r + 1) * ($0 % 1000)) }
+        var empty: [Float] = []
+        let small = try x.withUnsafeMutableBufferPointer { try communicator.startAllReduceSum($0) }
+        let large = try y.withUnsafeMutableBufferPointer { try communicator.startAllReduceSum($0) }
+        let none = try empty.withUnsafeMutableBufferPointer { try communicator.startAllReduceSum($0) }
+        for _ in 0..<3 { try communicator.progress() }
+        try communicator.wait([large, none])
+        try communicator.wait([small, large])
+        let w2 = Float(w * (w + 1) / 2)
+        guard x == (0..<7).map({ w2 * Float($0 + 1) }) else {
+            return fail("iallreduce_sum", "small: expected \((0..<7).map { w2 * Float($0 + 1) }), found \(x)")
+        }
+        guard let i = y.indices.first(where: { y[$0] != w2 * Float($0 % 1000) }) else { return pass("iallreduce_sum") }
+        return fail("iallreduce_sum", "large: element \(i) of \(n): expected \(w2 * Float(i % 1000)), found \(y[i])")
     }
 
     // x_r[i] = 2r + i  ⇒  mean_r x_r[i] = (W−1) + i (1/W is inexact for W = 3: tolerance)

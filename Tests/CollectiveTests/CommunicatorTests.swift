@@ -25,6 +25,25 @@ final class CommunicatorTests: XCTestCase {
         XCTAssertEqual(try comm.sum([1.5, 2]), [1.5, 2])
     }
 
+    func testSingleProcessNonBlockingSumCompletesAtOnce() throws {
+        let comm = SingleProcessCommunicator()
+        var f: [Float] = [0.1, -2, 3e7]
+        var empty: [Float] = []
+        let a = try f.withUnsafeMutableBufferPointer { try comm.startAllReduceSum($0) }
+        let b = try empty.withUnsafeMutableBufferPointer { try comm.startAllReduceSum($0) }
+        XCTAssertNotEqual(a, b, "each request is its own")
+        try comm.progress()
+        try comm.wait([b, a])
+        try comm.wait([a])
+        XCTAssertEqual(f, [0.1, -2, 3e7])
+        try comm.finalize()
+        XCTAssertThrowsError(try f.withUnsafeMutableBufferPointer { try comm.startAllReduceSum($0) }) {
+            XCTAssertEqual($0 as? CollectiveError, .finalized(operation: "startAllReduceSum"))
+        }
+        XCTAssertThrowsError(try comm.wait([a])) { XCTAssertEqual($0 as? CollectiveError, .finalized(operation: "wait")) }
+        XCTAssertThrowsError(try comm.progress()) { XCTAssertEqual($0 as? CollectiveError, .finalized(operation: "progress")) }
+    }
+
     func testSingleProcessRejectsOtherRootsAndUseAfterFinalize() throws {
         let comm = SingleProcessCommunicator()
         var f: [Float] = [1]

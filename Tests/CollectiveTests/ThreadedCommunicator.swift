@@ -12,6 +12,8 @@ final class ThreadedCommunicator: Communicator {
     private var isFinalized = false
     /// Number of `allReduceSum(Float)` calls this rank made (to count buckets).
     private(set) var floatReduceCalls = 0
+    /// Number of `startAllReduceSum` calls this rank made.
+    private(set) var startedRequests = 0
 
     init(rank: Int, group: ThreadGroup) {
         self.rank = rank
@@ -27,6 +29,22 @@ final class ThreadedCommunicator: Communicator {
 
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try reduce(buffer, "allReduceSum(Double)") { $0 + $1 }
+    }
+
+    /// Sums at once (every rank starts the same sums in the same order, so completing each at its
+    /// start is one valid schedule of the non-blocking collective).
+    func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> CollectiveRequest {
+        try reduce(buffer, "startAllReduceSum(Float)") { $0 + $1 }
+        defer { startedRequests += 1 }
+        return CollectiveRequest(id: startedRequests)
+    }
+
+    func progress() throws {
+        guard !isFinalized else { throw CollectiveError.finalized(operation: "progress") }
+    }
+
+    func wait(_ requests: [CollectiveRequest]) throws {
+        guard !isFinalized else { throw CollectiveError.finalized(operation: "wait") }
     }
 
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
