@@ -103,7 +103,8 @@ public final class Trainer {
         var stop = false
 
         progress.line("training \(taskNames.joined(separator: " + ")) on \(world) rank\(world == 1 ? "" : "s"): " +
-                      "\(model.store.count) parameters, \(total) steps, batch \(t.batchSize)")
+                      "\(model.store.count) parameters, \(total) steps, batch \(t.batchSize)" +
+                      (world > 1 ? "; gradient all-reduce \(allReducePlan)" : ""))
         while !stop && step < total {
             let steps = sampler.stepsPerEpoch(epoch: epoch)
             var s = 0
@@ -171,25 +172,34 @@ public final class Trainer {
     public struct StepTiming {
         /// Building the batch, the forward pass and recording the tape.
         public var forward: Double = 0
-        /// Back-propagation.
+        /// Back-propagation (without the communicator calls made during it).
         public var backward: Double = 0
-        /// Summing gradients over the ranks.
+        /// Summing gradients over the ranks after backward: the whole sum when it is blocking; with
+        /// overlap, the wait for the sums still running when backward ends (the exposed part).
         public var allReduce: Double = 0
+        /// With overlap: time inside the communicator's start and progress calls during backward.
+        public var allReduceInBackward: Double = 0
         /// Clipping and the optimizer update.
         public var update: Double = 0
-        public var total: Double { forward + backward + allReduce + update }
+        public var total: Double { forward + backward + allReduceInBackward + allReduce + update }
 
-        public init(forward: Double = 0, backward: Double = 0, allReduce: Double = 0, update: Double = 0) {
+        public init(forward: Double = 0, backward: Double = 0, allReduce: Double = 0, update: Double = 0,
+                    allReduceInBackward: Double = 0) {
             self.forward = forward
             self.backward = backward
             self.allReduce = allReduce
             self.update = update
+            self.allReduceInBackward = allReduceInBackward
         }
     }
 
     /// One optimisation step on this rank's slice of the global batch of (`epoch`, `step`): forward,
     /// backward, gradient sum over ranks, clipping, update. Returns the per-task losses, the
     /// global batch, the learning rate used and where the time went.
+    ///
+    /// The gradient sum is one blocking all-reduce (in buckets of `allreduce_bucket_mb` when set),
+    /// or, with buckets, more than one rank and `overlap_allreduce`, non-blocking sums of the
+    /// buckets started during backward (`OverlappedGradientReduce`) and waited for after it.
     public func trainStep(epoch: Int, step s: Int) throws
         -> (MultiTaskModel.LossResult, [SampledItem], Float, StepTiming) {
         let t = resolved.config.training
@@ -216,10 +226,20 @@ public final class Trainer {
         let tape = Tape()
         let result = model.loss(batch, tape: tape)
         timing.forward = lap()
-        tape.backward(from: result.total)
-        timing.backward = lap()
-        try communicator.allReduceSumBucketed(store.grads.pointer, bucketElements: bucketElements)
-        timing.allReduce = lap()
+        if overlapsAllReduce {
+            let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator,
+                                                  gradients: store.grads.pointer)
+            try tape.backward(from: result.total, store: store) { try reduce.parameterReady($0) }
+            timing.allReduceInBackward = reduce.communicationSeconds
+            timing.backward = lap() - reduce.communicationSeconds
+            try reduce.finish()
+            timing.allReduce = lap()
+        } else {
+            tape.backward(from: result.total)
+            timing.backward = lap()
+            try communicator.allReduceSumBucketed(store.grads.pointer, bucketElements: bucketElements)
+            timing.allReduce = lap()
+        }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
         let lr = learningRate(step: optimizer.stepCount)
         optimizer.step(store: store, learningRate: lr)
@@ -242,6 +262,29 @@ public final class Trainer {
         let mb = resolved.config.training.allReduceBucketMB
         return mb > 0 ? max(1, Int(mb * 1_048_576 / 4)) : Int.max
     }
+
+    /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
+    var overlapsAllReduce: Bool {
+        let t = resolved.config.training
+        return t.overlapAllReduce && t.allReduceBucketMB > 0 && communicator.worldSize > 1
+    }
+
+    /// How `trainStep` sums gradients, for reports: e.g. `overlapped with backward, 7 buckets of
+    /// whole parameters, ≤ 4 MiB or one parameter`, `blocking, 12 calls of ≤ 4 MiB`, `blocking, one call`.
+    public var allReducePlan: String {
+        let mb = resolved.config.training.allReduceBucketMB
+        if communicator.worldSize == 1 { return "none (one rank)" }
+        if mb == 0 { return "blocking, one call" }
+        let size = String(format: "%g MiB", mb)
+        if overlapsAllReduce {
+            return "overlapped with backward, \(gradientBuckets.count) buckets of whole parameters, ≤ \(size) or one parameter"
+        }
+        let calls = (model.store.count + bucketElements - 1) / bucketElements
+        return "blocking, \(calls) calls of ≤ \(size)"
+    }
+
+    /// The overlapped all-reduce's buckets over this model's parameters.
+    private(set) lazy var gradientBuckets = GradientBuckets(parameters: model.store.parameters, bucketElements: bucketElements)
 
     var unkReplacement: UnkReplacement {
         UnkReplacement(probability: Float(resolved.config.encoder.unkReplacement), singletons: data.singletonWords,

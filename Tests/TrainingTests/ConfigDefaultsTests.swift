@@ -36,6 +36,8 @@ final class ConfigDefaultsTests: XCTestCase {
                         training.minLearningRate], [0.1, 0.0, 0.0, 0.5, 0.0001])
         XCTAssertEqual(training.clipNorm, 5.0)
         XCTAssertEqual(training.mainScore, .mean)
+        XCTAssertEqual(training.allReduceBucketMB, 0)
+        XCTAssertTrue(training.overlapAllReduce)
 
         XCTAssertEqual(config.sampler, SamplerConfig())
         XCTAssertEqual(config.sampler.strategy, .proportional)
@@ -143,6 +145,8 @@ final class ConfigDefaultsTests: XCTestCase {
           log_every: 10
           eval_every: 200
           main_score: upos
+          allreduce_bucket_mb: 4
+          overlap_allreduce: false
         sampler:
           strategy: temperature
           temperature: 3.5
@@ -175,6 +179,8 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertEqual(config.training.minLearningRate, 1e-6)
         XCTAssertEqual(config.training.mainScore, .task("upos"))
         XCTAssertEqual(config.training.schedule, .cosine)
+        XCTAssertEqual(config.training.allReduceBucketMB, 4)
+        XCTAssertFalse(config.training.overlapAllReduce)
         XCTAssertEqual(config.sampler.temperature, 3.5)
         XCTAssertNil(config.checkpoint.directory)
         XCTAssertEqual(config.checkpoint.keep, 5)

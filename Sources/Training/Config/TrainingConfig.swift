@@ -20,7 +20,14 @@
 ///   eval_every: null           # steps between evaluations; null = once per epoch
 ///   main_score: mean           # selection score: mean of the task scores (Flair's default) or a task name
 ///   allreduce_bucket_mb: 0     # gradient all-reduce in buckets of this many MiB; 0 = one call for the whole buffer
+///   overlap_allreduce: true    # with buckets and > 1 rank: sum each bucket while backward still runs
 /// ```
+///
+/// With `allreduce_bucket_mb > 0` and more than one rank, `overlap_allreduce: true` starts a
+/// bucket's non-blocking sum as soon as backward has finished every gradient in it (buckets are
+/// whole parameters, taken from the end of the flat buffer, where the heads are); `false` sums
+/// the same buckets one after another once backward is done. Both give the same sums up to float
+/// summation order.
 public struct TrainingConfig: Codable, Equatable {
     /// The parameter update rule.
     public enum Optimizer: String, Codable, CaseIterable {
@@ -112,6 +119,8 @@ public struct TrainingConfig: Codable, Equatable {
     public var mainScore: MainScore = .mean
     /// Size of one gradient all-reduce bucket in MiB; 0 sums the whole flat buffer in one call.
     public var allReduceBucketMB: Double = 0
+    /// Whether bucketed gradient sums overlap the backward pass (only with buckets and > 1 rank).
+    public var overlapAllReduce: Bool = true
 
     /// The defaults above.
     public init() {}
@@ -136,6 +145,7 @@ public struct TrainingConfig: Codable, Equatable {
         case evalEvery = "eval_every"
         case mainScore = "main_score"
         case allReduceBucketMB = "allreduce_bucket_mb"
+        case overlapAllReduce = "overlap_allreduce"
     }
 
     /// Decodes `training:`, rejecting unknown keys and impossible values. Whether `main_score` names a
@@ -168,6 +178,7 @@ public struct TrainingConfig: Codable, Equatable {
                                                 hint: "set \(section.keyPath(.evalEvery)) > 0, or null for once per epoch.")
         mainScore = MainScore(rawValue: try section.value(.mainScore, default: defaults.mainScore.rawValue))
         allReduceBucketMB = try section.number(.allReduceBucketMB, default: defaults.allReduceBucketMB, .nonNegative)
+        overlapAllReduce = try section.value(.overlapAllReduce, default: defaults.overlapAllReduce)
     }
 
     /// Encodes every key (`null` for unset optional keys).
@@ -191,5 +202,6 @@ public struct TrainingConfig: Codable, Equatable {
         try container.encodeOrNull(evalEvery, forKey: .evalEvery)
         try container.encode(mainScore, forKey: .mainScore)
         try container.encodeNumber(allReduceBucketMB, forKey: .allReduceBucketMB)
+        try container.encode(overlapAllReduce, forKey: .overlapAllReduce)
     }
 }
