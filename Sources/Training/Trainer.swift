@@ -277,10 +277,11 @@ public final class Trainer {
         if mb == 0 { return "blocking, one call" }
         let size = String(format: "%g MiB", mb)
         if overlapsAllReduce {
-            return "overlapped with backward, \(gradientBuckets.count) buckets of whole parameters, ≤ \(size) or one parameter"
+            let n = gradientBuckets.count
+            return "overlapped with backward, \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter"
         }
         let calls = (model.store.count + bucketElements - 1) / bucketElements
-        return "blocking, \(calls) calls of ≤ \(size)"
+        return calls <= 1 ? "blocking, one call" : "blocking, \(calls) calls of ≤ \(size)"
     }
 
     /// The overlapped all-reduce's buckets over this model's parameters.
