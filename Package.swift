@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "MultiTask", "Collective", "Autodiff", "TestSupport"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
-        .testTarget(name: "LaunchTests"),
+        .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),
         // the built release mtl-dist under mpirun (see Tests/DistributedTests/MTLDist.swift)
         .testTarget(name: "DistributedTests", dependencies: ["TestSupport"]),
     ],

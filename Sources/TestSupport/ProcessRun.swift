@@ -20,14 +20,17 @@ public struct ProcessRun: CustomStringConvertible {
     public let timedOut: Bool
 
     /// Runs `command` (`command[0]` is an executable path) with the test process's environment
-    /// plus `environment`, stdin from /dev/null, and waits for it, at most `timeout` seconds.
-    public init(_ command: [String], environment: [String: String] = [:], timeout: TimeInterval = 60,
-                file: StaticString = #filePath, line: UInt = #line) throws {
+    /// less the variables `removing`, plus `environment`, stdin from /dev/null, and waits for it, at
+    /// most `timeout` seconds.
+    public init(_ command: [String], environment: [String: String] = [:], removing: [String] = [],
+                timeout: TimeInterval = 60, file: StaticString = #filePath, line: UInt = #line) throws {
         precondition(!command.isEmpty, "ProcessRun needs an executable")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var inherited = ProcessInfo.processInfo.environment
+        for name in removing { inherited[name] = nil }
+        process.environment = inherited.merging(environment) { $1 }
         // files, not pipes: a full pipe would block the child while we wait for it
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -63,6 +66,9 @@ public struct ProcessRun: CustomStringConvertible {
         seconds = Date().timeIntervalSince(start)
         timedOut = killed
     }
+
+    /// stdout's lines, without empty ones.
+    public var lines: [String] { stdout.split(separator: "\n").map(String.init) }
 
     /// Every stdout line that parses as a JSON object.
     public var jsonLines: [[String: Any]] {

@@ -39,7 +39,7 @@ final class LaunchScriptTests: XCTestCase {
     }
 
     func testCoresComeFromNproc() throws {
-        let nproc = try ScriptRun(URL(fileURLWithPath: "/usr/bin/env"), ["nproc"])
+        let nproc = try runScript(URL(fileURLWithPath: "/usr/bin/env"), ["nproc"])
         let cores = try XCTUnwrap(Int(nproc.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(nproc)")
         let command = try dryRun(["-np", "1", "train"])
         XCTAssertEqual(command.blasThreads, cores)
@@ -111,7 +111,7 @@ final class LaunchScriptTests: XCTestCase {
             (["-np", "2", "--dry-run", "--hostfile", "/nonexistent/hosts", "train"], "cannot read hostfile '/nonexistent/hosts'"),
         ]
         for (arguments, message) in cases {
-            let run = try ScriptRun(script, arguments)
+            let run = try runScript(script, arguments)
             XCTAssertEqual(run.status, 2, "\(arguments)\n\(run)")
             XCTAssertTrue(run.stderr.contains(message), "\(arguments): expected '\(message)'\n\(run)")
         }
@@ -137,7 +137,7 @@ final class LaunchScriptTests: XCTestCase {
             """.write(to: srun, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: srun.path)
         let path = directory.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        let run = try ScriptRun(launch.appendingPathComponent("slurm.sbatch"), ["--set", "training.max_steps=3"],
+        let run = try runScript(launch.appendingPathComponent("slurm.sbatch"), ["--set", "training.max_steps=3"],
                                 setting: ["PATH": path, "SLURM_SUBMIT_DIR": directory.path, "SLURM_CPUS_PER_TASK": "3",
                                           "SLURM_NTASKS": "8", "SLURM_JOB_NUM_NODES": "2", "SLURM_JOB_ID": "42",
                                           "MTL_DIST_BINARY": "/bin/true"],
@@ -157,7 +157,7 @@ final class LaunchScriptTests: XCTestCase {
 
     func testTwoRanksInTwoNetworkNamespacesTrainOverTCP() throws {
         let steps = 4
-        let run = try ScriptRun(launch.appendingPathComponent("two-hosts-netns.sh"),
+        let run = try runScript(launch.appendingPathComponent("two-hosts-netns.sh"),
                                 ["--binary", try binary().path, "--steps", "\(steps)", "--timeout", "45"],
                                 removing: ["OPENBLAS_NUM_THREADS"], timeout: 60)
         if run.status == 77 {
@@ -175,7 +175,7 @@ final class LaunchScriptTests: XCTestCase {
             XCTAssertGreaterThan(required, 0)
             for moved in figures.dropLast() { XCTAssertGreaterThanOrEqual(moved, required, "\(run)") }
         }
-        let namespaces = try ScriptRun(URL(fileURLWithPath: "/usr/bin/env"), ["ip", "netns", "list"])
+        let namespaces = try runScript(URL(fileURLWithPath: "/usr/bin/env"), ["ip", "netns", "list"])
         XCTAssertFalse(namespaces.stdout.contains("mtl-dist-h"), "the namespaces are removed on exit\n\(namespaces)")
     }
 
@@ -186,7 +186,7 @@ final class LaunchScriptTests: XCTestCase {
                         file: StaticString = #filePath, line: UInt = #line) throws -> DryRun {
         var arguments = arguments
         if !arguments.contains("--dry-run") { arguments.insert("--dry-run", at: 0) }
-        let run = try ScriptRun(launch.appendingPathComponent("mpirun.sh"), arguments, setting: setting,
+        let run = try runScript(launch.appendingPathComponent("mpirun.sh"), arguments, setting: setting,
                                 removing: ["OPENBLAS_NUM_THREADS"] + removing)
         XCTAssertEqual(run.status, 0, "\(arguments)\n\(run)", file: file, line: line)
         XCTAssertEqual(run.lines.count, 1, "one command line\n\(run)", file: file, line: line)
