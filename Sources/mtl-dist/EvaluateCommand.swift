@@ -21,7 +21,8 @@ struct Evaluate: ParsableCommand {
         var localError: String? = nil
         do { loaded = try TrainedModel(url: URL(fileURLWithPath: model)) } catch { localError = "\(error)" }
         if let failure = try communicator.agreeOnFailure(localError) {
-            throw communicator.exitTogether(after: ValidationError(failure.message))
+            throw communicator.exitTogether(after: TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize,
+                                                                              message: failure.message))
         }
         let trained = loaded!
         let meta = trained.metadata
