@@ -10,9 +10,17 @@ public struct SharedEncoder: Module {
     let cases: Embedding?
     let characters: CharEncoder?
     let lstm: BiLSTM?
+    let wordDropout: Dropout
+    let lockedDropout: Dropout
+    let tokenDropout: Dropout
+    let lstmDropout: Dropout
 
     public init(spec: EncoderSpec, store: ParameterStore, rng: inout SplitMix64) {
         self.spec = spec
+        wordDropout = .word(probability: spec.wordDropout, site: 1)
+        lockedDropout = .locked(probability: spec.lockedDropout, site: 2)
+        tokenDropout = Dropout(probability: spec.dropout, site: 3)
+        lstmDropout = Dropout(probability: spec.dropout, site: 4)
         words = Embedding(count: spec.wordVocabularySize, dimension: spec.wordDimension,
                           name: "encoder.words", store: store, rng: &rng)
         cases = spec.caseDimension > 0
@@ -42,22 +50,13 @@ public struct SharedEncoder: Module {
             parts.append(characters(words: batch.characters, tape: tape).paddedSequences(lengths: batch.lengths, steps: t))
         }
         var x = parts.count == 1 ? parts[0] : concatLastAxis(parts)
-        if training {
-            x = applyDropout(x, probability: spec.wordDropout, kind: .word, site: 1, keys: batch.rowKeys)
-            x = applyDropout(x, probability: spec.lockedDropout, kind: .locked, site: 2, keys: batch.rowKeys)
-            x = applyDropout(x, probability: spec.dropout, kind: .element, site: 3, keys: batch.rowKeys)
-        }
+        // masks keyed by the sentence (row key) and the layer (site), never by the rank
+        x = wordDropout(x, keys: batch.rowKeys, training: training)
+        x = lockedDropout(x, keys: batch.rowKeys, training: training)
+        x = tokenDropout(x, keys: batch.rowKeys, training: training)
         if let lstm {
-            x = lstm(x, lengths: batch.lengths, tape: tape)
-            if training { x = applyDropout(x, probability: spec.dropout, kind: .element, site: 4, keys: batch.rowKeys) }
+            x = lstmDropout(lstm(x, lengths: batch.lengths, tape: tape), keys: batch.rowKeys, training: training)
         }
         return x
     }
-}
-
-/// Dropout with the mask of each row drawn from (row key, site): the same sentence gets the same
-/// mask at a site whichever batch or rank it is in, and different sites get unrelated masks.
-func applyDropout(_ x: Tensor, probability: Float, kind: DropoutKind, site: UInt64, keys: [UInt64]) -> Tensor {
-    guard probability > 0, x.shape[0] > 0 else { return x }
-    return x.dropout(probability: probability, kind: kind, keys: keys.map { SplitMix64.mix($0 ^ SplitMix64.mix(site)) })
 }

@@ -8,14 +8,12 @@ public struct TaskHead: Module {
     let lstm: BiLSTM?
     let projection: Linear
     let crf: CRF?
-    let dropout: Float
-    let site: UInt64
+    let dropout: Dropout
 
     public init(spec: HeadSpec, index: Int, inputWidth: Int, dropout: Float,
                 store: ParameterStore, rng: inout SplitMix64) {
         self.spec = spec
-        self.dropout = dropout
-        site = 100 + UInt64(index)
+        self.dropout = Dropout(probability: dropout, site: 100 + UInt64(index))
         let prefix = "heads.\(spec.name)"
         lstm = spec.hidden > 0
             ? BiLSTM(inputSize: inputWidth, hiddenSize: spec.hidden, name: prefix + ".lstm", store: store, rng: &rng)
@@ -33,8 +31,7 @@ public struct TaskHead: Module {
     public func emissions(_ x: Tensor, lengths: [Int], keys: [UInt64], tape: Tape?, training: Bool) -> Tensor {
         var h = x
         if let lstm {
-            h = lstm(h, lengths: lengths, tape: tape)
-            if training { h = applyDropout(h, probability: dropout, kind: .element, site: site, keys: keys) }
+            h = dropout(lstm(h, lengths: lengths, tape: tape), keys: keys, training: training)
         }
         return projection(h, tape: tape)
     }

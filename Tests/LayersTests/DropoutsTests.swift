@@ -10,11 +10,11 @@ final class DropoutsTests: XCTestCase {
 
     func testIdentityWhenNotTrainingOrZeroProbability() {
         XCTAssertTrue(Dropout(probability: 0.5)(x, keys: keys, training: false) === x)
-        XCTAssertTrue(LockedDropout(probability: 0.5)(x, keys: keys, training: false) === x)
-        XCTAssertTrue(WordDropout(probability: 0.5)(x, keys: keys, training: false) === x)
+        XCTAssertTrue(Dropout.locked(probability: 0.5)(x, keys: keys, training: false) === x)
+        XCTAssertTrue(Dropout.word(probability: 0.5)(x, keys: keys, training: false) === x)
         XCTAssertTrue(Dropout(probability: 0)(x, keys: keys, training: true) === x)
-        XCTAssertTrue(LockedDropout(probability: 0)(x, keys: keys, training: true) === x)
-        XCTAssertTrue(WordDropout(probability: 0)(x, keys: keys, training: true) === x)
+        XCTAssertTrue(Dropout.locked(probability: 0)(x, keys: keys, training: true) === x)
+        XCTAssertTrue(Dropout.word(probability: 0)(x, keys: keys, training: true) === x)
     }
 
     func testElementDropoutDropsAndRescales() {
@@ -29,7 +29,7 @@ final class DropoutsTests: XCTestCase {
     }
 
     func testLockedDropoutSharesTheMaskOverTime() {
-        let y = LockedDropout(probability: 0.5)(x, keys: keys, training: true).scalars
+        let y = Dropout.locked(probability: 0.5)(x, keys: keys, training: true).scalars
         var dropped = 0
         for b in 0..<2 {
             for j in 0..<8 {
@@ -42,7 +42,7 @@ final class DropoutsTests: XCTestCase {
     }
 
     func testWordDropoutDropsWholeTokensWithoutRescaling() {
-        let y = WordDropout(probability: 0.3)(x, keys: keys, training: true).scalars
+        let y = Dropout.word(probability: 0.3)(x, keys: keys, training: true).scalars
         let xs = x.scalars
         var dropped = 0
         for row in 0..<100 {
