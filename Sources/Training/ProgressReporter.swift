@@ -30,6 +30,7 @@ public final class ProgressReporter {
             let done = Double(step) / Double(totalSteps)
             let eta = done > 0 ? elapsed * (1 - done) / done : 0
             line += String(format: "/%d (%3.0f%%)", totalSteps, 100 * done)
+            if interactive { line += " " + ProgressReporter.bar(done, width: 20) }
             line += "  " + lossText + String(format: "  %.0f sent/s  ETA %@", sentencesPerSecond, Self.clock(eta))
         } else {
             line += "  " + lossText + String(format: "  %.0f sent/s", sentencesPerSecond)
@@ -47,6 +48,12 @@ public final class ProgressReporter {
     public func line(_ text: String) {
         if interactive && lastLength > 0 { write("\n"); lastLength = 0 }
         write(text + "\n")
+    }
+
+    /// `[#####...............]` for a fraction in [0, 1].
+    public static func bar(_ fraction: Double, width: Int) -> String {
+        let filled = min(width, max(0, Int((fraction * Double(width)).rounded(.down))))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
     }
 
     /// `h:mm:ss` for a duration in seconds.
