@@ -1,34 +1,60 @@
 import Foundation
 
-/// Adam with L2 weight decay added to the gradient, PyTorch's `torch.optim.Adam`
-/// (Kingma & Ba 2015, with PyTorch's placement of ε):
+/// Where Adam's weight decay enters: the two variants differ only in that (and in their kind and
+/// default decay), so `Adam` and `AdamW` are one optimizer, `AdamOptimizer`, with a different `Decay`.
+public protocol AdamWeightDecay {
+    /// The kind recorded in saved states.
+    static var kind: String { get }
+    /// PyTorch's default decay rate for the variant.
+    static var defaultRate: Double { get }
+    /// True: p shrinks by lr·λ·p before the update (AdamW); false: λ·p is added to the gradient (Adam).
+    static var decoupled: Bool { get }
+}
+
+/// L2 decay added to the gradient, as PyTorch's `torch.optim.Adam` applies `weight_decay`.
+public enum L2WeightDecay: AdamWeightDecay {
+    public static let kind = "adam"
+    public static let defaultRate = 0.0
+    public static let decoupled = false
+}
+
+/// Decoupled decay of the parameters, as PyTorch's `torch.optim.AdamW` applies `weight_decay`.
+public enum DecoupledWeightDecay: AdamWeightDecay {
+    public static let kind = "adamw"
+    public static let defaultRate = 0.01
+    public static let decoupled = true
+}
+
+/// Adam (Kingma & Ba 2015, with PyTorch's placement of ε), its weight decay placed by `Decay`:
 ///
-///     g = g + λ·p
+///     p = p − lr·λ·p                 (AdamW only)
+///     g = g + λ·p                    (Adam only)
 ///     m = β₁·m + (1 − β₁)·g
 ///     v = β₂·v + (1 − β₂)·g²
 ///     p = p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 ///
-/// where t is the 1-based step number. State: buffers `"m"` and `"v"`, zero before step 1.
-/// For decoupled weight decay use `AdamW`.
-/// Reference: https://pytorch.org/docs/stable/generated/torch.optim.Adam.html
-public struct Adam: Optimizer {
+/// where t is the 1-based step number. State: buffers `"m"` and `"v"`, zero before step 1, saved
+/// under the variant's kind. References: https://pytorch.org/docs/stable/generated/torch.optim.Adam.html,
+/// https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html (Loshchilov & Hutter 2019).
+public struct AdamOptimizer<Decay: AdamWeightDecay>: Optimizer {
     /// β₁ in [0, 1).
     public let beta1: Double
     /// β₂ in [0, 1).
     public let beta2: Double
     /// ε ≥ 0, added to the bias-corrected √v.
     public let epsilon: Double
-    /// λ ≥ 0, L2 penalty added to the gradient.
+    /// λ ≥ 0, the weight decay rate.
     public let weightDecay: Double
 
-    /// The kind recorded in saved states.
-    public let kind = "adam"
+    /// The kind recorded in saved states: `"adam"` or `"adamw"`.
+    public var kind: String { Decay.kind }
     var moments = AdamMoments()
     /// Updates applied so far (t − 1 during step t).
     public var stepCount: Int { moments.stepCount }
 
     /// Throws `OptimizerError.invalidHyperparameter` for a value outside its range.
-    public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0) throws {
+    public init(beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+                weightDecay: Double = Decay.defaultRate) throws {
         try validateAdam(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
         self.beta1 = beta1
         self.beta2 = beta2
@@ -49,9 +75,16 @@ public struct Adam: Optimizer {
     public mutating func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
                               count: Int, learningRate: Float) {
         moments.update(parameters: parameters, gradients: gradients, count: count, learningRate: learningRate,
-                       beta1: beta1, beta2: beta2, epsilon: epsilon, l2: weightDecay, decoupled: 0)
+                       beta1: beta1, beta2: beta2, epsilon: epsilon,
+                       l2: Decay.decoupled ? 0 : weightDecay, decoupled: Decay.decoupled ? weightDecay : 0)
     }
 }
+
+/// Adam with L2 weight decay added to the gradient (PyTorch's `torch.optim.Adam`).
+public typealias Adam = AdamOptimizer<L2WeightDecay>
+
+/// Adam with decoupled weight decay (PyTorch's `torch.optim.AdamW`, default λ = 0.01).
+public typealias AdamW = AdamOptimizer<DecoupledWeightDecay>
 
 func validateAdam(beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double) throws {
     try require("beta1", beta1, "0 ≤ beta1 < 1") { $0 >= 0 && $0 < 1 }
