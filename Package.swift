@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         .target(name: "CoNLL"),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers"]),
+        // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
+        .target(name: "Transformer", dependencies: ["Autodiff", "Layers"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(name: "Training",
                 dependencies: ["Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Collective",
@@ -43,6 +45,8 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Layers", "Autodiff", "TestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "MultiTask", "Collective", "Autodiff", "TestSupport"]),
