@@ -1,0 +1,45 @@
+import Autodiff
+
+/// Multi-head self-attention with its projections, as BERT's `BertSelfAttention` +
+/// `BertSelfOutput.dense`: over packed sequences `x [N, C]` (see `packedSelfAttention`),
+///
+///     out = (attention(x·W_qᵀ + b_q, x·W_kᵀ + b_k, x·W_vᵀ + b_v)) · W_oᵀ + b_o
+///
+/// Parameters, in BERT's names under `<name>`: `self.query`, `self.key`, `self.value` and
+/// `output.dense` (each `.weight [C, C]`, `.bias [C]`). Dropout on the attention probabilities
+/// is drawn at `site`, keyed per sequence like every other dropout.
+public struct MultiHeadAttention: Module {
+    public let width: Int
+    public let headCount: Int
+    public let query: Linear
+    public let key: Linear
+    public let value: Linear
+    public let output: Linear
+    /// Dropout on the attention probabilities.
+    public let probabilityDropout: Dropout
+
+    public init(width: Int, headCount: Int, dropout: Float = 0, site: UInt64 = 0,
+                name: String, store: ParameterStore, rng: inout SplitMix64) {
+        precondition(headCount > 0 && width % headCount == 0, "MultiHeadAttention: width \(width) is not a multiple of \(headCount) heads")
+        self.width = width
+        self.headCount = headCount
+        query = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, "self.query"), store: store, rng: &rng)
+        key = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, "self.key"), store: store, rng: &rng)
+        value = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, "self.value"), store: store, rng: &rng)
+        output = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, "output.dense"), store: store, rng: &rng)
+        probabilityDropout = Dropout(probability: dropout, site: site)
+    }
+
+    public var parameters: [Parameter] { query.parameters + key.parameters + value.parameters + output.parameters }
+
+    /// `x [N, width]` packed by `lengths` → `[N, width]`; `keys` holds one dropout key per sequence.
+    public func callAsFunction(_ x: Tensor, lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?) -> Tensor {
+        let dropping = training && probabilityDropout.probability > 0
+        let salt = SplitMix64.mix(probabilityDropout.site)
+        let context = packedSelfAttention(query: query(x, tape: tape), key: key(x, tape: tape), value: value(x, tape: tape),
+                                          heads: headCount, lengths: lengths,
+                                          dropout: dropping ? probabilityDropout.probability : 0,
+                                          keys: dropping ? keys.map { SplitMix64.mix($0 ^ salt) } : [])
+        return output(context, tape: tape)
+    }
+}

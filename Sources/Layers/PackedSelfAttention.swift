@@ -1,0 +1,128 @@
+import Autodiff
+import Foundation
+
+/// Multi-head scaled dot-product self-attention over packed sequences (Vaswani et al. 2017;
+/// PyTorch's `F.scaled_dot_product_attention` per head):
+///
+///     S_bh = Q_bh · K_bhᵀ / √d        [L_b, L_b]
+///     P_bh = softmax_rows(S_bh)       (· dropout mask / (1 − p) when training)
+///     out_bh = P_bh · V_bh            [L_b, d]
+///
+/// `q`, `k`, `v` are `[N, C]` with the rows of sequence 0, then sequence 1, ... (`lengths` sums to
+/// N); head h is the columns `h·d ..< (h+1)·d` (d = C / heads), so `Q_bh` is a strided block read
+/// in place through `gemm`'s leading dimension, never copied. A sequence attends only to its own
+/// L_b rows: this is the padding mask, with no padded row computed at all (transformers adds −∞
+/// to the scores of padded keys, which gives them weight exactly 0, the same result).
+///
+/// Dropout on the probabilities (BERT's `attention_probs_dropout_prob`) draws sequence b's mask
+/// from `SplitMix64(seed: keys[b])`, H·L_b² draws in (h, i, j) order.
+/// Backward, per (b, h): dV = Pᵀ·dOut, dP = dOut·Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)),
+/// dQ = dS·K / √d, dK = dSᵀ·Q / √d, each one `gemm`.
+public func packedSelfAttention(query q: Tensor, key k: Tensor, value v: Tensor, heads: Int, lengths: [Int],
+                                dropout p: Float = 0, keys: [UInt64] = []) -> Tensor {
+    precondition(q.shape.rank == 2 && k.shape == q.shape && v.shape == q.shape,
+                 "packedSelfAttention: q \(q.shape), k \(k.shape), v \(v.shape) must be equal [N, C]")
+    let n = q.shape[0], c = q.shape[1]
+    precondition(heads > 0 && c % heads == 0, "packedSelfAttention: width \(c) is not a multiple of \(heads) heads")
+    precondition(lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == n,
+                 "packedSelfAttention: lengths \(lengths) do not sum to the \(n) rows")
+    precondition(p >= 0 && p < 1 && (p == 0 || keys.count == lengths.count),
+                 "packedSelfAttention: dropout \(p) with \(keys.count) keys for \(lengths.count) sequences")
+    let d = c / heads
+    let scale = 1 / Float(d).squareRoot()
+    // sequence b: first row rowStart[b]; its H·L² probabilities from probStart[b]
+    var rowStart = [Int](repeating: 0, count: lengths.count)
+    var probStart = [Int](repeating: 0, count: lengths.count)
+    var rows = 0, probs = 0, longest = 0
+    for (b, l) in lengths.enumerated() {
+        rowStart[b] = rows; probStart[b] = probs
+        rows += l; probs += heads * l * l; longest = max(longest, l)
+    }
+    let prob = Buffer(count: probs)                  // P, after softmax
+    let mask = p > 0 ? Buffer(count: probs) : nil    // 0 or 1/(1 − p)
+
+    let out = Tensor.makeResult(shape: q.shape, inputs: [q, k, v]) { dOut, _ in
+        let dQ = q.requiresGrad ? q.grad : nil, dK = k.requiresGrad ? k.grad : nil, dV = v.requiresGrad ? v.grad : nil
+        let scratch = Buffer(count: 2 * longest * longest)
+        let dP = scratch.base, dropped = scratch.base + longest * longest
+        for (b, l) in lengths.enumerated() where l > 0 {
+            for h in 0..<heads {
+                let at = rowStart[b] * c + h * d
+                let pb = prob.base + probStart[b] + h * l * l
+                // the probabilities the forward pass multiplied V by: P, or P · mask
+                var used = UnsafePointer(pb)
+                if let mask {
+                    let mb = mask.base + probStart[b] + h * l * l
+                    for i in 0..<(l * l) { dropped[i] = pb[i] * mb[i] }
+                    used = UnsafePointer(dropped)
+                }
+                if let dV {
+                    // forward: out = P'·V  ⇒  dV[L,d] += P'ᵀ · dOut
+                    gemm(transA: true, transB: false, m: l, n: d, k: l, a: used, lda: l,
+                         b: dOut + at, ldb: c, beta: 1, c: dV + at, ldc: c)
+                }
+                guard dQ != nil || dK != nil else { continue }
+                // dP'[L,L] = dOut · Vᵀ, then through the mask: dP = dP' · mask
+                gemm(transA: false, transB: true, m: l, n: l, k: d, a: dOut + at, lda: c,
+                     b: v.data + at, ldb: c, beta: 0, c: dP, ldc: l)
+                if let mask {
+                    let mb = mask.base + probStart[b] + h * l * l
+                    for i in 0..<(l * l) { dP[i] *= mb[i] }
+                }
+                // softmax backward, in place: dS[i,j] = P[i,j] · (dP[i,j] − Σ_j' dP[i,j'] · P[i,j'])
+                for i in 0..<l {
+                    let pr = pb + i * l, dr = dP + i * l
+                    var dot: Float = 0
+                    for j in 0..<l { dot += dr[j] * pr[j] }
+                    for j in 0..<l { dr[j] = pr[j] * (dr[j] - dot) }
+                }
+                if let dQ {
+                    // forward: S = scale · Q·Kᵀ  ⇒  dQ[L,d] += scale · dS · K
+                    gemm(transA: false, transB: false, m: l, n: d, k: l, alpha: scale, a: dP, lda: l,
+                         b: k.data + at, ldb: c, beta: 1, c: dQ + at, ldc: c)
+                }
+                if let dK {
+                    // dK[L,d] += scale · dSᵀ · Q
+                    gemm(transA: true, transB: false, m: l, n: d, k: l, alpha: scale, a: dP, lda: l,
+                         b: q.data + at, ldb: c, beta: 1, c: dK + at, ldc: c)
+                }
+            }
+        }
+    }
+
+    let scratch = mask != nil ? Buffer(count: longest * longest) : nil
+    for (b, l) in lengths.enumerated() where l > 0 {
+        var rng = SplitMix64(seed: mask != nil ? keys[b] : 0)
+        for h in 0..<heads {
+            let at = rowStart[b] * c + h * d
+            let s = prob.base + probStart[b] + h * l * l
+            // S[L,L] = scale · Q_bh · K_bhᵀ
+            gemm(transA: false, transB: true, m: l, n: l, k: d, alpha: scale, a: q.data + at, lda: c,
+                 b: k.data + at, ldb: c, beta: 0, c: s, ldc: l)
+            // P[i,:] = softmax(S[i,:]), with the row maximum subtracted
+            for i in 0..<l {
+                let r = s + i * l
+                var mx = -Float.infinity
+                for j in 0..<l { mx = max(mx, r[j]) }
+                var sum: Float = 0
+                for j in 0..<l { let e = expf(r[j] - mx); r[j] = e; sum += e }
+                let inv = 1 / sum
+                for j in 0..<l { r[j] *= inv }
+            }
+            var used = UnsafePointer(s)
+            if let mask, let scratch {
+                // P'[i,j] = P[i,j] · mask[i,j], mask = 0 (probability p) or 1/(1 − p)
+                let mb = mask.base + probStart[b] + h * l * l, keep = 1 / (1 - p)
+                for i in 0..<(l * l) {
+                    mb[i] = rng.nextUniform() < p ? 0 : keep
+                    scratch.base[i] = s[i] * mb[i]
+                }
+                used = UnsafePointer(scratch.base)
+            }
+            // out_bh[L,d] = P' · V_bh
+            gemm(transA: false, transB: false, m: l, n: d, k: l, a: used, lda: l,
+                 b: v.data + at, ldb: c, beta: 0, c: out.data + at, ldc: c)
+        }
+    }
+    return out
+}

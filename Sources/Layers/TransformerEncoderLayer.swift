@@ -1,0 +1,50 @@
+import Autodiff
+
+/// One post-LayerNorm transformer encoder layer, BERT's `BertLayer`, over packed sequences
+/// `x [N, C]`:
+///
+///     a   = LayerNorm(x + dropout(MultiHeadAttention(x)))
+///     out = LayerNorm(a + dropout(W_2 · GELU(W_1 · a + b_1) + b_2))
+///
+/// with the exact (erf) GELU. Parameters in BERT's names under `<name>`: `attention.*` (see
+/// `MultiHeadAttention`), `attention.output.LayerNorm`, `intermediate.dense` (`[I, C]`),
+/// `output.dense` (`[C, I]`), `output.LayerNorm`. Dropout sites: `site` (attention
+/// probabilities), `site + 1` (attention branch), `site + 2` (feed-forward branch).
+public struct TransformerEncoderLayer: Module {
+    public let attention: MultiHeadAttention
+    public let attentionNorm: LayerNorm
+    public let intermediate: Linear
+    public let output: Linear
+    public let outputNorm: LayerNorm
+    let attentionDropout: Dropout
+    let outputDropout: Dropout
+
+    public init(width: Int, headCount: Int, intermediateSize: Int, layerNormEps: Float,
+                hiddenDropout: Float, attentionDropout: Float, site: UInt64,
+                name: String, store: ParameterStore, rng: inout SplitMix64) {
+        attention = MultiHeadAttention(width: width, headCount: headCount, dropout: attentionDropout, site: site,
+                                       name: qualifiedName(name, "attention"), store: store, rng: &rng)
+        attentionNorm = LayerNorm(width: width, eps: layerNormEps, name: qualifiedName(name, "attention.output.LayerNorm"),
+                                  store: store, rng: &rng)
+        intermediate = Linear(inputSize: width, outputSize: intermediateSize, name: qualifiedName(name, "intermediate.dense"),
+                              store: store, rng: &rng)
+        output = Linear(inputSize: intermediateSize, outputSize: width, name: qualifiedName(name, "output.dense"),
+                        store: store, rng: &rng)
+        outputNorm = LayerNorm(width: width, eps: layerNormEps, name: qualifiedName(name, "output.LayerNorm"),
+                               store: store, rng: &rng)
+        self.attentionDropout = Dropout(probability: hiddenDropout, site: site + 1)
+        outputDropout = Dropout(probability: hiddenDropout, site: site + 2)
+    }
+
+    public var parameters: [Parameter] {
+        attention.parameters + attentionNorm.parameters + intermediate.parameters + output.parameters + outputNorm.parameters
+    }
+
+    /// `x [N, C]` packed by `lengths` → `[N, C]`.
+    public func callAsFunction(_ x: Tensor, lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?) -> Tensor {
+        let attended = attention(x, lengths: lengths, keys: keys, training: training, tape: tape)
+        let a = attentionNorm(x + attentionDropout(attended, lengths: lengths, keys: keys, training: training), tape: tape)
+        let f = output(intermediate(a, tape: tape).gelu(), tape: tape)
+        return outputNorm(a + outputDropout(f, lengths: lengths, keys: keys, training: training), tape: tape)
+    }
+}
