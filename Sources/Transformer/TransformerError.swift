@@ -4,6 +4,8 @@
 public enum TransformerError: Error, CustomStringConvertible, Equatable {
     /// A file could not be opened or read.
     case unreadable(file: String, reason: String)
+    /// A file could not be written.
+    case unwritable(file: String, reason: String)
     /// The safetensors header (8-byte length + JSON) is malformed or out of bounds.
     case safetensorsHeader(file: String, problem: String)
     /// One tensor entry of a safetensors header is malformed (dtype, shape, offsets).
@@ -27,6 +29,8 @@ public enum TransformerError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .unreadable(file, reason):
             return "\(file): cannot read: \(reason)"
+        case let .unwritable(file, reason):
+            return "\(file): cannot write: \(reason)"
         case let .safetensorsHeader(file, problem):
             return "\(file): not a valid safetensors file: \(problem); re-export it with safetensors' save_file, or fetch the model again"
         case let .safetensorsEntry(file, tensor, problem):

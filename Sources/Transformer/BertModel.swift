@@ -1,0 +1,99 @@
+import Autodiff
+import Layers
+
+/// A BERT-family encoder, transformers' `BertModel` without the pooler: `TransformerEmbeddings`
+/// then a `TransformerEncoder`, over packed sequences (each `[CLS] … [SEP]`, at most
+/// `config.maxPositions` long).
+///
+/// Its parameters carry the Hugging Face names after a prefix: `<name>.embeddings.word_embeddings.weight`,
+/// `<name>.encoder.layer.0.attention.self.query.weight`, ... so `originalName(of:)` recovers the
+/// name in `model.safetensors`, and `load(from:into:)` fills them from that file.
+public struct BertModel: Module {
+    public let config: BertConfig
+    /// The prefix of every parameter name ("" for none).
+    public let name: String
+    public let embeddings: TransformerEmbeddings
+    public let encoder: TransformerEncoder
+
+    /// Registers the parameters (random; `load` overwrites them). Dropout probabilities default to
+    /// the config's; dropout sites are `site ..< site + 1 + 3 · layers`.
+    public init(config: BertConfig, name: String, hiddenDropout: Float? = nil, attentionDropout: Float? = nil,
+                site: UInt64, store: ParameterStore, rng: inout SplitMix64) {
+        self.config = config
+        self.name = name
+        embeddings = TransformerEmbeddings(vocabularySize: config.vocabularySize, maxPositions: config.maxPositions,
+                                           typeCount: config.typeVocabularySize, width: config.hiddenSize,
+                                           layerNormEps: config.layerNormEps, dropout: hiddenDropout ?? config.hiddenDropout,
+                                           site: site, name: qualifiedName(name, "embeddings"), store: store, rng: &rng)
+        encoder = TransformerEncoder(layerCount: config.layerCount, width: config.hiddenSize, headCount: config.headCount,
+                                     intermediateSize: config.intermediateSize, layerNormEps: config.layerNormEps,
+                                     hiddenDropout: hiddenDropout ?? config.hiddenDropout,
+                                     attentionDropout: attentionDropout ?? config.attentionDropout,
+                                     site: site + 1, name: qualifiedName(name, "encoder"), store: store, rng: &rng)
+    }
+
+    public var parameters: [Parameter] { embeddings.parameters + encoder.parameters }
+
+    /// The hidden states of packed sequences `ids` (lengths `lengths`, one dropout key each):
+    /// the embedding output first, then the output of each layer, `[N, C]` each (transformers'
+    /// `output_hidden_states`). `through` stops after that many layers (all by default).
+    public func callAsFunction(_ ids: [Int32], lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?,
+                               through layerCount: Int? = nil) -> [Tensor] {
+        var h = embeddings(ids, lengths: lengths, keys: keys, training: training, tape: tape)
+        var states = [h]
+        for layer in encoder.layers.prefix(layerCount ?? encoder.layers.count) {
+            h = layer(h, lengths: lengths, keys: keys, training: training, tape: tape)
+            states.append(h)
+        }
+        return states
+    }
+
+    /// The name of `p` in a Hugging Face checkpoint: its name without this model's prefix.
+    public func originalName(of p: Parameter) -> String {
+        name.isEmpty ? p.name : String(p.name.dropFirst(name.count + 1))
+    }
+
+    /// Tensors of a BertModel checkpoint that this encoder does not use and may be left out.
+    public static let unusedTensors: Set<String> = ["pooler.dense.weight", "pooler.dense.bias",
+                                                    "embeddings.position_ids", "embeddings.token_type_ids"]
+
+    /// Fills this model's parameters in `store` from `file`. Every parameter must be present with
+    /// its exact shape (names may carry a `bert.` prefix, and LayerNorm `gamma`/`beta` stand for
+    /// `weight`/`bias`, as in older checkpoints); a tensor that is neither a parameter nor one of
+    /// `unusedTensors` is refused. Everything is checked before any value is read.
+    public func load(from file: SafeTensorsFile, into store: ParameterStore) throws {
+        let filePrefix = file.entries["embeddings.word_embeddings.weight"] == nil
+            && file.entries["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
+        var plan: [(Parameter, String)] = []
+        var used = Set<String>()
+        for p in parameters {
+            let original = originalName(of: p)
+            var candidates = [filePrefix + original]
+            if original.hasSuffix("LayerNorm.weight") {
+                candidates.append(filePrefix + String(original.dropLast("weight".count)) + "gamma")
+            } else if original.hasSuffix("LayerNorm.bias") {
+                candidates.append(filePrefix + String(original.dropLast("bias".count)) + "beta")
+            }
+            guard let found = candidates.first(where: { file.entries[$0] != nil }), let entry = file.entries[found] else {
+                throw TransformerError.missingTensor(file: file.path, tensor: candidates[0], expectedShape: p.shape.dims)
+            }
+            guard entry.shape == p.shape.dims else {
+                throw TransformerError.tensorShape(file: file.path, tensor: found, expected: p.shape.dims, found: entry.shape)
+            }
+            guard [.f32, .f16, .bf16].contains(entry.dtype) else {
+                throw TransformerError.unsupportedDType(file: file.path, tensor: found, dtype: entry.dtype.rawValue)
+            }
+            plan.append((p, found))
+            used.insert(found)
+        }
+        for extra in file.names where !used.contains(extra) {
+            let bare = extra.hasPrefix(filePrefix) ? String(extra.dropFirst(filePrefix.count)) : extra
+            guard BertModel.unusedTensors.contains(bare) else {
+                throw TransformerError.unexpectedTensor(file: file.path, tensor: extra)
+            }
+        }
+        for (p, tensorName) in plan {
+            try file.read(tensorName, into: UnsafeMutableBufferPointer(start: store.values.base + p.offset, count: p.count))
+        }
+    }
+}

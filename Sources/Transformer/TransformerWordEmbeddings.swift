@@ -1,0 +1,92 @@
+import Autodiff
+import Foundation
+import Layers
+
+/// Word vectors from a pretrained BERT-family encoder, as Flair's `TransformerWordEmbeddings`
+/// makes them: each sentence's words are tokenised on their own, cut into windows when longer
+/// than the model's positions (`SubwordWindows`), encoded, and each word's vector is pooled from
+/// its subwords (`pooling`) in one layer or the mean of several (`layers`: 0 is the embedding
+/// output, 1...L the encoder layers, negative counts from the end, so -1 is the last layer).
+public struct TransformerWordEmbeddings: Module {
+    public let model: BertModel
+    public let tokenizer: BertTokenizer
+    /// Hidden-state indices into `[embeddings, layer 1, ..., layer L]`, each in 0...L.
+    public let layers: [Int]
+    public let pooling: SubwordPooling
+
+    /// Checks `layers` (each in −(L+1)...L, no repeats) against the model.
+    public init(model: BertModel, tokenizer: BertTokenizer, layers: [Int] = [-1], pooling: SubwordPooling = .first) throws {
+        let count = model.config.layerCount
+        guard !layers.isEmpty else { throw TransformerError.request("layers: give at least one layer index (-1 is the last)") }
+        var resolved: [Int] = []
+        for l in layers {
+            guard l >= -(count + 1) && l <= count else {
+                throw TransformerError.request("layers: \(l) is outside \(-(count + 1))...\(count) for a model of \(count) layers (0 is the embedding output, -1 the last layer)")
+            }
+            let index = l < 0 ? count + 1 + l : l
+            guard !resolved.contains(index) else { throw TransformerError.request("layers: \(l) names hidden state \(index) twice") }
+            resolved.append(index)
+        }
+        self.model = model
+        self.tokenizer = tokenizer
+        self.layers = resolved
+        self.pooling = pooling
+    }
+
+    public var parameters: [Parameter] { model.parameters }
+
+    /// Width of one word vector.
+    public var outputWidth: Int { pooling.width(modelWidth: model.config.hiddenSize) }
+
+    /// Packs the subword sentences for the model; `rowKeys` has one dropout key per sentence.
+    public func batch(_ sentences: [SubwordSentence], rowKeys: [UInt64]) -> SubwordBatch {
+        SubwordBatch(sentences: sentences, rowKeys: rowKeys, maxPositions: model.config.maxPositions,
+                     classID: tokenizer.classID, separatorID: tokenizer.separatorID)
+    }
+
+    /// The word vectors of the batch, `[W, outputWidth]`, the words of sentence 0 first
+    /// (`paddedSequences(lengths: batch.wordCounts, steps:)` lays them out as `[B, T, C']`).
+    public func callAsFunction(_ batch: SubwordBatch, training: Bool, tape: Tape?) -> Tensor {
+        let states = model(batch.ids, lengths: batch.lengths, keys: batch.keys, training: training, tape: tape,
+                           through: layers.max())
+        var x = states[layers[0]]
+        if layers.count > 1 {
+            for l in layers.dropFirst() { x = x + states[l] }
+            x = x.scaled(by: 1 / Float(layers.count))
+        }
+        return pooling.pool(x, rows: batch.subwordRows, starts: batch.wordStarts)
+    }
+}
+
+/// A Hugging Face model folder of a BERT-family encoder: `config.json`, `vocab.txt`
+/// (+ optional `tokenizer_config.json`) and `model.safetensors`.
+public struct PretrainedBert {
+    public let folder: URL
+    public let config: BertConfig
+    public let tokenizer: BertTokenizer
+
+    /// Reads and checks the configuration and the vocabulary (not yet the weights).
+    public init(folder: URL) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TransformerError.unreadable(file: folder.path, reason: "no such folder; a transformer is a folder with config.json, vocab.txt and model.safetensors (launch/fetch-minilm.sh makes one)")
+        }
+        self.folder = folder
+        config = try BertConfig(contentsOf: folder.appendingPathComponent("config.json"))
+        tokenizer = try BertTokenizer(folder: folder)
+        guard tokenizer.vocabulary.count <= config.vocabularySize else {
+            throw TransformerError.vocabulary(file: folder.appendingPathComponent("vocab.txt").path, line: nil,
+                                              problem: "\(tokenizer.vocabulary.count) tokens, but config.json's vocab_size is \(config.vocabularySize): ids would fall outside the embedding table")
+        }
+    }
+
+    /// Builds the model's parameters in `store` under `name` and fills them from `model.safetensors`.
+    public func load(name: String, hiddenDropout: Float? = nil, attentionDropout: Float? = nil, site: UInt64,
+                     store: ParameterStore, rng: inout SplitMix64) throws -> BertModel {
+        let file = try SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors"))
+        let model = BertModel(config: config, name: name, hiddenDropout: hiddenDropout, attentionDropout: attentionDropout,
+                              site: site, store: store, rng: &rng)
+        try model.load(from: file, into: store)
+        return model
+    }
+}
