@@ -90,3 +90,37 @@ public struct PretrainedBert {
         return model
     }
 }
+
+extension TransformerWordEmbeddings {
+    /// One sentence encoded for inspection (`mtl-dist encode`).
+    public struct EncodedSentence {
+        /// The subword strings of each word.
+        public let subwords: [[String]]
+        /// One vector per word, `outputWidth` floats each.
+        public let vectors: [[Float]]
+    }
+
+    /// Encodes `sentences` (words each) in inference mode, `batchSize` sentences per forward pass,
+    /// handing each result to `body` in order.
+    public func encode(_ sentences: [[String]], batchSize: Int, _ body: (EncodedSentence) throws -> Void) rethrows {
+        precondition(batchSize > 0, "encode: batch size \(batchSize)")
+        let width = outputWidth
+        for start in stride(from: 0, to: sentences.count, by: batchSize) {
+            let chunk = Array(sentences[start..<min(start + batchSize, sentences.count)])
+            let subwords = chunk.map { tokenizer.subwords(words: $0) }
+            let vectors = self(batch(subwords, rowKeys: [UInt64](repeating: 0, count: chunk.count)), training: false, tape: nil)
+            let values = vectors.data
+            var word = 0
+            for s in subwords {
+                let pieces = (0..<s.wordCount).map { w in
+                    s.ids[s.wordStarts[w]..<s.wordStarts[w + 1]].map { tokenizer.vocabulary.tokens[Int($0)] }
+                }
+                let rows = (0..<s.wordCount).map { w in
+                    Array(UnsafeBufferPointer(start: values + (word + w) * width, count: width))
+                }
+                word += s.wordCount
+                try body(EncodedSentence(subwords: pieces, vectors: rows))
+            }
+        }
+    }
+}

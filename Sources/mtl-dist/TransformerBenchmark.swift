@@ -1,0 +1,130 @@
+import Autodiff
+import Foundation
+import Layers
+import Transformer
+
+/// `mtl-dist bench --transformer DIR`: a pretrained BERT-family encoder (all layers, last-layer
+/// first-subword word vectors) forward and backward over B sentences of T words, next to
+/// `cblas_sgemm` timed on the very matrix shapes the encoder runs, plus inference (forward only,
+/// no tape). Words are whole-word vocabulary tokens drawn at random, so a sentence is T subwords
+/// plus [CLS] and [SEP].
+struct TransformerBenchmark {
+    let folder: URL
+    let batch: Int, words: Int
+
+    struct Report {
+        var trainMs: [Double]
+        var inferenceMs: [Double]
+        var gemmFlops: Double
+        var sgemmGflops: [String: Double]
+        var sgemmMixGflops: Double
+        var threads: Int
+        var config: String
+        var shape: String
+        var batch: Int
+
+        var dictionary: [String: Any] {
+            let train = median(trainMs), infer = median(inferenceMs)
+            return ["shape": shape, "median_ms_per_batch": train, "min_ms": trainMs.min() ?? 0, "max_ms": trainMs.max() ?? 0,
+                    "sentences_per_s": 1000 / train * Double(batch),
+                    "inference_median_ms_per_batch": infer, "inference_sentences_per_s": 1000 / infer * Double(batch),
+                    "gemm_gflop_per_batch": gemmFlops / 1e9, "achieved_gflops": gemmFlops / (train * 1e6),
+                    "sgemm_gflops_same_shapes": sgemmMixGflops, "sgemm_gflops_by_shape": sgemmGflops,
+                    "fraction_of_sgemm": gemmFlops / (train * 1e6) / sgemmMixGflops,
+                    "blas_threads": threads, "blas_config": config]
+        }
+
+        var table: String {
+            let train = median(trainMs), infer = median(inferenceMs), achieved = gemmFlops / (train * 1e6)
+            var lines = [
+                "Transformer encoder forward+backward \(shape)",
+                "  BLAS: \(config), \(threads) thread(s)",
+                String(format: "  median %.1f ms/batch (min %.1f, max %.1f over %d runs), %.1f sentences/s",
+                       train, trainMs.min() ?? 0, trainMs.max() ?? 0, trainMs.count, 1000 / train * Double(batch)),
+                String(format: "  GEMM work %.3f GFLOP/batch -> %.1f GFLOP/s achieved", gemmFlops / 1e9, achieved),
+                String(format: "  sgemm alone on the same shapes: %.1f GFLOP/s (model reaches %.0f%% of it)",
+                       sgemmMixGflops, 100 * achieved / sgemmMixGflops),
+                String(format: "  inference (forward only): median %.1f ms/batch, %.1f sentences/s", infer, 1000 / infer * Double(batch)),
+            ]
+            for (k, v) in sgemmGflops.sorted(by: { $0.key < $1.key }) { lines.append(String(format: "    sgemm %@: %.1f GFLOP/s", k, v)) }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// The GEMMs of one forward+backward over N packed rows of sequences of length L, as
+    /// (label, transA, transB, m, n, k, repeats).
+    static func gemms(config c: BertConfig, sequences: Int, length l: Int) -> [(String, Bool, Bool, Int, Int, Int, Int)] {
+        let n = sequences * l, h = c.hiddenSize, i = c.intermediateSize, d = c.headSize, layers = c.layerCount
+        let heads = sequences * c.headCount * layers
+        return [
+            // Q, K, V, output projections: forward, dX, dW
+            ("x·Wᵀ [\(n)x\(h)]·[\(h)x\(h)]", false, true, n, h, h, 4 * layers),
+            ("dY·W [\(n)x\(h)]·[\(h)x\(h)]", false, false, n, h, h, 4 * layers),
+            ("dYᵀ·x [\(h)x\(n)]·[\(n)x\(h)]", true, false, h, h, n, 4 * layers),
+            // feed-forward in (C → I) and out (I → C)
+            ("x·W1ᵀ [\(n)x\(h)]·[\(h)x\(i)]", false, true, n, i, h, layers),
+            ("dY·W1 [\(n)x\(i)]·[\(i)x\(h)]", false, false, n, h, i, layers),
+            ("dYᵀ·x [\(i)x\(n)]·[\(n)x\(h)]", true, false, i, h, n, layers),
+            ("a·W2ᵀ [\(n)x\(i)]·[\(i)x\(h)]", false, true, n, h, i, layers),
+            ("dY·W2 [\(n)x\(h)]·[\(h)x\(i)]", false, false, n, i, h, layers),
+            ("dYᵀ·a [\(h)x\(n)]·[\(n)x\(i)]", true, false, h, i, n, layers),
+            // per sequence and head: S = Q·Kᵀ, out = P·V; backward dV, dP, dQ, dK
+            ("Q·Kᵀ [\(l)x\(d)]·[\(d)x\(l)]", false, true, l, l, d, 2 * heads),
+            ("P·V [\(l)x\(l)]·[\(l)x\(d)]", false, false, l, d, l, 2 * heads),
+            ("Pᵀ·dO [\(l)x\(l)]·[\(l)x\(d)]", true, false, l, d, l, 2 * heads),
+        ]
+    }
+
+    func run(steps: Int, warmup: Int) throws -> Report {
+        let bert = try PretrainedBert(folder: folder)
+        var rng = SplitMix64(seed: 42)
+        let store = ParameterStore()
+        let model = try bert.load(name: "encoder.transformer", site: 1000, store: store, rng: &rng)
+        let embeddings = try TransformerWordEmbeddings(model: model, tokenizer: bert.tokenizer)
+        // whole-word tokens: letters only, not special, not a continuation
+        let vocabulary = bert.tokenizer.vocabulary.tokens
+        let candidates = vocabulary.indices.filter { i in
+            let t = vocabulary[i]
+            return t.count >= 2 && t.unicodeScalars.allSatisfy { ("a"..."z").contains($0) }
+        }
+        precondition(!candidates.isEmpty, "the vocabulary has no whole-word tokens")
+        let sentences = (0..<batch).map { _ in
+            SubwordSentence(ids: (0..<words).map { _ in Int32(candidates[rng.nextInt(below: candidates.count)]) },
+                            wordStarts: Array(0...words))
+        }
+        let input = embeddings.batch(sentences, rowKeys: (0..<batch).map(UInt64.init))
+        let width = embeddings.outputWidth
+        let r = Tensor(shape: [batch * words, width], scalars: (0..<(batch * words * width)).map { _ in rng.nextUniform() - 0.5 })
+
+        var train: [Double] = []
+        for i in 0..<(warmup + steps) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let tape = Tape()
+            let loss = (embeddings(input, training: true, tape: tape) * r).sum()
+            tape.backward(from: loss)
+            store.zeroGrad()
+            if i >= warmup { train.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+        }
+        var inference: [Double] = []
+        for i in 0..<(warmup + steps) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = embeddings(input, training: false, tape: nil)
+            if i >= warmup { inference.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+        }
+
+        var flops = 0.0, sgemmSeconds = 0.0
+        var byShape: [String: Double] = [:]
+        for (label, ta, tb, m, n, k, reps) in Self.gemms(config: bert.config, sequences: batch, length: words + 2) {
+            let f = 2.0 * Double(m * n * k)
+            let gf = BiLSTMCRFBenchmark.sgemmGflops(transA: ta, transB: tb, m: m, n: n, k: k)
+            byShape[label] = gf
+            flops += f * Double(reps)
+            sgemmSeconds += f * Double(reps) / (gf * 1e9)
+        }
+        let c = bert.config
+        return Report(trainMs: train, inferenceMs: inference, gemmFlops: flops, sgemmGflops: byShape,
+                      sgemmMixGflops: flops / sgemmSeconds / 1e9, threads: BLAS.threadCount, config: BLAS.configuration,
+                      shape: "B=\(batch) words=\(words) (\(words + 2) subword positions) C=\(c.hiddenSize) layers=\(c.layerCount) heads=\(c.headCount) I=\(c.intermediateSize)",
+                      batch: batch)
+    }
+}
