@@ -19,7 +19,7 @@ struct Encode: ParsableCommand {
     @Option(help: "Input file, or - for standard input.") var input = "-"
     @Option(name: .customLong("input-format"), help: "text (a sentence per line, tokens separated by spaces) or conll (a token per line).")
     var inputFormat: PredictionIO.InputFormat = .text
-    @Option(help: "Hidden states to average, comma-separated: 0 is the embedding output, -1 the last layer.")
+    @Option(parsing: .unconditional, help: "Hidden states to average, comma-separated: 0 is the embedding output, -1 the last layer.")
     var layers = "-1"
     @Option(help: "Subword pooling per token: first, mean or first_last.") var pooling: SubwordPooling = .first
     @Option(name: .customLong("batch-size"), help: "Sentences encoded together.") var batchSize = 32
