@@ -27,9 +27,9 @@ let package = Package(
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         .target(name: "CoNLL"),
-        .target(name: "MultiTask", dependencies: ["Autodiff", "Layers"]),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
         .target(name: "Transformer", dependencies: ["Autodiff", "Layers"]),
+        .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(name: "Training",
                 dependencies: ["Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Collective",
@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Layers", "Autodiff", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
-        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
+        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "MultiTask", "Collective", "Autodiff", "TestSupport"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),

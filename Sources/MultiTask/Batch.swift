@@ -1,3 +1,5 @@
+import Transformer
+
 /// One step's sentences in the form the model reads: padded id arrays, no strings.
 ///
 /// Rows are sentences, `b` in `0..<size`; `T = steps` is the longest length. Padding ids are 0
@@ -17,9 +19,11 @@ public struct Batch {
     public let rowKeys: [UInt64]
     /// Per head (task order): which rows train it, and their gold tags.
     public let tasks: [TaskRows]
+    /// The rows as subword windows, for an encoder with a transformer (nil otherwise).
+    public let subwords: SubwordBatch?
 
     public init(lengths: [Int], wordIDs: [Int32], caseIDs: [Int32], characters: [[Int32]],
-                rowKeys: [UInt64], tasks: [TaskRows]) {
+                rowKeys: [UInt64], tasks: [TaskRows], subwords: SubwordBatch? = nil) {
         size = lengths.count
         steps = lengths.max() ?? 0
         precondition(wordIDs.count == size * steps && caseIDs.count == size * steps,
@@ -33,6 +37,9 @@ public struct Batch {
         self.characters = characters
         self.rowKeys = rowKeys
         self.tasks = tasks
+        precondition(subwords == nil || subwords!.wordCounts == lengths,
+                     "Batch: subword word counts \(subwords!.wordCounts) for lengths \(lengths)")
+        self.subwords = subwords
     }
 }
 

@@ -11,10 +11,12 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     }
 }
 
-/// The shared encoder: word embedding, casing-feature embedding and character BiLSTM,
-/// concatenated per token, then an optional shared BiLSTM.
+/// The shared encoder: pretrained transformer word vectors, word embedding, casing-feature
+/// embedding and character BiLSTM (each optional), concatenated per token, then an optional
+/// shared BiLSTM.
 public struct EncoderSpec: Codable, Equatable, Sendable {
     public var wordVocabularySize: Int
+    /// Width of the word embedding; 0 means none (with a transformer).
     public var wordDimension: Int
     /// Character vocabulary size; with `characterDimension == 0` there is no character encoder.
     public var characterVocabularySize: Int
@@ -31,10 +33,13 @@ public struct EncoderSpec: Codable, Equatable, Sendable {
     public var wordDropout: Float
     /// Locked (variational) dropout on the token vectors, one mask per sentence and feature.
     public var lockedDropout: Float
+    /// A pretrained transformer whose word vectors come first in each token vector; nil: none.
+    public var transformer: TransformerSpec?
 
     public init(wordVocabularySize: Int, wordDimension: Int, characterVocabularySize: Int,
                 characterDimension: Int, characterHidden: Int, caseClassCount: Int, caseDimension: Int,
-                sharedHidden: Int, dropout: Float, wordDropout: Float, lockedDropout: Float) {
+                sharedHidden: Int, dropout: Float, wordDropout: Float, lockedDropout: Float,
+                transformer: TransformerSpec? = nil) {
         self.wordVocabularySize = wordVocabularySize
         self.wordDimension = wordDimension
         self.characterVocabularySize = characterVocabularySize
@@ -46,11 +51,12 @@ public struct EncoderSpec: Codable, Equatable, Sendable {
         self.dropout = dropout
         self.wordDropout = wordDropout
         self.lockedDropout = lockedDropout
+        self.transformer = transformer
     }
 
     /// Width of one token vector before the shared BiLSTM.
     public var tokenWidth: Int {
-        wordDimension + (characterDimension > 0 ? 2 * characterHidden : 0) + caseDimension
+        (transformer?.outputWidth ?? 0) + wordDimension + (characterDimension > 0 ? 2 * characterHidden : 0) + caseDimension
     }
 
     /// Width of the encoder's output, the input of every head.

@@ -1,12 +1,22 @@
 import Autodiff
 import Layers
+import Transformer
 
 /// The encoder every task shares (Flair's MultitaskModel shares one embedding instance): per token
-/// `[word embedding ; casing embedding ; character BiLSTM]`, word/locked/ordinary dropout, then an
-/// optional shared BiLSTM. Computed once per batch: `[B, T, spec.outputWidth]`.
+/// `[transformer word vector ; word embedding ; casing embedding ; character BiLSTM]` (each part
+/// optional), word/locked/ordinary dropout, then an optional shared BiLSTM. Computed once per
+/// batch: `[B, T, spec.outputWidth]`.
+///
+/// A fine-tuned transformer registers its parameters in the model's store as
+/// `encoder.transformer.<Hugging Face name>`; a frozen one keeps them in `frozenStore`, outside the
+/// gradient buffer and the all-reduce, and runs without a tape and without dropout.
 public struct SharedEncoder: Module {
     public let spec: EncoderSpec
-    let words: Embedding
+    /// The transformer's word vectors, when the spec has one.
+    public let transformer: TransformerWordEmbeddings?
+    /// The frozen transformer's parameters (nil when there is none or it is fine-tuned).
+    public let frozenStore: ParameterStore?
+    let words: Embedding?
     let cases: Embedding?
     let characters: CharEncoder?
     let lstm: BiLSTM?
@@ -21,8 +31,19 @@ public struct SharedEncoder: Module {
         lockedDropout = .locked(probability: spec.lockedDropout, site: 2)
         tokenDropout = Dropout(probability: spec.dropout, site: 3)
         lstmDropout = Dropout(probability: spec.dropout, site: 4)
-        words = Embedding(count: spec.wordVocabularySize, dimension: spec.wordDimension,
-                          name: "encoder.words", store: store, rng: &rng)
+        if let t = spec.transformer {
+            let target = t.fineTune ? store : ParameterStore()
+            let model = BertModel(config: t.config, name: "encoder.transformer", hiddenDropout: t.dropout,
+                                  attentionDropout: t.dropout, site: 1000, store: target, rng: &rng)
+            transformer = TransformerWordEmbeddings(model: model, hiddenStates: t.hiddenStates, pooling: t.pooling)
+            frozenStore = t.fineTune ? nil : target
+        } else {
+            transformer = nil
+            frozenStore = nil
+        }
+        words = spec.wordDimension > 0
+            ? Embedding(count: spec.wordVocabularySize, dimension: spec.wordDimension, name: "encoder.words", store: store, rng: &rng)
+            : nil
         cases = spec.caseDimension > 0
             ? Embedding(count: spec.caseClassCount, dimension: spec.caseDimension, name: "encoder.case", store: store, rng: &rng)
             : nil
@@ -35,15 +56,39 @@ public struct SharedEncoder: Module {
             : nil
     }
 
+    /// The parameters in the model's store: a frozen transformer's are not among them.
     public var parameters: [Parameter] {
-        words.parameters + (cases?.parameters ?? []) + (characters?.parameters ?? []) + (lstm?.parameters ?? [])
+        (frozenStore == nil ? transformer?.parameters ?? [] : []) + (words?.parameters ?? []) + (cases?.parameters ?? [])
+            + (characters?.parameters ?? []) + (lstm?.parameters ?? [])
+    }
+
+    /// The range of the model's flat store that a fine-tuned transformer occupies (nil otherwise),
+    /// for a learning rate of its own.
+    public var transformerRange: Range<Int>? {
+        guard frozenStore == nil, let ps = transformer?.parameters, let first = ps.first, let last = ps.last else { return nil }
+        return first.offset..<(last.offset + last.count)
+    }
+
+    /// Fills the transformer's parameters from its pretrained `model.safetensors` (in the model's
+    /// store when fine-tuned, in `frozenStore` otherwise).
+    public func loadTransformer(from file: SafeTensorsFile, store: ParameterStore) throws {
+        guard let transformer else { return }
+        try transformer.model.load(from: file, into: frozenStore ?? store)
     }
 
     /// The batch's token representations `[B, T, outputWidth]`. With `training`, dropout masks
     /// are drawn per row from `batch.rowKeys`.
     public func callAsFunction(_ batch: Batch, tape: Tape?, training: Bool) -> Tensor {
         let b = batch.size, t = batch.steps
-        var parts = [words(batch.wordIDs, batch: b, steps: t, tape: tape)]
+        var parts: [Tensor] = []
+        if let transformer {
+            guard let subwords = batch.subwords else { preconditionFailure("an encoder with a transformer needs the batch's subwords") }
+            let fineTune = frozenStore == nil
+            // one vector per real token, laid out as a padded batch
+            parts.append(transformer(subwords, training: training && fineTune, tape: fineTune ? tape : nil)
+                .paddedSequences(lengths: batch.lengths, steps: t))
+        }
+        if let words { parts.append(words(batch.wordIDs, batch: b, steps: t, tape: tape)) }
         if let cases { parts.append(cases(batch.caseIDs, batch: b, steps: t, tape: tape)) }
         if let characters {
             // one vector per real token, laid out as a padded batch

@@ -3,7 +3,7 @@ import Foundation
 /// The architecture of a BERT-family encoder, read from a Hugging Face `config.json`
 /// (`BertConfig`): sizes, LayerNorm epsilon and dropout probabilities. Every number is bounded
 /// before anything is allocated from it.
-public struct BertConfig: Equatable, Sendable {
+public struct BertConfig: Codable, Equatable, Sendable {
     /// V, rows of the word-embedding table.
     public var vocabularySize: Int
     /// C, the model width.

@@ -9,14 +9,27 @@ import Layers
 /// output, 1...L the encoder layers, negative counts from the end, so -1 is the last layer).
 public struct TransformerWordEmbeddings: Module {
     public let model: BertModel
-    public let tokenizer: BertTokenizer
     /// Hidden-state indices into `[embeddings, layer 1, ..., layer L]`, each in 0...L.
     public let layers: [Int]
     public let pooling: SubwordPooling
 
     /// Checks `layers` (each in −(L+1)...L, no repeats) against the model.
-    public init(model: BertModel, tokenizer: BertTokenizer, layers: [Int] = [-1], pooling: SubwordPooling = .first) throws {
-        let count = model.config.layerCount
+    public init(model: BertModel, layers: [Int] = [-1], pooling: SubwordPooling = .first) throws {
+        self.init(model: model, hiddenStates: try TransformerWordEmbeddings.hiddenStates(layers, layerCount: model.config.layerCount),
+                  pooling: pooling)
+    }
+
+    /// Word vectors from the hidden states `hiddenStates` (each in 0...L, as `hiddenStates(_:layerCount:)` returns them).
+    public init(model: BertModel, hiddenStates: [Int], pooling: SubwordPooling) {
+        precondition(!hiddenStates.isEmpty && hiddenStates.allSatisfy { (0...model.config.layerCount).contains($0) },
+                     "hidden states \(hiddenStates) for \(model.config.layerCount) layers")
+        self.model = model
+        self.layers = hiddenStates
+        self.pooling = pooling
+    }
+
+    /// The hidden-state indices (0...L) of user layer indices (each in −(L+1)...L, no repeats).
+    public static func hiddenStates(_ layers: [Int], layerCount count: Int) throws -> [Int] {
         guard !layers.isEmpty else { throw TransformerError.request("layers: give at least one layer index (-1 is the last)") }
         var resolved: [Int] = []
         for l in layers {
@@ -27,10 +40,7 @@ public struct TransformerWordEmbeddings: Module {
             guard !resolved.contains(index) else { throw TransformerError.request("layers: \(l) names hidden state \(index) twice") }
             resolved.append(index)
         }
-        self.model = model
-        self.tokenizer = tokenizer
-        self.layers = resolved
-        self.pooling = pooling
+        return resolved
     }
 
     public var parameters: [Parameter] { model.parameters }
@@ -39,7 +49,7 @@ public struct TransformerWordEmbeddings: Module {
     public var outputWidth: Int { pooling.width(modelWidth: model.config.hiddenSize) }
 
     /// Packs the subword sentences for the model; `rowKeys` has one dropout key per sentence.
-    public func batch(_ sentences: [SubwordSentence], rowKeys: [UInt64]) -> SubwordBatch {
+    public func batch(_ sentences: [SubwordSentence], rowKeys: [UInt64], tokenizer: BertTokenizer) -> SubwordBatch {
         SubwordBatch(sentences: sentences, rowKeys: rowKeys, maxPositions: model.config.maxPositions,
                      classID: tokenizer.classID, separatorID: tokenizer.separatorID)
     }
@@ -102,13 +112,15 @@ extension TransformerWordEmbeddings {
 
     /// Encodes `sentences` (words each) in inference mode, `batchSize` sentences per forward pass,
     /// handing each result to `body` in order.
-    public func encode(_ sentences: [[String]], batchSize: Int, _ body: (EncodedSentence) throws -> Void) rethrows {
+    public func encode(_ sentences: [[String]], tokenizer: BertTokenizer, batchSize: Int,
+                       _ body: (EncodedSentence) throws -> Void) rethrows {
         precondition(batchSize > 0, "encode: batch size \(batchSize)")
         let width = outputWidth
         for start in stride(from: 0, to: sentences.count, by: batchSize) {
             let chunk = Array(sentences[start..<min(start + batchSize, sentences.count)])
             let subwords = chunk.map { tokenizer.subwords(words: $0) }
-            let vectors = self(batch(subwords, rowKeys: [UInt64](repeating: 0, count: chunk.count)), training: false, tape: nil)
+            let input = batch(subwords, rowKeys: [UInt64](repeating: 0, count: chunk.count), tokenizer: tokenizer)
+            let vectors = self(input, training: false, tape: nil)
             let values = vectors.data
             var word = 0
             for s in subwords {

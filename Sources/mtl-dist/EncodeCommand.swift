@@ -44,7 +44,7 @@ struct Encode: ParsableCommand {
         let model = try bert.load(name: "", site: 0, store: ParameterStore(), rng: &rng)
         let embeddings: TransformerWordEmbeddings
         do {
-            embeddings = try TransformerWordEmbeddings(model: model, tokenizer: bert.tokenizer, layers: layerIndices(), pooling: pooling)
+            embeddings = try TransformerWordEmbeddings(model: model, layers: layerIndices(), pooling: pooling)
         } catch let error as TransformerError {
             throw ValidationError("--\(error)")
         }
@@ -62,7 +62,7 @@ struct Encode: ParsableCommand {
         }
         let sentences = try PredictionIO.sentences(in: text, format: inputFormat, fileName: input == "-" ? "<stdin>" : input)
         var out = "", next = 0
-        try embeddings.encode(sentences.map(\.tokens), batchSize: batchSize) { encoded in
+        try embeddings.encode(sentences.map(\.tokens), tokenizer: bert.tokenizer, batchSize: batchSize) { encoded in
             out += try Encode.jsonLine(tokens: sentences[next].tokens, encoded: encoded)
             next += 1
             if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }

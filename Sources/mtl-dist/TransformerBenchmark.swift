@@ -80,7 +80,7 @@ struct TransformerBenchmark {
         var rng = SplitMix64(seed: 42)
         let store = ParameterStore()
         let model = try bert.load(name: "encoder.transformer", site: 1000, store: store, rng: &rng)
-        let embeddings = try TransformerWordEmbeddings(model: model, tokenizer: bert.tokenizer)
+        let embeddings = try TransformerWordEmbeddings(model: model)
         // whole-word tokens: letters only, not special, not a continuation
         let vocabulary = bert.tokenizer.vocabulary.tokens
         let candidates = vocabulary.indices.filter { i in
@@ -92,7 +92,7 @@ struct TransformerBenchmark {
             SubwordSentence(ids: (0..<words).map { _ in Int32(candidates[rng.nextInt(below: candidates.count)]) },
                             wordStarts: Array(0...words))
         }
-        let input = embeddings.batch(sentences, rowKeys: (0..<batch).map(UInt64.init))
+        let input = embeddings.batch(sentences, rowKeys: (0..<batch).map(UInt64.init), tokenizer: bert.tokenizer)
         let width = embeddings.outputWidth
         let r = Tensor(shape: [batch * words, width], scalars: (0..<(batch * words * width)).map { _ in rng.nextUniform() - 0.5 })
 

@@ -69,8 +69,8 @@ final class BertModelTests: XCTestCase {
         XCTAssertEqual(windows.map { [$0.lowerBound, $0.upperBound] }, reference.windows)
         XCTAssertEqual(owner, reference.owner)
         // the last layer at every subword, read back from its window, then pooled as `first` per word
-        let embeddings = try TransformerWordEmbeddings(model: model, tokenizer: folder.tokenizer)
-        let batch = embeddings.batch([sentence], rowKeys: [5])
+        let embeddings = try TransformerWordEmbeddings(model: model)
+        let batch = embeddings.batch([sentence], rowKeys: [5], tokenizer: folder.tokenizer)
         XCTAssertEqual(batch.lengths, windows.map { $0.count + 2 })
         let states = model(batch.ids, lengths: batch.lengths, keys: batch.keys, training: false, tape: nil)
         let last = states[2]
