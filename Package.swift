@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(name: "Training",
-                dependencies: ["Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Collective",
+                dependencies: ["Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Collective", "Transformer",
                                .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         .executableTarget(name: "mtl-dist", dependencies: [

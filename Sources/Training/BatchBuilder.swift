@@ -1,5 +1,6 @@
 import Autodiff
 import MultiTask
+import Transformer
 
 /// A sentence in ids: what the model reads, computed once when the data is loaded.
 public struct EncodedSentence: Sendable {
@@ -8,12 +9,16 @@ public struct EncodedSentence: Sendable {
     public let characters: [[Int32]]
     /// Gold tag ids per task index, for the tasks whose labels the sentence carries.
     public let tags: [Int: [Int32]]
+    /// The words as WordPiece subwords, for a model with a transformer (nil otherwise).
+    public let subwords: SubwordSentence?
 
-    public init(wordIDs: [Int32], caseIDs: [Int32], characters: [[Int32]], tags: [Int: [Int32]]) {
+    public init(wordIDs: [Int32], caseIDs: [Int32], characters: [[Int32]], tags: [Int: [Int32]],
+                subwords: SubwordSentence? = nil) {
         self.wordIDs = wordIDs
         self.caseIDs = caseIDs
         self.characters = characters
         self.tags = tags
+        self.subwords = subwords
     }
 
     public var count: Int { wordIDs.count }
@@ -47,8 +52,9 @@ public enum BatchBuilder {
     /// whole global batch (the loss normaliser).
     /// With `unkReplacement`, each occurrence of a singleton word becomes `<unk>` with the given
     /// probability, drawn from the row's key (so independent of the rank).
+    /// With `packing` (a model with a transformer), the batch carries the sentences' subword windows.
     public static func training(items: [SampledItem], taskCount: Int, globalCounts: [Int],
-                                keys: [UInt64], unkReplacement: UnkReplacement? = nil,
+                                keys: [UInt64], unkReplacement: UnkReplacement? = nil, packing: SubwordPacking? = nil,
                                 sentence: (SampledItem) -> EncodedSentence) -> Batch {
         var encoded = items.map(sentence)
         if let u = unkReplacement, u.probability > 0 {
@@ -57,7 +63,7 @@ public enum BatchBuilder {
                 var ids = encoded[r].wordIDs
                 for j in ids.indices where u.singletons[Int(ids[j])] && rng.nextUniform() < u.probability { ids[j] = u.unknownID }
                 encoded[r] = EncodedSentence(wordIDs: ids, caseIDs: encoded[r].caseIDs, characters: encoded[r].characters,
-                                             tags: encoded[r].tags)
+                                             tags: encoded[r].tags, subwords: encoded[r].subwords)
             }
         }
         var taskRows = [[Int]](repeating: [], count: taskCount)
@@ -73,15 +79,15 @@ public enum BatchBuilder {
             }
             return TaskRows(rows: taskRows[t], tags: tags, globalCount: globalCounts[t])
         }
-        return assemble(encoded, keys: keys, tasks: tasks)
+        return assemble(encoded, keys: keys, tasks: tasks, packing: packing)
     }
 
     /// A batch for decoding only (no gold tags, no task rows).
-    public static func inference(_ encoded: [EncodedSentence]) -> Batch {
-        assemble(encoded, keys: [UInt64](repeating: 0, count: encoded.count), tasks: [])
+    public static func inference(_ encoded: [EncodedSentence], packing: SubwordPacking? = nil) -> Batch {
+        assemble(encoded, keys: [UInt64](repeating: 0, count: encoded.count), tasks: [], packing: packing)
     }
 
-    static func assemble(_ encoded: [EncodedSentence], keys: [UInt64], tasks: [TaskRows]) -> Batch {
+    static func assemble(_ encoded: [EncodedSentence], keys: [UInt64], tasks: [TaskRows], packing: SubwordPacking?) -> Batch {
         let lengths = encoded.map(\.count)
         let steps = lengths.max() ?? 0
         var words = [Int32](repeating: 0, count: encoded.count * steps)
@@ -95,7 +101,15 @@ public enum BatchBuilder {
             }
             characters.append(contentsOf: s.characters)
         }
+        var subwords: SubwordBatch? = nil
+        if let packing {
+            let sentences = encoded.map { s -> SubwordSentence in
+                guard let sub = s.subwords else { preconditionFailure("a transformer batch from sentences encoded without subwords") }
+                return sub
+            }
+            subwords = SubwordBatch(sentences: sentences, rowKeys: keys, packing: packing)
+        }
         return Batch(lengths: lengths, wordIDs: words, caseIDs: cases, characters: characters,
-                     rowKeys: keys, tasks: tasks)
+                     rowKeys: keys, tasks: tasks, subwords: subwords)
     }
 }

@@ -92,7 +92,8 @@ public enum Evaluator {
         var start = 0
         while start < order.count {
             let chunk = Array(order[start..<min(start + batchSize, order.count)])
-            let batch = BatchBuilder.inference(chunk.map { encoder.encode(sentences[$0], taskIndices: [], unknownLabels: &unknown) })
+            let batch = BatchBuilder.inference(chunk.map { encoder.encode(sentences[$0], taskIndices: [], unknownLabels: &unknown) },
+                                               packing: encoder.subwordPacking)
             let ids = model.predict(batch, taskIndices: taskIndices)
             for (r, s) in chunk.enumerated() {
                 predictions[s] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r]) }

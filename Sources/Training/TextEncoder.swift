@@ -1,5 +1,6 @@
 import CoNLL
 import MultiTask
+import Transformer
 
 /// What a task is, as a trained model remembers it: its label column, how its tags are written
 /// and trained, and its label dictionary.
@@ -56,13 +57,27 @@ public struct TextEncoder: Codable, Equatable, Sendable {
     public let lowercaseWords: Bool
     public let normalizeDigits: Bool
     public let tasks: [TaskInfo]
+    /// The transformer's tokeniser, when the model has one: every sentence is also encoded as subwords.
+    public let subwordTokenizer: BertTokenizer?
+    /// The transformer's positions, with `subwordTokenizer`.
+    public let transformerPositions: Int?
 
-    public init(words: Vocabulary, characters: Vocabulary, lowercaseWords: Bool, normalizeDigits: Bool, tasks: [TaskInfo]) {
+    public init(words: Vocabulary, characters: Vocabulary, lowercaseWords: Bool, normalizeDigits: Bool, tasks: [TaskInfo],
+                subwordTokenizer: BertTokenizer? = nil, transformerPositions: Int? = nil) {
+        precondition((subwordTokenizer == nil) == (transformerPositions == nil), "a transformer needs its tokenizer and positions")
         self.words = words
         self.characters = characters
         self.lowercaseWords = lowercaseWords
         self.normalizeDigits = normalizeDigits
         self.tasks = tasks
+        self.subwordTokenizer = subwordTokenizer
+        self.transformerPositions = transformerPositions
+    }
+
+    /// How batches of this encoder's sentences are packed for the transformer (nil without one).
+    public var subwordPacking: SubwordPacking? {
+        guard let subwordTokenizer, let transformerPositions else { return nil }
+        return subwordTokenizer.packing(maxPositions: transformerPositions)
     }
 
     /// The word-vocabulary key of a token.
@@ -89,6 +104,7 @@ public struct TextEncoder: Codable, Equatable, Sendable {
                 return labelUnk
             }
         }
-        return EncodedSentence(wordIDs: wordIDs, caseIDs: caseIDs, characters: chars, tags: tags)
+        return EncodedSentence(wordIDs: wordIDs, caseIDs: caseIDs, characters: chars, tags: tags,
+                               subwords: subwordTokenizer?.subwords(words: sentence.tokens))
     }
 }

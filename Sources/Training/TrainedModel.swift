@@ -1,6 +1,7 @@
 import CoNLL
 import Foundation
 import MultiTask
+import Transformer
 
 /// What a saved model carries besides its parameters: its structure, how it encodes text, the
 /// corpus settings (so `evaluate` reads a file as training did), the resolved config and when it
@@ -37,8 +38,17 @@ public struct TrainedModel {
     /// Loads the model folder `url` (as written by `mtl-dist train` into `OUTPUT/best`).
     public init(url: URL) throws {
         let manifest = try ModelArchive.manifest(at: url, as: ModelMetadata.self)
+        let transformer = manifest.metadata.spec.encoder.transformer
+        guard (transformer == nil) == (manifest.metadata.encoder.subwordPacking == nil) else {
+            throw TrainingError.invalidModel(url.path, reason: "model.json has a transformer without its tokenizer and positions, or the other way round")
+        }
         let model = MultiTaskModel(spec: manifest.metadata.spec, seed: 0)
         try ModelArchive.loadParameters(manifest, from: url, into: model.store)
+        if let transformer, !transformer.fineTune {
+            // a frozen transformer is not in parameters.bin: it comes from its own folder
+            try model.encoder.loadTransformer(from: SafeTensorsFile(url: URL(fileURLWithPath: transformer.path)
+                .appendingPathComponent("model.safetensors")), store: model.store)
+        }
         self.model = model
         metadata = manifest.metadata
         self.url = url

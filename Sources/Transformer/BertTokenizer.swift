@@ -101,4 +101,51 @@ public struct BertTokenizer: Sendable {
 
     /// The subword strings of `text`.
     public func tokens(_ text: String) -> [String] { tokenize(text).map { vocabulary.tokens[Int($0)] } }
+
+    /// How sentences are packed for a model of `maxPositions` positions with this tokeniser's
+    /// [CLS] and [SEP].
+    public func packing(maxPositions: Int) -> SubwordPacking {
+        SubwordPacking(maxPositions: maxPositions, classID: classID, separatorID: separatorID)
+    }
+}
+
+/// A tokeniser is saved with a trained model (its vocabulary and settings), so the model folder
+/// tokenises text as training did without the transformer folder.
+extension BertTokenizer: Codable, Equatable {
+    enum CodingKeys: String, CodingKey {
+        case tokens, lowercase
+        case stripAccents = "strip_accents"
+        case splitCJK = "split_cjk"
+        case maxCharactersPerWord = "max_characters_per_word"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let tokens = try c.decode([String].self, forKey: .tokens)
+        guard !tokens.isEmpty, tokens.count <= WordPieceVocabulary.maxTokens else {
+            throw DecodingError.dataCorruptedError(forKey: .tokens, in: c, debugDescription: "\(tokens.count) tokens, expected 1...\(WordPieceVocabulary.maxTokens)")
+        }
+        let maxCharacters = try c.decode(Int.self, forKey: .maxCharactersPerWord)
+        guard (1...10_000).contains(maxCharacters) else {
+            throw DecodingError.dataCorruptedError(forKey: .maxCharactersPerWord, in: c, debugDescription: "\(maxCharacters) outside 1...10000")
+        }
+        try self.init(vocabulary: WordPieceVocabulary(tokens: tokens, source: "saved tokenizer"),
+                      lowercase: c.decode(Bool.self, forKey: .lowercase), stripAccents: c.decode(Bool.self, forKey: .stripAccents),
+                      splitCJK: c.decode(Bool.self, forKey: .splitCJK), maxCharactersPerWord: maxCharacters)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(vocabulary.tokens, forKey: .tokens)
+        try c.encode(basic.lowercase, forKey: .lowercase)
+        try c.encode(basic.stripAccents, forKey: .stripAccents)
+        try c.encode(basic.splitCJK, forKey: .splitCJK)
+        try c.encode(maxCharactersPerWord, forKey: .maxCharactersPerWord)
+    }
+
+    public static func == (a: BertTokenizer, b: BertTokenizer) -> Bool {
+        a.vocabulary.tokens == b.vocabulary.tokens && a.basic.lowercase == b.basic.lowercase
+            && a.basic.stripAccents == b.basic.stripAccents && a.basic.splitCJK == b.basic.splitCJK
+            && a.maxCharactersPerWord == b.maxCharactersPerWord
+    }
 }

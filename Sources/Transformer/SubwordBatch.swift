@@ -60,6 +60,20 @@ public enum SubwordWindows {
     }
 }
 
+/// How subword sentences become model sequences: the model's positions and the ids of [CLS] and [SEP].
+public struct SubwordPacking: Codable, Equatable, Sendable {
+    public let maxPositions: Int
+    public let classID: Int32
+    public let separatorID: Int32
+
+    public init(maxPositions: Int, classID: Int32, separatorID: Int32) {
+        precondition(maxPositions >= 3, "SubwordPacking: \(maxPositions) positions leave no room for a subword")
+        self.maxPositions = maxPositions
+        self.classID = classID
+        self.separatorID = separatorID
+    }
+}
+
 /// A batch of sentences as the model reads it: every window of every sentence packed as
 /// `[CLS] subwords [SEP]`, and for each subword the packed row its vector is read from.
 public struct SubwordBatch {
@@ -110,6 +124,12 @@ public struct SubwordBatch {
         self.wordCounts = sentences.map(\.wordCount)
         self.subwordRows = subwordRows
         self.wordStarts = wordStarts
+    }
+
+    /// Packs `sentences` as `packing` says.
+    public init(sentences: [SubwordSentence], rowKeys: [UInt64], packing: SubwordPacking) {
+        self.init(sentences: sentences, rowKeys: rowKeys, maxPositions: packing.maxPositions,
+                  classID: packing.classID, separatorID: packing.separatorID)
     }
 
     /// Total number of words.
