@@ -20,6 +20,9 @@ public final class Trainer {
     var optimizer: any Optimizer
     var plateau: ReduceOnPlateau?
     let schedule: Schedule?
+    /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
+    /// one bucket of the whole buffer when 0).
+    let gradientBuckets: GradientBuckets
 
     /// What a finished run reports.
     public struct Summary {
@@ -62,6 +65,8 @@ public final class Trainer {
             plateau = try ReduceOnPlateau(learningRate: lr, mode: .max, factor: Float(t.annealFactor),
                                           patience: t.patience, minimumLearningRate: Float(t.minLearningRate))
         }
+        gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
+                                              bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
     }
 
     /// The model structure a config asks for, sized by the data's vocabularies.
@@ -197,9 +202,9 @@ public final class Trainer {
     /// backward, gradient sum over ranks, clipping, update. Returns the per-task losses, the
     /// global batch, the learning rate used and where the time went.
     ///
-    /// The gradient sum is one blocking all-reduce (in buckets of `allreduce_bucket_mb` when set),
-    /// or, with buckets, more than one rank and `overlap_allreduce`, non-blocking sums of the
-    /// buckets started during backward (`OverlappedGradientReduce`) and waited for after it.
+    /// The gradient sum runs over the buckets of `gradientBuckets`: one blocking all-reduce per
+    /// bucket after backward, or, with buckets, more than one rank and `overlap_allreduce`,
+    /// non-blocking sums started during backward (`OverlappedGradientReduce`) and waited for after it.
     public func trainStep(epoch: Int, step s: Int) throws
         -> (MultiTaskModel.LossResult, [SampledItem], Float, StepTiming) {
         let t = resolved.config.training
@@ -237,7 +242,7 @@ public final class Trainer {
         } else {
             tape.backward(from: result.total)
             timing.backward = lap()
-            try communicator.allReduceSumBucketed(store.grads.pointer, bucketElements: bucketElements)
+            try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
             timing.allReduce = lap()
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
@@ -257,12 +262,6 @@ public final class Trainer {
         return step < t.warmupSteps ? base * Float(step + 1) / Float(t.warmupSteps) : base
     }
 
-    /// Gradient floats per all-reduce call (`allreduce_bucket_mb`; the whole buffer when 0).
-    var bucketElements: Int {
-        let mb = resolved.config.training.allReduceBucketMB
-        return mb > 0 ? max(1, Int(mb * 1_048_576 / 4)) : Int.max
-    }
-
     /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
     var overlapsAllReduce: Bool {
         let t = resolved.config.training
@@ -270,22 +269,16 @@ public final class Trainer {
     }
 
     /// How `trainStep` sums gradients, for reports: e.g. `overlapped with backward, 7 buckets of
-    /// whole parameters, ≤ 4 MiB or one parameter`, `blocking, 12 calls of ≤ 4 MiB`, `blocking, one call`.
+    /// whole parameters, ≤ 4 MiB or one parameter`, `blocking, 7 buckets of whole parameters, ≤ 4 MiB
+    /// or one parameter`, `blocking, one call`.
     public var allReducePlan: String {
-        let mb = resolved.config.training.allReduceBucketMB
         if communicator.worldSize == 1 { return "none (one rank)" }
-        if mb == 0 { return "blocking, one call" }
-        let size = String(format: "%g MiB", mb)
-        if overlapsAllReduce {
-            let n = gradientBuckets.count
-            return "overlapped with backward, \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter"
-        }
-        let calls = (model.store.count + bucketElements - 1) / bucketElements
-        return calls <= 1 ? "blocking, one call" : "blocking, \(calls) calls of ≤ \(size)"
+        let n = gradientBuckets.count
+        if n <= 1 && !overlapsAllReduce { return "blocking, one call" }
+        let size = String(format: "%g MiB", resolved.config.training.allReduceBucketMB)
+        return (overlapsAllReduce ? "overlapped with backward" : "blocking")
+            + ", \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter"
     }
-
-    /// The overlapped all-reduce's buckets over this model's parameters.
-    private(set) lazy var gradientBuckets = GradientBuckets(parameters: model.store.parameters, bucketElements: bucketElements)
 
     var unkReplacement: UnkReplacement {
         UnkReplacement(probability: Float(resolved.config.encoder.unkReplacement), singletons: data.singletonWords,
