@@ -18,8 +18,8 @@ public final class Trainer {
     public let outputDirectory: URL
     let progress: ProgressReporter
     var optimizer: any Optimizer
-    var plateau: ReduceOnPlateau?
-    let schedule: Schedule?
+    /// The learning rate of every update; a plateau schedule also changes with the dev scores.
+    var schedule: Schedule
     /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
     /// one bucket of the whole buffer when 0).
     let gradientBuckets: GradientBuckets
@@ -51,22 +51,30 @@ public final class Trainer {
         case .adam: optimizer = try Adam(weightDecay: t.weightDecay)
         case .adamw: optimizer = try AdamW(weightDecay: t.weightDecay)
         }
-        let lr = Float(t.learningRate), floor = min(Float(t.minLearningRate), lr)
-        let total = max(Trainer.totalSteps(config: config, sampler: sampler), t.warmupSteps)
-        switch t.schedule {
-        case .constant:
-            schedule = nil
-        case .linear:
-            schedule = try Schedule.linearWarmupDecay(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
-        case .cosine:
-            schedule = try Schedule.warmupCosine(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
-        case .plateau:
-            schedule = nil
-            plateau = try ReduceOnPlateau(learningRate: lr, mode: .max, factor: Float(t.annealFactor),
-                                          patience: t.patience, minimumLearningRate: Float(t.minLearningRate))
-        }
+        schedule = try Trainer.learningRateSchedule(t, totalSteps: Trainer.totalSteps(config: config, sampler: sampler))
         gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                               bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
+    }
+
+    /// The learning-rate schedule `t` asks for over a run of `totalSteps` updates: `learning_rate`
+    /// warmed up over `warmup_steps`, then constant, annealed on dev-score plateaus (by
+    /// `anneal_factor` after more than `patience` evaluations without improvement), or decayed
+    /// linearly or by a half cosine to `min_learning_rate` at the last step.
+    static func learningRateSchedule(_ t: TrainingConfig, totalSteps: Int) throws -> Schedule {
+        let lr = Float(t.learningRate), floor = min(Float(t.minLearningRate), lr)
+        let total = max(totalSteps, t.warmupSteps)
+        switch t.schedule {
+        case .constant:
+            return try .constant(lr, warmupSteps: t.warmupSteps)
+        case .plateau:
+            let annealer = try ReduceOnPlateau(learningRate: lr, mode: .max, factor: Float(t.annealFactor),
+                                               patience: t.patience, minimumLearningRate: Float(t.minLearningRate))
+            return try .plateau(annealer, warmupSteps: t.warmupSteps)
+        case .linear:
+            return try .linearWarmupDecay(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
+        case .cosine:
+            return try .warmupCosine(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
+        }
     }
 
     /// The model structure a config asks for, sized by the data's vocabularies.
@@ -114,14 +122,14 @@ public final class Trainer {
             let steps = sampler.stepsPerEpoch(epoch: epoch)
             var s = 0
             while s < steps && step < total {
-                let (result, global, lr, _) = try trainStep(epoch: epoch, step: s)
+                let result = try trainStep(epoch: epoch, step: s)
                 step += 1
                 s += 1
-                for (k, r) in result.perTask.enumerated() {
+                for (k, r) in result.loss.perTask.enumerated() {
                     windowLoss[2 * k] += Double(r.sum)
                     windowLoss[2 * k + 1] += Double(r.rows)
                 }
-                windowSentences += global.count
+                windowSentences += result.globalBatch.count
 
                 if step % max(t.logEvery, 1) == 0 || step == total {
                     let summed = try communicator.sum(windowLoss)
@@ -135,7 +143,7 @@ public final class Trainer {
                         lossJSON[name] = mean
                     }
                     try log?.append(["type": "train", "step": step, "epoch": epoch + 1, "loss": lossJSON,
-                                     "sentences_per_s": rate, "learning_rate": Double(lr)])
+                                     "sentences_per_s": rate, "learning_rate": Double(result.learningRate)])
                     progress.step(step, of: total, epoch: epoch + 1, losses: losses, sentencesPerSecond: rate)
                     windowLoss = windowLoss.map { _ in 0 }
                     windowSentences = 0
@@ -148,14 +156,14 @@ public final class Trainer {
                     if !lastEval.isEmpty {
                         let score = Evaluator.mainScore(lastEval, rule: t.mainScore)
                         try report(lastEval, score: score, step: step, epoch: epoch + 1, log: log)
-                        if best == nil || score > best!.score {
+                        if best.map({ score > $0.score }) ?? true {
                             best = (score, step)
                             try saveModel(named: "best", step: step, epoch: epoch + 1, score: score)
                         }
-                        if plateau != nil, plateau!.record(score) {
-                            progress.line(String(format: "learning rate reduced to %.6g", plateau!.learningRate))
+                        if schedule.record(score) {
+                            progress.line(String(format: "learning rate reduced to %.6g", schedule.peak))
                         }
-                        if plateau?.isExhausted == true {
+                        if schedule.isExhausted {
                             progress.line("learning rate fell below min_learning_rate: stopping")
                             stop = true
                             break
@@ -198,15 +206,25 @@ public final class Trainer {
         }
     }
 
+    /// What one training step did.
+    public struct StepResult {
+        /// This rank's forward pass: the loss it back-propagated, per task the summed loss of its rows and their count.
+        public let loss: MultiTaskModel.LossResult
+        /// The step's global batch, every rank's items.
+        public let globalBatch: [SampledItem]
+        /// The learning rate of the update.
+        public let learningRate: Float
+        /// Where the step's time went.
+        public let timing: StepTiming
+    }
+
     /// One optimisation step on this rank's slice of the global batch of (`epoch`, `step`): forward,
-    /// backward, gradient sum over ranks, clipping, update. Returns the per-task losses, the
-    /// global batch, the learning rate used and where the time went.
+    /// backward, gradient sum over ranks, clipping, update.
     ///
     /// The gradient sum runs over the buckets of `gradientBuckets`: one blocking all-reduce per
     /// bucket after backward, or, with buckets, more than one rank and `overlap_allreduce`,
     /// non-blocking sums started during backward (`OverlappedGradientReduce`) and waited for after it.
-    public func trainStep(epoch: Int, step s: Int) throws
-        -> (MultiTaskModel.LossResult, [SampledItem], Float, StepTiming) {
+    public func trainStep(epoch: Int, step s: Int) throws -> StepResult {
         let t = resolved.config.training
         let seed = UInt64(truncatingIfNeeded: t.seed)
         let taskCount = data.encoder.tasks.count
@@ -246,20 +264,11 @@ public final class Trainer {
             timing.allReduce = lap()
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
-        let lr = learningRate(step: optimizer.stepCount)
+        let lr = schedule(optimizer.stepCount)
         optimizer.step(store: store, learningRate: lr)
         store.zeroGrad()
         timing.update = lap()
-        return (result, global, lr, timing)
-    }
-
-    /// The learning rate of update `step` (0-based): the linear/cosine schedule, or the constant or
-    /// plateau rate scaled by the linear warm-up `(step + 1) / warmup_steps` while it lasts.
-    func learningRate(step: Int) -> Float {
-        if let schedule { return schedule(step) }
-        let t = resolved.config.training
-        let base = plateau?.learningRate ?? Float(t.learningRate)
-        return step < t.warmupSteps ? base * Float(step + 1) / Float(t.warmupSteps) : base
+        return StepResult(loss: result, globalBatch: global, learningRate: lr, timing: timing)
     }
 
     /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
