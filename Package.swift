@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(name: "Training",
-                dependencies: ["Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Collective",
+                dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective",
                                .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         .executableTarget(name: "mtl-dist", dependencies: [
@@ -44,8 +44,8 @@ let package = Package(
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
-        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "MultiTask", "Collective", "Autodiff", "TestSupport"]),
+        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "Collective", "Autodiff"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),
         // the built release mtl-dist under mpirun (see Tests/DistributedTests/MTLDist.swift)
