@@ -100,6 +100,31 @@ public final class Trainer {
         return (0..<config.training.epochs).reduce(0) { $0 + sampler.stepsPerEpoch(epoch: $1) }
     }
 
+    /// Where a run stands between two steps, and what it has decided so far: besides the
+    /// parameters, the optimizer's state and `schedule.state`, what continuing the run from there
+    /// needs (batches and dropout masks are functions of the seed, epoch and step).
+    public struct RunState: Equatable {
+        /// Updates applied so far.
+        public var step = 0
+        /// The current epoch, 0-based.
+        public var epoch = 0
+        /// Steps taken in the current epoch: the next step is (`epoch`, `stepInEpoch`) of the sampler.
+        public var stepInEpoch = 0
+        /// The best dev main score so far, and the step that reached it (kept in `OUTPUT/best`).
+        public var best: Best?
+
+        /// A dev main score and the step that reached it.
+        public struct Best: Equatable {
+            /// The dev main score (`training.main_score`).
+            public var score: Double
+            /// Updates applied when it was reached.
+            public var step: Int
+        }
+
+        /// The start of a run.
+        public init() {}
+    }
+
     /// Runs training to the end and returns what happened.
     public func run() throws -> Summary {
         let config = resolved.config, t = config.training
@@ -107,8 +132,7 @@ public final class Trainer {
         let taskNames = config.tasks.names
         let log = communicator.isRoot ? try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl")) : nil
         let world = communicator.worldSize
-        var step = 0, epoch = 0
-        var best: (score: Double, step: Int)? = nil
+        var state = RunState()
         var lastEval: [TaskEvaluation] = []
         var windowLoss = [Double](repeating: 0, count: 2 * taskNames.count)
         var windowSentences = 0
@@ -118,13 +142,13 @@ public final class Trainer {
         progress.line("training \(taskNames.joined(separator: " + ")) on \(world) rank\(world == 1 ? "" : "s"): " +
                       "\(model.store.count) parameters, \(total) steps, batch \(t.batchSize)" +
                       (world > 1 ? "; gradient all-reduce \(allReducePlan)" : ""))
-        while !stop && step < total {
-            let steps = sampler.stepsPerEpoch(epoch: epoch)
-            var s = 0
-            while s < steps && step < total {
-                let result = try trainStep(epoch: epoch, step: s)
-                step += 1
-                s += 1
+        while !stop && state.step < total {
+            let steps = sampler.stepsPerEpoch(epoch: state.epoch)
+            while state.stepInEpoch < steps && state.step < total {
+                let result = try trainStep(epoch: state.epoch, step: state.stepInEpoch)
+                state.step += 1
+                state.stepInEpoch += 1
+                let step = state.step, epoch = state.epoch
                 for (k, r) in result.loss.perTask.enumerated() {
                     windowLoss[2 * k] += Double(r.sum)
                     windowLoss[2 * k + 1] += Double(r.rows)
@@ -149,15 +173,15 @@ public final class Trainer {
                     windowSentences = 0
                     windowStart = now
                 }
-                let endOfEpoch = s == steps
+                let endOfEpoch = state.stepInEpoch == steps
                 let evalNow = t.evalEvery.map { step % $0 == 0 } ?? endOfEpoch
                 if evalNow || step == total {
                     lastEval = try evaluateDev()
                     if !lastEval.isEmpty {
                         let score = Evaluator.mainScore(lastEval, rule: t.mainScore)
                         try report(lastEval, score: score, step: step, epoch: epoch + 1, log: log)
-                        if best.map({ score > $0.score }) ?? true {
-                            best = (score, step)
+                        if state.best.map({ score > $0.score }) ?? true {
+                            state.best = RunState.Best(score: score, step: step)
                             try saveModel(named: "best", step: step, epoch: epoch + 1, score: score)
                         }
                         if schedule.record(score) {
@@ -171,13 +195,14 @@ public final class Trainer {
                     }
                 }
             }
-            epoch += 1
+            state.epoch += 1
+            state.stepInEpoch = 0
         }
-        if best == nil {
+        if state.best == nil {
             // no dev split: the last model is the one to keep
-            try saveModel(named: "best", step: step, epoch: epoch, score: nil)
+            try saveModel(named: "best", step: state.step, epoch: state.epoch, score: nil)
         }
-        return Summary(steps: step, epochs: epoch, bestDevScore: best?.score, bestStep: best?.step,
+        return Summary(steps: state.step, epochs: state.epoch, bestDevScore: state.best?.score, bestStep: state.best?.step,
                        lastEvaluation: lastEval, seconds: progress.elapsed)
     }
 
