@@ -58,10 +58,7 @@ final class GradientBucketsTests: XCTestCase {
 
     func testBucketsStartInOrderOnceAllTheirParametersAreReady() throws {
         let buckets = try GradientBuckets(parameters: parameters, bucketElements: 8)
-        let comm = RecordingCommunicator()
-        var gradients = [Float](repeating: 0, count: 44)
-        try gradients.withUnsafeMutableBufferPointer { g in
-            comm.base = g.baseAddress
+        try recording { comm, g in
             let reduce = OverlappedGradientReduce(buckets: buckets, communicator: comm, gradients: g)
             func ready(_ i: Int) throws { try reduce.parameterReady(parameters[i]) }
             // bucket 1 (p3) and bucket 3 (p0) become ready before bucket 0 (p4, p5): nothing may start
@@ -88,14 +85,21 @@ final class GradientBucketsTests: XCTestCase {
     /// The blocking sum makes one call per bucket of the plan, over the plan's ranges in order.
     func testBlockingSumCallsOncePerBucketInPlanOrder() throws {
         let buckets = try GradientBuckets(parameters: parameters, bucketElements: 8)
+        try recording { comm, g in
+            try comm.allReduceSum(g, buckets: buckets)
+            XCTAssertEqual(comm.summed, buckets.ranges)
+            XCTAssertEqual(comm.started, [])
+        }
+    }
+
+    /// Runs `body` with a `RecordingCommunicator` over a gradient buffer of the 44 floats of `parameters`.
+    private func recording(_ body: (RecordingCommunicator, UnsafeMutableBufferPointer<Float>) throws -> Void) throws {
         let comm = RecordingCommunicator()
         var gradients = [Float](repeating: 0, count: 44)
         try gradients.withUnsafeMutableBufferPointer { g in
             comm.base = g.baseAddress
-            try comm.allReduceSum(g, buckets: buckets)
+            try body(comm, g)
         }
-        XCTAssertEqual(comm.summed, buckets.ranges)
-        XCTAssertEqual(comm.started, [])
     }
 
     // x_r[i] = (r+1)(i+1) + 0.25 on W = 3 ranks  ⇒  6(i+1) + 0.75, for every bucket size, blocking
