@@ -42,7 +42,7 @@ public final class Buffer {
     }
 
     deinit {
-        if let origin { origin.workspace.recycle(slab: origin.slab) } else { base.deallocate() }
+        if let origin { origin.workspace.recycle(slab: origin.slab, base: base, count: count) } else { base.deallocate() }
     }
 
     /// Sets every element to zero, in place.

@@ -1,7 +1,8 @@
 /// The memory of a training loop's steps: op outputs, their gradients and kernel scratch come
 /// from a few large slabs, handed out by bumping an offset (llm.c sizes one activation block per
-/// (B, T); this finds the size by use). A slab starts over from its beginning once every buffer
-/// taken from it has been freed, which a step's tape does when its graph is dropped: so every
+/// (B, T); this finds the size by use). The last buffer handed out gives its room back as soon
+/// as it is freed, and a slab starts over from its beginning once every buffer taken from it has
+/// been freed, which a step's tape does when its graph is dropped: so every
 /// step reuses the memory of the previous one, already faulted in, whatever its (B, T), and no
 /// buffer still alive is ever handed out twice.
 ///
@@ -44,7 +45,7 @@ public final class Workspace {
     /// writes every element before reading it).
     public func buffer(count: Int, zeroed: Bool) -> Buffer {
         precondition(count >= 0, "negative buffer size \(count)")
-        let size = (max(count, 1) + Workspace.alignment - 1) / Workspace.alignment * Workspace.alignment
+        let size = Workspace.rounded(count)
         if slabs.isEmpty || slabs[current].top + size > slabs[current].capacity {
             if let i = slabs.indices.first(where: { slabs[$0].live == 0 && slabs[$0].capacity >= size }) {
                 current = i
@@ -68,10 +69,19 @@ public final class Workspace {
         for s in slabs { (s.base + s.top).update(repeating: value, count: s.capacity - s.top) }
     }
 
-    /// Takes back a buffer of slab `i`, freed.
-    func recycle(slab i: Int) {
+    /// The floats taken for a request of `count`: a multiple of `alignment`, at least one.
+    static func rounded(_ count: Int) -> Int {
+        (max(count, 1) + alignment - 1) / alignment * alignment
+    }
+
+    /// Takes back the freed buffer `base` of `count` floats from slab `i`. The slab's last buffer
+    /// gives its room back at once (a kernel's backward scratch, freed before the next node
+    /// runs, is reused by it); the rest waits until the slab is empty.
+    func recycle(slab i: Int, base: UnsafeMutablePointer<Float>, count: Int) {
         slabs[i].live -= 1
         live -= 1
+        let size = Workspace.rounded(count)
+        if base + size == slabs[i].base + slabs[i].top { slabs[i].top -= size }
         if slabs[i].live == 0 { slabs[i].top = 0 }
         if live == 0 && slabs.count > 1 {
             // nothing is out: one slab of the total size replaces them all

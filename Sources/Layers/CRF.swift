@@ -76,7 +76,7 @@ public struct CRF: Module {
         let delta = Buffer(count: 2 * tagCount)
         let backPointers = UnsafeMutablePointer<Int32>.allocate(capacity: kernel.T * tagCount)
         defer { backPointers.deallocate() }
-        return kernel.viterbi(delta: delta.base, backPointers: backPointers)
+        return withExtendedLifetime(delta) { kernel.viterbi(delta: delta.base, backPointers: backPointers) }
     }
 
     /// The per-position tag probabilities `P(y_t = k | E)` (forward–backward), a constant

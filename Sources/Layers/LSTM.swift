@@ -191,14 +191,17 @@ extension LSTM {
         let order = packed.order, active = packed.active, offset = packed.offset
         let XS = xs.base, G = gates.base, CS = cells.base, TC = tanhCells.base, HP = hPrev.base
         let wIH = weightIH.data, wHH = weightHH.data
-        let inputs = [x, weightIH, weightHH, bias]
-        // dGates[r, :] = ∂L/∂(pre-activation gates), every row written
-        let dGates = Tensor.scratch(count: n * g4, for: inputs)
+        // dX first, so the scratch below is the workspace's last buffer and its room is reused
+        // by the next backward node once this one returns
+        let dX = x.requiresGrad ? x.grad : nil
+        // One scratch buffer: dGates [N, 4H], then dHidden [B, H] and dCell [B, H].
+        // dGates[r, :] = ∂L/∂(pre-activation gates), every row written.
         // Carried from step t + 1 to t, by rank j: dh_t via W_hh, and dc_t via the forget gate.
         // Rank j ≥ active[t + 1] was never written by a later step, so its carry stays zero.
-        let dHidden = Tensor.scratch(count: bCount * h, zeroed: true, for: inputs)
-        let dCell = Tensor.scratch(count: bCount * h, zeroed: true, for: inputs)
-        let DG = dGates.base, DH = dHidden.base, DC = dCell.base
+        let scratch = Tensor.scratch(count: n * g4 + 2 * bCount * h, for: [x, weightIH, weightHH, bias])
+        defer { withExtendedLifetime(scratch) {} }
+        let DG = scratch.base, DH = DG + n * g4, DC = DH + bCount * h
+        DH.update(repeating: 0, count: 2 * bCount * h)
 
         for t in stride(from: tCount - 1, through: 0, by: -1) {
             let m = active[t], r0 = offset[t]
@@ -245,12 +248,11 @@ extension LSTM {
             gemm(transA: true, transB: false, m: g4, n: c, k: n, a: DG, lda: g4, b: XS, ldb: c,
                  beta: 1, c: weightIH.grad, ldc: c)
         }
-        if x.requiresGrad {
+        if let dX {
             // gates = W_ih · xs  ⇒  dXs[r, :] = dGates[r, :] · W_ih, written over xs (no longer needed)
             gemm(transA: false, transB: false, m: n, n: c, k: g4, a: DG, lda: g4, b: wIH, ldb: c,
                  beta: 0, c: XS, ldc: c)
             // xs[offset[t] + j, :] = x[order[j], t, :]  ⇒  dX[order[j], t, :] += dXs[offset[t] + j, :]
-            let dX = x.grad
             for t in 0..<tCount {
                 for j in 0..<active[t] {
                     let src = XS + (offset[t] + j) * c, dst = dX + (order[j] * tCount + t) * c
