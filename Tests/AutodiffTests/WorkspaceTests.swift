@@ -29,6 +29,17 @@ final class WorkspaceTests: XCTestCase {
         XCTAssertEqual(Array(kept.pointer), [Float](repeating: 7, count: 100))
     }
 
+    func testTheLastBufferGivesItsRoomBackAtOnce() {
+        let ws = Workspace()
+        let kept = ws.buffer(count: 100, zeroed: false)
+        var scratch: UnsafeMutablePointer<Float>?
+        do { scratch = ws.buffer(count: 500, zeroed: false).base }
+        // `kept` is still out, but the freed scratch was the last buffer: its room is handed out again
+        let next = ws.buffer(count: 300, zeroed: false)
+        XCTAssertEqual(next.base, scratch)
+        XCTAssertEqual(scratch, kept.base + 112)
+    }
+
     func testSlabsAddedForALargerStepMergeIntoOne() {
         let ws = Workspace()
         let small = Workspace.minimumSlab / 2
