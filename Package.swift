@@ -20,9 +20,6 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev"])]),
 
-        // glibc allocator tuning for the command line (mallopt is not in Swift's Glibc module)
-        .target(name: "CMalloc"),
-
         .target(name: "Autodiff", dependencies: ["COpenBLAS"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
@@ -32,11 +29,11 @@ let package = Package(
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(name: "Training",
-                dependencies: ["Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Collective", "Transformer",
+                dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective", "Transformer",
                                .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         .executableTarget(name: "mtl-dist", dependencies: [
-            "Autodiff", "Layers", "Collective", "Training", "Transformer", "CMalloc",
+            "Autodiff", "Layers", "Collective", "Training", "Transformer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
@@ -45,11 +42,11 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Layers", "Autodiff", "TestSupport"],
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autodiff", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
-        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "MultiTask", "Collective", "Autodiff", "TestSupport"]),
+        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "Collective", "Autodiff"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),
         // the built release mtl-dist under mpirun (see Tests/DistributedTests/MTLDist.swift)

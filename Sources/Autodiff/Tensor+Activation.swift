@@ -42,7 +42,8 @@ extension Tensor {
     }
 
     /// GELU with the exact error function, PyTorch's default `nn.GELU()`:
-    /// y = x · Φ(x) = x · ½ (1 + erf(x / √2)).
+    /// y = x · Φ(x) = x · ½ (1 + erf(x / √2)). The feed-forward activation of BERT-family encoders
+    /// (`TransformerEncoderLayer`).
     public func gelu() -> Tensor {
         let x = self
         let out = Tensor.makeResult(shape: shape, inputs: [x]) { dOut, _ in

@@ -13,7 +13,7 @@ extension Dropout {
                      "packed dropout: x \(x.shape), \(lengths.count) lengths summing to \(lengths.reduce(0, +)), \(keys.count) keys")
         let c = x.shape[1], p = probability, scale = 1 / (1 - p)
         let salt = SplitMix64.mix(site)
-        let mask = Buffer(count: x.count)
+        let mask = Tensor.scratch(count: x.count, for: [x])   // every element written below
         var row = 0
         for (b, length) in lengths.enumerated() {
             // mask[row_b + t, j] for t < L_b, one uniform per element in order

@@ -38,12 +38,13 @@ public func packedSelfAttention(query q: Tensor, key k: Tensor, value v: Tensor,
         rowStart[b] = rows; probStart[b] = probs
         rows += l; probs += heads * l * l; longest = max(longest, l)
     }
-    let prob = Buffer(count: probs)                  // P, after softmax
-    let mask = p > 0 ? Buffer(count: probs) : nil    // 0 or 1/(1 − p)
+    // from the tape's workspace; every element is written before it is read
+    let prob = Tensor.scratch(count: probs, for: [q, k, v])                  // P, after softmax
+    let mask = p > 0 ? Tensor.scratch(count: probs, for: [q, k, v]) : nil    // 0 or 1/(1 − p)
 
     let out = Tensor.makeResult(shape: q.shape, inputs: [q, k, v]) { dOut, _ in
         let dQ = q.requiresGrad ? q.grad : nil, dK = k.requiresGrad ? k.grad : nil, dV = v.requiresGrad ? v.grad : nil
-        let scratch = Buffer(count: 2 * longest * longest)
+        let scratch = Buffer(uninitializedCount: 2 * longest * longest)
         let dP = scratch.base, dropped = scratch.base + longest * longest
         for (b, l) in lengths.enumerated() where l > 0 {
             for h in 0..<heads {
@@ -90,7 +91,7 @@ public func packedSelfAttention(query q: Tensor, key k: Tensor, value v: Tensor,
         }
     }
 
-    let scratch = mask != nil ? Buffer(count: longest * longest) : nil
+    let scratch = mask != nil ? Tensor.scratch(count: longest * longest, for: [q, k, v]) : nil
     for (b, l) in lengths.enumerated() where l > 0 {
         var rng = SplitMix64(seed: mask != nil ? keys[b] : 0)
         for h in 0..<heads {

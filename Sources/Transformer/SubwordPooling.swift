@@ -37,7 +37,7 @@ public func meanOfRowGroups(_ x: Tensor, rows: [Int], starts: [Int]) -> Tensor {
     precondition(groups >= 0 && starts.first == 0 && starts.last == rows.count
                  && zip(starts, starts.dropFirst()).allSatisfy { $0 < $1 } && rows.allSatisfy { $0 >= 0 && $0 < n },
                  "meanOfRowGroups: starts \(starts) over \(rows.count) rows of \(x.shape)")
-    let out = Tensor.makeResult(shape: [groups, c], inputs: [x]) { dOut, _ in
+    let out = Tensor.makeResult(shape: [groups, c], inputs: [x], zeroed: true) { dOut, _ in
         // forward: out[g] = Σ x[rows[i]] / size  ⇒  dX[rows[i]] += dOut[g] / size
         let g = x.grad
         for gi in 0..<groups {

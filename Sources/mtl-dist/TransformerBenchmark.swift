@@ -1,6 +1,5 @@
 import Autodiff
 import Foundation
-import Layers
 import Transformer
 
 /// `mtl-dist bench --transformer DIR`: a pretrained BERT-family encoder (all layers, last-layer
