@@ -48,19 +48,7 @@ struct Encode: ParsableCommand {
         } catch let error as TransformerError {
             throw ValidationError("--\(error)")
         }
-        let data: Data
-        if input == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let d = FileManager.default.contents(atPath: input) else {
-                throw ValidationError("--input \(input): no such readable file")
-            }
-            data = d
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw ValidationError("--input \(input): not UTF-8 text")
-        }
-        let sentences = try PredictionIO.sentences(in: text, format: inputFormat, fileName: input == "-" ? "<stdin>" : input)
+        let sentences = try inputSentences(input, format: inputFormat)
         var out = "", next = 0
         try embeddings.encode(sentences.map(\.tokens), tokenizer: bert.tokenizer, batchSize: batchSize) { encoded in
             out += try Encode.jsonLine(tokens: sentences[next].tokens, encoded: encoded)

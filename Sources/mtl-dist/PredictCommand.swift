@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoNLL
 import Foundation
 import Training
 
@@ -20,19 +21,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedModel(url: URL(fileURLWithPath: model))
-        let data: Data
-        if input == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let d = FileManager.default.contents(atPath: input) else {
-                throw ValidationError("--input \(input): no such readable file")
-            }
-            data = d
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ValidationError("--input \(input): not UTF-8 text")
-        }
-        let sentences = try PredictionIO.sentences(in: text, format: inputFormat, fileName: input == "-" ? "<stdin>" : input)
+        let sentences = try inputSentences(input, format: inputFormat)
         let tasks = Array(trained.metadata.encoder.tasks.indices)
         let names = tasks.map { trained.metadata.encoder.tasks[$0].name }
         var out = ""
@@ -43,6 +32,23 @@ struct Predict: ParsableCommand {
         }
         FileHandle.standardOutput.write(Data(out.utf8))
     }
+}
+
+/// The sentences of `--input` (a file, or - for standard input) in `format`.
+func inputSentences(_ input: String, format: PredictionIO.InputFormat) throws -> [Sentence] {
+    let data: Data
+    if input == "-" {
+        data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+        guard let d = FileManager.default.contents(atPath: input) else {
+            throw ValidationError("--input \(input): no such readable file")
+        }
+        data = d
+    }
+    guard let text = String(validating: data, as: UTF8.self) else {
+        throw ValidationError("--input \(input): not UTF-8 text")
+    }
+    return try PredictionIO.sentences(in: text, format: format, fileName: input == "-" ? "<stdin>" : input)
 }
 
 extension PredictionIO.InputFormat: ExpressibleByArgument {}
