@@ -44,6 +44,36 @@ final class FastMathTests: XCTestCase {
         XCTAssertLessThan(big[1], 1e-37)
     }
 
+    /// erf within 5e-7 and GELU (forward and derivative) within 3e-7 / 5e-7 absolute of libm: what the
+    /// transformer's feed-forward blocks need to match PyTorch's exact GELU.
+    func testErfAndGelu() {
+        let n = xs.count
+        var erf = [Float](repeating: 0, count: n), gelu = [Float](repeating: 0, count: n)
+        var slope = [Float](repeating: 0.5, count: n)   // accumulates onto 0.5
+        let ones = [Float](repeating: 1, count: n)
+        xs.withUnsafeBufferPointer { x in
+            erf.withUnsafeMutableBufferPointer { y in
+                for i in stride(from: 0, to: n - 7, by: 8) {
+                    let v = FastMath.erf(UnsafeRawPointer(x.baseAddress! + i).loadUnaligned(as: FastMath.V.self))
+                    for j in 0..<8 { y[i + j] = v[j] }
+                }
+            }
+        }
+        FastMath.gelu(xs, &gelu, count: n)
+        FastMath.geluBackward(xs, ones, &slope, count: n)
+        var worst = (erf: 0.0, gelu: 0.0, slope: 0.0)
+        for (i, x) in xs.enumerated() {
+            let d = Double(x), phi = 0.5 * (1 + Foundation.erf(d / 2.0.squareRoot()))
+            if i < n - n % 8 { worst.erf = max(worst.erf, abs(Double(erf[i]) - Foundation.erf(d))) }
+            worst.gelu = max(worst.gelu, abs(Double(gelu[i]) - d * phi) / max(1, abs(d)))
+            let exact = phi + d * Foundation.exp(-0.5 * d * d) / (2 * Double.pi).squareRoot()
+            worst.slope = max(worst.slope, abs(Double(slope[i]) - 0.5 - exact))
+        }
+        XCTAssertLessThan(worst.erf, 5e-7, "erf")
+        XCTAssertLessThan(worst.gelu, 3e-7, "gelu, relative to max(1, |x|)")
+        XCTAssertLessThan(worst.slope, 5e-7, "gelu derivative")
+    }
+
     func testTailShorterThanEightLanes() {
         for n in 1...17 {
             let x = (0..<n).map { Float($0) * 0.37 - 2 }
