@@ -38,9 +38,7 @@ public final class TrainingData {
             let files = resolved.corpusFiles[name]!
             // span tasks of this corpus's label columns are validated in their input scheme
             var schemes: [String: TagScheme] = [:]
-            for (_, task) in taskList where task.metric == .spanF1 {
-                schemes[task.label] = task.inputScheme == .iob1 ? .iob1 : .iob2
-            }
+            for (_, task) in taskList where task.metric == .spanF1 { schemes[task.label] = task.inputScheme }
             let reader = CorpusFiles.reader(for: configs[c], spanSchemes: schemes)
             let trainResult = try reader.read(contentsOf: files.train)
             notes += CorpusFiles.notes(trainResult.report, file: files.train)
@@ -79,9 +77,8 @@ public final class TrainingData {
         var tasks: [TaskInfo] = []
         for (t, (name, task)) in taskList.enumerated() {
             let span = task.metric == .spanF1
-            let input: TagScheme? = span ? (task.inputScheme == .iob1 ? .iob1 : .iob2) : nil
-            let trained: TagScheme? = span ? (task.trainScheme == .bioes ? .bioes : .iob2) : nil
-            let probe = TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: span ? .spanF1 : .accuracy,
+            let input = span ? task.inputScheme : nil, trained = span ? task.trainScheme : nil
+            let probe = TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: task.metric,
                                  inputScheme: input, trainScheme: trained, labels: Vocabulary())
             var sequences: [[String]] = []
             for c in names.indices {
@@ -129,11 +126,7 @@ public enum CorpusFiles {
     /// The reader for a corpus: its format and columns, its strictness options, and the tag scheme
     /// each span-labelled column must follow.
     public static func reader(for corpus: CorpusConfig, spanSchemes: [String: TagScheme]) -> CoNLLReader {
-        let options = ReaderOptions(docstart: corpus.docstart == .skip ? .skip : .error,
-                                    crlf: corpus.crlf == .accept ? .accept : .error,
-                                    blankLineRuns: corpus.blankLineRuns == .accept ? .accept : .error,
-                                    missingFinalBlankLine: corpus.missingFinalBlankLine == .accept ? .accept : .error,
-                                    repairTags: corpus.repairTags)
+        let options = corpus.readerOptions
         switch corpus.format {
         case .conllu:
             return CoNLLReader(format: .conllu, options: options)
@@ -143,10 +136,10 @@ public enum CorpusFiles {
             return CoNLLReader(format: .columns(f), options: options)
         case .columns:
             let columns = corpus.columns ?? []
-            let tab = corpus.separator == .tab
+            let separator = corpus.separator ?? .whitespace
             let schemes = spanSchemes.filter { columns.contains($0.key) }
-            return CoNLLReader(format: .columns(ColumnFormat(columns: columns, separator: tab ? .tab : .whitespace,
-                                                             comments: tab ? .hashWithoutSeparator : .none,
+            return CoNLLReader(format: .columns(ColumnFormat(columns: columns, separator: separator,
+                                                             comments: separator == .tab ? .hashWithoutSeparator : .none,
                                                              tagSchemes: schemes)),
                                options: options)
         }

@@ -2,14 +2,9 @@ import Foundation
 
 /// A loaded, validated config with every corpus path resolved to an absolute file that exists.
 public struct ResolvedConfig: Equatable {
-    /// The absolute files of one corpus.
+    /// The absolute files of one corpus: training, and development and test when configured.
     public struct CorpusFiles: Equatable {
-        /// Training file.
-        public var train: URL
-        /// Development file, if configured.
-        public var dev: URL?
-        /// Test file, if configured.
-        public var test: URL?
+        public var train: URL, dev: URL?, test: URL?
     }
 
     /// File name of the resolved config that a run writes into its output directory.
