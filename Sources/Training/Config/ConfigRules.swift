@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rules of one config mapping, checked after decoding with one call per rule. A broken rule
 /// throws `ConfigError.invalidValue`: the file, the key path, the value, what is allowed, and a fix
 /// (by default "set KEY to ALLOWED.").
@@ -34,6 +36,33 @@ struct ConfigRules<Key: CodingKey> {
         try check(value.map { $0.isFinite && bound.contains($0) } ?? true, key, found: "\(value ?? 0)",
                   allowed: bound.description, hint: hint ?? "set \(keyPath(key)) to \(bound.description).")
     }
+
+    /// A size, when set, whose memory fits the machine: `bytes(n)` (increasing) is the least
+    /// memory a value `n` makes the run allocate for `what`. Beyond the largest such value, the error
+    /// names it and the memory the value would need.
+    func size(_ key: Key, _ value: Int?, bytes: (Double) -> Double, for what: String) throws {
+        guard let value, bytes(Double(value)) > ConfigRules.memory else { return }
+        var (fits, tooLarge) = (0, value)
+        while tooLarge - fits > 1 {
+            let middle = fits + (tooLarge - fits) / 2
+            if bytes(Double(middle)) <= ConfigRules.memory { fits = middle } else { tooLarge = middle }
+        }
+        try check(false, key, found: "\(value)", allowed: "at most \(fits) (what this machine's "
+                  + "\(ConfigRules.gigabytes(ConfigRules.memory)) of memory holds)",
+                  hint: "set \(keyPath(key)) to at most \(fits); \(value) needs at least \(ConfigRules.gigabytes(bytes(Double(value)))) for \(what).")
+    }
+
+    /// An integer, when set, of at most `maximum`, which `why` explains.
+    func integer(_ key: Key, _ value: Int?, atMost maximum: Int, why: String) throws {
+        try check(value.map { $0 <= maximum } ?? true, key, found: "\(value ?? 0)", allowed: "at most \(maximum): \(why)",
+                  hint: "set \(keyPath(key)) to \(maximum) or less.")
+    }
+
+    /// This machine's memory, which bounds every size.
+    static var memory: Double { Double(ProcessInfo.processInfo.physicalMemory) }
+
+    /// `bytes` in GiB, as messages show it.
+    static func gigabytes(_ bytes: Double) -> String { String(format: "%.3g GiB", bytes / 1_073_741_824) }
 
     /// A path, when set, that is not empty.
     func path(_ key: Key, _ value: String?, allowed: String, hint: String) throws {

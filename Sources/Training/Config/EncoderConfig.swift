@@ -39,16 +39,29 @@ public struct EncoderConfig: Codable, Equatable {
 }
 
 extension EncoderConfig: ConfigSection {
+    /// C, the width of a token vector; and the width of the encoder's output, the input of every head.
+    var tokenWidth: Int { wordDim + (charDim > 0 ? 2 * charHidden : 0) + caseDim }
+    var outputWidth: Int { sharedHidden > 0 ? 2 * sharedHidden : tokenWidth }
+
     static let defaults = EncoderConfig()
 
     func validate(_ rules: ConfigRules<CodingKeys>) throws {
+        // the least memory of each width: its parameters and their gradients, 8 bytes each, with every
+        // vocabulary at its smallest (2 entries) and every other width at 1
         try rules.integer(.wordDim, wordDim, atLeast: 1)
+        try rules.size(.wordDim, wordDim, bytes: { 16 * $0 }, for: "the word embedding and its gradient")
         try rules.integer(.wordMinCount, wordMinCount, atLeast: 1)
         try rules.integer(.charDim, charDim, atLeast: 0, hint: "set \(rules.keyPath(.charDim)) >= 0 (0 disables the character encoder).")
         try rules.integer(.charHidden, charHidden, atLeast: charDim > 0 ? 1 : 0,
                           hint: "set \(rules.keyPath(.charHidden)) > 0, or char_dim: 0 to disable characters.")
+        try rules.size(.charDim, charDim, bytes: { 80 * $0 }, for: "the character embedding, the character BiLSTM's input weights and their gradients")
+        try rules.size(.charHidden, charHidden, bytes: { 64 * $0 * ($0 + 1) }, for: "the character BiLSTM's weights and their gradients")
         try rules.integer(.caseDim, caseDim, atLeast: 0, hint: "set \(rules.keyPath(.caseDim)) >= 0 (0 disables casing features).")
+        try rules.size(.caseDim, caseDim, bytes: { 8 * Double(TokenFeatures.casingCount) * $0 },
+                       for: "the casing embedding and its gradient")
         try rules.integer(.sharedHidden, sharedHidden, atLeast: 0, hint: "set \(rules.keyPath(.sharedHidden)) >= 0 (0 = no shared BiLSTM).")
+        try rules.size(.sharedHidden, sharedHidden, bytes: { 64 * $0 * (Double(tokenWidth) + $0 + 1) },
+                       for: "the shared BiLSTM's weights and their gradients")
         try rules.number(.dropout, dropout, .probability)
         try rules.number(.wordDropout, wordDropout, .probability)
         try rules.number(.unkReplacement, unkReplacement, .probability)

@@ -14,6 +14,19 @@ extension TrainConfig {
         try training.validate(rules.nested(.training))
         try sampler.validate(rules.nested(.sampler))
         try checkpoint.validate(rules.nested(.checkpoint))
+        // sizes bounded by other sections: the widths they multiply, the batch they split
+        let (c, o) = (Double(encoder.tokenWidth), Double(encoder.outputWidth))
+        try rules.nested(.training).size(TrainingConfig.CodingKeys.batchSize, training.batchSize, bytes: { 8 * $0 * (c + o) },
+                                         for: "one step's token vectors, encoder outputs and their gradients (one token per sentence)")
+        for (name, task) in tasks {
+            try rules.nested(.tasks, name).size(TaskConfig.CodingKeys.hidden, task.hidden, bytes: { 64 * $0 * (o + $0 + 1) },
+                                                for: "the head's BiLSTM weights and their gradients")
+        }
+        let share = "every rank's share of training.batch_size (\(training.batchSize)) holds "
+        try rules.nested(.sampler).integer(SamplerConfig.CodingKeys.minPerRank, sampler.minPerRank, atMost: training.batchSize,
+                                           why: share + "min_per_rank sentences of each task")
+        try rules.nested(.sampler).integer(SamplerConfig.CodingKeys.maxWorldSize, sampler.maxWorldSize, atMost: training.batchSize,
+                                           why: share + "at least one sentence")
         for (key, names, expected) in [(CodingKeys.corpora, corpora.names, "at least one corpus: corpora: {name: {format, columns, train}}"),
                                        (.tasks, tasks.names, "at least one task: tasks: {name: {corpus, label}}")] {
             if names.isEmpty { throw ConfigError.missingKey(file: rules.file, keyPath: key.stringValue, expected: expected) }
