@@ -40,16 +40,18 @@ public struct CorpusConfig: Codable, Equatable {
     public var crlf: ReaderOptions.Leniency
     /// Runs of several blank lines: `error` or `accept`.
     public var blankLineRuns: ReaderOptions.Leniency
-    /// A last sentence not followed by a blank line: `error` or `accept`.
+    /// A last sentence not followed by a blank line: `accept` (the default, as most hand-edited files
+    /// end) or `error`.
     public var missingFinalBlankLine: ReaderOptions.Leniency
-    /// Whether ill-formed BIO sequences (`O I-X`) are repaired (`true`) instead of rejected.
+    /// Whether ill-formed spans (`I-X` after `O`) are read as conlleval and seqeval read them, as the
+    /// start of a span (`true`, the default; the log counts them and names the first), or refused.
     public var repairTags: Bool
 
     /// A corpus; `separator` defaults to `whitespace` for the columns format.
     public init(format: Format = .columns, columns: [String]? = nil, separator: ColumnFormat.Separator? = nil,
                 train: String, dev: String? = nil, test: String? = nil, docstart: ReaderOptions.DocStartPolicy = .error,
                 crlf: ReaderOptions.Leniency = .error, blankLineRuns: ReaderOptions.Leniency = .error,
-                missingFinalBlankLine: ReaderOptions.Leniency = .error, repairTags: Bool = false) {
+                missingFinalBlankLine: ReaderOptions.Leniency = .accept, repairTags: Bool = true) {
         self.format = format
         self.columns = columns
         self.separator = separator ?? (format == .columns ? .whitespace : nil)

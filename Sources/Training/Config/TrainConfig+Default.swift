@@ -25,7 +25,6 @@ extension TrainConfig {
           shared_hidden: 128
         training:
           epochs: 20
-          learning_rate: 1.0
           log_every: 25
         """
 }

@@ -50,8 +50,9 @@ public struct TrainingConfig: Codable, Equatable {
     public var batchSize = 32
     /// Update rule.
     public var optimizer = Optimizer.sgd
-    /// Peak learning rate (> 0).
-    public var learningRate = 0.1
+    /// Peak learning rate (> 0). 1.0, the shipped configs' recipe: the loss is a per-sentence mean
+    /// (Flair's 0.1 is for a summed loss, and learns several times slower here; see BENCHMARKS.md).
+    public var learningRate = 1.0
     /// SGD momentum, in [0, 1).
     public var momentum = 0.0
     /// Weight decay coefficient (>= 0).
