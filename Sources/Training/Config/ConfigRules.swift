@@ -24,11 +24,12 @@ struct ConfigRules<Key: CodingKey> {
         throw ConfigError.invalidValue(file: file, keyPath: keyPath(key), found: found(), allowed: allowed(), hint: hint())
     }
 
-    /// An integer, when set, of at least `minimum`.
-    func integer(_ key: Key, _ value: Int?, atLeast minimum: Int, hint: String? = nil) throws {
-        let allowed = minimum == 1 ? "an integer > 0" : "an integer >= \(minimum)"
-        try check(value.map { $0 >= minimum } ?? true, key, found: "\(value ?? 0)", allowed: allowed,
-                  hint: hint ?? "set \(keyPath(key)) to \(allowed).")
+    /// An integer, when set, of at least `minimum` and at most `maximum` (which `why` explains).
+    func integer(_ key: Key, _ value: Int?, atLeast minimum: Int, atMost maximum: Int = .max, why: String = "",
+                 hint: String? = nil) throws {
+        let allowed = (minimum == 1 ? "an integer > 0" : "an integer >= \(minimum)") + (maximum < .max ? " and <= \(maximum)" : "")
+        try check(value.map { (minimum...maximum).contains($0) } ?? true, key, found: "\(value ?? 0)",
+                  allowed: allowed + (why.isEmpty ? "" : ": " + why), hint: hint ?? "set \(keyPath(key)) to \(allowed).")
     }
 
     /// A finite number, when set, inside `bound`.
@@ -50,12 +51,6 @@ struct ConfigRules<Key: CodingKey> {
         try check(false, key, found: "\(value)", allowed: "at most \(fits) (what this machine's "
                   + "\(ConfigRules.gigabytes(ConfigRules.memory)) of memory holds)",
                   hint: "set \(keyPath(key)) to at most \(fits); \(value) needs at least \(ConfigRules.gigabytes(bytes(Double(value)))) for \(what).")
-    }
-
-    /// An integer, when set, of at most `maximum`, which `why` explains.
-    func integer(_ key: Key, _ value: Int?, atMost maximum: Int, why: String) throws {
-        try check(value.map { $0 <= maximum } ?? true, key, found: "\(value ?? 0)", allowed: "at most \(maximum): \(why)",
-                  hint: "set \(keyPath(key)) to \(maximum) or less.")
     }
 
     /// This machine's memory, which bounds every size.

@@ -23,6 +23,7 @@ public struct OrderedMap<Value>: RandomAccessCollection {
         }
     }
 
+    /// Positions `0..<count`, in name order.
     public var startIndex: Int { 0 }
     public var endIndex: Int { names.count }
 

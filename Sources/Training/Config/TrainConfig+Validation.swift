@@ -23,10 +23,9 @@ extension TrainConfig {
                                                 for: "the head's BiLSTM weights and their gradients")
         }
         let share = "every rank's share of training.batch_size (\(training.batchSize)) holds "
-        try rules.nested(.sampler).integer(SamplerConfig.CodingKeys.minPerRank, sampler.minPerRank, atMost: training.batchSize,
-                                           why: share + "min_per_rank sentences of each task")
-        try rules.nested(.sampler).integer(SamplerConfig.CodingKeys.maxWorldSize, sampler.maxWorldSize, atMost: training.batchSize,
-                                           why: share + "at least one sentence")
+        let samplerRules: ConfigRules<SamplerConfig.CodingKeys> = rules.nested(.sampler)
+        try samplerRules.integer(.minPerRank, sampler.minPerRank, atLeast: 1, atMost: training.batchSize, why: share + "min_per_rank sentences of each task")
+        try samplerRules.integer(.maxWorldSize, sampler.maxWorldSize, atLeast: 1, atMost: training.batchSize, why: share + "at least one sentence")
         for (key, names, expected) in [(CodingKeys.corpora, corpora.names, "at least one corpus: corpora: {name: {format, columns, train}}"),
                                        (.tasks, tasks.names, "at least one task: tasks: {name: {corpus, label}}")] {
             if names.isEmpty { throw ConfigError.missingKey(file: rules.file, keyPath: key.stringValue, expected: expected) }

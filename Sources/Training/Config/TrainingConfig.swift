@@ -98,9 +98,9 @@ extension TrainingConfig: ConfigSection {
     /// The ranges; whether `main_score` names a task is checked by `TrainConfig`.
     func validate(_ rules: ConfigRules<CodingKeys>) throws {
         try rules.integer(.maxSteps, maxSteps, atLeast: 1, hint: "set \(rules.keyPath(.maxSteps)) > 0, or null to train for epochs.")
-        try rules.integer(.epochs, epochs, atLeast: maxSteps == nil ? 1 : 0,
-                          hint: maxSteps == nil ? "set \(rules.keyPath(.epochs)) >= 1, or set \(rules.keyPath(.maxSteps))." : nil)
-        try rules.integer(.epochs, epochs, atMost: 1_000_000, why: "the run counts epochs × steps per epoch before its first step")
+        try rules.integer(.epochs, epochs, atLeast: maxSteps == nil ? 1 : 0, atMost: 1_000_000,
+                          why: "the run counts epochs × steps per epoch before its first step",
+                          hint: maxSteps == nil && epochs < 1 ? "set \(rules.keyPath(.epochs)) >= 1, or set \(rules.keyPath(.maxSteps))." : nil)
         try rules.integer(.batchSize, batchSize, atLeast: 1,
                           hint: "set \(rules.keyPath(.batchSize)) to the sentences per step over all ranks, > 0.")
         try rules.number(.learningRate, learningRate, .positive)
