@@ -74,6 +74,7 @@ public final class TaskAwareSampler: TrainingSampler {
     /// - `assignments`: per corpus, per training sentence, the tasks it trains (`TaskRouting`).
     /// - `worldSize`: W, checked with `validate(worldSize:)`; `maxWorldSize`: W_max (nil: the
     ///   largest divisor of B with B/W_max ≥ T·m). The schedule depends on W_max, never on W.
+    /// - `temperature`: T of the `.temperature` strategy (the others ignore it).
     /// Throws `SamplerError` for impossible settings, naming the values and a fix.
     public init(assignments: [[[Int]]], taskCount: Int, batchSize: Int, worldSize: Int, seed: UInt64,
                 strategy: SamplingStrategy = .proportional, temperature: Double = 1, minPerRank: Int = 1,

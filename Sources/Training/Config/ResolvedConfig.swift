@@ -2,8 +2,9 @@ import Foundation
 
 /// A loaded, validated config with every corpus path resolved to an absolute file that exists.
 public struct ResolvedConfig: Equatable {
-    /// The absolute files of one corpus: training, and development and test when configured.
+    /// The absolute files of one corpus.
     public struct CorpusFiles: Equatable {
+        /// Training file; development and test files when configured.
         public var train: URL, dev: URL?, test: URL?
     }
 
