@@ -28,7 +28,7 @@ struct ConfigRules<Key: CodingKey> {
     func integer(_ key: Key, _ value: Int?, atLeast minimum: Int, atMost maximum: Int = .max, why: String = "",
                  hint: String? = nil) throws {
         let allowed = (minimum == 1 ? "an integer > 0" : "an integer >= \(minimum)") + (maximum < .max ? " and <= \(maximum)" : "")
-        try check(value.map { (minimum...maximum).contains($0) } ?? true, key, found: "\(value ?? 0)",
+        try check(value.map { $0 >= minimum && $0 <= maximum } ?? true, key, found: "\(value ?? 0)",
                   allowed: allowed + (why.isEmpty ? "" : ": " + why), hint: hint ?? "set \(keyPath(key)) to \(allowed).")
     }
 
