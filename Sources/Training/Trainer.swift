@@ -4,6 +4,7 @@ import CoNLL
 import Foundation
 import MultiTask
 import Optimizers
+import Transformer
 
 /// The training loop, the same for one process and for W ranks: each step takes this rank's slice
 /// of the sampler's global batch, back-propagates the multi-task loss (normalised by the global
@@ -18,6 +19,11 @@ public final class Trainer {
     public let outputDirectory: URL
     let progress: ProgressReporter
     var optimizer: any Optimizer
+    /// With a fine-tuned transformer and `transformer_lr_multiplier` ≠ 1: the transformer's own
+    /// optimizer, updating its range of the store (`transformerRange`, the first parameters) at the
+    /// multiplied learning rate while `optimizer` updates the rest.
+    var transformerOptimizer: (any Optimizer)?
+    let transformerRange: Range<Int>?
     /// The learning rate of every update; a plateau schedule also changes with the dev scores.
     var schedule: Schedule
     /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
@@ -43,17 +49,34 @@ public final class Trainer {
         self.outputDirectory = outputDirectory
         self.progress = progress
         let config = resolved.config
-        model = MultiTaskModel(spec: Trainer.modelSpec(config: config, encoder: data.encoder),
+        model = MultiTaskModel(spec: Trainer.modelSpec(config: config, encoder: data.encoder, transformer: data.transformer),
                                seed: UInt64(truncatingIfNeeded: config.training.seed))
+        if let transformer = data.transformer {
+            let weights = URL(fileURLWithPath: transformer.path).appendingPathComponent("model.safetensors")
+            try model.encoder.loadTransformer(from: SafeTensorsFile(url: weights), store: model.store)
+        }
         let t = config.training
-        switch t.optimizer {
-        case .sgd: optimizer = try SGD(momentum: t.momentum, weightDecay: t.weightDecay)
-        case .adam: optimizer = try Adam(weightDecay: t.weightDecay)
-        case .adamw: optimizer = try AdamW(weightDecay: t.weightDecay)
+        optimizer = try Trainer.makeOptimizer(t)
+        if let range = model.encoder.transformerRange, t.transformerLRMultiplier != 1 {
+            precondition(range.lowerBound == 0, "the transformer's parameters are registered first, found at \(range)")
+            transformerRange = range
+            transformerOptimizer = try Trainer.makeOptimizer(t)
+        } else {
+            transformerRange = nil
+            transformerOptimizer = nil
         }
         schedule = try Trainer.learningRateSchedule(t, totalSteps: Trainer.totalSteps(config: config, sampler: sampler))
         gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                               bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
+    }
+
+    /// The optimizer `t` asks for.
+    static func makeOptimizer(_ t: TrainingConfig) throws -> any Optimizer {
+        switch t.optimizer {
+        case .sgd: return try SGD(momentum: t.momentum, weightDecay: t.weightDecay)
+        case .adam: return try Adam(weightDecay: t.weightDecay)
+        case .adamw: return try AdamW(weightDecay: t.weightDecay)
+        }
     }
 
     /// The learning-rate schedule `t` asks for over a run of `totalSteps` updates: `learning_rate`
@@ -77,15 +100,16 @@ public final class Trainer {
         }
     }
 
-    /// The model structure a config asks for, sized by the data's vocabularies.
-    public static func modelSpec(config: TrainConfig, encoder: TextEncoder) -> ModelSpec {
+    /// The model structure a config asks for, sized by the data's vocabularies, with the data's
+    /// checked transformer.
+    public static func modelSpec(config: TrainConfig, encoder: TextEncoder, transformer: TransformerSpec? = nil) -> ModelSpec {
         let e = config.encoder
         let encoderSpec = EncoderSpec(
             wordVocabularySize: encoder.words.count, wordDimension: e.wordDim,
             characterVocabularySize: encoder.characters.count, characterDimension: e.charDim,
             characterHidden: e.charHidden, caseClassCount: TokenFeatures.casingCount, caseDimension: e.caseDim,
             sharedHidden: e.sharedHidden, dropout: Float(e.dropout), wordDropout: Float(e.wordDropout),
-            lockedDropout: Float(e.lockedDropout))
+            lockedDropout: Float(e.lockedDropout), transformer: transformer)
         let heads = zip(config.tasks.names, encoder.tasks).map { name, task in
             let t = config.tasks[name]!
             return HeadSpec(name: name, tagCount: task.labels.count, kind: t.head,
@@ -270,7 +294,8 @@ public final class Trainer {
         let local = Array(global[lo..<hi])
         let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
         let batch = BatchBuilder.training(items: local, taskCount: taskCount, globalCounts: globalCounts,
-                                          keys: keys, unkReplacement: unkReplacement) { data.encodedTrain[$0.corpus][$0.sentence] }
+                                          keys: keys, unkReplacement: unkReplacement,
+                                          packing: data.encoder.subwordPacking) { data.encodedTrain[$0.corpus][$0.sentence] }
         let tape = Tape()
         let result = model.loss(batch, tape: tape)
         timing.forward = lap()
@@ -290,7 +315,12 @@ public final class Trainer {
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
         let lr = schedule(optimizer.stepCount)
-        optimizer.step(store: store, learningRate: lr)
+        if let range = transformerRange, transformerOptimizer != nil {
+            transformerOptimizer!.step(store: store, range: range, learningRate: lr * Float(t.transformerLRMultiplier))
+            optimizer.step(store: store, range: range.upperBound ..< store.count, learningRate: lr)
+        } else {
+            optimizer.step(store: store, learningRate: lr)
+        }
         store.zeroGrad()
         timing.update = lap()
         return StepResult(loss: result, globalBatch: global, learningRate: lr, timing: timing)

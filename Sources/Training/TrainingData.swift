@@ -1,5 +1,7 @@
 import CoNLL
 import Foundation
+import MultiTask
+import Transformer
 
 /// Everything training reads, loaded and checked before the first step: the corpora, the routing
 /// of sentences to tasks, the vocabularies and the encoded training sentences.
@@ -21,6 +23,9 @@ public final class TrainingData {
     public let singletonWords: [Bool]
     /// Things the run should tell the user (repaired tags, skipped separators, unseen labels).
     public let notes: [String]
+    /// The pretrained transformer of `encoder.transformer` (nil without one): its folder, architecture,
+    /// layers and pooling, checked against its `config.json`, `vocab.txt` and safetensors header.
+    public let transformer: TransformerSpec?
 
     /// Reads and checks every corpus of `resolved` and builds the vocabularies.
     public init(resolved: ResolvedConfig) throws {
@@ -87,8 +92,35 @@ public final class TrainingData {
                                   inputScheme: input, trainScheme: trained,
                                   labels: Vocabulary(counting: sequences, order: .firstSeen)))
         }
+        // the transformer, checked on every rank before the first collective
+        var transformer: TransformerSpec? = nil, tokenizer: BertTokenizer? = nil
+        if let folder = resolved.transformerFolder {
+            let bert: PretrainedBert
+            do {
+                bert = try PretrainedBert(folder: folder)
+                _ = try SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors"))
+            } catch let error as TransformerError {
+                throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
+                                               keyPath: "encoder.transformer.path", found: folder.path,
+                                               allowed: "a BERT-family model folder (config.json, vocab.txt, model.safetensors)",
+                                               hint: "\(error)")
+            }
+            let t = enc.transformer
+            let states: [Int]
+            do { states = try TransformerWordEmbeddings.hiddenStates(t.layers, layerCount: bert.config.layerCount) } catch {
+                throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
+                                               keyPath: "encoder.transformer.layers", found: "\(t.layers)",
+                                               allowed: "layer indices in \(-(bert.config.layerCount + 1))...\(bert.config.layerCount), each once",
+                                               hint: "\(error)")
+            }
+            transformer = TransformerSpec(path: folder.path, config: bert.config, hiddenStates: states, pooling: t.pooling,
+                                          fineTune: t.fineTune, dropout: t.dropout.map(Float.init))
+            tokenizer = bert.tokenizer
+        }
+        self.transformer = transformer
         let textEncoder = TextEncoder(words: words, characters: characters, lowercaseWords: enc.lowercaseWords,
-                                      normalizeDigits: enc.normalizeDigits, tasks: tasks)
+                                      normalizeDigits: enc.normalizeDigits, tasks: tasks, subwordTokenizer: tokenizer,
+                                      transformerPositions: transformer?.config.maxPositions)
         encoder = textEncoder
         let assignments = routing.assignments
         var unknown: [String: Int] = [:]

@@ -45,7 +45,8 @@ public enum ConfigLoader {
                 dev: try corpus.dev.map { try locate($0, "dev") },
                 test: try corpus.test.map { try locate($0, "test") })
         }
-        return ResolvedConfig(config: config, file: file.map(absolute), dataDirectory: root, corpusFiles: files)
+        return ResolvedConfig(config: config, file: file.map(absolute), dataDirectory: root, corpusFiles: files,
+                              transformerFolder: config.encoder.transformer.path.map { resolve($0, against: configFolder) })
     }
 
     /// `path` (with `~` expanded) as an absolute URL; relative paths are taken from `base`.

@@ -1,10 +1,12 @@
-/// The shared encoder of a run config (`encoder:` in YAML): word, character and casing embeddings, an
-/// optional shared BiLSTM, and dropout.
+/// The shared encoder of a run config (`encoder:` in YAML): an optional pretrained transformer
+/// (`transformer:`, see `TransformerConfig`), word, character and casing embeddings, an optional
+/// shared BiLSTM, and dropout.
 ///
-/// Token features, `[T, C]` per sentence with `C = word_dim + 2·char_hidden (if char_dim > 0) + case_dim`,
-/// then, when `shared_hidden > 0`, a BiLSTM to `[T, 2·shared_hidden]` that every task head reads.
+/// Token features, `[T, C]` per sentence with `C = transformer width + word_dim + 2·char_hidden (if
+/// char_dim > 0) + case_dim`, then, when `shared_hidden > 0`, a BiLSTM to `[T, 2·shared_hidden]` that
+/// every task head reads.
 public struct EncoderConfig: Codable, Equatable {
-    /// Word embedding width (> 0).
+    /// Word embedding width (> 0; 0 = none, with a transformer).
     public var wordDim = 100
     /// Minimum training count for a word to get its own embedding (words seen fewer times map to `<unk>`).
     public var wordMinCount = 1
@@ -28,13 +30,15 @@ public struct EncoderConfig: Codable, Equatable {
     public var unkReplacement = 0.0
     /// Locked dropout probability: one mask per sentence over all timesteps (Gal & Ghahramani 2016).
     public var lockedDropout = 0.0
+    /// A pretrained transformer whose word vectors come first; its `path` is null when there is none.
+    public var transformer = TransformerConfig()
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case wordDim = "word_dim", wordMinCount = "word_min_count", lowercaseWords = "lowercase_words"
         case normalizeDigits = "normalize_digits", charDim = "char_dim", charHidden = "char_hidden", caseDim = "case_dim"
         case sharedHidden = "shared_hidden", dropout, wordDropout = "word_dropout", unkReplacement = "unk_replacement"
-        case lockedDropout = "locked_dropout"
+        case lockedDropout = "locked_dropout", transformer
     }
 }
 
@@ -44,11 +48,13 @@ extension EncoderConfig: ConfigSection {
     var outputWidth: Int { sharedHidden > 0 ? 2 * sharedHidden : tokenWidth }
 
     static let defaults = EncoderConfig()
+    static let children: [CodingKeys: ConfigSchema] = [.transformer: .section(TransformerConfig.self)]
 
     func validate(_ rules: ConfigRules<CodingKeys>) throws {
         // the least memory of each width: its parameters and their gradients, 8 bytes each, with every
         // vocabulary at its smallest (2 entries) and every other width at 1
-        try rules.integer(.wordDim, wordDim, atLeast: 1)
+        try rules.integer(.wordDim, wordDim, atLeast: transformer.path == nil ? 1 : 0,
+                          hint: transformer.path == nil ? nil : "set \(rules.keyPath(.wordDim)) >= 0 (0: no word embedding next to the transformer).")
         try rules.size(.wordDim, wordDim, bytes: { 16 * $0 }, for: "the word embedding and its gradient")
         try rules.integer(.wordMinCount, wordMinCount, atLeast: 1)
         try rules.integer(.charDim, charDim, atLeast: 0, hint: "set \(rules.keyPath(.charDim)) >= 0 (0 disables the character encoder).")
@@ -66,5 +72,6 @@ extension EncoderConfig: ConfigSection {
         try rules.number(.wordDropout, wordDropout, .probability)
         try rules.number(.unkReplacement, unkReplacement, .probability)
         try rules.number(.lockedDropout, lockedDropout, .probability)
+        try transformer.validate(rules.nested(.transformer))
     }
 }

@@ -19,6 +19,9 @@ public struct ResolvedConfig: Equatable {
     public var dataDirectory: URL
     /// Absolute corpus files, by corpus name in config order.
     public var corpusFiles: OrderedMap<CorpusFiles>
+    /// The absolute folder of `encoder.transformer.path` (relative paths from the config file's
+    /// folder), when set; whether it holds a model is checked when the data is loaded.
+    public var transformerFolder: URL? = nil
 
     /// The config with absolute corpus paths and no `data_dir`: what `resolved-config.yaml` holds, so a
     /// run can be repeated from its output directory alone.
@@ -30,6 +33,7 @@ public struct ResolvedConfig: Equatable {
             result.corpora[name]?.dev = files.dev?.path
             result.corpora[name]?.test = files.test?.path
         }
+        if let transformerFolder { result.encoder.transformer.path = transformerFolder.path }
         return result
     }
 

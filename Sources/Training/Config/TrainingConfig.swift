@@ -81,6 +81,9 @@ public struct TrainingConfig: Codable, Equatable {
     public var allReduceBucketMB = 0.0
     /// Whether bucketed gradient sums overlap the backward pass (only with buckets and > 1 rank).
     public var overlapAllReduce = true
+    /// A fine-tuned transformer's learning rate as a multiple of the schedule's (> 0): 1 updates it
+    /// with the rest; otherwise an optimizer of its own updates it at the multiplied rate.
+    public var transformerLRMultiplier = 1.0
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -88,7 +91,7 @@ public struct TrainingConfig: Codable, Equatable {
         case momentum, weightDecay = "weight_decay", clipNorm = "clip_norm", schedule, warmupSteps = "warmup_steps"
         case annealFactor = "anneal_factor", patience, minLearningRate = "min_learning_rate", seed, logEvery = "log_every"
         case evalEvery = "eval_every", mainScore = "main_score", allReduceBucketMB = "allreduce_bucket_mb"
-        case overlapAllReduce = "overlap_allreduce"
+        case overlapAllReduce = "overlap_allreduce", transformerLRMultiplier = "transformer_lr_multiplier"
     }
 }
 
@@ -115,5 +118,6 @@ extension TrainingConfig: ConfigSection {
         try rules.integer(.logEvery, logEvery, atLeast: 1)
         try rules.integer(.evalEvery, evalEvery, atLeast: 1, hint: "set \(rules.keyPath(.evalEvery)) > 0, or null for once per epoch.")
         try rules.number(.allReduceBucketMB, allReduceBucketMB, .nonNegative)
+        try rules.number(.transformerLRMultiplier, transformerLRMultiplier, .positive)
     }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Training the taggers on a pretrained transformer (the tiny BERT fixture) through the real
+/// binary: np 1 and np 2 train the same parameters with the transformer fine-tuned and dropout on
+/// (its gradient joins the flat buffer and the all-reduce, its dropout masks are keyed per
+/// sentence); a frozen transformer stays out of the saved parameters; the saved models evaluate.
+final class TransformerTrainingTests: XCTestCase {
+    static var tinyBert: String {
+        ProcessRun.packageRoot.appendingPathComponent("Tests/TransformerTests/Fixtures/tiny-bert").path
+    }
+
+    /// The embedded corpus on the tiny BERT (plus casing features), 12 steps of AdamW with the
+    /// transformer at a tenth of the learning rate, every dropout on.
+    ///
+    /// The agreement test uses SGD instead: a BERT's attention key bias has a gradient of exactly 0
+    /// (softmax ignores a score added to a whole row), so what is computed there is float noise,
+    /// whose summation order differs between np 1 and np 2, and Adam divides it by its own size,
+    /// turning it into steps of ±learning rate (measured: 56 of 26368 parameters, all key biases).
+    func settings(fineTune: Bool, optimizer: String = "adamw", learningRate: String = "0.001") -> [String] {
+        MTLDist.settings([
+            "encoder.transformer.path": Self.tinyBert, "encoder.transformer.fine_tune": fineTune ? "true" : "false",
+            "encoder.transformer.layers": "[-1, -2]", "encoder.transformer.pooling": "mean",
+            "encoder.transformer.dropout": "0.1",
+            "encoder.word_dim": "0", "encoder.char_dim": "0", "encoder.case_dim": "4", "encoder.shared_hidden": "0",
+            "encoder.dropout": "0.2", "encoder.word_dropout": "0.05",
+            "training.max_steps": "12", "training.batch_size": "8", "training.optimizer": optimizer,
+            "training.learning_rate": learningRate, "training.transformer_lr_multiplier": "0.1",
+            "training.schedule": "linear", "training.warmup_steps": "2", "training.log_every": "6", "training.seed": "3",
+        ])
+    }
+
+    func testOneAndTwoRanksFineTuneTheSameParameters() throws {
+        let root = try temporaryDirectory()
+        var models: [Int: Parameters] = [:]
+        for worldSize in [1, 2] {
+            let output = root.appendingPathComponent("np\(worldSize)")
+            let run = try MTLDist.ranks(worldSize, ["train", "--output", output.path]
+                                        + settings(fineTune: true, optimizer: "sgd", learningRate: "0.05"), timeout: 300)
+            XCTAssertEqual(run.status, 0, "\(run)")
+            models[worldSize] = try Parameters(model: output.appendingPathComponent("best"))
+        }
+        let one = try XCTUnwrap(models[1]), two = try XCTUnwrap(models[2])
+        XCTAssertGreaterThan(one.values.count, 24_928, "the transformer's parameters are in the model")
+        let d = one.differences(from: two)
+        XCTAssertEqual(d.outside, 0, "np 2 vs np 1: \(d.outside) of \(one.values.count) parameters differ by more than " +
+                       "float summation order; worst at [\(d.worstIndex)]: \(d.worstRatio)× its tolerance")
+
+        let model = root.appendingPathComponent("np1/best").path
+        let evaluate = try MTLDist.run(["evaluate", "--model", model, "--json"], timeout: 300)
+        XCTAssertEqual(evaluate.status, 0, "\(evaluate)")
+        XCTAssertNotNil((evaluate.jsonLines.first?["tasks"] as? [String: Any])?["upos"], "\(evaluate)")
+    }
+
+    func testFrozenTransformerIsNotSavedAndStillEvaluates() throws {
+        let root = try temporaryDirectory()
+        let frozen = root.appendingPathComponent("frozen"), tuned = root.appendingPathComponent("tuned")
+        for (output, fineTune) in [(frozen, false), (tuned, true)] {
+            let run = try MTLDist.run(["train", "--output", output.path] + settings(fineTune: fineTune), timeout: 300)
+            XCTAssertEqual(run.status, 0, "\(run)")
+        }
+        let frozenCount = try Parameters(model: frozen.appendingPathComponent("best")).values.count
+        let tunedCount = try Parameters(model: tuned.appendingPathComponent("best")).values.count
+        // the tiny BERT without its pooler: 177·32 + 64·32 + 2·32 + 2·32 + 2 · (4·(32·32 + 32) + 2·2·32 + 64·32 + 64 + 32·64 + 32)
+        XCTAssertEqual(tunedCount - frozenCount, 24_928)
+        let evaluate = try MTLDist.run(["evaluate", "--model", frozen.appendingPathComponent("best").path, "--json"], timeout: 300)
+        XCTAssertEqual(evaluate.status, 0, "\(evaluate)")
+    }
+
+    func testABadTransformerFolderStopsEveryRankWithItsMessage() throws {
+        let output = try temporaryDirectory().appendingPathComponent("run")
+        let run = try MTLDist.mpirun(2, ["train", "--output", output.path] + settings(fineTune: true)
+                                        + MTLDist.settings(["encoder.transformer.path": "/nonexistent/bert"]))
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.contains("/nonexistent/bert"), "\(run)")
+    }
+}
