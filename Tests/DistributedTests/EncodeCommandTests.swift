@@ -4,27 +4,16 @@ import XCTest
 
 /// `mtl-dist encode` on the tiny BERT fixture against vectors computed in Python (encode.json).
 final class EncodeCommandTests: XCTestCase {
-    struct Reference: Decodable {
-        struct Setting: Decodable {
-            let layers: [Int]
-            let pooling: String
-            let subwords: [[String]]
-            let vectors: [[[Float]]]
-        }
-        let sentences: [[String]]
-        let settings: [Setting]
-    }
-
     struct Line: Decodable {
         let tokens: [String]
         let subwords: [[String]]
         let vectors: [[Float]]
     }
 
-    static var fixtures: URL { ProcessRun.packageRoot.appendingPathComponent("Tests/TransformerTests/Fixtures") }
+    static var fixtures: URL { EncodeReference.fixtures }
 
     func testPrintsThePooledVectorsOfTransformers() throws {
-        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("encode.json")))
+        let reference = try EncodeReference.load()
         let dir = try temporaryDirectory()
         // the same sentences as CoNLL (a token per line) and as text; a space inside a token cannot be text
         let conll = dir.appendingPathComponent("input.conll")

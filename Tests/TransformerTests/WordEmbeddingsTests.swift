@@ -8,17 +8,6 @@ import XCTest
 /// Python from transformers' hidden states (encode.json), for first / mean / first_last pooling
 /// and single and averaged layers.
 final class WordEmbeddingsTests: XCTestCase {
-    struct Reference: Decodable {
-        struct Setting: Decodable {
-            let layers: [Int]
-            let pooling: String
-            let subwords: [[String]]
-            let vectors: [[[Float]]]
-        }
-        let sentences: [[String]]
-        let settings: [Setting]
-    }
-
     func embeddings(layers: [Int], pooling: SubwordPooling) throws -> TransformerWordEmbeddings {
         let bert = try PretrainedBert(folder: Fixtures.tinyBert)
         var rng = SplitMix64(seed: 1)
@@ -27,7 +16,7 @@ final class WordEmbeddingsTests: XCTestCase {
     }
 
     func testPooledVectorsMatchPython() throws {
-        let reference = try Fixtures.json(Reference.self, "encode.json")
+        let reference = try EncodeReference.load()
         XCTAssertEqual(reference.settings.count, 3)
         for setting in reference.settings {
             let pooling = try XCTUnwrap(SubwordPooling(rawValue: setting.pooling))
