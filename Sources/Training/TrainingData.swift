@@ -75,7 +75,10 @@ public final class TrainingData {
         var counts: [String: Int] = [:]
         for sentence in keyed { for w in sentence { counts[w, default: 0] += 1 } }
         singletonWords = words.entries.enumerated().map { id, w in id >= words.specials.count && counts[w] == 1 }
-        let characters = Vocabulary.characters(in: Array(train.joined()))
+        // the characters the encoder reads (at most TokenFeatures.maxCharacters per token)
+        let characters = Vocabulary(counting: train.joined().lazy.flatMap(\.tokens).map {
+            TokenFeatures.encodedCharacters($0).map(String.init)
+        }, order: .frequency)
         var tasks: [TaskInfo] = []
         for (t, (name, task)) in taskList.enumerated() {
             let span = task.metric == .spanF1

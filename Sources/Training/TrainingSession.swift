@@ -74,29 +74,3 @@ public enum TrainingSession {
                                     minPerRank: s.minPerRank, maxWorldSize: s.maxWorldSize)
     }
 }
-
-/// The output folder of a run: refused when it already holds files, so an earlier run's model and
-/// metrics are never overwritten.
-public enum RunDirectory {
-    /// Throws when `url` is a file or a folder that is not empty.
-    public static func check(_ url: URL) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return }
-        guard isDirectory.boolValue else {
-            throw TrainingError.cannotWrite(url.path, reason: "--output names a file; name a folder")
-        }
-        let contents = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        if !contents.isEmpty {
-            throw TrainingError.cannotWrite(url.path, reason: "--output already holds files (\(contents.sorted().prefix(3).joined(separator: ", "))); choose a new folder so the earlier run is kept")
-        }
-    }
-
-    /// Creates `url` (and its parents).
-    public static func create(_ url: URL) throws {
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw TrainingError.cannotWrite(url.path, reason: error.localizedDescription)
-        }
-    }
-}
