@@ -33,7 +33,8 @@ public struct TaskEvaluation: Equatable {
 /// (no padded duplicates), and the raw counts are summed, so the scores equal a single
 /// process's exactly.
 public enum Evaluator {
-    /// Decodes `sentences` for every task in `taskIndices` and scores them against their gold labels.
+    /// Decodes `sentences` for every task in `taskIndices` and scores them against their gold labels;
+    /// a sentence without a task's labels (its column all `_`) is not scored for that task.
     public static func evaluate(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
                                 taskIndices: [Int], communicator: Communicator,
                                 batchSize: Int = 64) throws -> [TaskEvaluation] {
@@ -44,9 +45,8 @@ public enum Evaluator {
                               taskIndices: taskIndices, batchSize: batchSize) { s, predicted in
             for (i, t) in taskIndices.enumerated() {
                 let task = encoder.tasks[t]
-                guard let raw = sentences[s].labels[task.label] else {
-                    throw TrainingError.missingLabels(task: task.name, label: task.label, location: sentences[s].source.description)
-                }
+                // a sentence unannotated for the task (its column all _) is not scored for it
+                guard let raw = sentences[s].labels[task.label] else { continue }
                 let gold = task.goldTags(raw)
                 tokenCounts[i].add(gold: gold, predicted: predicted[i])
                 if task.metric == .spanF1 { spanCounts[i].add(gold: gold, predicted: predicted[i], scheme: .iob2) }

@@ -31,6 +31,7 @@ public final class TrainingData {
         corpusNames = names
         corpusConfigs = configs
         let taskList = Array(config.tasks)
+        let taskLabels = Set(taskList.map(\.value.label))
 
         var notes: [String] = []
         var train: [[Sentence]] = [], dev: [[Sentence]?] = []
@@ -43,11 +44,11 @@ public final class TrainingData {
             }
             let reader = CorpusFiles.reader(for: configs[c], spanSchemes: schemes)
             let trainResult = try reader.read(contentsOf: files.train)
-            notes += CorpusFiles.notes(trainResult.report, file: files.train)
+            notes += CorpusFiles.notes(trainResult.report, file: files.train, taskLabels: taskLabels)
             train.append(trainResult.sentences)
             if let devURL = files.dev {
                 let devResult = try reader.read(contentsOf: devURL)
-                notes += CorpusFiles.notes(devResult.report, file: devURL)
+                notes += CorpusFiles.notes(devResult.report, file: devURL, taskLabels: taskLabels)
                 dev.append(devResult.sentences)
             } else {
                 dev.append(nil)
@@ -65,6 +66,10 @@ public final class TrainingData {
                                    locations: train[c].map { $0.source.description })
             },
             useAllTasks: config.useAllTasks)
+
+        for (c, n) in routing.untrainedPerCorpus.enumerated() where n > 0 {
+            notes.append("corpus \(names[c]): \(n) training sentences are unannotated for every task and are left out")
+        }
 
         // vocabularies from the training data only
         let enc = config.encoder
@@ -156,13 +161,17 @@ public enum CorpusFiles {
     }
 
     /// What a read tolerated or changed, as lines for the log.
-    public static func notes(_ report: ReadReport, file: URL) -> [String] {
+    /// `taskLabels`: the label columns tasks read (unannotated columns are reported for those only).
+    public static func notes(_ report: ReadReport, file: URL, taskLabels: Set<String>) -> [String] {
         var notes: [String] = []
         if report.skippedDocumentSeparators > 0 { notes.append("\(file.path): skipped \(report.skippedDocumentSeparators) -DOCSTART- lines") }
         for (label, n) in report.repairedTags.sorted(by: { $0.key < $1.key }) where n > 0 {
             notes.append("\(file.path): repaired \(n) '\(label)' tags to well-formed spans (repair_tags: true)")
         }
         if report.crlfLines > 0 { notes.append("\(file.path): accepted \(report.crlfLines) CRLF line ends") }
+        for (label, n) in report.unannotatedSentences.sorted(by: { $0.key < $1.key }) where taskLabels.contains(label) {
+            notes.append("\(file.path): \(n) sentences carry no '\(label)' label (the column holds only _); no task trains or scores \(label) on them")
+        }
         if report.extraBlankLines > 0 { notes.append("\(file.path): accepted \(report.extraBlankLines) extra blank lines") }
         return notes
     }
