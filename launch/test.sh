@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds the tests (debug) and the release
-# binary that the multi-rank tests start under mpirun, then runs every test.
+# binary that the multi-rank tests start under mpirun, runs every test, then runs each fuzz target
+# for FUZZ_SECONDS (default 20) seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash launch/install-deps.sh
@@ -13,3 +14,5 @@ swift build --build-tests
 swift build -c release --product mtl-dist
 export MTL_DIST_BINARY="$PWD/.build/release/mtl-dist"
 swift test --skip-build
+# every libFuzzer target for a short budget, so a regression in a reader shows (see FUZZING.md)
+bash launch/fuzz.sh all "${FUZZ_SECONDS:-20}"
