@@ -23,9 +23,6 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev"])]),
 
-        // glibc allocator tuning for the command line (mallopt is not in Swift's Glibc module)
-        .target(name: "CMalloc"),
-
         .target(name: "Autodiff", dependencies: ["COpenBLAS"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
@@ -33,11 +30,11 @@ let package = Package(
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(name: "Training",
-                dependencies: ["Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Collective",
+                dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective",
                                .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         .executableTarget(name: "mtl-dist", dependencies: [
-            "Autodiff", "Layers", "Collective", "Training", "CMalloc",
+            "Autodiff", "Layers", "Collective", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
@@ -47,8 +44,8 @@ let package = Package(
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
-        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "MultiTask", "Collective", "Autodiff", "TestSupport"]),
+        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "Collective", "Autodiff"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),
         // the built release mtl-dist under mpirun (see Tests/DistributedTests/MTLDist.swift)
