@@ -6,7 +6,8 @@
 /// never trains a task whose labels it lacks (an unannotated column, all `_`, carries none): there
 /// are no silent all-"O" targets; such sentences are counted (`unlabelledPerTask`). Errors that say
 /// how many and how to fix the config: sentences that no task reads (their corpus is no task's
-/// and, with `use_all_tasks`, they carry no task's label), and tasks left with no sentence.
+/// and, with `use_all_tasks`, none of its sentences carries a task's label), and tasks left with
+/// no sentence.
 public struct TaskRouting {
     /// What routing needs to know of a task.
     public struct Task {
@@ -43,8 +44,8 @@ public struct TaskRouting {
     /// Per task: sentences of its own corpus that carry no label of its column (unannotated), so
     /// do not train it.
     public let unlabelledPerTask: [Int]
-    /// Per corpus: sentences that train no task because every task of their corpus found them
-    /// unannotated (they are left out of training).
+    /// Per corpus: sentences that train no task because they are unannotated for every task that
+    /// reads their corpus (they are left out of training).
     public let untrainedPerCorpus: [Int]
 
     /// Routes the training sentences of `corpora` to `tasks`.
@@ -56,7 +57,11 @@ public struct TaskRouting {
         for corpus in corpora {
             var routes: [[Int]] = []
             routes.reserveCapacity(corpus.labelTypes.count)
-            let ownTasks = tasks.indices.filter { tasks[$0].corpus == corpus.name }
+            // a corpus some task reads: its own tasks', or with use_all_tasks one whose label column
+            // some of its sentences carry (the reader gives every sentence every column, so a
+            // sentence without it was unannotated)
+            let carried = corpus.labelTypes.reduce(into: Set<String>()) { $0.formUnion($1) }
+            let read = tasks.contains { $0.corpus == corpus.name || (useAllTasks && carried.contains($0.label)) }
             var orphans = 0, unannotated = 0
             for labels in corpus.labelTypes {
                 var ids: [Int] = []
@@ -68,14 +73,14 @@ public struct TaskRouting {
                     }
                 }
                 if ids.isEmpty {
-                    // unannotated for its own tasks: left out and counted; read by no task: an error
-                    if ownTasks.isEmpty { orphans += 1 } else { unannotated += 1 }
+                    // unannotated for the tasks that read its corpus: left out and counted
+                    if read { unannotated += 1 } else { orphans += 1 }
                 }
                 for t in ids { perTask[t] += 1 }
                 routes.append(ids)
             }
             if orphans > 0 {
-                let carried = corpus.labelTypes.reduce(into: Set<String>()) { $0.formUnion($1) }.sorted()
+                let carried = carried.sorted()
                 let hint = useAllTasks
                     ? "No task uses corpus '\(corpus.name)' and none of its labels (\(carried.joined(separator: ", "))) is a task's label. Add a task with corpus: \(corpus.name), or remove the corpus from corpora."
                     : "Add a task with corpus: \(corpus.name), set use_all_tasks: true to route them by the labels they carry (\(carried.joined(separator: ", "))), or remove the corpus from corpora."

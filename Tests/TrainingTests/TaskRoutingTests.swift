@@ -72,13 +72,21 @@ final class TaskRoutingTests: XCTestCase {
         XCTAssertEqual(r.sentencesPerTask, [3, 1])
     }
 
-    func testSentencesOfAUseAllTasksCorpusCarryingNoTasksLabelAreCounted() {
+    func testSentencesOfAUseAllTasksCorpusCarryingNoTasksLabelAreTheCountedError() {
         XCTAssertThrowsError(try TaskRouting(tasks: tasks, corpora: [corpus("conll03", [["ner"]]), corpus("ewt", [["upos"]]),
-                                                                     corpus("extra", [["ner"], ["chunk"], ["chunk"]])],
+                                                                     corpus("extra", [["chunk"], ["chunk"]])],
                                              useAllTasks: true)) { error in
             XCTAssertEqual(error as? TrainingError, .sentencesWithoutTask(
                 corpus: "extra", split: "train", count: 2,
-                hint: "No task uses corpus 'extra' and none of its labels (chunk, ner) is a task's label. Add a task with corpus: extra, or remove the corpus from corpora."))
+                hint: "No task uses corpus 'extra' and none of its labels (chunk) is a task's label. Add a task with corpus: extra, or remove the corpus from corpora."))
         }
+    }
+
+    func testUnannotatedSentencesOfAUseAllTasksCorpusAreLeftOut() throws {
+        // extra's second sentence lacks ner (its column was all _): counted, not an error
+        let r = try TaskRouting(tasks: tasks, corpora: [corpus("conll03", [["ner"]]), corpus("ewt", [["upos"]]),
+                                                        corpus("extra", [["ner", "chunk"], ["chunk"]])], useAllTasks: true)
+        XCTAssertEqual(r.assignments[2], [[0], []])
+        XCTAssertEqual(r.untrainedPerCorpus, [0, 0, 1])
     }
 }
