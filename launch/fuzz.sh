@@ -35,7 +35,10 @@ scratch=.build-fuzz
 # `--sanitize fuzzer --sanitize address` would hand swiftc two -sanitize= flags, and the last one
 # wins (no coverage instrumentation): --sanitize fuzzer tells SwiftPM that libFuzzer supplies main,
 # and one combined -sanitize=fuzzer,address instruments for both.
-build=(swift build --package-path Fuzz --scratch-path "$scratch" -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address)
+# A debug build: it compiles in a quarter of the time of a release build (94 s against 6.5 min here)
+# and runs about as many inputs a second (FUZZING.md). FUZZ_CONFIGURATION=release chooses the other.
+build=(swift build --package-path Fuzz --scratch-path "$scratch" -c "${FUZZ_CONFIGURATION:-debug}" --sanitize fuzzer
+       -Xswiftc -sanitize=fuzzer,address)
 "${build[@]}" 2>&1 | { grep -v "ld.gold: warning: Cannot export local symbol" || true; }
 bin=$("${build[@]}" --show-bin-path)
 
@@ -76,6 +79,8 @@ tasks.ner.hidden=32
 YAML
 
 max_len=65536
+# one-time initialisation of Swift globals is not a leak (see the file)
+export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 status=0
 for name in "${list[@]}"; do
   mkdir -p "$scratch/corpus/$name" "$scratch/findings/$name"
