@@ -21,42 +21,75 @@ public enum TrainingSession {
     }
 
     /// Runs training. `write` receives rank 0's log text (other ranks print nothing).
+    ///
+    /// Everything that can fail before training is checked, and agreed on by the ranks, before
+    /// rank 0 creates anything in the output folder: loading, the model, and the fingerprint
+    /// comparison (`RunFingerprint.agree(over:)`). A start that fails after that (writing the folder,
+    /// the broadcast, anything before training has produced a metric or a model) removes what it
+    /// wrote, so the same `--output` can be used again.
     public static func run(_ request: Request, communicator: Communicator, interactive: Bool,
                            write: @escaping (String) -> Void) throws -> Trainer.Summary {
         let rank0 = communicator.isRoot
-        var prepared: (ResolvedConfig, TrainingData, TaskAwareSampler)? = nil
+        var prepared: (Trainer, TaskAwareSampler, RunFingerprint, [String])? = nil
         var localError: String? = nil
         do {
             let resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides,
                                                  dataDir: request.dataDir)
-            if rank0 { try RunDirectory.check(request.output) }
+            let leftovers = rank0 ? try RunDirectory.check(request.output) : []
             let data = try TrainingData(resolved: resolved)
-            prepared = (resolved, data, try makeSampler(resolved.config, data: data, worldSize: communicator.worldSize))
+            let sampler = try makeSampler(resolved.config, data: data, worldSize: communicator.worldSize)
+            let progress = ProgressReporter(interactive: interactive && rank0, plainEvery: resolved.config.training.logEvery) { text in
+                if rank0 { write(text) }
+            }
+            // the model is built on every rank before the ranks compare: its layout is compared too
+            let trainer = try Trainer(resolved: resolved, data: data, communicator: communicator, sampler: sampler,
+                                      outputDirectory: request.output, progress: progress)
+            let fingerprint = try RunFingerprint(resolved: resolved, data: data, parameters: trainer.model.store.parameters)
+            prepared = (trainer, sampler, fingerprint, leftovers)
         } catch {
             localError = "\(error)"
         }
         if let failure = try communicator.agreeOnFailure(localError) {
             throw TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize, message: failure.message)
         }
-        let (resolved, data, sampler) = prepared!
-        let progress = ProgressReporter(interactive: interactive && rank0, plainEvery: resolved.config.training.logEvery) { text in
-            if rank0 { write(text) }
-        }
+        let (trainer, sampler, fingerprint, leftovers) = prepared!
+        // before the first collective whose size depends on the config: ranks that differ stop here
+        try fingerprint.agree(over: communicator)
+
+        let resolved = trainer.resolved, progress = trainer.progress
+        var createdOutput = false
+        var outputError: String? = nil
         if rank0 {
-            try RunDirectory.create(request.output)
-            try resolved.write(toDirectory: request.output)
+            do {
+                createdOutput = try RunDirectory.create(request.output)
+                try resolved.write(toDirectory: request.output)
+            } catch {
+                RunDirectory.discardStart(request.output, removingFolder: createdOutput)
+                outputError = "\(error)"
+            }
         }
-        try communicator.barrier()
-        progress.line("config: \(request.configFile?.path ?? "built-in default (embedded EWT UPOS + NER corpus)") -> \(request.output.path)")
-        for note in data.notes { progress.line("note: " + note) }
-        let counts = zip(resolved.config.tasks.names, data.sentencesPerTask).map { "\($0) \($1)" }
-        progress.line("training sentences per task: " + counts.joined(separator: ", "))
-        for message in sampler.oversamplingMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
-        let trainer = try Trainer(resolved: resolved, data: data, communicator: communicator, sampler: sampler,
-                                  outputDirectory: request.output, progress: progress)
-        // replicas start equal: rank 0's initial parameters everywhere
-        try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
-        return try trainer.run()
+        if let failure = try communicator.agreeOnFailure(outputError) {
+            throw TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize, message: failure.message)
+        }
+        do {
+            progress.line("config: \(request.configFile?.path ?? "built-in default (embedded EWT UPOS + NER corpus)") -> \(request.output.path)")
+            if !leftovers.isEmpty {
+                progress.line("note: --output held only \(leftovers.joined(separator: ", ")), left by a start that never trained; replaced")
+            }
+            for note in trainer.data.notes { progress.line("note: " + note) }
+            let counts = zip(resolved.config.tasks.names, trainer.data.sentencesPerTask).map { "\($0) \($1)" }
+            progress.line("training sentences per task: " + counts.joined(separator: ", "))
+            for message in sampler.oversamplingMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
+            // replicas start equal: rank 0's initial parameters everywhere
+            try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
+            return try trainer.run()
+        } catch {
+            // a run that never logged a step nor saved a model leaves nothing behind
+            if rank0 && RunDirectory.holdsOnlyStartFiles(request.output) {
+                RunDirectory.discardStart(request.output, removingFolder: createdOutput)
+            }
+            throw error
+        }
     }
 
     /// The task-aware sampler for a config and world size.
