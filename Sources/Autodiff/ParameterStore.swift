@@ -35,11 +35,19 @@ public final class ParameterStore {
     /// Flat gradients, laid out like `values`.
     public private(set) var grads = Buffer(count: 0)
     private var index: [String: Int] = [:]
+    /// True for a store that records the layout only (see `init(layoutOnly:)`).
+    public let isLayoutOnly: Bool
+    private var layoutCount = 0
 
-    public init() {}
+    /// An empty store. With `layoutOnly`, `add` records each parameter's name, shape and offset
+    /// but allocates and initialises nothing: loaders build a model's layout this way to compare
+    /// it with a file's before allocating anything the file's numbers ask for.
+    public init(layoutOnly: Bool = false) {
+        isLayoutOnly = layoutOnly
+    }
 
     /// Total number of floats.
-    public var count: Int { values.count }
+    public var count: Int { isLayoutOnly ? layoutCount : values.count }
 
     /// Registers a parameter named `name` (unique within the store) and initialises it with
     /// values drawn from `rng`.
@@ -47,6 +55,13 @@ public final class ParameterStore {
     public func add(_ name: String, shape: Shape, initializer: Initializer,
                     rng: inout SplitMix64) -> Parameter {
         precondition(index[name] == nil, "parameter '\(name)' registered twice")
+        if isLayoutOnly {
+            let p = Parameter(name: name, offset: layoutCount, shape: shape)
+            layoutCount += shape.count
+            index[name] = parameters.count
+            parameters.append(p)
+            return p
+        }
         let p = Parameter(name: name, offset: values.count, shape: shape)
         let newValues = Buffer(count: values.count + shape.count)
         newValues.base.update(from: values.base, count: values.count)
@@ -82,6 +97,7 @@ public final class ParameterStore {
     /// A view of `p` for one forward pass. With a tape it requires a gradient, which
     /// accumulates straight into the flat gradient buffer; without one it is a constant.
     public func tensor(_ p: Parameter, tape: Tape?) -> Tensor {
+        precondition(!isLayoutOnly, "a layout-only store holds no values")
         let t = Tensor(shape: p.shape, storage: values, offset: p.offset, tape: tape, requiresGrad: tape != nil)
         if t.requiresGrad { t.bindGrad(to: grads, offset: p.offset) }
         return t
@@ -89,7 +105,8 @@ public final class ParameterStore {
 
     /// The values of `p`, copied out.
     public func scalars(of p: Parameter) -> [Float] {
-        Array(UnsafeBufferPointer(start: values.base + p.offset, count: p.count))
+        precondition(!isLayoutOnly, "a layout-only store holds no values")
+        return Array(UnsafeBufferPointer(start: values.base + p.offset, count: p.count))
     }
 
     /// The gradient of `p`, copied out.
@@ -99,6 +116,7 @@ public final class ParameterStore {
 
     /// Overwrites the values of `p`.
     public func setScalars(_ scalars: [Float], of p: Parameter) {
+        precondition(!isLayoutOnly, "a layout-only store holds no values")
         precondition(scalars.count == p.count, "parameter '\(p.name)' has \(p.count) values, got \(scalars.count)")
         scalars.withUnsafeBufferPointer { (values.base + p.offset).update(from: $0.baseAddress!, count: p.count) }
     }

@@ -42,6 +42,51 @@ public enum DurableFile {
         }
     }
 
+    /// Writes the folder `url` anew: `build` fills a temporary sibling folder, whose entries are
+    /// then flushed, and the folder takes the place of `url` in one step: swapped with the old one
+    /// by `renameat2(RENAME_EXCHANGE)` (so `url` is never missing or half-written), which is then
+    /// removed. Only where the file system cannot swap does the old folder move aside first.
+    public static func replaceFolder(_ url: URL, build: (URL) throws -> Void) throws {
+        let parent = url.deletingLastPathComponent()
+        let temp = parent.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let fm = FileManager.default
+        do {
+            try? fm.removeItem(at: temp)
+            try fm.createDirectory(at: temp, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError.cannotWrite(path: temp.path, reason: "\(error)")
+        }
+        try build(temp)
+        try syncDirectory(temp)
+        if fm.fileExists(atPath: url.path) {
+            if exchange(temp, url) {
+                try syncDirectory(parent)
+                try? fm.removeItem(at: temp)
+                return
+            }
+            let old = parent.appendingPathComponent(".\(url.lastPathComponent).old-\(getpid())")
+            try? fm.removeItem(at: old)
+            try rename(url, to: old)
+            try rename(temp, to: url)
+            try? fm.removeItem(at: old)
+        } else {
+            try rename(temp, to: url)
+        }
+        try syncDirectory(parent)
+    }
+
+    /// Swaps the entries `a` and `b` atomically (Linux `renameat2` with `RENAME_EXCHANGE`, looked
+    /// up at run time since Glibc's Swift module does not declare it); false when unavailable.
+    static func exchange(_ a: URL, _ b: URL) -> Bool {
+        typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+        guard let symbol = renameat2Symbol else { return false }
+        let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+        let renameExchange: UInt32 = 1 << 1
+        return renameat2(AT_FDCWD, a.path, AT_FDCWD, b.path, renameExchange) == 0
+    }
+
+    private static let renameat2Symbol: UnsafeMutableRawPointer? = dlsym(dlopen(nil, RTLD_NOW), "renameat2")
+
     /// Flushes the folder `url` (its entries: created, renamed, removed files) to disk.
     public static func syncDirectory(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
