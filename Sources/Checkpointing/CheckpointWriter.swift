@@ -33,8 +33,8 @@ public struct CheckpointWriter {
     public let directory: CheckpointDirectory
     /// Complete checkpoints to keep (≥ 1).
     public let keep: Int
-    /// Called on each rank at each phase it reaches (tests end the process there).
-    public var onPhase: (Phase) -> Void = { _ in }
+    /// Called on each rank at each phase it reaches, with the step saved (tests end the process there).
+    public var onPhase: (Phase, Int) -> Void = { _, _ in }
 
     public init(directory: URL, keep: Int) {
         precondition(keep >= 1, "CheckpointWriter: keep must be ≥ 1, got \(keep)")
@@ -92,13 +92,13 @@ public struct CheckpointWriter {
         } catch {
             local = "\(error)"
         }
-        onPhase(.shardWritten)
+        onPhase(.shardWritten, step)
         // 3. the ranks meet; each CRC reaches rank 0 in its rank's slot of a sum
         try agree(local, communicator)
         var crcs = [Double](repeating: 0, count: world)
         crcs[rank] = Double(crc.value)
         try crcs.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
-        onPhase(.ranksMet)
+        onPhase(.ranksMet, step)
 
         // 4. rank 0 commits
         if rank == 0 {
@@ -115,16 +115,16 @@ public struct CheckpointWriter {
                 let json = try encoder.encode(manifest)
                 try json.withUnsafeBytes { try DurableFile.write([$0], to: CheckpointReader<Record>.manifestURL(in: temp)) }
                 try DurableFile.syncDirectory(temp)
-                onPhase(.manifestWritten)
+                onPhase(.manifestWritten, step)
                 try DurableFile.rename(temp, to: final)
                 try DurableFile.syncDirectory(dir)
-                onPhase(.renamed)
+                onPhase(.renamed, step)
                 let latest = dir.appendingPathComponent("latest")
                 let latestTemp = dir.appendingPathComponent(".latest.tmp-\(getpid())")
                 try Data((final.lastPathComponent + "\n").utf8).withUnsafeBytes { try DurableFile.write([$0], to: latestTemp) }
                 try DurableFile.rename(latestTemp, to: latest)
                 try DurableFile.syncDirectory(dir)
-                onPhase(.latestReplaced)
+                onPhase(.latestReplaced, step)
                 for old in directory.complete().dropLast(keep) where old.url != final {
                     try FileManager.default.removeItem(at: old.url)
                 }

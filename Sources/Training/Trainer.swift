@@ -1,4 +1,5 @@
 import Autodiff
+import Checkpointing
 import Collective
 import CoNLL
 import Foundation
@@ -20,6 +21,13 @@ public final class Trainer {
     var optimizer: any Optimizer
     var plateau: ReduceOnPlateau?
     let schedule: Schedule?
+    /// Where `run` starts: the beginning, or a checkpoint's position (`restore(from:)`).
+    var start: LoopState
+    /// Polled at every step boundary when set (all ranks must set it or none): a signal number
+    /// asks every rank to save a checkpoint and stop (`Summary.stoppedBy`).
+    public var stopSignal: (() -> Int32?)? = nil
+    /// Called at each phase of a checkpoint save (tests end the process there).
+    public var checkpointPhaseHook: (CheckpointWriter.Phase, Int) -> Void = { _, _ in }
 
     /// What a finished run reports.
     public struct Summary {
@@ -29,6 +37,10 @@ public final class Trainer {
         public let bestStep: Int?
         public let lastEvaluation: [TaskEvaluation]
         public let seconds: Double
+        /// The signal that stopped the run after it saved `checkpoint`, nil for a finished run.
+        public var stoppedBy: Int32? = nil
+        /// The last checkpoint written, if any.
+        public var checkpoint: URL? = nil
     }
 
     public init(resolved: ResolvedConfig, data: TrainingData, communicator: Communicator,
@@ -42,6 +54,7 @@ public final class Trainer {
         let config = resolved.config
         model = MultiTaskModel(spec: Trainer.modelSpec(config: config, encoder: data.encoder),
                                seed: UInt64(truncatingIfNeeded: config.training.seed))
+        start = LoopState(windowLoss: [Double](repeating: 0, count: 2 * config.tasks.count))
         let t = config.training
         switch t.optimizer {
         case .sgd: optimizer = try SGD(momentum: t.momentum, weightDecay: t.weightDecay)
@@ -94,20 +107,28 @@ public final class Trainer {
         let taskNames = config.tasks.names
         let log = communicator.isRoot ? try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl")) : nil
         let world = communicator.worldSize
-        var step = 0, epoch = 0
-        var best: (score: Double, step: Int)? = nil
+        var step = start.step, epoch = start.epoch
+        var best = start.best
         var lastEval: [TaskEvaluation] = []
-        var windowLoss = [Double](repeating: 0, count: 2 * taskNames.count)
-        var windowSentences = 0
+        var windowLoss = start.windowLoss
+        var windowSentences = start.windowSentences
         var windowStart = progress.elapsed
         var stop = false
+        var firstStepInEpoch = start.stepInEpoch
+        var stoppedBy: Int32? = nil
+        var checkpoint: URL? = nil
+        let every = config.checkpoint.every
 
         progress.line("training \(taskNames.joined(separator: " + ")) on \(world) rank\(world == 1 ? "" : "s"): " +
                       "\(model.store.count) parameters, \(total) steps, batch \(t.batchSize)" +
                       (world > 1 ? "; gradient all-reduce \(allReducePlan)" : ""))
+        if step > 0 {
+            progress.line("resuming at step \(step) (epoch \(epoch + 1), step \(firstStepInEpoch) of it)")
+        }
         while !stop && step < total {
             let steps = sampler.stepsPerEpoch(epoch: epoch)
-            var s = 0
+            var s = firstStepInEpoch
+            firstStepInEpoch = 0
             while s < steps && step < total {
                 let (result, global, lr, _) = try trainStep(epoch: epoch, step: s)
                 step += 1
@@ -153,19 +174,42 @@ public final class Trainer {
                         if plateau?.isExhausted == true {
                             progress.line("learning rate fell below min_learning_rate: stopping")
                             stop = true
-                            break
                         }
                     }
                 }
+                // a step boundary: a periodic checkpoint, or a stop signal every rank agrees on
+                stoppedBy = try agreedStopSignal()
+                if (every > 0 && step % every == 0) || stoppedBy != nil {
+                    let state = LoopState(step: step, epoch: s == steps ? epoch + 1 : epoch, stepInEpoch: s == steps ? 0 : s,
+                                          best: best, windowLoss: windowLoss, windowSentences: windowSentences)
+                    checkpoint = try saveCheckpoint(state)
+                    progress.line("checkpoint \(checkpoint!.path)" + (stoppedBy.map { " (\(Trainer.signalName($0)) received: stopping)" } ?? ""))
+                }
+                if stop || stoppedBy != nil { break }
             }
+            if stoppedBy != nil { break }
             epoch += 1
         }
-        if best == nil {
+        if let stoppedBy {
+            var summary = Summary(steps: step, epochs: epoch, bestDevScore: best?.score, bestStep: best?.step,
+                                  lastEvaluation: lastEval, seconds: progress.elapsed)
+            summary.stoppedBy = stoppedBy
+            summary.checkpoint = checkpoint
+            return summary
+        }
+        if best == nil || !FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent("best").path) {
             // no dev split: the last model is the one to keep
             try saveModel(named: "best", step: step, epoch: epoch, score: nil)
         }
-        return Summary(steps: step, epochs: epoch, bestDevScore: best?.score, bestStep: best?.step,
-                       lastEvaluation: lastEval, seconds: progress.elapsed)
+        var summary = Summary(steps: step, epochs: epoch, bestDevScore: best?.score, bestStep: best?.step,
+                              lastEvaluation: lastEval, seconds: progress.elapsed)
+        summary.checkpoint = checkpoint
+        return summary
+    }
+
+    /// `SIGTERM`, `SIGUSR1` or `signal N`, for log lines.
+    static func signalName(_ number: Int32) -> String {
+        number == SIGTERM ? "SIGTERM" : number == SIGUSR1 ? "SIGUSR1" : "signal \(number)"
     }
 
     /// Where one step's time went, in seconds.
@@ -320,11 +364,16 @@ public final class Trainer {
 
     func saveModel(named name: String, step: Int, epoch: Int, score: Double?) throws {
         guard communicator.isRoot else { return }
+        try TrainedModel.save(model, metadata: try modelMetadata(step: step, epoch: epoch, score: score),
+                              to: outputDirectory.appendingPathComponent(name))
+    }
+
+    /// What a saved model or checkpoint records about this model at `step`.
+    func modelMetadata(step: Int, epoch: Int, score: Double?) throws -> ModelMetadata {
         var corpora: [String: CorpusConfig] = [:]
         for (n, c) in resolved.absoluteConfig.corpora { corpora[n] = c }
-        let metadata = ModelMetadata(spec: model.spec, encoder: data.encoder, corpora: corpora,
-                                     corpusOrder: data.corpusNames, config: try resolved.yamlString(), step: step, epoch: epoch,
-                                     mainScore: resolved.config.training.mainScore.rawValue, devMainScore: score)
-        try TrainedModel.save(model, metadata: metadata, to: outputDirectory.appendingPathComponent(name))
+        return ModelMetadata(spec: model.spec, encoder: data.encoder, corpora: corpora,
+                             corpusOrder: data.corpusNames, config: try resolved.yamlString(), step: step, epoch: epoch,
+                             mainScore: resolved.config.training.mainScore.rawValue, devMainScore: score)
     }
 }

@@ -1,3 +1,4 @@
+import Checkpointing
 import Collective
 import Foundation
 
@@ -12,11 +13,20 @@ public enum TrainingSession {
         public var overrides: [String]
         public var dataDir: URL?
         public var output: URL
-        public init(configFile: URL?, overrides: [String], dataDir: URL?, output: URL) {
+        /// `--resume`: `auto` (the newest checkpoint of this run's checkpoint directory, or a fresh
+        /// start; continues in `output`), or a checkpoint folder or directory (continues into `output`,
+        /// which must be new). Nil: a fresh run.
+        public var resume: String?
+        /// Polled at each step boundary; a signal number stops every rank after a checkpoint.
+        public var stopSignal: (() -> Int32?)?
+        /// Called at each phase of every checkpoint save (tests end the process there).
+        public var checkpointPhaseHook: (CheckpointWriter.Phase, Int) -> Void = { _, _ in }
+        public init(configFile: URL?, overrides: [String], dataDir: URL?, output: URL, resume: String? = nil) {
             self.configFile = configFile
             self.overrides = overrides
             self.dataDir = dataDir
             self.output = output
+            self.resume = resume
         }
     }
 
@@ -24,27 +34,30 @@ public enum TrainingSession {
     public static func run(_ request: Request, communicator: Communicator, interactive: Bool,
                            write: @escaping (String) -> Void) throws -> Trainer.Summary {
         let rank0 = communicator.isRoot
-        var prepared: (ResolvedConfig, TrainingData, TaskAwareSampler)? = nil
+        var prepared: (ResolvedConfig, TrainingData, TaskAwareSampler, ResumePlan)? = nil
         var localError: String? = nil
         do {
             let resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides,
                                                  dataDir: request.dataDir)
-            if rank0 { try RunDirectory.check(request.output) }
+            var plan = try ResumePlan(request.resume, resolved: resolved, output: request.output)
+            if rank0 && !plan.continuesInPlace { try RunDirectory.check(request.output) }
             let data = try TrainingData(resolved: resolved)
-            prepared = (resolved, data, try makeSampler(resolved.config, data: data, worldSize: communicator.worldSize))
+            try plan.check(resolved: resolved, data: data)
+            prepared = (resolved, data, try makeSampler(resolved.config, data: data, worldSize: communicator.worldSize), plan)
         } catch {
             localError = "\(error)"
         }
         if let failure = try communicator.agreeOnFailure(localError) {
             throw TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize, message: failure.message)
         }
-        let (resolved, data, sampler) = prepared!
+        let (resolved, data, sampler, plan) = prepared!
         let progress = ProgressReporter(interactive: interactive && rank0, plainEvery: resolved.config.training.logEvery) { text in
             if rank0 { write(text) }
         }
         if rank0 {
             try RunDirectory.create(request.output)
             try resolved.write(toDirectory: request.output)
+            try plan.prepareOutput(request.output)
         }
         try communicator.barrier()
         progress.line("config: \(request.configFile?.path ?? "built-in default (embedded EWT UPOS + NER corpus)") -> \(request.output.path)")
@@ -52,10 +65,22 @@ public enum TrainingSession {
         let counts = zip(resolved.config.tasks.names, data.sentencesPerTask).map { "\($0) \($1)" }
         progress.line("training sentences per task: " + counts.joined(separator: ", "))
         for message in sampler.oversamplingMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
+        for line in plan.logLines { progress.line(line) }
         let trainer = try Trainer(resolved: resolved, data: data, communicator: communicator, sampler: sampler,
                                   outputDirectory: request.output, progress: progress)
-        // replicas start equal: rank 0's initial parameters everywhere
-        try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
+        trainer.stopSignal = request.stopSignal
+        trainer.checkpointPhaseHook = request.checkpointPhaseHook
+        if let reader = plan.reader {
+            // every rank reads the whole state from the shards (any saving world size)
+            var failure: String? = nil
+            do { try trainer.restore(from: reader) } catch { failure = "\(error)" }
+            if let agreed = try communicator.agreeOnFailure(failure) {
+                throw TrainingError.failedOnRank(rank: agreed.rank, worldSize: communicator.worldSize, message: agreed.message)
+            }
+        } else {
+            // replicas start equal: rank 0's initial parameters everywhere
+            try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
+        }
         return try trainer.run()
     }
 

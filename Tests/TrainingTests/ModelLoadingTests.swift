@@ -104,15 +104,15 @@ final class ModelLoadingTests: TinyCorpusTestCase {
     /// every load ends in success or a typed error, and memory stays bounded.
     func testFuzzedModelJSONNeverTraps() throws {
         let best = try trainedModel()
-        try fuzz(file: best.appendingPathComponent("model.json"), iterations: 1500, seed: 0x6D6F_6465) { try TrainedModel(url: best) }
+        try Self.fuzz(self, file: best.appendingPathComponent("model.json"), iterations: 1000, seed: 0x6D6F_6465) { try TrainedModel(url: best) }
         let export = folder.appendingPathComponent("export")
         let original = try TrainedModel(url: best)
         try ModelExport.write(store: original.model.store, metadata: original.metadata, to: export)
-        try fuzz(file: export.appendingPathComponent("model.json"), iterations: 500, seed: 0x6578_706F) { try TrainedModel(url: export) }
+        try Self.fuzz(self, file: export.appendingPathComponent("model.json"), iterations: 300, seed: 0x6578_706F) { try TrainedModel(url: export) }
     }
 
     /// Mutates `file` `iterations` times from its original, calling `load` after each.
-    func fuzz(file: URL, iterations: Int, seed: UInt64, load: () throws -> Any) throws {
+    static func fuzz(_ test: XCTestCase, file: URL, iterations: Int, seed: UInt64, load: () throws -> Any) throws {
         let original = try Data(contentsOf: file)
         defer { try? original.write(to: file) }
         var mutator = try JSONMutator(original, seed: seed)

@@ -1,9 +1,10 @@
-/// Checkpointing of a run config (`checkpoint:` in YAML). Periodic sharded checkpoints are not built
-/// yet: the loader refuses `every > 0` or a `directory` instead of ignoring them.
+/// Checkpointing of a run config (`checkpoint:` in YAML): every `every` steps the trainer writes a
+/// sharded checkpoint `DIRECTORY/step-<N>/` (see `Trainer.checkpointDirectory`), and after each one
+/// deletes all but the newest `keep`. A stop signal (SIGTERM, SIGUSR1) also writes one.
 ///
 /// ```yaml
 /// checkpoint:
-///   directory: null   # null = inside the run's output directory
+///   directory: null   # null = OUTPUT/checkpoints; a relative path resolves against the config file's folder
 ///   every: 0          # steps between periodic checkpoints; 0 = none
 ///   keep: 3           # keep the last K checkpoints (>= 1)
 /// ```

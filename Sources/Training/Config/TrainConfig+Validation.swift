@@ -32,14 +32,6 @@ extension TrainConfig {
                 allowed: "corpora used by at least one task (a sentence that trains no task is an error)",
                 hint: "add a task with corpus: \(name), or remove corpora.\(name).")
         }
-        // periodic sharded checkpoints are not built yet: refuse the settings rather than ignore them
-        if checkpoint.every > 0 || checkpoint.directory != nil {
-            throw ConfigError.invalidValue(
-                file: file, keyPath: checkpoint.every > 0 ? "checkpoint.every" : "checkpoint.directory",
-                found: checkpoint.every > 0 ? "\(checkpoint.every)" : checkpoint.directory ?? "",
-                allowed: "checkpoint.every: 0 and checkpoint.directory: null (periodic checkpoints are not available in this version; the best model is saved to OUTPUT/best)",
-                hint: "remove the checkpoint section.")
-        }
         if case .task(let name) = training.mainScore, tasks[name] == nil {
             throw ConfigError.invalidValue(
                 file: file, keyPath: "training.main_score", found: name,
