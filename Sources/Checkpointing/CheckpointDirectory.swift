@@ -30,16 +30,21 @@ public struct CheckpointDirectory {
         }.sorted { $0.0 < $1.0 }
     }
 
-    /// The newest complete checkpoint: the one `latest` names when it is complete, else the
-    /// complete one with the highest step; nil when there is none.
+    /// The newest complete checkpoint (the highest step among folders holding a manifest: a folder
+    /// gets its name only after its manifest and shards are flushed), nil when there is none.
+    /// `latest` names the same folder once a save has finished; a save killed between its rename
+    /// and the update of `latest` leaves `latest` one behind, and this still finds the newer one.
     public func newest() -> URL? {
-        if let data = try? DurableFile.contents(of: url.appendingPathComponent("latest"), limit: 4096),
-           let name = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
-           Self.step(ofFolder: name) != nil {
-            let folder = url.appendingPathComponent(name)
-            if DurableFile.size(of: CheckpointReader<OpaqueRecord>.manifestURL(in: folder)) != nil { return folder }
-        }
-        return complete().last?.url
+        complete().last?.url
+    }
+
+    /// The step `latest` names, when it names a complete checkpoint.
+    public func latest() -> URL? {
+        guard let data = try? DurableFile.contents(of: url.appendingPathComponent("latest"), limit: 4096),
+              let name = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+              Self.step(ofFolder: name) != nil else { return nil }
+        let folder = url.appendingPathComponent(name)
+        return DurableFile.size(of: CheckpointReader<OpaqueRecord>.manifestURL(in: folder)) != nil ? folder : nil
     }
 
     /// Leftovers of interrupted saves: `.step-*` folders and `.latest.tmp-*` files.

@@ -48,7 +48,8 @@ public struct CheckpointWriter {
     /// Saves the state `segments` (concatenated in order: the parameters, then each optimizer
     /// buffer) as the checkpoint of `step` and returns its folder. `tensors` and `optimizer`
     /// describe the layout and must add up to the segments' length; `record` is called on rank 0
-    /// only. When the folder of `step` exists already, nothing is written.
+    /// only. A complete checkpoint of `step` already there (from an earlier attempt) is replaced
+    /// by one atomic swap.
     public func save<Record: Codable>(step: Int, segments: [UnsafeBufferPointer<Float>], parameterCount: Int,
                                       tensors: [CheckpointManifest<Record>.Tensor],
                                       optimizer: CheckpointManifest<Record>.Optimizer,
@@ -61,26 +62,18 @@ public struct CheckpointWriter {
         let final = dir.appendingPathComponent(CheckpointDirectory.folderName(step: step))
         let temp = dir.appendingPathComponent(".\(CheckpointDirectory.folderName(step: step)).partial")
 
-        // 1. rank 0 prepares the temporary folder (or finds the checkpoint already there)
+        // 1. rank 0 prepares the temporary folder
         var local: String? = nil
-        var exists = 0.0
         if rank == 0 {
             do {
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                if FileManager.default.fileExists(atPath: final.path) {
-                    exists = 1
-                } else {
-                    for leftover in directory.leftovers() { try FileManager.default.removeItem(at: leftover) }
-                    try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: false)
-                }
+                for leftover in directory.leftovers() { try FileManager.default.removeItem(at: leftover) }
+                try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: false)
             } catch {
                 local = "\(dir.path): \(error)"
             }
         }
         try agree(local, communicator)
-        var flag = [exists]
-        try flag.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
-        if flag[0] > 0 { return final }
 
         // 2. every rank writes its slice
         let floats = shardRange(total: total, rank: rank, worldSize: world)
@@ -116,7 +109,16 @@ public struct CheckpointWriter {
                 try json.withUnsafeBytes { try DurableFile.write([$0], to: CheckpointReader<Record>.manifestURL(in: temp)) }
                 try DurableFile.syncDirectory(temp)
                 onPhase(.manifestWritten, step)
-                try DurableFile.rename(temp, to: final)
+                if FileManager.default.fileExists(atPath: final.path) {
+                    // a checkpoint of this step from an earlier attempt: swapped out in one step
+                    guard DurableFile.exchange(temp, final) else {
+                        throw CheckpointError.cannotWrite(path: final.path, reason: "exists already and cannot be swapped atomically; remove it")
+                    }
+                    try DurableFile.syncDirectory(dir)
+                    try FileManager.default.removeItem(at: temp)
+                } else {
+                    try DurableFile.rename(temp, to: final)
+                }
                 try DurableFile.syncDirectory(dir)
                 onPhase(.renamed, step)
                 let latest = dir.appendingPathComponent("latest")

@@ -37,6 +37,9 @@ extension ModelMetadata {
         guard e.wordVocabularySize >= 1 && e.wordDimension >= 1 else {
             throw bad("spec.encoder", "word vocabulary \(e.wordVocabularySize) × dimension \(e.wordDimension), expected both ≥ 1")
         }
+        guard e.characterDimension == 0 || (e.characterHidden > 0 && e.characterVocabularySize > 0) else {
+            throw bad("spec.encoder.characterHidden", "\(e.characterHidden) with characterDimension \(e.characterDimension) and \(e.characterVocabularySize) characters, expected both > 0 when there is a character encoder")
+        }
         guard e.caseClassCount == TokenFeatures.casingCount else {
             throw bad("spec.encoder.caseClassCount", "\(e.caseClassCount), this build has \(TokenFeatures.casingCount) casing classes")
         }

@@ -69,10 +69,10 @@ final class CheckpointingTests: XCTestCase {
         XCTAssertEqual(reader.manifest.shards.map(\.file), ["shard-0-of-1.bin"])
         try reader.verify()
         XCTAssertEqual(try read(reader, 0..<103), state)
-        // saving the same step again writes nothing
-        let before = try Data(contentsOf: CheckpointReader<Note>.manifestURL(in: dir.appendingPathComponent("step-30")))
+        // saving the same step again (a retry) replaces it in one swap
         _ = try save(writer, step: 30, state: state.map { $0 + 1 })
-        XCTAssertEqual(try Data(contentsOf: CheckpointReader<Note>.manifestURL(in: dir.appendingPathComponent("step-30"))), before)
+        XCTAssertEqual(try read(try CheckpointReader<Note>(directory: dir.appendingPathComponent("step-30")), 0..<103), state.map { $0 + 1 })
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["latest", "step-20", "step-30"])
     }
 
     func testNewestIgnoresPartialFoldersAndABadLatest() throws {
@@ -84,8 +84,15 @@ final class CheckpointingTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir.appendingPathComponent(".step-9.partial"), withIntermediateDirectories: true)
         try Data("step-9\n".utf8).write(to: dir.appendingPathComponent("latest"))
         XCTAssertEqual(CheckpointDirectory(url: dir).newest()?.lastPathComponent, "step-4")
+        XCTAssertNil(CheckpointDirectory(url: dir).latest())
         try Data("../../etc\n".utf8).write(to: dir.appendingPathComponent("latest"))
         XCTAssertEqual(CheckpointDirectory(url: dir).newest()?.lastPathComponent, "step-4")
+        XCTAssertNil(CheckpointDirectory(url: dir).latest())
+        // a save killed after its rename but before `latest` moved: the newer complete one wins
+        _ = try save(writer, step: 12, state: [4, 5, 6])
+        try Data("step-4\n".utf8).write(to: dir.appendingPathComponent("latest"))
+        XCTAssertEqual(CheckpointDirectory(url: dir).newest()?.lastPathComponent, "step-12")
+        XCTAssertEqual(CheckpointDirectory(url: dir).latest()?.lastPathComponent, "step-4")
         XCTAssertNil(CheckpointDirectory(url: try temporaryDirectory()).newest())
     }
 
