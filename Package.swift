@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective"]),
         .target(name: "Training",
-                dependencies: ["Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Collective", "Checkpointing",
+                dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective", "Checkpointing",
                                .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         .executableTarget(name: "mtl-dist", dependencies: [
@@ -46,8 +46,8 @@ let package = Package(
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
-        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Layers", "Optimizers", "Autodiff", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "MultiTask", "Collective", "Autodiff", "TestSupport"]),
+        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "Collective", "Autodiff", "Checkpointing", "TestSupport"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),
         // the built release mtl-dist under mpirun (see Tests/DistributedTests/MTLDist.swift)

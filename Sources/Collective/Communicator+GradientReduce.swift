@@ -1,37 +1,25 @@
-/// Gradient all-reduce for data parallelism: one flat gradient buffer, summed (or averaged) over
-/// all ranks in buckets.
-///
-/// Bucketing splits one large all-reduce into several of at most `bucketElements` floats, in
-/// order `[0, b)`, `[b, 2b)`, …; the result is the same sum (each element is reduced exactly
-/// once). It bounds the size of a single MPI message and is where overlapping communication with
-/// backward would hook in (PyTorch DDP `bucket_cap_mb`,
-/// https://pytorch.org/docs/stable/generated/torch.nn.parallel.DistributedDataParallel.html).
+/// Gradient all-reduce for data parallelism: the flat gradient buffer summed (or averaged) over all
+/// ranks, one blocking call per bucket of a `GradientBuckets` plan (the plan the overlapped sum,
+/// `OverlappedGradientReduce`, starts during backward).
 extension Communicator {
-    /// Replaces `buffer` on every rank with the elementwise sum over all ranks, in consecutive
-    /// buckets of at most `bucketElements` elements (default: one bucket for the whole buffer).
-    ///
-    /// `buffer[i] = Σ_r buffer_r[i]` for `i` in `0..<buffer.count`; `ceil(count / bucketElements)`
-    /// all-reduce calls, none for an empty buffer. Every rank must pass the same count and bucket size.
-    /// Throws `CollectiveError.invalidBucketSize` when `bucketElements < 1`.
-    public func allReduceSumBucketed(_ buffer: UnsafeMutableBufferPointer<Float>,
-                                     bucketElements: Int = .max) throws {
-        guard bucketElements >= 1 else { throw CollectiveError.invalidBucketSize(bucketElements) }
-        guard let base = buffer.baseAddress else { return }
-        var start = 0
-        while start < buffer.count {
-            let count = min(bucketElements, buffer.count - start)
-            // buffer[start ..< start+count] = Σ_r buffer_r[start ..< start+count]
-            try allReduceSum(UnsafeMutableBufferPointer(start: base + start, count: count))
-            start += count
+    /// Replaces `buffer` on every rank with the elementwise sum over all ranks,
+    /// `buffer[i] = Σ_r buffer_r[i]`, one blocking all-reduce per bucket, in bucket order (none
+    /// for an empty buffer). `buckets` must be a plan for `buffer.count` floats, the same on
+    /// every rank.
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, buckets: GradientBuckets) throws {
+        precondition(buckets.elementCount == buffer.count,
+                     "bucket plan for \(buckets.elementCount) floats, buffer has \(buffer.count)")
+        for r in buckets.ranges {
+            // buffer[r] = Σ_ranks buffer[r]
+            try allReduceSum(UnsafeMutableBufferPointer(rebasing: buffer[r]))
         }
     }
 
     /// Replaces `buffer` on every rank with the elementwise mean over all ranks:
-    /// `buffer[i] = (1 / worldSize) · Σ_r buffer_r[i]` (the sum is bucketed as in
-    /// `allReduceSumBucketed`). With one rank the buffer is left bit-for-bit unchanged.
-    public func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>,
-                              bucketElements: Int = .max) throws {
-        try allReduceSumBucketed(buffer, bucketElements: bucketElements)
+    /// `buffer[i] = (1 / worldSize) · Σ_r buffer_r[i]` (summed in `buckets` as in
+    /// `allReduceSum(_:buckets:)`). With one rank the buffer is left bit-for-bit unchanged.
+    public func allReduceMean(_ buffer: UnsafeMutableBufferPointer<Float>, buckets: GradientBuckets) throws {
+        try allReduceSum(buffer, buckets: buckets)
         guard worldSize > 1, let base = buffer.baseAddress else { return }
         let scale = 1 / Float(worldSize)
         // buffer[i] *= 1/W

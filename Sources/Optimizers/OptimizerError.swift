@@ -11,6 +11,8 @@ public enum OptimizerError: Error, Equatable, CustomStringConvertible {
     case stateSizeMismatch(buffer: String, expected: Int, found: Int)
     /// A saved field with an impossible value (a negative step count, a zero learning rate).
     case invalidState(field: String, found: String, expected: String)
+    /// A learning-rate schedule state saved by one kind restored into another (`plateau` into `cosine`).
+    case scheduleKindMismatch(expected: String, found: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,9 @@ public enum OptimizerError: Error, Equatable, CustomStringConvertible {
                 + "(one per parameter in the range); the checkpoint belongs to another model or shard layout"
         case let .invalidState(field, found, expected):
             return "optimizer state: \(field) = \(found) is invalid, expected \(expected); the checkpoint is corrupt"
+        case let .scheduleKindMismatch(expected, found):
+            return "learning-rate schedule state: saved by a '\(found)' schedule, but the current schedule is '\(expected)'; "
+                + "resume with the training.schedule the checkpoint was trained with"
         }
     }
 }

@@ -5,7 +5,7 @@ import XCTest
 /// the loss is `Σ output · R` for a fixed random `R`, so one backward pass gives the analytic
 /// gradient of every input, and each input element is perturbed by ±eps for the numeric one.
 public enum GradientCheck {
-    /// The tolerances of STYLE.md: pass when |analytic − numeric| ≤ atol + rtol·|numeric|.
+    /// The project's gradient-check tolerances: pass when |analytic − numeric| ≤ atol + rtol·|numeric|.
     public static let defaultEps: Float = 1e-3
     public static let defaultAtol: Float = 1e-3
     public static let defaultRtol: Float = 1e-2

@@ -35,8 +35,9 @@ public struct CheckpointRecord: Codable {
     public var step: Int
     public var sampler: SamplerState
     public var random: RandomState
-    /// ReduceOnPlateau's state (schedule `plateau`); linear/cosine schedules are functions of the step.
-    public var plateau: ReduceOnPlateau.State?
+    /// The learning-rate schedule's state (its kind, and ReduceOnPlateau's state for `plateau`;
+    /// the other schedules are functions of the optimizer's step count).
+    public var schedule: Schedule.State
     /// The best dev main score so far and its step.
     public var bestScore: Double?
     public var bestStep: Int?
@@ -45,7 +46,7 @@ public struct CheckpointRecord: Codable {
     public var outputDirectory: String
 
     enum CodingKeys: String, CodingKey {
-        case model, step, sampler, random, plateau
+        case model, step, sampler, random, schedule
         case bestScore = "best_score"
         case bestStep = "best_step"
         case logWindow = "log_window"

@@ -1,8 +1,8 @@
 import Autodiff
 
 /// The global batches of multi-task training such that every rank holds every task in every step,
-/// with a schedule that depends on the seed and the epoch only (DESIGN.md, "Task-aware distributed
-/// sampler: the promises").
+/// with a schedule that depends on the seed and the epoch only (the promises README.md makes in
+/// "Running on several processes"; how they are kept is below).
 ///
 /// Terms: B global batch size, W world size, T task count, m = `minPerRank`. An item is one
 /// training sentence with every task it trains (`use_all_tasks` may give it several); n_t is the

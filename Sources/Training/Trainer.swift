@@ -19,10 +19,15 @@ public final class Trainer {
     public let outputDirectory: URL
     let progress: ProgressReporter
     var optimizer: any Optimizer
-    var plateau: ReduceOnPlateau?
-    let schedule: Schedule?
+    /// The learning rate of every update; a plateau schedule also changes with the dev scores.
+    var schedule: Schedule
+    /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
+    /// one bucket of the whole buffer when 0).
+    let gradientBuckets: GradientBuckets
     /// Where `run` starts: the beginning, or a checkpoint's position (`restore(from:)`).
-    var start: LoopState
+    var start = RunState()
+    /// This rank's loss window at `start` (per task: loss sum, rows; then sentences), from a checkpoint.
+    var startWindow: (loss: [Double], sentences: Int)? = nil
     /// Polled at every step boundary when set (all ranks must set it or none): a signal number
     /// asks every rank to save a checkpoint and stop (`Summary.stoppedBy`).
     public var stopSignal: (() -> Int32?)? = nil
@@ -54,26 +59,35 @@ public final class Trainer {
         let config = resolved.config
         model = MultiTaskModel(spec: Trainer.modelSpec(config: config, encoder: data.encoder),
                                seed: UInt64(truncatingIfNeeded: config.training.seed))
-        start = LoopState(windowLoss: [Double](repeating: 0, count: 2 * config.tasks.count))
         let t = config.training
         switch t.optimizer {
         case .sgd: optimizer = try SGD(momentum: t.momentum, weightDecay: t.weightDecay)
         case .adam: optimizer = try Adam(weightDecay: t.weightDecay)
         case .adamw: optimizer = try AdamW(weightDecay: t.weightDecay)
         }
+        schedule = try Trainer.learningRateSchedule(t, totalSteps: Trainer.totalSteps(config: config, sampler: sampler))
+        gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
+                                              bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
+    }
+
+    /// The learning-rate schedule `t` asks for over a run of `totalSteps` updates: `learning_rate`
+    /// warmed up over `warmup_steps`, then constant, annealed on dev-score plateaus (by
+    /// `anneal_factor` after more than `patience` evaluations without improvement), or decayed
+    /// linearly or by a half cosine to `min_learning_rate` at the last step.
+    static func learningRateSchedule(_ t: TrainingConfig, totalSteps: Int) throws -> Schedule {
         let lr = Float(t.learningRate), floor = min(Float(t.minLearningRate), lr)
-        let total = max(Trainer.totalSteps(config: config, sampler: sampler), t.warmupSteps)
+        let total = max(totalSteps, t.warmupSteps)
         switch t.schedule {
         case .constant:
-            schedule = nil
-        case .linear:
-            schedule = try Schedule.linearWarmupDecay(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
-        case .cosine:
-            schedule = try Schedule.warmupCosine(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
+            return try .constant(lr, warmupSteps: t.warmupSteps)
         case .plateau:
-            schedule = nil
-            plateau = try ReduceOnPlateau(learningRate: lr, mode: .max, factor: Float(t.annealFactor),
-                                          patience: t.patience, minimumLearningRate: Float(t.minLearningRate))
+            let annealer = try ReduceOnPlateau(learningRate: lr, mode: .max, factor: Float(t.annealFactor),
+                                               patience: t.patience, minimumLearningRate: Float(t.minLearningRate))
+            return try .plateau(annealer, warmupSteps: t.warmupSteps)
+        case .linear:
+            return try .linearWarmupDecay(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
+        case .cosine:
+            return try .warmupCosine(peak: lr, warmupSteps: t.warmupSteps, totalSteps: total, floor: floor)
         }
     }
 
@@ -100,6 +114,31 @@ public final class Trainer {
         return (0..<config.training.epochs).reduce(0) { $0 + sampler.stepsPerEpoch(epoch: $1) }
     }
 
+    /// Where a run stands between two steps, and what it has decided so far: besides the
+    /// parameters, the optimizer's state and `schedule.state`, what continuing the run from there
+    /// needs (batches and dropout masks are functions of the seed, epoch and step).
+    public struct RunState: Equatable {
+        /// Updates applied so far.
+        public var step = 0
+        /// The current epoch, 0-based.
+        public var epoch = 0
+        /// Steps taken in the current epoch: the next step is (`epoch`, `stepInEpoch`) of the sampler.
+        public var stepInEpoch = 0
+        /// The best dev main score so far, and the step that reached it (kept in `OUTPUT/best`).
+        public var best: Best?
+
+        /// A dev main score and the step that reached it.
+        public struct Best: Equatable {
+            /// The dev main score (`training.main_score`).
+            public var score: Double
+            /// Updates applied when it was reached.
+            public var step: Int
+        }
+
+        /// The start of a run.
+        public init() {}
+    }
+
     /// Runs training to the end and returns what happened.
     public func run() throws -> Summary {
         let config = resolved.config, t = config.training
@@ -107,14 +146,12 @@ public final class Trainer {
         let taskNames = config.tasks.names
         let log = communicator.isRoot ? try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl")) : nil
         let world = communicator.worldSize
-        var step = start.step, epoch = start.epoch
-        var best = start.best
+        var state = start
         var lastEval: [TaskEvaluation] = []
-        var windowLoss = start.windowLoss
-        var windowSentences = start.windowSentences
+        var windowLoss = startWindow?.loss ?? [Double](repeating: 0, count: 2 * taskNames.count)
+        var windowSentences = startWindow?.sentences ?? 0
         var windowStart = progress.elapsed
         var stop = false
-        var firstStepInEpoch = start.stepInEpoch
         var stoppedBy: Int32? = nil
         var checkpoint: URL? = nil
         let every = config.checkpoint.every
@@ -122,22 +159,21 @@ public final class Trainer {
         progress.line("training \(taskNames.joined(separator: " + ")) on \(world) rank\(world == 1 ? "" : "s"): " +
                       "\(model.store.count) parameters, \(total) steps, batch \(t.batchSize)" +
                       (world > 1 ? "; gradient all-reduce \(allReducePlan)" : ""))
-        if step > 0 {
-            progress.line("resuming at step \(step) (epoch \(epoch + 1), step \(firstStepInEpoch) of it)")
+        if state.step > 0 {
+            progress.line("resuming at step \(state.step) (epoch \(state.epoch + 1), step \(state.stepInEpoch) of it)")
         }
-        while !stop && step < total {
-            let steps = sampler.stepsPerEpoch(epoch: epoch)
-            var s = firstStepInEpoch
-            firstStepInEpoch = 0
-            while s < steps && step < total {
-                let (result, global, lr, _) = try trainStep(epoch: epoch, step: s)
-                step += 1
-                s += 1
-                for (k, r) in result.perTask.enumerated() {
+        while !stop && state.step < total {
+            let steps = sampler.stepsPerEpoch(epoch: state.epoch)
+            while state.stepInEpoch < steps && state.step < total {
+                let result = try trainStep(epoch: state.epoch, step: state.stepInEpoch)
+                state.step += 1
+                state.stepInEpoch += 1
+                let step = state.step, epoch = state.epoch
+                for (k, r) in result.loss.perTask.enumerated() {
                     windowLoss[2 * k] += Double(r.sum)
                     windowLoss[2 * k + 1] += Double(r.rows)
                 }
-                windowSentences += global.count
+                windowSentences += result.globalBatch.count
 
                 if step % max(t.logEvery, 1) == 0 || step == total {
                     let summed = try communicator.sum(windowLoss)
@@ -151,27 +187,27 @@ public final class Trainer {
                         lossJSON[name] = mean
                     }
                     try log?.append(["type": "train", "step": step, "epoch": epoch + 1, "loss": lossJSON,
-                                     "sentences_per_s": rate, "learning_rate": Double(lr)])
+                                     "sentences_per_s": rate, "learning_rate": Double(result.learningRate)])
                     progress.step(step, of: total, epoch: epoch + 1, losses: losses, sentencesPerSecond: rate)
                     windowLoss = windowLoss.map { _ in 0 }
                     windowSentences = 0
                     windowStart = now
                 }
-                let endOfEpoch = s == steps
+                let endOfEpoch = state.stepInEpoch == steps
                 let evalNow = t.evalEvery.map { step % $0 == 0 } ?? endOfEpoch
                 if evalNow || step == total {
                     lastEval = try evaluateDev()
                     if !lastEval.isEmpty {
                         let score = Evaluator.mainScore(lastEval, rule: t.mainScore)
                         try report(lastEval, score: score, step: step, epoch: epoch + 1, log: log)
-                        if best == nil || score > best!.score {
-                            best = (score, step)
+                        if state.best.map({ score > $0.score }) ?? true {
+                            state.best = RunState.Best(score: score, step: step)
                             try saveModel(named: "best", step: step, epoch: epoch + 1, score: score)
                         }
-                        if plateau != nil, plateau!.record(score) {
-                            progress.line(String(format: "learning rate reduced to %.6g", plateau!.learningRate))
+                        if schedule.record(score) {
+                            progress.line(String(format: "learning rate reduced to %.6g", schedule.peak))
                         }
-                        if plateau?.isExhausted == true {
+                        if schedule.isExhausted {
                             progress.line("learning rate fell below min_learning_rate: stopping")
                             stop = true
                         }
@@ -180,28 +216,30 @@ public final class Trainer {
                 // a step boundary: a periodic checkpoint, or a stop signal every rank agrees on
                 stoppedBy = try agreedStopSignal()
                 if (every > 0 && step % every == 0) || stoppedBy != nil {
-                    let state = LoopState(step: step, epoch: s == steps ? epoch + 1 : epoch, stepInEpoch: s == steps ? 0 : s,
-                                          best: best, windowLoss: windowLoss, windowSentences: windowSentences)
-                    checkpoint = try saveCheckpoint(state)
+                    // the position of the next step: the start of the next epoch after the last step of one
+                    var next = state
+                    if next.stepInEpoch == steps { next.epoch += 1; next.stepInEpoch = 0 }
+                    checkpoint = try saveCheckpoint(next, window: (windowLoss, windowSentences))
                     progress.line("checkpoint \(checkpoint!.path)" + (stoppedBy.map { " (\(Trainer.signalName($0)) received: stopping)" } ?? ""))
                 }
                 if stop || stoppedBy != nil { break }
             }
             if stoppedBy != nil { break }
-            epoch += 1
+            state.epoch += 1
+            state.stepInEpoch = 0
         }
         if let stoppedBy {
-            var summary = Summary(steps: step, epochs: epoch, bestDevScore: best?.score, bestStep: best?.step,
+            var summary = Summary(steps: state.step, epochs: state.epoch, bestDevScore: state.best?.score, bestStep: state.best?.step,
                                   lastEvaluation: lastEval, seconds: progress.elapsed)
             summary.stoppedBy = stoppedBy
             summary.checkpoint = checkpoint
             return summary
         }
-        if best == nil || !FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent("best").path) {
+        if state.best == nil || !FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent("best").path) {
             // no dev split: the last model is the one to keep
-            try saveModel(named: "best", step: step, epoch: epoch, score: nil)
+            try saveModel(named: "best", step: state.step, epoch: state.epoch, score: nil)
         }
-        var summary = Summary(steps: step, epochs: epoch, bestDevScore: best?.score, bestStep: best?.step,
+        var summary = Summary(steps: state.step, epochs: state.epoch, bestDevScore: state.best?.score, bestStep: state.best?.step,
                               lastEvaluation: lastEval, seconds: progress.elapsed)
         summary.checkpoint = checkpoint
         return summary
@@ -237,15 +275,25 @@ public final class Trainer {
         }
     }
 
+    /// What one training step did.
+    public struct StepResult {
+        /// This rank's forward pass: the loss it back-propagated, per task the summed loss of its rows and their count.
+        public let loss: MultiTaskModel.LossResult
+        /// The step's global batch, every rank's items.
+        public let globalBatch: [SampledItem]
+        /// The learning rate of the update.
+        public let learningRate: Float
+        /// Where the step's time went.
+        public let timing: StepTiming
+    }
+
     /// One optimisation step on this rank's slice of the global batch of (`epoch`, `step`): forward,
-    /// backward, gradient sum over ranks, clipping, update. Returns the per-task losses, the
-    /// global batch, the learning rate used and where the time went.
+    /// backward, gradient sum over ranks, clipping, update.
     ///
-    /// The gradient sum is one blocking all-reduce (in buckets of `allreduce_bucket_mb` when set),
-    /// or, with buckets, more than one rank and `overlap_allreduce`, non-blocking sums of the
-    /// buckets started during backward (`OverlappedGradientReduce`) and waited for after it.
-    public func trainStep(epoch: Int, step s: Int) throws
-        -> (MultiTaskModel.LossResult, [SampledItem], Float, StepTiming) {
+    /// The gradient sum runs over the buckets of `gradientBuckets`: one blocking all-reduce per
+    /// bucket after backward, or, with buckets, more than one rank and `overlap_allreduce`,
+    /// non-blocking sums started during backward (`OverlappedGradientReduce`) and waited for after it.
+    public func trainStep(epoch: Int, step s: Int) throws -> StepResult {
         let t = resolved.config.training
         let seed = UInt64(truncatingIfNeeded: t.seed)
         let taskCount = data.encoder.tasks.count
@@ -281,30 +329,15 @@ public final class Trainer {
         } else {
             tape.backward(from: result.total)
             timing.backward = lap()
-            try communicator.allReduceSumBucketed(store.grads.pointer, bucketElements: bucketElements)
+            try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
             timing.allReduce = lap()
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
-        let lr = learningRate(step: optimizer.stepCount)
+        let lr = schedule(optimizer.stepCount)
         optimizer.step(store: store, learningRate: lr)
         store.zeroGrad()
         timing.update = lap()
-        return (result, global, lr, timing)
-    }
-
-    /// The learning rate of update `step` (0-based): the linear/cosine schedule, or the constant or
-    /// plateau rate scaled by the linear warm-up `(step + 1) / warmup_steps` while it lasts.
-    func learningRate(step: Int) -> Float {
-        if let schedule { return schedule(step) }
-        let t = resolved.config.training
-        let base = plateau?.learningRate ?? Float(t.learningRate)
-        return step < t.warmupSteps ? base * Float(step + 1) / Float(t.warmupSteps) : base
-    }
-
-    /// Gradient floats per all-reduce call (`allreduce_bucket_mb`; the whole buffer when 0).
-    var bucketElements: Int {
-        let mb = resolved.config.training.allReduceBucketMB
-        return mb > 0 ? max(1, Int(mb * 1_048_576 / 4)) : Int.max
+        return StepResult(loss: result, globalBatch: global, learningRate: lr, timing: timing)
     }
 
     /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
@@ -314,22 +347,16 @@ public final class Trainer {
     }
 
     /// How `trainStep` sums gradients, for reports: e.g. `overlapped with backward, 7 buckets of
-    /// whole parameters, ≤ 4 MiB or one parameter`, `blocking, 12 calls of ≤ 4 MiB`, `blocking, one call`.
+    /// whole parameters, ≤ 4 MiB or one parameter`, `blocking, 7 buckets of whole parameters, ≤ 4 MiB
+    /// or one parameter`, `blocking, one call`.
     public var allReducePlan: String {
-        let mb = resolved.config.training.allReduceBucketMB
         if communicator.worldSize == 1 { return "none (one rank)" }
-        if mb == 0 { return "blocking, one call" }
-        let size = String(format: "%g MiB", mb)
-        if overlapsAllReduce {
-            let n = gradientBuckets.count
-            return "overlapped with backward, \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter"
-        }
-        let calls = (model.store.count + bucketElements - 1) / bucketElements
-        return calls <= 1 ? "blocking, one call" : "blocking, \(calls) calls of ≤ \(size)"
+        let n = gradientBuckets.count
+        if n <= 1 && !overlapsAllReduce { return "blocking, one call" }
+        let size = String(format: "%g MiB", resolved.config.training.allReduceBucketMB)
+        return (overlapsAllReduce ? "overlapped with backward" : "blocking")
+            + ", \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter"
     }
-
-    /// The overlapped all-reduce's buckets over this model's parameters.
-    private(set) lazy var gradientBuckets = GradientBuckets(parameters: model.store.parameters, bucketElements: bucketElements)
 
     var unkReplacement: UnkReplacement {
         UnkReplacement(probability: Float(resolved.config.encoder.unkReplacement), singletons: data.singletonWords,

@@ -49,7 +49,8 @@ struct CheckpointCommand: ParsableCommand {
                 "seed": r.random.seed, "output_directory": r.outputDirectory,
             ]
             if let best = r.bestScore, let at = r.bestStep { object["best"] = ["score": best, "step": at] }
-            if let plateau = r.plateau { object["learning_rate"] = Double(plateau.learningRate) }
+            object["schedule"] = r.schedule.kind.rawValue
+            if let plateau = r.schedule.plateau { object["learning_rate"] = Double(plateau.learningRate) }
             let config = configSummary(meta.config)
             object["config"] = config
             if json {

@@ -35,6 +35,7 @@ struct CollectiveChecks {
         results.append(try barrier())
         for bucket in [1, 3, 4, 10, 64] { results.append(try bucketedSum(bucketElements: bucket)) }
         results.append(try nonBlockingSums())
+        results.append(try overlappedSum())
         results += [try mean(), try sumHelper(), try agreeOnSuccess(), try agreeOnLowestFailingRank(),
                     try agreeOnEmptyMessage()]
         return results
@@ -56,12 +57,13 @@ struct CollectiveChecks {
         return compare("allreduce_sum_float", x, (0..<7).map { Float(w * (w + 1) / 2 * ($0 + 1)) })
     }
 
-    // 4 MiB per rank, past the eager limit, so shared-memory transfers take the large-message path
-    // (CMA single-copy unless disabled): x_r[i] = (r+1)(i mod 1000)  ⇒  W(W+1)/2 · (i mod 1000)
+    // 4 MiB per rank in four 1 MiB buckets, past the eager limit, so shared-memory transfers take the
+    // large-message path (CMA single-copy unless disabled): x_r[i] = (r+1)(i mod 1000)  ⇒  W(W+1)/2 · (i mod 1000)
     private func allReduceSumLarge() throws -> CollectiveCheckResult {
         let n = 1 << 20
         var x = (0..<n).map { Float((r + 1) * ($0 % 1000)) }
-        try x.withUnsafeMutableBufferPointer { try communicator.allReduceSumBucketed($0, bucketElements: 300_000) }
+        let buckets = try GradientBuckets(parameters: layout([Int](repeating: n / 4, count: 4)), bucketElements: 300_000)
+        try x.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0, buckets: buckets) }
         let expected = (0..<n).map { Float(w * (w + 1) / 2 * ($0 % 1000)) }
         guard let i = x.indices.first(where: { x[$0] != expected[$0] }) else { return pass("allreduce_sum_large") }
         return fail("allreduce_sum_large", "element \(i) of \(n): expected \(expected[i]), found \(x[i])")
@@ -124,14 +126,28 @@ struct CollectiveChecks {
         return pass("barrier")
     }
 
-    // x_r[i] = (r+1)(i+1), n = 10, in buckets of `bucketElements`  ⇒  W(W+1)/2 · (i+1)
+    // x_r[i] = (r+1)(i+1), n = 10 as parameters of 1, 2, 3 and 4 floats, in buckets of at most
+    // `bucketElements`  ⇒  W(W+1)/2 · (i+1)
     private func bucketedSum(bucketElements: Int) throws -> CollectiveCheckResult {
         var x = (0..<10).map { Float((r + 1) * ($0 + 1)) }
-        try x.withUnsafeMutableBufferPointer {
-            try communicator.allReduceSumBucketed($0, bucketElements: bucketElements)
-        }
+        let buckets = try GradientBuckets(parameters: layout([1, 2, 3, 4]), bucketElements: bucketElements)
+        try x.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0, buckets: buckets) }
         return compare("allreduce_sum_bucketed_\(bucketElements)", x,
                        (0..<10).map { Float(w * (w + 1) / 2 * ($0 + 1)) })
+    }
+
+    // the same sum overlapped: parameters of 1, 2, 3 and 4 floats in buckets of ≤ 3, reported
+    // ready in a different order on odd and even ranks  ⇒  W(W+1)/2 · (i+1)
+    private func overlappedSum() throws -> CollectiveCheckResult {
+        var x = (0..<10).map { Float((r + 1) * ($0 + 1)) }
+        let parameters = layout([1, 2, 3, 4])
+        let buckets = try GradientBuckets(parameters: parameters, bucketElements: 3)
+        try x.withUnsafeMutableBufferPointer { g in
+            let reduce = OverlappedGradientReduce(buckets: buckets, communicator: communicator, gradients: g)
+            for p in r % 2 == 0 ? parameters : parameters.reversed() { try reduce.parameterReady(p) }
+            try reduce.finish()
+        }
+        return compare("overlapped_sum_bucketed", x, (0..<10).map { Float(w * (w + 1) / 2 * ($0 + 1)) })
     }
 
     // three sums in flight at once, driven by progress(), waited for out of order (one twice):
@@ -158,7 +174,8 @@ struct CollectiveChecks {
     // x_r[i] = 2r + i  ⇒  mean_r x_r[i] = (W−1) + i (1/W is inexact for W = 3: tolerance)
     private func mean() throws -> CollectiveCheckResult {
         var x = (0..<6).map { Float(2 * r + $0) }
-        try x.withUnsafeMutableBufferPointer { try communicator.allReduceMean($0, bucketElements: 4) }
+        let buckets = try GradientBuckets(parameters: layout([2, 4]), bucketElements: 4)
+        try x.withUnsafeMutableBufferPointer { try communicator.allReduceMean($0, buckets: buckets) }
         return compare("allreduce_mean", x, (0..<6).map { Float(w - 1 + $0) }, tolerance: 1e-5)
     }
 
@@ -193,6 +210,12 @@ struct CollectiveChecks {
             return fail("agree_on_empty_message", "expected rank \(w - 1) with '', found \(String(describing: agreed))")
         }
         return pass("agree_on_empty_message")
+    }
+
+    /// Consecutive ranges of `sizes` floats from 0: a flat buffer's parameter layout.
+    private func layout(_ sizes: [Int]) -> [Range<Int>] {
+        var start = 0
+        return sizes.map { n in defer { start += n }; return start ..< start + n }
     }
 
     private func compare(_ name: String, _ found: [Float], _ expected: [Float],

@@ -66,8 +66,8 @@ struct TrainingBenchmark {
         let perEpoch = sampler.stepsPerEpoch(epoch: 0)
         for i in 0..<(warmup + steps) {
             try communicator.barrier()
-            let (_, _, _, timing) = try trainer.trainStep(epoch: i / perEpoch, step: i % perEpoch)
-            if i >= warmup { timings.append(timing) }
+            let step = try trainer.trainStep(epoch: i / perEpoch, step: i % perEpoch)
+            if i >= warmup { timings.append(step.timing) }
         }
         let medians = Trainer.StepTiming(forward: median(timings.map(\.forward)), backward: median(timings.map(\.backward)),
                                          allReduce: median(timings.map(\.allReduce)), update: median(timings.map(\.update)),

@@ -1,8 +1,9 @@
 import Collective
 import XCTest
 
-/// In-process tests of the rank logic: `SingleProcessCommunicator`, the bucketed sum and mean,
-/// and `agreeOnFailure`, on W threads through `ThreadedCommunicator`. No MPI call runs here.
+/// In-process tests of the rank logic: `SingleProcessCommunicator`, the mean, and
+/// `agreeOnFailure`, on W threads through `ThreadedCommunicator` (the bucketed sums are in
+/// `GradientBucketsTests`). No MPI call runs here.
 final class CommunicatorTests: XCTestCase {
     func testSingleProcessCollectivesAreTheIdentity() throws {
         let comm = SingleProcessCommunicator()
@@ -14,7 +15,8 @@ final class CommunicatorTests: XCTestCase {
         var bytes: [UInt8] = [1, 2, 3]
         try f.withUnsafeMutableBufferPointer { try comm.allReduceSum($0) }
         try f.withUnsafeMutableBufferPointer { try comm.broadcast($0, root: 0) }
-        try f.withUnsafeMutableBufferPointer { try comm.allReduceMean($0, bucketElements: 2) }
+        let buckets = try GradientBuckets(parameters: [0 ..< 1, 1 ..< 3], bucketElements: 2)
+        try f.withUnsafeMutableBufferPointer { try comm.allReduceMean($0, buckets: buckets) }
         try d.withUnsafeMutableBufferPointer { try comm.allReduceSum($0) }
         try d.withUnsafeMutableBufferPointer { try comm.allReduceMax($0) }
         try bytes.withUnsafeMutableBytes { try comm.broadcast(bytes: $0, root: 0) }
@@ -65,47 +67,12 @@ final class CommunicatorTests: XCTestCase {
         XCTAssertEqual(agreed.message, "config: bad key")
     }
 
-    func testInvalidBucketSizeThrows() {
-        var f: [Float] = [1, 2]
-        for size in [0, -3] {
-            XCTAssertThrowsError(try f.withUnsafeMutableBufferPointer {
-                try SingleProcessCommunicator().allReduceSumBucketed($0, bucketElements: size)
-            }) { XCTAssertEqual($0 as? CollectiveError, .invalidBucketSize(size)) }
-        }
-    }
-
-    // x_r[i] = (r+1)(i+1) + 0.25 on W = 3 ranks  ⇒  6(i+1) + 0.75 for every bucket size, in ceil(n/b) calls
-    func testBucketedSumEqualsOneSumForEveryBucketSize() throws {
-        let n = 10
-        for bucket in [1, 3, 4, 9, 10, 11, Int.max] {
-            let results = try XCTUnwrap(ThreadGroup.run(worldSize: 3) { comm -> ([Float], Int) in
-                var x = (0..<n).map { Float((comm.rank + 1) * ($0 + 1)) + 0.25 }
-                try x.withUnsafeMutableBufferPointer { try comm.allReduceSumBucketed($0, bucketElements: bucket) }
-                return (x, comm.floatReduceCalls)
-            }, "bucket \(bucket): ranks hung")
-            let expectedCalls = bucket >= n ? 1 : (n + bucket - 1) / bucket
-            for result in results {
-                let (x, calls) = try result.get()
-                XCTAssertEqual(x, (0..<n).map { Float(6 * ($0 + 1)) + 0.75 }, "bucket \(bucket)")
-                XCTAssertEqual(calls, expectedCalls, "bucket \(bucket): number of all-reduce calls")
-            }
-        }
-    }
-
-    func testEmptyBufferMakesNoCall() throws {
-        let results = try XCTUnwrap(ThreadGroup.run(worldSize: 2) { comm -> Int in
-            var x: [Float] = []
-            try x.withUnsafeMutableBufferPointer { try comm.allReduceSumBucketed($0, bucketElements: 4) }
-            return comm.floatReduceCalls
-        })
-        XCTAssertEqual(try results.map { try $0.get() }, [0, 0])
-    }
-
     // x_r[i] = 2r + i on W = 4  ⇒  mean = 3 + i (1/4 is exact)
     func testMeanIsSumTimesInverseWorldSize() throws {
         let results = try XCTUnwrap(ThreadGroup.run(worldSize: 4) { comm -> [Float] in
             var x = (0..<5).map { Float(2 * comm.rank + $0) }
-            try x.withUnsafeMutableBufferPointer { try comm.allReduceMean($0, bucketElements: 2) }
+            let buckets = try GradientBuckets(parameters: [0 ..< 2, 2 ..< 5], bucketElements: 2)
+            try x.withUnsafeMutableBufferPointer { try comm.allReduceMean($0, buckets: buckets) }
             return x
         })
         for result in results { XCTAssertEqual(try result.get(), [3, 4, 5, 6, 7]) }

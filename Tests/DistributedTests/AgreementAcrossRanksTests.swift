@@ -53,10 +53,11 @@ final class AgreementAcrossRanksTests: XCTestCase {
         XCTAssertGreaterThan(oneStep.outside, 1_000, "19 vs 20 steps: one step of training must show: \(oneStep)")
     }
 
-    /// Gradient sums started bucket by bucket during backward train what the blocking sum trains.
-    /// 0.01 MiB buckets cut this model's 75k parameters into 6 buckets (the word embedding, finished
-    /// last by backward, alone in the last one). np 2 with overlap equals np 2 without it bit for
-    /// bit: with two ranks each element's sum is one addition, which commutes exactly.
+    /// Gradient sums started bucket by bucket during backward train what the blocking sum of the
+    /// same buckets trains. 0.01 MiB buckets cut this model's 75k parameters into 6 buckets (the
+    /// word embedding, finished last by backward, alone in the last one), for both sums. np 2 with
+    /// overlap equals np 2 without it bit for bit: with two ranks each element's sum is one
+    /// addition, which commutes exactly.
     /// (Which bucket starts when is the same on every rank here: the sampler keeps every task on
     /// every rank. Buckets becoming ready in a different order per rank are tested in
     /// `GradientBucketsTests`.)
@@ -66,9 +67,11 @@ final class AgreementAcrossRanksTests: XCTestCase {
         let runs: [(name: String, worldSize: Int, settings: [String], plan: String)] = [
             ("np 1", 1, buckets, "training upos + ner on 1 rank: "),
             ("np 2 blocking", 2, buckets + MTLDist.settings(["training.overlap_allreduce": "false"]),
-             "gradient all-reduce blocking, 29 calls of ≤ 0.01 MiB"),
-            ("np 2 overlapped", 2, buckets, "gradient all-reduce overlapped with backward, 6 buckets"),
-            ("np 4 overlapped", 4, buckets, "gradient all-reduce overlapped with backward, 6 buckets"),
+             "gradient all-reduce blocking, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter"),
+            ("np 2 overlapped", 2, buckets,
+             "gradient all-reduce overlapped with backward, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter"),
+            ("np 4 overlapped", 4, buckets,
+             "gradient all-reduce overlapped with backward, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter"),
         ]
         var models: [String: Parameters] = [:]
         for (i, run) in runs.enumerated() {

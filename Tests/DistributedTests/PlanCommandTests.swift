@@ -3,9 +3,10 @@ import TestSupport
 import XCTest
 
 /// `mtl-dist plan` (one process, no MPI) checked end to end against the sampler's promises
-/// (DESIGN.md): 1 every rank gets B/W sentences holding every task, 2 no sentence twice in an
-/// epoch except by reported oversampling, 3 the global schedule does not depend on W, 5 the
-/// schedule is a function of (epoch, step): a plan cut at step k is the full plan's first k steps.
+/// (README.md, "Running on several processes", and `TaskAwareSampler`'s doc comment): every rank
+/// gets B/W sentences holding every task, no sentence twice in an epoch except by reported
+/// oversampling, the global schedule does not depend on W, and the schedule is a function of
+/// (epoch, step): a plan cut at step k is the full plan's first k steps.
 /// The sampler itself is unit-tested in TrainingTests/TaskAwareSamplerTests.swift.
 final class PlanCommandTests: XCTestCase {
     private let batchSize = 32

@@ -1,16 +1,13 @@
-import Collective
-import Foundation
-
-/// One step's gradient sum over ranks, overlapped with backward: `Tape.backward(from:store:
-/// onParameterReady:)` calls `parameterReady` for each parameter whose gradient is final; once
-/// every parameter of a bucket is, and every earlier bucket has started, the bucket's
-/// non-blocking sum starts. Between starts, each call lets the running sums progress. `finish()`
-/// waits for the sums still running when backward ends.
+/// One step's gradient sum over ranks, overlapped with backward, in the buckets of a
+/// `GradientBuckets` plan: backward reports each parameter whose gradient is final
+/// (`parameterReady`); once every parameter of a bucket is, and every earlier bucket has started,
+/// the bucket's non-blocking sum starts. Between starts, each call lets the running sums progress.
+/// `finish()` waits for the sums still running when backward ends.
 ///
 /// Buckets start strictly in bucket order, never in the order they become ready: which parameters
 /// finish first depends on this rank's slice of the batch (a head without rows here is ready at
 /// once), but MPI matches non-blocking collectives by the order ranks start them.
-final class OverlappedGradientReduce {
+public final class OverlappedGradientReduce {
     private let buckets: GradientBuckets
     private let communicator: Communicator
     private let gradients: UnsafeMutableBufferPointer<Float>
@@ -19,31 +16,28 @@ final class OverlappedGradientReduce {
     private var nextBucket = 0
     private var requests: [CollectiveRequest] = []
     /// Seconds spent inside the communicator's start and progress calls (during backward).
-    private(set) var communicationSeconds: Double = 0
+    public private(set) var communicationSeconds: Double = 0
 
     /// Ready to reduce `gradients` (the flat gradient buffer the plan was made for) over ranks.
-    init(buckets: GradientBuckets, communicator: Communicator, gradients: UnsafeMutableBufferPointer<Float>) {
-        precondition(buckets.ranges.first.map { $0.upperBound == gradients.count } ?? gradients.isEmpty,
-                     "bucket plan for \(buckets.ranges.first?.upperBound ?? 0) floats, gradient buffer has \(gradients.count)")
+    public init(buckets: GradientBuckets, communicator: Communicator, gradients: UnsafeMutableBufferPointer<Float>) {
+        precondition(buckets.elementCount == gradients.count,
+                     "bucket plan for \(buckets.elementCount) floats, gradient buffer has \(gradients.count)")
         self.buckets = buckets
         self.communicator = communicator
         self.gradients = gradients
         unready = buckets.parameterCounts
     }
 
-    /// Buckets started so far.
-    var startedBuckets: Int { nextBucket }
-
     /// The gradient of the parameter at `range` is final: starts every bucket that can start now
     /// (in order), then lets the running sums progress.
-    func parameterReady(_ range: Range<Int>) throws {
+    public func parameterReady(_ range: Range<Int>) throws {
         guard let b = buckets.bucketOfParameter[range] else {
             preconditionFailure("\(range) is no parameter of the bucket plan")
         }
         precondition(unready[b] > 0, "parameter \(range) reported twice")
         unready[b] -= 1
-        let clock = DispatchTime.now().uptimeNanoseconds
-        defer { communicationSeconds += Double(DispatchTime.now().uptimeNanoseconds - clock) / 1e9 }
+        let clock = ContinuousClock.now
+        defer { communicationSeconds += seconds(ContinuousClock.now - clock) }
         while nextBucket < buckets.count && unready[nextBucket] == 0 {
             let r = buckets.ranges[nextBucket]
             // gradients[r] = Σ_ranks gradients[r], complete once waited for
@@ -54,10 +48,14 @@ final class OverlappedGradientReduce {
     }
 
     /// Waits for every bucket's sum; every parameter must have been reported.
-    func finish() throws {
+    public func finish() throws {
         precondition(nextBucket == buckets.count,
                      "backward ended with bucket \(nextBucket) of \(buckets.count) not ready (\(unready[nextBucket]) parameters unreported)")
         try communicator.wait(requests)
         requests.removeAll()
     }
+}
+
+private func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
