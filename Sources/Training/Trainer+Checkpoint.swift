@@ -40,6 +40,11 @@ extension Trainer {
         }
     }
 
+    /// Bytes of a checkpoint's state now: the parameters and the optimizer's buffers.
+    var checkpointStateBytes: Int {
+        4 * (model.store.count + optimizer.state.buffers.reduce(0) { $0 + $1.values.count })
+    }
+
     /// Continues from a checkpoint: parameters, optimizer state, schedule state and the loop's
     /// position. On the saving world size each rank takes back its own log window; on another,
     /// rank 0 takes their sum (the sum at the next log line is the same up to float order).

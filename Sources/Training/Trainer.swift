@@ -219,8 +219,11 @@ public final class Trainer {
                     // the position of the next step: the start of the next epoch after the last step of one
                     var next = state
                     if next.stepInEpoch == steps { next.epoch += 1; next.stepInEpoch = 0 }
+                    let started = progress.elapsed
                     checkpoint = try saveCheckpoint(next, window: (windowLoss, windowSentences))
-                    progress.line("checkpoint \(checkpoint!.path)" + (stoppedBy.map { " (\(Trainer.signalName($0)) received: stopping)" } ?? ""))
+                    let seconds = progress.elapsed - started, mb = Double(checkpointStateBytes) / 1e6
+                    progress.line("checkpoint \(checkpoint!.path): " + String(format: "%.1f MB in %.3f s (%.0f MB/s)", mb, seconds, mb / max(seconds, 1e-9))
+                                  + (stoppedBy.map { " (\(Trainer.signalName($0)) received: stopping)" } ?? ""))
                 }
                 if stop || stoppedBy != nil { break }
             }

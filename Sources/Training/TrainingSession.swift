@@ -73,10 +73,14 @@ public enum TrainingSession {
         if let reader = plan.reader {
             // every rank reads the whole state from the shards (any saving world size)
             var failure: String? = nil
+            let started = progress.elapsed
             do { try trainer.restore(from: reader) } catch { failure = "\(error)" }
+            let seconds = progress.elapsed - started, mb = Double(reader.manifest.stateBytes) / 1e6
             if let agreed = try communicator.agreeOnFailure(failure) {
                 throw TrainingError.failedOnRank(rank: agreed.rank, worldSize: communicator.worldSize, message: agreed.message)
             }
+            progress.line("restored \(reader.directory.lastPathComponent) (saved by \(reader.manifest.worldSize) rank\(reader.manifest.worldSize == 1 ? "" : "s")): "
+                          + String(format: "%.1f MB read and checked in %.3f s (%.0f MB/s)", mb, seconds, mb / max(seconds, 1e-9)))
         } else {
             // replicas start equal: rank 0's initial parameters everywhere
             try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
