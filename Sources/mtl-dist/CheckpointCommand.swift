@@ -25,15 +25,20 @@ struct CheckpointCommand: ParsableCommand {
         return reader
     }
 
+    /// The checkpoint argument of both subcommands.
+    struct Folder: ParsableArguments {
+        @Argument(help: "A checkpoint folder (OUTPUT/checkpoints/step-N) or a checkpoint directory (its newest).")
+        var directory: String
+    }
+
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a checkpoint's step, epoch, world size, tasks, sizes and config summary.")
-        @Argument(help: "A checkpoint folder (OUTPUT/checkpoints/step-N) or a checkpoint directory (its newest).")
-        var directory: String
+        @OptionGroup var folder: Folder
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() throws {
-            let reader = try CheckpointCommand.open(directory)
+            let reader = try CheckpointCommand.open(folder.directory)
             let m = reader.manifest, r = m.training, meta = r.model
             let tasks: [[String: Any]] = zip(meta.spec.heads, meta.encoder.tasks).map { head, task in
                 ["name": task.name, "corpus": task.corpus, "label": task.label, "labels": task.labels.count,
@@ -86,11 +91,10 @@ struct CheckpointCommand: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every shard's size and checksum; exit non-zero naming the shard and byte range that is wrong.")
-        @Argument(help: "A checkpoint folder (OUTPUT/checkpoints/step-N) or a checkpoint directory (its newest).")
-        var directory: String
+        @OptionGroup var folder: Folder
 
         func run() throws {
-            let reader = try CheckpointCommand.open(directory)
+            let reader = try CheckpointCommand.open(folder.directory)
             try reader.verify()
             let m = reader.manifest
             print("ok: \(reader.directory.path): step \(m.step), \(m.shards.count) shard\(m.shards.count == 1 ? "" : "s"), \(m.stateBytes) bytes, every size and checksum as recorded")
