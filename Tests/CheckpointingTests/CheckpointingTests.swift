@@ -1,4 +1,4 @@
-import Checkpointing
+@testable import Checkpointing
 import Collective
 import Foundation
 import XCTest
@@ -179,6 +179,29 @@ final class CheckpointingTests: XCTestCase {
         for name in ["../shard-1-of-2.bin", "/etc/passwd", "sub/shard", ".hidden", "..", "a\\b", ""] {
             try mutated({ shards(&$0) { $0["file"] = name } }, field: "shards[1].file")
         }
+    }
+
+    func testReplaceFolderSwapsInOneStepAndLeavesNoTemporaryFolder() throws {
+        let parent = try temporaryDirectory()
+        let best = parent.appendingPathComponent("best")
+        for version in ["one", "two", "three"] {
+            try DurableFile.replaceFolder(best) { temp in
+                // while the new folder is built, the old one is still complete in place
+                if version != "one" {
+                    XCTAssertNotNil(DurableFile.size(of: best.appendingPathComponent("model.json")))
+                }
+                try Data(version.utf8).write(to: temp.appendingPathComponent("model.json"))
+            }
+            XCTAssertEqual(try String(contentsOf: best.appendingPathComponent("model.json"), encoding: .utf8), version)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.path), ["best"])
+        // the swap itself: two folders exchange places in one rename
+        let a = parent.appendingPathComponent("a"), b = parent.appendingPathComponent("b")
+        try FileManager.default.createDirectory(at: a, withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(at: b, withIntermediateDirectories: false)
+        try Data("in a".utf8).write(to: a.appendingPathComponent("f"))
+        XCTAssertTrue(DurableFile.exchange(a, b), "renameat2(RENAME_EXCHANGE) unavailable on this file system")
+        XCTAssertEqual(try String(contentsOf: b.appendingPathComponent("f"), encoding: .utf8), "in a")
     }
 
     // MARK: helpers

@@ -100,6 +100,19 @@ final class ResumeTests: TinyCorpusTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("second/metrics.jsonl").path))
     }
 
+    func testDataThatBuildsOtherVocabulariesIsRefused() throws {
+        _ = try run("first", stopAfter: 4)
+        // one more training sentence with a new word and a new NER label
+        let train = folder.appendingPathComponent("train.tsv")
+        try (try String(contentsOf: train, encoding: .utf8) + "Zed\tPROPN\tB-ORG\n\n").write(to: train, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try run("first", resume: "auto")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("other vocabularies or label dictionaries"), text)
+            XCTAssertTrue(text.contains("words:"), text)
+            XCTAssertTrue(text.contains("task ner:"), text)
+        }
+    }
+
     func testResumeAutoWithoutACheckpointStartsFresh() throws {
         let (summary, log) = try run("fresh", resume: "auto")
         XCTAssertEqual(summary.steps, 12)
