@@ -15,8 +15,9 @@ extension Trainer {
 
     /// Saves the checkpoint of `state` (the position of the next step; collective), with this
     /// rank's loss `window` since the last log line. Each rank's window goes into its slot of a
-    /// sum, so the manifest holds every rank's partial sums.
-    func saveCheckpoint(_ state: RunState, window: (loss: [Double], sentences: Int)) throws -> URL {
+    /// sum, so the manifest holds every rank's partial sums. Returns the folder and the bytes of
+    /// the state saved.
+    func saveCheckpoint(_ state: RunState, window: (loss: [Double], sentences: Int)) throws -> (url: URL, bytes: Int) {
         let world = communicator.worldSize, rank = communicator.rank, width = window.loss.count + 1
         var windows = [Double](repeating: 0, count: world * width)
         for (i, v) in window.loss.enumerated() { windows[rank * width + i] = v }
@@ -26,7 +27,9 @@ extension Trainer {
         var writer = CheckpointWriter(directory: Trainer.checkpointDirectory(resolved, output: outputDirectory), keep: c.keep)
         writer.onPhase = checkpointPhaseHook
         let t = resolved.config.training
-        return try TrainingCheckpoint.save(writer: writer, step: state.step, store: model.store, optimizer: optimizer.state,
+        let optimizerState = optimizer.state
+        let bytes = 4 * (model.store.count + optimizerState.buffers.reduce(0) { $0 + $1.values.count })
+        let url = try TrainingCheckpoint.save(writer: writer, step: state.step, store: model.store, optimizer: optimizerState,
                                            communicator: communicator) {
             CheckpointRecord(
                 model: try modelMetadata(step: state.step, epoch: state.epoch + 1, score: state.best?.score),
@@ -38,11 +41,7 @@ extension Trainer {
                                  sentences: (0..<world).map { Int(windows[$0 * width + width - 1]) }),
                 outputDirectory: outputDirectory.path)
         }
-    }
-
-    /// Bytes of a checkpoint's state now: the parameters and the optimizer's buffers.
-    var checkpointStateBytes: Int {
-        4 * (model.store.count + optimizer.state.buffers.reduce(0) { $0 + $1.values.count })
+        return (url, bytes)
     }
 
     /// Continues from a checkpoint: parameters, optimizer state, schedule state and the loop's

@@ -220,8 +220,9 @@ public final class Trainer {
                     var next = state
                     if next.stepInEpoch == steps { next.epoch += 1; next.stepInEpoch = 0 }
                     let started = progress.elapsed
-                    checkpoint = try saveCheckpoint(next, window: (windowLoss, windowSentences))
-                    let seconds = progress.elapsed - started, mb = Double(checkpointStateBytes) / 1e6
+                    let saved = try saveCheckpoint(next, window: (windowLoss, windowSentences))
+                    checkpoint = saved.url
+                    let seconds = progress.elapsed - started, mb = Double(saved.bytes) / 1e6
                     progress.line("checkpoint \(checkpoint!.path): " + String(format: "%.1f MB in %.3f s (%.0f MB/s)", mb, seconds, mb / max(seconds, 1e-9))
                                   + (stoppedBy.map { " (\(Trainer.signalName($0)) received: stopping)" } ?? ""))
                 }
