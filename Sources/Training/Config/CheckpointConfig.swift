@@ -12,36 +12,22 @@ public struct CheckpointConfig: Codable, Equatable {
     /// Where checkpoints go, as written; `nil` lets the trainer use its output directory.
     public var directory: String?
     /// Steps between periodic checkpoints; 0 = none.
-    public var every: Int = 0
-    /// How many of the most recent checkpoints to keep.
-    public var keep: Int = 3
-
-    /// The defaults above.
-    public init() {}
+    public var every = 0
+    /// How many of the most recent checkpoints to keep (>= 1).
+    public var keep = 3
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case directory, every, keep
     }
+}
 
-    /// Decodes `checkpoint:`, rejecting unknown keys and impossible values.
-    public init(from decoder: Decoder) throws {
-        let section = try ConfigSection(decoder, keys: CodingKeys.self)
-        let defaults = CheckpointConfig()
-        directory = try section.optional(.directory, default: defaults.directory)
-        try section.check(directory?.isEmpty != true, .directory, found: "an empty path", allowed: "a directory path, or null",
-                          hint: "write a directory, or null for the output directory.")
-        every = try section.integer(.every, default: defaults.every, atLeast: 0,
-                                    hint: "set \(section.keyPath(.every)) >= 0 (0 = no periodic checkpoints).")
-        keep = try section.integer(.keep, default: defaults.keep, atLeast: 1,
-                                   hint: "set \(section.keyPath(.keep)) >= 1: the newest checkpoint is always kept.")
-    }
+extension CheckpointConfig: ConfigSection {
+    static let defaults = CheckpointConfig()
 
-    /// Encodes every key (`directory: null` when unset).
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeOrNull(directory, forKey: .directory)
-        try container.encode(every, forKey: .every)
-        try container.encode(keep, forKey: .keep)
+    func validate(_ rules: ConfigRules<CodingKeys>) throws {
+        try rules.path(.directory, directory, allowed: "a directory path, or null", hint: "write a directory, or null for OUTPUT/checkpoints.")
+        try rules.integer(.every, every, atLeast: 0, hint: "set \(rules.keyPath(.every)) >= 0 (0 = no periodic checkpoints).")
+        try rules.integer(.keep, keep, atLeast: 1, hint: "set \(rules.keyPath(.keep)) >= 1: the newest checkpoint is always kept.")
     }
 }
