@@ -123,16 +123,6 @@ public enum ModelArchive {
 
     /// FNV-1a 64-bit hash of `data`, as 16 hex digits.
     public static func fnv1a64Hex(_ data: Data) -> String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        data.withUnsafeBytes { raw in
-            for byte in raw { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        }
-        return String(h, radix: 16).leftPadded(to: 16)
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        FNV1a64.hex(of: data)
     }
 }
