@@ -74,7 +74,7 @@ public enum TrainingSession {
         var outputError: String? = nil
         if rank0 {
             do {
-                createdOutput = try RunDirectory.create(request.output)
+                createdOutput = try RunDirectory.create(request.output, continuing: plan.continuesInPlace)
                 try resolved.write(toDirectory: request.output)
                 try plan.prepareOutput(request.output)
             } catch {
@@ -156,16 +156,16 @@ public enum RunDirectory {
         return startFiles.filter(contents.contains).map { $0 == "metrics.jsonl" ? "metrics.jsonl (empty)" : $0 }
     }
 
-    /// Creates `url` (and its parents) and removes a failed start's files from it; returns whether
-    /// the folder itself was created.
-    public static func create(_ url: URL) throws -> Bool {
+    /// Creates `url` (and its parents) and, unless `continuing` (a `--resume auto` run in its own
+    /// folder), removes a failed start's files from it; returns whether the folder itself was created.
+    public static func create(_ url: URL, continuing: Bool = false) throws -> Bool {
         let existed = FileManager.default.fileExists(atPath: url.path)
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
             throw TrainingError.cannotWrite(url.path, reason: error.localizedDescription)
         }
-        discardStart(url, removingFolder: false)
+        if !continuing { discardStart(url, removingFolder: false) }
         return !existed
     }
 
