@@ -27,16 +27,16 @@ public enum RunDirectory {
         return startFiles.filter(contents.contains).map { $0 == "metrics.jsonl" ? "metrics.jsonl (empty)" : $0 }
     }
 
-    /// Creates `url` (and its parents) and removes a failed start's files from it; returns whether
-    /// the folder itself was created.
-    public static func create(_ url: URL) throws -> Bool {
+    /// Creates `url` (and its parents) and, unless `continuing` (a `--resume auto` run in its own
+    /// folder), removes a failed start's files from it; returns whether the folder itself was created.
+    public static func create(_ url: URL, continuing: Bool = false) throws -> Bool {
         let existed = FileManager.default.fileExists(atPath: url.path)
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
             throw TrainingError.cannotWrite(url.path, reason: problem(url) ?? error.localizedDescription)
         }
-        discardStart(url, removingFolder: false)
+        if !continuing { discardStart(url, removingFolder: false) }
         return !existed
     }
 

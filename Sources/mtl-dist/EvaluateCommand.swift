@@ -7,7 +7,7 @@ import Training
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Score a trained model on dev, test or a file.")
 
-    @Option(help: "The model folder (OUTPUT/best of a training run).") var model: String
+    @Option(help: "A model folder (OUTPUT/best), an export (mtl-dist export) or a checkpoint folder.") var model: String
     @Option(help: "dev, test, or a file in the format of the model's corpus (see --corpus).") var split = "dev"
     @Option(help: "With --split FILE: the corpus whose format and tasks apply (default: the first corpus); with dev or test: score only this corpus.")
     var corpus: String?

@@ -6,7 +6,7 @@ import Training
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Tag CoNLL or plain text with a trained model.")
 
-    @Option(help: "The model folder (OUTPUT/best of a training run).") var model: String
+    @Option(help: "A model folder (OUTPUT/best), an export (mtl-dist export) or a checkpoint folder.") var model: String
     @Option(help: "Input file, or - for standard input.") var input = "-"
     @Option(name: .customLong("input-format"), help: "conll (a token per line) or text (a sentence per line).")
     var inputFormat: PredictionIO.InputFormat = .conll
