@@ -48,7 +48,8 @@ struct Encode: ParsableCommand {
         } catch let error as TransformerError {
             throw ValidationError("--\(error)")
         }
-        let sentences = try inputSentences(input, format: inputFormat)
+        let text = try PredictionIO.readInput(path: input)
+        let sentences = try PredictionIO.sentences(in: text, format: inputFormat, fileName: input == "-" ? "<stdin>" : input)
         var out = "", next = 0
         try embeddings.encode(sentences.map(\.tokens), tokenizer: bert.tokenizer, batchSize: batchSize) { encoded in
             out += try Encode.jsonLine(tokens: sentences[next].tokens, encoded: encoded)

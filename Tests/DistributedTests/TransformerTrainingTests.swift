@@ -68,6 +68,24 @@ final class TransformerTrainingTests: XCTestCase {
         XCTAssertEqual(evaluate.status, 0, "\(evaluate)")
     }
 
+    /// A checkpoint holds the transformer optimizer's state (its range first, then the rest, as one
+    /// optimizer over the store would) and a resume splits it back: 6 steps, save, 6 more equal 12
+    /// straight steps bit for bit (parameters and optimizer state).
+    func testResumeWithTheTransformersOwnOptimizerIsBitExact() throws {
+        let root = try temporaryDirectory()
+        let every = MTLDist.settings(["checkpoint.every": "6"])
+        let straight = root.appendingPathComponent("straight"), resumed = root.appendingPathComponent("resumed")
+        let first = try MTLDist.run(["train", "--output", straight.path] + settings(fineTune: true) + every, timeout: 300)
+        XCTAssertEqual(first.status, 0, "\(first)")
+        let second = try MTLDist.run(["train", "--output", resumed.path, "--resume",
+                                      straight.appendingPathComponent("checkpoints/step-6").path] + settings(fineTune: true) + every,
+                                     timeout: 300)
+        XCTAssertEqual(second.status, 0, "\(second)")
+        let a = try CheckpointState(straight, step: 12), b = try CheckpointState(resumed, step: 12)
+        XCTAssertGreaterThan(a.bytes.count, 3 * 4 * 24_928, "parameters and AdamW's two buffers, transformer included")
+        XCTAssertEqual(a.bytes, b.bytes)
+    }
+
     func testABadTransformerFolderStopsEveryRankWithItsMessage() throws {
         let output = try temporaryDirectory().appendingPathComponent("run")
         let run = try MTLDist.mpirun(2, ["train", "--output", output.path] + settings(fineTune: true)
