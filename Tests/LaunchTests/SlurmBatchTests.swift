@@ -56,6 +56,10 @@ final class SlurmBatchTests: XCTestCase {
         XCTAssertTrue(poll(seconds: 60) {
             ((try? slurm("scontrol", ["show", "job", "--oneliner", job]))?.stdout ?? "").contains("Reason=BeginTime")
         }, "job \(job) was not requeued\n\((try? jobOutput(folder, job)) ?? "")")
+        // and only once the node has finished the first run (released while the node still completes
+        // it, the batch launch itself failed here under load: exit 1 with no output)
+        XCTAssertTrue(poll(seconds: 60) { ((try? slurm("sinfo", ["-h", "-o", "%T"]))?.stdout ?? "").trimmingCharacters(in: .whitespacesAndNewlines) == "idle" },
+                      "the node did not become idle after the first run")
         let release = try slurm("scontrol", ["update", "JobId=\(job)", "StartTime=now"])
         XCTAssertEqual(release.status, 0, "\(release)")
         let state = try waitForEnd(of: job)
