@@ -8,6 +8,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mtl-dist", targets: ["mtl-dist"]),
+        // for the fuzz targets in Fuzz/ (built by launch/fuzz.sh), which read corpora and configs
+        .library(name: "CoNLL", targets: ["CoNLL"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -63,6 +63,43 @@ final class TrainerEndToEndTests: TinyCorpusTestCase {
         XCTAssertEqual(objects[1]["tokens"], ["the", "dog", "sleeps"])
     }
 
+    func testASentenceLongerThanOnePassIsDecodedInPiecesWithTheTagsOfEachPiece() throws {
+        _ = try train("run", overrides: ["training.max_steps=2"])
+        let model = try TrainedModel(url: folder.appendingPathComponent("run/best"))
+        let n = Evaluator.maxTokensPerPass
+        let words = ["Mary", "lives", "in", "Paris", "the", "dog", "sleeps"]
+        let long = (0..<(2 * n + 7)).map { words[$0 % words.count] }
+        let source = SourceLocation(file: "long.txt", line: 1)
+        // the long sentence, and its three pieces as sentences of their own
+        let sentences = [Sentence(tokens: long, source: source)]
+            + [0..<n, n..<2 * n, 2 * n..<long.count].map { Sentence(tokens: Array(long[$0]), source: source) }
+        var predicted: [Int: [[String]]] = [:]
+        try Evaluator.forEachPrediction(model: model.model, encoder: model.metadata.encoder, sentences: sentences,
+                                        indices: [0, 1, 2, 3], taskIndices: [0, 1], batchSize: 2) { s, tags in
+            predicted[s] = tags
+        }
+        for task in 0..<2 {
+            XCTAssertEqual(predicted[0]?[task].count, long.count)
+            XCTAssertEqual(predicted[0]?[task], (1...3).flatMap { predicted[$0]?[task] ?? [] }, "task \(task)")
+        }
+    }
+
+    func testATokenOfAHundredThousandCharactersTrains() throws {
+        let blob = String(repeating: "QUJD", count: 25_000)
+        let original = try String(contentsOf: folder.appendingPathComponent("train.tsv"), encoding: .utf8)
+        try (original + "\(blob)\tX\tO\nend\tNOUN\tO\n\n").write(to: folder.appendingPathComponent("train.tsv"),
+                                                                atomically: true, encoding: .utf8)
+        let (summary, _) = try train("blob", overrides: ["training.max_steps=4"])
+        XCTAssertEqual(summary.steps, 4)
+        let model = try TrainedModel(url: folder.appendingPathComponent("blob/best"))
+        var unknown: [String: Int] = [:]
+        let encoded = model.metadata.encoder.encode(Sentence(tokens: [blob, "a"], source: SourceLocation(file: "t", line: 1)),
+                                                    taskIndices: [], unknownLabels: &unknown)
+        XCTAssertEqual(encoded.characters.map(\.count), [TokenFeatures.maxCharacters, 1])
+        // the character vocabulary holds what the encoder reads: the blob's four letters, from its ends
+        XCTAssertTrue(model.metadata.encoder.characters.contains("Q"))
+    }
+
     func testAnOutputFolderHoldingFilesIsRefusedBeforeAnyWork() throws {
         let out = folder.appendingPathComponent("used")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
