@@ -6,7 +6,7 @@ struct MTLDist: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mtl-dist",
         abstract: "Distributed data-parallel trainer for multi-task sequence labelling.",
-        subcommands: [Train.self, Evaluate.self, Predict.self, Plan.self, Bench.self, CollectiveCheck.self])
+        subcommands: [Train.self, Evaluate.self, Predict.self, Plan.self, Bench.self, Report.self, CollectiveCheck.self])
 
     static func main() {
         // Every training step allocates activation and scratch buffers of a few MiB and frees them.
