@@ -4,6 +4,7 @@ import CoNLL
 import Foundation
 import MultiTask
 import Optimizers
+import Reporting
 
 /// The training loop, the same for one process and for W ranks: each step takes this rank's slice
 /// of the sampler's global batch, back-propagates the multi-task loss (normalised by the global
@@ -32,6 +33,41 @@ public final class Trainer {
         public let bestStep: Int?
         public let lastEvaluation: [TaskEvaluation]
         public let seconds: Double
+        /// Sentences, tokens and time of the whole run, and every rank's peak memory.
+        public let throughput: Throughput
+    }
+
+    /// What a run processed and how fast, for the end of its log and `metrics.jsonl`.
+    public struct Throughput {
+        /// Training sentences (global batches summed; oversampled sentences count each time).
+        public var sentences = 0
+        /// Words in those sentences.
+        public var tokens = 0
+        /// Wall seconds from the start of training to the end of the run.
+        public var seconds = 0.0
+        /// Seconds spent in dev evaluation.
+        public var evaluationSeconds = 0.0
+        /// Peak resident set size of each rank, bytes, in rank order.
+        public var peakResidentBytes: [Double] = []
+
+        public var sentencesPerSecond: Double { Double(sentences) / max(seconds, 1e-9) }
+        public var tokensPerSecond: Double { Double(tokens) / max(seconds, 1e-9) }
+        public var evaluationShare: Double { evaluationSeconds / max(seconds, 1e-9) }
+
+        /// `{"type": "throughput", ...}` for `metrics.jsonl`.
+        public var json: [String: Any] {
+            ["type": "throughput", "sentences": sentences, "tokens": tokens, "seconds": seconds,
+             "sentences_per_s": sentencesPerSecond, "tokens_per_s": tokensPerSecond,
+             "evaluation_seconds": evaluationSeconds, "evaluation_share": evaluationShare,
+             "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 }]
+        }
+
+        /// One line for the log: `throughput: 498 sentences/s, 7,010 tokens/s over 61.2 s; evaluation 12.5% of the time; peak RSS per rank 310, 305 MiB`.
+        public var line: String {
+            String(format: "throughput: %.0f sentences/s, %.0f tokens/s over %.1f s; evaluation %.1f%% of the time; peak RSS per rank ",
+                   sentencesPerSecond, tokensPerSecond, seconds, 100 * evaluationShare)
+                + peakResidentBytes.map { String(format: "%.0f", $0 / 1_048_576) }.joined(separator: ", ") + " MiB"
+        }
     }
 
     public init(resolved: ResolvedConfig, data: TrainingData, communicator: Communicator,
@@ -138,6 +174,8 @@ public final class Trainer {
         var windowSentences = 0
         var windowStart = progress.elapsed
         var stop = false
+        var throughput = Throughput()
+        let start = progress.elapsed
 
         progress.line("training \(taskNames.joined(separator: " + ")) on \(world) rank\(world == 1 ? "" : "s"): " +
                       "\(model.store.count) parameters, \(total) steps, batch \(t.batchSize)" +
@@ -154,6 +192,8 @@ public final class Trainer {
                     windowLoss[2 * k + 1] += Double(r.rows)
                 }
                 windowSentences += result.globalBatch.count
+                throughput.sentences += result.globalBatch.count
+                throughput.tokens += result.globalBatch.reduce(0) { $0 + data.encodedTrain[$1.corpus][$1.sentence].wordIDs.count }
 
                 if step % max(t.logEvery, 1) == 0 || step == total {
                     let summed = try communicator.sum(windowLoss)
@@ -176,7 +216,9 @@ public final class Trainer {
                 let endOfEpoch = state.stepInEpoch == steps
                 let evalNow = t.evalEvery.map { step % $0 == 0 } ?? endOfEpoch
                 if evalNow || step == total {
+                    let evaluationStart = progress.elapsed
                     lastEval = try evaluateDev()
+                    throughput.evaluationSeconds += progress.elapsed - evaluationStart
                     if !lastEval.isEmpty {
                         let score = Evaluator.mainScore(lastEval, rule: t.mainScore)
                         try report(lastEval, score: score, step: step, epoch: epoch + 1, log: log)
@@ -202,8 +244,12 @@ public final class Trainer {
             // no dev split: the last model is the one to keep
             try saveModel(named: "best", step: state.step, epoch: state.epoch, score: nil)
         }
+        throughput.seconds = progress.elapsed - start
+        throughput.peakResidentBytes = try communicator.gather(Double(ResourceUsage.peakResidentBytes))
+        try log?.append(throughput.json)
+        progress.line(throughput.line)
         return Summary(steps: state.step, epochs: state.epoch, bestDevScore: state.best?.score, bestStep: state.best?.step,
-                       lastEvaluation: lastEval, seconds: progress.elapsed)
+                       lastEvaluation: lastEval, seconds: progress.elapsed, throughput: throughput)
     }
 
     /// Where one step's time went, in seconds.
@@ -338,6 +384,8 @@ public final class Trainer {
         var tasks: [String: Any] = [:]
         for r in results { tasks[r.task] = r.json }
         try log?.append(["type": "eval", "split": "dev", "step": step, "epoch": epoch, "tasks": tasks, "main_score": score])
+        // the run's curves.svg, redrawn (atomically) from metrics.jsonl at every evaluation
+        if communicator.isRoot { try TrainingCurves.redraw(runDirectory: outputDirectory) }
         let parts = results.map { r in
             r.metric == .spanF1 ? String(format: "%@ F1 %.2f", r.task, 100 * r.mainScore)
                                 : String(format: "%@ acc %.2f", r.task, 100 * r.mainScore)
