@@ -51,6 +51,7 @@ public enum TrainingSession {
         for note in data.notes { progress.line("note: " + note) }
         let counts = zip(resolved.config.tasks.names, data.sentencesPerTask).map { "\($0) \($1)" }
         progress.line("training sentences per task: " + counts.joined(separator: ", "))
+        for message in sampler.shareMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
         for message in sampler.oversamplingMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
         let trainer = try Trainer(resolved: resolved, data: data, communicator: communicator, sampler: sampler,
                                   outputDirectory: request.output, progress: progress)
