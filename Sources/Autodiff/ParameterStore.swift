@@ -28,18 +28,41 @@ public enum Initializer: Sendable {
 ///
 /// Register every parameter while building the model, then use `tensor(_:tape:)` in each
 /// forward pass. Registration order fixes the layout, so equal code builds equal layouts.
+/// Registering only lays out and initialises values in a growing list; the two flat buffers are
+/// allocated once, on first use of `values`, `grads` or a tensor view, so building a model of
+/// P floats costs O(P). (Registering after that first use copies the values out and back once.)
 public final class ParameterStore {
     public private(set) var parameters: [Parameter] = []
-    /// Flat parameter values, in registration order.
-    public private(set) var values = Buffer(count: 0)
-    /// Flat gradients, laid out like `values`.
-    public private(set) var grads = Buffer(count: 0)
+    /// The initial values of the parameters registered since the buffers were last allocated
+    /// (all of them, until the first use); nil once `storage` holds them.
+    private var pending: [Float]? = []
+    private var storage = (values: Buffer(count: 0), grads: Buffer(count: 0))
     private var index: [String: Int] = [:]
 
     public init() {}
 
     /// Total number of floats.
-    public var count: Int { values.count }
+    public private(set) var count = 0
+
+    /// Flat parameter values, in registration order.
+    public var values: Buffer { allocated().values }
+    /// Flat gradients, laid out like `values`.
+    public var grads: Buffer { allocated().grads }
+
+    /// The flat buffers, allocated from the registered values on first use.
+    private func allocated() -> (values: Buffer, grads: Buffer) {
+        if let values = pending {
+            storage = (Buffer(copying: values), Buffer(count: values.count))
+            pending = nil
+        }
+        return storage
+    }
+
+    /// Calls `body` with the first value: in the pending list while building, in `values` after.
+    private func withValues<R>(_ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+        guard pending != nil else { return body(storage.values.base) }
+        return pending!.withUnsafeMutableBufferPointer { body($0.baseAddress ?? storage.values.base) }
+    }
 
     /// Registers a parameter named `name` (unique within the store) and initialises it with
     /// values drawn from `rng`.
@@ -47,28 +70,27 @@ public final class ParameterStore {
     public func add(_ name: String, shape: Shape, initializer: Initializer,
                     rng: inout SplitMix64) -> Parameter {
         precondition(index[name] == nil, "parameter '\(name)' registered twice")
-        let p = Parameter(name: name, offset: values.count, shape: shape)
-        let newValues = Buffer(count: values.count + shape.count)
-        newValues.base.update(from: values.base, count: values.count)
-        values = newValues
-        grads = Buffer(count: newValues.count)
-        let dst = values.base + p.offset
+        if pending == nil { pending = Array(storage.values.pointer) }
+        let p = Parameter(name: name, offset: count, shape: shape)
         let n = shape.count
+        var initial = [Float](repeating: 0, count: n)
         switch initializer {
         case .zeros:
             break
         case .constant(let c):
-            dst.update(repeating: c, count: n)
+            for i in 0..<n { initial[i] = c }
         case .uniform(let bound):
-            for i in 0..<n { dst[i] = (2 * rng.nextUniform() - 1) * bound }
+            for i in 0..<n { initial[i] = (2 * rng.nextUniform() - 1) * bound }
         case .normal(let std):
-            for i in 0..<n { dst[i] = rng.nextNormal() * std }
+            for i in 0..<n { initial[i] = rng.nextNormal() * std }
         case .xavierUniform:
             let fanOut = shape.rank >= 1 ? shape[0] : 1
             let fanIn = shape.rank >= 2 ? shape.count / fanOut : 1
             let bound = Float((6.0 / Double(fanIn + fanOut)).squareRoot())
-            for i in 0..<n { dst[i] = (2 * rng.nextUniform() - 1) * bound }
+            for i in 0..<n { initial[i] = (2 * rng.nextUniform() - 1) * bound }
         }
+        pending!.append(contentsOf: initial)
+        count += n
         index[name] = parameters.count
         parameters.append(p)
         return p
@@ -82,6 +104,7 @@ public final class ParameterStore {
     /// A view of `p` for one forward pass. With a tape it requires a gradient, which
     /// accumulates straight into the flat gradient buffer; without one it is a constant.
     public func tensor(_ p: Parameter, tape: Tape?) -> Tensor {
+        let (values, grads) = allocated()
         let t = Tensor(shape: p.shape, storage: values, offset: p.offset, tape: tape, requiresGrad: tape != nil)
         if t.requiresGrad { t.bindGrad(to: grads, offset: p.offset) }
         return t
@@ -89,7 +112,7 @@ public final class ParameterStore {
 
     /// The values of `p`, copied out.
     public func scalars(of p: Parameter) -> [Float] {
-        Array(UnsafeBufferPointer(start: values.base + p.offset, count: p.count))
+        withValues { Array(UnsafeBufferPointer(start: $0 + p.offset, count: p.count)) }
     }
 
     /// The gradient of `p`, copied out.
@@ -100,7 +123,7 @@ public final class ParameterStore {
     /// Overwrites the values of `p`.
     public func setScalars(_ scalars: [Float], of p: Parameter) {
         precondition(scalars.count == p.count, "parameter '\(p.name)' has \(p.count) values, got \(scalars.count)")
-        scalars.withUnsafeBufferPointer { (values.base + p.offset).update(from: $0.baseAddress!, count: p.count) }
+        withValues { dst in scalars.withUnsafeBufferPointer { (dst + p.offset).update(from: $0.baseAddress!, count: p.count) } }
     }
 
     /// Sets every gradient to zero, in place.

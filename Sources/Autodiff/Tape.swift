@@ -33,7 +33,16 @@ public final class Tape {
     private var parameterUses: [ParameterUse] = []
     private var seenParameters: Set<ParameterKey> = []
 
-    public init() {}
+    /// Where ops recorded on this tape allocate their outputs, gradients and scratch. Set it
+    /// before recording (a model lends its own, so every step reuses the same memory).
+    public var workspace: Workspace {
+        willSet { precondition(nodes.isEmpty, "a tape's workspace is replaced only before recording") }
+    }
+
+    /// An empty tape allocating from `workspace` (a new one by default).
+    public init(workspace: Workspace = Workspace()) {
+        self.workspace = workspace
+    }
 
     /// Number of recorded ops.
     public var nodeCount: Int { nodes.count }
@@ -97,8 +106,8 @@ public final class Tape {
 
     /// Drops the recorded graph without back-propagating.
     public func reset() {
-        nodes.removeAll()
-        parameterUses.removeAll()
-        seenParameters.removeAll()
+        nodes.removeAll(keepingCapacity: true)
+        parameterUses.removeAll(keepingCapacity: true)
+        seenParameters.removeAll(keepingCapacity: true)
     }
 }

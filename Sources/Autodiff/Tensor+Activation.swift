@@ -28,7 +28,8 @@ extension Tensor {
         return out
     }
 
-    /// max(x, 0), elementwise.
+    /// max(x, 0), elementwise. Not used by the BiLSTM models yet: kept, with its gradient check,
+    /// for the transformer encoder's feed-forward blocks (issue 11).
     public func relu() -> Tensor {
         let x = self
         let out = Tensor.makeResult(shape: shape, inputs: [x]) { dOut, _ in
@@ -42,7 +43,8 @@ extension Tensor {
     }
 
     /// GELU with the exact error function, PyTorch's default `nn.GELU()`:
-    /// y = x · Φ(x) = x · ½ (1 + erf(x / √2)).
+    /// y = x · Φ(x) = x · ½ (1 + erf(x / √2)). Not used by the BiLSTM models yet: kept, with its
+    /// gradient check, for the transformer encoder's feed-forward blocks (issue 11).
     public func gelu() -> Tensor {
         let x = self
         let out = Tensor.makeResult(shape: shape, inputs: [x]) { dOut, _ in

@@ -20,7 +20,7 @@ extension Tensor {
         precondition(p >= 0 && p < 1, "dropout probability \(p) outside [0, 1)")
         let b = shape[0], t = shape[1], c = shape[2]
         precondition(keys.count == b, "dropout: \(keys.count) keys for \(b) sentences")
-        let mask = Buffer(count: count)
+        let mask = Tensor.scratch(count: count, for: [self])
         let scale: Float = kind == .word ? 1 : 1 / (1 - p)
         let m = mask.base
         for bi in 0..<b {

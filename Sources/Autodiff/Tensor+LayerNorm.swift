@@ -1,11 +1,12 @@
 /// Layer normalisation over the last axis (Ba et al., 2016; PyTorch's `nn.LayerNorm`):
 /// `x [..., C]`, `gamma [C]`, `beta [C]` → `y = (x − μ) / √(σ² + eps) · gamma + beta`, with μ and
-/// σ² (biased) over the C features of each row.
+/// σ² (biased) over the C features of each row. Not used by the BiLSTM models yet: kept, with its
+/// gradient check, for the transformer encoder (issue 11).
 public func layerNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, eps: Float = 1e-5) -> Tensor {
     let rows = x.shape.rows, c = x.shape.last
     precondition(gamma.shape == [c] && beta.shape == [c],
                  "layerNorm: x \(x.shape) needs gamma and beta of [\(c)], got \(gamma.shape), \(beta.shape)")
-    let stats = Buffer(count: 2 * rows) // mean[r], rstd[r]
+    let stats = Tensor.scratch(count: 2 * rows, for: [x, gamma, beta]) // mean[r], rstd[r]
     let out = Tensor.makeResult(shape: x.shape, inputs: [x, gamma, beta]) { dOut, _ in
         // forward: y = n · gamma + beta, n = (x − μ) · rstd
         // dX = rstd · (dN − mean(dN) − n · mean(dN · n)), dN = dOut · gamma

@@ -48,6 +48,8 @@ extension Tensor {
         var n = 0
         for bi in 0..<b {
             (o + bi * steps * c).update(from: a + n * c, count: lengths[bi] * c)
+            // out[b, t ≥ lengths[b], :] = 0
+            (o + (bi * steps + lengths[bi]) * c).update(repeating: 0, count: (steps - lengths[bi]) * c)
             n += lengths[bi]
         }
         return out

@@ -25,6 +25,8 @@ extension Tensor {
             for ti in 0..<len {
                 (o + (bi * t + ti) * c).update(from: a + (bi * t + len - 1 - ti) * c, count: c)
             }
+            // out[b, t ≥ L, :] = 0
+            (o + (bi * t + len) * c).update(repeating: 0, count: (t - len) * c)
         }
         return out
     }

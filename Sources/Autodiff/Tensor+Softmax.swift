@@ -47,7 +47,7 @@ public func softmaxCrossEntropy(logits: Tensor, targets: [Int32], mask: [Bool]? 
         precondition(targets[r] >= 0 && Int(targets[r]) < k, "target \(targets[r]) at row \(r) outside 0..<\(k)")
     }
     // probabilities kept for the backward pass: p[r, :] = softmax(logits[r, :])
-    let probs = Buffer(count: rows * k)
+    let probs = Tensor.scratch(count: rows * k, for: [logits])
     let out = Tensor.makeResult(shape: [], inputs: [logits]) { dOut, _ in
         let g = logits.grad, p = probs.base, d = dOut[0]
         for r in 0..<rows where live[r] {

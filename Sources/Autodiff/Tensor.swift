@@ -3,7 +3,8 @@
 ///
 /// A tensor either owns its values or views a range of a larger buffer (a parameter views
 /// the flat `ParameterStore` buffer, so its gradient lands directly in the flat gradient
-/// buffer). Ops always write new contiguous outputs; there are no strided views.
+/// buffer). Ops always write new contiguous outputs; there are no strided views. Op outputs and
+/// gradients recorded on a tape live in the tape's `Workspace`.
 public final class Tensor {
     /// The shape of the stored values.
     public let shape: Shape
@@ -78,13 +79,14 @@ public final class Tensor {
     /// True once some op has written a gradient into this tensor.
     public var hasGrad: Bool { gradStorage != nil }
 
-    /// The gradient buffer, allocated (zeroed) on first use. Backward rules accumulate into it with `+=`.
+    /// The gradient buffer, allocated (zeroed, from the tape's workspace) on first use. Backward
+    /// rules accumulate into it with `+=`.
     public var grad: UnsafeMutablePointer<Float> {
-        if gradStorage == nil {
-            gradStorage = Buffer(count: count)
-            gradOffset = 0
-        }
-        return gradStorage!.base + gradOffset
+        if let g = gradStorage { return g.base + gradOffset }
+        let g = tape?.workspace.buffer(count: count, zeroed: true) ?? Buffer(count: count)
+        gradStorage = g
+        gradOffset = 0
+        return g.base
     }
 
     /// Binds this tensor's gradient to its parameter's range of the flat gradient store, making it
@@ -96,25 +98,35 @@ public final class Tensor {
         isParameterView = true
     }
 
-    /// A new tensor for the result of an op on `inputs`: recorded on the inputs' tape when any
-    /// input requires a gradient, a constant otherwise.
-    static func result(shape: Shape, inputs: [Tensor]) -> Tensor {
-        var tape: Tape? = nil
+    /// The tape of the first input that requires a gradient, if any.
+    static func tape(of inputs: [Tensor]) -> Tape? {
         for x in inputs where x.requiresGrad {
-            if let t = x.tape { tape = t; break }
+            if let t = x.tape { return t }
         }
-        return Tensor(shape: shape, storage: Buffer(count: shape.count), offset: 0,
-                      tape: tape, requiresGrad: tape != nil)
+        return nil
+    }
+
+    /// A scratch buffer of `count` floats for an op on `inputs` (a mask, saved activations),
+    /// from the workspace of the inputs' tape, or a fresh allocation without one. Values are
+    /// unspecified unless `zeroed`: the op writes every element before reading it.
+    public static func scratch(count: Int, zeroed: Bool = false, for inputs: [Tensor]) -> Buffer {
+        if let tape = tape(of: inputs) { return tape.workspace.buffer(count: count, zeroed: zeroed) }
+        return zeroed ? Buffer(count: count) : Buffer(uninitializedCount: count)
     }
 
     /// Creates the output of a custom op and, when it requires a gradient, records its backward
     /// rule. `backward` receives the output's gradient `dOut` and must accumulate (`+=`) into the
     /// `grad` of each input that `requiresGrad`; it also receives the output's values `y`.
     /// Layers use this to add fused ops (LSTM, CRF).
-    public static func makeResult(shape: Shape, inputs: [Tensor],
+    ///
+    /// The output's values are unspecified (memory reused from the tape's workspace) unless
+    /// `zeroed`: the op must write every element of it, or ask for zeros.
+    public static func makeResult(shape: Shape, inputs: [Tensor], zeroed: Bool = false,
                                   backward: @escaping (_ dOut: UnsafeMutablePointer<Float>,
                                                        _ y: UnsafeMutablePointer<Float>) -> Void) -> Tensor {
-        let out = result(shape: shape, inputs: inputs)
+        let tape = tape(of: inputs)
+        let out = Tensor(shape: shape, storage: scratch(count: shape.count, zeroed: zeroed, for: inputs), offset: 0,
+                         tape: tape, requiresGrad: tape != nil)
         if out.requiresGrad, let tape = out.tape {
             tape.record(out, inputs: inputs, backward)
         }

@@ -51,7 +51,7 @@ public struct CRF: Module {
     /// `log Z_b = log Σ_y exp(s_b(y))` per sentence (forward algorithm): emissions `[B, T, K]` → `B` values.
     public func logPartition(emissions: Tensor, lengths: [Int]) -> [Float] {
         let kernel = kernel(emissions, lengths)
-        let ws = CRFWorkspace(batch: kernel.B, steps: kernel.T, tagCount: tagCount, backward: false)
+        let ws = CRFWorkspace(batch: kernel.B, steps: kernel.T, tagCount: tagCount, backward: false, for: [emissions])
         kernel.forward(ws)
         return (0..<kernel.B).map { Float(ws.logZ[$0]) }
     }
@@ -76,14 +76,14 @@ public struct CRF: Module {
         let delta = Buffer(count: 2 * tagCount)
         let backPointers = UnsafeMutablePointer<Int32>.allocate(capacity: kernel.T * tagCount)
         defer { backPointers.deallocate() }
-        return kernel.viterbi(delta: delta.base, backPointers: backPointers)
+        return withExtendedLifetime(delta) { kernel.viterbi(delta: delta.base, backPointers: backPointers) }
     }
 
     /// The per-position tag probabilities `P(y_t = k | E)` (forward–backward), a constant
     /// `[B, T, K]` with zeros at padding; each unpadded row sums to 1. Useful as tag confidence.
     public func marginals(emissions: Tensor, lengths: [Int]) -> Tensor {
         let kernel = kernel(emissions, lengths)
-        let ws = CRFWorkspace(batch: kernel.B, steps: kernel.T, tagCount: tagCount, backward: true)
+        let ws = CRFWorkspace(batch: kernel.B, steps: kernel.T, tagCount: tagCount, backward: true, for: [emissions])
         kernel.forward(ws)
         kernel.backward(ws)
         let out = Tensor(zeros: emissions.shape)
@@ -115,15 +115,16 @@ public func crfNegativeLogLikelihood(emissions: Tensor, transitions: Tensor, sta
                                      tags: [Int32], lengths: [Int]) -> Tensor {
     let kernel = crfKernel(emissions: emissions, transitions: transitions, start: start, stop: stop, lengths: lengths)
     validateTags(tags, lengths: lengths, steps: kernel.T, tagCount: kernel.K)
-    let needsGradient = [emissions, transitions, start, stop].contains { $0.requiresGrad }
-    let ws = CRFWorkspace(batch: kernel.B, steps: kernel.T, tagCount: kernel.K, backward: needsGradient)
+    let operands = [emissions, transitions, start, stop]
+    let needsGradient = operands.contains { $0.requiresGrad }
+    let ws = CRFWorkspace(batch: kernel.B, steps: kernel.T, tagCount: kernel.K, backward: needsGradient, for: operands)
     kernel.forward(ws)
     let gold = kernel.goldScore(tags: tags)
     // loss = Σ_b (logZ[b] − score[b]), in Double
     var loss: Double = 0
     for b in 0..<kernel.B { loss += ws.logZ[b] - gold[b] }
 
-    let out = Tensor.makeResult(shape: [], inputs: [emissions, transitions, start, stop]) { dOut, _ in
+    let out = Tensor.makeResult(shape: [], inputs: operands) { dOut, _ in
         // the kernel's pointers stay valid: the closure holds every tensor it reads, and `ws`
         kernel.backward(ws)
         kernel.accumulateGradients(ws, d: dOut[0], tags: tags,

@@ -268,7 +268,8 @@ struct CRFKernel {
 
 /// The buffers of one CRF call, allocated once and freed with the object (a backward closure
 /// holds it until the tape runs): normalised forward and backward variables `[B, T, K]`, their
-/// Double offsets `[B, T]`, `logZ [B]` in Double, and `[K, K] + 2·[K]` floats of scratch.
+/// Double offsets `[B, T]`, `logZ [B]` in Double, and `[K, K] + 2·[K]` floats of scratch. The
+/// float buffers come from the workspace of the operands' tape and are written before being read.
 final class CRFWorkspace {
     let alpha: Buffer
     let beta: Buffer
@@ -278,10 +279,10 @@ final class CRFWorkspace {
     let logZ: UnsafeMutablePointer<Double>
 
     /// `backward: false` skips the `beta` buffers (forward algorithm and Viterbi only).
-    init(batch B: Int, steps T: Int, tagCount K: Int, backward: Bool) {
-        alpha = Buffer(count: B * T * K)
-        beta = Buffer(count: backward ? B * T * K : 0)
-        scratch = Buffer(count: K * K + 2 * K)
+    init(batch B: Int, steps T: Int, tagCount K: Int, backward: Bool, for operands: [Tensor]) {
+        alpha = Tensor.scratch(count: B * T * K, for: operands)
+        beta = Tensor.scratch(count: backward ? B * T * K : 0, for: operands)
+        scratch = Tensor.scratch(count: K * K + 2 * K, for: operands)
         alphaOffset = .allocate(capacity: max(B * T, 1))
         alphaOffset.initialize(repeating: 0, count: max(B * T, 1))
         betaOffset = .allocate(capacity: backward ? max(B * T, 1) : 1)

@@ -119,21 +119,28 @@ extension LSTM {
         let packed = PackedSteps(lengths: lengths, steps: tCount)
         let n = packed.rows
         let order = packed.order, active = packed.active, offset = packed.offset
-        // Scratch for the whole sequence, kept for the backward pass:
-        let xs = Buffer(count: n * c)       // xs[r, :]    = x[b, t, :] of packed row r = (t, j)
-        let gates = Buffer(count: n * g4)   // gates[r, :] = [i; f; g; o] after their nonlinearities
-        let cells = Buffer(count: n * h)    // cells[r, :] = c_t
-        let tanhCells = Buffer(count: n * h) // tanh(c_t)
-        let hPrev = Buffer(count: n * h)    // hPrev[r, :] = h_{t−1} of row r's sequence (0 at t = 0)
-        let zeros = Buffer(count: h)        // c_{−1}
+        // Scratch for the whole sequence, kept for the backward pass, from the tape's workspace.
+        // Every element is written before it is read, except `zeros`:
+        let inputs = [x, weightIH, weightHH, bias]
+        let xs = Tensor.scratch(count: n * c, for: inputs)        // xs[r, :]    = x[b, t, :] of packed row r = (t, j)
+        let gates = Tensor.scratch(count: n * g4, for: inputs)    // gates[r, :] = [i; f; g; o] after their nonlinearities
+        let cells = Tensor.scratch(count: n * h, for: inputs)     // cells[r, :] = c_t
+        let tanhCells = Tensor.scratch(count: n * h, for: inputs) // tanh(c_t)
+        let hPrev = Tensor.scratch(count: n * h, for: inputs)     // hPrev[r, :] = h_{t−1} of row r's sequence (step-0 rows unused)
+        let zeros = Tensor.scratch(count: h, zeroed: true, for: inputs) // c_{−1}
 
-        let out = Tensor.makeResult(shape: [bCount, tCount, h], inputs: [x, weightIH, weightHH, bias]) { dOut, _ in
+        let out = Tensor.makeResult(shape: [bCount, tCount, h], inputs: inputs) { dOut, _ in
             backward(dOut: dOut, x: x, weightIH: weightIH, weightHH: weightHH, bias: bias, packed: packed,
                      xs: xs, gates: gates, cells: cells, tanhCells: tanhCells, hPrev: hPrev, zeros: zeros)
         }
 
         let X = x.data, Y = out.data, wIH = weightIH.data, wHH = weightHH.data, bz = bias.data
         let XS = xs.base, G = gates.base, CS = cells.base, TC = tanhCells.base, HP = hPrev.base
+        // y[b, t ≥ lengths[b], :] = 0 (the real steps are written below)
+        for b in 0..<bCount {
+            let len = lengths[b]
+            (Y + (b * tCount + len) * h).update(repeating: 0, count: (tCount - len) * h)
+        }
         // xs[offset[t] + j, :] = x[order[j], t, :]
         for t in 0..<tCount {
             for j in 0..<active[t] {
@@ -184,11 +191,17 @@ extension LSTM {
         let order = packed.order, active = packed.active, offset = packed.offset
         let XS = xs.base, G = gates.base, CS = cells.base, TC = tanhCells.base, HP = hPrev.base
         let wIH = weightIH.data, wHH = weightHH.data
-        let dGates = Buffer(count: n * g4)   // dGates[r, :] = ∂L/∂(pre-activation gates)
+        // dX first, so the scratch below is the workspace's last buffer and its room is reused
+        // by the next backward node once this one returns
+        let dX = x.requiresGrad ? x.grad : nil
+        // One scratch buffer: dGates [N, 4H], then dHidden [B, H] and dCell [B, H].
+        // dGates[r, :] = ∂L/∂(pre-activation gates), every row written.
         // Carried from step t + 1 to t, by rank j: dh_t via W_hh, and dc_t via the forget gate.
         // Rank j ≥ active[t + 1] was never written by a later step, so its carry stays zero.
-        let dHidden = Buffer(count: bCount * h), dCell = Buffer(count: bCount * h)
-        let DG = dGates.base, DH = dHidden.base, DC = dCell.base
+        let scratch = Tensor.scratch(count: n * g4 + 2 * bCount * h, for: [x, weightIH, weightHH, bias])
+        defer { withExtendedLifetime(scratch) {} }
+        let DG = scratch.base, DH = DG + n * g4, DC = DH + bCount * h
+        DH.update(repeating: 0, count: 2 * bCount * h)
 
         for t in stride(from: tCount - 1, through: 0, by: -1) {
             let m = active[t], r0 = offset[t]
@@ -235,12 +248,11 @@ extension LSTM {
             gemm(transA: true, transB: false, m: g4, n: c, k: n, a: DG, lda: g4, b: XS, ldb: c,
                  beta: 1, c: weightIH.grad, ldc: c)
         }
-        if x.requiresGrad {
+        if let dX {
             // gates = W_ih · xs  ⇒  dXs[r, :] = dGates[r, :] · W_ih, written over xs (no longer needed)
             gemm(transA: false, transB: false, m: n, n: c, k: g4, a: DG, lda: g4, b: wIH, ldb: c,
                  beta: 0, c: XS, ldc: c)
             // xs[offset[t] + j, :] = x[order[j], t, :]  ⇒  dX[order[j], t, :] += dXs[offset[t] + j, :]
-            let dX = x.grad
             for t in 0..<tCount {
                 for j in 0..<active[t] {
                     let src = XS + (offset[t] + j) * c, dst = dX + (order[j] * tCount + t) * c

@@ -12,6 +12,9 @@ public final class MultiTaskModel: Module {
     public let store: ParameterStore
     public let encoder: SharedEncoder
     public let heads: [TaskHead]
+    /// The memory of every training step's activations, gradients and scratch: lent to each
+    /// step's tape, so a step of a (B, T) seen before allocates nothing new.
+    public let workspace = Workspace()
 
     /// Builds the model and initialises its parameters from `seed` (equal seeds, equal parameters).
     public init(spec: ModelSpec, seed: UInt64) {
@@ -37,9 +40,11 @@ public final class MultiTaskModel: Module {
         public let perTask: [(sum: Float, rows: Int)]
     }
 
-    /// The weighted, normalised multi-task loss of a batch, recorded on `tape`.
+    /// The weighted, normalised multi-task loss of a batch, recorded on `tape`, which must be
+    /// empty: it allocates from the model's `workspace`.
     public func loss(_ batch: Batch, tape: Tape, training: Bool = true) -> LossResult {
         precondition(batch.tasks.count == heads.count, "batch routes \(batch.tasks.count) tasks, model has \(heads.count) heads")
+        tape.workspace = workspace
         let encoded = encoder(batch, tape: tape, training: training)
         var total: Tensor? = nil
         var perTask: [(sum: Float, rows: Int)] = []

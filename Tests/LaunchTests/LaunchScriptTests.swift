@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 
 /// The `launch/` scripts, run as a user runs them: `launch/mpirun.sh --dry-run` for the mpirun
-/// command it computes (BLAS threads, binding, flags); `launch/slurm.sbatch` under a stand-in
-/// `srun`; and `launch/two-hosts-netns.sh` for real, two ranks in two network namespaces talking
-/// TCP, skipped (its exit status 77) where namespaces cannot be made.
+/// command it computes (BLAS threads, binding, flags), and `launch/two-hosts-netns.sh` for real, two
+/// ranks in two network namespaces talking TCP, skipped (its exit status 77) where namespaces cannot
+/// be made. `launch/slurm.sbatch` runs under a real SLURM in `SlurmBatchTests`.
 final class LaunchScriptTests: XCTestCase {
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -115,42 +115,6 @@ final class LaunchScriptTests: XCTestCase {
             XCTAssertEqual(run.status, 2, "\(arguments)\n\(run)")
             XCTAssertTrue(run.stderr.contains(message), "\(arguments): expected '\(message)'\n\(run)")
         }
-    }
-
-    // MARK: - slurm.sbatch under a stand-in srun
-
-    /// The stand-in srun records its arguments and environment, then does what SLURM does 120 s
-    /// before the time limit (`--signal=B:USR1@120`): signals the batch shell, which must pass
-    /// the signal back to srun.
-    func testSlurmBatchStartsSrunWithThreadsFromCPUsPerTaskAndForwardsUSR1() throws {
-        let directory = try temporaryDirectory()
-        let log = directory.appendingPathComponent("srun.log")
-        let srun = directory.appendingPathComponent("srun")
-        try """
-            #!/bin/sh
-            { echo "args: $*"; echo "OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS"; } > "\(log.path)"
-            trap 'echo "srun got USR1" >> "\(log.path)"; exit 3' USR1
-            kill -USR1 $PPID
-            i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-            echo "no USR1 within 10 s" >> "\(log.path)"
-
-            """.write(to: srun, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: srun.path)
-        let path = directory.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        let run = try runScript(launch.appendingPathComponent("slurm.sbatch"), ["--set", "training.max_steps=3"],
-                                setting: ["PATH": path, "SLURM_SUBMIT_DIR": directory.path, "SLURM_CPUS_PER_TASK": "3",
-                                          "SLURM_NTASKS": "8", "SLURM_JOB_NUM_NODES": "2", "SLURM_JOB_ID": "42",
-                                          "MTL_DIST_BINARY": "/bin/true"],
-                                removing: ["OPENBLAS_NUM_THREADS"])
-        XCTAssertEqual(run.status, 3, "srun's status is the job's\n\(run)")
-        let recorded = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
-        XCTAssertEqual(recorded, [
-            "args: --mpi=pmix --cpus-per-task=3 --cpu-bind=cores --export=ALL,OPENBLAS_NUM_THREADS=3 /bin/true train --set training.max_steps=3",
-            "OPENBLAS_NUM_THREADS=3",
-            "srun got USR1",
-        ], "\(run)")
-        XCTAssertTrue(run.stderr.contains("forwarding to the ranks"), "\(run)")
-        XCTAssertTrue(run.stdout.contains("job 42: 8 ranks on 2 nodes, OPENBLAS_NUM_THREADS=3"), "\(run)")
     }
 
     // MARK: - two ranks in two network namespaces, for real

@@ -146,4 +146,24 @@ final class MultiTaskModelTests: XCTestCase {
         let batch = toy.batch([0, 1, 2, 3], tasks: [[0, 1], [0], [1], [0, 1]], globalCounts: [3, 3])
         XCTAssertEqual(gradient(a, batch).1, gradient(b, batch).1, "same seed, same gradients, bit for bit")
     }
+
+    /// Steps on memory left behind by earlier steps, filled with NaN before each, compute what a
+    /// model with a fresh workspace computes, bit for bit: reusing buffers never leaks old values.
+    func testStepsOnReusedDirtyMemoryMatchFreshMemory() {
+        let model = makeModel(dropout: 0.3, shared: 3)
+        let toy = Toy()
+        let tasks = [[0, 1], [0], [1], [0, 1]]
+        let batches = [toy.batch([0, 1, 2, 3], tasks: tasks, globalCounts: [3, 3]),
+                       toy.batch([3, 1], tasks: tasks, globalCounts: [2, 1]),
+                       toy.batch([2, 0], tasks: tasks, globalCounts: [1, 2])]
+        for (i, batch) in (batches + batches).enumerated() {
+            model.workspace.fillFreeMemory(with: .nan)
+            let reused = gradient(model, batch)
+            let fresh = gradient(makeModel(dropout: 0.3, shared: 3), batch)
+            XCTAssertEqual(reused.0, fresh.0, "loss of step \(i)")
+            let differ = zip(reused.1, fresh.1).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+            XCTAssertTrue(differ.isEmpty, "step \(i): \(differ.count) gradients differ, from index \(differ.first ?? 0)")
+        }
+        XCTAssertLessThanOrEqual(model.workspace.allocationCount, 4, "steps reuse the workspace's memory")
+    }
 }

@@ -1,0 +1,153 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `launch/slurm.sbatch` submitted with `sbatch` to a real one-node SLURM (`launch/slurm-local.sh`:
+/// munge, slurmctld and slurmd on this machine), the ranks started by `srun --mpi=pmix`. Skipped,
+/// with the script's reason, where the daemons cannot run (status 77: not root, no apt-get...).
+/// When the cluster is not running already (CI's `launch/test.sh` starts it), the test starts it
+/// and stops it again at the end.
+final class SlurmBatchTests: XCTestCase {
+    private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    private var script: URL { root.appendingPathComponent("launch/slurm-local.sh") }
+    private var sbatchScript: URL { root.appendingPathComponent("launch/slurm.sbatch") }
+    /// `SLURM_CONF` of the local cluster, for every SLURM command the test runs.
+    private var slurmEnvironment: [String: String] = [:]
+
+    /// Two tasks train a tiny model for a few steps: the job completes with exit code 0, its output
+    /// holds rank 0's log once (the other rank prints nothing) and the run's model is written.
+    func testTwoTasksTrainUnderSrunAndOnlyRankZeroPrints() throws {
+        try startCluster()
+        let folder = try temporaryDirectory()
+        let output = folder.appendingPathComponent("run")
+        let job = try submit(folder, train: ["--output", output.path, "--set", "training.max_steps=4"])
+        let state = try waitForEnd(of: job)
+        let log = try jobOutput(folder, job)
+        XCTAssertEqual(state.state, "COMPLETED", "\(state.line)\n\(log)")
+        XCTAssertEqual(state.exitCode, "0:0", "\(state.line)\n\(log)")
+        XCTAssertTrue(log.contains("slurm.sbatch: job \(job): 2 ranks on 1 nodes, OPENBLAS_NUM_THREADS=1"), log)
+        XCTAssertEqual(log.occurrences(of: "training upos + ner on 2 ranks"), 1, "rank 0's log, once\n\(log)")
+        XCTAssertEqual(log.occurrences(of: "training sentences per task"), 1, "only rank 0 prints\n\(log)")
+        XCTAssertEqual(log.occurrences(of: "done: 4 steps"), 1, log)
+        XCTAssertTrue(log.contains("slurm.sbatch: srun exited with status 0"), log)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("best/parameters.bin").path),
+                      "the run's model\n\(log)")
+    }
+
+    /// What SLURM does before the time limit with `--signal=B:USR1@120`, sent now with
+    /// `scancel --signal=USR1 --batch`: USR1 reaches the batch shell only, which forwards it to
+    /// srun, which passes it to every rank. mtl-dist does not handle USR1 yet, so each rank ends by
+    /// the signal (srun names the tasks a signal ended), long before the job's own end.
+    func testUSR1ToTheBatchShellReachesEveryRank() throws {
+        try startCluster()
+        let folder = try temporaryDirectory()
+        let job = try submit(folder, train: ["--output", folder.appendingPathComponent("run").path,
+                                             "--set", "training.max_steps=1000000", "--set", "training.log_every=1"])
+        // the ranks are past start-up once rank 0 has logged a training step
+        let deadline = Date().addingTimeInterval(60)
+        var log = ""
+        while Date() < deadline {
+            log = (try? jobOutput(folder, job)) ?? ""
+            if log.contains("step 1/") || log.contains("srun exited") { break }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        XCTAssertTrue(log.contains("training upos + ner on 2 ranks"), "the job did not start training within 60 s\n\(log)")
+        let signalled = Date()
+        let scancel = try slurm("scancel", ["--signal=USR1", "--batch", job])
+        XCTAssertEqual(scancel.status, 0, "\(scancel)")
+        let state = try waitForEnd(of: job)
+        log = try jobOutput(folder, job)
+        XCTAssertLessThan(Date().timeIntervalSince(signalled), 30, "the job ended soon after USR1\n\(log)")
+        XCTAssertTrue(log.contains("slurm.sbatch: USR1 (time limit or preemption near): forwarding to the ranks"), log)
+        // srun: error: <node>: tasks 0-1: User defined signal 1
+        XCTAssertTrue(log.contains("tasks 0-1: User defined signal 1"), "both ranks ended by USR1\n\(log)")
+        XCTAssertFalse(log.contains("done: "), "training did not finish\n\(log)")
+        XCTAssertEqual(state.state, "FAILED", "\(state.line)\n\(log)")
+        XCTAssertNotEqual(state.exitCode, "0:0", "\(state.line)\n\(log)")
+    }
+
+    // MARK: - helpers
+
+    /// Starts the local cluster unless it runs; throws XCTSkip when it cannot run here.
+    private func startCluster() throws {
+        let environment = try runScript(script, ["env"])
+        guard environment.status == 0, let conf = environment.stdout.split(separator: "=", maxSplits: 1).last else {
+            return XCTFail("slurm-local.sh env: \(environment)")
+        }
+        slurmEnvironment = ["SLURM_CONF": conf.trimmingCharacters(in: .whitespacesAndNewlines)]
+        if try runScript(script, ["status"]).status == 0 { return }
+        // installing the packages on a fresh machine takes a while
+        let start = try runScript(script, ["start"], timeout: 300)
+        if start.status == 77 {
+            throw XCTSkip(start.lines.last { $0.hasPrefix("SKIP: ") } ?? "slurm-local.sh start skipped: \(start)")
+        }
+        XCTAssertEqual(start.status, 0, "\(start)")
+        addTeardownBlock { [script] in _ = try? runScript(script, ["stop"]) }
+    }
+
+    /// `sbatch launch/slurm.sbatch TRAIN-ARGS` with one node, two tasks of one core each, the job's
+    /// output in `folder`; returns the job id. The job is cancelled when the test ends.
+    private func submit(_ folder: URL, train: [String]) throws -> String {
+        let binary = try ProcessRun.mtlDist(candidates: [root.appendingPathComponent(".build/release/mtl-dist")])
+        let tiny = ["encoder.word_dim=16", "encoder.char_dim=8", "encoder.char_hidden=8", "encoder.shared_hidden=16"]
+            .flatMap { ["--set", $0] }
+        let run = try slurm("sbatch", ["--parsable", "--nodes=1", "--ntasks=2", "--ntasks-per-node=2", "--cpus-per-task=1",
+                                       "--time=5", "--chdir=\(folder.path)", "--output=\(folder.path)/job-%j.out",
+                                       "--export=ALL,MTL_DIST_BINARY=\(binary.path)", sbatchScript.path]
+                                      + tiny + train)
+        let job = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard run.status == 0, !job.isEmpty, job.allSatisfy(\.isNumber) else {
+            XCTFail("sbatch: \(run)")
+            throw SlurmTestFailure(description: "sbatch did not submit the job")
+        }
+        addTeardownBlock { [self] in _ = try? slurm("scancel", [job]) }
+        return job
+    }
+
+    /// Polls `scontrol show job` until the job has ended (at most 120 s).
+    private func waitForEnd(of job: String) throws -> (state: String, exitCode: String, line: String) {
+        let deadline = Date().addingTimeInterval(120)
+        var line = ""
+        while Date() < deadline {
+            line = try slurm("scontrol", ["show", "job", "--oneliner", job]).stdout
+            let state = field("JobState", line)
+            if !["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", ""].contains(state) {
+                return (state, field("ExitCode", line), line)
+            }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        XCTFail("job \(job) still not finished after 120 s: \(line)")
+        throw SlurmTestFailure(description: "job \(job) did not end")
+    }
+
+    /// The value of `NAME=value` in scontrol's one-line output.
+    private func field(_ name: String, _ line: String) -> String {
+        line.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix(name + "=") }
+            .map { String($0.dropFirst(name.count + 1)) } ?? ""
+    }
+
+    private func jobOutput(_ folder: URL, _ job: String) throws -> String {
+        try String(contentsOf: folder.appendingPathComponent("job-\(job).out"), encoding: .utf8)
+    }
+
+    /// A SLURM command against the local cluster.
+    private func slurm(_ command: String, _ arguments: [String]) throws -> ProcessRun {
+        try runScript(URL(fileURLWithPath: "/usr/bin/env"), [command] + arguments, setting: slurmEnvironment)
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-slurm-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        return directory
+    }
+}
+
+private struct SlurmTestFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+private extension String {
+    func occurrences(of text: String) -> Int { components(separatedBy: text).count - 1 }
+}
