@@ -49,6 +49,29 @@ final class ScalingKitTests: XCTestCase {
         XCTAssertTrue(collective.contains("\"world_size\":2"), collective)
     }
 
+    /// The kit's srun mode under a real one-node SLURM (`launch/slurm-local.sh`): each run is a
+    /// job step of `srun --mpi=pmix -n N`, outside any batch script (srun makes the allocation).
+    func testSrunModeRunsUnderARealSlurm() throws {
+        let slurm = try startLocalSlurm()
+        let binary = try ProcessRun.mtlDist(candidates: [ProcessRun.packageRoot.appendingPathComponent(".build/release/mtl-dist")])
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("scaling-kit-srun-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: output) }
+        let config = ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path
+        let run = try runScript(kit, ["--config", config, "--np", "1,2", "--mode", "strong", "--steps", "2", "--rounds", "1",
+                                      "--launcher", "srun", "--binary", binary.path, "--set", "encoder.shared_hidden=16",
+                                      "--output", output.path],
+                                setting: slurm.merging(["SRUN_OPTIONS": "--time=5"]) { $1 }, timeout: 240)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 3, "a header and np 1 and 2\n\(csv)")
+        let runs = try String(contentsOf: output.appendingPathComponent("runs.jsonl"), encoding: .utf8)
+        XCTAssertEqual(runs.components(separatedBy: "\"launcher\":\"srun\"").count - 1, 2, runs)
+        XCTAssertTrue(runs.contains("\"world_size\":2"), runs)
+        let machine = try String(contentsOf: output.appendingPathComponent("machine.txt"), encoding: .utf8)
+        XCTAssertTrue(machine.contains("launcher:  srun"), machine)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("projection.svg").path))
+    }
+
     func testBadArgumentsStopBeforeAnyRun() throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("scaling-kit-\(UUID().uuidString)")
         let config = ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path
