@@ -10,6 +10,8 @@ public struct ScalingReport {
     public let points: [ScalingPoint]
     public let samples: [AllReduceSample]
     public let cost: AllReduceCostModel?
+    /// The world sizes whose all-reduce timings the fit used (those with a core per rank, when any).
+    public let fittedWorldSizes: Set<Int>
     public let machine: String?
     public let command: String?
 
@@ -23,7 +25,11 @@ public struct ScalingReport {
         points = ScalingPoint.group(runs)
         let collective = directory.appendingPathComponent("collective.jsonl")
         samples = FileManager.default.fileExists(atPath: collective.path) ? try AllReduceSample.read(collective) : []
-        cost = AllReduceCostModel.fit(samples)
+        // ranks sharing cores time the scheduler, not the transfer: fit on a core per rank when there are such samples
+        let slots = runs.map { $0.cores * $0.hosts / max($0.blasThreads, 1) }.min() ?? 1
+        let ownCores = samples.filter { $0.worldSize <= slots }
+        cost = AllReduceCostModel.fit(ownCores.contains { $0.worldSize > 1 } ? ownCores : samples)
+        fittedWorldSizes = Set((ownCores.contains { $0.worldSize > 1 } ? ownCores : samples).map(\.worldSize))
         func optionalText(_ name: String) -> String? {
             (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -118,9 +124,12 @@ public struct ScalingReport {
                "to a ring all-reduce T(p, n) = 2(p−1)·α + 2(p−1)/p·n·β by least squares on the relative error:",
                "", "- α (latency per message) = \(fmt(cost.alpha * 1e6, 2)) µs",
                "- β = \(String(format: "%.3g", cost.beta * 1e9)) ns/byte (\(cost.beta > 0 ? fmt(1 / cost.beta / 1e9, 2) : "∞") GB/s per link)", "",
-               "| np | bytes | measured ms | model ms |", "| ---: | ---: | ---: | ---: |"]
+               "Only world sizes with a core per rank enter the fit when there are any (with ranks sharing cores",
+               "the time is mostly waiting for the scheduler); the others are shown against the model.", "",
+               "| np | bytes | measured ms | model ms | in the fit |", "| ---: | ---: | ---: | ---: | --- |"]
         for s in samples.sorted(by: { ($0.worldSize, $0.bytes) < ($1.worldSize, $1.bytes) }) where s.worldSize > 1 {
-            md.append("| \(s.worldSize) | \(Int(s.bytes)) | \(fmt(1000 * s.seconds, 3)) | \(fmt(1000 * cost.seconds(worldSize: s.worldSize, bytes: s.bytes), 3)) |")
+            md.append("| \(s.worldSize) | \(Int(s.bytes)) | \(fmt(1000 * s.seconds, 3)) | \(fmt(1000 * cost.seconds(worldSize: s.worldSize, bytes: s.bytes), 3)) | "
+                      + (fittedWorldSizes.contains(s.worldSize) ? "yes" : "no (ranks share cores)") + " |")
         }
         let oneHost = runs.allSatisfy { $0.hosts == 1 }
         md += ["", oneHost ? "These timings are from one host (shared memory), not a network: on a cluster, run the kit "
@@ -191,14 +200,18 @@ public struct ScalingReport {
         }
         let b = projectedPerRankBatch
         let ps = [1, 2, 4, 8] + ScalingReport.projectedWorldSizes
-        let measured = points.filter { $0.mode == (points.contains { $0.mode == "weak" } ? "weak" : "strong") }
-            .compactMap { p in speedUp(p).map { (x: Double(p.worldSize), y: $0 / Double(p.worldSize)) } }
+        let mode = points.contains { $0.mode == "weak" } ? "weak" : "strong"
+        func measured(sharing: Bool) -> [(x: Double, y: Double)] {
+            points.filter { $0.mode == mode && (slowdown($0) > 1) == sharing }
+                .compactMap { p in speedUp(p).map { (x: Double(p.worldSize), y: $0 / Double(p.worldSize)) } }
+        }
         let efficiency = SVGChart(title: "Projected weak-scaling efficiency", xLabel: "ranks (log scale)",
                                   yLabel: "efficiency", series: [
                                       .init(name: "projection (ring all-reduce model)",
                                             points: ps.map { (x: Double($0), y: projection.efficiency(worldSize: $0, perRankBatch: b)) },
                                             style: .dashed),
-                                      .init(name: "measured", points: measured, style: .markers),
+                                      .init(name: "measured, \(mode), a core per rank", points: measured(sharing: false), style: .markers),
+                                      .init(name: "measured, \(mode), ranks sharing cores", points: measured(sharing: true), style: .markers),
                                       .init(name: "ideal", points: [(x: 1, y: 1), (x: 1024, y: 1)], style: .dashed),
                                   ], logX: true)
         let steps = SVGChart(title: "Projected step time", xLabel: "ranks (log scale)", yLabel: "ms per step", series: [

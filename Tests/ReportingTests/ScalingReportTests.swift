@@ -22,6 +22,12 @@ final class ScalingReportTests: XCTestCase {
         for row in csv { XCTAssertEqual(row.count, ScalingRun.csvHeader.count) }
         XCTAssertEqual(csv[2][ScalingRun.csvHeader.firstIndex(of: "peak_rss_mib_per_rank")!], "100.0;101.0")
 
+        // T = 2(p−1)α + 2(p−1)/p·n·β at p = 2 is 2α + nβ: the fixture's 2e-6 + n·1e-10
+        let cost = try XCTUnwrap(report.cost)
+        XCTAssertEqual(cost.alpha, 1e-6, accuracy: 1e-12)
+        XCTAssertEqual(cost.beta, 1e-10, accuracy: 1e-15)
+        XCTAssertEqual(report.fittedWorldSizes, [2])
+
         let strong2 = try XCTUnwrap(report.points.first { $0.mode == "strong" && $0.worldSize == 2 })
         XCTAssertEqual(strong2.sentencesPerSecond, 850, "median of the two rounds")
         XCTAssertEqual(try XCTUnwrap(report.speedUp(strong2)), 1.7, accuracy: 1e-12)
@@ -31,7 +37,7 @@ final class ScalingReportTests: XCTestCase {
         let md = try String(contentsOf: directory.appendingPathComponent("report.md"), encoding: .utf8)
         for part in ["## Strong scaling", "## Weak scaling", "1.70×", "85%", "## All-reduce cost model",
                      "a model, not a measurement", "| 1024 |", "Projected against measured", "launch/scaling.sh --config x.yaml",
-                     "cpu: test machine"] {
+                     "cpu: test machine", "no (ranks share cores)"] {
             XCTAssertTrue(md.contains(part), "report.md lacks \(part):\n\(md)")
         }
         for name in ["scaling.svg", "projection.svg"] {
@@ -82,7 +88,10 @@ final class ScalingReportTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
         try (runs.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("runs.jsonl"), atomically: true, encoding: .utf8)
         let sizes = [4096, 65536, 1 << 20].map { "{\"bytes\":\($0),\"median_s\":\(2e-6 + Double($0) * 1e-10),\"repetitions\":5}" }
-        try "{\"world_size\":2,\"allreduce\":[\(sizes.joined(separator: ","))]}\n"
+        // np = 4 on 2 cores: ranks share cores, 10× slower; the fit leaves it out
+        let shared = [4096, 65536].map { "{\"bytes\":\($0),\"median_s\":\(10 * (6e-6 + Double($0) * 1.5e-10))}" }
+        try ("{\"world_size\":2,\"allreduce\":[\(sizes.joined(separator: ","))]}\n"
+             + "{\"world_size\":4,\"allreduce\":[\(shared.joined(separator: ","))]}\n")
             .write(to: directory.appendingPathComponent("collective.jsonl"), atomically: true, encoding: .utf8)
         try "cpu: test machine\n".write(to: directory.appendingPathComponent("machine.txt"), atomically: true, encoding: .utf8)
         try "launch/scaling.sh --config x.yaml --output d\n".write(to: directory.appendingPathComponent("command.txt"),
