@@ -106,6 +106,19 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
+    /// The setting that accepts the input instead, by its config key and value (`repair_tags`, `true`),
+    /// with the edit that fixes the file; nil when no setting accepts it.
+    public var acceptingSetting: (key: String, value: String, edit: String)? {
+        switch self {
+        case .crlfLineEnding: return ("crlf", "accept", "convert the file with `dos2unix FILE`")
+        case .tagSequence: return ("repair_tags", "true", "fix the tag (or read it as conlleval does: the start of a span)")
+        case .documentSeparator: return ("docstart", "skip", "remove the -DOCSTART- lines")
+        case .blankLineRun: return ("blank_line_runs", "accept", "delete the extra blank line")
+        case .missingFinalBlankLine: return ("missing_final_blank_line", "accept", "append an empty line (`echo >> FILE`)")
+        default: return nil
+        }
+    }
+
     /// How to fix it: the `ReaderOptions` setting that accepts the input, or the edit to make.
     public var hint: String {
         switch self {

@@ -25,7 +25,7 @@ public enum CoNLLFormat: Equatable, Sendable {
 /// (`pos`, `chunk`, `ner`, `upos`), distinct. Config keys: `columns`, `separator`, `comments`, `tag_schemes`.
 public struct ColumnFormat: Equatable, Codable, Sendable {
     /// How fields are separated.
-    public enum Separator: String, Codable, Sendable {
+    public enum Separator: String, Codable, Sendable, CaseIterable {
         /// Runs of spaces and tabs; leading and trailing whitespace ignored (CoNLL-2003).
         case whitespace
         /// Exactly one tab between fields; fields may contain spaces; an empty field is an error.

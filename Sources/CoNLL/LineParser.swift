@@ -229,6 +229,7 @@ struct LineParser {
             let (repaired, repairs) = scheme.repair(labels[k])
             labels[k] = repaired
             report.repairedTags[type, default: 0] += repairs
+            if report.firstRepairedLine[type] == nil { report.firstRepairedLine[type] = tokenLines[violation.index] }
         }
         var byType: [String: [String]] = [:]
         for (k, type) in labelTypes.enumerated() { byType[type] = labels[k] }

@@ -8,6 +8,8 @@ public struct ReadReport: Equatable, Sendable {
     public var skippedDocumentSeparators = 0
     /// Tags rewritten by `ReaderOptions.repairTags`, per label type.
     public var repairedTags: [String: Int] = [:]
+    /// The line of the first repaired tag, per label type.
+    public var firstRepairedLine: [String: Int] = [:]
     /// `\r\n` line ends accepted (`ReaderOptions.crlf == .accept`).
     public var crlfLines = 0
     /// Blank lines that ended no sentence, accepted (`ReaderOptions.blankLineRuns == .accept`).

@@ -5,7 +5,7 @@
 /// `repair_tags`. Missing keys decode to the strict defaults.
 public struct ReaderOptions: Codable, Equatable, Sendable {
     /// What to do with `-DOCSTART-` document separator lines.
-    public enum DocStartPolicy: String, Codable, Sendable {
+    public enum DocStartPolicy: String, Codable, Sendable, CaseIterable {
         /// Throw `CoNLLError.documentSeparator`.
         case error
         /// Drop the separator line and the blank line after it; count them in `ReadReport`.
@@ -13,7 +13,7 @@ public struct ReaderOptions: Codable, Equatable, Sendable {
     }
 
     /// Whether an irregularity is an error or accepted.
-    public enum Leniency: String, Codable, Sendable {
+    public enum Leniency: String, Codable, Sendable, CaseIterable {
         /// Throw the matching `CoNLLError`.
         case error
         /// Accept the input (see each setting for what "accept" does).

@@ -59,10 +59,10 @@ public struct EncoderSpec: Codable, Equatable, Sendable {
 
 /// How a head turns emissions into a loss and a decoding.
 public enum HeadKind: String, Codable, Sendable, CaseIterable {
-    /// Independent softmax per token; loss: cross-entropy summed over the tokens.
-    case softmax
     /// Linear-chain CRF; loss: negative log-likelihood of the gold path; decoding: Viterbi.
     case crf
+    /// Independent softmax per token; loss: cross-entropy summed over the tokens.
+    case softmax
 }
 
 /// One task's head: its own optional BiLSTM, a linear map to its tags, softmax or CRF.

@@ -52,6 +52,8 @@ public final class TaskAwareSampler: TrainingSampler {
     public let minPerRank: Int
     public let seed: UInt64
     public let strategy: SamplingStrategy
+    /// T of the temperature strategy.
+    public let temperature: Double
     /// n_t: items carrying task t.
     public let taskSizes: [Int]
     /// p_t from the strategy.
@@ -74,9 +76,11 @@ public final class TaskAwareSampler: TrainingSampler {
     /// - `assignments`: per corpus, per training sentence, the tasks it trains (`TaskRouting`).
     /// - `worldSize`: W, checked with `validate(worldSize:)`; `maxWorldSize`: W_max (nil:
     ///   `defaultMaxWorldSize`). The schedule depends on W_max, never on W.
+    /// - `temperature`: T of the `.temperature` strategy (the others ignore it).
     /// Throws `SamplerError` for impossible settings, naming the values and a fix.
     public init(assignments: [[[Int]]], taskCount: Int, batchSize: Int, worldSize: Int, seed: UInt64,
-                strategy: SamplingStrategy = .proportional, minPerRank: Int = 1, maxWorldSize: Int? = nil) throws {
+                strategy: SamplingStrategy = .proportional, temperature: Double = 1, minPerRank: Int = 1,
+                maxWorldSize: Int? = nil) throws {
         guard batchSize >= 1 else {
             throw SamplerError.invalidSetting(key: "training.batch_size", value: "\(batchSize)", expected: "a positive number")
         }
@@ -86,8 +90,8 @@ public final class TaskAwareSampler: TrainingSampler {
         guard taskCount >= 1 else {
             throw SamplerError.invalidSetting(key: "tasks", value: "\(taskCount) tasks", expected: "at least one task")
         }
-        if case let .temperature(t) = strategy, !(t > 0 && t.isFinite) {
-            throw SamplerError.invalidSetting(key: "sampler.temperature", value: "\(t)", expected: "a positive finite number")
+        if strategy == .temperature, !(temperature > 0 && temperature.isFinite) {
+            throw SamplerError.invalidSetting(key: "sampler.temperature", value: "\(temperature)", expected: "a positive finite number")
         }
         try TaskAwareSampler.checkSlices(batchSize: batchSize, worldSize: worldSize, taskCount: taskCount, minPerRank: minPerRank)
         if let w = maxWorldSize {
@@ -126,7 +130,7 @@ public final class TaskAwareSampler: TrainingSampler {
         }
         if let empty = sizes.firstIndex(of: 0) { throw SamplerError.taskWithoutItems(task: empty) }
 
-        let shares = strategy.shares(taskSizes: sizes)
+        let shares = strategy.shares(taskSizes: sizes, temperature: temperature)
         let groupSizes = members.map(\.count)
         // checkSlices passed for worldSize, so some world size fits
         let planned = maxWorldSize ?? TaskAwareSampler.defaultMaxWorldSize(
@@ -146,6 +150,7 @@ public final class TaskAwareSampler: TrainingSampler {
         self.minPerRank = minPerRank
         self.seed = seed
         self.strategy = strategy
+        self.temperature = temperature
         self.taskSizes = sizes
         self.strategyShares = shares
         self.expectedPerStep = expected

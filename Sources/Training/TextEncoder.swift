@@ -4,7 +4,13 @@ import MultiTask
 /// What a task is, as a trained model remembers it: its label column, how its tags are written
 /// and trained, and its label dictionary.
 public struct TaskInfo: Codable, Equatable, Sendable {
-    public enum Metric: String, Codable, Sendable { case spanF1 = "span_f1", accuracy }
+    /// How the task is scored.
+    public enum Metric: String, Codable, Sendable, CaseIterable {
+        /// Exact-match span F1 over BIO-style chunks (CoNLL `conlleval`).
+        case spanF1 = "span_f1"
+        /// Token accuracy.
+        case accuracy
+    }
 
     public let name: String
     public let corpus: String

@@ -124,7 +124,7 @@ public final class Trainer {
             lockedDropout: Float(e.lockedDropout))
         let heads = zip(config.tasks.names, encoder.tasks).map { name, task in
             let t = config.tasks[name]!
-            return HeadSpec(name: name, tagCount: task.labels.count, kind: t.head == .crf ? .crf : .softmax,
+            return HeadSpec(name: name, tagCount: task.labels.count, kind: t.head,
                             hidden: t.hidden, lossWeight: Float(t.lossWeight))
         }
         return ModelSpec(encoder: encoderSpec, heads: heads)

@@ -38,20 +38,15 @@ public final class TrainingData {
             let files = resolved.corpusFiles[name]!
             // span tasks of this corpus's label columns are validated in their input scheme
             var schemes: [String: TagScheme] = [:]
-            for (_, task) in taskList where task.metric == .spanF1 {
-                schemes[task.label] = task.inputScheme == .iob1 ? .iob1 : .iob2
-            }
+            for (_, task) in taskList where task.metric == .spanF1 { schemes[task.label] = task.inputScheme }
             let reader = CorpusFiles.reader(for: configs[c], spanSchemes: schemes)
-            let trainResult = try reader.read(contentsOf: files.train)
-            notes += CorpusFiles.notes(trainResult.report, file: files.train)
-            train.append(trainResult.sentences)
-            if let devURL = files.dev {
-                let devResult = try reader.read(contentsOf: devURL)
-                notes += CorpusFiles.notes(devResult.report, file: devURL)
-                dev.append(devResult.sentences)
-            } else {
-                dev.append(nil)
+            let read = { (url: URL) throws -> [Sentence] in
+                let result = try CorpusFiles.read(url, with: reader, corpus: name)
+                notes += CorpusFiles.notes(result.report, file: url, corpus: name)
+                return result.sentences
             }
+            train.append(try read(files.train))
+            dev.append(try files.dev.map(read))
         }
         self.train = train
         self.dev = dev
@@ -79,9 +74,8 @@ public final class TrainingData {
         var tasks: [TaskInfo] = []
         for (t, (name, task)) in taskList.enumerated() {
             let span = task.metric == .spanF1
-            let input: TagScheme? = span ? (task.inputScheme == .iob1 ? .iob1 : .iob2) : nil
-            let trained: TagScheme? = span ? (task.trainScheme == .bioes ? .bioes : .iob2) : nil
-            let probe = TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: span ? .spanF1 : .accuracy,
+            let input = span ? task.inputScheme : nil, trained = span ? task.trainScheme : nil
+            let probe = TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: task.metric,
                                  inputScheme: input, trainScheme: trained, labels: Vocabulary())
             var sequences: [[String]] = []
             for c in names.indices {
@@ -129,11 +123,7 @@ public enum CorpusFiles {
     /// The reader for a corpus: its format and columns, its strictness options, and the tag scheme
     /// each span-labelled column must follow.
     public static func reader(for corpus: CorpusConfig, spanSchemes: [String: TagScheme]) -> CoNLLReader {
-        let options = ReaderOptions(docstart: corpus.docstart == .skip ? .skip : .error,
-                                    crlf: corpus.crlf == .accept ? .accept : .error,
-                                    blankLineRuns: corpus.blankLineRuns == .accept ? .accept : .error,
-                                    missingFinalBlankLine: corpus.missingFinalBlankLine == .accept ? .accept : .error,
-                                    repairTags: corpus.repairTags)
+        let options = corpus.readerOptions
         switch corpus.format {
         case .conllu:
             return CoNLLReader(format: .conllu, options: options)
@@ -143,22 +133,33 @@ public enum CorpusFiles {
             return CoNLLReader(format: .columns(f), options: options)
         case .columns:
             let columns = corpus.columns ?? []
-            let tab = corpus.separator == .tab
+            let separator = corpus.separator ?? .whitespace
             let schemes = spanSchemes.filter { columns.contains($0.key) }
-            return CoNLLReader(format: .columns(ColumnFormat(columns: columns, separator: tab ? .tab : .whitespace,
-                                                             comments: tab ? .hashWithoutSeparator : .none,
+            return CoNLLReader(format: .columns(ColumnFormat(columns: columns, separator: separator,
+                                                             comments: separator == .tab ? .hashWithoutSeparator : .none,
                                                              tagSchemes: schemes)),
                                options: options)
         }
     }
 
-    /// What a read tolerated or changed, as lines for the log.
-    public static func notes(_ report: ReadReport, file: URL) -> [String] {
+    /// Reads `url` with `reader`; a refusal names the key of `corpora.<corpus>` that would accept it.
+    public static func read(_ url: URL, with reader: CoNLLReader, corpus: String) throws -> ReadResult {
+        do {
+            return try reader.read(contentsOf: url)
+        } catch let error as CoNLLError {
+            throw TrainingError.corpusFile(corpus: corpus, error: error)
+        }
+    }
+
+    /// What a read of a file of corpus `corpus` tolerated or changed, as lines for the log.
+    public static func notes(_ report: ReadReport, file: URL, corpus: String) -> [String] {
         var notes: [String] = []
         if report.skippedDocumentSeparators > 0 { notes.append("\(file.path): skipped \(report.skippedDocumentSeparators) -DOCSTART- lines") }
         for (label, n) in report.repairedTags.sorted(by: { $0.key < $1.key }) where n > 0 {
-            notes.append("\(file.path): repaired \(n) '\(label)' tags to well-formed spans (repair_tags: true)")
+            notes.append("\(file.path): read \(n) ill-formed '\(label)' tags as conlleval does (I-X after O starts a span), "
+                         + "the first at \(file.path):\(report.firstRepairedLine[label] ?? 0); corpora.\(corpus).repair_tags: false refuses them")
         }
+        if report.missingFinalBlankLine { notes.append("\(file.path): the last sentence has no blank line after it; read it") }
         if report.crlfLines > 0 { notes.append("\(file.path): accepted \(report.crlfLines) CRLF line ends") }
         if report.extraBlankLines > 0 { notes.append("\(file.path): accepted \(report.extraBlankLines) extra blank lines") }
         return notes

@@ -1,3 +1,5 @@
+import CoNLL
+
 /// Errors of assembling data and running training, each naming where, what and how to fix it.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// Sentences of a corpus that no task would train.
@@ -12,6 +14,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case cannotRead(String, reason: String)
     /// A saved model that is missing, incomplete or inconsistent.
     case invalidModel(String, reason: String)
+    /// A corpus file the reader refused; the hint names the corpus's config key that would accept it.
+    case corpusFile(corpus: String, error: CoNLLError)
     /// A rank could not start; every rank reports the same message.
     case failedOnRank(rank: Int, worldSize: Int, message: String)
 
@@ -29,6 +33,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "cannot read \(path): \(reason)"
         case let .invalidModel(path, reason):
             return "\(path): not a usable model: \(reason)"
+        case let .corpusFile(corpus, error):
+            guard let setting = error.acceptingSetting else { return error.description }
+            return (error.location.map { "\($0): " } ?? "") + "expected \(error.expected), found \(error.found). Hint: "
+                + "\(setting.edit), or set corpora.\(corpus).\(setting.key): \(setting.value) in the config."
         case let .failedOnRank(rank, worldSize, message):
             return worldSize == 1 ? message : "rank \(rank) of \(worldSize): \(message)"
         }

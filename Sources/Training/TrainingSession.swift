@@ -63,16 +63,10 @@ public enum TrainingSession {
     /// The task-aware sampler for a config and world size.
     public static func makeSampler(_ config: TrainConfig, data: TrainingData, worldSize: Int) throws -> TaskAwareSampler {
         let s = config.sampler
-        let strategy: SamplingStrategy
-        switch s.strategy {
-        case .proportional: strategy = .proportional
-        case .uniform: strategy = .uniform
-        case .temperature: strategy = .temperature(s.temperature)
-        }
         return try TaskAwareSampler(assignments: data.routing.assignments, taskCount: config.tasks.count,
                                     batchSize: config.training.batchSize, worldSize: worldSize,
-                                    seed: UInt64(truncatingIfNeeded: config.training.seed), strategy: strategy,
-                                    minPerRank: s.minPerRank, maxWorldSize: s.maxWorldSize)
+                                    seed: UInt64(truncatingIfNeeded: config.training.seed), strategy: s.strategy,
+                                    temperature: s.temperature, minPerRank: s.minPerRank, maxWorldSize: s.maxWorldSize)
     }
 }
 

@@ -11,7 +11,7 @@ final class ConfigDefaultsTests: XCTestCase {
         let corpus = try XCTUnwrap(config.corpora["conll03"])
         XCTAssertEqual(corpus, CorpusConfig(format: .columns, columns: ["text", "pos", "chunk", "ner"], separator: .whitespace,
                                             train: "conll03/train.txt", dev: nil, test: nil, docstart: .error, crlf: .error,
-                                            blankLineRuns: .error, repairTags: false))
+                                            blankLineRuns: .error, repairTags: true))
 
         XCTAssertEqual(config.tasks["ner"], TaskConfig(corpus: "conll03", label: "ner", head: .crf, hidden: 256,
                                                        metric: .spanF1, lossWeight: 1.0, inputScheme: .iob2,
@@ -33,7 +33,7 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertEqual(training.optimizer, .sgd)
         XCTAssertEqual(training.schedule, .plateau)
         XCTAssertEqual([training.learningRate, training.momentum, training.weightDecay, training.annealFactor,
-                        training.minLearningRate], [0.1, 0.0, 0.0, 0.5, 0.0001])
+                        training.minLearningRate], [1.0, 0.0, 0.0, 0.5, 0.0001])
         XCTAssertEqual(training.clipNorm, 5.0)
         XCTAssertEqual(training.mainScore, .mean)
         XCTAssertEqual(training.allReduceBucketMB, 0)
@@ -208,7 +208,7 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertLessThan(zeta.lowerBound, alpha.lowerBound)
 
         let defaults = try TrainConfig(yaml: minimalYAML).yamlString()
-        XCTAssertTrue(defaults.contains("learning_rate: 0.1\n"), defaults)
+        XCTAssertTrue(defaults.contains("learning_rate: 1.0\n"), defaults)
         XCTAssertTrue(defaults.contains("clip_norm: 5.0\n"), defaults)
         XCTAssertTrue(defaults.contains("max_steps: null\n"), defaults)
         XCTAssertTrue(defaults.contains("main_score: mean\n"), defaults)

@@ -21,9 +21,10 @@ final class TaskAwareSamplerTests: XCTestCase {
     let allTasks: [[[Int]]] = [[[Int]](repeating: [0, 1, 2], count: 101)]
 
     func make(_ assignments: [[[Int]]], tasks: Int = 3, batch: Int = 32, worldSize: Int = 1, seed: UInt64 = 7,
-              strategy: SamplingStrategy = .proportional, minPerRank: Int = 1, maxWorldSize: Int? = nil) throws -> TaskAwareSampler {
+              strategy: SamplingStrategy = .proportional, temperature: Double = 1, minPerRank: Int = 1,
+              maxWorldSize: Int? = nil) throws -> TaskAwareSampler {
         try TaskAwareSampler(assignments: assignments, taskCount: tasks, batchSize: batch, worldSize: worldSize, seed: seed,
-                             strategy: strategy, minPerRank: minPerRank, maxWorldSize: maxWorldSize)
+                             strategy: strategy, temperature: temperature, minPerRank: minPerRank, maxWorldSize: maxWorldSize)
     }
 
     /// Promise 1 for one world size: B/W items per rank, ≥ m items carrying every task.
@@ -169,14 +170,14 @@ final class TaskAwareSamplerTests: XCTestCase {
 
     func testTaskSharesFollowEachStrategyWhenTheMinimumDoesNotBind() throws {
         let sizes = [600, 300, 100]
-        let cases: [(SamplingStrategy, [Double])] = [
-            (.proportional, [0.6, 0.3, 0.1]),
-            (.uniform, [1.0 / 3, 1.0 / 3, 1.0 / 3]),
-            (.temperature(2), sizes.map { Double($0).squareRoot() / (600.0.squareRoot() + 300.0.squareRoot() + 10) }),
-            (.temperature(1), [0.6, 0.3, 0.1]),
+        let cases: [(SamplingStrategy, Double, [Double])] = [
+            (.proportional, 1, [0.6, 0.3, 0.1]),
+            (.uniform, 1, [1.0 / 3, 1.0 / 3, 1.0 / 3]),
+            (.temperature, 2, sizes.map { Double($0).squareRoot() / (600.0.squareRoot() + 300.0.squareRoot() + 10) }),
+            (.temperature, 1, [0.6, 0.3, 0.1]),
         ]
-        for (strategy, expected) in cases {
-            let s = try make(singleTask(sizes), batch: 40, strategy: strategy, maxWorldSize: 1)
+        for (strategy, temperature, expected) in cases {
+            let s = try make(singleTask(sizes), batch: 40, strategy: strategy, temperature: temperature, maxWorldSize: 1)
             let shares = taskShares(s, epoch: 0)
             for t in 0..<3 {
                 XCTAssertEqual(shares[t], expected[t], accuracy: 0.005, "\(strategy) task \(t)")
@@ -294,7 +295,7 @@ final class TaskAwareSamplerTests: XCTestCase {
         XCTAssertThrowsError(try make(routing, minPerRank: 0)) { error in
             XCTAssertEqual(error as? SamplerError, .invalidSetting(key: "sampler.min_per_rank", value: "0", expected: "at least 1"))
         }
-        XCTAssertThrowsError(try make(routing, strategy: .temperature(0))) { error in
+        XCTAssertThrowsError(try make(routing, strategy: .temperature, temperature: 0)) { error in
             XCTAssertEqual(error as? SamplerError, .invalidSetting(key: "sampler.temperature", value: "0.0", expected: "a positive finite number"))
         }
         XCTAssertThrowsError(try make(routing, tasks: 4)) { error in

@@ -23,26 +23,12 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     /// A `--set` argument whose key path does not exist in the schema.
     case unknownOverrideKey(file: String, override: String, keyPath: String, allowed: [String])
 
-    /// The config file the error is about, as shown to the user.
-    public var file: String {
-        switch self {
-        case let .unreadableFile(file, _), let .invalidYAML(file, _), let .unknownKey(file, _, _),
-             let .wrongType(file, _, _, _), let .missingKey(file, _, _), let .invalidValue(file, _, _, _, _),
-             let .missingFile(file, _, _, _, _), let .invalidOverride(file, _, _, _),
-             let .unknownOverrideKey(file, _, _, _):
-            return file
-        }
-    }
-
     /// The dotted key path the error is about, or `nil` for errors about the whole file or a `--set` syntax.
     public var keyPath: String? {
         switch self {
-        case .unreadableFile, .invalidYAML, .invalidOverride:
-            return nil
-        case let .unknownKey(_, keyPath, _), let .wrongType(_, keyPath, _, _), let .missingKey(_, keyPath, _),
-             let .invalidValue(_, keyPath, _, _, _), let .missingFile(_, keyPath, _, _, _),
-             let .unknownOverrideKey(_, _, keyPath, _):
-            return keyPath
+        case .unreadableFile, .invalidYAML, .invalidOverride: return nil
+        case let .unknownKey(_, path, _), let .wrongType(_, path, _, _), let .missingKey(_, path, _), let .invalidValue(_, path, _, _, _),
+             let .missingFile(_, path, _, _, _), let .unknownOverrideKey(_, _, path, _): return path
         }
     }
 
@@ -66,25 +52,18 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
         case let .missingFile(file, keyPath, path, found, hint):
             return "\(keyPath) in \(file) names \(path), but \(found) is there. Fix: \(hint)"
         case let .invalidOverride(file, override, reason, hint):
-            return "invalid --set \(ConfigError.quoted(override)) (config \(file)): \(reason). Fix: \(hint)"
+            return "invalid --set '\(override)' (config \(file)): \(reason). Fix: \(hint)"
         case let .unknownOverrideKey(file, override, keyPath, allowed):
-            return "unknown key \(keyPath) in --set \(ConfigError.quoted(override)) (config \(file))"
+            return "unknown key \(keyPath) in --set '\(override)' (config \(file))"
                 + ConfigError.suggestionAndAllowed(keyPath, allowed) + " Fix: correct the key path."
         }
     }
 
     /// `"; did you mean X? Allowed keys under P: a, b, c."` for the last component of `keyPath`.
     private static func suggestionAndAllowed(_ keyPath: String, _ allowed: [String]) -> String {
-        let parts = keyPath.split(separator: ".", omittingEmptySubsequences: false)
-        let last = parts.last.map(String.init) ?? keyPath
-        let parent = parts.dropLast().joined(separator: ".")
-        var text = "."
-        if let guess = ConfigSpelling.closestMatch(to: last, among: allowed) {
-            text = "; did you mean \(guess)?"
-        }
-        let level = parent.isEmpty ? "at the top level" : "under \(parent)"
-        return text + " Allowed keys \(level): \(allowed.joined(separator: ", "))."
+        let parts = keyPath.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let guess = ConfigSpelling.closestMatch(to: parts.last ?? keyPath, among: allowed)
+        let level = parts.count < 2 ? "at the top level" : "under \(parts.dropLast().joined(separator: "."))"
+        return (guess.map { "; did you mean \($0)?" } ?? ".") + " Allowed keys \(level): \(allowed.joined(separator: ", "))."
     }
-
-    private static func quoted(_ text: String) -> String { "'\(text)'" }
 }

@@ -8,21 +8,15 @@ public enum ConfigLoader {
     /// The file name errors show for the built-in default config.
     public static let defaultConfigName = "<built-in default config>"
 
-    /// Loads and validates a config.
-    ///
-    /// - Parameters:
-    ///   - file: the YAML config; `nil` uses `TrainConfig.defaultYAML`, whose corpus paths resolve
-    ///     against `dataDir` (the embedded default corpus folder), else the working directory.
-    ///   - overrides: `--set` arguments, `dotted.key=value`, applied in order (see `ConfigOverride`).
-    ///   - dataDir: `--data-dir`: overrides `data_dir`; relative paths resolve against the working directory.
-    /// - Returns: the config with absolute corpus files, each checked to be a regular file.
-    /// - Path resolution: a relative corpus path resolves against `dataDir` if given, else `data_dir`
-    ///   (itself relative to the config file's folder), else the config file's folder.
+    /// Loads and validates a config from `file` (`nil`: `TrainConfig.defaultYAML`, whose corpus paths
+    /// resolve against `dataDir`, the embedded corpus folder) with `--set` `overrides` applied in order.
+    /// A relative corpus path resolves against `dataDir` (`--data-dir`, relative to the working
+    /// directory) if given, else `data_dir` (relative to the config file's folder), else the config
+    /// file's folder; each must name a readable file.
     public static func load(file: URL?, overrides: [String] = [], dataDir: URL? = nil) throws -> ResolvedConfig {
         let name = file.map(displayName) ?? defaultConfigName
         var root = try TrainConfig.parseYAML(file.map { try read($0, name: name) } ?? TrainConfig.defaultYAML, file: name)
-        let parsed = try overrides.map { try ConfigOverride(parsing: $0, file: name) }
-        for override in parsed { try override.apply(to: &root, file: name) }
+        for override in try overrides.map({ try ConfigOverride(parsing: $0, file: name) }) { try override.apply(to: &root, file: name) }
         let config = try TrainConfig.decode(from: root, file: name)
         return try resolve(config, file: file, name: name, dataDir: dataDir)
     }
@@ -31,28 +25,18 @@ public enum ConfigLoader {
     static func resolve(_ config: TrainConfig, file: URL?, name: String, dataDir: URL?) throws -> ResolvedConfig {
         let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
         let configFolder = file.map { absolute($0).deletingLastPathComponent() } ?? workingDirectory
-        let root: URL
-        let rootText: String
-        if let dataDir {
-            root = absolute(dataDir)
-            rootText = "--data-dir \(root.path)"
-            try checkDirectory(root, keyPath: "data_dir (from --data-dir)", file: name)
-        } else if let written = config.dataDir {
-            root = resolve(written, against: configFolder)
-            rootText = "data_dir \(root.path)"
-            try checkDirectory(root, keyPath: "data_dir", file: name)
-        } else if file != nil {
-            root = configFolder
-            rootText = "the config file's folder \(root.path)"
-        } else {
-            root = configFolder
-            rootText = "the working directory \(root.path) (the built-in default config needs --data-dir)"
+        let root = dataDir.map(absolute) ?? config.dataDir.map { resolve($0, against: configFolder) } ?? configFolder
+        let rootText = dataDir != nil ? "--data-dir \(root.path)" : config.dataDir != nil ? "data_dir \(root.path)"
+            : file != nil ? "the config file's folder \(root.path)"
+            : "the working directory \(root.path) (the built-in default config needs --data-dir)"
+        if dataDir != nil || config.dataDir != nil {
+            try checkDirectory(root, keyPath: dataDir != nil ? "data_dir (from --data-dir)" : "data_dir", file: name)
         }
         var files = OrderedMap<ResolvedConfig.CorpusFiles>()
         for (corpusName, corpus) in config.corpora {
             func locate(_ path: String, _ key: String) throws -> URL {
                 let url = resolve(path, against: root)
-                try checkFile(url, keyPath: "corpora.\(corpusName).\(key)", relative: !isAbsolute(path),
+                try checkFile(url, keyPath: "corpora.\(corpusName).\(key)", relative: !NSString(string: path).expandingTildeInPath.hasPrefix("/"),
                               rootText: rootText, file: name)
                 return url
             }
@@ -71,10 +55,6 @@ public enum ConfigLoader {
         return base.appendingPathComponent(expanded).standardizedFileURL
     }
 
-    private static func isAbsolute(_ path: String) -> Bool {
-        NSString(string: path).expandingTildeInPath.hasPrefix("/")
-    }
-
     private static func absolute(_ url: URL) -> URL {
         resolve(url.path, against: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
     }
@@ -87,13 +67,17 @@ public enum ConfigLoader {
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 
-    private static func read(_ file: URL, name: String) throws -> String {
+    /// Whether something is at `url`, and whether it is a folder.
+    private static func kind(of url: URL) -> (exists: Bool, isDirectory: Bool) {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory) else {
-            throw ConfigError.unreadableFile(file: name, reason: "no such file")
-        }
-        guard !isDirectory.boolValue else {
-            throw ConfigError.unreadableFile(file: name, reason: "it is a directory")
+        let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        return (exists, isDirectory.boolValue)
+    }
+
+    private static func read(_ file: URL, name: String) throws -> String {
+        let (exists, isDirectory) = kind(of: file)
+        guard exists, !isDirectory else {
+            throw ConfigError.unreadableFile(file: name, reason: exists ? "it is a directory" : "no such file")
         }
         do {
             return try String(contentsOf: file, encoding: .utf8)
@@ -103,9 +87,8 @@ public enum ConfigLoader {
     }
 
     private static func checkDirectory(_ url: URL, keyPath: String, file: String) throws {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-        guard exists, isDirectory.boolValue else {
+        let (exists, isDirectory) = kind(of: url)
+        guard exists, isDirectory else {
             throw ConfigError.missingFile(
                 file: file, keyPath: keyPath, path: url.path, found: exists ? "a file, not a folder," : "nothing",
                 hint: "point \(keyPath) at the folder holding the corpora (relative data_dir resolves against the config file's folder).")
@@ -113,11 +96,9 @@ public enum ConfigLoader {
     }
 
     private static func checkFile(_ url: URL, keyPath: String, relative: Bool, rootText: String, file: String) throws {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-        let readable = exists && !isDirectory.boolValue && FileManager.default.isReadableFile(atPath: url.path)
-        guard !readable else { return }
-        let found = !exists ? "nothing" : isDirectory.boolValue ? "a folder" : "an unreadable file"
+        let (exists, isDirectory) = kind(of: url)
+        guard !exists || isDirectory || !FileManager.default.isReadableFile(atPath: url.path) else { return }
+        let found = !exists ? "nothing" : isDirectory ? "a folder" : "an unreadable file"
         let hint = relative
             ? "correct \(keyPath); relative paths resolve against \(rootText) (set data_dir or --data-dir to change that)."
             : "correct \(keyPath)."

@@ -19,27 +19,21 @@ struct ConfigOverride {
 
     /// Parses `key=value`; `file` is the config file name errors show.
     init(parsing text: String, file: String) throws {
+        func invalid(_ reason: String, _ hint: String = "write --set dotted.key=value, e.g. --set training.max_steps=30.") -> ConfigError {
+            .invalidOverride(file: file, override: text, reason: reason, hint: hint)
+        }
         self.text = text
-        guard let equals = text.firstIndex(of: "=") else {
-            throw ConfigError.invalidOverride(file: file, override: text, reason: "no `=` found",
-                                              hint: "write --set dotted.key=value, e.g. --set training.max_steps=30.")
-        }
+        guard let equals = text.firstIndex(of: "=") else { throw invalid("no `=` found") }
         let key = text[..<equals].trimmingCharacters(in: .whitespaces)
-        guard !key.isEmpty else {
-            throw ConfigError.invalidOverride(file: file, override: text, reason: "the key before `=` is empty",
-                                              hint: "write --set dotted.key=value, e.g. --set training.max_steps=30.")
-        }
+        guard !key.isEmpty else { throw invalid("the key before `=` is empty") }
         path = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         if path.contains(where: \.isEmpty) {
-            throw ConfigError.invalidOverride(file: file, override: text, reason: "the key `\(key)` has an empty component",
-                                              hint: "separate key names with single dots, e.g. training.learning_rate.")
+            throw invalid("the key `\(key)` has an empty component", "separate key names with single dots, e.g. training.learning_rate.")
         }
-        let valueText = String(text[text.index(after: equals)...])
         do {
-            value = try Yams.compose(yaml: valueText) ?? Node("null", Tag(.null), .plain)
+            value = try Yams.compose(yaml: String(text[text.index(after: equals)...])) ?? .yamlNull
         } catch {
-            throw ConfigError.invalidOverride(file: file, override: text, reason: "the value is not valid YAML: \(error)",
-                                              hint: "quote the value, e.g. --set 'corpora.x.train=\"a: b.txt\"'.")
+            throw invalid("the value is not valid YAML: \(error)", "quote the value, e.g. --set 'corpora.x.train=\"a: b.txt\"'.")
         }
     }
 
@@ -48,15 +42,15 @@ struct ConfigOverride {
         var level = schema
         var removesEntry = false
         for (depth, component) in path.enumerated() {
-            let prefix = path[...depth].joined(separator: ".")
             switch level {
             case .value:
-                throw ConfigError.invalidOverride(
-                    file: file, override: text, reason: "\(path[..<depth].joined(separator: ".")) is a single value with no key \(component)",
-                    hint: "set \(path[..<depth].joined(separator: ".")) itself.")
-            case .fields(let fields):
+                let parent = path[..<depth].joined(separator: ".")
+                throw ConfigError.invalidOverride(file: file, override: text, reason: "\(parent) is a single value with no key "
+                                                  + component, hint: "set \(parent) itself.")
+            case .section:
+                let fields = level.fields ?? []
                 guard let child = fields.first(where: { $0.name == component }) else {
-                    throw ConfigError.unknownOverrideKey(file: file, override: text, keyPath: prefix,
+                    throw ConfigError.unknownOverrideKey(file: file, override: text, keyPath: path[...depth].joined(separator: "."),
                                                          allowed: fields.map(\.name))
                 }
                 level = child.schema
@@ -72,58 +66,14 @@ struct ConfigOverride {
     /// absent or null.
     private func setting(in node: Node?, at path: ArraySlice<String>, removing: Bool, file: String) throws -> Node {
         guard let key = path.first else { return value }
-        var mapping: Node.Mapping
-        if let existing = node?.mapping {
-            mapping = existing
-        } else if node == nil || node?.null != nil {
-            mapping = Node.Mapping([])
-        } else {
+        guard var mapping = node?.mapping ?? (node?.null != nil || node == nil ? Node.Mapping([]) : nil) else {
             let parent = self.path[..<(self.path.count - path.count)].joined(separator: ".")
             throw ConfigError.invalidOverride(
-                file: file, override: text,
-                reason: "\(parent) is \(node.map(TrainConfig.describe) ?? "nothing") in the file, not a mapping",
+                file: file, override: text, reason: "\(parent) is \(node.map(TrainConfig.describe) ?? "nothing") in the file, not a mapping",
                 hint: "fix \(parent) in the file, or set it whole: --set \(parent)={\(key): ...}.")
         }
-        if path.count == 1 {
-            mapping[key] = removing ? nil : value
-        } else {
-            mapping[key] = try setting(in: mapping[key], at: path.dropFirst(), removing: removing, file: file)
-        }
+        mapping[key] = path.count == 1
+            ? (removing ? nil : value) : try setting(in: mapping[key], at: path.dropFirst(), removing: removing, file: file)
         return .mapping(mapping)
-    }
-}
-
-/// The shape of the config's key tree, derived from the `CodingKeys` of each section, that `--set`
-/// paths are checked against.
-indirect enum ConfigSchema {
-    /// A leaf: scalar or list, no keys below.
-    case value
-    /// A mapping with these keys, in schema order.
-    case fields([(name: String, schema: ConfigSchema)])
-    /// A mapping from user-chosen names (corpora, tasks) to entries of one schema.
-    case names(ConfigSchema)
-
-    /// A mapping whose keys are `Key.allCases`, all leaves.
-    static func leaves<Key: CodingKey & CaseIterable>(_ keys: Key.Type) -> ConfigSchema {
-        .fields(Key.allCases.map { ($0.stringValue, .value) })
-    }
-}
-
-extension TrainConfig {
-    /// The key tree of a config file.
-    static var schema: ConfigSchema {
-        .fields(CodingKeys.allCases.map { key in
-            let child: ConfigSchema
-            switch key {
-            case .dataDir, .useAllTasks: child = .value
-            case .corpora: child = .names(.leaves(CorpusConfig.CodingKeys.self))
-            case .tasks: child = .names(.leaves(TaskConfig.CodingKeys.self))
-            case .encoder: child = .leaves(EncoderConfig.CodingKeys.self)
-            case .training: child = .leaves(TrainingConfig.CodingKeys.self)
-            case .sampler: child = .leaves(SamplerConfig.CodingKeys.self)
-            case .checkpoint: child = .leaves(CheckpointConfig.CodingKeys.self)
-            }
-            return (key.stringValue, child)
-        })
     }
 }

@@ -2,22 +2,15 @@
 enum ConfigSpelling {
     /// The candidate that `word` most plausibly meant, or `nil` when none is close.
     ///
-    /// A candidate matches when `word` spells its initials (`lr` → `learning_rate`, `bs` → `batch_size`),
-    /// when one is a prefix of the other and `word` has 3 or more letters
-    /// (`batch` → `batch_size`), or when the edit distance (`editDistance`) is at
-    /// most `max(1, length / 3)` (`learnig_rate` → `learning_rate`). Initials win over prefixes, which win
-    /// over edit distance; ties go to the first candidate.
+    /// A candidate matches when `word` spells its initials (`lr` → `learning_rate`), when one is a prefix
+    /// of the other and `word` has 3 or more letters (`batch` → `batch_size`), or when the edit distance is
+    /// at most `max(1, length / 3)` (`learnig_rate` → `learning_rate`), in that order of preference.
     static func closestMatch(to word: String, among candidates: [String]) -> String? {
         let typed = word.lowercased()
         guard !typed.isEmpty else { return nil }
-        if let hit = candidates.first(where: { initials(of: $0) == typed && $0.contains("_") }) {
-            return hit
-        }
-        if typed.count >= 3, let hit = candidates.first(where: {
-            $0.lowercased().hasPrefix(typed) || typed.hasPrefix($0.lowercased())
-        }) {
-            return hit
-        }
+        if let hit = candidates.first(where: { initials(of: $0) == typed && $0.contains("_") }) { return hit }
+        let prefix = candidates.first { $0.lowercased().hasPrefix(typed) || typed.hasPrefix($0.lowercased()) }
+        if typed.count >= 3, let prefix { return prefix }
         var best: (name: String, distance: Int)?
         for candidate in candidates {
             let distance = editDistance(typed, candidate.lowercased())

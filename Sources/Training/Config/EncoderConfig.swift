@@ -3,103 +3,68 @@
 ///
 /// Token features, `[T, C]` per sentence with `C = word_dim + 2·char_hidden (if char_dim > 0) + case_dim`,
 /// then, when `shared_hidden > 0`, a BiLSTM to `[T, 2·shared_hidden]` that every task head reads.
-/// ```yaml
-/// encoder:
-///   word_dim: 100          # > 0
-///   word_min_count: 1      # words seen fewer times in train map to <unk>
-///   lowercase_words: true
-///   normalize_digits: true # every digit → 0 before the word lookup
-///   char_dim: 25           # 0 disables the character encoder
-///   char_hidden: 25        # character BiLSTM hidden size per direction (> 0 when char_dim > 0)
-///   case_dim: 4            # casing-feature embedding width; 0 disables
-///   shared_hidden: 0       # shared BiLSTM hidden size per direction; 0 = none
-///   dropout: 0.5           # in [0, 1)
-///   word_dropout: 0.05     # probability of zeroing a whole token vector (Flair's WordDropout)
-///   unk_replacement: 0.0   # probability of replacing a word seen once in train by <unk> (Lample et al. 2016)
-///   locked_dropout: 0.0    # one mask per sentence over all timesteps (Gal & Ghahramani 2016)
-/// ```
 public struct EncoderConfig: Codable, Equatable {
-    /// Word embedding width.
-    public var wordDim: Int = 100
-    /// Minimum training count for a word to get its own embedding.
-    public var wordMinCount: Int = 1
+    /// Word embedding width (> 0).
+    public var wordDim = 100
+    /// Minimum training count for a word to get its own embedding (words seen fewer times map to `<unk>`).
+    public var wordMinCount = 1
     /// Lowercase words before the vocabulary lookup.
-    public var lowercaseWords: Bool = true
+    public var lowercaseWords = true
     /// Replace every digit with `0` before the vocabulary lookup.
-    public var normalizeDigits: Bool = true
+    public var normalizeDigits = true
     /// Character embedding width; 0 disables the character encoder.
-    public var charDim: Int = 25
-    /// Character BiLSTM hidden size per direction.
-    public var charHidden: Int = 25
+    public var charDim = 25
+    /// Character BiLSTM hidden size per direction (> 0 when `char_dim > 0`).
+    public var charHidden = 25
     /// Casing-feature embedding width; 0 disables.
-    public var caseDim: Int = 4
+    public var caseDim = 4
     /// Shared BiLSTM hidden size per direction; 0 = none.
-    public var sharedHidden: Int = 0
-    /// Dropout probability on the features.
-    public var dropout: Double = 0.5
+    public var sharedHidden = 0
+    /// Dropout probability on the features; every probability here lies in [0, 1).
+    public var dropout = 0.5
     /// Probability of zeroing a whole token vector during training (Flair's `WordDropout`).
-    public var wordDropout: Double = 0.05
-    /// Probability of replacing a word seen only once in training by `<unk>` (Lample et al. 2016),
-    /// so the `<unk>` embedding is trained for the unseen words of test data.
-    public var unkReplacement: Double = 0.0
-    /// Locked (variational) dropout probability.
-    public var lockedDropout: Double = 0.0
-
-    /// The defaults above.
-    public init() {}
+    public var wordDropout = 0.05
+    /// Probability of replacing a word seen once in training by `<unk>`, which trains `<unk>` (Lample et al. 2016).
+    public var unkReplacement = 0.0
+    /// Locked dropout probability: one mask per sentence over all timesteps (Gal & Ghahramani 2016).
+    public var lockedDropout = 0.0
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case wordDim = "word_dim"
-        case wordMinCount = "word_min_count"
-        case lowercaseWords = "lowercase_words"
-        case normalizeDigits = "normalize_digits"
-        case charDim = "char_dim"
-        case charHidden = "char_hidden"
-        case caseDim = "case_dim"
-        case sharedHidden = "shared_hidden"
-        case dropout
-        case wordDropout = "word_dropout"
-        case unkReplacement = "unk_replacement"
+        case wordDim = "word_dim", wordMinCount = "word_min_count", lowercaseWords = "lowercase_words"
+        case normalizeDigits = "normalize_digits", charDim = "char_dim", charHidden = "char_hidden", caseDim = "case_dim"
+        case sharedHidden = "shared_hidden", dropout, wordDropout = "word_dropout", unkReplacement = "unk_replacement"
         case lockedDropout = "locked_dropout"
     }
+}
 
-    /// Decodes `encoder:`, rejecting unknown keys and impossible values.
-    public init(from decoder: Decoder) throws {
-        let section = try ConfigSection(decoder, keys: CodingKeys.self)
-        let defaults = EncoderConfig()
-        wordDim = try section.integer(.wordDim, default: defaults.wordDim, atLeast: 1)
-        wordMinCount = try section.integer(.wordMinCount, default: defaults.wordMinCount, atLeast: 1)
-        lowercaseWords = try section.value(.lowercaseWords, default: defaults.lowercaseWords)
-        normalizeDigits = try section.value(.normalizeDigits, default: defaults.normalizeDigits)
-        charDim = try section.integer(.charDim, default: defaults.charDim, atLeast: 0,
-                                      hint: "set \(section.keyPath(.charDim)) >= 0 (0 disables the character encoder).")
-        charHidden = try section.integer(.charHidden, default: defaults.charHidden, atLeast: charDim > 0 ? 1 : 0,
-                                         hint: "set \(section.keyPath(.charHidden)) > 0, or char_dim: 0 to disable characters.")
-        caseDim = try section.integer(.caseDim, default: defaults.caseDim, atLeast: 0,
-                                      hint: "set \(section.keyPath(.caseDim)) >= 0 (0 disables casing features).")
-        sharedHidden = try section.integer(.sharedHidden, default: defaults.sharedHidden, atLeast: 0,
-                                           hint: "set \(section.keyPath(.sharedHidden)) >= 0 (0 = no shared BiLSTM).")
-        dropout = try section.number(.dropout, default: defaults.dropout, .probability)
-        wordDropout = try section.number(.wordDropout, default: defaults.wordDropout, .probability)
-        unkReplacement = try section.number(.unkReplacement, default: defaults.unkReplacement, .probability)
-        lockedDropout = try section.number(.lockedDropout, default: defaults.lockedDropout, .probability)
-    }
+extension EncoderConfig: ConfigSection {
+    /// C, the width of a token vector; and the width of the encoder's output, the input of every head.
+    var tokenWidth: Int { wordDim + (charDim > 0 ? 2 * charHidden : 0) + caseDim }
+    var outputWidth: Int { sharedHidden > 0 ? 2 * sharedHidden : tokenWidth }
 
-    /// Encodes every key.
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(wordDim, forKey: .wordDim)
-        try container.encode(wordMinCount, forKey: .wordMinCount)
-        try container.encode(lowercaseWords, forKey: .lowercaseWords)
-        try container.encode(normalizeDigits, forKey: .normalizeDigits)
-        try container.encode(charDim, forKey: .charDim)
-        try container.encode(charHidden, forKey: .charHidden)
-        try container.encode(caseDim, forKey: .caseDim)
-        try container.encode(sharedHidden, forKey: .sharedHidden)
-        try container.encodeNumber(dropout, forKey: .dropout)
-        try container.encodeNumber(wordDropout, forKey: .wordDropout)
-        try container.encodeNumber(unkReplacement, forKey: .unkReplacement)
-        try container.encodeNumber(lockedDropout, forKey: .lockedDropout)
+    static let defaults = EncoderConfig()
+
+    func validate(_ rules: ConfigRules<CodingKeys>) throws {
+        // the least memory of each width: its parameters and their gradients, 8 bytes each, with every
+        // vocabulary at its smallest (2 entries) and every other width at 1
+        try rules.integer(.wordDim, wordDim, atLeast: 1)
+        try rules.size(.wordDim, wordDim, bytes: { 16 * $0 }, for: "the word embedding and its gradient")
+        try rules.integer(.wordMinCount, wordMinCount, atLeast: 1)
+        try rules.integer(.charDim, charDim, atLeast: 0, hint: "set \(rules.keyPath(.charDim)) >= 0 (0 disables the character encoder).")
+        try rules.integer(.charHidden, charHidden, atLeast: charDim > 0 ? 1 : 0,
+                          hint: "set \(rules.keyPath(.charHidden)) > 0, or char_dim: 0 to disable characters.")
+        try rules.size(.charDim, charDim, bytes: { 80 * $0 }, for: "the character embedding, the character BiLSTM's input weights and their gradients")
+        try rules.size(.charHidden, charHidden, bytes: { 64 * $0 * ($0 + 1) }, for: "the character BiLSTM's weights and their gradients")
+        try rules.integer(.caseDim, caseDim, atLeast: 0, hint: "set \(rules.keyPath(.caseDim)) >= 0 (0 disables casing features).")
+        try rules.size(.caseDim, caseDim, bytes: { 8 * Double(TokenFeatures.casingCount) * $0 },
+                       for: "the casing embedding and its gradient")
+        try rules.integer(.sharedHidden, sharedHidden, atLeast: 0, hint: "set \(rules.keyPath(.sharedHidden)) >= 0 (0 = no shared BiLSTM).")
+        try rules.size(.sharedHidden, sharedHidden, bytes: { 64 * $0 * (Double(tokenWidth) + $0 + 1) },
+                       for: "the shared BiLSTM's weights and their gradients")
+        try rules.number(.dropout, dropout, .probability)
+        try rules.number(.wordDropout, wordDropout, .probability)
+        try rules.number(.unkReplacement, unkReplacement, .probability)
+        try rules.number(.lockedDropout, lockedDropout, .probability)
     }
 }

@@ -4,12 +4,8 @@ import Foundation
 public struct ResolvedConfig: Equatable {
     /// The absolute files of one corpus.
     public struct CorpusFiles: Equatable {
-        /// Training file.
-        public var train: URL
-        /// Development file, if configured.
-        public var dev: URL?
-        /// Test file, if configured.
-        public var test: URL?
+        /// Training file; development and test files when configured.
+        public var train: URL, dev: URL?, test: URL?
     }
 
     /// File name of the resolved config that a run writes into its output directory.

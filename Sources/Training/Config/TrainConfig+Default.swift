@@ -8,33 +8,23 @@ extension TrainConfig {
         # Built-in default: UPOS tagging and NER on the embedded English Web Treebank sample.
         corpora:
           ewt:
-            format: columns
             columns: [text, upos, ner]
             separator: tab
             train: train.tsv
             dev: dev.tsv
         tasks:
           upos:
-            corpus: ewt
             label: upos
             head: softmax
             hidden: 0
             metric: accuracy
           ner:
-            corpus: ewt
             label: ner
-            head: crf
             hidden: 0
-            metric: span_f1
-            input_scheme: iob2
-            train_scheme: bioes
         encoder:
           shared_hidden: 128
         training:
           epochs: 20
-          batch_size: 32
-          optimizer: sgd
-          learning_rate: 1.0
           log_every: 25
         """
 }

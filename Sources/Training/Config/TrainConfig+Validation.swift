@@ -1,90 +1,79 @@
-/// Checks that span sections: names, task → corpus → label references, and `main_score`.
+/// The validate pass over a decoded config: every section's rules, then what spans sections (names,
+/// task → corpus → label references, `main_score`).
 extension TrainConfig {
     /// Characters allowed in corpus and task names (they appear in `--set` paths, logs and file names).
     static let nameRule = "letters, digits, `_` and `-`"
 
-    /// Labels of CoNLL-U that are never BIO-style, so a span_f1 task cannot use them.
-    static let nonSpanLabels: Set<String> = ["upos", "xpos", "feats", "lemma", "deprel"]
-
-    /// Throws the first cross-section inconsistency, naming `file` and the key path.
-    func checkReferences(file: String) throws {
-        if corpora.isEmpty {
-            throw ConfigError.missingKey(file: file, keyPath: "corpora",
-                                         expected: "at least one corpus: corpora: {name: {format, columns, train}}")
+    /// Throws the first broken rule, naming the file and the key path.
+    func validate(_ rules: ConfigRules<CodingKeys>) throws {
+        try rules.path(.dataDir, dataDir, allowed: "a folder path, or null",
+                       hint: "write a folder, or null to resolve paths against the config file's folder.")
+        for (name, corpus) in corpora { try corpus.validate(rules.nested(.corpora, name)) }
+        for (name, task) in tasks { try task.validate(rules.nested(.tasks, name)) }
+        try encoder.validate(rules.nested(.encoder))
+        try training.validate(rules.nested(.training))
+        try sampler.validate(rules.nested(.sampler))
+        try checkpoint.validate(rules.nested(.checkpoint))
+        // sizes bounded by other sections: the widths they multiply, the batch they split
+        let (c, o) = (Double(encoder.tokenWidth), Double(encoder.outputWidth))
+        try rules.nested(.training).size(TrainingConfig.CodingKeys.batchSize, training.batchSize, bytes: { 8 * $0 * (c + o) },
+                                         for: "one step's token vectors, encoder outputs and their gradients (one token per sentence)")
+        for (name, task) in tasks {
+            try rules.nested(.tasks, name).size(TaskConfig.CodingKeys.hidden, task.hidden, bytes: { 64 * $0 * (o + $0 + 1) },
+                                                for: "the head's BiLSTM weights and their gradients")
         }
-        if tasks.isEmpty {
-            throw ConfigError.missingKey(file: file, keyPath: "tasks",
-                                         expected: "at least one task: tasks: {name: {corpus, label}}")
-        }
-        for name in corpora.names { try TrainConfig.checkName(name, keyPath: "corpora.\(name)", file: file) }
-        for name in tasks.names {
-            try TrainConfig.checkName(name, keyPath: "tasks.\(name)", file: file)
-            if name == TrainingConfig.MainScore.mean.rawValue {
-                throw ConfigError.invalidValue(file: file, keyPath: "tasks.\(name)", found: "the task name `\(name)`",
-                                               allowed: "any other name (`mean` is reserved for training.main_score)",
-                                               hint: "rename the task.")
+        let share = "every rank's share of training.batch_size (\(training.batchSize)) holds "
+        let samplerRules: ConfigRules<SamplerConfig.CodingKeys> = rules.nested(.sampler)
+        try samplerRules.integer(.minPerRank, sampler.minPerRank, atLeast: 1, atMost: training.batchSize, why: share + "min_per_rank sentences of each task")
+        try samplerRules.integer(.maxWorldSize, sampler.maxWorldSize, atLeast: 1, atMost: training.batchSize, why: share + "at least one sentence")
+        for (key, names, expected) in [(CodingKeys.corpora, corpora.names, "at least one corpus: corpora: {name: {format, columns, train}}"),
+                                       (.tasks, tasks.names, "at least one task: tasks: {name: {corpus, label}}")] {
+            if names.isEmpty { throw ConfigError.missingKey(file: rules.file, keyPath: key.stringValue, expected: expected) }
+            let entries: ConfigRules<AnyCodingKey> = rules.nested(key)
+            for name in names {
+                try entries.check(TrainConfig.isValidName(name), AnyCodingKey(stringValue: name), found: "the name '\(name)'",
+                                  allowed: TrainConfig.nameRule, hint: "rename it using only \(TrainConfig.nameRule).")
             }
         }
-        for (name, task) in tasks { try checkTask(task, named: name, file: file) }
-        for (name, _) in corpora where !tasks.values.contains(where: { $0.corpus == name }) {
-            throw ConfigError.invalidValue(
-                file: file, keyPath: "corpora.\(name)", found: "a corpus that no task reads",
-                allowed: "corpora used by at least one task (a sentence that trains no task is an error)",
-                hint: "add a task with corpus: \(name), or remove corpora.\(name).")
+        let taskNames: ConfigRules<AnyCodingKey> = rules.nested(.tasks), mean = TrainingConfig.MainScore.mean.rawValue
+        try taskNames.check(tasks[mean] == nil, AnyCodingKey(stringValue: mean), found: "the task name `\(mean)`",
+                            allowed: "any other name (`mean` is reserved for training.main_score)", hint: "rename the task.")
+        for (name, task) in tasks { try checkReferences(of: task, rules.nested(.tasks, name)) }
+        let corpusNames: ConfigRules<AnyCodingKey> = rules.nested(.corpora)
+        for name in corpora.names {
+            try corpusNames.check(tasks.contains { $0.value.corpus == name }, AnyCodingKey(stringValue: name),
+                                  found: "a corpus that no task reads",
+                                  allowed: "corpora used by at least one task (a sentence that trains no task is an error)",
+                                  hint: "add a task with corpus: \(name), or remove corpora.\(name).")
         }
-        // periodic sharded checkpoints are not built yet: refuse the settings rather than ignore them
-        if checkpoint.every > 0 || checkpoint.directory != nil {
-            throw ConfigError.invalidValue(
-                file: file, keyPath: checkpoint.every > 0 ? "checkpoint.every" : "checkpoint.directory",
-                found: checkpoint.every > 0 ? "\(checkpoint.every)" : checkpoint.directory ?? "",
-                allowed: "checkpoint.every: 0 and checkpoint.directory: null (periodic checkpoints are not available in this version; the best model is saved to OUTPUT/best)",
-                hint: "remove the checkpoint section.")
-        }
-        if case .task(let name) = training.mainScore, tasks[name] == nil {
-            throw ConfigError.invalidValue(
-                file: file, keyPath: "training.main_score", found: name,
-                allowed: "mean | " + tasks.names.joined(separator: " | "),
-                hint: ConfigSpelling.hint(for: name, among: tasks.names, otherwise: "use mean, or the name of a task."))
+        if case .task(let name) = training.mainScore {
+            try rules.nested(.training).check(tasks[name] != nil, TrainingConfig.CodingKeys.mainScore, found: name,
+                                              allowed: "mean | " + tasks.names.joined(separator: " | "),
+                                              hint: ConfigSpelling.hint(for: name, among: tasks.names, otherwise: "use mean, or the name of a task."))
         }
     }
 
-    private func checkTask(_ task: TaskConfig, named name: String, file: String) throws {
+    /// Whether `task` names a corpus, one of its labels, and a metric that suits the label.
+    private func checkReferences(of task: TaskConfig, _ rules: ConfigRules<TaskConfig.CodingKeys>) throws {
         guard let corpus = corpora[task.corpus] else {
-            throw ConfigError.invalidValue(
-                file: file, keyPath: "tasks.\(name).corpus", found: task.corpus,
-                allowed: "a corpus name: " + corpora.names.joined(separator: ", "),
-                hint: ConfigSpelling.hint(for: task.corpus, among: corpora.names, otherwise: "name a corpus defined under corpora."))
+            return try rules.check(false, .corpus, found: task.corpus, allowed: "a corpus name: " + corpora.names.joined(separator: ", "),
+                                   hint: ConfigSpelling.hint(for: task.corpus, among: corpora.names, otherwise: "name a corpus defined under corpora."))
         }
-        let labels = corpus.labelNames
-        guard labels.contains(task.label) else {
-            let what: String
-            switch corpus.format {
-            case .columns: what = "a label column of corpus \(task.corpus) (columns: [\((corpus.columns ?? []).joined(separator: ", "))])"
-            case .conllu, .iob2: what = "a label of the \(corpus.format.rawValue) format"
-            }
-            let fix = corpus.format == .columns
-                ? "name one of its label columns, or add the column to corpora.\(task.corpus).columns."
-                : "name one of the format's labels."
-            throw ConfigError.invalidValue(
-                file: file, keyPath: "tasks.\(name).label", found: task.label,
-                allowed: "\(what): " + (labels.isEmpty ? "none" : labels.joined(separator: " | ")),
-                hint: ConfigSpelling.hint(for: task.label, among: labels, otherwise: fix))
-        }
-        if task.metric == .spanF1, corpus.format == .conllu, TrainConfig.nonSpanLabels.contains(task.label) {
-            throw ConfigError.invalidValue(
-                file: file, keyPath: "tasks.\(name).metric", found: "span_f1 for label \(task.label)",
-                allowed: "accuracy (\(task.label) tags are not BIO spans)",
-                hint: "set tasks.\(name).metric: accuracy.")
-        }
+        let labels = corpus.labelNames, columns = corpus.format == .columns
+        let (what, fix) = columns
+            ? ("a label column of corpus \(task.corpus) (columns: [\((corpus.columns ?? []).joined(separator: ", "))])",
+               "name one of its label columns, or add the column to corpora.\(task.corpus).columns.")
+            : ("a label of the \(corpus.format.rawValue) format", "name one of the format's labels.")
+        try rules.check(labels.contains(task.label), .label, found: task.label,
+                        allowed: "\(what): " + (labels.isEmpty ? "none" : labels.joined(separator: " | ")),
+                        hint: ConfigSpelling.hint(for: task.label, among: labels, otherwise: fix))
+        try rules.check(task.metric == .accuracy || corpus.format != .conllu, .metric, found: "span_f1 for label \(task.label)",
+                        allowed: "accuracy (\(task.label) tags are not BIO spans)", hint: "set \(rules.keyPath(.metric)): accuracy.")
     }
 
-    private static func checkName(_ name: String, keyPath: String, file: String) throws {
-        let valid = !name.isEmpty && name.unicodeScalars.allSatisfy {
+    private static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
-        }
-        if !valid {
-            throw ConfigError.invalidValue(file: file, keyPath: keyPath, found: "the name '\(name)'", allowed: nameRule,
-                                           hint: "rename it using only \(nameRule).")
         }
     }
 }
