@@ -187,7 +187,7 @@ public final class Trainer {
                 state.step += 1
                 state.stepInEpoch += 1
                 let step = state.step, epoch = state.epoch
-                for (k, r) in result.loss.perTask.enumerated() {
+                for (k, r) in result.perTaskLoss.enumerated() {
                     windowLoss[2 * k] += Double(r.sum)
                     windowLoss[2 * k + 1] += Double(r.rows)
                 }
@@ -279,8 +279,8 @@ public final class Trainer {
 
     /// What one training step did.
     public struct StepResult {
-        /// This rank's forward pass: the loss it back-propagated, per task the summed loss of its rows and their count.
-        public let loss: MultiTaskModel.LossResult
+        /// This rank's forward passes (all its micro-batches): per task the summed loss of its rows and their count.
+        public let perTaskLoss: [(sum: Float, rows: Int)]
         /// The step's global batch, every rank's items.
         public let globalBatch: [SampledItem]
         /// The learning rate of the update.
@@ -290,7 +290,10 @@ public final class Trainer {
     }
 
     /// One optimisation step on this rank's slice of the global batch of (`epoch`, `step`): forward,
-    /// backward, gradient sum over ranks, clipping, update.
+    /// backward, gradient sum over ranks, clipping, update. With `accumulation_steps` K > 1 the
+    /// slice runs as K contiguous micro-batches, each forward and backward adding into the gradient
+    /// buffer (every loss normalised by the whole global batch's per-task counts), before the one
+    /// sum and update: np = 1 with K = 4 computes what np = 4 computes, up to summation order.
     ///
     /// The gradient sum runs over the buckets of `gradientBuckets`: one blocking all-reduce per
     /// bucket after backward, or, with buckets, more than one rank and `overlap_allreduce`,
@@ -313,24 +316,37 @@ public final class Trainer {
         for item in global { for k in item.tasks { globalCounts[k] += 1 } }
         // rank r takes the r-th of W contiguous slices
         let lo = global.count * rank / world, hi = global.count * (rank + 1) / world
-        let local = Array(global[lo..<hi])
-        let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
-        let batch = BatchBuilder.training(items: local, taskCount: taskCount, globalCounts: globalCounts,
-                                          keys: keys, unkReplacement: unkReplacement) { data.encodedTrain[$0.corpus][$0.sentence] }
-        let tape = Tape()
-        let result = model.loss(batch, tape: tape)
-        timing.forward = lap()
+        let micro = max(1, t.accumulationSteps)
+        var perTaskLoss = [(sum: Float, rows: Int)](repeating: (0, 0), count: taskCount)
+        var tape = Tape()
+        var result: MultiTaskModel.LossResult?
+        for m in 0..<micro {
+            // micro-batch m of the rank's slice: positions lo + n·m/K ..< lo + n·(m+1)/K
+            let local = Array(global[(lo + (hi - lo) * m / micro)..<(lo + (hi - lo) * (m + 1) / micro)])
+            let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
+            let batch = BatchBuilder.training(items: local, taskCount: taskCount, globalCounts: globalCounts,
+                                              keys: keys, unkReplacement: unkReplacement) { data.encodedTrain[$0.corpus][$0.sentence] }
+            tape = Tape()
+            let loss = model.loss(batch, tape: tape)
+            for (k, r) in loss.perTask.enumerated() { perTaskLoss[k] = (perTaskLoss[k].sum + r.sum, perTaskLoss[k].rows + r.rows) }
+            timing.forward += lap()
+            guard m < micro - 1 else { result = loss; break }
+            // all but the last micro-batch: backward adds into the gradient buffer, no sum yet
+            tape.backward(from: loss.total)
+            timing.backward += lap()
+        }
+        guard let result else { preconditionFailure("accumulation_steps \(micro) ran no micro-batch") }
         if overlapsAllReduce {
             let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator,
                                                   gradients: store.grads.pointer)
             try tape.backward(from: result.total, store: store) { try reduce.parameterReady($0) }
             timing.allReduceInBackward = reduce.communicationSeconds
-            timing.backward = lap() - reduce.communicationSeconds
+            timing.backward += lap() - reduce.communicationSeconds
             try reduce.finish()
             timing.allReduce = lap()
         } else {
             tape.backward(from: result.total)
-            timing.backward = lap()
+            timing.backward += lap()
             try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
             timing.allReduce = lap()
         }
@@ -339,7 +355,7 @@ public final class Trainer {
         optimizer.step(store: store, learningRate: lr)
         store.zeroGrad()
         timing.update = lap()
-        return StepResult(loss: result, globalBatch: global, learningRate: lr, timing: timing)
+        return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing)
     }
 
     /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
