@@ -67,7 +67,7 @@ public struct ScalingReport {
         let ones = runs.filter { $0.worldSize == 1 }
         guard let cost, !ones.isEmpty else { return nil }
         return StepProjection(computePerSentence: median(ones.map { ($0.forwardMs + $0.backwardMs) / 1000 / Double($0.globalBatch) }),
-                              update: median(ones.map(\.updateMs)) / 1000, bytes: runs[0].allReduceBytes, cost: cost)
+                              update: median(ones.map(\.updateMs)) / 1000, bytes: runs.map(\.gradientBytes).max() ?? 0, cost: cost)
     }
 
     /// The per-rank batch the projection keeps: the weak sweep's, else the np = 1 global batch.
@@ -108,7 +108,9 @@ public struct ScalingReport {
             md.append("")
         }
         md += ["![speed-up and efficiency](scaling.svg)", "",
-               "All-reduce bytes per step and rank: \(Int(runs[0].allReduceBytes)) (\(fmt(runs[0].allReduceBytes / 1_048_576, 1)) MiB); "
+               "Gradient: \(Int(runs.map(\.gradientBytes).max() ?? 0)) bytes (\(fmt((runs.map(\.gradientBytes).max() ?? 0) / 1_048_576, 1)) MiB); "
+               + "all-reduced per step and rank (median over runs with np > 1): "
+               + "\(fmt(median(runs.filter { $0.worldSize > 1 }.map(\.allReduceBytes)) / 1_048_576, 2)) MiB; "
                + "peak RSS of any rank in any run: \(fmt(runs.flatMap(\.peakRSSMiB).max() ?? 0, 0)) MiB.", ""]
         md += costSection + projectionSection
         return md.joined(separator: "\n") + "\n"
@@ -144,7 +146,7 @@ public struct ScalingReport {
                   "Assumptions: every rank has its own cores and computes \(fmt(b, 0)) sentences per step at the "
                   + "median np = 1 time per sentence (forward + backward, \(fmt(1000 * projection.computePerSentence, 3)) ms); "
                   + "every rank applies the whole update (\(fmt(1000 * projection.update, 2)) ms, the median at np = 1); "
-                  + "the gradient (\(Int(projection.bytes)) bytes) is summed by a ring all-reduce with the α and β above, "
+                  + "the whole gradient (\(Int(projection.bytes)) bytes; a global batch of many ranks touches most embedding rows) is summed by a ring all-reduce with the α and β above, "
                   + "after backward, without overlap; no stragglers. Efficiency = one-rank step ÷ p-rank step "
                   + "(weak scaling: strong scaling of a global batch of \(base("strong")?.globalBatch ?? 0) cannot use more ranks than sentences).", "",
                   "| ranks | per-rank batch | compute + update ms | all-reduce ms | step ms | sentences/s | efficiency |",

@@ -22,6 +22,9 @@ public struct ScalingRun: Equatable {
     public var updateMs: Double
     /// Bytes each rank sums over the ranks per step.
     public var allReduceBytes: Double
+    /// Bytes of the whole gradient (what a dense all-reduce sums); `allreduce_bytes` when the
+    /// record predates the field.
+    public var gradientBytes: Double
     /// Peak resident set size of each rank, MiB, in rank order.
     public var peakRSSMiB: [Double]
 
@@ -73,6 +76,7 @@ public struct ScalingRun: Equatable {
         allReduceMs = try number("median_allreduce_ms") + number("median_allreduce_in_backward_ms")
         updateMs = try number("median_update_ms")
         allReduceBytes = try number("allreduce_bytes")
+        gradientBytes = b["gradient_bytes"] == nil ? allReduceBytes : try number("gradient_bytes")
         guard let rss = b["peak_rss_mib_per_rank"] as? [NSNumber], rss.count == worldSize else {
             throw bad("bench field \"peak_rss_mib_per_rank\": one number per rank")
         }
@@ -99,6 +103,7 @@ public struct ScalingRun: Equatable {
         self.allReduceMs = allReduceMs
         self.updateMs = updateMs
         self.allReduceBytes = allReduceBytes
+        gradientBytes = allReduceBytes
         self.peakRSSMiB = peakRSSMiB
     }
 

@@ -24,6 +24,11 @@ public final class Trainer {
     /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
     /// one bucket of the whole buffer when 0).
     let gradientBuckets: GradientBuckets
+    /// With `sparse_allreduce`, no buckets and more than one rank: the parts of the gradient a
+    /// global batch can make non-zero, summed instead of the whole buffer.
+    let touchedRows: TouchedRows?
+    /// The packed ranges of a sparse sum, reused across steps.
+    private var exchangeScratch: [Float] = []
 
     /// What a finished run reports.
     public struct Summary {
@@ -90,6 +95,10 @@ public final class Trainer {
         schedule = try Trainer.learningRateSchedule(t, totalSteps: Trainer.totalSteps(config: config, sampler: sampler))
         gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                               bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
+        touchedRows = t.sparseAllReduce && t.allReduceBucketMB == 0 && communicator.worldSize > 1
+            ? TouchedRows(store: model.store, wordTable: "encoder.words.weight", characterTable: "encoder.chars.embedding.weight",
+                          unknownWord: data.encoder.words.unknownID.map { Int32($0) })
+            : nil
     }
 
     /// The learning-rate schedule `t` asks for over a run of `totalSteps` updates: `learning_rate`
@@ -287,6 +296,8 @@ public final class Trainer {
         public let learningRate: Float
         /// Where the step's time went.
         public let timing: StepTiming
+        /// Floats this rank summed over the ranks (0 with one rank).
+        public let allReduceElements: Int
     }
 
     /// One optimisation step on this rank's slice of the global batch of (`epoch`, `step`): forward,
@@ -336,6 +347,7 @@ public final class Trainer {
             timing.backward += lap()
         }
         guard let result else { preconditionFailure("accumulation_steps \(micro) ran no micro-batch") }
+        var allReduceElements = world > 1 ? store.count : 0
         if overlapsAllReduce {
             let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator,
                                                   gradients: store.grads.pointer)
@@ -347,7 +359,13 @@ public final class Trainer {
         } else {
             tape.backward(from: result.total)
             timing.backward += lap()
-            try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
+            if let touchedRows {
+                let sentences = global.map { data.encodedTrain[$0.corpus][$0.sentence] }
+                allReduceElements = try communicator.allReduceSum(store.grads.pointer, ranges: touchedRows.ranges(for: sentences),
+                                                                  scratch: &exchangeScratch)
+            } else {
+                try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
+            }
             timing.allReduce = lap()
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
@@ -355,7 +373,8 @@ public final class Trainer {
         optimizer.step(store: store, learningRate: lr)
         store.zeroGrad()
         timing.update = lap()
-        return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing)
+        return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
+                          allReduceElements: allReduceElements)
     }
 
     /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
@@ -369,6 +388,9 @@ public final class Trainer {
     /// or one parameter`, `blocking, one call`.
     public var allReducePlan: String {
         if communicator.worldSize == 1 { return "none (one rank)" }
+        if touchedRows != nil {
+            return "blocking, one call over the touched embedding rows and every other parameter"
+        }
         let n = gradientBuckets.count
         if n <= 1 && !overlapsAllReduce { return "blocking, one call" }
         let size = String(format: "%g MiB", resolved.config.training.allReduceBucketMB)

@@ -26,8 +26,11 @@ struct TrainingBenchmark {
         var allReducePlan: String
         /// Mean words per timed step over the global batch.
         var tokensPerStep: Double
-        /// Bytes each rank sums over the ranks per step (the whole gradient buffer).
+        /// Bytes each rank sums over the ranks per step (median; the whole gradient buffer unless
+        /// only the touched embedding rows are exchanged; 0 with one rank).
         var allReduceBytes: Int
+        /// Bytes of the whole gradient buffer.
+        var gradientBytes: Int
         /// Peak resident set size of every rank, bytes, in rank order.
         var peakResidentBytes: [Double]
         /// Distinct hosts the ranks run on.
@@ -49,7 +52,7 @@ struct TrainingBenchmark {
              "median_allreduce_in_backward_ms": 1000 * medians.allReduceInBackward,
              "median_update_ms": 1000 * medians.update, "allreduce_share": allReduceShare,
              "allreduce_plan": allReducePlan, "blas_threads_per_rank": blasThreads,
-             "tokens_per_s": tokensPerSecond, "allreduce_bytes": allReduceBytes, "hosts": hosts, "cores": cores,
+             "tokens_per_s": tokensPerSecond, "allreduce_bytes": allReduceBytes, "gradient_bytes": gradientBytes, "hosts": hosts, "cores": cores,
              "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 }]
         }
 
@@ -88,12 +91,14 @@ struct TrainingBenchmark {
         try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
         var timings: [Trainer.StepTiming] = []
         var tokens = 0
+        var elements: [Double] = []
         let perEpoch = sampler.stepsPerEpoch(epoch: 0)
         for i in 0..<(warmup + steps) {
             try communicator.barrier()
             let step = try trainer.trainStep(epoch: i / perEpoch, step: i % perEpoch)
             guard i >= warmup else { continue }
             timings.append(step.timing)
+            elements.append(Double(step.allReduceElements))
             tokens += step.globalBatch.reduce(0) { $0 + data.encodedTrain[$1.corpus][$1.sentence].wordIDs.count }
         }
         let medians = Trainer.StepTiming(forward: median(timings.map(\.forward)), backward: median(timings.map(\.backward)),
@@ -104,7 +109,8 @@ struct TrainingBenchmark {
                       parameters: trainer.model.store.count, medians: medians, stepSeconds: timings.map(\.total),
                       blasThreads: BLAS.threadCount, allReducePlan: trainer.allReducePlan,
                       tokensPerStep: Double(tokens) / Double(max(timings.count, 1)),
-                      allReduceBytes: trainer.model.store.count * MemoryLayout<Float>.size,
+                      allReduceBytes: Int(median(elements)) * MemoryLayout<Float>.size,
+                      gradientBytes: trainer.model.store.count * MemoryLayout<Float>.size,
                       peakResidentBytes: try communicator.gather(Double(ResourceUsage.peakResidentBytes)),
                       hosts: Set(hostIDs).count, cores: ProcessInfo.processInfo.activeProcessorCount)
     }

@@ -84,6 +84,27 @@ final class AgreementAcrossRanksTests: XCTestCase {
         XCTAssertTrue(tooMany.stderr.contains("training.accumulation_steps"), "the error names the key\n\(tooMany)")
     }
 
+    /// `training.sparse_allreduce: true` sums only the embedding rows the global batch
+    /// touched plus every other parameter: on two ranks each element's sum is one addition, so the
+    /// model is the dense sum's bit for bit; on four, equal up to summation order.
+    func testTouchedRowsSumEqualsTheDenseSum() throws {
+        let root = try temporaryDirectory()
+        var models: [String: Parameters] = [:]
+        for (name, worldSize, sparse) in [("np2-sparse", 2, true), ("np2-dense", 2, false), ("np4-sparse", 4, true), ("np4-dense", 4, false)] {
+            let output = root.appendingPathComponent(name)
+            let run = try MTLDist.mpirun(worldSize, ["train", "--output", output.path] + agreementRun
+                                                    + MTLDist.settings(["training.sparse_allreduce": "\(sparse)"]))
+            XCTAssertEqual(run.status, 0, "\(run)")
+            XCTAssertEqual(run.occurrences(of: "touched embedding rows"), sparse ? 1 : 0, "the log names the sum it ran\n\(run)")
+            models[name] = try Parameters(model: output.appendingPathComponent("best"))
+        }
+        let sparse2 = try XCTUnwrap(models["np2-sparse"]), dense2 = try XCTUnwrap(models["np2-dense"])
+        let two = sparse2.differences(from: dense2)
+        XCTAssertEqual(two.identical, dense2.values.count, "np 2 touched rows vs dense: \(two)")
+        let four = try XCTUnwrap(models["np4-sparse"]).differences(from: try XCTUnwrap(models["np4-dense"]))
+        XCTAssertEqual(four.outside, 0, "np 4 touched rows vs dense: \(four)")
+    }
+
     /// Gradient sums started bucket by bucket during backward train what the blocking sum of the
     /// same buckets trains. 0.01 MiB buckets cut this model's 75k parameters into 6 buckets (the
     /// word embedding, finished last by backward, alone in the last one), for both sums. np 2 with

@@ -84,6 +84,11 @@ public struct TrainingConfig: Codable, Equatable {
     /// Micro-batches K each rank's slice of a global batch runs as, adding gradients, before the one
     /// all-reduce and update (gradient accumulation); at most `batch_size` ÷ ranks.
     public var accumulationSteps = 1
+    /// Whether the gradient sum (with `allreduce_bucket_mb: 0`) exchanges only the embedding rows
+    /// the global batch touched, plus every other parameter, instead of the whole buffer: the same
+    /// result, bit for bit on two ranks (see `TouchedRows`).
+    /// Off by default: on the shared 2-core machine it did not measurably pay (BENCHMARKS.md).
+    public var sparseAllReduce = false
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -92,6 +97,7 @@ public struct TrainingConfig: Codable, Equatable {
         case annealFactor = "anneal_factor", patience, minLearningRate = "min_learning_rate", seed, logEvery = "log_every"
         case evalEvery = "eval_every", mainScore = "main_score", allReduceBucketMB = "allreduce_bucket_mb"
         case overlapAllReduce = "overlap_allreduce", accumulationSteps = "accumulation_steps"
+        case sparseAllReduce = "sparse_allreduce"
     }
 }
 
