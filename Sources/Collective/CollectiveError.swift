@@ -13,6 +13,8 @@ public enum CollectiveError: Error, Equatable, CustomStringConvertible {
     case invalidRoot(operation: String, root: Int, worldSize: Int)
     /// A bucket size below one element for a bucketed all-reduce.
     case invalidBucketSize(Int)
+    /// A broadcast message longer than the receivers accept.
+    case messageTooLong(root: Int, count: UInt64, limit: Int)
 
     public var description: String {
         switch self {
@@ -28,6 +30,9 @@ public enum CollectiveError: Error, Equatable, CustomStringConvertible {
             return "\(operation): root \(root) is not a rank, expected 0..<\(worldSize)"
         case let .invalidBucketSize(size):
             return "all-reduce bucket size \(size) is invalid, expected at least 1 element"
+        case let .messageTooLong(root, count, limit):
+            return "rank \(root) broadcast a message of \(count) bytes, more than the \(limit) accepted "
+                + "(do all ranks run the same mtl-dist build?)"
         }
     }
 }

@@ -62,13 +62,24 @@ extension Communicator {
         try flag.withUnsafeMutableBufferPointer { try allReduceMax($0) }
         let failing = Int(-flag[0])
         guard failing < worldSize else { return nil }
-        // that rank broadcasts its message: the UTF-8 length as a UInt64, then the bytes
-        let local = rank == failing ? Array((localMessage ?? "").utf8) : []
-        var length = UInt64(local.count)
-        try withUnsafeMutableBytes(of: &length) { try broadcast(bytes: $0, root: failing) }
-        var bytes = rank == failing ? local : [UInt8](repeating: 0, count: Int(length))
-        try bytes.withUnsafeMutableBytes { try broadcast(bytes: $0, root: failing) }
+        // that rank broadcasts its message
+        let bytes = try broadcast(message: rank == failing ? Array((localMessage ?? "").utf8) : [], root: failing)
         return (failing, String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Rank `root`'s `message` on every rank (what other ranks pass is ignored): the length goes
+    /// first as a UInt64, then the bytes, so the receivers need not know it. Collective. Every rank
+    /// throws `CollectiveError.messageTooLong` when the root's message is longer than `limit` bytes
+    /// (64 MiB unless told), before anything is allocated for it.
+    public func broadcast(message: [UInt8], root: Int, limit: Int = 1 << 26) throws -> [UInt8] {
+        var length = UInt64(rank == root ? message.count : 0)
+        try withUnsafeMutableBytes(of: &length) { try broadcast(bytes: $0, root: root) }
+        guard length <= UInt64(max(limit, 0)) else {
+            throw CollectiveError.messageTooLong(root: root, count: length, limit: limit)
+        }
+        var bytes = rank == root ? message : [UInt8](repeating: 0, count: Int(length))
+        try bytes.withUnsafeMutableBytes { try broadcast(bytes: $0, root: root) }
+        return bytes
     }
 }
 

@@ -130,3 +130,13 @@ public struct MissingBinary: Error, CustomStringConvertible {
             "`swift build -c release --product mtl-dist` (release) first, or set MTL_DIST_BINARY"
     }
 }
+
+extension XCTestCase {
+    /// A new empty folder, removed when the test ends.
+    public func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+}

@@ -118,11 +118,7 @@ public enum ModelArchive {
 
     /// FNV-1a 64-bit hash of `data`, as 16 hex digits.
     public static func fnv1a64Hex(_ data: Data) -> String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        data.withUnsafeBytes { raw in
-            for byte in raw { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        }
-        return String(h, radix: 16).leftPadded(to: 16)
+        FNV1a64.hex(of: data)
     }
 
     static func writeSynced(_ data: Data, to url: URL) throws {
@@ -133,11 +129,5 @@ public enum ModelArchive {
         defer { try? handle.close() }
         try handle.write(contentsOf: data)
         try handle.synchronize()
-    }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

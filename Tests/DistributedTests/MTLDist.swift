@@ -53,16 +53,6 @@ enum MTLDist {
     static var defaultConfig: URL { ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml") }
 }
 
-extension XCTestCase {
-    /// A new empty folder, removed when the test ends.
-    func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-}
-
 /// A model's flat parameters: `best/parameters.bin`, raw little-endian float32.
 struct Parameters {
     let values: [Float]

@@ -169,13 +169,6 @@ final class LaunchScriptTests: XCTestCase {
         return found
     }
 
-    private func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-launch-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        return directory
-    }
-
     private func temporaryFile(_ text: String) throws -> URL {
         let file = try temporaryDirectory().appendingPathComponent("hostfile")
         try text.write(to: file, atomically: true, encoding: .utf8)

@@ -122,13 +122,6 @@ final class SlurmBatchTests: XCTestCase {
     private func slurm(_ command: String, _ arguments: [String]) throws -> ProcessRun {
         try runScript(URL(fileURLWithPath: "/usr/bin/env"), [command] + arguments, setting: slurmEnvironment)
     }
-
-    private func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-slurm-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        return directory
-    }
 }
 
 private struct SlurmTestFailure: Error, CustomStringConvertible {
