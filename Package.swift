@@ -8,6 +8,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mtl-dist", targets: ["mtl-dist"]),
+        // for the fuzz targets in Fuzz/ (built by launch/fuzz.sh), which read corpora and configs
+        .library(name: "CoNLL", targets: ["CoNLL"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,12 +31,13 @@ let package = Package(
         .target(name: "Collective", dependencies: ["CMPI"]),
         // SVG charts and the scaling / training-curve reports; Foundation only
         .target(name: "Reporting"),
+        .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective"]),
         .target(name: "Training",
-                dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective", "Reporting",
+                dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective", "Checkpointing", "Reporting",
                                .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         .executableTarget(name: "mtl-dist", dependencies: [
-            "Autodiff", "Layers", "Collective", "Training", "Reporting",
+            "Autodiff", "Layers", "Collective", "Checkpointing", "Training", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
@@ -42,10 +46,11 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "Collective", "Autodiff"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "Collective", "Autodiff", "Checkpointing", "TestSupport"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),
         // the built release mtl-dist under mpirun (see Tests/DistributedTests/MTLDist.swift)

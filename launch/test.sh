@@ -2,7 +2,8 @@
 # The README's test command: installs what is missing, builds the tests (debug) and the release
 # binary that the multi-rank tests start under mpirun, starts a one-node SLURM for the tests that
 # submit launch/slurm.sbatch (launch/slurm-local.sh; when it cannot, it says why and those tests
-# skip), runs every test, and stops the SLURM daemons it started.
+# skip), runs every test, runs each fuzz target for FUZZ_SECONDS (default 20) seconds, and stops
+# the SLURM daemons it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash launch/install-deps.sh
@@ -23,3 +24,5 @@ if ! bash launch/slurm-local.sh status >/dev/null 2>&1; then
   fi
 fi
 swift test --skip-build
+# every libFuzzer target for a short budget, so a regression in a reader shows (see FUZZING.md)
+bash launch/fuzz.sh all "${FUZZ_SECONDS:-20}"

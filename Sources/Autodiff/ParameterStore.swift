@@ -38,8 +38,15 @@ public final class ParameterStore {
     private var pending: [Float]? = []
     private var storage = (values: Buffer(count: 0), grads: Buffer(count: 0))
     private var index: [String: Int] = [:]
+    /// True for a store that records the layout only (see `init(layoutOnly:)`).
+    public let isLayoutOnly: Bool
 
-    public init() {}
+    /// An empty store. With `layoutOnly`, `add` records each parameter's name, shape and offset
+    /// but allocates and initialises nothing: loaders build a model's layout this way to compare
+    /// it with a file's before allocating anything the file's numbers ask for.
+    public init(layoutOnly: Bool = false) {
+        isLayoutOnly = layoutOnly
+    }
 
     /// Total number of floats.
     public private(set) var count = 0
@@ -51,6 +58,7 @@ public final class ParameterStore {
 
     /// The flat buffers, allocated from the registered values on first use.
     private func allocated() -> (values: Buffer, grads: Buffer) {
+        precondition(!isLayoutOnly, "a layout-only store holds no values")
         if let values = pending {
             storage = (Buffer(copying: values), Buffer(count: values.count))
             pending = nil
@@ -60,6 +68,7 @@ public final class ParameterStore {
 
     /// Calls `body` with the first value: in the pending list while building, in `values` after.
     private func withValues<R>(_ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+        precondition(!isLayoutOnly, "a layout-only store holds no values")
         guard pending != nil else { return body(storage.values.base) }
         return pending!.withUnsafeMutableBufferPointer { body($0.baseAddress ?? storage.values.base) }
     }
@@ -70,9 +79,15 @@ public final class ParameterStore {
     public func add(_ name: String, shape: Shape, initializer: Initializer,
                     rng: inout SplitMix64) -> Parameter {
         precondition(index[name] == nil, "parameter '\(name)' registered twice")
-        if pending == nil { pending = Array(storage.values.pointer) }
         let p = Parameter(name: name, offset: count, shape: shape)
         let n = shape.count
+        if isLayoutOnly {
+            count += n
+            index[name] = parameters.count
+            parameters.append(p)
+            return p
+        }
+        if pending == nil { pending = Array(storage.values.pointer) }
         var initial = [Float](repeating: 0, count: n)
         switch initializer {
         case .zeros:

@@ -123,7 +123,7 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
     public var hint: String {
         switch self {
         case .unreadableFile:
-            return "check the path (paths in a config resolve relative to the config file) and its permissions"
+            return "name a regular file this user may read (paths in a config resolve relative to the config file)"
         case .invalidUTF8:
             return "re-encode the file as UTF-8, e.g. `iconv -f LATIN1 -t UTF-8 IN > OUT`"
         case .crlfLineEnding:

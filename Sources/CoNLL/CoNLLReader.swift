@@ -23,22 +23,13 @@ public struct CoNLLReader: Sendable {
 
     /// Reads the file at `url`; messages name it by its last path component.
     public func read(contentsOf url: URL) throws -> ReadResult {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw CoNLLError.unreadableFile(file: url.path, reason: error.localizedDescription)
-        }
+        let data = try InputFile.read(path: url.path)
         return try read(data: data, fileName: url.lastPathComponent)
     }
 
     /// Reads `data`, which must be UTF-8; `fileName` is used in messages.
     public func read(data: Data, fileName: String) throws -> ReadResult {
-        guard var text = String(validating: data, as: UTF8.self) else {
-            let (offset, byte) = data.withUnsafeBytes { firstInvalidUTF8($0.bindMemory(to: UInt8.self)) }
-            let line = data.prefix(offset).reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
-            throw CoNLLError.invalidUTF8(file: fileName, line: line, byteOffset: offset, byte: byte)
-        }
+        var text = try InputFile.text(data, fileName: fileName)
         return try text.withUTF8 { try parse($0, fileName: fileName) }
     }
 

@@ -210,10 +210,19 @@ struct LineParser {
 
     // MARK: - Sentences
 
-    /// Validates (and repairs, if allowed) the tag columns and stores the sentence.
+    /// Validates (and repairs, if allowed) the tag columns and stores the sentence, without the
+    /// label types whose column holds only `_` (counted in `report.unannotatedSentences`). A `_`
+    /// among real values stays a value (CoNLL-U FEATS writes "no features" so); in a tag-scheme
+    /// column it is a malformed tag. No format here has empty fields: an empty field is an error.
     private mutating func finishSentence(endLine: Int) throws {
         guard !tokens.isEmpty else { throw CoNLLError.sentenceWithoutTokens(file: fileName, line: endLine) }
-        for (k, scheme) in schemes {
+        // a column of `_` only is unannotated: the sentence carries no label of that type
+        var annotated = [Bool](repeating: true, count: labelTypes.count)
+        for k in labels.indices where labels[k].allSatisfy({ $0 == "_" }) {
+            annotated[k] = false
+            report.unannotatedSentences[labelTypes[k], default: 0] += 1
+        }
+        for (k, scheme) in schemes where annotated[k] {
             guard let violation = scheme.validate(labels[k]) else { continue }
             let type = labelTypes[k]
             let malformed = violation.kind == .malformed
@@ -232,7 +241,7 @@ struct LineParser {
             if report.firstRepairedLine[type] == nil { report.firstRepairedLine[type] = tokenLines[violation.index] }
         }
         var byType: [String: [String]] = [:]
-        for (k, type) in labelTypes.enumerated() { byType[type] = labels[k] }
+        for (k, type) in labelTypes.enumerated() where annotated[k] { byType[type] = labels[k] }
         sentences.append(Sentence(tokens: tokens, labels: byType,
                                   source: SourceLocation(file: fileName, line: firstLine), id: sentenceID))
         report.sentences += 1

@@ -16,6 +16,9 @@ public struct ReadReport: Equatable, Sendable {
     public var extraBlankLines = 0
     /// Whether the last sentence lacked its blank line (`ReaderOptions.missingFinalBlankLine == .accept`).
     public var missingFinalBlankLine = false
+    /// Sentences whose column of a label type holds only `_` (CoNLL's "no value"), per label type:
+    /// such a sentence carries no label of that type (`Sentence.labels` has no entry for it).
+    public var unannotatedSentences: [String: Int] = [:]
     /// CoNLL-U multi-word token range lines (`1-2`) skipped.
     public var skippedMultiwordTokens = 0
     /// CoNLL-U empty nodes (`8.1`) skipped.

@@ -67,6 +67,17 @@ public struct Vocabulary: Equatable, Codable, Sendable {
     /// Number of entries (specials included).
     public var count: Int { entries.count }
 
+    /// Nil when the vocabulary is one this type could have built (entries unique, the id map their
+    /// exact inverse, the specials first, `unknown` one of them); else what is wrong. A decoded
+    /// vocabulary is checked with it before use, since its ids index embedding rows and labels.
+    public var inconsistency: String? {
+        guard Array(entries.prefix(specials.count)) == specials else { return "entries do not start with the specials \(specials)" }
+        if let unknown, !specials.contains(unknown) { return "unknown '\(unknown)' is not one of the specials" }
+        guard ids.count == entries.count else { return "\(entries.count) entries but \(ids.count) ids (duplicate entries?)" }
+        for (i, e) in entries.enumerated() where ids[e] != i { return "entry \(i) '\(e)' has id \(ids[e].map(String.init) ?? "none")" }
+        return nil
+    }
+
     /// Id of the `unknown` special, if any.
     public var unknownID: Int? { unknown.flatMap { ids[$0] } }
 

@@ -41,6 +41,8 @@ public struct LSTM: Module {
                              initializer: .uniform(bound: bound), rng: &rng)
         bias = store.add(qualifiedName(name, "bias"), shape: [4 * hiddenSize],
                          initializer: .uniform(bound: bound), rng: &rng)
+        // forget-gate bias 1 (a layout-only store holds no values)
+        guard !store.isLayoutOnly else { return }
         var b = store.scalars(of: bias)
         for j in hiddenSize..<(2 * hiddenSize) { b[j] = 1 }
         store.setScalars(b, of: bias)

@@ -17,9 +17,19 @@ public final class MultiTaskModel: Module {
     public let workspace = Workspace()
 
     /// Builds the model and initialises its parameters from `seed` (equal seeds, equal parameters).
-    public init(spec: ModelSpec, seed: UInt64) {
+    public convenience init(spec: ModelSpec, seed: UInt64) {
+        self.init(spec: spec, seed: seed, store: ParameterStore())
+    }
+
+    /// The parameters (names, shapes, offsets) a model of `spec` has, computed without allocating
+    /// them; the spec's sizes must be non-negative.
+    public static func parameterLayout(of spec: ModelSpec) -> [Parameter] {
+        MultiTaskModel(spec: spec, seed: 0, store: ParameterStore(layoutOnly: true)).store.parameters
+    }
+
+    private init(spec: ModelSpec, seed: UInt64, store: ParameterStore) {
         self.spec = spec
-        store = ParameterStore()
+        self.store = store
         var rng = SplitMix64(keys: seed, 0x6D6F_6465_6C)
         encoder = SharedEncoder(spec: spec.encoder, store: store, rng: &rng)
         var heads: [TaskHead] = []

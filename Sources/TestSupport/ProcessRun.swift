@@ -21,9 +21,11 @@ public struct ProcessRun: CustomStringConvertible {
 
     /// Runs `command` (`command[0]` is an executable path) with the test process's environment
     /// less the variables `removing`, plus `environment`, stdin from /dev/null, and waits for it, at
-    /// most `timeout` seconds.
+    /// most `timeout` seconds. `whileRunning`, when given, runs on another thread with the child's
+    /// process id as soon as it has started (to signal it, say).
     public init(_ command: [String], environment: [String: String] = [:], removing: [String] = [],
-                timeout: TimeInterval = 60, file: StaticString = #filePath, line: UInt = #line) throws {
+                timeout: TimeInterval = 60, whileRunning: ((Int32) -> Void)? = nil,
+                file: StaticString = #filePath, line: UInt = #line) throws {
         precondition(!command.isEmpty, "ProcessRun needs an executable")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
@@ -49,6 +51,10 @@ public struct ProcessRun: CustomStringConvertible {
         process.terminationHandler = { _ in finished.signal() }
         let start = Date()
         try process.run()
+        if let whileRunning {
+            let pid = process.processIdentifier
+            DispatchQueue.global().async { whileRunning(pid) }
+        }
         var killed = false
         if finished.wait(timeout: .now() + timeout) == .timedOut {
             killed = true

@@ -33,7 +33,8 @@ public struct TaskEvaluation: Equatable {
 /// (no padded duplicates), and the raw counts are summed, so the scores equal a single
 /// process's exactly.
 public enum Evaluator {
-    /// Decodes `sentences` for every task in `taskIndices` and scores them against their gold labels.
+    /// Decodes `sentences` for every task in `taskIndices` and scores them against their gold labels;
+    /// a sentence without a task's labels (its column all `_`) is not scored for that task.
     public static func evaluate(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
                                 taskIndices: [Int], communicator: Communicator,
                                 batchSize: Int = 64) throws -> [TaskEvaluation] {
@@ -44,9 +45,8 @@ public enum Evaluator {
                               taskIndices: taskIndices, batchSize: batchSize) { s, predicted in
             for (i, t) in taskIndices.enumerated() {
                 let task = encoder.tasks[t]
-                guard let raw = sentences[s].labels[task.label] else {
-                    throw TrainingError.missingLabels(task: task.name, label: task.label, location: sentences[s].source.description)
-                }
+                // a sentence unannotated for the task (its column all _) is not scored for it
+                guard let raw = sentences[s].labels[task.label] else { continue }
                 let gold = task.goldTags(raw)
                 tokenCounts[i].add(gold: gold, predicted: predicted[i])
                 if task.metric == .spanF1 { spanCounts[i].add(gold: gold, predicted: predicted[i], scheme: .iob2) }
@@ -81,25 +81,59 @@ public enum Evaluator {
         return types.sorted()
     }
 
-    /// Decodes the sentences at `indices` in length-sorted batches and calls `body(sentenceIndex,
-    /// predictedTagsPerTask)` for each, in index order.
+    /// The most tokens of one sentence decoded in one pass. A longer sentence is decoded in
+    /// consecutive pieces of at most this many tokens whose tags are joined (a span crossing a piece
+    /// boundary is cut there; natural sentences are far shorter). The activations of one batch grow
+    /// with batch size × its longest row, so this bounds what any input costs: `predict` on one
+    /// 1 M-token line stays at the memory of a batch of 1,000-token rows (see BENCHMARKS.md).
+    public static let maxTokensPerPass = 1000
+
+    /// Decodes the sentences at `indices` in length-sorted batches (a sentence longer than
+    /// `maxTokensPerPass` in pieces) and calls `body(sentenceIndex, predictedTagsPerTask)` for each,
+    /// in index order.
     public static func forEachPrediction(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
                                          indices: [Int], taskIndices: [Int], batchSize: Int,
                                          _ body: (Int, [[String]]) throws -> Void) throws {
-        let order = indices.sorted { sentences[$0].count < sentences[$1].count || (sentences[$0].count == sentences[$1].count && $0 < $1) }
-        var predictions: [Int: [[String]]] = [:]
+        // pieces[p] = (sentence, token range), in sentence order
+        var pieces: [(sentence: Int, tokens: Range<Int>)] = []
+        for s in indices {
+            let n = sentences[s].count
+            var a = 0
+            repeat {
+                pieces.append((s, a..<min(a + maxTokensPerPass, n)))
+                a += maxTokensPerPass
+            } while a < n
+        }
+        let order = pieces.indices.sorted { pieces[$0].tokens.count < pieces[$1].tokens.count
+            || (pieces[$0].tokens.count == pieces[$1].tokens.count && $0 < $1) }
+        var predictions = [[[String]]](repeating: [], count: pieces.count)
         var unknown: [String: Int] = [:]
         var start = 0
         while start < order.count {
             let chunk = Array(order[start..<min(start + batchSize, order.count)])
-            let batch = BatchBuilder.inference(chunk.map { encoder.encode(sentences[$0], taskIndices: [], unknownLabels: &unknown) })
+            let batch = BatchBuilder.inference(chunk.map { p in
+                let sentence = sentences[pieces[p].sentence]
+                let piece = pieces[p].tokens.count == sentence.count ? sentence
+                    : Sentence(tokens: Array(sentence.tokens[pieces[p].tokens]), source: sentence.source)
+                return encoder.encode(piece, taskIndices: [], unknownLabels: &unknown)
+            })
             let ids = model.predict(batch, taskIndices: taskIndices)
-            for (r, s) in chunk.enumerated() {
-                predictions[s] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r]) }
+            for (r, p) in chunk.enumerated() {
+                predictions[p] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r]) }
             }
             start += batchSize
         }
-        for s in indices { try body(s, predictions[s]!) }
+        var p = 0
+        while p < pieces.count {
+            let s = pieces[p].sentence
+            var tags = predictions[p]
+            p += 1
+            while p < pieces.count && pieces[p].sentence == s && pieces[p].tokens.lowerBound > 0 {
+                for i in tags.indices { tags[i] += predictions[p][i] }
+                p += 1
+            }
+            try body(s, tags)
+        }
     }
 
     /// The combined selection score: the mean of the tasks' main scores, or one task's.

@@ -34,4 +34,24 @@ public final class MetricsLog {
             throw TrainingError.cannotWrite(url.path, reason: "\(error)")
         }
     }
+
+    /// Writes the lines of `source` whose `step` is at most `step` to `destination` (replacing it
+    /// atomically): what a run resumed at `step` continues from, so no step is logged twice or
+    /// missing. A missing `source` gives an empty file; lines that do not parse are dropped.
+    public static func keepLines(upTo step: Int, from source: URL, to destination: URL) throws {
+        var kept = Data()
+        if let data = FileManager.default.contents(atPath: source.path) {
+            for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                      let s = object["step"] as? Int, s <= step else { continue }
+                kept.append(contentsOf: line)
+                kept.append(0x0A)
+            }
+        }
+        do {
+            try kept.write(to: destination, options: .atomic)
+        } catch {
+            throw TrainingError.cannotWrite(destination.path, reason: "\(error)")
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Autodiff
+import Checkpointing
 import Foundation
 
 /// A trained model on disk: `model.json` (what it is: structure, vocabularies, label
@@ -35,62 +36,65 @@ public enum ModelArchive {
         }
     }
 
-    /// Writes `store` and `metadata` to the folder `url` (replacing it atomically).
+    /// Writes `store` and `metadata` to the folder `url`, replacing it in one step
+    /// (`DurableFile.replaceFolder`: there is no moment where `url` is missing or half-written).
     public static func save<M: Codable>(store: ParameterStore, metadata: M, to url: URL) throws {
-        let fm = FileManager.default
-        let parent = url.deletingLastPathComponent()
-        let temp = parent.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         do {
-            try? fm.removeItem(at: temp)
-            try fm.createDirectory(at: temp, withIntermediateDirectories: true)
-            let bytes = Data(bytesNoCopy: store.values.base, count: store.count * 4, deallocator: .none)
-            let manifest = Manifest(format: format, version: version, parameterCount: store.count,
-                                    checksum: fnv1a64Hex(bytes),
-                                    parameters: store.parameters.map { Entry(name: $0.name, shape: $0.shape.dims, offset: $0.offset) },
-                                    metadata: metadata)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try writeSynced(bytes, to: temp.appendingPathComponent("parameters.bin"))
-            try writeSynced(try encoder.encode(manifest), to: temp.appendingPathComponent("model.json"))
-            if fm.fileExists(atPath: url.path) {
-                let old = parent.appendingPathComponent(".\(url.lastPathComponent).old-\(ProcessInfo.processInfo.processIdentifier)")
-                try? fm.removeItem(at: old)
-                try fm.moveItem(at: url, to: old)
-                try fm.moveItem(at: temp, to: url)
-                try? fm.removeItem(at: old)
-            } else {
-                try fm.moveItem(at: temp, to: url)
+            try DurableFile.replaceFolder(url) { temp in
+                let bytes = UnsafeRawBufferPointer(start: store.values.base, count: store.count * 4)
+                let manifest = Manifest(format: format, version: version, parameterCount: store.count,
+                                        checksum: fnv1a64Hex(Data(bytes)),
+                                        parameters: store.parameters.map { Entry(name: $0.name, shape: $0.shape.dims, offset: $0.offset) },
+                                        metadata: metadata)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try DurableFile.write([bytes], to: temp.appendingPathComponent("parameters.bin"))
+                let json = try encoder.encode(manifest)
+                try json.withUnsafeBytes { try DurableFile.write([$0], to: temp.appendingPathComponent("model.json")) }
             }
-        } catch let e as TrainingError {
-            throw e
+        } catch let e as CheckpointError {
+            throw TrainingError.cannotWrite(url.path, reason: "\(e)")
         } catch {
             throw TrainingError.cannotWrite(url.path, reason: "\(error)")
         }
     }
 
-    /// Reads the manifest of the model folder `url`.
+    /// Reads and checks the manifest of the model folder `url`: the size of `model.json` (before
+    /// reading it), its schema (a missing or mistyped field names its key path), the format and
+    /// version, and the tensor table against the parameter count (`validateTensorTable`).
     public static func manifest<M: Codable>(at url: URL, as: M.Type) throws -> Manifest<M> {
         let jsonURL = url.appendingPathComponent("model.json")
-        guard let data = FileManager.default.contents(atPath: jsonURL.path) else {
-            throw TrainingError.invalidModel(url.path, reason: "no model.json (expected the folder written by 'mtl-dist train', e.g. OUTPUT/best)")
+        guard DurableFile.size(of: jsonURL) != nil else {
+            throw TrainingError.invalidModel(url.path, reason: "no model.json (expected the folder written by 'mtl-dist train', e.g. OUTPUT/best, an export or a checkpoint)")
         }
-        let manifest: Manifest<M>
-        do {
-            manifest = try JSONDecoder().decode(Manifest<M>.self, from: data)
-        } catch {
-            throw TrainingError.invalidModel(jsonURL.path, reason: "model.json does not parse: \(error)")
-        }
+        let manifest: Manifest<M> = try decodeJSON(jsonURL)
         guard manifest.format == format else {
             throw TrainingError.invalidModel(jsonURL.path, reason: "format is '\(manifest.format)', expected '\(format)'")
         }
         guard manifest.version == version else {
             throw TrainingError.invalidModel(jsonURL.path, reason: "format version \(manifest.version), this build reads \(version)")
         }
+        try validateTensorTable(manifest.parameters.map { ($0.name, $0.shape, $0.offset) }, count: manifest.parameterCount,
+                                file: jsonURL.path, field: "parameters")
         return manifest
     }
 
+    /// Decodes the JSON file `url` as `T`, refusing a file above `LayoutLimits.maxJSONBytes` before
+    /// reading it; a schema error names the key path, what was found and what was expected.
+    static func decodeJSON<T: Decodable>(_ url: URL) throws -> T {
+        let data = try DurableFile.contents(of: url, limit: LayoutLimits.maxJSONBytes)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw TrainingError.invalidModel(url.path, reason: "\(error.fieldPath) is \(error.found), expected \(error.expected)")
+        } catch {
+            throw TrainingError.invalidModel(url.path, reason: "does not parse as JSON: \(error)")
+        }
+    }
+
     /// Loads the parameters of the model folder `url` into `store`, whose layout (built from the
-    /// manifest's metadata) must match the manifest's entries exactly.
+    /// manifest's metadata) must match the manifest's entries exactly; `parameters.bin` must have
+    /// exactly 4 bytes per parameter (checked before reading) and the recorded checksum.
     public static func loadParameters<M: Codable>(_ manifest: Manifest<M>, from url: URL, into store: ParameterStore) throws {
         let binURL = url.appendingPathComponent("parameters.bin")
         guard manifest.parameterCount == store.count else {
@@ -102,32 +106,23 @@ public enum ModelArchive {
             throw TrainingError.invalidModel(url.path, reason: "parameter layout differs from the model's structure" +
                                              (first.map { " (saved \($0.0.name) \($0.0.shape), built \($0.1.name) \($0.1.shape))" } ?? ""))
         }
-        guard let data = FileManager.default.contents(atPath: binURL.path) else {
+        guard let size = DurableFile.size(of: binURL) else {
             throw TrainingError.invalidModel(binURL.path, reason: "parameters.bin is missing")
         }
-        guard data.count == store.count * 4 else {
-            throw TrainingError.invalidModel(binURL.path, reason: "parameters.bin has \(data.count) bytes, expected \(store.count * 4)")
+        guard size == store.count * 4 else {
+            throw TrainingError.invalidModel(binURL.path, reason: "parameters.bin has \(size) bytes, expected \(store.count * 4)")
         }
+        let data = try DurableFile.contents(of: binURL, limit: store.count * 4)
         guard fnv1a64Hex(data) == manifest.checksum else {
             throw TrainingError.invalidModel(binURL.path, reason: "checksum mismatch: the file is corrupt or from another model")
         }
         data.withUnsafeBytes { raw in
-            store.values.base.update(from: raw.bindMemory(to: Float.self).baseAddress!, count: store.count)
+            if let source = raw.baseAddress { UnsafeMutableRawPointer(store.values.base).copyMemory(from: source, byteCount: raw.count) }
         }
     }
 
     /// FNV-1a 64-bit hash of `data`, as 16 hex digits.
     public static func fnv1a64Hex(_ data: Data) -> String {
         FNV1a64.hex(of: data)
-    }
-
-    static func writeSynced(_ data: Data, to url: URL) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw TrainingError.cannotWrite(url.path, reason: "could not create the file")
-        }
-        let handle = try FileHandle(forWritingTo: url)
-        defer { try? handle.close() }
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
     }
 }

@@ -21,7 +21,17 @@ public enum PredictionIO {
         case jsonl
     }
 
-    /// Splits `text` into sentences of tokens. `fileName` names the input in messages.
+    /// The text of predict's input: standard input for `-`, else the file (or named pipe) at
+    /// `path`; throws `CoNLLError.unreadableFile` with the reason (a folder, a device, missing,
+    /// unreadable) or `invalidUTF8` with the line and byte offset.
+    public static func readInput(path: String) throws -> String {
+        let name = path == "-" ? "<stdin>" : path
+        let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try InputFile.read(path: path, acceptPipes: true)
+        return try InputFile.text(data, fileName: name)
+    }
+
+    /// Splits `text` into sentences of tokens. `fileName` names the input in messages. Lines end
+    /// with `\n`, `\r\n` or a lone `\r` (what users paste from any system); see `lines(of:)`.
     public static func sentences(in text: String, format: InputFormat, fileName: String) throws -> [Sentence] {
         var result: [Sentence] = []
         var tokens: [String] = []
@@ -33,9 +43,8 @@ public enum PredictionIO {
                 tokens = []
             }
         }
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in lines(of: text) {
             lineNumber += 1
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             switch format {
             case .text:
                 let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
@@ -50,6 +59,28 @@ public enum PredictionIO {
             }
         }
         flush()
+        return result
+    }
+
+    /// The lines of `text` without their line ends, the part after the last line end included (so
+    /// `"a\n"` is `["a", ""]`). `\n`, `\r\n` and a lone `\r` each end one line. Splitting on the
+    /// Character `"\n"` would not do: Swift reads `"\r\n"` as one Character, which never equals
+    /// `"\n"`, so CRLF text would come back as one line. Cost: O(bytes).
+    public static func lines(of text: String) -> [Substring] {
+        var result: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var i = start
+        while i != utf8.endIndex {
+            let byte = utf8[i]
+            guard byte == 0x0A || byte == 0x0D else { i = utf8.index(after: i); continue }
+            // CR and LF always end a Character, so both bounds fall on Character boundaries
+            result.append(text[start..<i])
+            i = utf8.index(after: i)
+            if byte == 0x0D && i != utf8.endIndex && utf8[i] == 0x0A { i = utf8.index(after: i) }
+            start = i
+        }
+        result.append(text[start...])
         return result
     }
 

@@ -73,7 +73,8 @@ public final class TaskAwareSampler: TrainingSampler {
     /// P = B / W_max: the window every contiguous rank slice covers at least once.
     public var period: Int { batchSize / maxWorldSize }
 
-    /// - `assignments`: per corpus, per training sentence, the tasks it trains (`TaskRouting`).
+    /// - `assignments`: per corpus, per training sentence, the tasks it trains (`TaskRouting`); a
+    ///   sentence with none is never sampled.
     /// - `worldSize`: W, checked with `validate(worldSize:)`; `maxWorldSize`: W_max (nil:
     ///   `defaultMaxWorldSize`). The schedule depends on W_max, never on W.
     /// - `temperature`: T of the `.temperature` strategy (the others ignore it).
@@ -111,7 +112,8 @@ public final class TaskAwareSampler: TrainingSampler {
         var groupTasks: [[Int]] = []
         var members: [[Int32]] = []
         for (c, routes) in assignments.enumerated() {
-            for (s, tasks) in routes.enumerated() {
+            // a sentence routed to no task (unannotated for all of them) is not sampled
+            for (s, tasks) in routes.enumerated() where !tasks.isEmpty {
                 let key = Array(Set(tasks)).sorted()
                 precondition(!key.isEmpty && key.allSatisfy { $0 >= 0 && $0 < taskCount } && key.count == tasks.count,
                              "corpus \(c) sentence \(s): tasks \(tasks) must be distinct indices in 0..<\(taskCount) (TaskRouting checks this)")

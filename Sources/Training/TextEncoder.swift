@@ -78,12 +78,16 @@ public struct TextEncoder: Codable, Equatable, Sendable {
 
     /// Encodes `sentence`, with gold tag ids for the tasks `taskIndices` whose labels it carries.
     /// Labels missing from a task's dictionary map to `<unk>` and are counted in `unknownLabels`.
+    /// Characters: those of `TokenFeatures.encodedCharacters` (at most `TokenFeatures.maxCharacters`
+    /// per token), so one huge token costs the character encoder no more than a long word.
     public func encode(_ sentence: Sentence, taskIndices: [Int], unknownLabels: inout [String: Int]) -> EncodedSentence {
         let unk = Int32(words.unknownID ?? 0)
         let wordIDs = sentence.tokens.map { words.id(of: wordKey($0)).map(Int32.init) ?? unk }
         let caseIDs = sentence.tokens.map { TokenFeatures.casing($0).rawValue }
         let charUnk = Int32(characters.unknownID ?? 0)
-        let chars = sentence.tokens.map { token in token.map { characters.id(of: String($0)).map(Int32.init) ?? charUnk } }
+        let chars = sentence.tokens.map { token in
+            TokenFeatures.encodedCharacters(token).map { characters.id(of: String($0)).map(Int32.init) ?? charUnk }
+        }
         var tags: [Int: [Int32]] = [:]
         for t in taskIndices {
             let task = tasks[t]

@@ -1,3 +1,4 @@
+import Checkpointing
 import CoNLL
 import Foundation
 import MultiTask
@@ -34,14 +35,30 @@ public struct TrainedModel {
     public let metadata: ModelMetadata
     public let url: URL
 
-    /// Loads the model folder `url` (as written by `mtl-dist train` into `OUTPUT/best`).
+    /// Loads a model from `url`: a model folder (`OUTPUT/best`), an export (`mtl-dist export`) or a
+    /// checkpoint folder (`OUTPUT/checkpoints/step-N`). All three take one validation path: the
+    /// stored tensor table is checked against its file's size, the model description against
+    /// limits, itself and that table (`ModelMetadata.validate`), and only then is the model built.
     public init(url: URL) throws {
-        let manifest = try ModelArchive.manifest(at: url, as: ModelMetadata.self)
-        let model = MultiTaskModel(spec: manifest.metadata.spec, seed: 0)
-        try ModelArchive.loadParameters(manifest, from: url, into: model.store)
-        self.model = model
-        metadata = manifest.metadata
         self.url = url
+        let checkpointManifest = CheckpointReader<CheckpointRecord>.manifestURL(in: url)
+        if DurableFile.size(of: checkpointManifest) != nil {
+            let reader = try CheckpointReader<CheckpointRecord>(directory: url)
+            let m = reader.manifest
+            metadata = m.training.model
+            try metadata.validate(file: checkpointManifest.path, tensors: m.tensors.map { ($0.name, $0.shape, $0.offset) })
+            model = MultiTaskModel(spec: metadata.spec, seed: 0)
+            try reader.read(floats: 0..<m.parameterCount, into: model.store.values.base)
+        } else if ModelExport.isExport(url) {
+            (metadata, model) = try ModelExport.load(url)
+        } else {
+            let manifest = try ModelArchive.manifest(at: url, as: ModelMetadata.self)
+            try manifest.metadata.validate(file: url.appendingPathComponent("model.json").path,
+                                           tensors: manifest.parameters.map { ($0.name, $0.shape, $0.offset) })
+            model = MultiTaskModel(spec: manifest.metadata.spec, seed: 0)
+            try ModelArchive.loadParameters(manifest, from: url, into: model.store)
+            metadata = manifest.metadata
+        }
     }
 
     /// Reads `file` with the settings of the model's corpus `corpus` (its format, columns and the

@@ -1,4 +1,5 @@
 import Autodiff
+import Checkpointing
 import Collective
 import CoNLL
 import Foundation
@@ -29,6 +30,15 @@ public final class Trainer {
     let touchedRows: TouchedRows?
     /// The packed ranges of a sparse sum, reused across steps.
     private var exchangeScratch: [Float] = []
+    /// Where `run` starts: the beginning, or a checkpoint's position (`restore(from:)`).
+    var start = RunState()
+    /// This rank's loss window at `start` (per task: loss sum, rows; then sentences), from a checkpoint.
+    var startWindow: (loss: [Double], sentences: Int)? = nil
+    /// Polled at every step boundary when set (all ranks must set it or none): a signal number
+    /// asks every rank to save a checkpoint and stop (`Summary.stoppedBy`).
+    public var stopSignal: (() -> Int32?)? = nil
+    /// Called at each phase of a checkpoint save (tests end the process there).
+    public var checkpointPhaseHook: (CheckpointWriter.Phase, Int) -> Void = { _, _ in }
 
     /// What a finished run reports.
     public struct Summary {
@@ -39,7 +49,11 @@ public final class Trainer {
         public let lastEvaluation: [TaskEvaluation]
         public let seconds: Double
         /// Sentences, tokens and time of the whole run, and every rank's peak memory.
-        public let throughput: Throughput
+        public var throughput = Throughput()
+        /// The signal that stopped the run after it saved `checkpoint`, nil for a finished run.
+        public var stoppedBy: Int32? = nil
+        /// The last checkpoint written, if any.
+        public var checkpoint: URL? = nil
     }
 
     /// What a run processed and how fast, for the end of its log and `metrics.jsonl`.
@@ -177,18 +191,24 @@ public final class Trainer {
         let taskNames = config.tasks.names
         let log = communicator.isRoot ? try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl")) : nil
         let world = communicator.worldSize
-        var state = RunState()
+        var state = start
         var lastEval: [TaskEvaluation] = []
-        var windowLoss = [Double](repeating: 0, count: 2 * taskNames.count)
-        var windowSentences = 0
+        var windowLoss = startWindow?.loss ?? [Double](repeating: 0, count: 2 * taskNames.count)
+        var windowSentences = startWindow?.sentences ?? 0
         var windowStart = progress.elapsed
         var stop = false
         var throughput = Throughput()
-        let start = progress.elapsed
+        let runStart = progress.elapsed
+        var stoppedBy: Int32? = nil
+        var checkpoint: URL? = nil
+        let every = config.checkpoint.every
 
         progress.line("training \(taskNames.joined(separator: " + ")) on \(world) rank\(world == 1 ? "" : "s"): " +
                       "\(model.store.count) parameters, \(total) steps, batch \(t.batchSize)" +
                       (world > 1 ? "; gradient all-reduce \(allReducePlan)" : ""))
+        if state.step > 0 {
+            progress.line("resuming at step \(state.step) (epoch \(state.epoch + 1), step \(state.stepInEpoch) of it)")
+        }
         while !stop && state.step < total {
             let steps = sampler.stepsPerEpoch(epoch: state.epoch)
             while state.stepInEpoch < steps && state.step < total {
@@ -241,24 +261,53 @@ public final class Trainer {
                         if schedule.isExhausted {
                             progress.line("learning rate fell below min_learning_rate: stopping")
                             stop = true
-                            break
                         }
                     }
                 }
+                // a step boundary: a periodic checkpoint, or a stop signal every rank agrees on
+                stoppedBy = try agreedStopSignal()
+                if (every > 0 && step % every == 0) || stoppedBy != nil {
+                    // the position of the next step: the start of the next epoch after the last step of one
+                    var next = state
+                    if next.stepInEpoch == steps { next.epoch += 1; next.stepInEpoch = 0 }
+                    let started = progress.elapsed
+                    let saved = try saveCheckpoint(next, window: (windowLoss, windowSentences))
+                    checkpoint = saved.url
+                    let seconds = progress.elapsed - started, mb = Double(saved.bytes) / 1e6
+                    progress.line("checkpoint \(checkpoint!.path): " + String(format: "%.1f MB in %.3f s (%.0f MB/s)", mb, seconds, mb / max(seconds, 1e-9))
+                                  + (stoppedBy.map { " (\(Trainer.signalName($0)) received: stopping)" } ?? ""))
+                }
+                if stop || stoppedBy != nil { break }
             }
+            if stoppedBy != nil { break }
             state.epoch += 1
             state.stepInEpoch = 0
         }
-        if state.best == nil {
+        if let stoppedBy {
+            var summary = Summary(steps: state.step, epochs: state.epoch, bestDevScore: state.best?.score, bestStep: state.best?.step,
+                                  lastEvaluation: lastEval, seconds: progress.elapsed)
+            summary.stoppedBy = stoppedBy
+            summary.checkpoint = checkpoint
+            return summary
+        }
+        if state.best == nil || !FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent("best").path) {
             // no dev split: the last model is the one to keep
             try saveModel(named: "best", step: state.step, epoch: state.epoch, score: nil)
         }
-        throughput.seconds = progress.elapsed - start
+        throughput.seconds = progress.elapsed - runStart
         throughput.peakResidentBytes = try communicator.gather(Double(ResourceUsage.peakResidentBytes))
         try log?.append(throughput.json)
         progress.line(throughput.line)
-        return Summary(steps: state.step, epochs: state.epoch, bestDevScore: state.best?.score, bestStep: state.best?.step,
-                       lastEvaluation: lastEval, seconds: progress.elapsed, throughput: throughput)
+        var summary = Summary(steps: state.step, epochs: state.epoch, bestDevScore: state.best?.score, bestStep: state.best?.step,
+                              lastEvaluation: lastEval, seconds: progress.elapsed)
+        summary.checkpoint = checkpoint
+        summary.throughput = throughput
+        return summary
+    }
+
+    /// `SIGTERM`, `SIGUSR1` or `signal N`, for log lines.
+    static func signalName(_ number: Int32) -> String {
+        number == SIGTERM ? "SIGTERM" : number == SIGUSR1 ? "SIGUSR1" : "signal \(number)"
     }
 
     /// Where one step's time went, in seconds.
@@ -433,11 +482,16 @@ public final class Trainer {
 
     func saveModel(named name: String, step: Int, epoch: Int, score: Double?) throws {
         guard communicator.isRoot else { return }
+        try TrainedModel.save(model, metadata: try modelMetadata(step: step, epoch: epoch, score: score),
+                              to: outputDirectory.appendingPathComponent(name))
+    }
+
+    /// What a saved model or checkpoint records about this model at `step`.
+    func modelMetadata(step: Int, epoch: Int, score: Double?) throws -> ModelMetadata {
         var corpora: [String: CorpusConfig] = [:]
         for (n, c) in resolved.absoluteConfig.corpora { corpora[n] = c }
-        let metadata = ModelMetadata(spec: model.spec, encoder: data.encoder, corpora: corpora,
-                                     corpusOrder: data.corpusNames, config: try resolved.yamlString(), step: step, epoch: epoch,
-                                     mainScore: resolved.config.training.mainScore.rawValue, devMainScore: score)
-        try TrainedModel.save(model, metadata: metadata, to: outputDirectory.appendingPathComponent(name))
+        return ModelMetadata(spec: model.spec, encoder: data.encoder, corpora: corpora,
+                             corpusOrder: data.corpusNames, config: try resolved.yamlString(), step: step, epoch: epoch,
+                             mainScore: resolved.config.training.mainScore.rawValue, devMainScore: score)
     }
 }

@@ -31,6 +31,7 @@ public final class TrainingData {
         corpusNames = names
         corpusConfigs = configs
         let taskList = Array(config.tasks)
+        let taskLabels = Set(taskList.map(\.value.label))
 
         var notes: [String] = []
         var train: [[Sentence]] = [], dev: [[Sentence]?] = []
@@ -42,7 +43,7 @@ public final class TrainingData {
             let reader = CorpusFiles.reader(for: configs[c], spanSchemes: schemes)
             let read = { (url: URL) throws -> [Sentence] in
                 let result = try CorpusFiles.read(url, with: reader, corpus: name)
-                notes += CorpusFiles.notes(result.report, file: url, corpus: name)
+                notes += CorpusFiles.notes(result.report, file: url, corpus: name, taskLabels: taskLabels)
                 return result.sentences
             }
             train.append(try read(files.train))
@@ -61,6 +62,10 @@ public final class TrainingData {
             },
             useAllTasks: config.useAllTasks)
 
+        for (c, n) in routing.untrainedPerCorpus.enumerated() where n > 0 {
+            notes.append("corpus \(names[c]): \(n) training sentences are unannotated for every task and are left out")
+        }
+
         // vocabularies from the training data only
         let enc = config.encoder
         let keyed = train.joined().map { s in
@@ -70,7 +75,10 @@ public final class TrainingData {
         var counts: [String: Int] = [:]
         for sentence in keyed { for w in sentence { counts[w, default: 0] += 1 } }
         singletonWords = words.entries.enumerated().map { id, w in id >= words.specials.count && counts[w] == 1 }
-        let characters = Vocabulary.characters(in: Array(train.joined()))
+        // the characters the encoder reads (at most TokenFeatures.maxCharacters per token)
+        let characters = Vocabulary(counting: train.joined().lazy.flatMap(\.tokens).map {
+            TokenFeatures.encodedCharacters($0).map(String.init)
+        }, order: .frequency)
         var tasks: [TaskInfo] = []
         for (t, (name, task)) in taskList.enumerated() {
             let span = task.metric == .spanF1
@@ -152,7 +160,8 @@ public enum CorpusFiles {
     }
 
     /// What a read of a file of corpus `corpus` tolerated or changed, as lines for the log.
-    public static func notes(_ report: ReadReport, file: URL, corpus: String) -> [String] {
+    /// `taskLabels`: the label columns tasks read (unannotated columns are reported for those only).
+    public static func notes(_ report: ReadReport, file: URL, corpus: String, taskLabels: Set<String>) -> [String] {
         var notes: [String] = []
         if report.skippedDocumentSeparators > 0 { notes.append("\(file.path): skipped \(report.skippedDocumentSeparators) -DOCSTART- lines") }
         for (label, n) in report.repairedTags.sorted(by: { $0.key < $1.key }) where n > 0 {
@@ -161,6 +170,9 @@ public enum CorpusFiles {
         }
         if report.missingFinalBlankLine { notes.append("\(file.path): the last sentence has no blank line after it; read it") }
         if report.crlfLines > 0 { notes.append("\(file.path): accepted \(report.crlfLines) CRLF line ends") }
+        for (label, n) in report.unannotatedSentences.sorted(by: { $0.key < $1.key }) where taskLabels.contains(label) {
+            notes.append("\(file.path): \(n) sentences carry no '\(label)' label (the column holds only _); no task trains or scores \(label) on them")
+        }
         if report.extraBlankLines > 0 { notes.append("\(file.path): accepted \(report.extraBlankLines) extra blank lines") }
         return notes
     }

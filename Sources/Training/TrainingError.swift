@@ -6,8 +6,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case sentencesWithoutTask(corpus: String, split: String, count: Int, hint: String)
     /// A task that gets no training sentence.
     case taskWithoutSentences(task: String, corpus: String, hint: String)
-    /// A sentence routed to a task whose label column it does not carry.
-    case missingLabels(task: String, label: String, location: String)
     /// A file or folder that could not be written.
     case cannotWrite(String, reason: String)
     /// A file that could not be read.
@@ -25,8 +23,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "corpus '\(corpus)' (\(split)): \(count) sentence\(count == 1 ? "" : "s") would train no task. \(hint)"
         case let .taskWithoutSentences(task, corpus, hint):
             return "task '\(task)' gets no training sentence from corpus '\(corpus)'. \(hint)"
-        case let .missingLabels(task, label, location):
-            return "\(location): sentence routed to task '\(task)' has no '\(label)' labels. Route it elsewhere (tasks.\(task).corpus) or add the column."
         case let .cannotWrite(path, reason):
             return "cannot write \(path): \(reason)"
         case let .cannotRead(path, reason):

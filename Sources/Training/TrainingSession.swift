@@ -1,3 +1,4 @@
+import Checkpointing
 import Collective
 import Foundation
 
@@ -12,11 +13,20 @@ public enum TrainingSession {
         public var overrides: [String]
         public var dataDir: URL?
         public var output: URL
-        public init(configFile: URL?, overrides: [String], dataDir: URL?, output: URL) {
+        /// `--resume`: `auto` (the newest checkpoint of this run's checkpoint directory, or a fresh
+        /// start; continues in `output`), or a checkpoint folder or directory (continues into `output`,
+        /// which must be new). Nil: a fresh run.
+        public var resume: String?
+        /// Polled at each step boundary; a signal number stops every rank after a checkpoint.
+        public var stopSignal: (() -> Int32?)?
+        /// Called at each phase of every checkpoint save (tests end the process there).
+        public var checkpointPhaseHook: (CheckpointWriter.Phase, Int) -> Void = { _, _ in }
+        public init(configFile: URL?, overrides: [String], dataDir: URL?, output: URL, resume: String? = nil) {
             self.configFile = configFile
             self.overrides = overrides
             self.dataDir = dataDir
             self.output = output
+            self.resume = resume
         }
     }
 
@@ -30,13 +40,16 @@ public enum TrainingSession {
     public static func run(_ request: Request, communicator: Communicator, interactive: Bool,
                            write: @escaping (String) -> Void) throws -> Trainer.Summary {
         let rank0 = communicator.isRoot
-        var prepared: (Trainer, TaskAwareSampler, RunFingerprint, [String])? = nil
+        var prepared: (Trainer, TaskAwareSampler, RunFingerprint, [String], ResumePlan)? = nil
         var localError: String? = nil
         do {
             let resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides,
                                                  dataDir: request.dataDir)
-            let leftovers = rank0 ? try RunDirectory.check(request.output) : []
+            var plan = try ResumePlan(request.resume, resolved: resolved, output: request.output)
+            // --resume auto continues in its own folder; every other start needs a new or empty one
+            let leftovers = rank0 && !plan.continuesInPlace ? try RunDirectory.check(request.output) : []
             let data = try TrainingData(resolved: resolved)
+            try plan.check(resolved: resolved, data: data)
             let sampler = try makeSampler(resolved.config, data: data, worldSize: communicator.worldSize)
             let progress = ProgressReporter(interactive: interactive && rank0, plainEvery: resolved.config.training.logEvery) { text in
                 if rank0 { write(text) }
@@ -45,14 +58,14 @@ public enum TrainingSession {
             let trainer = try Trainer(resolved: resolved, data: data, communicator: communicator, sampler: sampler,
                                       outputDirectory: request.output, progress: progress)
             let fingerprint = try RunFingerprint(resolved: resolved, data: data, parameters: trainer.model.store.parameters)
-            prepared = (trainer, sampler, fingerprint, leftovers)
+            prepared = (trainer, sampler, fingerprint, leftovers, plan)
         } catch {
             localError = "\(error)"
         }
         if let failure = try communicator.agreeOnFailure(localError) {
             throw TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize, message: failure.message)
         }
-        let (trainer, sampler, fingerprint, leftovers) = prepared!
+        let (trainer, sampler, fingerprint, leftovers, plan) = prepared!
         // before the first collective whose size depends on the config: ranks that differ stop here
         try fingerprint.agree(over: communicator)
 
@@ -61,8 +74,9 @@ public enum TrainingSession {
         var outputError: String? = nil
         if rank0 {
             do {
-                createdOutput = try RunDirectory.create(request.output)
+                createdOutput = try RunDirectory.create(request.output, continuing: plan.continuesInPlace)
                 try resolved.write(toDirectory: request.output)
+                try plan.prepareOutput(request.output)
             } catch {
                 RunDirectory.discardStart(request.output, removingFolder: createdOutput)
                 outputError = "\(error)"
@@ -81,8 +95,24 @@ public enum TrainingSession {
             progress.line("training sentences per task: " + counts.joined(separator: ", "))
             for message in sampler.shareMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
             for message in sampler.oversamplingMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
-            // replicas start equal: rank 0's initial parameters everywhere
-            try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
+            for line in plan.logLines { progress.line(line) }
+            trainer.stopSignal = request.stopSignal
+            trainer.checkpointPhaseHook = request.checkpointPhaseHook
+            if let reader = plan.reader {
+                // every rank reads the whole state from the shards (any saving world size)
+                var failure: String? = nil
+                let started = progress.elapsed
+                do { try trainer.restore(from: reader) } catch { failure = "\(error)" }
+                let seconds = progress.elapsed - started, mb = Double(reader.manifest.stateBytes) / 1e6
+                if let agreed = try communicator.agreeOnFailure(failure) {
+                    throw TrainingError.failedOnRank(rank: agreed.rank, worldSize: communicator.worldSize, message: agreed.message)
+                }
+                progress.line("restored \(reader.directory.lastPathComponent) (saved by \(reader.manifest.worldSize) rank\(reader.manifest.worldSize == 1 ? "" : "s")): "
+                              + String(format: "%.1f MB read and checked in %.3f s (%.0f MB/s)", mb, seconds, mb / max(seconds, 1e-9)))
+            } else {
+                // replicas start equal: rank 0's initial parameters everywhere
+                try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
+            }
             return try trainer.run()
         } catch {
             // a run that never logged a step nor saved a model leaves nothing behind
@@ -109,63 +139,5 @@ public enum TrainingSession {
                     + "(each micro-batch needs a sentence); lower it or raise training.batch_size")
         }
         return sampler
-    }
-}
-
-/// The output folder of a run: refused when it already holds files, so an earlier run's model and
-/// metrics are never overwritten, except for what a start writes before training has produced
-/// anything (`resolved-config.yaml`, an empty `metrics.jsonl`): a start that failed or was killed
-/// then must not block the same command line from being run again.
-public enum RunDirectory {
-    /// What a start writes into the output folder before the first logged step or saved model.
-    static let startFiles = [ResolvedConfig.fileName, "metrics.jsonl"]
-
-    /// Throws when `url` is a file or a folder that holds anything but the files of a start that
-    /// never trained; returns those files ("metrics.jsonl (empty)"), which `create` replaces.
-    @discardableResult
-    public static func check(_ url: URL) throws -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return [] }
-        guard isDirectory.boolValue else {
-            throw TrainingError.cannotWrite(url.path, reason: "--output names a file; name a folder")
-        }
-        let contents = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        if !contents.isEmpty && !holdsOnlyStartFiles(url) {
-            throw TrainingError.cannotWrite(url.path, reason: "--output already holds files (\(contents.sorted().prefix(3).joined(separator: ", "))); choose a new folder so the earlier run is kept")
-        }
-        return startFiles.filter(contents.contains).map { $0 == "metrics.jsonl" ? "metrics.jsonl (empty)" : $0 }
-    }
-
-    /// Creates `url` (and its parents) and removes a failed start's files from it; returns whether
-    /// the folder itself was created.
-    public static func create(_ url: URL) throws -> Bool {
-        let existed = FileManager.default.fileExists(atPath: url.path)
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw TrainingError.cannotWrite(url.path, reason: error.localizedDescription)
-        }
-        discardStart(url, removingFolder: false)
-        return !existed
-    }
-
-    /// True when `url` is a folder holding nothing but a start's files, with `metrics.jsonl` empty:
-    /// no step was logged, no model saved.
-    public static func holdsOnlyStartFiles(_ url: URL) -> Bool {
-        guard let contents = try? FileManager.default.contentsOfDirectory(atPath: url.path) else { return false }
-        return contents.allSatisfy { name in
-            guard startFiles.contains(name) else { return false }
-            guard name == "metrics.jsonl" else { return true }
-            let size = (try? FileManager.default.attributesOfItem(atPath: url.appendingPathComponent(name).path))?[.size] as? Int
-            return size == 0
-        }
-    }
-
-    /// Removes a start's files from `url`, and the folder too when `removingFolder` and it is then empty.
-    public static func discardStart(_ url: URL, removingFolder: Bool) {
-        for name in startFiles { try? FileManager.default.removeItem(at: url.appendingPathComponent(name)) }
-        if removingFolder, (try? FileManager.default.contentsOfDirectory(atPath: url.path))?.isEmpty == true {
-            try? FileManager.default.removeItem(at: url)
-        }
     }
 }

@@ -24,21 +24,50 @@ struct Bench: ParsableCommand {
     @Flag(help: "Time MPI_Allreduce (float sum, in place) at 4 KiB to 16 MiB instead (under mpirun).")
     var collective = false
 
-    @Option(help: "Timed iterations (the median is reported).") var steps = 20
-    @Option(help: "Untimed warm-up iterations.") var warmup = 3
-    @Option(help: "Sentences per batch (B).") var batch = 32
-    @Option(help: "Tokens per sentence (T).") var tokens = 25
-    @Option(help: "Input width (C).") var input = 150
-    @Option(help: "LSTM hidden size per direction (H).") var hidden = 256
-    @Option(help: "Number of tags (K).") var tags = 17
+    @Option(parsing: .unconditional, help: "Timed iterations (the median is reported).") var steps = 20
+    @Option(parsing: .unconditional, help: "Untimed warm-up iterations.") var warmup = 3
+    @Option(parsing: .unconditional, help: "Sentences per batch (B).") var batch = 32
+    @Option(parsing: .unconditional, help: "Tokens per sentence (T).") var tokens = 25
+    @Option(parsing: .unconditional, help: "Input width (C).") var input = 150
+    @Option(parsing: .unconditional, help: "LSTM hidden size per direction (H).") var hidden = 256
+    @Option(parsing: .unconditional, help: "Number of tags (K).") var tags = 17
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
+    /// Each size flag's range and why its upper bound is where it is. Numbers parse with
+    /// `.unconditional`, so `--steps -5` reaches this check instead of reading as a missing value.
+    static let limits: [(flag: String, range: ClosedRange<Int>, why: String)] = [
+        ("--steps", 1...100_000, "the median of the timed iterations settles within a few dozen"),
+        ("--warmup", 0...10_000, "caches and the allocator settle within a few iterations"),
+        ("--batch", 1...65_536, "a batch is sentences of one step; training batches are 8 to 1,024"),
+        ("--tokens", 1...100_000, "a sentence runs as one LSTM of T sequential steps"),
+        ("--input", 1...65_536, "the widest embeddings in use are a few thousand values"),
+        ("--hidden", 1...65_536, "the recurrent weights alone are 32·H² bytes: 137 GB at H = 65,536"),
+        ("--tags", 2...65_536, "the CRF scores K² transitions per token"),
+    ]
+
     func validate() throws {
-        guard steps > 0, warmup >= 0, batch > 0, tokens > 0, input > 0, hidden > 0, tags > 1 else {
-            throw ValidationError("--steps, --batch, --tokens, --input, --hidden must be positive and --tags at least 2")
+        let values = ["--steps": steps, "--warmup": warmup, "--batch": batch, "--tokens": tokens,
+                      "--input": input, "--hidden": hidden, "--tags": tags]
+        for limit in Self.limits {
+            let value = values[limit.flag]!
+            guard limit.range.contains(value) else {
+                throw ValidationError("\(limit.flag) \(value): expected \(limit.range.lowerBound) to " +
+                                      "\(limit.range.upperBound) (\(limit.why))")
+            }
         }
         if weak && config == nil { throw ValidationError("--weak needs --config (it scales the config's global batch)") }
         if collective && config != nil { throw ValidationError("--collective times MPI_Allreduce alone: drop --config") }
+        guard config == nil else { return }
+        // the sizes multiply: bound the whole run by the memory of this machine
+        let benchmark = BiLSTMCRFBenchmark(batch: batch, tokens: tokens, input: input, hidden: hidden, tags: tags)
+        let bytes = benchmark.estimatedBytes, budget = Double(ProcessInfo.processInfo.physicalMemory) / 2
+        guard bytes <= budget else {
+            throw ValidationError(String(format: "--batch %d --tokens %d --input %d --hidden %d --tags %d would need about " +
+                                         "%.1f GiB (weights, activations and their gradients), more than half of this " +
+                                         "machine's %.1f GiB; lower --batch, --tokens, --input or --hidden",
+                                         batch, tokens, input, hidden, tags, bytes / 1_073_741_824,
+                                         2 * budget / 1_073_741_824))
+        }
     }
 
     func run() throws {

@@ -63,6 +63,22 @@ struct BiLSTMCRFBenchmark {
         ]
     }
 
+    /// Bytes the run holds at its peak, estimated in floating point (so no size overflows): the
+    /// parameters and their gradients, the input and its gradient, per direction the LSTM's stored
+    /// gates and states with their gradients (about 8H floats a token each), the projection's and
+    /// the CRF's per-token rows, and the largest sgemm shape's three matrices.
+    var estimatedBytes: Double {
+        let b = Double(batch), t = Double(tokens), c = Double(input), h = Double(hidden), k = Double(tags)
+        let bt = b * t
+        let parameters = 2 * (4 * h * c + 4 * h * h + 8 * h) + 2 * h * k + k + k * k + 2 * k
+        let activations = 3 * bt * c + 2 * 2 * 8 * h * bt + 2 * 2 * h * bt + 5 * k * bt
+        let sgemm = gemms.map { _, _, _, m, n, kk, _ in
+            let (m, n, kk) = (Double(m), Double(n), Double(kk))
+            return m * kk + kk * n + m * n
+        }.max() ?? 0
+        return 4 * (2 * parameters + activations + sgemm)
+    }
+
     func run(steps: Int, warmup: Int) -> Report {
         var rng = SplitMix64(seed: 42)
         let store = ParameterStore()

@@ -7,9 +7,9 @@ import Training
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Score a trained model on dev, test or a file.")
 
-    @Option(help: "The model folder (OUTPUT/best of a training run).") var model: String
+    @Option(help: "A model folder (OUTPUT/best), an export (mtl-dist export) or a checkpoint folder.") var model: String
     @Option(help: "dev, test, or a file in the format of the model's corpus (see --corpus).") var split = "dev"
-    @Option(help: "With --split FILE: the corpus whose format and tasks apply (default: the first corpus).")
+    @Option(help: "With --split FILE: the corpus whose format and tasks apply (default: the first corpus); with dev or test: score only this corpus.")
     var corpus: String?
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -27,8 +27,12 @@ struct Evaluate: ParsableCommand {
         let trained = loaded!
         let meta = trained.metadata
         var results: [TaskEvaluation] = []
+        if let corpus, trained.taskIndices(of: corpus).isEmpty {
+            let known = meta.corpusOrder.filter { !trained.taskIndices(of: $0).isEmpty }
+            throw ValidationError("--corpus \(corpus): the model has no task on such a corpus (its corpora: \(known.joined(separator: ", ")))")
+        }
         if split == "dev" || split == "test" {
-            for name in meta.corpusOrder {
+            for name in meta.corpusOrder where corpus == nil || corpus == name {
                 let tasks = trained.taskIndices(of: name)
                 guard !tasks.isEmpty, let c = meta.corpora[name] else { continue }
                 guard let path = split == "dev" ? c.dev : c.test else { continue }
@@ -37,14 +41,12 @@ struct Evaluate: ParsableCommand {
                                                   taskIndices: tasks, communicator: communicator)
             }
             guard !results.isEmpty else {
-                throw ValidationError("the model's corpora have no \(split) file; pass --split FILE")
+                let which = corpus.map { "corpus \($0) has" } ?? "the model's corpora have"
+                throw ValidationError("\(which) no \(split) file; pass --split FILE")
             }
         } else {
-            let name = corpus ?? meta.corpusOrder.first ?? ""
+            let name = corpus ?? meta.corpusOrder.first { !trained.taskIndices(of: $0).isEmpty } ?? ""
             let tasks = trained.taskIndices(of: name)
-            guard !tasks.isEmpty else {
-                throw ValidationError("--corpus \(name): the model has no task on it (corpora: \(meta.corpusOrder.joined(separator: ", ")))")
-            }
             let sentences = try trained.read(URL(fileURLWithPath: split), corpus: name)
             results = try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
                                              taskIndices: tasks, communicator: communicator)

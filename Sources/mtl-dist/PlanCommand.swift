@@ -13,9 +13,9 @@ struct Plan: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Folder that relative corpus paths resolve against.") var dataDir: String?
     @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a config key.", valueName: "key=value"))
     var overrides: [String] = []
-    @Option(name: .customLong("world-size"), help: "Number of ranks W (must divide training.batch_size).") var worldSize: Int
-    @Option(help: "Epoch, from 0.") var epoch = 0
-    @Option(help: "Steps to print (default: the whole epoch).") var steps: Int?
+    @Option(name: .customLong("world-size"), parsing: .unconditional, help: "Number of ranks W (must divide training.batch_size).") var worldSize: Int
+    @Option(parsing: .unconditional, help: "Epoch, from 0.") var epoch = 0
+    @Option(parsing: .unconditional, help: "Steps to print (default: the whole epoch).") var steps: Int?
 
     func validate() throws {
         guard worldSize >= 1 else { throw ValidationError("--world-size must be at least 1, got \(worldSize)") }

@@ -19,23 +19,44 @@ struct Train: ParsableCommand {
             help: ArgumentHelp("Override a config key, e.g. --set training.max_steps=30 (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
-    @Option(help: "Output folder for resolved-config.yaml, metrics.jsonl and best/ (default: runs/train-<time>).")
+    @Option(help: "Output folder for resolved-config.yaml, metrics.jsonl, best/ and checkpoints/ (default: runs/train-<time>).")
     var output: String?
+
+    @Option(help: ArgumentHelp("Continue from a checkpoint: auto (the newest under the run's checkpoint directory, or a fresh start when there is none; continues in --output), or a checkpoint folder or directory (continues into a new --output).", valueName: "DIR|auto"))
+    var resume: String?
+
+    func validate() throws {
+        if resume != nil && output == nil {
+            throw ValidationError("--resume needs --output: the run folder to continue in (auto) or a new folder to continue into (DIR)")
+        }
+    }
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let communicator = try makeCommunicator(environment: environment)
         defer { try? communicator.finalize() }
-        let request = TrainingSession.Request(
+        var request = TrainingSession.Request(
             configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides,
             dataDir: try dataDir.map { URL(fileURLWithPath: $0) } ?? (config == nil ? DefaultCorpus.directory() : nil),
-            output: URL(fileURLWithPath: output ?? Train.defaultOutput()))
+            output: URL(fileURLWithPath: output ?? Train.defaultOutput()), resume: resume)
+        let signals = StopSignals()
+        request.stopSignal = { signals.signal }
+        request.checkpointPhaseHook = try TestKillPoint(environment: environment, rank: communicator.rank)?.hook ?? { _, _ in }
         // under mpirun rank 0's output is forwarded (often into a job log): plain lines there
         let interactive = isatty(STDOUT_FILENO) == 1 && environment["CI"] == nil
             && !MPICommunicator.isLaunchedByMPI(environment: environment)
         do {
             let summary = try TrainingSession.run(request, communicator: communicator, interactive: interactive) { text in
                 FileHandle.standardOutput.write(Data(text.utf8))
+            }
+            if let signal = summary.stoppedBy {
+                // every rank exits with the same status, after the checkpoint is complete
+                if communicator.isRoot {
+                    print("stopped by \(StopSignals.name(signal)) after step \(summary.steps); checkpoint: \(summary.checkpoint?.path ?? "none")")
+                    print("resume with: mtl-dist train --resume auto --output \(request.output.path) (same config and --set)")
+                }
+                try? communicator.finalize()
+                throw ExitCode(StopSignals.exitStatus)
             }
             guard communicator.isRoot else { return }
             var end = String(format: "done: %d steps, %d epochs in %@", summary.steps, summary.epochs,

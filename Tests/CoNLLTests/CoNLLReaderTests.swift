@@ -59,6 +59,31 @@ final class CoNLLReaderTests: XCTestCase {
         XCTAssertEqual(s[0].source.line, 1)
     }
 
+    func testAColumnOfUnderscoresIsUnannotatedNotALabel() throws {
+        let text = [
+            "# sent_id = a", "1\tHi\thi\t_\t_\t_\t0\troot\t_\t_", "2\tyou\tyou\t_\t_\t_\t1\tvocative\t_\t_", "",
+            "# sent_id = b", "1\tGo\tgo\tVERB\tVB\t_\t0\troot\t_\t_", "2\tnow\tnow\tADV\tRB\tDegree=Pos\t1\tadvmod\t_\t_", "",
+        ].joined(separator: "\n") + "\n"
+        let result = try CoNLLReader(format: .conllu).read(text: text, fileName: "partial.conllu")
+        let s = result.sentences
+        // sentence a: UPOS, XPOS and FEATS all _, so it carries none of them; its lemma and deprel stay
+        XCTAssertEqual(Set(s[0].labels.keys), ["lemma", "deprel"])
+        XCTAssertNil(s[0].labels["upos"])
+        // sentence b: a _ among real values stays a value (FEATS "no features")
+        XCTAssertEqual(s[1].labels["upos"], ["VERB", "ADV"])
+        XCTAssertEqual(s[1].labels["feats"], ["_", "Degree=Pos"])
+        XCTAssertEqual(result.report.unannotatedSentences, ["upos": 1, "xpos": 1, "feats": 1])
+    }
+
+    func testAnUnannotatedTagColumnIsNotCheckedAgainstItsScheme() throws {
+        let format = ColumnFormat(columns: ["text", "ner"], separator: .whitespace, tagSchemes: ["ner": .iob2])
+        let result = try CoNLLReader(format: .columns(format)).read(text: "EU _\nrejects _\n\nParis B-LOC\n\n", fileName: "t.txt")
+        XCTAssertEqual(result.sentences.map { $0.labels["ner"] }, [nil, ["B-LOC"]])
+        XCTAssertEqual(result.report.unannotatedSentences, ["ner": 1])
+        // a _ among tags is a malformed tag, as before
+        XCTAssertThrowsError(try CoNLLReader(format: .columns(format)).read(text: "EU _\nrejects O\n\n", fileName: "t.txt"))
+    }
+
     func testCoNLLU() throws {
         let result = try Fixtures.read("sample.conllu", format: .conllu)
         let s = result.sentences

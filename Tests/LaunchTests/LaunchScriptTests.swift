@@ -117,6 +117,29 @@ final class LaunchScriptTests: XCTestCase {
         }
     }
 
+    // MARK: - slurm.sbatch under stand-ins for srun and scontrol
+
+    /// Ranks that stop with a checkpoint exit 75: the script requeues its job (`scontrol requeue`,
+    /// a stand-in here) and ends with 0; with MTL_DIST_REQUEUE=0 it returns 75.
+    func testSlurmBatchRequeuesTheJobWhenTheRanksStopWithACheckpoint() throws {
+        let directory = try temporaryDirectory()
+        let log = directory.appendingPathComponent("calls.log")
+        for (name, body) in [("srun", "exit 75"), ("scontrol", "echo \"scontrol $*\" >> \"\(log.path)\"")] {
+            let url = directory.appendingPathComponent(name)
+            try "#!/bin/sh\n\(body)\n".write(to: url, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+        }
+        let path = directory.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let environment = ["PATH": path, "SLURM_SUBMIT_DIR": directory.path, "SLURM_JOB_ID": "42", "MTL_DIST_BINARY": "/bin/true"]
+        let run = try runScript(launch.appendingPathComponent("slurm.sbatch"), ["--output", "runs/x"], setting: environment)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(try String(contentsOf: log, encoding: .utf8), "scontrol requeue 42\n", "\(run)")
+        XCTAssertTrue(run.stdout.contains("requeueing job 42"), "\(run)")
+        let kept = try runScript(launch.appendingPathComponent("slurm.sbatch"), ["--output", "runs/x"],
+                                 setting: environment.merging(["MTL_DIST_REQUEUE": "0"]) { $1 })
+        XCTAssertEqual(kept.status, 75, "\(kept)")
+    }
+
     // MARK: - two ranks in two network namespaces, for real
 
     func testTwoRanksInTwoNetworkNamespacesTrainOverTCP() throws {

@@ -6,7 +6,7 @@ import XCTest
 /// munge, slurmctld and slurmd on this machine), the ranks started by `srun --mpi=pmix`. Skipped,
 /// with the script's reason, where the daemons cannot run (status 77: not root, no apt-get...).
 /// When the cluster is not running already (CI's `launch/test.sh` starts it), the test starts it
-/// and stops it again at the end.
+/// and stops it again at the end. A requeued job appends to its output file (`--open-mode=append`).
 final class SlurmBatchTests: XCTestCase {
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -34,36 +34,54 @@ final class SlurmBatchTests: XCTestCase {
                       "the run's model\n\(log)")
     }
 
-    /// What SLURM does before the time limit with `--signal=B:USR1@120`, sent now with
-    /// `scancel --signal=USR1 --batch`: USR1 reaches the batch shell only, which forwards it to
-    /// srun, which passes it to every rank. mtl-dist does not handle USR1 yet, so each rank ends by
-    /// the signal (srun names the tasks a signal ended), long before the job's own end.
-    func testUSR1ToTheBatchShellReachesEveryRank() throws {
+    /// Preemption: what SLURM does before the time limit with `--signal=B:USR1@120`, sent now with
+    /// `scancel --signal=USR1 --batch`. USR1 reaches the batch shell only, which forwards it to
+    /// srun, which passes it to every rank; the ranks agree at the next step, save a checkpoint and
+    /// exit 75; the script requeues the job; the requeued job resumes with `--resume auto` from that
+    /// checkpoint and finishes, with every step in metrics.jsonl once.
+    func testAPreemptedJobSavesIsRequeuedAndResumesFromItsCheckpoint() throws {
         try startCluster()
         let folder = try temporaryDirectory()
-        let job = try submit(folder, train: ["--output", folder.appendingPathComponent("run").path,
-                                             "--set", "training.max_steps=1000000", "--set", "training.log_every=1"])
-        // the ranks are past start-up once rank 0 has logged a training step
-        let deadline = Date().addingTimeInterval(60)
-        var log = ""
-        while Date() < deadline {
-            log = (try? jobOutput(folder, job)) ?? ""
-            if log.contains("step 1/") || log.contains("srun exited") { break }
-            Thread.sleep(forTimeInterval: 0.25)
-        }
-        XCTAssertTrue(log.contains("training upos + ner on 2 ranks"), "the job did not start training within 60 s\n\(log)")
-        let signalled = Date()
+        let output = folder.appendingPathComponent("run")
+        let job = try submit(folder, train: ["--output", output.path, "--set", "training.max_steps=300",
+                                             "--set", "checkpoint.every=50", "--set", "training.log_every=1"])
+        // the ranks are past start-up once rank 0 has logged training step 5
+        let metrics = output.appendingPathComponent("metrics.jsonl")
+        XCTAssertTrue(poll(seconds: 60) { (try? String(contentsOf: metrics, encoding: .utf8))?.contains("\"step\":5,") == true },
+                      "the job did not start training within 60 s\n\((try? jobOutput(folder, job)) ?? "")")
         let scancel = try slurm("scancel", ["--signal=USR1", "--batch", job])
         XCTAssertEqual(scancel.status, 0, "\(scancel)")
+        // SLURM holds a requeued job for about two minutes before it may start again: release it now
+        XCTAssertTrue(poll(seconds: 60) {
+            ((try? slurm("scontrol", ["show", "job", "--oneliner", job]))?.stdout ?? "").contains("Reason=BeginTime")
+        }, "job \(job) was not requeued\n\((try? jobOutput(folder, job)) ?? "")")
+        let release = try slurm("scontrol", ["update", "JobId=\(job)", "StartTime=now"])
+        XCTAssertEqual(release.status, 0, "\(release)")
         let state = try waitForEnd(of: job)
-        log = try jobOutput(folder, job)
-        XCTAssertLessThan(Date().timeIntervalSince(signalled), 30, "the job ended soon after USR1\n\(log)")
-        XCTAssertTrue(log.contains("slurm.sbatch: USR1 (time limit or preemption near): forwarding to the ranks"), log)
-        // srun: error: <node>: tasks 0-1: User defined signal 1
-        XCTAssertTrue(log.contains("tasks 0-1: User defined signal 1"), "both ranks ended by USR1\n\(log)")
-        XCTAssertFalse(log.contains("done: "), "training did not finish\n\(log)")
-        XCTAssertEqual(state.state, "FAILED", "\(state.line)\n\(log)")
-        XCTAssertNotEqual(state.exitCode, "0:0", "\(state.line)\n\(log)")
+        let log = try jobOutput(folder, job)
+        XCTAssertEqual(state.state, "COMPLETED", "\(state.line)\n\(log)")
+        XCTAssertEqual(state.exitCode, "0:0", "\(state.line)\n\(log)")
+        XCTAssertEqual(field("Restarts", state.line), "1", state.line)
+        for expected in ["slurm.sbatch: USR1 (time limit or preemption near): forwarding to the ranks",
+                         "(SIGUSR1 received: stopping)", "slurm.sbatch: srun exited with status 75",
+                         "requeueing job \(job)", "resume auto: continuing from \(output.path)/checkpoints/step-",
+                         "done: 300 steps", "slurm.sbatch: srun exited with status 0"] {
+            XCTAssertTrue(log.contains(expected), "expected '\(expected)' in the job log:\n\(log)")
+        }
+        let steps = try String(contentsOf: metrics, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "train" }.compactMap { $0["step"] as? Int }
+        XCTAssertEqual(steps, Array(1...300), "every step logged once across the two runs of the job")
+    }
+
+    /// Polls `condition` every 0.25 s for up to `seconds`.
+    private func poll(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        return condition()
     }
 
     // MARK: - helpers
@@ -80,7 +98,7 @@ final class SlurmBatchTests: XCTestCase {
         let tiny = ["encoder.word_dim=16", "encoder.char_dim=8", "encoder.char_hidden=8", "encoder.shared_hidden=16"]
             .flatMap { ["--set", $0] }
         let run = try slurm("sbatch", ["--parsable", "--nodes=1", "--ntasks=2", "--ntasks-per-node=2", "--cpus-per-task=1",
-                                       "--time=5", "--chdir=\(folder.path)", "--output=\(folder.path)/job-%j.out",
+                                       "--time=5", "--chdir=\(folder.path)", "--output=\(folder.path)/job-%j.out", "--open-mode=append",
                                        "--export=ALL,MTL_DIST_BINARY=\(binary.path)", sbatchScript.path]
                                       + tiny + train)
         let job = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

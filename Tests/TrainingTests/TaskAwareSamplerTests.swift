@@ -58,6 +58,17 @@ final class TaskAwareSamplerTests: XCTestCase {
 
     // MARK: promise 1
 
+    func testSentencesRoutedToNoTaskAreNeverSampled() throws {
+        // every third sentence is unannotated for every task (TaskRouting leaves its route empty)
+        let routes = (0..<60).map { $0 % 3 == 2 ? [] : [$0 % 2] }
+        let s = try make([routes], tasks: 2, batch: 8)
+        for e in 0..<2 {
+            for step in 0..<s.stepsPerEpoch(epoch: e) {
+                for item in s.globalBatch(epoch: e, step: step) { XCTAssertNotEqual(item.sentence % 3, 2, "\(item)") }
+            }
+        }
+    }
+
     func testEveryRankHoldsEveryTaskForEachWorldSize() throws {
         // planned for 8 ranks (the default plan may be smaller to keep the strategy's shares)
         for routing in [singleTask([500, 60, 3]), multiTask, allTasks] {

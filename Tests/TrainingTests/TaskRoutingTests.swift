@@ -46,10 +46,47 @@ final class TaskRoutingTests: XCTestCase {
         }
     }
 
-    func testSentenceOfATasksCorpusLackingItsLabelsIsAnErrorWithItsLocation() {
-        XCTAssertThrowsError(try TaskRouting(tasks: tasks, corpora: [corpus("conll03", [["ner"], ["pos"]]), corpus("ewt", [["upos"]])],
+    func testUnannotatedSentencesOfATasksCorpusAreLeftOutAndCounted() throws {
+        // conll03's second sentence has no ner labels (its column was all _): it trains nothing
+        let r = try TaskRouting(tasks: tasks, corpora: [corpus("conll03", [["ner"], ["pos"]]), corpus("ewt", [["upos"], []])],
+                                useAllTasks: false)
+        XCTAssertEqual(r.assignments, [[[0], []], [[1], []]])
+        XCTAssertEqual(r.sentencesPerTask, [1, 1])
+        XCTAssertEqual(r.unlabelledPerTask, [1, 1])
+        XCTAssertEqual(r.untrainedPerCorpus, [1, 1])
+    }
+
+    func testATaskWhoseCorpusCarriesNoLabelAtAllIsAnError() {
+        XCTAssertThrowsError(try TaskRouting(tasks: tasks, corpora: [corpus("conll03", [["ner"]]), corpus("ewt", [[], []])],
                                              useAllTasks: false)) { error in
-            XCTAssertTrue("\(error)".contains("conll03.txt:11") && "\(error)".contains("'ner'"), "\(error)")
+            XCTAssertEqual("\(error)", "task 'pos' gets no training sentence from corpus 'ewt'. None of its 2 sentences "
+                           + "carries a 'upos' label (the column holds only _, unannotated): give tasks.pos a corpus annotated for upos.")
         }
+    }
+
+    func testACorpusReachedOnlyThroughUseAllTasksTrains() throws {
+        // no task names 'extra' as its corpus, but its sentences carry ner
+        let r = try TaskRouting(tasks: tasks, corpora: [corpus("conll03", [["ner"]]), corpus("ewt", [["upos"]]),
+                                                        corpus("extra", [["ner", "chunk"], ["ner"]])], useAllTasks: true)
+        XCTAssertEqual(r.assignments[2], [[0], [0]])
+        XCTAssertEqual(r.sentencesPerTask, [3, 1])
+    }
+
+    func testSentencesOfAUseAllTasksCorpusCarryingNoTasksLabelAreTheCountedError() {
+        XCTAssertThrowsError(try TaskRouting(tasks: tasks, corpora: [corpus("conll03", [["ner"]]), corpus("ewt", [["upos"]]),
+                                                                     corpus("extra", [["chunk"], ["chunk"]])],
+                                             useAllTasks: true)) { error in
+            XCTAssertEqual(error as? TrainingError, .sentencesWithoutTask(
+                corpus: "extra", split: "train", count: 2,
+                hint: "No task uses corpus 'extra' and none of its labels (chunk) is a task's label. Add a task with corpus: extra, or remove the corpus from corpora."))
+        }
+    }
+
+    func testUnannotatedSentencesOfAUseAllTasksCorpusAreLeftOut() throws {
+        // extra's second sentence lacks ner (its column was all _): counted, not an error
+        let r = try TaskRouting(tasks: tasks, corpora: [corpus("conll03", [["ner"]]), corpus("ewt", [["upos"]]),
+                                                        corpus("extra", [["ner", "chunk"], ["chunk"]])], useAllTasks: true)
+        XCTAssertEqual(r.assignments[2], [[0], []])
+        XCTAssertEqual(r.untrainedPerCorpus, [0, 0, 1])
     }
 }

@@ -6,50 +6,7 @@ import XCTest
 
 /// A whole run in one process on a tiny corpus: what lands in the output folder, that a saved
 /// model reloads and scores what training reported, and that predictions read back.
-final class TrainerEndToEndTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        // 8 short sentences, tab-separated token / UPOS / NER, each followed by a blank line
-        let sentences = [
-            ["Mary\tPROPN\tB-PER", "lives\tVERB\tO", "in\tADP\tO", "Paris\tPROPN\tB-LOC"],
-            ["John\tPROPN\tB-PER", "Smith\tPROPN\tI-PER", "works\tVERB\tO"],
-            ["the\tDET\tO", "cat\tNOUN\tO", "sleeps\tVERB\tO"],
-            ["Anna\tPROPN\tB-PER", "visits\tVERB\tO", "New\tPROPN\tB-LOC", "York\tPROPN\tI-LOC"],
-            ["a\tDET\tO", "dog\tNOUN\tO", "runs\tVERB\tO"],
-            ["Paris\tPROPN\tB-LOC", "is\tAUX\tO", "big\tADJ\tO"],
-            ["John\tPROPN\tB-PER", "sleeps\tVERB\tO"],
-            ["the\tDET\tO", "dog\tNOUN\tO", "lives\tVERB\tO", "in\tADP\tO", "York\tPROPN\tB-LOC"],
-        ]
-        let text = sentences.map { $0.joined(separator: "\n") + "\n\n" }.joined()
-        try text.write(to: folder.appendingPathComponent("train.tsv"), atomically: true, encoding: .utf8)
-        try text.write(to: folder.appendingPathComponent("dev.tsv"), atomically: true, encoding: .utf8)
-        let yaml = """
-            corpora:
-              tiny: {format: columns, columns: [text, upos, ner], separator: tab, train: train.tsv, dev: dev.tsv}
-            tasks:
-              upos: {corpus: tiny, label: upos, head: softmax, hidden: 0, metric: accuracy}
-              ner: {corpus: tiny, label: ner, head: crf, hidden: 8, metric: span_f1, train_scheme: bioes}
-            encoder: {word_dim: 8, char_dim: 4, char_hidden: 4, case_dim: 2, shared_hidden: 8, dropout: 0.0, word_dropout: 0.0}
-            training: {epochs: 60, batch_size: 4, optimizer: adam, learning_rate: 0.02, schedule: constant, log_every: 10}
-            """
-        try yaml.write(to: folder.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    func train(_ output: String, overrides: [String] = []) throws -> (Trainer.Summary, String) {
-        var log = ""
-        let request = TrainingSession.Request(configFile: folder.appendingPathComponent("tiny.yaml"), overrides: overrides,
-                                              dataDir: nil, output: folder.appendingPathComponent(output))
-        let summary = try TrainingSession.run(request, communicator: SingleProcessCommunicator(), interactive: false) { log += $0 }
-        return (summary, log)
-    }
-
+final class TrainerEndToEndTests: TinyCorpusTestCase {
     func testRunWritesItsOutputsAndTheSavedModelScoresWhatTrainingReported() throws {
         let (summary, log) = try train("run")
         let out = folder.appendingPathComponent("run")
@@ -120,6 +77,43 @@ final class TrainerEndToEndTests: XCTestCase {
         let objects = jsonl.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: [String]] }
         XCTAssertEqual(objects[0]["ner"], back[0].labels["ner"])
         XCTAssertEqual(objects[1]["tokens"], ["the", "dog", "sleeps"])
+    }
+
+    func testASentenceLongerThanOnePassIsDecodedInPiecesWithTheTagsOfEachPiece() throws {
+        _ = try train("run", overrides: ["training.max_steps=2"])
+        let model = try TrainedModel(url: folder.appendingPathComponent("run/best"))
+        let n = Evaluator.maxTokensPerPass
+        let words = ["Mary", "lives", "in", "Paris", "the", "dog", "sleeps"]
+        let long = (0..<(2 * n + 7)).map { words[$0 % words.count] }
+        let source = SourceLocation(file: "long.txt", line: 1)
+        // the long sentence, and its three pieces as sentences of their own
+        let sentences = [Sentence(tokens: long, source: source)]
+            + [0..<n, n..<2 * n, 2 * n..<long.count].map { Sentence(tokens: Array(long[$0]), source: source) }
+        var predicted: [Int: [[String]]] = [:]
+        try Evaluator.forEachPrediction(model: model.model, encoder: model.metadata.encoder, sentences: sentences,
+                                        indices: [0, 1, 2, 3], taskIndices: [0, 1], batchSize: 2) { s, tags in
+            predicted[s] = tags
+        }
+        for task in 0..<2 {
+            XCTAssertEqual(predicted[0]?[task].count, long.count)
+            XCTAssertEqual(predicted[0]?[task], (1...3).flatMap { predicted[$0]?[task] ?? [] }, "task \(task)")
+        }
+    }
+
+    func testATokenOfAHundredThousandCharactersTrains() throws {
+        let blob = String(repeating: "QUJD", count: 25_000)
+        let original = try String(contentsOf: folder.appendingPathComponent("train.tsv"), encoding: .utf8)
+        try (original + "\(blob)\tX\tO\nend\tNOUN\tO\n\n").write(to: folder.appendingPathComponent("train.tsv"),
+                                                                atomically: true, encoding: .utf8)
+        let (summary, _) = try train("blob", overrides: ["training.max_steps=4"])
+        XCTAssertEqual(summary.steps, 4)
+        let model = try TrainedModel(url: folder.appendingPathComponent("blob/best"))
+        var unknown: [String: Int] = [:]
+        let encoded = model.metadata.encoder.encode(Sentence(tokens: [blob, "a"], source: SourceLocation(file: "t", line: 1)),
+                                                    taskIndices: [], unknownLabels: &unknown)
+        XCTAssertEqual(encoded.characters.map(\.count), [TokenFeatures.maxCharacters, 1])
+        // the character vocabulary holds what the encoder reads: the blob's four letters, from its ends
+        XCTAssertTrue(model.metadata.encoder.characters.contains("Q"))
     }
 
     func testAnOutputFolderHoldingFilesIsRefusedBeforeAnyWork() throws {

@@ -1,5 +1,13 @@
-/// Checkpointing of a run config (`checkpoint:` in YAML). Periodic sharded checkpoints are not built
-/// yet: the loader refuses `every > 0` or a `directory` instead of ignoring them.
+/// Checkpointing of a run config (`checkpoint:` in YAML): every `every` steps the trainer writes a
+/// sharded checkpoint `DIRECTORY/step-<N>/` (see `Trainer.checkpointDirectory`), and after each one
+/// deletes all but the newest `keep`. A stop signal (SIGTERM, SIGUSR1) also writes one.
+///
+/// ```yaml
+/// checkpoint:
+///   directory: null   # null = OUTPUT/checkpoints; a relative path resolves against the config file's folder
+///   every: 0          # steps between periodic checkpoints; 0 = none
+///   keep: 3           # keep the last K checkpoints (>= 1)
+/// ```
 public struct CheckpointConfig: Codable, Equatable {
     /// Where checkpoints go, as written; `nil` lets the trainer use its output directory.
     public var directory: String?
@@ -18,13 +26,8 @@ extension CheckpointConfig: ConfigSection {
     static let defaults = CheckpointConfig()
 
     func validate(_ rules: ConfigRules<CodingKeys>) throws {
-        try rules.path(.directory, directory, allowed: "a directory path, or null", hint: "write a directory, or null for the output directory.")
+        try rules.path(.directory, directory, allowed: "a directory path, or null", hint: "write a directory, or null for OUTPUT/checkpoints.")
         try rules.integer(.every, every, atLeast: 0, hint: "set \(rules.keyPath(.every)) >= 0 (0 = no periodic checkpoints).")
         try rules.integer(.keep, keep, atLeast: 1, hint: "set \(rules.keyPath(.keep)) >= 1: the newest checkpoint is always kept.")
-        // periodic sharded checkpoints are not built yet: refuse the settings rather than ignore them
-        let notBuilt = "checkpoint.every: 0 and checkpoint.directory: null (periodic checkpoints are not available in this "
-            + "version; the best model is saved to OUTPUT/best)"
-        try rules.check(every == 0, .every, found: "\(every)", allowed: notBuilt, hint: "remove the checkpoint section.")
-        try rules.check(directory == nil, .directory, found: directory ?? "", allowed: notBuilt, hint: "remove the checkpoint section.")
     }
 }

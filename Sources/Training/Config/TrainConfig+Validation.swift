@@ -40,11 +40,15 @@ extension TrainConfig {
                             allowed: "any other name (`mean` is reserved for training.main_score)", hint: "rename the task.")
         for (name, task) in tasks { try checkReferences(of: task, rules.nested(.tasks, name)) }
         let corpusNames: ConfigRules<AnyCodingKey> = rules.nested(.corpora)
-        for name in corpora.names {
+        // with use_all_tasks a corpus no task names trains the tasks whose label columns it carries;
+        // sentences that carry none of them are the counted load-time error of TaskRouting
+        for name in corpora.names where !useAllTasks {
             try corpusNames.check(tasks.contains { $0.value.corpus == name }, AnyCodingKey(stringValue: name),
                                   found: "a corpus that no task reads",
-                                  allowed: "corpora used by at least one task (a sentence that trains no task is an error)",
-                                  hint: "add a task with corpus: \(name), or remove corpora.\(name).")
+                                  allowed: "corpora used by at least one task, or any corpus with use_all_tasks: true "
+                                      + "(a sentence that trains no task is an error)",
+                                  hint: "add a task with corpus: \(name), set use_all_tasks: true to train the tasks whose "
+                                      + "label columns it carries, or remove corpora.\(name).")
         }
         if case .task(let name) = training.mainScore {
             try rules.nested(.training).check(tasks[name] != nil, TrainingConfig.CodingKeys.mainScore, found: name,

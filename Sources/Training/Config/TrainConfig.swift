@@ -12,7 +12,8 @@ public struct TrainConfig: Codable, Equatable {
     public var corpora = OrderedMap<CorpusConfig>()
     /// Tasks by name, in file order (task ids follow this order).
     public var tasks = OrderedMap<TaskConfig>()
-    /// Whether every sentence trains every task whose label it carries, not just its corpus's tasks.
+    /// Whether every sentence trains every task whose label it carries, not just its corpus's tasks
+    /// (so a corpus that no task names trains the tasks whose label columns it carries).
     public var useAllTasks = false
     /// The shared encoder.
     public var encoder = EncoderConfig()

@@ -1,0 +1,87 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+private let systemRead = Glibc.read
+#else
+import Darwin
+private let systemRead = Darwin.read
+#endif
+
+/// Reading a whole data file, with the true reason when it cannot be read.
+///
+/// Foundation's `Data(contentsOf:)` reports "You don't have permission" for `/dev/null` (and
+/// would read `/dev/zero` until memory runs out), so the file is checked with `stat(2)` first and
+/// read with `open(2)`/`read(2)`, and each failure names what the path is and what errno said.
+public enum InputFile {
+    /// The bytes of the regular file at `path` (or of a named pipe, such as `/dev/stdin` or a
+    /// shell's `<(…)`, when `acceptPipes`). Throws `CoNLLError.unreadableFile(file: path, …)`
+    /// saying why when `path` does not exist, is a folder, a device, a socket or an unaccepted
+    /// pipe, or cannot be opened or read (permissions, I/O errors).
+    public static func read(path: String, acceptPipes: Bool = false) throws -> Data {
+        if let problem = problem(at: path), !(acceptPipes && isPipe(path)) {
+            throw CoNLLError.unreadableFile(file: path, reason: problem)
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CoNLLError.unreadableFile(file: path, reason: "cannot open it: " + errnoText()) }
+        defer { close(fd) }
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CoNLLError.unreadableFile(file: path, reason: "reading failed after \(data.count) bytes: " + errnoText())
+            }
+            if n == 0 { return data }
+            data.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// `data` as a String; throws `CoNLLError.invalidUTF8` with the line and byte offset of the first
+    /// byte that is not UTF-8. `fileName` names the input in the message.
+    public static func text(_ data: Data, fileName: String) throws -> String {
+        guard let text = String(validating: data, as: UTF8.self) else {
+            let (offset, byte) = data.withUnsafeBytes { firstInvalidUTF8($0.bindMemory(to: UInt8.self)) }
+            let line = data.prefix(offset).reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            throw CoNLLError.invalidUTF8(file: fileName, line: line, byteOffset: offset, byte: byte)
+        }
+        return text
+    }
+
+    /// Why `path` is not a readable regular file (following symbolic links), or nil when it is.
+    public static func problem(at path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            switch errno {
+            case ENOENT:
+                var link = stat()
+                return lstat(path, &link) == 0 ? "a symbolic link to a missing file" : "no such file"
+            case ENOTDIR: return "no such file (a part of the path is not a folder)"
+            case EACCES: return "a folder on the path may not be searched by this user (permission denied)"
+            default: return errnoText()
+            }
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            return access(path, R_OK) == 0 ? nil : "a file this user may not read (permission denied)"
+        case S_IFDIR: return "a folder, not a file"
+        case S_IFCHR: return "a character device (like /dev/null or /dev/zero), not a data file"
+        case S_IFBLK: return "a block device, not a data file"
+        case S_IFIFO: return "a pipe, not a data file (write the data to a file first)"
+        case S_IFSOCK: return "a socket, not a data file"
+        default: return "not a regular file"
+        }
+    }
+
+    /// Whether `path` is a named pipe (following symbolic links).
+    static func isPipe(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO
+    }
+
+    /// `strerror(errno)` and the errno name's number, e.g. "Input/output error (errno 5)".
+    static func errnoText() -> String {
+        let code = errno
+        return String(cString: strerror(code)) + " (errno \(code))"
+    }
+}

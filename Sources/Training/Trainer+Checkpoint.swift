@@ -1,0 +1,89 @@
+import Checkpointing
+import Collective
+import Foundation
+import Optimizers
+
+extension Trainer {
+    /// The folder checkpoints go to: `checkpoint.directory` (relative to the config file's folder,
+    /// or the working directory for the built-in config), else `OUTPUT/checkpoints`.
+    public static func checkpointDirectory(_ resolved: ResolvedConfig, output: URL) -> URL {
+        guard let dir = resolved.config.checkpoint.directory else { return output.appendingPathComponent("checkpoints") }
+        if dir.hasPrefix("/") { return URL(fileURLWithPath: dir) }
+        let base = resolved.file?.deletingLastPathComponent() ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        return base.appendingPathComponent(dir).standardizedFileURL
+    }
+
+    /// Saves the checkpoint of `state` (the position of the next step; collective), with this
+    /// rank's loss `window` since the last log line. Each rank's window goes into its slot of a
+    /// sum, so the manifest holds every rank's partial sums. Returns the folder and the bytes of
+    /// the state saved.
+    func saveCheckpoint(_ state: RunState, window: (loss: [Double], sentences: Int)) throws -> (url: URL, bytes: Int) {
+        let world = communicator.worldSize, rank = communicator.rank, width = window.loss.count + 1
+        var windows = [Double](repeating: 0, count: world * width)
+        for (i, v) in window.loss.enumerated() { windows[rank * width + i] = v }
+        windows[rank * width + width - 1] = Double(window.sentences)
+        try windows.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+        let c = resolved.config.checkpoint
+        var writer = CheckpointWriter(directory: Trainer.checkpointDirectory(resolved, output: outputDirectory), keep: c.keep)
+        writer.onPhase = checkpointPhaseHook
+        let t = resolved.config.training
+        let optimizerState = optimizer.state
+        let bytes = 4 * (model.store.count + optimizerState.buffers.reduce(0) { $0 + $1.values.count })
+        let url = try TrainingCheckpoint.save(writer: writer, step: state.step, store: model.store, optimizer: optimizerState,
+                                           communicator: communicator) {
+            CheckpointRecord(
+                model: try modelMetadata(step: state.step, epoch: state.epoch + 1, score: state.best?.score),
+                step: state.step,
+                sampler: .init(seed: t.seed, epoch: state.epoch, step: state.stepInEpoch),
+                random: .init(seed: t.seed, derivation: "initialisation: SplitMix64(seed); dropout and unknown-word masks: rowKey(seed, epoch, step, corpus, sentence)"),
+                schedule: schedule.state, bestScore: state.best?.score, bestStep: state.best?.step,
+                logWindow: .init(lossSums: (0..<world).map { Array(windows[($0 * width)..<($0 * width + width - 1)]) },
+                                 sentences: (0..<world).map { Int(windows[$0 * width + width - 1]) }),
+                outputDirectory: outputDirectory.path)
+        }
+        return (url, bytes)
+    }
+
+    /// Continues from a checkpoint: parameters, optimizer state, schedule state and the loop's
+    /// position. On the saving world size each rank takes back its own log window; on another,
+    /// rank 0 takes their sum (the sum at the next log line is the same up to float order).
+    public func restore(from reader: CheckpointReader<CheckpointRecord>) throws {
+        try TrainingCheckpoint.restore(reader, store: model.store, optimizer: &optimizer)
+        let r = reader.manifest.training
+        do { try schedule.restore(r.schedule) } catch {
+            throw TrainingError.invalidModel(reader.directory.path, reason: "schedule state: \(error)")
+        }
+        let k = 2 * resolved.config.tasks.count
+        guard r.logWindow.lossSums.count == reader.manifest.worldSize, r.logWindow.sentences.count == reader.manifest.worldSize,
+              r.logWindow.lossSums.allSatisfy({ $0.count == k }) else {
+            throw TrainingError.invalidModel(reader.directory.path, reason: "log_window: expected \(reader.manifest.worldSize) windows of \(k) sums")
+        }
+        var state = RunState()
+        state.step = r.step
+        state.epoch = r.sampler.epoch
+        state.stepInEpoch = r.sampler.step
+        if let s = r.bestScore, let at = r.bestStep { state.best = RunState.Best(score: s, step: at) }
+        var window = (loss: [Double](repeating: 0, count: k), sentences: 0)
+        if reader.manifest.worldSize == communicator.worldSize {
+            window = (r.logWindow.lossSums[communicator.rank], r.logWindow.sentences[communicator.rank])
+        } else if communicator.isRoot {
+            for w in r.logWindow.lossSums { for i in 0..<k { window.loss[i] += w[i] } }
+            window.sentences = r.logWindow.sentences.reduce(0, +)
+        }
+        guard state.step >= 0, state.epoch >= 0, state.stepInEpoch >= 0,
+              state.stepInEpoch <= sampler.stepsPerEpoch(epoch: state.epoch) else {
+            throw TrainingError.invalidModel(reader.directory.path, reason: "sampler position epoch \(state.epoch), step \(state.stepInEpoch) is outside this run's schedule (\(sampler.stepsPerEpoch(epoch: state.epoch)) steps per epoch)")
+        }
+        start = state
+        startWindow = window
+    }
+
+    /// True when every rank should stop now: some rank has received a stop signal (one max over
+    /// the ranks, so all agree at the same step boundary). The signal number, or nil.
+    func agreedStopSignal() throws -> Int32? {
+        guard let stopSignal else { return nil }
+        var flag = [Double(stopSignal() ?? 0)]
+        if communicator.worldSize > 1 { try flag.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) } }
+        return flag[0] > 0 ? Int32(flag[0]) : nil
+    }
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Checkpointing
+import Foundation
+import Training
+
+/// `mtl-dist checkpoint inspect|verify DIR`: what a checkpoint holds, and whether every byte of it
+/// is intact. DIR is a checkpoint folder (`OUTPUT/checkpoints/step-N`) or a checkpoint directory,
+/// which stands for its newest complete checkpoint.
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint", abstract: "Inspect or verify a sharded checkpoint.",
+        subcommands: [Inspect.self, Verify.self])
+
+    /// The checkpoint folder `path` names, opened and fully validated (manifest and model description).
+    static func open(_ path: String) throws -> CheckpointReader<CheckpointRecord> {
+        var url = URL(fileURLWithPath: path)
+        if DurableFile.size(of: CheckpointReader<CheckpointRecord>.manifestURL(in: url)) == nil,
+           let newest = CheckpointDirectory(url: url).newest() {
+            url = newest
+        }
+        let reader = try CheckpointReader<CheckpointRecord>(directory: url)
+        let m = reader.manifest
+        try m.training.model.validate(file: CheckpointReader<CheckpointRecord>.manifestURL(in: url).path,
+                                      tensors: m.tensors.map { ($0.name, $0.shape, $0.offset) })
+        return reader
+    }
+
+    /// The checkpoint argument of both subcommands.
+    struct Folder: ParsableArguments {
+        @Argument(help: "A checkpoint folder (OUTPUT/checkpoints/step-N) or a checkpoint directory (its newest).")
+        var directory: String
+    }
+
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a checkpoint's step, epoch, world size, tasks, sizes and config summary.")
+        @OptionGroup var folder: Folder
+        @Flag(help: "Print one JSON object.") var json = false
+
+        func run() throws {
+            let reader = try CheckpointCommand.open(folder.directory)
+            let m = reader.manifest, r = m.training, meta = r.model
+            let tasks: [[String: Any]] = zip(meta.spec.heads, meta.encoder.tasks).map { head, task in
+                ["name": task.name, "corpus": task.corpus, "label": task.label, "labels": task.labels.count,
+                 "head": head.kind.rawValue, "hidden": head.hidden, "metric": task.metric.rawValue]
+            }
+            var object: [String: Any] = [
+                "checkpoint": reader.directory.path, "step": m.step, "epoch": r.sampler.epoch + 1,
+                "step_in_epoch": r.sampler.step, "world_size": m.worldSize, "parameters": m.parameterCount,
+                "state_bytes": m.stateBytes, "tensors": m.tensors.count, "tasks": tasks,
+                "optimizer": ["kind": m.optimizer.kind, "step_count": m.optimizer.stepCount, "buffers": m.optimizer.buffers],
+                "shards": m.shards.map { ["file": $0.file, "offset": $0.offset, "size": $0.size, "checksum": $0.checksum] },
+                "vocabulary": ["words": meta.encoder.words.count, "characters": meta.encoder.characters.count],
+                "seed": r.random.seed, "output_directory": r.outputDirectory,
+            ]
+            if let best = r.bestScore, let at = r.bestStep { object["best"] = ["score": best, "step": at] }
+            object["schedule"] = r.schedule.kind.rawValue
+            if let plateau = r.schedule.plateau { object["learning_rate"] = Double(plateau.learningRate) }
+            let config = configSummary(meta.config)
+            object["config"] = config
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            print("checkpoint \(reader.directory.path)")
+            print("step \(m.step) (epoch \(r.sampler.epoch + 1), step \(r.sampler.step) of it), saved by \(m.worldSize) rank\(m.worldSize == 1 ? "" : "s")")
+            print("tasks: " + zip(meta.spec.heads, meta.encoder.tasks).map { "\($1.name) (\($1.labels.count) labels, \($0.kind.rawValue))" }.joined(separator: ", "))
+            print("sizes: \(m.parameterCount) parameters in \(m.tensors.count) tensors; state \(m.stateBytes) bytes in \(m.shards.count) shard\(m.shards.count == 1 ? "" : "s"); vocabulary \(meta.encoder.words.count) words, \(meta.encoder.characters.count) characters")
+            print("optimizer: \(m.optimizer.kind), \(m.optimizer.stepCount) updates, buffers [\(m.optimizer.buffers.joined(separator: ", "))]")
+            if let best = r.bestScore, let at = r.bestStep { print(String(format: "best dev main score %.2f at step %d", 100 * best, at)) }
+            print("config: " + config.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+
+        /// A few keys of the resolved config (`training.*` that shape the run), from its YAML text.
+        private func configSummary(_ yaml: String) -> [String: String] {
+            let wanted = ["optimizer", "learning_rate", "batch_size", "schedule", "epochs", "max_steps", "seed"]
+            var inTraining = false, result: [String: String] = [:]
+            for line in yaml.split(separator: "\n", omittingEmptySubsequences: true) {
+                if !line.hasPrefix(" ") { inTraining = line.hasPrefix("training:"); continue }
+                guard inTraining else { continue }
+                let parts = line.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1)
+                if parts.count == 2, wanted.contains(String(parts[0])) {
+                    result["training." + parts[0]] = parts[1].trimmingCharacters(in: .whitespaces)
+                }
+            }
+            return result
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every shard's size and checksum; exit non-zero naming the shard and byte range that is wrong.")
+        @OptionGroup var folder: Folder
+
+        func run() throws {
+            let reader = try CheckpointCommand.open(folder.directory)
+            try reader.verify()
+            let m = reader.manifest
+            print("ok: \(reader.directory.path): step \(m.step), \(m.shards.count) shard\(m.shards.count == 1 ? "" : "s"), \(m.stateBytes) bytes, every size and checksum as recorded")
+        }
+    }
+}
+
+/// `mtl-dist export`: a trained model as `model.safetensors` + `model.json`.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a model or checkpoint as model.safetensors (float32) and model.json.")
+    @Option(help: "A checkpoint folder (or a checkpoint directory: its newest).") var checkpoint: String?
+    @Option(help: "A model folder (OUTPUT/best) or an earlier export.") var model: String?
+    @Option(help: "The folder to write (must not exist or be empty).") var output: String
+
+    func validate() throws {
+        guard (checkpoint == nil) != (model == nil) else {
+            throw ValidationError("give exactly one of --checkpoint DIR and --model DIR")
+        }
+    }
+
+    func run() throws {
+        let source: URL
+        if let checkpoint {
+            source = try CheckpointCommand.open(checkpoint).directory
+        } else {
+            source = URL(fileURLWithPath: model!)
+        }
+        let trained = try TrainedModel(url: source)
+        let out = URL(fileURLWithPath: output)
+        try RunDirectory.check(out)
+        try ModelExport.write(store: trained.model.store, metadata: trained.metadata, to: out)
+        print("exported \(source.path) -> \(out.path) (model.safetensors, model.json; \(trained.model.store.count) parameters in \(trained.model.store.parameters.count) tensors)")
+    }
+}

@@ -1,0 +1,265 @@
+@testable import Checkpointing
+import Collective
+import Foundation
+import XCTest
+
+/// The checkpoint format in one process: rank arithmetic for every rank, the CRC, a save and
+/// its commit, reading any range across shards written by any world size, and every way `verify`
+/// and the manifest checks must refuse a damaged checkpoint.
+final class CheckpointingTests: XCTestCase {
+    typealias Manifest = CheckpointManifest<Note>
+
+    /// A stand-in for the trainer's record.
+    struct Note: Codable, Equatable { var text: String }
+
+    func testCRC32CCheckValueAndChunking() {
+        let bytes = Array("123456789".utf8)
+        XCTAssertEqual(bytes.withUnsafeBytes { CRC32C.checksum($0) }, 0xE306_9283)
+        XCTAssertEqual([UInt8]().withUnsafeBytes { CRC32C.checksum($0) }, 0)
+        // any split into pieces gives the same CRC as one pass (the 8-byte path and the byte path agree)
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        let whole = data.withUnsafeBytes { CRC32C.checksum($0) }
+        for cut in [1, 3, 7, 8, 9, 500, 999] {
+            var c = CRC32C()
+            data.withUnsafeBytes { raw in
+                c.update(UnsafeRawBufferPointer(rebasing: raw[0..<cut]))
+                c.update(UnsafeRawBufferPointer(rebasing: raw[cut...]))
+            }
+            XCTAssertEqual(c.value, whole, "split at \(cut)")
+        }
+        XCTAssertEqual(CRC32C.text(0xAB), "crc32c:000000ab")
+    }
+
+    func testShardRangesTileTheStateForEveryRank() {
+        for world in 1...9 {
+            for total in [0, 1, 2, 7, 8, 9, 100, 1001] {
+                var next = 0
+                for rank in 0..<world {
+                    let r = shardRange(total: total, rank: rank, worldSize: world)
+                    XCTAssertEqual(r.lowerBound, next, "total \(total), W \(world), rank \(rank)")
+                    // sizes differ by at most one, larger first
+                    XCTAssertTrue(r.count == total / world || r.count == total / world + 1)
+                    XCTAssertEqual(r.count, total / world + (rank < total % world ? 1 : 0))
+                    next = r.upperBound
+                }
+                XCTAssertEqual(next, total, "total \(total), W \(world)")
+            }
+        }
+        // no overflow near the top of Int
+        let big = Int.max - 5
+        XCTAssertEqual(shardRange(total: big, rank: 2, worldSize: 3).upperBound, big)
+    }
+
+    func testSaveCommitsAtomicallyKeepsKAndCleansLeftovers() throws {
+        let dir = try temporaryDirectory()
+        let state = (0..<103).map { Float($0) * 0.5 }
+        let writer = CheckpointWriter(directory: dir, keep: 2)
+        // a leftover of an interrupted save, and a `latest` pointing at nothing yet
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent(".step-7.partial"), withIntermediateDirectories: true)
+        for step in [10, 20, 30] {
+            _ = try save(writer, step: step, state: state)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        XCTAssertEqual(names, ["latest", "step-20", "step-30"])
+        XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("latest"), encoding: .utf8), "step-30\n")
+        XCTAssertEqual(CheckpointDirectory(url: dir).newest()?.lastPathComponent, "step-30")
+        let reader = try CheckpointReader<Note>(directory: dir.appendingPathComponent("step-30"))
+        XCTAssertEqual(reader.manifest.training, Note(text: "step 30"))
+        XCTAssertEqual(reader.manifest.step, 30)
+        XCTAssertEqual(reader.manifest.shards.map(\.file), ["shard-0-of-1.bin"])
+        try reader.verify()
+        XCTAssertEqual(try read(reader, 0..<103), state)
+        // saving the same step again (a retry) replaces it in one swap
+        _ = try save(writer, step: 30, state: state.map { $0 + 1 })
+        XCTAssertEqual(try read(try CheckpointReader<Note>(directory: dir.appendingPathComponent("step-30")), 0..<103), state.map { $0 + 1 })
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["latest", "step-20", "step-30"])
+    }
+
+    func testNewestIgnoresPartialFoldersAndABadLatest() throws {
+        let dir = try temporaryDirectory()
+        let writer = CheckpointWriter(directory: dir, keep: 5)
+        _ = try save(writer, step: 4, state: [1, 2, 3])
+        // an interrupted later save: folder without manifest, and a `latest` naming it
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("step-9"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent(".step-9.partial"), withIntermediateDirectories: true)
+        try Data("step-9\n".utf8).write(to: dir.appendingPathComponent("latest"))
+        XCTAssertEqual(CheckpointDirectory(url: dir).newest()?.lastPathComponent, "step-4")
+        XCTAssertNil(CheckpointDirectory(url: dir).latest())
+        try Data("../../etc\n".utf8).write(to: dir.appendingPathComponent("latest"))
+        XCTAssertEqual(CheckpointDirectory(url: dir).newest()?.lastPathComponent, "step-4")
+        XCTAssertNil(CheckpointDirectory(url: dir).latest())
+        // a save killed after its rename but before `latest` moved: the newer complete one wins
+        _ = try save(writer, step: 12, state: [4, 5, 6])
+        try Data("step-4\n".utf8).write(to: dir.appendingPathComponent("latest"))
+        XCTAssertEqual(CheckpointDirectory(url: dir).newest()?.lastPathComponent, "step-12")
+        XCTAssertEqual(CheckpointDirectory(url: dir).latest()?.lastPathComponent, "step-4")
+        XCTAssertNil(CheckpointDirectory(url: try temporaryDirectory()).newest())
+    }
+
+    func testAnyRangeReadsAcrossShardsOfAnyWorldSize() throws {
+        let state = (0..<38).map { Float($0) - 3.25 }
+        for world in [1, 2, 3, 4, 5] {
+            let dir = try temporaryDirectory()
+            try writeByHand(state: state, worldSize: world, into: dir)
+            let reader = try CheckpointReader<Note>(directory: dir)
+            try reader.verify()
+            for range in [0..<38, 0..<1, 37..<38, 5..<30, 9..<10, 12..<12] {
+                XCTAssertEqual(try read(reader, range), Array(state[range]), "W \(world), range \(range)")
+            }
+            // what rank r of a current world size W' reads
+            for current in 1...4 {
+                for rank in 0..<current {
+                    let r = shardRange(total: 38, rank: rank, worldSize: current)
+                    XCTAssertEqual(try read(reader, r), Array(state[r]))
+                }
+            }
+        }
+    }
+
+    func testVerifyNamesTheShardAndRangeOfEachDamage() throws {
+        let state = (0..<64).map { Float($0) }
+        func fresh() throws -> URL {
+            let dir = try temporaryDirectory()
+            try writeByHand(state: state, worldSize: 2, into: dir)
+            return dir
+        }
+        let shard1 = "shard-1-of-2.bin"
+        // a flipped byte
+        var dir = try fresh()
+        var bytes = try Data(contentsOf: dir.appendingPathComponent(shard1))
+        bytes[17] ^= 0x10
+        try bytes.write(to: dir.appendingPathComponent(shard1))
+        assertCorrupt(try CheckpointReader<Note>(directory: dir).verify(), shard1, 128..<256, "checksum")
+        // a truncated shard
+        dir = try fresh()
+        try bytes.prefix(100).write(to: dir.appendingPathComponent(shard1))
+        assertCorrupt(try CheckpointReader<Note>(directory: dir).verify(), shard1, 128..<256, "100 bytes")
+        // a missing shard
+        dir = try fresh()
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(shard1))
+        assertCorrupt(try CheckpointReader<Note>(directory: dir).verify(), shard1, 128..<256, "no such file")
+        // reading a range that touches only the healthy shard still works
+        XCTAssertEqual(try read(try CheckpointReader<Note>(directory: dir), 0..<32), Array(state[0..<32]))
+    }
+
+    func testManifestMutationsAreRefusedWithTheField() throws {
+        let dir = try temporaryDirectory()
+        try writeByHand(state: (0..<64).map { Float($0) }, worldSize: 2, into: dir)
+        let url = CheckpointReader<Note>.manifestURL(in: dir)
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        func mutated(_ change: (inout [String: Any]) -> Void, field: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            var json = original
+            change(&json)
+            try JSONSerialization.data(withJSONObject: json).write(to: url)
+            XCTAssertThrowsError(try CheckpointReader<Note>(directory: dir), file: file, line: line) { error in
+                guard case let CheckpointError.invalidManifest(_, f, _, _) = error else {
+                    return XCTFail("expected invalidManifest, got \(error)", file: file, line: line)
+                }
+                XCTAssertTrue(f.hasPrefix(field), "field \(f), expected \(field)", file: file, line: line)
+            }
+        }
+        func shards(_ json: inout [String: Any], _ change: (inout [String: Any]) -> Void) {
+            var list = json["shards"] as! [[String: Any]]
+            change(&list[1])
+            json["shards"] = list
+        }
+        try mutated({ $0["format"] = "other" }, field: "format")
+        try mutated({ $0["version"] = 99 }, field: "version")
+        try mutated({ $0["world_size"] = 3 }, field: "shards")
+        try mutated({ $0["world_size"] = -1 }, field: "world_size")
+        try mutated({ $0["state_bytes"] = 1 << 40 }, field: "state_bytes")
+        try mutated({ $0["parameter_count"] = 1 << 62 }, field: "the parameter count")
+        try mutated({ $0["tensors"] = [["name": "w", "shape": [1 << 31, 1 << 31], "offset": 0]] }, field: "tensors[0].shape")
+        try mutated({ $0["tensors"] = [["name": "w", "shape": [8, 2], "offset": 1], ["name": "b", "shape": [0], "offset": 16]] }, field: "tensors[0].offset")
+        try mutated({ $0.removeValue(forKey: "shards") }, field: "shards")
+        try mutated({ $0["step"] = "ten" }, field: "step")
+        try mutated({ shards(&$0) { $0["size"] = 1 << 40 } }, field: "shards[1].size")
+        try mutated({ shards(&$0) { $0["offset"] = 0 } }, field: "shards[1].offset")
+        try mutated({ shards(&$0) { $0["checksum"] = "md5:1" } }, field: "shards[1].checksum")
+        for name in ["../shard-1-of-2.bin", "/etc/passwd", "sub/shard", ".hidden", "..", "a\\b", ""] {
+            try mutated({ shards(&$0) { $0["file"] = name } }, field: "shards[1].file")
+        }
+    }
+
+    func testReplaceFolderSwapsInOneStepAndLeavesNoTemporaryFolder() throws {
+        let parent = try temporaryDirectory()
+        let best = parent.appendingPathComponent("best")
+        for version in ["one", "two", "three"] {
+            try DurableFile.replaceFolder(best) { temp in
+                // while the new folder is built, the old one is still complete in place
+                if version != "one" {
+                    XCTAssertNotNil(DurableFile.size(of: best.appendingPathComponent("model.json")))
+                }
+                try Data(version.utf8).write(to: temp.appendingPathComponent("model.json"))
+            }
+            XCTAssertEqual(try String(contentsOf: best.appendingPathComponent("model.json"), encoding: .utf8), version)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.path), ["best"])
+        // the swap itself: two folders exchange places in one rename
+        let a = parent.appendingPathComponent("a"), b = parent.appendingPathComponent("b")
+        try FileManager.default.createDirectory(at: a, withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(at: b, withIntermediateDirectories: false)
+        try Data("in a".utf8).write(to: a.appendingPathComponent("f"))
+        XCTAssertTrue(DurableFile.exchange(a, b), "renameat2(RENAME_EXCHANGE) unavailable on this file system")
+        XCTAssertEqual(try String(contentsOf: b.appendingPathComponent("f"), encoding: .utf8), "in a")
+    }
+
+    // MARK: helpers
+
+    private func save(_ writer: CheckpointWriter, step: Int, state: [Float]) throws -> URL {
+        try state.withUnsafeBufferPointer { s in
+            try writer.save(step: step, segments: [s], parameterCount: state.count,
+                            tensors: [Manifest.Tensor(name: "w", shape: [state.count], offset: 0)],
+                            optimizer: .init(kind: "sgd", stepCount: step, buffers: [], bufferLength: 0),
+                            communicator: SingleProcessCommunicator()) { Note(text: "step \(step)") }
+        }
+    }
+
+    /// A checkpoint as W ranks write it (shard r = floats shardRange(r) of `state`), built here
+    /// from the format's pieces so any W can be read in one process. Parameters: the first half.
+    private func writeByHand(state: [Float], worldSize: Int, into dir: URL) throws {
+        let p = state.count / 2
+        var shards: [Manifest.Shard] = []
+        try state.withUnsafeBytes { raw in
+            for r in 0..<worldSize {
+                let f = shardRange(total: state.count, rank: r, worldSize: worldSize)
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[(4 * f.lowerBound)..<(4 * f.upperBound)])
+                let name = CheckpointWriter.shardFileName(rank: r, worldSize: worldSize)
+                try DurableFile.write([bytes], to: dir.appendingPathComponent(name))
+                shards.append(.init(file: name, rank: r, offset: 4 * f.lowerBound, size: bytes.count,
+                                    checksum: CRC32C.text(CRC32C.checksum(bytes))))
+            }
+        }
+        let manifest = Manifest(step: 3, worldSize: worldSize, parameterCount: p,
+                                tensors: [.init(name: "w", shape: [p], offset: 0)],
+                                optimizer: .init(kind: "sgd", stepCount: 3, buffers: ["momentum"], bufferLength: state.count - p),
+                                shards: shards, training: Note(text: "by hand"))
+        try JSONEncoder().encode(manifest).write(to: CheckpointReader<Note>.manifestURL(in: dir))
+    }
+
+    private func read(_ reader: CheckpointReader<Note>, _ range: Range<Int>) throws -> [Float] {
+        var out = [Float](repeating: .nan, count: range.count)
+        try out.withUnsafeMutableBufferPointer { try reader.read(floats: range, into: $0.baseAddress!) }
+        return out
+    }
+
+    private func assertCorrupt(_ expression: @autoclosure () throws -> Void, _ shard: String, _ range: Range<Int>, _ found: String,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+            guard case let CheckpointError.corruptShard(path, r, f, _) = error else {
+                return XCTFail("expected corruptShard, got \(error)", file: file, line: line)
+            }
+            XCTAssertTrue(path.hasSuffix(shard), path, file: file, line: line)
+            XCTAssertEqual(r, range, file: file, line: line)
+            XCTAssertTrue(f.contains(found), f, file: file, line: line)
+            XCTAssertTrue("\(error)".contains("bytes \(range.lowerBound)..<\(range.upperBound)"), "\(error)", file: file, line: line)
+        }
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+}
