@@ -29,13 +29,15 @@ let package = Package(
         .target(name: "CoNLL"),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
+        // SVG charts and the scaling / training-curve reports; Foundation only
+        .target(name: "Reporting"),
         .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective"]),
         .target(name: "Training",
-                dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective", "Checkpointing",
+                dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective", "Checkpointing", "Reporting",
                                .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         .executableTarget(name: "mtl-dist", dependencies: [
-            "Autodiff", "Layers", "Collective", "Checkpointing", "Training",
+            "Autodiff", "Layers", "Collective", "Checkpointing", "Training", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "Collective", "Autodiff", "Checkpointing", "TestSupport"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),

@@ -81,6 +81,14 @@ public struct TrainingConfig: Codable, Equatable {
     public var allReduceBucketMB = 0.0
     /// Whether bucketed gradient sums overlap the backward pass (only with buckets and > 1 rank).
     public var overlapAllReduce = true
+    /// Micro-batches K each rank's slice of a global batch runs as, adding gradients, before the one
+    /// all-reduce and update (gradient accumulation); at most `batch_size` ÷ ranks.
+    public var accumulationSteps = 1
+    /// Whether the gradient sum (with `allreduce_bucket_mb: 0`) exchanges only the embedding rows
+    /// the global batch touched, plus every other parameter, instead of the whole buffer: the same
+    /// result, bit for bit on two ranks (see `TouchedRows`).
+    /// Off by default: on the shared 2-core machine it did not measurably pay (BENCHMARKS.md).
+    public var sparseAllReduce = false
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -88,7 +96,8 @@ public struct TrainingConfig: Codable, Equatable {
         case momentum, weightDecay = "weight_decay", clipNorm = "clip_norm", schedule, warmupSteps = "warmup_steps"
         case annealFactor = "anneal_factor", patience, minLearningRate = "min_learning_rate", seed, logEvery = "log_every"
         case evalEvery = "eval_every", mainScore = "main_score", allReduceBucketMB = "allreduce_bucket_mb"
-        case overlapAllReduce = "overlap_allreduce"
+        case overlapAllReduce = "overlap_allreduce", accumulationSteps = "accumulation_steps"
+        case sparseAllReduce = "sparse_allreduce"
     }
 }
 
@@ -115,5 +124,8 @@ extension TrainingConfig: ConfigSection {
         try rules.integer(.logEvery, logEvery, atLeast: 1)
         try rules.integer(.evalEvery, evalEvery, atLeast: 1, hint: "set \(rules.keyPath(.evalEvery)) > 0, or null for once per epoch.")
         try rules.number(.allReduceBucketMB, allReduceBucketMB, .nonNegative)
+        try rules.integer(.accumulationSteps, accumulationSteps, atLeast: 1, atMost: batchSize,
+                          why: "each micro-batch needs at least one sentence of the global batch",
+                          hint: "set \(rules.keyPath(.accumulationSteps)) between 1 and \(rules.keyPath(.batchSize)).")
     }
 }
