@@ -33,26 +33,11 @@ struct SlotSchedule {
     init(groupTasks: [[Int]], groupSizes: [Int], taskSizes: [Int], shares: [Double],
          batchSize: Int, reservedPerTask f: Int) {
         let taskCount = taskSizes.count, groupCount = groupSizes.count
-        precondition(groupTasks.count == groupCount && shares.count == taskCount,
-                     "schedule: \(groupTasks.count) task lists for \(groupCount) groups, \(shares.count) shares for \(taskCount) tasks")
-        precondition(taskCount * f <= batchSize, "schedule: \(taskCount) tasks × \(f) reserved > batch \(batchSize)")
-
+        let (reserved, expected, binds) = SlotSchedule.expectedDraws(groupTasks: groupTasks, groupSizes: groupSizes,
+                                                                     taskSizes: taskSizes, shares: shares,
+                                                                     batchSize: batchSize, reservedPerTask: f)
         var carriers = [[Int]](repeating: [], count: taskCount)
         for (g, tasks) in groupTasks.enumerated() { for t in tasks { carriers[t].append(g) } }
-        var reserved = [Double](repeating: 0, count: groupCount)
-        var weight = [Double](repeating: 0, count: groupCount)
-        for g in 0..<groupCount {
-            let size = Double(groupSizes[g])
-            var perItem = 0.0
-            for t in groupTasks[g] {
-                reserved[g] += Double(f) * size / Double(taskSizes[t])
-                perItem += shares[t] / Double(taskSizes[t])
-            }
-            weight[g] = size * perItem / Double(groupTasks[g].count)
-        }
-        let weightSum = weight.reduce(0, +)
-        let targets = weight.map { Double(batchSize) * $0 / weightSum }
-        let (expected, binds) = SlotSchedule.waterFill(floors: reserved, targets: targets, total: Double(batchSize))
 
         var reservedPickers = carriers.map { groups in
             SmoothRoundRobin(weights: groups.map { Double(groupSizes[$0]) })
@@ -84,6 +69,31 @@ struct SlotSchedule {
         minimumBinds = binds
         drawsPerEpoch = draws
         slotGroups = slots
+    }
+
+    /// The rules' expected draws per step without the slot sequence: r_g (reserved), e_g, and
+    /// whether the reserved draws bind, for the arguments of `init`.
+    static func expectedDraws(groupTasks: [[Int]], groupSizes: [Int], taskSizes: [Int], shares: [Double],
+                              batchSize: Int, reservedPerTask f: Int) -> (reserved: [Double], expected: [Double], binds: [Bool]) {
+        let taskCount = taskSizes.count, groupCount = groupSizes.count
+        precondition(groupTasks.count == groupCount && shares.count == taskCount,
+                     "schedule: \(groupTasks.count) task lists for \(groupCount) groups, \(shares.count) shares for \(taskCount) tasks")
+        precondition(taskCount * f <= batchSize, "schedule: \(taskCount) tasks × \(f) reserved > batch \(batchSize)")
+        var reserved = [Double](repeating: 0, count: groupCount)
+        var weight = [Double](repeating: 0, count: groupCount)
+        for g in 0..<groupCount {
+            let size = Double(groupSizes[g])
+            var perItem = 0.0
+            for t in groupTasks[g] {
+                reserved[g] += Double(f) * size / Double(taskSizes[t])
+                perItem += shares[t] / Double(taskSizes[t])
+            }
+            weight[g] = size * perItem / Double(groupTasks[g].count)
+        }
+        let weightSum = weight.reduce(0, +)
+        let targets = weight.map { Double(batchSize) * $0 / weightSum }
+        let (expected, binds) = SlotSchedule.waterFill(floors: reserved, targets: targets, total: Double(batchSize))
+        return (reserved, expected, binds)
     }
 
     /// Water filling: e_g = max(floors[g], κ·targets[g]) with κ ≥ 0 such that Σ e_g = total

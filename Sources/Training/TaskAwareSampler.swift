@@ -9,12 +9,14 @@ import Autodiff
 /// number of items carrying task t. Items with the same task set form a group g of |g| items.
 ///
 /// **Layout (W-independent).** W_max = `maxWorldSize`, by default the largest divisor of B with
-/// B/W_max ≥ T·m. A global batch is W_max windows of P = B/W_max positions. In every window the
+/// B/W_max ≥ T·m whose reserved slots keep every task's share within 2 points of the strategy's
+/// (`defaultMaxWorldSize`). A global batch is W_max windows of P = B/W_max positions. In every window the
 /// position with offset t + T·i (i < m) is reserved for an item carrying task t; offsets T·m..<P
 /// are free. Any contiguous run of ≥ P positions covers every offset mod P, so for every W that
 /// divides B with W ≤ W_max, each rank slice (B/W ≥ P positions) holds ≥ m items of every task.
 /// Cost: every task gets ≥ f = m·W_max draws per step, i.e. a share ≥ m/P, whatever the strategy;
-/// set `maxWorldSize` to the largest W you will run to keep mixing close to the strategy.
+/// the default plan stops where that would move a share by more than 2 points, and
+/// `shareMessages` reports planned against configured shares.
 ///
 /// **Mixing.** The strategy gives p_t (`SamplingStrategy`). An item's weight is the mean of
 /// p_t/n_t over its tasks; group g's target per step is τ_g = B·w_g, w_g ∝ |g|·mean_{t∈g}(p_t/n_t).
@@ -73,8 +75,8 @@ public final class TaskAwareSampler: TrainingSampler {
 
     /// - `assignments`: per corpus, per training sentence, the tasks it trains (`TaskRouting`); a
     ///   sentence with none is never sampled.
-    /// - `worldSize`: W, checked with `validate(worldSize:)`; `maxWorldSize`: W_max (nil: the
-    ///   largest divisor of B with B/W_max ≥ T·m). The schedule depends on W_max, never on W.
+    /// - `worldSize`: W, checked with `validate(worldSize:)`; `maxWorldSize`: W_max (nil:
+    ///   `defaultMaxWorldSize`). The schedule depends on W_max, never on W.
     /// - `temperature`: T of the `.temperature` strategy (the others ignore it).
     /// Throws `SamplerError` for impossible settings, naming the values and a fix.
     public init(assignments: [[[Int]]], taskCount: Int, batchSize: Int, worldSize: Int, seed: UInt64,
@@ -93,7 +95,6 @@ public final class TaskAwareSampler: TrainingSampler {
             throw SamplerError.invalidSetting(key: "sampler.temperature", value: "\(temperature)", expected: "a positive finite number")
         }
         try TaskAwareSampler.checkSlices(batchSize: batchSize, worldSize: worldSize, taskCount: taskCount, minPerRank: minPerRank)
-        let planned: Int
         if let w = maxWorldSize {
             guard w >= 1 else {
                 throw SamplerError.invalidSetting(key: "sampler.max_world_size", value: "\(w)", expected: "at least 1")
@@ -102,12 +103,7 @@ public final class TaskAwareSampler: TrainingSampler {
             guard batchSize / w >= taskCount * minPerRank else {
                 throw SamplerError.batchTooSmall(batchSize: batchSize, worldSize: w, taskCount: taskCount, minPerRank: minPerRank)
             }
-            planned = w
-        } else {
-            // checkSlices passed for worldSize, so a largest world size exists.
-            planned = TaskAwareSampler.largestWorldSize(batchSize: batchSize, taskCount: taskCount, minPerRank: minPerRank) ?? 1
         }
-        guard worldSize <= planned else { throw SamplerError.worldSizeAbovePlan(worldSize: worldSize, maxWorldSize: planned) }
 
         // Items and their groups (by task set, in order of first appearance).
         var items: [SampledItem] = []
@@ -137,6 +133,12 @@ public final class TaskAwareSampler: TrainingSampler {
         if let empty = sizes.firstIndex(of: 0) { throw SamplerError.taskWithoutItems(task: empty) }
 
         let shares = strategy.shares(taskSizes: sizes, temperature: temperature)
+        let groupSizes = members.map(\.count)
+        // checkSlices passed for worldSize, so some world size fits
+        let planned = maxWorldSize ?? TaskAwareSampler.defaultMaxWorldSize(
+            groupTasks: groupTasks, groupSizes: groupSizes, taskSizes: sizes, shares: shares,
+            batchSize: batchSize, minPerRank: minPerRank)
+        guard worldSize <= planned else { throw SamplerError.worldSizeAbovePlan(worldSize: worldSize, maxWorldSize: planned) }
         let schedule = SlotSchedule(groupTasks: groupTasks, groupSizes: members.map(\.count), taskSizes: sizes,
                                     shares: shares, batchSize: batchSize, reservedPerTask: minPerRank * planned)
         var expected = [Double](repeating: 0, count: taskCount)
@@ -159,6 +161,60 @@ public final class TaskAwareSampler: TrainingSampler {
         self.schedule = schedule
         self.oversampledTasks = TaskOversampling.report(schedule: schedule, groupTasks: groupTasks,
                                                         groupSizes: members.map(\.count), taskSizes: sizes)
+    }
+
+    /// How far the plan's task shares may stray from the strategy's before the default plan gets
+    /// smaller and a run warns: 2 percentage points.
+    public static let shareTolerance = 0.02
+
+    /// Each task's share of the plan's (item, task) draws: Σ_{g∋t} e_g / Σ_t Σ_{g∋t} e_g. Equal to
+    /// `strategyShares` (up to rounding of the slot sequence) unless the per-rank minimum binds.
+    public var plannedShares: [Double] {
+        let total = expectedPerStep.reduce(0, +)
+        return expectedPerStep.map { $0 / total }
+    }
+
+    /// The default W_max: the largest W dividing B with B/W ≥ T·m whose reserved slots (f = m·W)
+    /// keep every task's planned share within `shareTolerance` of the strategy's: the most ranks a
+    /// run can use without changing the mixing it asked for. When even one rank's minimum moves a
+    /// share further (a task too small for `min_per_rank` in every batch), mixing cannot follow the
+    /// strategy anyway and the plan keeps the largest W (the start-of-run warning says so).
+    static func defaultMaxWorldSize(groupTasks: [[Int]], groupSizes: [Int], taskSizes: [Int], shares: [Double],
+                                    batchSize: Int, minPerRank: Int) -> Int {
+        let candidates = (1...batchSize).filter { batchSize % $0 == 0 && batchSize / $0 >= taskSizes.count * minPerRank }
+        for w in candidates.reversed() {
+            let draws = SlotSchedule.expectedDraws(groupTasks: groupTasks, groupSizes: groupSizes, taskSizes: taskSizes,
+                                                   shares: shares, batchSize: batchSize, reservedPerTask: minPerRank * w)
+            var perTask = [Double](repeating: 0, count: taskSizes.count)
+            for (g, tasks) in groupTasks.enumerated() { for t in tasks { perTask[t] += draws.expected[g] } }
+            let total = perTask.reduce(0, +)
+            let deviation = zip(perTask, shares).map { abs($0 / total - $1) }.max() ?? 0
+            if deviation <= shareTolerance { return w }
+        }
+        return candidates.last ?? 1
+    }
+
+    /// The planned shares against the strategy's, one line, and a warning naming the keys that
+    /// decide it when a task strays more than `shareTolerance`:
+    /// `task shares planned (configured): pos 71.5% (71.5%), ner 28.5% (28.5%); up to 8 ranks`.
+    public func shareMessages(taskNames: [String]) -> [String] {
+        precondition(taskNames.count == taskCount, "\(taskNames.count) task names for \(taskCount) tasks")
+        let planned = plannedShares
+        let pairs = taskNames.indices.map {
+            String(format: "%@ %.1f%% (%.1f%%)", taskNames[$0], 100 * planned[$0], 100 * strategyShares[$0])
+        }
+        var lines = ["task shares planned (configured): " + pairs.joined(separator: ", ")
+                     + "; planned for up to \(maxWorldSize) rank\(maxWorldSize == 1 ? "" : "s")"]
+        let strayed = taskNames.indices.filter { abs(planned[$0] - strategyShares[$0]) > TaskAwareSampler.shareTolerance }
+        if !strayed.isEmpty {
+            lines.append("warning: the plan gives " + strayed.map { String(format: "%@ %.1f%% instead of %.1f%%", taskNames[$0],
+                                                                            100 * planned[$0], 100 * strategyShares[$0]) }
+                            .joined(separator: ", ")
+                         + " because every rank of up to sampler.max_world_size=\(maxWorldSize) holds sampler.min_per_rank=\(minPerRank) "
+                         + "of every task in a batch of training.batch_size=\(batchSize); lower sampler.max_world_size, raise "
+                         + "training.batch_size, or change sampler.strategy to match")
+        }
+        return lines
     }
 
     /// The largest W that divides `batchSize` with batchSize/W ≥ taskCount·minPerRank, or nil when

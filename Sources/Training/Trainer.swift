@@ -5,6 +5,7 @@ import CoNLL
 import Foundation
 import MultiTask
 import Optimizers
+import Reporting
 import Transformer
 
 /// The training loop, the same for one process and for W ranks: each step takes this rank's slice
@@ -30,6 +31,11 @@ public final class Trainer {
     /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
     /// one bucket of the whole buffer when 0).
     let gradientBuckets: GradientBuckets
+    /// With `sparse_allreduce`, no buckets and more than one rank: the parts of the gradient a
+    /// global batch can make non-zero, summed instead of the whole buffer.
+    let touchedRows: TouchedRows?
+    /// The packed ranges of a sparse sum, reused across steps.
+    private var exchangeScratch: [Float] = []
     /// Where `run` starts: the beginning, or a checkpoint's position (`restore(from:)`).
     var start = RunState()
     /// This rank's loss window at `start` (per task: loss sum, rows; then sentences), from a checkpoint.
@@ -48,10 +54,45 @@ public final class Trainer {
         public let bestStep: Int?
         public let lastEvaluation: [TaskEvaluation]
         public let seconds: Double
+        /// Sentences, tokens and time of the whole run, and every rank's peak memory.
+        public var throughput = Throughput()
         /// The signal that stopped the run after it saved `checkpoint`, nil for a finished run.
         public var stoppedBy: Int32? = nil
         /// The last checkpoint written, if any.
         public var checkpoint: URL? = nil
+    }
+
+    /// What a run processed and how fast, for the end of its log and `metrics.jsonl`.
+    public struct Throughput {
+        /// Training sentences (global batches summed; oversampled sentences count each time).
+        public var sentences = 0
+        /// Words in those sentences.
+        public var tokens = 0
+        /// Wall seconds from the start of training to the end of the run.
+        public var seconds = 0.0
+        /// Seconds spent in dev evaluation.
+        public var evaluationSeconds = 0.0
+        /// Peak resident set size of each rank, bytes, in rank order.
+        public var peakResidentBytes: [Double] = []
+
+        public var sentencesPerSecond: Double { Double(sentences) / max(seconds, 1e-9) }
+        public var tokensPerSecond: Double { Double(tokens) / max(seconds, 1e-9) }
+        public var evaluationShare: Double { evaluationSeconds / max(seconds, 1e-9) }
+
+        /// `{"type": "throughput", ...}` for `metrics.jsonl`.
+        public var json: [String: Any] {
+            ["type": "throughput", "sentences": sentences, "tokens": tokens, "seconds": seconds,
+             "sentences_per_s": sentencesPerSecond, "tokens_per_s": tokensPerSecond,
+             "evaluation_seconds": evaluationSeconds, "evaluation_share": evaluationShare,
+             "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 }]
+        }
+
+        /// One line for the log: `throughput: 498 sentences/s, 7,010 tokens/s over 61.2 s; evaluation 12.5% of the time; peak RSS per rank 310, 305 MiB`.
+        public var line: String {
+            String(format: "throughput: %.0f sentences/s, %.0f tokens/s over %.1f s; evaluation %.1f%% of the time; peak RSS per rank ",
+                   sentencesPerSecond, tokensPerSecond, seconds, 100 * evaluationShare)
+                + peakResidentBytes.map { String(format: "%.0f", $0 / 1_048_576) }.joined(separator: ", ") + " MiB"
+        }
     }
 
     public init(resolved: ResolvedConfig, data: TrainingData, communicator: Communicator,
@@ -82,6 +123,10 @@ public final class Trainer {
         schedule = try Trainer.learningRateSchedule(t, totalSteps: Trainer.totalSteps(config: config, sampler: sampler))
         gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                               bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
+        touchedRows = t.sparseAllReduce && t.allReduceBucketMB == 0 && communicator.worldSize > 1
+            ? TouchedRows(store: model.store, wordTable: "encoder.words.weight", characterTable: "encoder.chars.embedding.weight",
+                          unknownWord: data.encoder.words.unknownID.map { Int32($0) })
+            : nil
     }
 
     /// The optimizer `t` asks for.
@@ -176,6 +221,8 @@ public final class Trainer {
         var windowSentences = startWindow?.sentences ?? 0
         var windowStart = progress.elapsed
         var stop = false
+        var throughput = Throughput()
+        let runStart = progress.elapsed
         var stoppedBy: Int32? = nil
         var checkpoint: URL? = nil
         let every = config.checkpoint.every
@@ -193,11 +240,13 @@ public final class Trainer {
                 state.step += 1
                 state.stepInEpoch += 1
                 let step = state.step, epoch = state.epoch
-                for (k, r) in result.loss.perTask.enumerated() {
+                for (k, r) in result.perTaskLoss.enumerated() {
                     windowLoss[2 * k] += Double(r.sum)
                     windowLoss[2 * k + 1] += Double(r.rows)
                 }
                 windowSentences += result.globalBatch.count
+                throughput.sentences += result.globalBatch.count
+                throughput.tokens += result.globalBatch.reduce(0) { $0 + data.encodedTrain[$1.corpus][$1.sentence].wordIDs.count }
 
                 if step % max(t.logEvery, 1) == 0 || step == total {
                     let summed = try communicator.sum(windowLoss)
@@ -220,7 +269,9 @@ public final class Trainer {
                 let endOfEpoch = state.stepInEpoch == steps
                 let evalNow = t.evalEvery.map { step % $0 == 0 } ?? endOfEpoch
                 if evalNow || step == total {
+                    let evaluationStart = progress.elapsed
                     lastEval = try evaluateDev()
+                    throughput.evaluationSeconds += progress.elapsed - evaluationStart
                     if !lastEval.isEmpty {
                         let score = Evaluator.mainScore(lastEval, rule: t.mainScore)
                         try report(lastEval, score: score, step: step, epoch: epoch + 1, log: log)
@@ -267,9 +318,14 @@ public final class Trainer {
             // no dev split: the last model is the one to keep
             try saveModel(named: "best", step: state.step, epoch: state.epoch, score: nil)
         }
+        throughput.seconds = progress.elapsed - runStart
+        throughput.peakResidentBytes = try communicator.gather(Double(ResourceUsage.peakResidentBytes))
+        try log?.append(throughput.json)
+        progress.line(throughput.line)
         var summary = Summary(steps: state.step, epochs: state.epoch, bestDevScore: state.best?.score, bestStep: state.best?.step,
                               lastEvaluation: lastEval, seconds: progress.elapsed)
         summary.checkpoint = checkpoint
+        summary.throughput = throughput
         return summary
     }
 
@@ -305,18 +361,23 @@ public final class Trainer {
 
     /// What one training step did.
     public struct StepResult {
-        /// This rank's forward pass: the loss it back-propagated, per task the summed loss of its rows and their count.
-        public let loss: MultiTaskModel.LossResult
+        /// This rank's forward passes (all its micro-batches): per task the summed loss of its rows and their count.
+        public let perTaskLoss: [(sum: Float, rows: Int)]
         /// The step's global batch, every rank's items.
         public let globalBatch: [SampledItem]
         /// The learning rate of the update.
         public let learningRate: Float
         /// Where the step's time went.
         public let timing: StepTiming
+        /// Floats this rank summed over the ranks (0 with one rank).
+        public let allReduceElements: Int
     }
 
     /// One optimisation step on this rank's slice of the global batch of (`epoch`, `step`): forward,
-    /// backward, gradient sum over ranks, clipping, update.
+    /// backward, gradient sum over ranks, clipping, update. With `accumulation_steps` K > 1 the
+    /// slice runs as K contiguous micro-batches, each forward and backward adding into the gradient
+    /// buffer (every loss normalised by the whole global batch's per-task counts), before the one
+    /// sum and update: np = 1 with K = 4 computes what np = 4 computes, up to summation order.
     ///
     /// The gradient sum runs over the buckets of `gradientBuckets`: one blocking all-reduce per
     /// bucket after backward, or, with buckets, more than one rank and `overlap_allreduce`,
@@ -339,26 +400,46 @@ public final class Trainer {
         for item in global { for k in item.tasks { globalCounts[k] += 1 } }
         // rank r takes the r-th of W contiguous slices
         let lo = global.count * rank / world, hi = global.count * (rank + 1) / world
-        let local = Array(global[lo..<hi])
-        let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
-        let batch = BatchBuilder.training(items: local, taskCount: taskCount, globalCounts: globalCounts,
-                                          keys: keys, unkReplacement: unkReplacement,
-                                          packing: data.encoder.subwordPacking) { data.encodedTrain[$0.corpus][$0.sentence] }
-        let tape = Tape()
-        let result = model.loss(batch, tape: tape)
-        timing.forward = lap()
+        let micro = max(1, t.accumulationSteps)
+        var perTaskLoss = [(sum: Float, rows: Int)](repeating: (0, 0), count: taskCount)
+        var tape = Tape()
+        var result: MultiTaskModel.LossResult?
+        for m in 0..<micro {
+            // micro-batch m of the rank's slice: positions lo + n·m/K ..< lo + n·(m+1)/K
+            let local = Array(global[(lo + (hi - lo) * m / micro)..<(lo + (hi - lo) * (m + 1) / micro)])
+            let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
+            let batch = BatchBuilder.training(items: local, taskCount: taskCount, globalCounts: globalCounts,
+                                              keys: keys, unkReplacement: unkReplacement,
+                                              packing: data.encoder.subwordPacking) { data.encodedTrain[$0.corpus][$0.sentence] }
+            tape = Tape()
+            let loss = model.loss(batch, tape: tape)
+            for (k, r) in loss.perTask.enumerated() { perTaskLoss[k] = (perTaskLoss[k].sum + r.sum, perTaskLoss[k].rows + r.rows) }
+            timing.forward += lap()
+            guard m < micro - 1 else { result = loss; break }
+            // all but the last micro-batch: backward adds into the gradient buffer, no sum yet
+            tape.backward(from: loss.total)
+            timing.backward += lap()
+        }
+        guard let result else { preconditionFailure("accumulation_steps \(micro) ran no micro-batch") }
+        var allReduceElements = world > 1 ? store.count : 0
         if overlapsAllReduce {
             let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator,
                                                   gradients: store.grads.pointer)
             try tape.backward(from: result.total, store: store) { try reduce.parameterReady($0) }
             timing.allReduceInBackward = reduce.communicationSeconds
-            timing.backward = lap() - reduce.communicationSeconds
+            timing.backward += lap() - reduce.communicationSeconds
             try reduce.finish()
             timing.allReduce = lap()
         } else {
             tape.backward(from: result.total)
-            timing.backward = lap()
-            try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
+            timing.backward += lap()
+            if let touchedRows {
+                let sentences = global.map { data.encodedTrain[$0.corpus][$0.sentence] }
+                allReduceElements = try communicator.allReduceSum(store.grads.pointer, ranges: touchedRows.ranges(for: sentences),
+                                                                  scratch: &exchangeScratch)
+            } else {
+                try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
+            }
             timing.allReduce = lap()
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
@@ -371,7 +452,8 @@ public final class Trainer {
         }
         store.zeroGrad()
         timing.update = lap()
-        return StepResult(loss: result, globalBatch: global, learningRate: lr, timing: timing)
+        return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
+                          allReduceElements: allReduceElements)
     }
 
     /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
@@ -385,6 +467,9 @@ public final class Trainer {
     /// or one parameter`, `blocking, one call`.
     public var allReducePlan: String {
         if communicator.worldSize == 1 { return "none (one rank)" }
+        if touchedRows != nil {
+            return "blocking, one call over the touched embedding rows and every other parameter"
+        }
         let n = gradientBuckets.count
         if n <= 1 && !overlapsAllReduce { return "blocking, one call" }
         let size = String(format: "%g MiB", resolved.config.training.allReduceBucketMB)
@@ -416,6 +501,8 @@ public final class Trainer {
         var tasks: [String: Any] = [:]
         for r in results { tasks[r.task] = r.json }
         try log?.append(["type": "eval", "split": "dev", "step": step, "epoch": epoch, "tasks": tasks, "main_score": score])
+        // the run's curves.svg, redrawn (atomically) from metrics.jsonl at every evaluation
+        if communicator.isRoot { try TrainingCurves.redraw(runDirectory: outputDirectory) }
         let parts = results.map { r in
             r.metric == .spanF1 ? String(format: "%@ F1 %.2f", r.task, 100 * r.mainScore)
                                 : String(format: "%@ acc %.2f", r.task, 100 * r.mainScore)

@@ -93,6 +93,7 @@ public enum TrainingSession {
             for note in trainer.data.notes { progress.line("note: " + note) }
             let counts = zip(resolved.config.tasks.names, trainer.data.sentencesPerTask).map { "\($0) \($1)" }
             progress.line("training sentences per task: " + counts.joined(separator: ", "))
+            for message in sampler.shareMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
             for message in sampler.oversamplingMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
             for line in plan.logLines { progress.line(line) }
             trainer.stopSignal = request.stopSignal
@@ -125,9 +126,18 @@ public enum TrainingSession {
     /// The task-aware sampler for a config and world size.
     public static func makeSampler(_ config: TrainConfig, data: TrainingData, worldSize: Int) throws -> TaskAwareSampler {
         let s = config.sampler
-        return try TaskAwareSampler(assignments: data.routing.assignments, taskCount: config.tasks.count,
-                                    batchSize: config.training.batchSize, worldSize: worldSize,
-                                    seed: UInt64(truncatingIfNeeded: config.training.seed), strategy: s.strategy,
-                                    temperature: s.temperature, minPerRank: s.minPerRank, maxWorldSize: s.maxWorldSize)
+        let sampler = try TaskAwareSampler(assignments: data.routing.assignments, taskCount: config.tasks.count,
+                                           batchSize: config.training.batchSize, worldSize: worldSize,
+                                           seed: UInt64(truncatingIfNeeded: config.training.seed), strategy: s.strategy,
+                                           temperature: s.temperature, minPerRank: s.minPerRank, maxWorldSize: s.maxWorldSize)
+        // every micro-batch of a rank's slice holds at least one sentence
+        let perRank = config.training.batchSize / worldSize, micro = config.training.accumulationSteps
+        guard micro <= perRank else {
+            throw SamplerError.invalidSetting(
+                key: "training.accumulation_steps", value: "\(micro)",
+                expected: "at most training.batch_size ÷ ranks = \(config.training.batchSize) ÷ \(worldSize) = \(perRank) "
+                    + "(each micro-batch needs a sentence); lower it or raise training.batch_size")
+        }
+        return sampler
     }
 }

@@ -8,7 +8,8 @@ import Training
 /// `mtl-dist bench`: without `--config`, the throughput of the BiLSTM-CRF hot path next to what
 /// `cblas_sgemm` alone achieves on the same matrix shapes in the same run; with `--transformer`,
 /// the same for a pretrained BERT-family encoder; with `--config`, training steps of that config
-/// (under mpirun, on every rank) with their time breakdown.
+/// (under mpirun, on every rank) with their time breakdown; with `--collective`, `MPI_Allreduce`
+/// at several sizes (for the scaling kit's cost model).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time BiLSTM-CRF or a transformer (--transformer) forward+backward against sgemm, or training steps of a config (--config).")
@@ -21,6 +22,10 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Benchmark this pretrained transformer folder (forward+backward and inference over --batch x --tokens words) instead.")
     var transformer: String?
+    @Flag(help: "With --config: weak scaling, the global batch is batch_size × ranks (each rank keeps batch_size).")
+    var weak = false
+    @Flag(help: "Time MPI_Allreduce (float sum, in place) at 4 KiB to 16 MiB instead (under mpirun).")
+    var collective = false
 
     @Option(parsing: .unconditional, help: "Timed iterations (the median is reported).") var steps = 20
     @Option(parsing: .unconditional, help: "Untimed warm-up iterations.") var warmup = 3
@@ -54,6 +59,8 @@ struct Bench: ParsableCommand {
                                       "\(limit.range.upperBound) (\(limit.why))")
             }
         }
+        if weak && config == nil { throw ValidationError("--weak needs --config (it scales the config's global batch)") }
+        if collective && (config != nil || transformer != nil) { throw ValidationError("--collective times MPI_Allreduce alone: drop --config and --transformer") }
         guard config == nil, transformer == nil else { return }
         // the sizes multiply: bound the whole run by the memory of this machine
         let benchmark = BiLSTMCRFBenchmark(batch: batch, tokens: tokens, input: input, hidden: hidden, tags: tags)
@@ -68,28 +75,38 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if collective {
+            let communicator = try makeCommunicator(environment: ProcessInfo.processInfo.environment)
+            defer { try? communicator.finalize() }
+            let report = try CollectiveBenchmark(sizes: CollectiveBenchmark.defaultSizes, warmup: warmup).run(communicator: communicator)
+            guard communicator.isRoot else { return }
+            try emit(report.dictionary, table: report.table)
+            return
+        }
         if let config {
             let communicator = try makeCommunicator(environment: ProcessInfo.processInfo.environment)
             defer { try? communicator.finalize() }
             let request = TrainingSession.Request(configFile: URL(fileURLWithPath: config), overrides: overrides,
                                                   dataDir: dataDir.map { URL(fileURLWithPath: $0) },
                                                   output: FileManager.default.temporaryDirectory)
-            let report = try TrainingBenchmark(request: request, steps: steps, warmup: warmup).run(communicator: communicator)
+            let report = try TrainingBenchmark(request: request, steps: steps, warmup: warmup, weak: weak).run(communicator: communicator)
             guard communicator.isRoot else { return }
-            try show(report.dictionary, report.table)
-        } else if let transformer {
+            try emit(report.dictionary, table: report.table)
+            return
+        }
+        if let transformer {
             let report = try TransformerBenchmark(folder: URL(fileURLWithPath: transformer), batch: batch, words: tokens)
                 .run(steps: steps, warmup: warmup)
-            try show(report.dictionary, report.table)
-        } else {
-            let report = BiLSTMCRFBenchmark(batch: batch, tokens: tokens, input: input, hidden: hidden, tags: tags)
-                .run(steps: steps, warmup: warmup)
-            try show(report.dictionary, report.table)
+            try emit(report.dictionary, table: report.table)
+            return
         }
+        let report = BiLSTMCRFBenchmark(batch: batch, tokens: tokens, input: input, hidden: hidden, tags: tags)
+            .run(steps: steps, warmup: warmup)
+        try emit(report.dictionary, table: report.table)
     }
 
-    /// Prints a report as one JSON object (`--json`) or as its table.
-    private func show(_ dictionary: [String: Any], _ table: String) throws {
+    /// Prints the report as one JSON object (`--json`) or as its table.
+    private func emit(_ dictionary: [String: Any], table: String) throws {
         if json {
             let data = try JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

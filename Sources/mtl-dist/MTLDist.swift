@@ -5,5 +5,6 @@ struct MTLDist: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mtl-dist",
         abstract: "Distributed data-parallel trainer for multi-task sequence labelling.",
-        subcommands: [Train.self, Evaluate.self, Predict.self, Encode.self, CheckpointCommand.self, Export.self, Plan.self, Bench.self, CollectiveCheck.self])
+        subcommands: [Train.self, Evaluate.self, Predict.self, Encode.self, CheckpointCommand.self, Export.self, Plan.self, Bench.self,
+                      Report.self, CollectiveCheck.self])
 }

@@ -3,7 +3,8 @@ import Foundation
 import Training
 
 /// `mtl-dist plan`: the sampler's schedule as JSON lines, one per sentence-task assignment, so
-/// anyone can check what each rank trains in each step.
+/// anyone can check what each rank trains in each step; the planned task shares against the
+/// configured ones go to stderr.
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the task-aware sampler's plan: one JSON line per (step, rank, task, sentence).")
@@ -28,6 +29,10 @@ struct Plan: ParsableCommand {
                                                  ?? (config == nil ? DefaultCorpus.directory() : nil))
         let data = try TrainingData(resolved: resolved)
         let sampler = try TrainingSession.makeSampler(resolved.config, data: data, worldSize: worldSize)
+        // planned against configured task shares on stderr, so stdout stays one JSON line per assignment
+        for message in sampler.shareMessages(taskNames: resolved.config.tasks.names) {
+            FileHandle.standardError.write(Data(("sampler: " + message + "\n").utf8))
+        }
         var out = ""
         for line in try sampler.planLines(epoch: epoch, steps: steps, worldSize: worldSize,
                                           taskNames: resolved.config.tasks.names, corpusNames: data.corpusNames) {

@@ -12,6 +12,9 @@ struct TrainingBenchmark {
     let request: TrainingSession.Request
     let steps: Int
     let warmup: Int
+    /// Weak scaling: the global batch is the config's `batch_size` times the world size, so each rank
+    /// keeps the per-rank batch of one rank (strong scaling, the default, keeps the global batch).
+    var weak = false
 
     struct Report {
         var worldSize: Int
@@ -21,9 +24,23 @@ struct TrainingBenchmark {
         var stepSeconds: [Double]
         var blasThreads: Int
         var allReducePlan: String
+        /// Mean words per timed step over the global batch.
+        var tokensPerStep: Double
+        /// Bytes each rank sums over the ranks per step (median; the whole gradient buffer unless
+        /// only the touched embedding rows are exchanged; 0 with one rank).
+        var allReduceBytes: Int
+        /// Bytes of the whole gradient buffer.
+        var gradientBytes: Int
+        /// Peak resident set size of every rank, bytes, in rank order.
+        var peakResidentBytes: [Double]
+        /// Distinct hosts the ranks run on.
+        var hosts: Int
+        /// Cores of rank 0's machine.
+        var cores: Int
 
         var medianStep: Double { median(stepSeconds) }
         var sentencesPerSecond: Double { Double(batchSize) / medianStep }
+        var tokensPerSecond: Double { tokensPerStep / medianStep }
         /// Exposed all-reduce time (after backward, and inside MPI calls during it) over the step.
         var allReduceShare: Double { (medians.allReduce + medians.allReduceInBackward) / max(medians.total, 1e-12) }
 
@@ -34,7 +51,9 @@ struct TrainingBenchmark {
              "median_allreduce_ms": 1000 * medians.allReduce,
              "median_allreduce_in_backward_ms": 1000 * medians.allReduceInBackward,
              "median_update_ms": 1000 * medians.update, "allreduce_share": allReduceShare,
-             "allreduce_plan": allReducePlan, "blas_threads_per_rank": blasThreads]
+             "allreduce_plan": allReducePlan, "blas_threads_per_rank": blasThreads,
+             "tokens_per_s": tokensPerSecond, "allreduce_bytes": allReduceBytes, "gradient_bytes": gradientBytes, "hosts": hosts, "cores": cores,
+             "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 }]
         }
 
         var table: String {
@@ -45,6 +64,9 @@ struct TrainingBenchmark {
                        1000 * medians.forward, 1000 * medians.backward,
                        1000 * (medians.allReduce + medians.allReduceInBackward), 100 * allReduceShare,
                        1000 * medians.update),
+                String(format: "  %.0f tokens/s; %d bytes all-reduced per step; peak RSS per rank %@ MiB; %d host(s)",
+                       tokensPerSecond, allReduceBytes,
+                       peakResidentBytes.map { String(format: "%.0f", $0 / 1_048_576) }.joined(separator: ", "), hosts),
                 "  all-reduce: \(allReducePlan)"
                     + (allReducePlan.hasPrefix("overlapped")
                        ? String(format: "\n    %.1f ms waiting after backward + %.1f ms in MPI calls during it",
@@ -55,7 +77,12 @@ struct TrainingBenchmark {
     }
 
     func run(communicator: Communicator) throws -> Report {
-        let resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides, dataDir: request.dataDir)
+        var resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides, dataDir: request.dataDir)
+        if weak && communicator.worldSize > 1 {
+            let global = resolved.config.training.batchSize * communicator.worldSize
+            resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides + ["training.batch_size=\(global)"],
+                                             dataDir: request.dataDir)
+        }
         let data = try TrainingData(resolved: resolved)
         let sampler = try TrainingSession.makeSampler(resolved.config, data: data, worldSize: communicator.worldSize)
         let progress = ProgressReporter(interactive: false, plainEvery: 1) { _ in }
@@ -63,17 +90,37 @@ struct TrainingBenchmark {
                                   outputDirectory: FileManager.default.temporaryDirectory, progress: progress)
         try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
         var timings: [Trainer.StepTiming] = []
+        var tokens = 0
+        var elements: [Double] = []
         let perEpoch = sampler.stepsPerEpoch(epoch: 0)
         for i in 0..<(warmup + steps) {
             try communicator.barrier()
             let step = try trainer.trainStep(epoch: i / perEpoch, step: i % perEpoch)
-            if i >= warmup { timings.append(step.timing) }
+            guard i >= warmup else { continue }
+            timings.append(step.timing)
+            elements.append(Double(step.allReduceElements))
+            tokens += step.globalBatch.reduce(0) { $0 + data.encodedTrain[$1.corpus][$1.sentence].wordIDs.count }
         }
         let medians = Trainer.StepTiming(forward: median(timings.map(\.forward)), backward: median(timings.map(\.backward)),
                                          allReduce: median(timings.map(\.allReduce)), update: median(timings.map(\.update)),
                                          allReduceInBackward: median(timings.map(\.allReduceInBackward)))
+        let hostIDs = try communicator.gather(Double(TrainingBenchmark.hostID()))
         return Report(worldSize: communicator.worldSize, batchSize: resolved.config.training.batchSize,
                       parameters: trainer.model.store.count, medians: medians, stepSeconds: timings.map(\.total),
-                      blasThreads: BLAS.threadCount, allReducePlan: trainer.allReducePlan)
+                      blasThreads: BLAS.threadCount, allReducePlan: trainer.allReducePlan,
+                      tokensPerStep: Double(tokens) / Double(max(timings.count, 1)),
+                      allReduceBytes: Int(median(elements)) * MemoryLayout<Float>.size,
+                      gradientBytes: trainer.model.store.count * MemoryLayout<Float>.size,
+                      peakResidentBytes: try communicator.gather(Double(ResourceUsage.peakResidentBytes)),
+                      hosts: Set(hostIDs).count, cores: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// This machine's host name as a number below 2^52 (exact in a Double, for `gather`): FNV-1a.
+    static func hostID() -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var name = [CChar](repeating: 0, count: 256)
+        let length = gethostname(&name, name.count - 1) == 0 ? (name.firstIndex(of: 0) ?? 0) : 0
+        for byte in name[..<length] { hash = (hash ^ UInt64(UInt8(bitPattern: byte))) &* 0x100_0000_01b3 }
+        return hash & ((1 << 52) - 1)
     }
 }

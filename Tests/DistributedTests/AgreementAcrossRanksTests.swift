@@ -53,6 +53,58 @@ final class AgreementAcrossRanksTests: XCTestCase {
         XCTAssertGreaterThan(oneStep.outside, 1_000, "19 vs 20 steps: one step of training must show: \(oneStep)")
     }
 
+    /// `training.accumulation_steps: 4` on one rank runs the global batch of 8 as the four slices
+    /// of 2 that four ranks would run, adding their gradients before one update: the same model as
+    /// np 4, up to float summation order. A K larger than a rank's slice stops before any work.
+    func testOneRankWithFourMicroBatchesTrainsWhatFourRanksTrain() throws {
+        let root = try temporaryDirectory()
+        let four = root.appendingPathComponent("np4"), accumulated = root.appendingPathComponent("np1x4")
+        let fourRun = try MTLDist.mpirun(4, ["train", "--output", four.path] + agreementRun)
+        XCTAssertEqual(fourRun.status, 0, "\(fourRun)")
+        let accumulatedRun = try MTLDist.run(["train", "--output", accumulated.path] + agreementRun
+                                             + MTLDist.settings(["training.accumulation_steps": "4"]))
+        XCTAssertEqual(accumulatedRun.status, 0, "\(accumulatedRun)")
+        let reference = try Parameters(model: four.appendingPathComponent("best"))
+        let d = try Parameters(model: accumulated.appendingPathComponent("best")).differences(from: reference)
+        XCTAssertEqual(d.outside, 0, "np 1 × 4 micro-batches vs np 4: \(d.outside) of \(reference.values.count) parameters differ "
+                       + "by more than float summation order; worst at [\(d.worstIndex)]: \(d.worstRatio)× its tolerance")
+
+        // and the key is honoured: one rank without accumulation sums in another order (not the same bits)
+        let plain = root.appendingPathComponent("np1")
+        let plainRun = try MTLDist.run(["train", "--output", plain.path] + agreementRun)
+        XCTAssertEqual(plainRun.status, 0, "\(plainRun)")
+        let unaccumulated = try Parameters(model: plain.appendingPathComponent("best"))
+            .differences(from: try Parameters(model: accumulated.appendingPathComponent("best")))
+        XCTAssertLessThan(unaccumulated.identical, reference.values.count, "accumulation_steps 4 ran as one batch: \(unaccumulated)")
+        XCTAssertEqual(unaccumulated.outside, 0, "\(unaccumulated)")
+
+        let tooMany = try MTLDist.mpirun(2, ["train", "--output", root.appendingPathComponent("bad").path] + agreementRun
+                                            + MTLDist.settings(["training.accumulation_steps": "5"]))
+        XCTAssertNotEqual(tooMany.status, 0, "\(tooMany)")
+        XCTAssertTrue(tooMany.stderr.contains("training.accumulation_steps"), "the error names the key\n\(tooMany)")
+    }
+
+    /// `training.sparse_allreduce: true` sums only the embedding rows the global batch
+    /// touched plus every other parameter: on two ranks each element's sum is one addition, so the
+    /// model is the dense sum's bit for bit; on four, equal up to summation order.
+    func testTouchedRowsSumEqualsTheDenseSum() throws {
+        let root = try temporaryDirectory()
+        var models: [String: Parameters] = [:]
+        for (name, worldSize, sparse) in [("np2-sparse", 2, true), ("np2-dense", 2, false), ("np4-sparse", 4, true), ("np4-dense", 4, false)] {
+            let output = root.appendingPathComponent(name)
+            let run = try MTLDist.mpirun(worldSize, ["train", "--output", output.path] + agreementRun
+                                                    + MTLDist.settings(["training.sparse_allreduce": "\(sparse)"]))
+            XCTAssertEqual(run.status, 0, "\(run)")
+            XCTAssertEqual(run.occurrences(of: "touched embedding rows"), sparse ? 1 : 0, "the log names the sum it ran\n\(run)")
+            models[name] = try Parameters(model: output.appendingPathComponent("best"))
+        }
+        let sparse2 = try XCTUnwrap(models["np2-sparse"]), dense2 = try XCTUnwrap(models["np2-dense"])
+        let two = sparse2.differences(from: dense2)
+        XCTAssertEqual(two.identical, dense2.values.count, "np 2 touched rows vs dense: \(two)")
+        let four = try XCTUnwrap(models["np4-sparse"]).differences(from: try XCTUnwrap(models["np4-dense"]))
+        XCTAssertEqual(four.outside, 0, "np 4 touched rows vs dense: \(four)")
+    }
+
     /// Gradient sums started bucket by bucket during backward train what the blocking sum of the
     /// same buckets trains. 0.01 MiB buckets cut this model's 75k parameters into 6 buckets (the
     /// word embedding, finished last by backward, alone in the last one), for both sums. np 2 with

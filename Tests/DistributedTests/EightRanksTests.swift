@@ -24,7 +24,11 @@ final class EightRanksTests: XCTestCase {
         let lines = try metricsLines(output)
         let train = lines.filter { $0["type"] as? String == "train" }
         let eval = lines.filter { $0["type"] as? String == "eval" }
-        XCTAssertEqual(lines.count, train.count + eval.count, "only train and eval lines: \(lines)")
+        XCTAssertEqual(lines.count, train.count + eval.count + 1, "train and eval lines, then the throughput: \(lines)")
+        let throughput = try XCTUnwrap(lines.last)
+        XCTAssertEqual(throughput["type"] as? String, "throughput")
+        XCTAssertEqual((throughput["peak_rss_mib_per_rank"] as? [Double])?.count, 8, "one peak RSS per rank: \(throughput)")
+        XCTAssertEqual(throughput["sentences"] as? Int, 32 * steps, "\(throughput)")
         XCTAssertEqual(train.compactMap { $0["step"] as? Int }, Array(1...steps))
         for entry in train {
             let loss = entry["loss"] as? [String: Double] ?? [:]

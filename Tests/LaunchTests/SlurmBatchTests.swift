@@ -10,7 +10,6 @@ import XCTest
 final class SlurmBatchTests: XCTestCase {
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    private var script: URL { root.appendingPathComponent("launch/slurm-local.sh") }
     private var sbatchScript: URL { root.appendingPathComponent("launch/slurm.sbatch") }
     /// `SLURM_CONF` of the local cluster, for every SLURM command the test runs.
     private var slurmEnvironment: [String: String] = [:]
@@ -56,6 +55,10 @@ final class SlurmBatchTests: XCTestCase {
         XCTAssertTrue(poll(seconds: 60) {
             ((try? slurm("scontrol", ["show", "job", "--oneliner", job]))?.stdout ?? "").contains("Reason=BeginTime")
         }, "job \(job) was not requeued\n\((try? jobOutput(folder, job)) ?? "")")
+        // and only once the node has finished the first run (released while the node still completes
+        // it, the batch launch itself failed here under load: exit 1 with no output)
+        XCTAssertTrue(poll(seconds: 60) { ((try? slurm("sinfo", ["-h", "-o", "%T"]))?.stdout ?? "").trimmingCharacters(in: .whitespacesAndNewlines) == "idle" },
+                      "the node did not become idle after the first run")
         let release = try slurm("scontrol", ["update", "JobId=\(job)", "StartTime=now"])
         XCTAssertEqual(release.status, 0, "\(release)")
         let state = try waitForEnd(of: job)
@@ -89,19 +92,7 @@ final class SlurmBatchTests: XCTestCase {
 
     /// Starts the local cluster unless it runs; throws XCTSkip when it cannot run here.
     private func startCluster() throws {
-        let environment = try runScript(script, ["env"])
-        guard environment.status == 0, let conf = environment.stdout.split(separator: "=", maxSplits: 1).last else {
-            return XCTFail("slurm-local.sh env: \(environment)")
-        }
-        slurmEnvironment = ["SLURM_CONF": conf.trimmingCharacters(in: .whitespacesAndNewlines)]
-        if try runScript(script, ["status"]).status == 0 { return }
-        // installing the packages on a fresh machine takes a while
-        let start = try runScript(script, ["start"], timeout: 300)
-        if start.status == 77 {
-            throw XCTSkip(start.lines.last { $0.hasPrefix("SKIP: ") } ?? "slurm-local.sh start skipped: \(start)")
-        }
-        XCTAssertEqual(start.status, 0, "\(start)")
-        addTeardownBlock { [script] in _ = try? runScript(script, ["stop"]) }
+        slurmEnvironment = try startLocalSlurm()
     }
 
     /// `sbatch launch/slurm.sbatch TRAIN-ARGS` with one node, two tasks of one core each, the job's

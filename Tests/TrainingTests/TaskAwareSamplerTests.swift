@@ -70,11 +70,43 @@ final class TaskAwareSamplerTests: XCTestCase {
     }
 
     func testEveryRankHoldsEveryTaskForEachWorldSize() throws {
+        // planned for 8 ranks (the default plan may be smaller to keep the strategy's shares)
         for routing in [singleTask([500, 60, 3]), multiTask, allTasks] {
             for w in [1, 2, 4, 8] {
-                assertEveryRankHasEveryTask(try make(routing, worldSize: w), worldSize: w)
+                assertEveryRankHasEveryTask(try make(routing, worldSize: w, maxWorldSize: 8), worldSize: w)
             }
         }
+    }
+
+    // MARK: the strategy's shares
+
+    func testDefaultPlanIsTheLargestThatKeepsTheStrategysShares() throws {
+        // two tasks of 900 and 100 sentences, proportional: 90% / 10% of a batch of 32. Reserving
+        // f = W slots per task gives the small task at least W/32: 8 ranks would force 25%, 4 ranks
+        // 12.5% (2.5 points off), 2 ranks 6.25% (not binding): the default plans for 2.
+        let routing = singleTask([900, 100])
+        let s = try make(routing, tasks: 2)
+        XCTAssertEqual(s.maxWorldSize, 2)
+        XCTAssertEqual(s.plannedShares[0], 0.9, accuracy: 1e-9)
+        XCTAssertEqual(s.plannedShares[1], 0.1, accuracy: 1e-9)
+        let lines = s.shareMessages(taskNames: ["big", "small"])
+        XCTAssertEqual(lines, ["task shares planned (configured): big 90.0% (90.0%), small 10.0% (10.0%); planned for up to 2 ranks"])
+
+        // uniform asks for 50/50, which any plan keeps: the most ranks the batch allows
+        XCTAssertEqual(try make(routing, tasks: 2, strategy: .uniform).maxWorldSize, 16)
+
+        // a plan for 16 forces 50/50 and the start-of-run warning names the keys that decide it
+        let forced = try make(routing, tasks: 2, maxWorldSize: 16)
+        XCTAssertEqual(forced.plannedShares[1], 0.5, accuracy: 1e-9)
+        let warned = forced.shareMessages(taskNames: ["big", "small"])
+        XCTAssertEqual(warned.count, 2)
+        XCTAssertTrue(warned[1].hasPrefix("warning: the plan gives big 50.0% instead of 90.0%, small 50.0% instead of 10.0%"), warned[1])
+        for key in ["sampler.max_world_size=16", "sampler.min_per_rank=1", "training.batch_size=32", "sampler.strategy"] {
+            XCTAssertTrue(warned[1].contains(key), "\(key) in \(warned[1])")
+        }
+
+        // a task too small for one sentence in every batch: no plan keeps the share, keep the largest
+        XCTAssertEqual(try make(singleTask([2000, 10]), tasks: 2).maxWorldSize, 16)
     }
 
     func testWorldSizesThatDoNotDivideThePlannedMaximumKeepTheMinimum() throws {
@@ -123,9 +155,9 @@ final class TaskAwareSamplerTests: XCTestCase {
 
     func testGlobalScheduleDoesNotDependOnWorldSize() throws {
         for routing in [singleTask([500, 60, 3]), multiTask] {
-            let reference = try make(routing, worldSize: 1)
+            let reference = try make(routing, worldSize: 1, maxWorldSize: 8)
             for w in [2, 4, 8] {
-                let s = try make(routing, worldSize: w)
+                let s = try make(routing, worldSize: w, maxWorldSize: 8)
                 XCTAssertEqual(s.stepsPerEpoch(epoch: 0), reference.stepsPerEpoch(epoch: 0))
                 for e in 0..<2 {
                     for step in 0..<s.stepsPerEpoch(epoch: e) {
@@ -206,12 +238,12 @@ final class TaskAwareSamplerTests: XCTestCase {
     // MARK: promise 5
 
     func testResumingAtAnyStepContinuesTheExactScheduleOnAnyWorldSize() throws {
-        let straight = try make(multiTask, worldSize: 2)
+        let straight = try make(multiTask, worldSize: 2, maxWorldSize: 8)
         var sequence: [[SampledItem]] = []
         for e in 0..<3 { for step in 0..<straight.stepsPerEpoch(epoch: e) { sequence.append(straight.globalBatch(epoch: e, step: step)) } }
         let steps = straight.stepsPerEpoch(epoch: 0)
         for (w, k) in [(1, 5), (4, steps + 3), (8, 2 * steps - 1)] {
-            let resumed = try make(multiTask, worldSize: w)
+            let resumed = try make(multiTask, worldSize: w, maxWorldSize: 8)
             var flat = k
             for e in (k / steps)..<3 {
                 for step in (e == k / steps ? k % steps : 0)..<steps {
@@ -280,7 +312,7 @@ final class TaskAwareSamplerTests: XCTestCase {
         XCTAssertThrowsError(try make(routing, tasks: 4)) { error in
             XCTAssertEqual(error as? SamplerError, .taskWithoutItems(task: 3))
         }
-        let s = try make(routing, batch: 32, worldSize: 2)
+        let s = try make(routing, batch: 32, worldSize: 2, maxWorldSize: 8)
         XCTAssertThrowsError(try s.validate(worldSize: 3)) { error in
             XCTAssertEqual(error as? SamplerError, .batchNotDivisible(batchSize: 32, worldSize: 3))
         }

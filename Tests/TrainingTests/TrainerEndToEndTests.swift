@@ -10,7 +10,7 @@ final class TrainerEndToEndTests: TinyCorpusTestCase {
     func testRunWritesItsOutputsAndTheSavedModelScoresWhatTrainingReported() throws {
         let (summary, log) = try train("run")
         let out = folder.appendingPathComponent("run")
-        for name in ["resolved-config.yaml", "metrics.jsonl", "best/model.json", "best/parameters.bin"] {
+        for name in ["resolved-config.yaml", "metrics.jsonl", "curves.svg", "best/model.json", "best/parameters.bin"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
         }
         XCTAssertTrue(log.contains("dev after epoch"), log)
@@ -28,6 +28,22 @@ final class TrainerEndToEndTests: TinyCorpusTestCase {
         let tasks = evalLines.last!["tasks"] as! [String: Any]
         XCTAssertNotNil((tasks["ner"] as! [String: Any])["f1"])
         XCTAssertNotNil((tasks["upos"] as! [String: Any])["accuracy"])
+
+        // the run ends with its throughput: every step's global batch of 4, their words (2 to 5 a sentence)
+        let throughput = try XCTUnwrap(lines.last, "a last line")
+        XCTAssertEqual(throughput["type"] as? String, "throughput")
+        XCTAssertEqual(summary.throughput.sentences, 4 * summary.steps)
+        XCTAssertEqual(throughput["sentences"] as? Int, 4 * summary.steps)
+        XCTAssertGreaterThanOrEqual(summary.throughput.tokens, 2 * summary.throughput.sentences)
+        XCTAssertLessThanOrEqual(summary.throughput.tokens, 5 * summary.throughput.sentences)
+        XCTAssertGreaterThan(summary.throughput.evaluationShare, 0)
+        XCTAssertLessThan(summary.throughput.evaluationShare, 1)
+        XCTAssertEqual(summary.throughput.peakResidentBytes.count, 1)
+        XCTAssertGreaterThan(summary.throughput.peakResidentBytes[0], 1_048_576)
+        XCTAssertTrue(log.contains("throughput: ") && log.contains("tokens/s over") && log.contains("peak RSS per rank"), log)
+        // curves.svg: a loss line per task, redrawn at the last evaluation
+        let svg = try String(contentsOf: out.appendingPathComponent("curves.svg"), encoding: .utf8)
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 4, "loss and dev score of two tasks")
 
         // the tiny corpus is learnt, and the saved best model reproduces the best dev score
         let best = try XCTUnwrap(summary.bestDevScore)

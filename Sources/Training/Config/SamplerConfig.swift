@@ -6,7 +6,8 @@
 /// The global batch sequence never depends on the number of ranks actually used, so resuming on
 /// another W sees the same data; every rank count up to `max_world_size` that divides the batch
 /// keeps every task on every rank. A smaller `max_world_size` reserves fewer slots per task and
-/// follows the strategy's mixing more closely.
+/// follows the strategy's mixing more closely; unset, it is the most ranks that keep every task's
+/// share within 2 points of the strategy's (`TaskAwareSampler.defaultMaxWorldSize`).
 public struct SamplerConfig: Codable, Equatable {
     /// Task mixing strategy: `proportional`, `uniform` or `temperature`.
     public var strategy = SamplingStrategy.proportional
@@ -15,7 +16,8 @@ public struct SamplerConfig: Codable, Equatable {
     /// Minimum sentences of every task in every rank's batch (>= 1).
     public var minPerRank = 1
     /// The largest number of ranks the schedule plans for; nil: the largest W dividing `batch_size`
-    /// with `batch_size / W >= tasks × min_per_rank`.
+    /// with `batch_size / W >= tasks × min_per_rank` whose reserved slots keep every task's share
+    /// within 2 points of the strategy's (the largest such W regardless, when none does).
     public var maxWorldSize: Int?
 
     /// YAML keys, mapped once.

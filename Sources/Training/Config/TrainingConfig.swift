@@ -84,6 +84,14 @@ public struct TrainingConfig: Codable, Equatable {
     /// A fine-tuned transformer's learning rate as a multiple of the schedule's (> 0): 1 updates it
     /// with the rest; otherwise an optimizer of its own updates it at the multiplied rate.
     public var transformerLRMultiplier = 1.0
+    /// Micro-batches K each rank's slice of a global batch runs as, adding gradients, before the one
+    /// all-reduce and update (gradient accumulation); at most `batch_size` ÷ ranks.
+    public var accumulationSteps = 1
+    /// Whether the gradient sum (with `allreduce_bucket_mb: 0`) exchanges only the embedding rows
+    /// the global batch touched, plus every other parameter, instead of the whole buffer: the same
+    /// result, bit for bit on two ranks (see `TouchedRows`).
+    /// Off by default: on the shared 2-core machine it did not measurably pay (BENCHMARKS.md).
+    public var sparseAllReduce = false
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -92,6 +100,7 @@ public struct TrainingConfig: Codable, Equatable {
         case annealFactor = "anneal_factor", patience, minLearningRate = "min_learning_rate", seed, logEvery = "log_every"
         case evalEvery = "eval_every", mainScore = "main_score", allReduceBucketMB = "allreduce_bucket_mb"
         case overlapAllReduce = "overlap_allreduce", transformerLRMultiplier = "transformer_lr_multiplier"
+        case accumulationSteps = "accumulation_steps", sparseAllReduce = "sparse_allreduce"
     }
 }
 
@@ -119,5 +128,8 @@ extension TrainingConfig: ConfigSection {
         try rules.integer(.evalEvery, evalEvery, atLeast: 1, hint: "set \(rules.keyPath(.evalEvery)) > 0, or null for once per epoch.")
         try rules.number(.allReduceBucketMB, allReduceBucketMB, .nonNegative)
         try rules.number(.transformerLRMultiplier, transformerLRMultiplier, .positive)
+        try rules.integer(.accumulationSteps, accumulationSteps, atLeast: 1, atMost: batchSize,
+                          why: "each micro-batch needs at least one sentence of the global batch",
+                          hint: "set \(rules.keyPath(.accumulationSteps)) between 1 and \(rules.keyPath(.batchSize)).")
     }
 }

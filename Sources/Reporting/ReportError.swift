@@ -1,0 +1,64 @@
+import Foundation
+
+/// What is wrong with the files a report is drawn from: where, what was expected, what was found,
+/// and what to do.
+public enum ReportError: Error, CustomStringConvertible, Equatable {
+    /// A required input file is missing or unreadable.
+    case cannotRead(path: String, reason: String)
+    /// A line is not the JSON object expected, or lacks a field.
+    case badLine(path: String, line: Int, expected: String, found: String)
+    /// The inputs hold nothing to report.
+    case empty(path: String, expected: String)
+    /// An output file could not be written.
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotRead(path, reason):
+            return "\(path): cannot read (\(reason)); run the sweep (launch/scaling.sh) or the training that writes it first"
+        case let .badLine(path, line, expected, found):
+            return "\(path):\(line): expected \(expected), found \(found); the file was not written by this version of "
+                + "mtl-dist or was cut short: remove the line or rerun"
+        case let .empty(path, expected):
+            return "\(path): expected \(expected), found none; rerun the command that writes it"
+        case let .cannotWrite(path, reason):
+            return "\(path): cannot write (\(reason)); check that the folder exists and is writable"
+        }
+    }
+}
+
+/// Writes `text` to `url` under a temporary name, then renames it into place, so a reader sees the
+/// old file or the new one, never half of one.
+public func writeAtomically(_ text: String, to url: URL) throws {
+    do {
+        try Data(text.utf8).write(to: url, options: .atomic)
+    } catch {
+        throw ReportError.cannotWrite(path: url.path, reason: "\(error)")
+    }
+}
+
+/// The lines of a JSON-lines file, each parsed to an object, with 1-based line numbers; blank
+/// lines are skipped.
+func readJSONLines(_ url: URL) throws -> [(line: Int, object: [String: Any])] {
+    let text: String
+    do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        throw ReportError.cannotRead(path: url.path, reason: "\(error.localizedDescription)")
+    }
+    var out: [(Int, [String: Any])] = []
+    for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let line = raw.trimmingCharacters(in: .whitespaces)
+        if line.isEmpty { continue }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+            throw ReportError.badLine(path: url.path, line: i + 1, expected: "one JSON object", found: String(line.prefix(60)))
+        }
+        out.append((i + 1, object))
+    }
+    return out
+}
+
+/// The median of `values` (the mean of the middle two for an even count); 0 when empty.
+func median(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    guard !s.isEmpty else { return 0 }
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// One `mtl-dist bench --config C --json` run of a scaling sweep, as `launch/scaling.sh` records it
+/// in `runs.jsonl`: `{"mode": "strong"|"weak", "round": R, "launcher": "mpirun"|"srun", "bench": {...}}`.
+public struct ScalingRun: Equatable {
+    public var mode: String
+    public var round: Int
+    public var worldSize: Int
+    public var hosts: Int
+    public var cores: Int
+    public var blasThreads: Int
+    public var globalBatch: Int
+    public var perRankBatch: Double
+    public var parameters: Int
+    public var sentencesPerSecond: Double
+    public var tokensPerSecond: Double
+    public var stepMs: Double
+    public var forwardMs: Double
+    public var backwardMs: Double
+    /// The exposed all-reduce time: after backward plus inside MPI calls during it.
+    public var allReduceMs: Double
+    public var updateMs: Double
+    /// Bytes each rank sums over the ranks per step.
+    public var allReduceBytes: Double
+    /// Bytes of the whole gradient (what a dense all-reduce sums); `allreduce_bytes` when the
+    /// record predates the field.
+    public var gradientBytes: Double
+    /// Peak resident set size of each rank, MiB, in rank order.
+    public var peakRSSMiB: [Double]
+
+    /// The columns of `results.csv`, in order.
+    public static let csvHeader = ["mode", "round", "np", "hosts", "blas_threads", "global_batch", "per_rank_batch",
+                                   "sentences_per_s", "tokens_per_s", "step_ms", "forward_ms", "backward_ms",
+                                   "allreduce_ms", "update_ms", "allreduce_bytes", "peak_rss_mib_max",
+                                   "peak_rss_mib_per_rank"]
+
+    /// This run as a CSV row (the per-rank RSS list separated by `;`).
+    public var csvRow: [String] {
+        [mode, String(round), String(worldSize), String(hosts), String(blasThreads), String(globalBatch),
+         fmt(perRankBatch, 2), fmt(sentencesPerSecond, 1), fmt(tokensPerSecond, 0), fmt(stepMs, 3), fmt(forwardMs, 3),
+         fmt(backwardMs, 3), fmt(allReduceMs, 3), fmt(updateMs, 3), String(Int(allReduceBytes)),
+         fmt(peakRSSMiB.max() ?? 0, 1), peakRSSMiB.map { fmt($0, 1) }.joined(separator: ";")]
+    }
+
+    /// Reads one `runs.jsonl` object; `path` and `line` name it in errors.
+    init(_ object: [String: Any], path: String, line: Int) throws {
+        func bad(_ what: String) -> ReportError {
+            .badLine(path: path, line: line, expected: what, found: String(describing: object).prefix(80).description)
+        }
+        guard let mode = object["mode"] as? String, ["strong", "weak"].contains(mode) else { throw bad("\"mode\": \"strong\" or \"weak\"") }
+        guard let round = object["round"] as? Int, round >= 1 else { throw bad("\"round\": a positive integer") }
+        guard let b = object["bench"] as? [String: Any] else { throw bad("\"bench\": the object `mtl-dist bench --json` prints") }
+        func number(_ key: String) throws -> Double {
+            guard let v = (b[key] as? NSNumber)?.doubleValue, v.isFinite, v >= 0 else { throw bad("bench field \"\(key)\": a number ≥ 0") }
+            return v
+        }
+        func count(_ key: String) throws -> Int {
+            let v = try number(key)
+            guard v >= 1, v <= 1e9, v == v.rounded() else { throw bad("bench field \"\(key)\": a positive integer") }
+            return Int(v)
+        }
+        self.mode = mode
+        self.round = round
+        worldSize = try count("world_size")
+        hosts = try count("hosts")
+        cores = try count("cores")
+        blasThreads = try count("blas_threads_per_rank")
+        globalBatch = try count("batch_size")
+        perRankBatch = Double(globalBatch) / Double(worldSize)
+        parameters = try count("parameters")
+        sentencesPerSecond = try number("sentences_per_s")
+        tokensPerSecond = try number("tokens_per_s")
+        stepMs = try number("median_step_ms")
+        forwardMs = try number("median_forward_ms")
+        backwardMs = try number("median_backward_ms")
+        allReduceMs = try number("median_allreduce_ms") + number("median_allreduce_in_backward_ms")
+        updateMs = try number("median_update_ms")
+        allReduceBytes = try number("allreduce_bytes")
+        gradientBytes = b["gradient_bytes"] == nil ? allReduceBytes : try number("gradient_bytes")
+        guard let rss = b["peak_rss_mib_per_rank"] as? [NSNumber], rss.count == worldSize else {
+            throw bad("bench field \"peak_rss_mib_per_rank\": one number per rank")
+        }
+        peakRSSMiB = rss.map(\.doubleValue)
+    }
+
+    init(mode: String, round: Int, worldSize: Int, hosts: Int, cores: Int, blasThreads: Int, globalBatch: Int,
+         parameters: Int, sentencesPerSecond: Double, tokensPerSecond: Double, stepMs: Double, forwardMs: Double,
+         backwardMs: Double, allReduceMs: Double, updateMs: Double, allReduceBytes: Double, peakRSSMiB: [Double]) {
+        self.mode = mode
+        self.round = round
+        self.worldSize = worldSize
+        self.hosts = hosts
+        self.cores = cores
+        self.blasThreads = blasThreads
+        self.globalBatch = globalBatch
+        perRankBatch = Double(globalBatch) / Double(worldSize)
+        self.parameters = parameters
+        self.sentencesPerSecond = sentencesPerSecond
+        self.tokensPerSecond = tokensPerSecond
+        self.stepMs = stepMs
+        self.forwardMs = forwardMs
+        self.backwardMs = backwardMs
+        self.allReduceMs = allReduceMs
+        self.updateMs = updateMs
+        self.allReduceBytes = allReduceBytes
+        gradientBytes = allReduceBytes
+        self.peakRSSMiB = peakRSSMiB
+    }
+
+    /// Every run recorded in `runs.jsonl`.
+    public static func read(_ url: URL) throws -> [ScalingRun] {
+        let runs = try readJSONLines(url).map { try ScalingRun($0.object, path: url.path, line: $0.line) }
+        guard !runs.isEmpty else { throw ReportError.empty(path: url.path, expected: "one line per bench run") }
+        return runs
+    }
+}
+
+/// The median over the rounds of one (mode, np) of a sweep.
+public struct ScalingPoint {
+    public var mode: String
+    public var worldSize: Int
+    public var runs: [ScalingRun]
+
+    public var sentencesPerSecond: Double { median(runs.map(\.sentencesPerSecond)) }
+    public var tokensPerSecond: Double { median(runs.map(\.tokensPerSecond)) }
+    public var stepMs: Double { median(runs.map(\.stepMs)) }
+    public var forwardMs: Double { median(runs.map(\.forwardMs)) }
+    public var backwardMs: Double { median(runs.map(\.backwardMs)) }
+    public var allReduceMs: Double { median(runs.map(\.allReduceMs)) }
+    public var updateMs: Double { median(runs.map(\.updateMs)) }
+    public var peakRSSMiB: Double { runs.flatMap(\.peakRSSMiB).max() ?? 0 }
+    public var globalBatch: Int { runs[0].globalBatch }
+    public var perRankBatch: Double { runs[0].perRankBatch }
+    public var hosts: Int { runs[0].hosts }
+
+    /// The medians of every (mode, np) in `runs`, by mode (strong first) then np.
+    public static func group(_ runs: [ScalingRun]) -> [ScalingPoint] {
+        var keys: [String: [ScalingRun]] = [:]
+        for r in runs { keys["\(r.mode) \(r.worldSize)", default: []].append(r) }
+        return keys.values.map { ScalingPoint(mode: $0[0].mode, worldSize: $0[0].worldSize, runs: $0) }
+            .sorted { ($0.mode, $0.worldSize) < ($1.mode, $1.worldSize) }
+    }
+}
+
+/// `v` with `digits` decimals.
+func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }

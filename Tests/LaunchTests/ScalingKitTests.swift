@@ -1,0 +1,91 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `launch/scaling.sh` for real in its quick mode: np 1 and 2, both modes, two timed steps of the
+/// default config, one round; then the files it must leave and their columns.
+final class ScalingKitTests: XCTestCase {
+    private var kit: URL { ProcessRun.packageRoot.appendingPathComponent("launch/scaling.sh") }
+
+    func testQuickSweepWritesResultsReportAndBothPlots() throws {
+        _ = try ProcessRun.mpirun()   // skips without mpirun
+        let binary = try ProcessRun.mtlDist(candidates: [ProcessRun.packageRoot.appendingPathComponent(".build/release/mtl-dist")])
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("scaling-kit-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: output) }
+        let config = ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path
+        let run = try runScript(kit, ["--config", config, "--np", "1,2", "--mode", "both", "--steps", "2", "--rounds", "1",
+                                      "--binary", binary.path, "--set", "encoder.shared_hidden=16", "--output", output.path],
+                                timeout: 240)
+        XCTAssertEqual(run.status, 0, "\(run)")
+
+        let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(csv.first, ["mode", "round", "np", "hosts", "blas_threads", "global_batch", "per_rank_batch",
+                                   "sentences_per_s", "tokens_per_s", "step_ms", "forward_ms", "backward_ms",
+                                   "allreduce_ms", "update_ms", "allreduce_bytes", "peak_rss_mib_max", "peak_rss_mib_per_rank"])
+        let rows = csv.dropFirst()
+        XCTAssertEqual(rows.count, 4, "strong and weak at np 1 and 2\n\(csv)")
+        let column = { (name: String) in csv[0].firstIndex(of: name)! }
+        for row in rows {
+            XCTAssertEqual(row.count, csv[0].count, "\(row)")
+            let np = Int(row[column("np")]) ?? 0
+            XCTAssertEqual(row[column("peak_rss_mib_per_rank")].split(separator: ";").count, np, "one RSS per rank: \(row)")
+            XCTAssertGreaterThan(Double(row[column("sentences_per_s")]) ?? 0, 0, "\(row)")
+            // bytes summed per step: none on one rank, the gradient on more
+            XCTAssertEqual((Double(row[column("allreduce_bytes")]) ?? -1) > 0, np > 1, "\(row)")
+            XCTAssertEqual(row[column("blas_threads")], "1")
+            let weak = row[column("mode")] == "weak"
+            XCTAssertEqual(Int(row[column("global_batch")]), weak ? 32 * np : 32, "default batch 32: \(row)")
+        }
+        let report = try String(contentsOf: output.appendingPathComponent("report.md"), encoding: .utf8)
+        for part in ["## Strong scaling", "## Weak scaling", "## All-reduce cost model", "a model, not a measurement",
+                     "Reproduce with:", "launch/scaling.sh", "cpu:"] {
+            XCTAssertTrue(report.contains(part), "report.md lacks \(part):\n\(report)")
+        }
+        for name in ["scaling.svg", "projection.svg"] {
+            let svg = try String(contentsOf: output.appendingPathComponent(name), encoding: .utf8)
+            XCTAssertTrue(svg.hasPrefix("<?xml") && svg.contains("</svg>"), name)
+        }
+        let collective = try String(contentsOf: output.appendingPathComponent("collective.jsonl"), encoding: .utf8)
+        XCTAssertTrue(collective.contains("\"world_size\":2"), collective)
+    }
+
+    /// The kit's srun mode under a real one-node SLURM (`launch/slurm-local.sh`): each run is a
+    /// job step of `srun --mpi=pmix -n N`, outside any batch script (srun makes the allocation).
+    func testSrunModeRunsUnderARealSlurm() throws {
+        let slurm = try startLocalSlurm()
+        let binary = try ProcessRun.mtlDist(candidates: [ProcessRun.packageRoot.appendingPathComponent(".build/release/mtl-dist")])
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("scaling-kit-srun-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: output) }
+        let config = ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path
+        let run = try runScript(kit, ["--config", config, "--np", "1,2", "--mode", "strong", "--steps", "2", "--rounds", "1",
+                                      "--launcher", "srun", "--binary", binary.path, "--set", "encoder.shared_hidden=16",
+                                      "--output", output.path],
+                                setting: slurm.merging(["SRUN_OPTIONS": "--time=5"]) { $1 }, timeout: 240)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let csv = try String(contentsOf: output.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 3, "a header and np 1 and 2\n\(csv)")
+        let runs = try String(contentsOf: output.appendingPathComponent("runs.jsonl"), encoding: .utf8)
+        XCTAssertEqual(runs.components(separatedBy: "\"launcher\":\"srun\"").count - 1, 2, runs)
+        XCTAssertTrue(runs.contains("\"world_size\":2"), runs)
+        let machine = try String(contentsOf: output.appendingPathComponent("machine.txt"), encoding: .utf8)
+        XCTAssertTrue(machine.contains("launcher:  srun"), machine)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("projection.svg").path))
+    }
+
+    func testBadArgumentsStopBeforeAnyRun() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("scaling-kit-\(UUID().uuidString)")
+        let config = ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path
+        for (arguments, message) in [
+            (["--output", output.path], "--config is required"),
+            (["--config", config, "--output", output.path, "--np", "2,4"], "lacks 1"),
+            (["--config", config, "--output", output.path, "--mode", "sideways"], "strong, weak or both"),
+            (["--config", config, "--output", output.path, "--launcher", "srun", "--hostfile", config], "--hostfile goes with"),
+        ] {
+            let run = try runScript(kit, arguments + ["--binary", "/bin/true"])
+            XCTAssertEqual(run.status, 2, "\(arguments)\n\(run)")
+            XCTAssertTrue(run.stderr.contains(message), "\(arguments): expected \(message)\n\(run)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "nothing written")
+    }
+}
