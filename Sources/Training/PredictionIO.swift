@@ -47,19 +47,26 @@ public enum PredictionIO {
             lineNumber += 1
             switch format {
             case .text:
-                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                let words = fields(of: line)
                 if !words.isEmpty { result.append(Sentence(tokens: words, source: SourceLocation(file: fileName, line: lineNumber))) }
             case .conll:
-                if line.allSatisfy({ $0 == " " || $0 == "\t" }) { flush(); continue }
+                let columns = fields(of: line)
+                if columns.isEmpty { flush(); continue }
                 // "# sent_id = 1" is a comment; "#" alone or "#<TAB>..." is the token "#"
-                if line.hasPrefix("#") && !line.contains("\t") && line.contains(" ") { continue }
-                guard let first = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first else { continue }
+                if line.hasPrefix("#") && !line.unicodeScalars.contains("\t") && line.unicodeScalars.contains(" ") { continue }
                 if tokens.isEmpty { start = lineNumber }
-                tokens.append(String(first))
+                tokens.append(columns[0])
             }
         }
         flush()
         return result
+    }
+
+    /// The space- or tab-separated fields of `line`. Split on Unicode scalars, not Characters: a
+    /// combining mark after a space (`" \u{07FD}"`) makes one Character with it, which is not `" "`,
+    /// so a Character split would keep the space inside a token.
+    static func fields(of line: Substring) -> [String] {
+        line.unicodeScalars.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { String(String.UnicodeScalarView($0)) }
     }
 
     /// The lines of `text` without their line ends, the part after the last line end included (so

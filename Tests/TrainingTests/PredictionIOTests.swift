@@ -33,6 +33,22 @@ final class PredictionIOTests: XCTestCase {
         }
     }
 
+    /// Found by fuzz-predict-input: a combining mark (U+07FD) after a space joins it into one
+    /// Character, so a Character split left the space inside the token "Anna \u{7FD}".
+    func testACombiningMarkAfterASpaceDoesNotGlueTokens() throws {
+        let bytes: [UInt8] = [0x41, 0x6E, 0x6E, 0x61, 0x20, 0xDF, 0xBD, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0x2D]
+        let text = try InputFile.text(Data(bytes), fileName: "crash.conll")
+        for format in [PredictionIO.InputFormat.conll, .text] {
+            let sentences = try PredictionIO.sentences(in: text, format: format, fileName: "crash.conll")
+            for token in sentences.flatMap(\.tokens) {
+                XCTAssertFalse(token.unicodeScalars.contains { $0 == " " || $0 == "\t" }, "\(format): \(token.debugDescription)")
+            }
+            XCTAssertEqual(sentences.first?.tokens.first, "Anna", "\(format)")
+        }
+        let text2 = try PredictionIO.sentences(in: "a \u{301}b c", format: .text, fileName: "in.txt")
+        XCTAssertEqual(text2.map(\.tokens), [["a", "\u{301}b", "c"]])
+    }
+
     func testAnUnreadableInputSaysWhy() {
         XCTAssertThrowsError(try PredictionIO.readInput(path: "/dev/zero")) { error in
             XCTAssertEqual(error as? CoNLLError,
