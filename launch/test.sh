@@ -25,4 +25,5 @@ if ! bash launch/slurm-local.sh status >/dev/null 2>&1; then
 fi
 swift test --skip-build
 # every libFuzzer target for a short budget, so a regression in a reader shows (see FUZZING.md)
-bash launch/fuzz.sh all "${FUZZ_SECONDS:-20}"
+# (a fixed seed, so a run is repeatable up to how many inputs the time allows)
+bash launch/fuzz.sh all "${FUZZ_SECONDS:-20}" -seed="${FUZZ_SEED:-1}"
