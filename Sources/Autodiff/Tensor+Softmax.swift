@@ -59,15 +59,24 @@ public func softmaxCrossEntropy(logits: Tensor, targets: [Int32], mask: [Bool]? 
     var loss: Double = 0
     let x = logits.data, p = probs.base
     for r in 0..<rows where live[r] {
-        let xr = x + r * k, pr = p + r * k
-        var mx = -Float.infinity
-        for j in 0..<k { mx = max(mx, xr[j]) }
-        var s: Float = 0
-        for j in 0..<k { let e = expf(xr[j] - mx); pr[j] = e; s += e }
-        let inv = 1 / s
-        for j in 0..<k { pr[j] *= inv }
+        let xr = x + r * k
+        let (mx, s) = softmaxRow(xr, into: p + r * k, count: k)
         loss += Double(mx + logf(s) - xr[Int(targets[r])])
     }
     out.data[0] = Float(loss)
     return out
+}
+
+/// `out[j] = exp(x[j] − max) / Σ_j exp(x[j] − max)` over `count` floats (`out` may be `x`), the row
+/// kernel of cross-entropy and of attention; returns the row maximum and the sum of exponentials,
+/// so that `log Σ exp x = max + log sum`.
+@inlinable
+public func softmaxRow(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) -> (max: Float, sum: Float) {
+    var mx = -Float.infinity
+    for j in 0..<count { mx = max(mx, x[j]) }
+    var sum: Float = 0
+    for j in 0..<count { let e = expf(x[j] - mx); out[j] = e; sum += e }
+    let inv = 1 / sum
+    for j in 0..<count { out[j] *= inv }
+    return (mx, sum)
 }

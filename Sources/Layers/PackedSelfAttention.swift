@@ -101,15 +101,7 @@ public func packedSelfAttention(query q: Tensor, key k: Tensor, value v: Tensor,
             gemm(transA: false, transB: true, m: l, n: l, k: d, alpha: scale, a: q.data + at, lda: c,
                  b: k.data + at, ldb: c, beta: 0, c: s, ldc: l)
             // P[i,:] = softmax(S[i,:]), with the row maximum subtracted
-            for i in 0..<l {
-                let r = s + i * l
-                var mx = -Float.infinity
-                for j in 0..<l { mx = max(mx, r[j]) }
-                var sum: Float = 0
-                for j in 0..<l { let e = expf(r[j] - mx); r[j] = e; sum += e }
-                let inv = 1 / sum
-                for j in 0..<l { r[j] *= inv }
-            }
+            for i in 0..<l { _ = softmaxRow(s + i * l, into: s + i * l, count: l) }
             var used = UnsafePointer(s)
             if let mask, let scratch {
                 // P'[i,j] = P[i,j] · mask[i,j], mask = 0 (probability p) or 1/(1 − p)
