@@ -56,7 +56,10 @@ public enum DurableFile {
         } catch {
             throw CheckpointError.cannotWrite(path: temp.path, reason: "\(error)")
         }
-        try build(temp)
+        do { try build(temp) } catch {
+            try? fm.removeItem(at: temp)   // a failed write leaves nothing behind
+            throw error
+        }
         try syncDirectory(temp)
         if fm.fileExists(atPath: url.path) {
             if exchange(temp, url) {

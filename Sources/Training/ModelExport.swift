@@ -2,6 +2,7 @@ import Autodiff
 import Checkpointing
 import Foundation
 import MultiTask
+import Transformer
 
 /// A trained model exported for other tools: `model.safetensors` (every parameter as a float32
 /// tensor under its name in the manifest, in the standard safetensors layout: an 8-byte
@@ -11,6 +12,12 @@ import MultiTask
 /// the model structure, the resolved config, the vocabularies, label dictionaries and tag schemes).
 /// Python reads it with `safetensors.numpy.load_file`. Reference:
 /// https://huggingface.co/docs/safetensors/index (format description).
+///
+/// A model with a transformer also gets `transformer/`, a Hugging Face model folder of the trained
+/// (fine-tuned, or frozen as loaded) encoder: `config.json`, `vocab.txt`, `tokenizer_config.json`
+/// and `model.safetensors` with every tensor under its original name, so transformers'
+/// `BertModel.from_pretrained` and `mtl-dist encode --transformer` load it as they load the
+/// pretrained one.
 public enum ModelExport {
     public static let format = "mtl-dist-export"
     public static let version = 1
@@ -29,8 +36,12 @@ public enum ModelExport {
         DurableFile.size(of: url.appendingPathComponent("model.safetensors")) != nil
     }
 
-    /// Writes the export of `store` with `metadata` into the folder `url` (replaced in one step).
-    public static func write(store: ParameterStore, metadata: ModelMetadata, to url: URL) throws {
+    /// The folder of an export that holds the transformer (see the type's description).
+    public static let transformerFolder = "transformer"
+
+    /// Writes the export of `model` with `metadata` into the folder `url` (replaced in one step).
+    public static func write(model: MultiTaskModel, metadata: ModelMetadata, to url: URL) throws {
+        let store = model.store
         var header: [String: Any] = ["__metadata__": ["format": "pt", "producer": "mtl-dist"]]
         for p in store.parameters {
             header[p.name] = ["dtype": "F32", "shape": p.shape.dims, "data_offsets": [4 * p.offset, 4 * (p.offset + p.count)]]
@@ -50,6 +61,15 @@ public enum ModelExport {
                     }
                 }
                 try document.withUnsafeBytes { try DurableFile.write([$0], to: temp.appendingPathComponent("model.json")) }
+                if let transformer = model.encoder.transformer, let tokenizer = metadata.encoder.subwordTokenizer {
+                    let bert = transformer.model, values = model.encoder.frozenStore ?? store
+                    let tensors = bert.parameters.map {
+                        SafeTensorsFile.Tensor32(name: bert.originalName(of: $0), shape: $0.shape.dims, values: values.scalars(of: $0))
+                    }
+                    let folder = temp.appendingPathComponent(transformerFolder)
+                    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+                    try PretrainedBert.write(config: bert.config, tokenizer: tokenizer, tensors: tensors, to: folder)
+                }
             }
         } catch {
             throw TrainingError.cannotWrite(url.path, reason: "\(error)")

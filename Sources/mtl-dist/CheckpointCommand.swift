@@ -105,7 +105,7 @@ struct CheckpointCommand: ParsableCommand {
 /// `mtl-dist export`: a trained model as `model.safetensors` + `model.json`.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a model or checkpoint as model.safetensors (float32) and model.json.")
+        abstract: "Write a model or checkpoint as model.safetensors (float32) and model.json (and transformer/, a Hugging Face folder, when it has one).")
     @Option(help: "A checkpoint folder (or a checkpoint directory: its newest).") var checkpoint: String?
     @Option(help: "A model folder (OUTPUT/best) or an earlier export.") var model: String?
     @Option(help: "The folder to write (must not exist or be empty).") var output: String
@@ -126,7 +126,9 @@ struct Export: ParsableCommand {
         let trained = try TrainedModel(url: source)
         let out = URL(fileURLWithPath: output)
         try RunDirectory.check(out)
-        try ModelExport.write(store: trained.model.store, metadata: trained.metadata, to: out)
-        print("exported \(source.path) -> \(out.path) (model.safetensors, model.json; \(trained.model.store.count) parameters in \(trained.model.store.parameters.count) tensors)")
+        try ModelExport.write(model: trained.model, metadata: trained.metadata, to: out)
+        let transformer = trained.model.encoder.transformer == nil ? ""
+            : "; \(ModelExport.transformerFolder)/: the transformer as a Hugging Face model folder"
+        print("exported \(source.path) -> \(out.path) (model.safetensors, model.json; \(trained.model.store.count) parameters in \(trained.model.store.parameters.count) tensors\(transformer))")
     }
 }

@@ -53,7 +53,7 @@ final class TransformerTrainingTests: XCTestCase {
         XCTAssertNotNil((evaluate.jsonLines.first?["tasks"] as? [String: Any])?["upos"], "\(evaluate)")
     }
 
-    func testFrozenTransformerIsNotSavedAndStillEvaluates() throws {
+    func testFrozenTransformerIsNotSavedEvaluatesAndExports() throws {
         let root = try temporaryDirectory()
         let frozen = root.appendingPathComponent("frozen"), tuned = root.appendingPathComponent("tuned")
         for (output, fineTune) in [(frozen, false), (tuned, true)] {
@@ -66,6 +66,30 @@ final class TransformerTrainingTests: XCTestCase {
         XCTAssertEqual(tunedCount - frozenCount, 24_928)
         let evaluate = try MTLDist.run(["evaluate", "--model", frozen.appendingPathComponent("best").path, "--json"], timeout: 300)
         XCTAssertEqual(evaluate.status, 0, "\(evaluate)")
+
+        // the export holds the transformer as a Hugging Face folder that `encode` reads like the
+        // pretrained one: the frozen model's encodes exactly as the fixture, the fine-tuned one's not
+        let text = root.appendingPathComponent("input.txt")
+        try "Peter Blackburn visited Brussels .\nEU rejects German call\n".write(to: text, atomically: true, encoding: .utf8)
+        func encode(_ folder: String) throws -> String {
+            let run = try MTLDist.run(["encode", "--transformer", folder, "--input", text.path], timeout: 300)
+            XCTAssertEqual(run.status, 0, "\(run)")
+            return run.stdout
+        }
+        let pretrained = try encode(Self.tinyBert)
+        for (output, fineTune) in [(frozen, false), (tuned, true)] {
+            let export = root.appendingPathComponent("export-\(fineTune)")
+            let run = try MTLDist.run(["export", "--model", output.appendingPathComponent("best").path, "--output", export.path])
+            XCTAssertEqual(run.status, 0, "\(run)")
+            let folder = export.appendingPathComponent("transformer")
+            for file in ["config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file) in \(folder.path)")
+            }
+            let vectors = try encode(folder.path)
+            XCTAssertEqual(vectors.split(separator: "\n").count, 2)
+            if fineTune { XCTAssertNotEqual(vectors, pretrained, "fine-tuned weights give other vectors") }
+            else { XCTAssertEqual(vectors, pretrained, "a frozen transformer is exported as it was loaded") }
+        }
     }
 
     /// A checkpoint holds the transformer optimizer's state (its range first, then the rest, as one

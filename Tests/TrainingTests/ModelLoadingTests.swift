@@ -20,7 +20,7 @@ final class ModelLoadingTests: TinyCorpusTestCase {
         let best = try trainedModel()
         let original = try TrainedModel(url: best)
         let export = folder.appendingPathComponent("export")
-        try ModelExport.write(store: original.model.store, metadata: original.metadata, to: export)
+        try ModelExport.write(model: original.model, metadata: original.metadata, to: export)
         let loaded = try TrainedModel(url: export)
         XCTAssertEqual(loaded.model.store.parameters, original.model.store.parameters)
         XCTAssertEqual(Array(loaded.model.store.values.pointer), Array(original.model.store.values.pointer))
@@ -42,7 +42,7 @@ final class ModelLoadingTests: TinyCorpusTestCase {
         }
         let original = try TrainedModel(url: try trainedModel())
         let export = folder.appendingPathComponent("export")
-        try ModelExport.write(store: original.model.store, metadata: original.metadata, to: export)
+        try ModelExport.write(model: original.model, metadata: original.metadata, to: export)
         // Python prints name, shape and the float32 bytes as hex; compared here bit for bit
         let script = """
             import sys, json, safetensors.numpy
@@ -107,7 +107,7 @@ final class ModelLoadingTests: TinyCorpusTestCase {
         try Self.fuzz(self, file: best.appendingPathComponent("model.json"), iterations: 1000, seed: 0x6D6F_6465) { try TrainedModel(url: best) }
         let export = folder.appendingPathComponent("export")
         let original = try TrainedModel(url: best)
-        try ModelExport.write(store: original.model.store, metadata: original.metadata, to: export)
+        try ModelExport.write(model: original.model, metadata: original.metadata, to: export)
         try Self.fuzz(self, file: export.appendingPathComponent("model.json"), iterations: 300, seed: 0x6578_706F) { try TrainedModel(url: export) }
     }
 
