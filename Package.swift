@@ -8,9 +8,11 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mtl-dist", targets: ["mtl-dist"]),
-        // for the fuzz targets in Fuzz/ (built by launch/fuzz.sh), which read corpora and configs
+        // for the fuzz targets in Fuzz/ (built by launch/fuzz.sh), which read corpora, configs and
+        // transformer folders
         .library(name: "CoNLL", targets: ["CoNLL"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Transformer", targets: ["Transformer", "Autodiff"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

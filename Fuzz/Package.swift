@@ -26,6 +26,8 @@ let package = Package(
                           dependencies: ["FuzzSupport", .product(name: "CoNLL", package: "mtl-dist"),
                                          .product(name: "Training", package: "mtl-dist")],
                           swiftSettings: fuzzTarget),
+        .executableTarget(name: "fuzz-transformer", dependencies: ["FuzzSupport", .product(name: "Transformer", package: "mtl-dist")],
+                          swiftSettings: fuzzTarget),
     ],
     swiftLanguageModes: [.v5]
 )

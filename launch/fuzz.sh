@@ -3,7 +3,7 @@
 #
 #   launch/fuzz.sh TARGET SECONDS [LIBFUZZER-OPTION...]
 #
-# TARGET: columns, conllu, iob2, config, predict-input, or all (each in turn, SECONDS each).
+# TARGET: columns, conllu, iob2, config, predict-input, transformer, or all (each in turn, SECONDS each).
 # Builds the targets of Fuzz/ (a separate package over this one) with libFuzzer and AddressSanitizer
 # into .build-fuzz, seeds each from the test fixtures, and runs it for SECONDS.
 # Every input must end in success or a typed error: a trap, a leak, an allocation above
@@ -12,7 +12,7 @@
 # The growing corpus stays in .build-fuzz/corpus/TARGET/ between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(columns conllu iob2 config predict-input)
+targets=(columns conllu iob2 config predict-input transformer)
 if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
   echo "usage: launch/fuzz.sh TARGET SECONDS [LIBFUZZER-OPTION...]   (TARGET: ${targets[*]} or all)" >&2
   exit 2
@@ -78,6 +78,14 @@ encoder.word_dim=16
 tasks.ner.hidden=32
 YAML
 
+# transformer: a model folder as config.json %% vocab.txt %% tokenizer_config.json %% model.safetensors
+tiny=Tests/TransformerTests/Fixtures/tiny-bert
+mkdir -p "$scratch/seeds/transformer"
+for f in config.json vocab.txt tokenizer_config.json model.safetensors; do
+  cat "$tiny/$f"; [ $f = model.safetensors ] || printf '\n%%%%\n'
+done > "$scratch/seeds/transformer/tiny-bert"
+{ cat "$tiny/config.json"; printf '\n%%%%\n'; cat "$tiny/vocab.txt"; } > "$scratch/seeds/transformer/no-weights"
+
 max_len=65536
 # one-time initialisation of Swift globals is not a leak (see the file)
 export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
@@ -85,8 +93,10 @@ status=0
 for name in "${list[@]}"; do
   mkdir -p "$scratch/corpus/$name" "$scratch/findings/$name"
   echo "fuzz.sh: fuzz-$name for ${seconds}s" >&2
+  len=$max_len
+  [ "$name" != transformer ] || len=262144   # the tiny BERT's weights alone are 108 KB
   if ! "$bin/fuzz-$name" "$scratch/corpus/$name" "$scratch/seeds/$name" \
-      -max_total_time="$seconds" -max_len=$max_len -malloc_limit_mb=$((max_len * 1000 / 1048576)) \
+      -max_total_time="$seconds" -max_len=$len -malloc_limit_mb=$((len * 1000 / 1048576)) \
       -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$scratch/findings/$name/" "$@"; then
     echo "fuzz.sh: fuzz-$name found a failing input, kept in $scratch/findings/$name/" >&2
     status=1

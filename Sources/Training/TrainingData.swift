@@ -106,7 +106,7 @@ public final class TrainingData {
             let bert: PretrainedBert
             do {
                 bert = try PretrainedBert(folder: folder)
-                _ = try SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors"))
+                _ = try bert.checkedWeights()
             } catch let error as TransformerError {
                 throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
                                                keyPath: "encoder.transformer.path", found: folder.path,

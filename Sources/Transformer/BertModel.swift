@@ -60,8 +60,17 @@ public struct BertModel: Module {
     /// Fills this model's parameters in `store` from `file`. Every parameter must be present with
     /// its exact shape (names may carry a `bert.` prefix, and LayerNorm `gamma`/`beta` stand for
     /// `weight`/`bias`, as in older checkpoints); a tensor that is neither a parameter nor one of
-    /// `unusedTensors` is refused. Everything is checked before any value is read.
+    /// `unusedTensors` is refused. Everything is checked (`tensorPlan(in:)`) before any value is read.
     public func load(from file: SafeTensorsFile, into store: ParameterStore) throws {
+        for (p, tensorName) in try tensorPlan(in: file) {
+            try file.read(tensorName, into: UnsafeMutableBufferPointer(start: store.values.base + p.offset, count: p.count))
+        }
+    }
+
+    /// Which tensor of `file` fills each parameter, after checking names, shapes and dtypes (see
+    /// `load`). Reads only the header, and needs only the parameters' layout: a model built in a
+    /// layout-only store checks a file before anything is allocated for it.
+    public func tensorPlan(in file: SafeTensorsFile) throws -> [(Parameter, String)] {
         let filePrefix = file.entries["embeddings.word_embeddings.weight"] == nil
             && file.entries["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
         var plan: [(Parameter, String)] = []
@@ -92,8 +101,6 @@ public struct BertModel: Module {
                 throw TransformerError.unexpectedTensor(file: file.path, tensor: extra)
             }
         }
-        for (p, tensorName) in plan {
-            try file.read(tensorName, into: UnsafeMutableBufferPointer(start: store.values.base + p.offset, count: p.count))
-        }
+        return plan
     }
 }

@@ -90,10 +90,21 @@ public struct PretrainedBert {
         }
     }
 
-    /// Builds the model's parameters in `store` under `name` and fills them from `model.safetensors`.
+    /// Opens `model.safetensors` and checks that it holds every tensor `config.json` asks for, with
+    /// its shape, before anything is allocated: the model's size is then bounded by the file's, whatever
+    /// sizes `config.json` claims.
+    public func checkedWeights() throws -> SafeTensorsFile {
+        let file = try SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors"))
+        var rng = SplitMix64(seed: 0)
+        _ = try BertModel(config: config, name: "", site: 0, store: ParameterStore(layoutOnly: true), rng: &rng).tensorPlan(in: file)
+        return file
+    }
+
+    /// Builds the model's parameters in `store` under `name` and fills them from `model.safetensors`
+    /// (checked first, see `checkedWeights`).
     public func load(name: String, hiddenDropout: Float? = nil, attentionDropout: Float? = nil, site: UInt64,
                      store: ParameterStore, rng: inout SplitMix64) throws -> BertModel {
-        let file = try SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors"))
+        let file = try checkedWeights()
         let model = BertModel(config: config, name: name, hiddenDropout: hiddenDropout, attentionDropout: attentionDropout,
                               site: site, store: store, rng: &rng)
         try model.load(from: file, into: store)

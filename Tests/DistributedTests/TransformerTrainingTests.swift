@@ -116,5 +116,23 @@ final class TransformerTrainingTests: XCTestCase {
                                         + MTLDist.settings(["encoder.transformer.path": "/nonexistent/bert"]))
         XCTAssertNotEqual(run.status, 0)
         XCTAssertTrue(run.stderr.contains("/nonexistent/bert"), "\(run)")
+
+        // a config.json claiming ~10^11 floats beside 108 KB of weights: refused from the header,
+        // before anything is allocated (this crashed out of memory before the layout check)
+        let huge = try temporaryDirectory()
+        for f in ["vocab.txt", "tokenizer_config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(atPath: Self.tinyBert + "/" + f, toPath: huge.appendingPathComponent(f).path)
+        }
+        var config = try String(contentsOfFile: Self.tinyBert + "/config.json", encoding: .utf8)
+        for (from, to) in [("\"hidden_size\": 32", "\"hidden_size\": 8192"), ("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 128"),
+                           ("\"intermediate_size\": 64", "\"intermediate_size\": 65536"), ("\"vocab_size\": 177", "\"vocab_size\": 262144"),
+                           ("\"num_attention_heads\": 4", "\"num_attention_heads\": 256")] {
+            config = config.replacingOccurrences(of: from, with: to)
+        }
+        try config.write(to: huge.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let refused = try MTLDist.run(["train", "--output", output.path] + settings(fineTune: true)
+                                      + MTLDist.settings(["encoder.transformer.path": huge.path]))
+        XCTAssertEqual(refused.status, 1, "\(refused)")
+        XCTAssertTrue(refused.stderr.contains("config.json implies [262144, 8192]"), "\(refused)")
     }
 }

@@ -191,6 +191,29 @@ final class BertModelTests: XCTestCase {
         XCTAssertTrue("\(loadError(dir.appendingPathComponent("absent"))!)".contains("no such folder"))
     }
 
+    /// A config.json that claims the largest model its bounds allow (128 layers of width 8192, a
+    /// feed-forward of 65536: about 10^11 floats) beside the tiny model's 108 KB of weights is refused
+    /// from the safetensors header alone: the layout is checked before anything is allocated.
+    func testAHugeConfigBesideSmallWeightsIsRefusedBeforeAllocating() throws {
+        let dir = try folder(with: try tinyTensors())
+        let config = dir.appendingPathComponent("config.json")
+        var text = try String(contentsOf: config, encoding: .utf8)
+        for (from, to) in [("\"hidden_size\": 32", "\"hidden_size\": 8192"), ("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 128"),
+                           ("\"intermediate_size\": 64", "\"intermediate_size\": 65536"), ("\"vocab_size\": 177", "\"vocab_size\": 262144"),
+                           ("\"num_attention_heads\": 4", "\"num_attention_heads\": 256")] {
+            XCTAssertTrue(text.contains(from))
+            text = text.replacingOccurrences(of: from, with: to)
+        }
+        try text.write(to: config, atomically: true, encoding: .utf8)
+        let bert = try PretrainedBert(folder: dir)
+        XCTAssertEqual(bert.config.layerCount, 128)
+        XCTAssertThrowsError(try bert.checkedWeights()) { error in
+            XCTAssertTrue("\(error)".contains("'embeddings.word_embeddings.weight'"), "\(error)")
+        }
+        let message = loadError(dir).map { "\($0)" } ?? "no error"
+        XCTAssertTrue(message.contains("'embeddings.word_embeddings.weight'"), message)
+    }
+
     func testMeanOfRowGroupsGradient() {
         GradientCheck.check("meanOfRowGroups", inputs: [([5, 3], randomValues(15, seed: 3))]) {
             meanOfRowGroups($0[0], rows: [4, 0, 1, 1, 3], starts: [0, 1, 3, 5])
