@@ -47,6 +47,24 @@ final class ThreadedCommunicator: Communicator {
         guard !isFinalized else { throw CollectiveError.finalized(operation: "wait") }
     }
 
+    /// The sum in rank order, then this rank's slice of it.
+    func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, into slice: UnsafeMutableBufferPointer<Float>) throws {
+        var sum = Array(buffer)
+        try sum.withUnsafeMutableBufferPointer { try reduce($0, "reduceScatterSum(Float)") { $0 + $1 } }
+        let mine = shardRange(total: buffer.count, rank: rank, worldSize: worldSize)
+        precondition(slice.count == mine.count, "slice of \(slice.count) floats, rank \(rank) owns \(mine.count)")
+        for (i, j) in mine.enumerated() { slice[i] = sum[j] }
+    }
+
+    /// Every rank's bytes, each taking its own slice.
+    func allGather(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let all = try exchange("allGather(Float) count: \(buffer.count)", Array(UnsafeRawBufferPointer(buffer)))
+        for r in 0..<worldSize {
+            let contribution = all[r].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            for i in shardRange(total: buffer.count, rank: r, worldSize: worldSize) { buffer[i] = contribution[i] }
+        }
+    }
+
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try reduce(buffer, "allReduceMax(Double)") { Swift.max($0, $1) }
     }
