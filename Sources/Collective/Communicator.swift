@@ -26,11 +26,12 @@ public protocol Communicator: AnyObject {
     /// Returns once every one of `requests` has completed; requests already completed by an
     /// earlier `wait` return at once.
     func wait(_ requests: [CollectiveRequest]) throws
-    /// Sums `buffer` over all ranks and leaves each rank only its own slice of the sum (a
-    /// reduce-scatter): `slice[i] = Σ_r buffer_r[lo + i]` for `lo..<hi = shardRange(total:
-    /// buffer.count, rank: rank, worldSize: worldSize)`; `slice` holds `hi − lo` floats and
-    /// `buffer` is not changed. Every rank passes a buffer of the same length.
-    func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, into slice: UnsafeMutableBufferPointer<Float>) throws
+    /// Sums `buffer` over all ranks and leaves each rank only its own slice of the sum, at the
+    /// front of its buffer (an in-place reduce-scatter): `buffer[i] = Σ_r buffer_r[lo + i]` for
+    /// `i < hi − lo`, where `lo..<hi = shardRange(total: buffer.count, rank: rank, worldSize:
+    /// worldSize)`; the rest of `buffer` is unspecified afterwards. No second buffer is needed.
+    /// Every rank passes a buffer of the same length.
+    func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
     /// Gathers the slices in place (an all-gather): on every rank, slice
     /// `shardRange(total: buffer.count, rank: r, worldSize: worldSize)` of `buffer` becomes rank r's
     /// slice, for every r. Every rank passes a buffer of the same length.
@@ -125,12 +126,9 @@ public final class SingleProcessCommunicator: Communicator {
     public func wait(_ requests: [CollectiveRequest]) throws {
         try checkOpen("wait")
     }
-    /// Copies `buffer` into `slice` (the one rank's slice is the whole buffer).
-    public func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, into slice: UnsafeMutableBufferPointer<Float>) throws {
+    /// The identity (the one rank's slice is the whole buffer, the sum over one rank).
+    public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
         try checkOpen("reduceScatterSum")
-        precondition(slice.count == buffer.count, "reduce-scatter of \(buffer.count) floats into a slice of \(slice.count)")
-        guard let from = buffer.baseAddress, let to = slice.baseAddress else { return }
-        to.update(from: from, count: buffer.count)
     }
     /// The identity (one rank holds every slice).
     public func allGather(_ buffer: UnsafeMutableBufferPointer<Float>) throws {

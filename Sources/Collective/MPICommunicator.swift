@@ -131,16 +131,16 @@ public final class MPICommunicator: Communicator {
         if outstanding.isEmpty { self.requests.removeAll(keepingCapacity: true) }
     }
 
-    /// `MPI_Reduce_scatter(buffer, slice, counts, MPI_FLOAT, MPI_SUM, COMM_WORLD)` with rank r's
-    /// count `shardRange(total: buffer.count, rank: r, worldSize: worldSize).count`. Throws
+    /// `MPI_Reduce_scatter(MPI_IN_PLACE, buffer, counts, MPI_FLOAT, MPI_SUM, COMM_WORLD)` with rank
+    /// r's count `shardRange(total: buffer.count, rank: r, worldSize: worldSize).count` (in place, MPI
+    /// takes the input from the buffer and stores the rank's result at its front). Throws
     /// `CollectiveError.bufferTooLarge` for a buffer beyond `Int32.max` floats.
-    public func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, into slice: UnsafeMutableBufferPointer<Float>) throws {
-        let operation = "MPI_Reduce_scatter(MPI_FLOAT, MPI_SUM, count: \(buffer.count))"
+    public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let operation = "MPI_Reduce_scatter(MPI_IN_PLACE, MPI_FLOAT, MPI_SUM, count: \(buffer.count))"
         try checkOpen(operation)
         let (counts, _) = try sliceLayout(buffer.count, operation)
-        precondition(slice.count == Int(counts[rank]), "reduce-scatter into a slice of \(slice.count) floats, rank \(rank) owns \(counts[rank])")
         // an empty buffer still runs: every rank takes part in every collective
-        try Self.check(MPI_Reduce_scatter(UnsafeRawPointer(buffer.baseAddress), UnsafeMutableRawPointer(slice.baseAddress),
+        try Self.check(MPI_Reduce_scatter(UnsafeRawPointer(cmpi_in_place()), UnsafeMutableRawPointer(buffer.baseAddress),
                                           counts, cmpi_float(), cmpi_sum(), world), operation)
     }
 

@@ -35,8 +35,6 @@ public final class Trainer {
     /// The parts of `updateRange` the optimizers step: the part inside `transformerRange` for
     /// `transformerOptimizer` (nil without one), and the rest for `optimizer`; either may be empty.
     let updateParts: (transformer: Range<Int>?, rest: Range<Int>)
-    /// With `sharded_update` on more than one rank: this rank's slice of the summed gradient, reused across steps.
-    private var gradientSlice: [Float] = []
     /// The learning rate of every update; a plateau schedule also changes with the dev scores.
     var schedule: Schedule
     /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
@@ -133,14 +131,7 @@ public final class Trainer {
         }
         updateRange = t.shardedUpdate ? shardRange(total: model.store.count, rank: communicator.rank, worldSize: communicator.worldSize)
                                       : 0..<model.store.count
-        // a part outside the range is empty, placed inside it
-        if let range = transformerRange {
-            updateParts = (updateRange.clamped(to: range).clamped(to: updateRange),
-                           updateRange.clamped(to: range.upperBound ..< model.store.count).clamped(to: updateRange))
-        } else {
-            updateParts = (nil, updateRange)
-        }
-        if t.shardedUpdate && communicator.worldSize > 1 { gradientSlice = [Float](repeating: 0, count: updateRange.count) }
+        updateParts = Trainer.parts(of: updateRange, transformer: transformerRange, count: model.store.count)
         schedule = try Trainer.learningRateSchedule(t, totalSteps: Trainer.totalSteps(config: config, sampler: sampler))
         gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                               bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
@@ -148,6 +139,15 @@ public final class Trainer {
             ? TouchedRows(store: model.store, wordTable: "encoder.words.weight", characterTable: "encoder.chars.embedding.weight",
                           unknownWord: data.encoder.words.unknownID.map { Int32($0) })
             : nil
+    }
+
+    /// The parts of `range` (of a store of `count` parameters whose first `transformer` parameters
+    /// have an optimizer of their own) that each optimizer steps: the part inside `transformer`
+    /// (nil when there is none) and the rest. A part `range` does not reach is empty, placed inside
+    /// `range`, so its optimizer still takes every step, over no parameter.
+    static func parts(of range: Range<Int>, transformer: Range<Int>?, count: Int) -> (transformer: Range<Int>?, rest: Range<Int>) {
+        guard let transformer else { return (nil, range) }
+        return (range.clamped(to: transformer).clamped(to: range), range.clamped(to: transformer.upperBound ..< count).clamped(to: range))
     }
 
     /// The optimizer `t` asks for.
@@ -485,30 +485,28 @@ public final class Trainer {
     }
 
     /// The update of the sharded step (`sharded_update`), after backward: the gradient
-    /// reduce-scattered into this rank's slice (`updateRange`; on one rank the gradient buffer is the
-    /// slice), its squared norm summed over the ranks into the global norm, the slice clipped with it
-    /// and updated, and the parameters all-gathered so every rank holds the whole replica. Clipping
-    /// and update equal the replicated step's bit for bit on one rank; the sums differ in order only.
+    /// reduce-scattered in place, leaving the sum of this rank's slice (`updateRange`) at the front
+    /// of the gradient buffer (on one rank the buffer is the slice), its squared norm summed over the
+    /// ranks into the global norm, the slice clipped with it and updated, and the parameters
+    /// all-gathered so every rank holds the whole replica. No buffer besides the optimizer state of
+    /// the slice. Clipping and update equal the replicated step's bit for bit on one rank; the sums
+    /// differ in order only.
     private func shardedUpdate(learningRate lr: Float, timing: inout StepTiming, lap: () -> Double) throws {
         let t = resolved.config.training, store = model.store, world = communicator.worldSize
         if world > 1 {
-            try gradientSlice.withUnsafeMutableBufferPointer { slice in
-                try communicator.reduceScatterSum(UnsafeBufferPointer(store.grads.pointer), into: slice)
-            }
+            try communicator.reduceScatterSum(store.grads.pointer)
             timing.allReduce += lap()
         }
-        try gradientSlice.withUnsafeMutableBufferPointer { slice in
-            // the slice's gradients: the reduce-scattered sum, or the whole buffer on one rank
-            let gradients = world > 1 ? slice.baseAddress ?? store.grads.base : store.grads.base
-            if let clip = t.clipNorm, clip > 0 {
-                var squared = [squaredGradientNorm(gradients, count: updateRange.count)]
-                timing.update += lap()
-                try squared.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
-                timing.allReduce += lap()
-                clipGradients(gradients, count: updateRange.count, norm: squared[0].squareRoot(), maxNorm: Float(clip))
-            }
-            applyOptimizers(gradients: gradients - updateRange.lowerBound, learningRate: lr)
+        // gradients[i] is the summed gradient of parameter updateRange.lowerBound + i
+        let gradients = store.grads.base
+        if let clip = t.clipNorm, clip > 0 {
+            var squared = [squaredGradientNorm(gradients, count: updateRange.count)]
+            timing.update += lap()
+            try squared.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+            timing.allReduce += lap()
+            clipGradients(gradients, count: updateRange.count, norm: squared[0].squareRoot(), maxNorm: Float(clip))
         }
+        applyOptimizers(gradients: gradients - updateRange.lowerBound, learningRate: lr)
         store.zeroGrad()
         timing.update += lap()
         if world > 1 {

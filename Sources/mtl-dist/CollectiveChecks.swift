@@ -71,14 +71,13 @@ struct CollectiveChecks {
         return fail("allreduce_sum_large", "element \(i) of \(n): expected \(expected[i]), found \(x[i])")
     }
 
-    // x_r[i] = (r+1)(i+1)  ⇒  rank r's slice [lo, hi) of the sum: W(W+1)/2 · (i+1) for i in [lo, hi);
-    // n < W leaves some ranks an empty slice, n = 7 uneven ones
+    // x_r[i] = (r+1)(i+1)  ⇒  at the front, rank r's slice [lo, hi) of the sum: W(W+1)/2 · (i+1) for
+    // i in [lo, hi); n < W leaves some ranks an empty slice, n = 7 uneven ones
     private func reduceScatterSum(count n: Int) throws -> CollectiveCheckResult {
-        let x = (0..<n).map { Float((r + 1) * ($0 + 1)) }
+        var x = (0..<n).map { Float((r + 1) * ($0 + 1)) }
         let mine = shardRange(total: n, rank: r, worldSize: w)
-        var slice = [Float](repeating: .nan, count: mine.count)
-        try x.withUnsafeBufferPointer { b in try slice.withUnsafeMutableBufferPointer { try communicator.reduceScatterSum(b, into: $0) } }
-        return compare("reduce_scatter_sum_\(n)", slice, mine.map { Float(w * (w + 1) / 2 * ($0 + 1)) })
+        try x.withUnsafeMutableBufferPointer { try communicator.reduceScatterSum($0) }
+        return compare("reduce_scatter_sum_\(n)", Array(x[0..<mine.count]), mine.map { Float(w * (w + 1) / 2 * ($0 + 1)) })
     }
 
     // rank r fills its slice with 100r + i and NaN elsewhere  ⇒  after the all-gather element i holds

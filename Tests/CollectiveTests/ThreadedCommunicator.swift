@@ -47,13 +47,10 @@ final class ThreadedCommunicator: Communicator {
         guard !isFinalized else { throw CollectiveError.finalized(operation: "wait") }
     }
 
-    /// The sum in rank order, then this rank's slice of it.
-    func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, into slice: UnsafeMutableBufferPointer<Float>) throws {
-        var sum = Array(buffer)
-        try sum.withUnsafeMutableBufferPointer { try reduce($0, "reduceScatterSum(Float)") { $0 + $1 } }
-        let mine = shardRange(total: buffer.count, rank: rank, worldSize: worldSize)
-        precondition(slice.count == mine.count, "slice of \(slice.count) floats, rank \(rank) owns \(mine.count)")
-        for (i, j) in mine.enumerated() { slice[i] = sum[j] }
+    /// The sum in rank order, then this rank's slice of it moved to the front.
+    func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try reduce(buffer, "reduceScatterSum(Float)") { $0 + $1 }
+        for (i, j) in shardRange(total: buffer.count, rank: rank, worldSize: worldSize).enumerated() { buffer[i] = buffer[j] }
     }
 
     /// Every rank's bytes, each taking its own slice.
