@@ -98,7 +98,9 @@ public struct TrainingConfig: Codable, Equatable {
     /// optimizer state for that slice alone, and the parameters are all-gathered. The same update
     /// as the replicated one (`false`: every rank sums the whole gradient and updates every
     /// parameter), bit for bit on one rank, up to summation order on more. Needs the dense,
-    /// unbucketed sum: `sparse_allreduce: false` and `allreduce_bucket_mb: 0`.
+    /// unbucketed sum: `sparse_allreduce: false` and `allreduce_bucket_mb: 0`. Off by default: on
+    /// the shared 2-core machine the longer exchange cost more than the halved update saved
+    /// (BENCHMARKS.md).
     public var shardedUpdate = false
 
     /// YAML keys, mapped once.
