@@ -8,7 +8,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// A manifest field that is malformed, out of its limits or inconsistent with another field.
     case invalidManifest(path: String, field: String, found: String, expected: String)
     /// A shard whose size or checksum is not what the manifest records.
-    case corruptShard(path: String, byteRange: Range<Int>, found: String, expected: String)
+    case corruptShard(path: String, part: String, found: String, expected: String)
     /// No complete checkpoint where one was asked for.
     case noCheckpoint(path: String, hint: String)
     /// A save that failed on some rank; every rank reports the same message.
@@ -22,8 +22,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "cannot write \(path): \(reason)"
         case let .invalidManifest(path, field, found, expected):
             return "\(path): \(field) is \(found), expected \(expected); the manifest is corrupt or from another program"
-        case let .corruptShard(path, range, found, expected):
-            return "\(path) (bytes \(range.lowerBound)..<\(range.upperBound) of the checkpoint's state): found \(found), expected \(expected); the shard is damaged: resume from an older checkpoint (checkpoint.keep keeps several)"
+        case let .corruptShard(path, part, found, expected):
+            return "\(path) (\(part)): found \(found), expected \(expected); the shard is damaged: resume from an older checkpoint (checkpoint.keep keeps several)"
         case let .noCheckpoint(path, hint):
             return "\(path): no complete checkpoint. \(hint)"
         case let .saveFailed(rank, message):

@@ -1,17 +1,22 @@
 /// The `manifest.json` of a checkpoint folder: what the state is (every tensor's name, shape and
 /// offset, the optimizer's buffers), where its bytes are (one shard file per rank of the saving
-/// run, each a contiguous byte range of the state, with its size and CRC-32C), and the trainer's
-/// own record (`training`: step, sampler, schedule, config, vocabularies...), opaque to this module.
+/// run, each holding that rank's slice of every block, with its size and one CRC-32C per block),
+/// and the trainer's own record (`training`: step, sampler, schedule, config, vocabularies...),
+/// opaque to this module.
 ///
-/// The state is one little-endian float32 array, [parameters | optimizer buffer 0 | buffer 1 | ...]:
-/// `parameter_count` parameters laid out as `tensors` says, then each buffer of
-/// `optimizer.buffer_length` floats (the parameter count, or 0 before the optimizer's first step).
-/// Shard r of W holds floats `shardRange(total:rank:worldSize:)` of it.
+/// The state is one little-endian float32 array of blocks, [parameters | optimizer buffer 0 |
+/// buffer 1 | ...]: `parameter_count` parameters laid out as `tensors` says, then each buffer of
+/// `optimizer.buffer_length` floats (the parameter count, or 0 before the optimizer's first step,
+/// when the buffers are no blocks). Shard r of W holds rank r's slice of the parameters,
+/// `shardRange(total: parameter_count, rank: r, worldSize: W)`, of every block, block after block:
+/// the slice a sharded update (`training.sharded_update`) updates and keeps optimizer state for,
+/// so each rank writes what it holds and a resume reads a rank's optimizer state from the shards
+/// overlapping its slice only.
 public struct CheckpointManifest<Training: Codable>: Codable {
     /// `mtl-dist-checkpoint`.
     public static var formatName: String { "mtl-dist-checkpoint" }
     /// The version this build writes and reads.
-    public static var formatVersion: Int { 1 }
+    public static var formatVersion: Int { 2 }
 
     /// One parameter tensor: `shape.count` floats at `offset` in the parameter block.
     public struct Tensor: Codable, Equatable, Sendable {
@@ -48,25 +53,36 @@ public struct CheckpointManifest<Training: Codable>: Codable {
         }
     }
 
-    /// One shard file: bytes `offset ..< offset + size` of the state.
+    /// One shard file: the parameters `parameters` of every block, block after block
+    /// (`size` = 4 × `parameter_count` × blocks), and a CRC-32C per block.
     public struct Shard: Codable, Equatable, Sendable {
         /// A plain file name inside the checkpoint folder (never a path).
         public var file: String
         /// The rank that wrote it.
         public var rank: Int
-        public var offset: Int
+        /// The first parameter of its slice.
+        public var parameterOffset: Int
+        /// Parameters in its slice.
+        public var parameterCount: Int
+        /// Bytes of the file.
         public var size: Int
-        /// `crc32c:` and 8 hex digits.
-        public var checksum: String
-        public init(file: String, rank: Int, offset: Int, size: Int, checksum: String) {
+        /// `crc32c:` and 8 hex digits, one per block in block order.
+        public var checksums: [String]
+        public init(file: String, rank: Int, parameterOffset: Int, parameterCount: Int, size: Int, checksums: [String]) {
             self.file = file
             self.rank = rank
-            self.offset = offset
+            self.parameterOffset = parameterOffset
+            self.parameterCount = parameterCount
             self.size = size
-            self.checksum = checksum
+            self.checksums = checksums
         }
-        /// The bytes of the state it holds.
-        public var byteRange: Range<Int> { offset..<(offset + size) }
+        /// Its slice of the parameters (of every block).
+        public var parameters: Range<Int> { parameterOffset..<(parameterOffset + parameterCount) }
+        enum CodingKeys: String, CodingKey {
+            case file, rank, size, checksums
+            case parameterOffset = "parameter_offset"
+            case parameterCount = "parameter_count"
+        }
     }
 
     public var format: String
@@ -107,6 +123,15 @@ public struct CheckpointManifest<Training: Codable>: Codable {
 
     /// Floats of the whole state.
     public var stateFloats: Int { stateBytes / 4 }
+
+    /// The blocks of the state, each `parameter_count` floats: the parameters, then each optimizer
+    /// buffer when `buffer_length` > 0.
+    public var blockCount: Int { 1 + (optimizer.bufferLength > 0 ? optimizer.buffers.count : 0) }
+
+    /// Block `index` in messages: `parameters`, `optimizer buffer 'm'`.
+    public func blockName(_ index: Int) -> String {
+        index == 0 ? "parameters" : "optimizer buffer '\(optimizer.buffers[index - 1])'"
+    }
 
     /// The float range of optimizer buffer `index` in the state.
     public func bufferRange(_ index: Int) -> Range<Int> {

@@ -5,9 +5,11 @@ import Foundation
 /// own slice in parallel:
 ///
 /// 1. rank 0 removes leftovers of interrupted saves and creates `.step-<N>.partial/`;
-/// 2. rank r writes floats `shardRange(total:rank:worldSize:)` of the state to
-///    `shard-<r>-of-<W>.bin` there and flushes it (fsync);
-/// 3. the ranks meet: a shared failure check, and a sum that brings every CRC to rank 0;
+/// 2. rank r writes its slice `shardRange(total: parameterCount, rank: r, worldSize: W)` of every
+///    block of the state (the parameters, then each optimizer buffer) to `shard-<r>-of-<W>.bin`
+///    there and flushes it (fsync); it needs nothing from the other ranks, so a rank holding
+///    optimizer state for its slice only (a sharded update) writes what it holds;
+/// 3. the ranks meet: a shared failure check, and a sum that brings every block's CRC to rank 0;
 /// 4. rank 0 writes and flushes `manifest.json`, flushes the folder, renames it to `step-<N>/`,
 ///    flushes the parent, and only then replaces `latest` (by rename); then it deletes all but the
 ///    newest `keep` complete checkpoints.
@@ -45,19 +47,23 @@ public struct CheckpointWriter {
     /// The name of rank `rank`'s shard file in a checkpoint of `worldSize` ranks.
     public static func shardFileName(rank: Int, worldSize: Int) -> String { "shard-\(rank)-of-\(worldSize).bin" }
 
-    /// Saves the state `segments` (concatenated in order: the parameters, then each optimizer
-    /// buffer) as the checkpoint of `step` and returns its folder. `tensors` and `optimizer`
-    /// describe the layout and must add up to the segments' length; `record` is called on rank 0
-    /// only. A complete checkpoint of `step` already there (from an earlier attempt) is replaced
-    /// by one atomic swap.
-    public func save<Record: Codable>(step: Int, segments: [UnsafeBufferPointer<Float>], parameterCount: Int,
+    /// Saves the checkpoint of `step` and returns its folder: `blocks` are this rank's slice
+    /// (`shardRange(total: parameterCount, rank:, worldSize:)`) of the parameters, then of each
+    /// optimizer buffer (none when `optimizer.bufferLength` is 0), each as long as the slice.
+    /// `tensors` and `optimizer` describe the whole state; `record` is called on rank 0 only. A
+    /// complete checkpoint of `step` already there (from an earlier attempt) is replaced by one
+    /// atomic swap.
+    public func save<Record: Codable>(step: Int, blocks: [UnsafeBufferPointer<Float>], parameterCount: Int,
                                       tensors: [CheckpointManifest<Record>.Tensor],
                                       optimizer: CheckpointManifest<Record>.Optimizer,
                                       communicator: Communicator, record: () throws -> Record) throws -> URL {
-        let total = segments.reduce(0) { $0 + $1.count }
-        precondition(total == parameterCount + optimizer.buffers.count * optimizer.bufferLength,
-                     "CheckpointWriter: segments hold \(total) floats, the layout \(parameterCount) + \(optimizer.buffers.count) × \(optimizer.bufferLength)")
         let rank = communicator.rank, world = communicator.worldSize
+        let slice = shardRange(total: parameterCount, rank: rank, worldSize: world)
+        let blockCount = 1 + (optimizer.bufferLength > 0 ? optimizer.buffers.count : 0)
+        precondition(optimizer.bufferLength == 0 || optimizer.bufferLength == parameterCount,
+                     "CheckpointWriter: buffers of \(optimizer.bufferLength) floats for \(parameterCount) parameters")
+        precondition(blocks.count == blockCount && blocks.allSatisfy { $0.count == slice.count },
+                     "CheckpointWriter: blocks of \(blocks.map(\.count)) floats, expected \(blockCount) of rank \(rank)'s slice \(slice)")
         let dir = directory.url
         let final = dir.appendingPathComponent(CheckpointDirectory.folderName(step: step))
         let temp = dir.appendingPathComponent(".\(CheckpointDirectory.folderName(step: step)).partial")
@@ -75,31 +81,30 @@ public struct CheckpointWriter {
         }
         try agree(local, communicator)
 
-        // 2. every rank writes its slice
-        let floats = shardRange(total: total, rank: rank, worldSize: world)
-        let parts = Self.slices(of: segments, floats: floats)
-        var crc = CRC32C()
-        for p in parts { crc.update(p) }
+        // 2. every rank writes its slice of every block
+        let parts = blocks.map { UnsafeRawBufferPointer($0) }
+        let crcs = parts.map { CRC32C.checksum($0) }
         do {
             try DurableFile.write(parts, to: temp.appendingPathComponent(Self.shardFileName(rank: rank, worldSize: world)))
         } catch {
             local = "\(error)"
         }
         onPhase(.shardWritten, step)
-        // 3. the ranks meet; each CRC reaches rank 0 in its rank's slot of a sum
+        // 3. the ranks meet; each CRC reaches rank 0 in its rank's slots of a sum
         try agree(local, communicator)
-        var crcs = [Double](repeating: 0, count: world)
-        crcs[rank] = Double(crc.value)
-        try crcs.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+        var all = [Double](repeating: 0, count: world * blockCount)
+        for (b, crc) in crcs.enumerated() { all[rank * blockCount + b] = Double(crc) }
+        try all.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
         onPhase(.ranksMet, step)
 
         // 4. rank 0 commits
         if rank == 0 {
             do {
                 let shards = (0..<world).map { r -> CheckpointManifest<Record>.Shard in
-                    let range = shardRange(total: total, rank: r, worldSize: world)
-                    return .init(file: Self.shardFileName(rank: r, worldSize: world), rank: r, offset: 4 * range.lowerBound,
-                                 size: 4 * range.count, checksum: CRC32C.text(UInt32(crcs[r])))
+                    let range = shardRange(total: parameterCount, rank: r, worldSize: world)
+                    return .init(file: Self.shardFileName(rank: r, worldSize: world), rank: r, parameterOffset: range.lowerBound,
+                                 parameterCount: range.count, size: 4 * range.count * blockCount,
+                                 checksums: (0..<blockCount).map { CRC32C.text(UInt32(all[r * blockCount + $0])) })
                 }
                 let manifest = CheckpointManifest(step: step, worldSize: world, parameterCount: parameterCount,
                                                   tensors: tensors, optimizer: optimizer, shards: shards, training: try record())
@@ -136,20 +141,6 @@ public struct CheckpointWriter {
         }
         try agree(local, communicator)
         return final
-    }
-
-    /// The parts of the concatenated `segments` that fall in `floats`, as raw bytes.
-    static func slices(of segments: [UnsafeBufferPointer<Float>], floats: Range<Int>) -> [UnsafeRawBufferPointer] {
-        var result: [UnsafeRawBufferPointer] = []
-        var start = 0
-        for s in segments {
-            let lo = max(start, floats.lowerBound), hi = min(start + s.count, floats.upperBound)
-            if lo < hi, let base = s.baseAddress {
-                result.append(UnsafeRawBufferPointer(start: base + (lo - start), count: 4 * (hi - lo)))
-            }
-            start += s.count
-        }
-        return result
     }
 
     private func agree(_ local: String?, _ communicator: Communicator) throws {

@@ -118,24 +118,39 @@ public enum DurableFile {
     }
 
     /// Reads `url` from the start in chunks of at most `chunk` bytes, calling `body(bytes, offset)`
-    /// for each; throws when the file ends before `size` bytes or holds more.
+    /// for each; throws when the file ends before `size` bytes.
     public static func forEachChunk(of url: URL, size: Int, chunk: Int = 8 << 20,
+                                    _ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        try forEachChunk(of: url, bytes: 0..<size, chunk: chunk, body)
+    }
+
+    /// Reads bytes `bytes` of `url` in chunks of at most `chunk` bytes, calling `body(bytes,
+    /// offset)` for each, with the chunk's offset in the file (a multiple of 4 from the range's
+    /// start, so floats never straddle two chunks when the range starts on a float); throws when
+    /// the file ends before the range does.
+    public static func forEachChunk(of url: URL, bytes: Range<Int>, chunk: Int = 8 << 20,
                                     _ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CheckpointError.cannotRead(path: url.path, reason: errnoText()) }
         defer { close(fd) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(chunk, size)), alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(4, min(chunk, bytes.count)), alignment: 16)
         defer { buffer.deallocate() }
-        var offset = 0
-        while offset < size {
-            let want = min(buffer.count, size - offset)
-            let n = pread(fd, buffer.baseAddress, want, off_t(offset))
+        var offset = bytes.lowerBound
+        var filled = 0
+        while offset < bytes.upperBound {
+            // fill the buffer (a short read leaves it partly filled), then pass it on
+            let want = min(buffer.count - filled, bytes.upperBound - offset - filled)
+            let n = pread(fd, buffer.baseAddress! + filled, want, off_t(offset + filled))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw CheckpointError.cannotRead(path: url.path, reason: n == 0 ? "ends at byte \(offset), expected \(size)" : errnoText())
+                throw CheckpointError.cannotRead(path: url.path, reason: n == 0 ? "ends at byte \(offset + filled), expected \(bytes.upperBound)" : errnoText())
             }
-            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), offset)
-            offset += n
+            filled += n
+            if filled == buffer.count || offset + filled == bytes.upperBound {
+                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]), offset)
+                offset += filled
+                filled = 0
+            }
         }
     }
 

@@ -120,16 +120,23 @@ extension CheckpointManifest {
                 throw bad("\(at).file", "'\(s.file.prefix(80))'", "a plain file name inside the checkpoint folder (no '/', '\\', '..' or leading '.')")
             }
             guard s.rank == i else { throw bad("\(at).rank", "\(s.rank)", "\(i) (shards in rank order)") }
-            guard s.offset == next else { throw bad("\(at).offset", "\(s.offset)", "\(next) (shards contiguous from 0)") }
-            guard s.size >= 0 && s.size <= stateBytes - next else {
-                throw bad("\(at).size", "\(s.size)", "0...\(stateBytes - next) (what is left of state_bytes)")
+            guard s.parameterOffset == next else {
+                throw bad("\(at).parameter_offset", "\(s.parameterOffset)", "\(next) (slices contiguous from 0)")
             }
-            guard Self.parseChecksum(s.checksum) != nil else {
-                throw bad("\(at).checksum", "'\(s.checksum.prefix(40))'", "crc32c: and 8 hex digits")
+            guard s.parameterCount >= 0 && s.parameterCount <= parameterCount - next else {
+                throw bad("\(at).parameter_count", "\(s.parameterCount)", "0...\(parameterCount - next) (what is left of parameter_count)")
             }
-            next += s.size
+            // ≤ 4 · 2^32 · 17 bytes: no overflow
+            guard s.size == 4 * s.parameterCount * blockCount else {
+                throw bad("\(at).size", "\(s.size)", "\(4 * s.parameterCount * blockCount) (4 × parameter_count × \(blockCount) blocks)")
+            }
+            guard s.checksums.count == blockCount, s.checksums.allSatisfy({ Self.parseChecksum($0) != nil }) else {
+                throw bad("\(at).checksums", "\(s.checksums.prefix(4).map { String($0.prefix(40)) })",
+                          "\(blockCount) of crc32c: and 8 hex digits (one per block)")
+            }
+            next += s.parameterCount
         }
-        guard next == stateBytes else { throw bad("shards", "\(next) bytes in all", "\(stateBytes) (state_bytes)") }
+        guard next == parameterCount else { throw bad("shards", "\(next) parameters in all", "\(parameterCount) (parameter_count)") }
         guard Set(shards.map(\.file)).count == shards.count else {
             throw bad("shards", "a file name used twice", "one file per shard")
         }

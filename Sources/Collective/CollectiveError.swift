@@ -15,6 +15,8 @@ public enum CollectiveError: Error, Equatable, CustomStringConvertible {
     case invalidBucketSize(Int)
     /// A broadcast message longer than the receivers accept.
     case messageTooLong(root: Int, count: UInt64, limit: Int)
+    /// A buffer longer than one MPI call can lay out (its displacements are C ints).
+    case bufferTooLarge(operation: String, count: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -33,6 +35,9 @@ public enum CollectiveError: Error, Equatable, CustomStringConvertible {
         case let .messageTooLong(root, count, limit):
             return "rank \(root) broadcast a message of \(count) bytes, more than the \(limit) accepted "
                 + "(do all ranks run the same mtl-dist build?)"
+        case let .bufferTooLarge(operation, count, limit):
+            return "\(operation): \(count) floats, more than the \(limit) one call can address; "
+                + "use the replicated update (training.sharded_update: false) for a model this large"
         }
     }
 }

@@ -26,6 +26,16 @@ public protocol Communicator: AnyObject {
     /// Returns once every one of `requests` has completed; requests already completed by an
     /// earlier `wait` return at once.
     func wait(_ requests: [CollectiveRequest]) throws
+    /// Sums `buffer` over all ranks and leaves each rank only its own slice of the sum, at the
+    /// front of its buffer (an in-place reduce-scatter): `buffer[i] = Σ_r buffer_r[lo + i]` for
+    /// `i < hi − lo`, where `lo..<hi = shardRange(total: buffer.count, rank: rank, worldSize:
+    /// worldSize)`; the rest of `buffer` is unspecified afterwards. No second buffer is needed.
+    /// Every rank passes a buffer of the same length.
+    func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
+    /// Gathers the slices in place (an all-gather): on every rank, slice
+    /// `shardRange(total: buffer.count, rank: r, worldSize: worldSize)` of `buffer` becomes rank r's
+    /// slice, for every r. Every rank passes a buffer of the same length.
+    func allGather(_ buffer: UnsafeMutableBufferPointer<Float>) throws
     /// Replaces `buffer` on every rank with the elementwise maximum over all ranks:
     /// `buffer[i] = max_r buffer_r[i]`.
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws
@@ -115,6 +125,14 @@ public final class SingleProcessCommunicator: Communicator {
     /// Returns at once: every request is complete when started.
     public func wait(_ requests: [CollectiveRequest]) throws {
         try checkOpen("wait")
+    }
+    /// The identity (the one rank's slice is the whole buffer, the sum over one rank).
+    public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try checkOpen("reduceScatterSum")
+    }
+    /// The identity (one rank holds every slice).
+    public func allGather(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try checkOpen("allGather")
     }
     /// The identity (the maximum over one rank).
     public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {

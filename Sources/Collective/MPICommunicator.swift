@@ -131,6 +131,40 @@ public final class MPICommunicator: Communicator {
         if outstanding.isEmpty { self.requests.removeAll(keepingCapacity: true) }
     }
 
+    /// `MPI_Reduce_scatter(MPI_IN_PLACE, buffer, counts, MPI_FLOAT, MPI_SUM, COMM_WORLD)` with rank
+    /// r's count `shardRange(total: buffer.count, rank: r, worldSize: worldSize).count` (in place, MPI
+    /// takes the input from the buffer and stores the rank's result at its front). Throws
+    /// `CollectiveError.bufferTooLarge` for a buffer beyond `Int32.max` floats.
+    public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let operation = "MPI_Reduce_scatter(MPI_IN_PLACE, MPI_FLOAT, MPI_SUM, count: \(buffer.count))"
+        try checkOpen(operation)
+        let (counts, _) = try sliceLayout(buffer.count, operation)
+        // an empty buffer still runs: every rank takes part in every collective
+        try Self.check(MPI_Reduce_scatter(UnsafeRawPointer(cmpi_in_place()), UnsafeMutableRawPointer(buffer.baseAddress),
+                                          counts, cmpi_float(), cmpi_sum(), world), operation)
+    }
+
+    /// `MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_FLOAT, buffer, counts, displacements, MPI_FLOAT,
+    /// COMM_WORLD)` with rank r's slice `shardRange(total: buffer.count, rank: r, worldSize:
+    /// worldSize)`. Throws `CollectiveError.bufferTooLarge` for a buffer beyond `Int32.max` floats.
+    public func allGather(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let operation = "MPI_Allgatherv(MPI_IN_PLACE, MPI_FLOAT, count: \(buffer.count))"
+        try checkOpen(operation)
+        let (counts, displacements) = try sliceLayout(buffer.count, operation)
+        try Self.check(MPI_Allgatherv(UnsafeRawPointer(cmpi_in_place()), 0, cmpi_float(), UnsafeMutableRawPointer(buffer.baseAddress),
+                                      counts, displacements, cmpi_float(), world), operation)
+    }
+
+    /// Every rank's count and first element in a buffer of `total` floats (`shardRange`), as the
+    /// C ints MPI takes.
+    private func sliceLayout(_ total: Int, _ operation: String) throws -> (counts: [Int32], displacements: [Int32]) {
+        guard total <= Self.maxCount else {
+            throw CollectiveError.bufferTooLarge(operation: operation, count: total, limit: Self.maxCount)
+        }
+        let slices = (0..<worldSize).map { shardRange(total: total, rank: $0, worldSize: worldSize) }
+        return (slices.map { Int32($0.count) }, slices.map { Int32($0.lowerBound) })
+    }
+
     /// `MPI_Allreduce(MPI_IN_PLACE, buffer, count, MPI_DOUBLE, MPI_MAX, COMM_WORLD)`.
     public func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try allReduce(UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count,

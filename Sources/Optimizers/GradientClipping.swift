@@ -2,6 +2,12 @@ import Autodiff
 
 /// The global L2 norm `‖g‖ = √(Σᵢ gᵢ²)` of `gradients[0..<count]`, accumulated in Double.
 public func gradientNorm(_ gradients: UnsafePointer<Float>, count: Int) -> Double {
+    squaredGradientNorm(gradients, count: count).squareRoot()
+}
+
+/// `Σᵢ gᵢ²` over `gradients[0..<count]`, accumulated in Double in index order: the square of
+/// `gradientNorm`. Ranks that each hold a slice of the gradient add theirs to get the whole norm.
+public func squaredGradientNorm(_ gradients: UnsafePointer<Float>, count: Int) -> Double {
     precondition(count >= 0, "gradient range of negative length \(count)")
     // s = Σᵢ g[i]²
     var s = 0.0
@@ -9,7 +15,7 @@ public func gradientNorm(_ gradients: UnsafePointer<Float>, count: Int) -> Doubl
         let x = Double(gradients[i])
         s += x * x
     }
-    return s.squareRoot()
+    return s
 }
 
 /// Clips `gradients[0..<count]` in place to global L2 norm `maxNorm`, PyTorch's
@@ -24,8 +30,16 @@ public func gradientNorm(_ gradients: UnsafePointer<Float>, count: Int) -> Doubl
 /// Reference: https://pytorch.org/docs/stable/generated/torch.nn.utils.clip_grad_norm_.html
 @discardableResult
 public func clipGradientNorm(_ gradients: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float) -> Float {
-    precondition(maxNorm.isFinite && maxNorm >= 0, "clipGradientNorm: maxNorm must be finite and ≥ 0, got \(maxNorm)")
-    let norm = gradientNorm(gradients, count: count)
+    clipGradients(gradients, count: count, norm: gradientNorm(gradients, count: count), maxNorm: maxNorm)
+}
+
+/// Clips `gradients[0..<count]` in place as `clipGradientNorm` does, given the norm `norm` of the
+/// whole gradient they are part of (with a sharded update, the square root of the ranks' summed
+/// `squaredGradientNorm`s): `g = g·c` with `c = maxNorm / (norm + 1e-6)` when c < 1, nothing
+/// when `norm` is not finite. Returns `norm` as a Float.
+@discardableResult
+public func clipGradients(_ gradients: UnsafeMutablePointer<Float>, count: Int, norm: Double, maxNorm: Float) -> Float {
+    precondition(maxNorm.isFinite && maxNorm >= 0, "clipGradients: maxNorm must be finite and ≥ 0, got \(maxNorm)")
     guard norm.isFinite else { return Float(norm) }
     let c = Double(maxNorm) / (norm + 1e-6)
     if c < 1 {

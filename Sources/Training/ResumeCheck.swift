@@ -7,7 +7,7 @@ import Foundation
 public enum ResumeCheck {
     /// Config keys (dotted, as in `--set`) that may differ on resume; `checkpoint.` covers its section.
     public static let safeKeys = ["training.epochs", "training.max_steps", "training.log_every",
-                                  "training.min_learning_rate", "checkpoint."]
+                                  "training.min_learning_rate", "training.sharded_update", "checkpoint."]
 
     /// One key whose value differs: as saved and as now.
     public struct Difference: Equatable, CustomStringConvertible {

@@ -28,9 +28,10 @@ extension Trainer {
         writer.onPhase = checkpointPhaseHook
         let t = resolved.config.training
         let optimizerState = combinedOptimizerState
-        let bytes = 4 * (model.store.count + optimizerState.buffers.reduce(0) { $0 + $1.values.count })
+        // the whole state's bytes (each rank wrote its slice of them)
+        let bytes = 4 * model.store.count * (1 + (optimizerState.stepCount > 0 ? optimizerState.buffers.count : 0))
         let url = try TrainingCheckpoint.save(writer: writer, step: state.step, store: model.store, optimizer: optimizerState,
-                                           communicator: communicator) {
+                                              stateRange: updateRange, communicator: communicator) {
             CheckpointRecord(
                 model: try modelMetadata(step: state.step, epoch: state.epoch + 1, score: state.best?.score),
                 step: state.step,
@@ -44,9 +45,10 @@ extension Trainer {
         return (url, bytes)
     }
 
-    /// The optimizer state over the whole store: with a transformer optimizer of its own, its buffers
-    /// (over the transformer's range, the first parameters) followed by the main optimizer's, which
-    /// is what one optimizer over the store would hold (both take every step, with the same settings).
+    /// The optimizer state over `updateRange`: with a transformer optimizer of its own, its buffers
+    /// (over the part in the transformer's range, the first parameters) followed by the main
+    /// optimizer's, which is what one optimizer over the range would hold (both take every step,
+    /// with the same settings).
     var combinedOptimizerState: OptimizerState {
         guard let second = transformerOptimizer?.state else { return optimizer.state }
         let rest = optimizer.state
@@ -54,21 +56,24 @@ extension Trainer {
                               buffers: zip(second.buffers, rest.buffers).map { StateBuffer(name: $1.name, values: $0.values + $1.values) })
     }
 
-    /// Continues from a checkpoint: parameters, optimizer state, schedule state and the loop's
-    /// position. On the saving world size each rank takes back its own log window; on another,
+    /// Continues from a checkpoint: parameters, optimizer state (for `updateRange`, from the shards
+    /// overlapping it), schedule state and the loop's position; from a checkpoint of either update
+    /// mode and any world size. On the saving world size each rank takes back its own log window; on another,
     /// rank 0 takes their sum (the sum at the next log line is the same up to float order).
     public func restore(from reader: CheckpointReader<CheckpointRecord>) throws {
-        try TrainingCheckpoint.restore(reader, store: model.store, optimizer: &optimizer)
-        if let range = transformerRange, transformerOptimizer != nil {
-            // the saved state covers the whole store: the transformer's range goes back to its own optimizer
+        try TrainingCheckpoint.restore(reader, store: model.store, optimizer: &optimizer, stateRange: updateRange)
+        if let transformerPart = updateParts.transformer, transformerOptimizer != nil {
+            // the saved state covers `updateRange`: the part in the transformer's range goes back to its own optimizer
             let full = optimizer.state
             func part(_ r: Range<Int>) -> OptimizerState {
-                OptimizerState(kind: full.kind, stepCount: full.stepCount,
-                               buffers: full.buffers.map { StateBuffer(name: $0.name, values: $0.values.isEmpty ? [] : Array($0.values[r])) })
+                let within = (r.lowerBound - updateRange.lowerBound)..<(r.upperBound - updateRange.lowerBound)
+                return OptimizerState(kind: full.kind, stepCount: full.stepCount,
+                                      buffers: full.buffers.map { StateBuffer(name: $0.name, values: $0.values.isEmpty ? [] : Array($0.values[within])) })
             }
+            let rest = updateParts.rest
             optimizer = try Trainer.makeOptimizer(resolved.config.training)
-            try transformerOptimizer!.restore(part(range), count: range.count)
-            try optimizer.restore(part(range.upperBound ..< model.store.count), count: model.store.count - range.upperBound)
+            try transformerOptimizer!.restore(part(transformerPart), count: transformerPart.count)
+            try optimizer.restore(part(rest), count: rest.count)
         }
         let r = reader.manifest.training
         do { try schedule.restore(r.schedule) } catch {

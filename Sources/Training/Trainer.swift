@@ -10,8 +10,9 @@ import Transformer
 
 /// The training loop, the same for one process and for W ranks: each step takes this rank's slice
 /// of the sampler's global batch, back-propagates the multi-task loss (normalised by the global
-/// per-task counts), sums gradients over ranks, clips, and steps the optimizer; dev evaluation runs
-/// every epoch (or every `eval_every` steps), the best model is kept in `OUTPUT/best`.
+/// per-task counts), sums gradients over ranks, clips, and steps the optimizer (every rank over
+/// every parameter, or with `sharded_update` each over its slice); dev evaluation runs every epoch
+/// (or every `eval_every` steps), the best model is kept in `OUTPUT/best`.
 public final class Trainer {
     public let resolved: ResolvedConfig
     public let data: TrainingData
@@ -26,6 +27,14 @@ public final class Trainer {
     /// multiplied learning rate while `optimizer` updates the rest.
     var transformerOptimizer: (any Optimizer)?
     let transformerRange: Range<Int>?
+    /// The parameters this rank updates and holds optimizer state for: with `sharded_update`, its
+    /// slice `shardRange(total: store.count, rank:, worldSize:)` (the slice its checkpoint shard
+    /// holds); otherwise the whole store. The optimizers cover its parts: `transformerOptimizer`
+    /// the part inside `transformerRange`, `optimizer` the rest.
+    let updateRange: Range<Int>
+    /// The parts of `updateRange` the optimizers step: the part inside `transformerRange` for
+    /// `transformerOptimizer` (nil without one), and the rest for `optimizer`; either may be empty.
+    let updateParts: (transformer: Range<Int>?, rest: Range<Int>)
     /// The learning rate of every update; a plateau schedule also changes with the dev scores.
     var schedule: Schedule
     /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
@@ -120,6 +129,9 @@ public final class Trainer {
             transformerRange = nil
             transformerOptimizer = nil
         }
+        updateRange = t.shardedUpdate ? shardRange(total: model.store.count, rank: communicator.rank, worldSize: communicator.worldSize)
+                                      : 0..<model.store.count
+        updateParts = Trainer.parts(of: updateRange, transformer: transformerRange, count: model.store.count)
         schedule = try Trainer.learningRateSchedule(t, totalSteps: Trainer.totalSteps(config: config, sampler: sampler))
         gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                               bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
@@ -127,6 +139,15 @@ public final class Trainer {
             ? TouchedRows(store: model.store, wordTable: "encoder.words.weight", characterTable: "encoder.chars.embedding.weight",
                           unknownWord: data.encoder.words.unknownID.map { Int32($0) })
             : nil
+    }
+
+    /// The parts of `range` (of a store of `count` parameters whose first `transformer` parameters
+    /// have an optimizer of their own) that each optimizer steps: the part inside `transformer`
+    /// (nil when there is none) and the rest. A part `range` does not reach is empty, placed inside
+    /// `range`, so its optimizer still takes every step, over no parameter.
+    static func parts(of range: Range<Int>, transformer: Range<Int>?, count: Int) -> (transformer: Range<Int>?, rest: Range<Int>) {
+        guard let transformer else { return (nil, range) }
+        return (range.clamped(to: transformer).clamped(to: range), range.clamped(to: transformer.upperBound ..< count).clamped(to: range))
     }
 
     /// The optimizer `t` asks for.
@@ -347,6 +368,10 @@ public final class Trainer {
         public var allReduceInBackward: Double = 0
         /// Clipping and the optimizer update.
         public var update: Double = 0
+        /// With `sharded_update` on more than one rank, the all-gather of the parameters after the
+        /// update; it is part of `allReduce`, which then holds the whole exchange: reduce-scatter,
+        /// norm sum and all-gather.
+        public var allGather: Double = 0
         public var total: Double { forward + backward + allReduceInBackward + allReduce + update }
 
         public init(forward: Double = 0, backward: Double = 0, allReduce: Double = 0, update: Double = 0,
@@ -422,6 +447,14 @@ public final class Trainer {
         }
         guard let result else { preconditionFailure("accumulation_steps \(micro) ran no micro-batch") }
         var allReduceElements = world > 1 ? store.count : 0
+        if t.shardedUpdate {
+            tape.backward(from: result.total)
+            timing.backward += lap()
+            let lr = schedule(optimizer.stepCount)
+            try shardedUpdate(learningRate: lr, timing: &timing, lap: lap)
+            return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
+                              allReduceElements: allReduceElements)
+        }
         if overlapsAllReduce {
             let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator,
                                                   gradients: store.grads.pointer)
@@ -444,16 +477,58 @@ public final class Trainer {
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
         let lr = schedule(optimizer.stepCount)
-        if let range = transformerRange, transformerOptimizer != nil {
-            transformerOptimizer!.step(store: store, range: range, learningRate: lr * Float(t.transformerLRMultiplier))
-            optimizer.step(store: store, range: range.upperBound ..< store.count, learningRate: lr)
-        } else {
-            optimizer.step(store: store, learningRate: lr)
-        }
+        applyOptimizers(gradients: store.grads.base, learningRate: lr)
         store.zeroGrad()
         timing.update = lap()
         return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
                           allReduceElements: allReduceElements)
+    }
+
+    /// The update of the sharded step (`sharded_update`), after backward: the gradient
+    /// reduce-scattered in place, leaving the sum of this rank's slice (`updateRange`) at the front
+    /// of the gradient buffer (on one rank the buffer is the slice), its squared norm summed over the
+    /// ranks into the global norm, the slice clipped with it and updated, and the parameters
+    /// all-gathered so every rank holds the whole replica. No buffer besides the optimizer state of
+    /// the slice. Clipping and update equal the replicated step's bit for bit on one rank; the sums
+    /// differ in order only.
+    private func shardedUpdate(learningRate lr: Float, timing: inout StepTiming, lap: () -> Double) throws {
+        let t = resolved.config.training, store = model.store, world = communicator.worldSize
+        if world > 1 {
+            try communicator.reduceScatterSum(store.grads.pointer)
+            timing.allReduce += lap()
+        }
+        // gradients[i] is the summed gradient of parameter updateRange.lowerBound + i
+        let gradients = store.grads.base
+        if let clip = t.clipNorm, clip > 0 {
+            var squared = [squaredGradientNorm(gradients, count: updateRange.count)]
+            timing.update += lap()
+            try squared.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+            timing.allReduce += lap()
+            clipGradients(gradients, count: updateRange.count, norm: squared[0].squareRoot(), maxNorm: Float(clip))
+        }
+        applyOptimizers(gradients: gradients - updateRange.lowerBound, learningRate: lr)
+        store.zeroGrad()
+        timing.update += lap()
+        if world > 1 {
+            try communicator.allGather(store.values.pointer)
+            timing.allGather = lap()
+            timing.allReduce += timing.allGather
+        }
+    }
+
+    /// Steps the optimizers over `updateRange`: parameter i's gradient is `gradients[i]` (a pointer
+    /// offset so that index i of the store is the right element, whether the gradients are the store's
+    /// buffer or a slice). The transformer's part at its multiplied learning rate when it has an
+    /// optimizer of its own.
+    private func applyOptimizers(gradients: UnsafeMutablePointer<Float>, learningRate lr: Float) {
+        let t = resolved.config.training, values = model.store.values.base
+        func step(_ optimizer: inout any Optimizer, _ r: Range<Int>, _ rate: Float) {
+            optimizer.step(parameters: values + r.lowerBound, gradients: gradients + r.lowerBound, count: r.count, learningRate: rate)
+        }
+        if let part = updateParts.transformer, transformerOptimizer != nil {
+            step(&transformerOptimizer!, part, lr * Float(t.transformerLRMultiplier))
+        }
+        step(&optimizer, updateParts.rest, lr)
     }
 
     /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
@@ -467,6 +542,9 @@ public final class Trainer {
     /// or one parameter`, `blocking, one call`.
     public var allReducePlan: String {
         if communicator.worldSize == 1 { return "none (one rank)" }
+        if resolved.config.training.shardedUpdate {
+            return "sharded update: one reduce-scatter of the gradient, one sum of the squared norm, one all-gather of the parameters"
+        }
         if touchedRows != nil {
             return "blocking, one call over the touched embedding rows and every other parameter"
         }

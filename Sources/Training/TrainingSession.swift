@@ -99,16 +99,19 @@ public enum TrainingSession {
             trainer.stopSignal = request.stopSignal
             trainer.checkpointPhaseHook = request.checkpointPhaseHook
             if let reader = plan.reader {
-                // every rank reads the whole state from the shards (any saving world size)
+                // every rank reads every parameter and the optimizer state of the parameters it
+                // updates (all, or its slice with the sharded update), from any saving world size
                 var failure: String? = nil
                 let started = progress.elapsed
                 do { try trainer.restore(from: reader) } catch { failure = "\(error)" }
-                let seconds = progress.elapsed - started, mb = Double(reader.manifest.stateBytes) / 1e6
+                let m = reader.manifest
+                let floats = m.parameterCount + (m.optimizer.bufferLength > 0 ? m.optimizer.buffers.count * trainer.updateRange.count : 0)
+                let seconds = progress.elapsed - started, mb = Double(4 * floats) / 1e6
                 if let agreed = try communicator.agreeOnFailure(failure) {
                     throw TrainingError.failedOnRank(rank: agreed.rank, worldSize: communicator.worldSize, message: agreed.message)
                 }
                 progress.line("restored \(reader.directory.lastPathComponent) (saved by \(reader.manifest.worldSize) rank\(reader.manifest.worldSize == 1 ? "" : "s")): "
-                              + String(format: "%.1f MB read and checked in %.3f s (%.0f MB/s)", mb, seconds, mb / max(seconds, 1e-9)))
+                              + String(format: "%.1f MB of state restored on rank 0 in %.3f s (%.0f MB/s)", mb, seconds, mb / max(seconds, 1e-9)))
             } else {
                 // replicas start equal: rank 0's initial parameters everywhere
                 try communicator.broadcast(trainer.model.store.values.pointer, root: 0)

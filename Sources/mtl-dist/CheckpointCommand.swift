@@ -49,7 +49,7 @@ struct CheckpointCommand: ParsableCommand {
                 "step_in_epoch": r.sampler.step, "world_size": m.worldSize, "parameters": m.parameterCount,
                 "state_bytes": m.stateBytes, "tensors": m.tensors.count, "tasks": tasks,
                 "optimizer": ["kind": m.optimizer.kind, "step_count": m.optimizer.stepCount, "buffers": m.optimizer.buffers],
-                "shards": m.shards.map { ["file": $0.file, "offset": $0.offset, "size": $0.size, "checksum": $0.checksum] },
+                "shards": m.shards.map { ["file": $0.file, "parameter_offset": $0.parameterOffset, "parameter_count": $0.parameterCount, "size": $0.size, "checksums": $0.checksums] },
                 "vocabulary": ["words": meta.encoder.words.count, "characters": meta.encoder.characters.count],
                 "seed": r.random.seed, "output_directory": r.outputDirectory,
             ]

@@ -34,6 +34,8 @@ struct CollectiveChecks {
                        try broadcastEmpty(), try invalidRootThrows()]
         results.append(try barrier())
         for bucket in [1, 3, 4, 10, 64] { results.append(try bucketedSum(bucketElements: bucket)) }
+        for n in [0, 1, 7, 64] { results.append(try reduceScatterSum(count: n)) }
+        for n in [0, 1, 7, 64] { results.append(try allGather(count: n)) }
         results.append(try nonBlockingSums())
         results.append(try overlappedSum())
         results += [try mean(), try sumHelper(), try agreeOnSuccess(), try agreeOnLowestFailingRank(),
@@ -67,6 +69,24 @@ struct CollectiveChecks {
         let expected = (0..<n).map { Float(w * (w + 1) / 2 * ($0 % 1000)) }
         guard let i = x.indices.first(where: { x[$0] != expected[$0] }) else { return pass("allreduce_sum_large") }
         return fail("allreduce_sum_large", "element \(i) of \(n): expected \(expected[i]), found \(x[i])")
+    }
+
+    // x_r[i] = (r+1)(i+1)  ⇒  at the front, rank r's slice [lo, hi) of the sum: W(W+1)/2 · (i+1) for
+    // i in [lo, hi); n < W leaves some ranks an empty slice, n = 7 uneven ones
+    private func reduceScatterSum(count n: Int) throws -> CollectiveCheckResult {
+        var x = (0..<n).map { Float((r + 1) * ($0 + 1)) }
+        let mine = shardRange(total: n, rank: r, worldSize: w)
+        try x.withUnsafeMutableBufferPointer { try communicator.reduceScatterSum($0) }
+        return compare("reduce_scatter_sum_\(n)", Array(x[0..<mine.count]), mine.map { Float(w * (w + 1) / 2 * ($0 + 1)) })
+    }
+
+    // rank r fills its slice with 100r + i and NaN elsewhere  ⇒  after the all-gather element i holds
+    // 100·owner(i) + i everywhere
+    private func allGather(count n: Int) throws -> CollectiveCheckResult {
+        let owner = (0..<w).flatMap { q in shardRange(total: n, rank: q, worldSize: w).map { _ in q } }
+        var x = (0..<n).map { owner[$0] == r ? Float(100 * r + $0) : .nan }
+        try x.withUnsafeMutableBufferPointer { try communicator.allGather($0) }
+        return compare("allgather_\(n)", x, (0..<n).map { Float(100 * owner[$0] + $0) })
     }
 
     // x_r[i] = (r+1)/2 + i  ⇒  Σ_r x_r[i] = W(W+1)/4 + W·i

@@ -7,7 +7,9 @@ import Training
 /// rank under mpirun, with the time of each step split into forward, backward, gradient all-reduce
 /// and update. The all-reduce share includes waiting for the slowest rank. When the sums overlap
 /// backward, what counts as all-reduce is what backward does not hide: the wait for the sums still
-/// running when backward ends, plus the time inside MPI calls made during backward.
+/// running when backward ends, plus the time inside MPI calls made during backward. With
+/// `sharded_update` it is the whole exchange (reduce-scatter, norm sum, all-gather of the
+/// parameters), the all-gather also shown on its own, and update is the update of the rank's slice.
 struct TrainingBenchmark {
     let request: TrainingSession.Request
     let steps: Int
@@ -51,6 +53,7 @@ struct TrainingBenchmark {
              "median_allreduce_ms": 1000 * medians.allReduce,
              "median_allreduce_in_backward_ms": 1000 * medians.allReduceInBackward,
              "median_update_ms": 1000 * medians.update, "allreduce_share": allReduceShare,
+             "median_allgather_ms": 1000 * medians.allGather,
              "allreduce_plan": allReducePlan, "blas_threads_per_rank": blasThreads,
              "tokens_per_s": tokensPerSecond, "allreduce_bytes": allReduceBytes, "gradient_bytes": gradientBytes, "hosts": hosts, "cores": cores,
              "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 }]
@@ -71,6 +74,10 @@ struct TrainingBenchmark {
                     + (allReducePlan.hasPrefix("overlapped")
                        ? String(format: "\n    %.1f ms waiting after backward + %.1f ms in MPI calls during it",
                                 1000 * medians.allReduce, 1000 * medians.allReduceInBackward)
+                       : "")
+                    + (allReducePlan.hasPrefix("sharded")
+                       ? String(format: "\n    %.1f ms reduce-scatter and norm sum + %.1f ms all-gather",
+                                1000 * (medians.allReduce - medians.allGather), 1000 * medians.allGather)
                        : ""),
             ].joined(separator: "\n")
         }
@@ -101,9 +108,10 @@ struct TrainingBenchmark {
             elements.append(Double(step.allReduceElements))
             tokens += step.globalBatch.reduce(0) { $0 + data.encodedTrain[$1.corpus][$1.sentence].wordIDs.count }
         }
-        let medians = Trainer.StepTiming(forward: median(timings.map(\.forward)), backward: median(timings.map(\.backward)),
+        var medians = Trainer.StepTiming(forward: median(timings.map(\.forward)), backward: median(timings.map(\.backward)),
                                          allReduce: median(timings.map(\.allReduce)), update: median(timings.map(\.update)),
                                          allReduceInBackward: median(timings.map(\.allReduceInBackward)))
+        medians.allGather = median(timings.map(\.allGather))
         let hostIDs = try communicator.gather(Double(TrainingBenchmark.hostID()))
         return Report(worldSize: communicator.worldSize, batchSize: resolved.config.training.batchSize,
                       parameters: trainer.model.store.count, medians: medians, stepSeconds: timings.map(\.total),

@@ -4,8 +4,9 @@ import Foundation
 import XCTest
 
 /// The checkpoint format in one process: rank arithmetic for every rank, the CRC, a save and
-/// its commit, reading any range across shards written by any world size, and every way `verify`
-/// and the manifest checks must refuse a damaged checkpoint.
+/// its commit, reading any range across shards written by any world size (and only the shards a
+/// rank's slice needs), and every way `verify` and the manifest checks must refuse a damaged
+/// checkpoint.
 final class CheckpointingTests: XCTestCase {
     typealias Manifest = CheckpointManifest<Note>
 
@@ -97,26 +98,41 @@ final class CheckpointingTests: XCTestCase {
     }
 
     func testAnyRangeReadsAcrossShardsOfAnyWorldSize() throws {
+        // 19 parameters and a momentum buffer of 19
         let state = (0..<38).map { Float($0) - 3.25 }
         for world in [1, 2, 3, 4, 5] {
             let dir = try temporaryDirectory()
             try writeByHand(state: state, worldSize: world, into: dir)
             let reader = try CheckpointReader<Note>(directory: dir)
             try reader.verify()
-            for range in [0..<38, 0..<1, 37..<38, 5..<30, 9..<10, 12..<12] {
+            for range in [0..<38, 0..<1, 37..<38, 5..<30, 9..<10, 12..<12, 18..<20] {
                 XCTAssertEqual(try read(reader, range), Array(state[range]), "W \(world), range \(range)")
             }
-            // what rank r of a current world size W' reads
+            // what rank r of a current world size W' reads: every parameter, its slice of the buffer
             for current in 1...4 {
                 for rank in 0..<current {
-                    let r = shardRange(total: 38, rank: rank, worldSize: current)
-                    XCTAssertEqual(try read(reader, r), Array(state[r]))
+                    let r = shardRange(total: 19, rank: rank, worldSize: current)
+                    XCTAssertEqual(try read(reader, (19 + r.lowerBound)..<(19 + r.upperBound)), Array(state[(19 + r.lowerBound)..<(19 + r.upperBound)]))
                 }
             }
         }
+        // the slice's optimizer state comes from the shards overlapping it only: with the others
+        // gone, rank 2 of 4 still reads its buffer slice on 4 ranks, and rank 1 of 2 on 2
+        for (world, rank) in [(4, 2), (2, 1)] {
+            let dir = try temporaryDirectory()
+            try writeByHand(state: state, worldSize: world, into: dir)
+            let reader = try CheckpointReader<Note>(directory: dir)
+            for other in 0..<world where other != rank {
+                try FileManager.default.removeItem(at: dir.appendingPathComponent(CheckpointWriter.shardFileName(rank: other, worldSize: world)))
+            }
+            let r = shardRange(total: 19, rank: rank, worldSize: world)
+            XCTAssertEqual(try read(reader, (19 + r.lowerBound)..<(19 + r.upperBound)), Array(state[(19 + r.lowerBound)..<(19 + r.upperBound)]))
+            XCTAssertThrowsError(try read(reader, 19..<38))
+        }
     }
 
-    func testVerifyNamesTheShardAndRangeOfEachDamage() throws {
+    func testVerifyNamesTheShardAndPartOfEachDamage() throws {
+        // 32 parameters and a buffer of 32: shard 1 of 2 holds parameters 16..<32 of both, 64 bytes each
         let state = (0..<64).map { Float($0) }
         func fresh() throws -> URL {
             let dir = try temporaryDirectory()
@@ -124,22 +140,27 @@ final class CheckpointingTests: XCTestCase {
             return dir
         }
         let shard1 = "shard-1-of-2.bin"
-        // a flipped byte
+        // a flipped byte in the buffer block: verify names it; the parameters still read
         var dir = try fresh()
         var bytes = try Data(contentsOf: dir.appendingPathComponent(shard1))
-        bytes[17] ^= 0x10
+        XCTAssertEqual(bytes.count, 128)
+        bytes[81] ^= 0x10
         try bytes.write(to: dir.appendingPathComponent(shard1))
-        assertCorrupt(try CheckpointReader<Note>(directory: dir).verify(), shard1, 128..<256, "checksum")
+        assertCorrupt(try CheckpointReader<Note>(directory: dir).verify(), shard1,
+                      "bytes 64..<128: optimizer buffer 'momentum', parameters 16..<32", "checksum")
+        XCTAssertEqual(try read(try CheckpointReader<Note>(directory: dir), 0..<32), Array(state[0..<32]))
+        assertCorrupt(try read(try CheckpointReader<Note>(directory: dir), 40..<60), shard1, "optimizer buffer 'momentum'", "checksum")
         // a truncated shard
         dir = try fresh()
         try bytes.prefix(100).write(to: dir.appendingPathComponent(shard1))
-        assertCorrupt(try CheckpointReader<Note>(directory: dir).verify(), shard1, 128..<256, "100 bytes")
+        assertCorrupt(try CheckpointReader<Note>(directory: dir).verify(), shard1, "rank 1's shard, parameters 16..<32", "100 bytes")
         // a missing shard
         dir = try fresh()
         try FileManager.default.removeItem(at: dir.appendingPathComponent(shard1))
-        assertCorrupt(try CheckpointReader<Note>(directory: dir).verify(), shard1, 128..<256, "no such file")
+        assertCorrupt(try CheckpointReader<Note>(directory: dir).verify(), shard1, "rank 1's shard, parameters 16..<32", "no such file")
         // reading a range that touches only the healthy shard still works
-        XCTAssertEqual(try read(try CheckpointReader<Note>(directory: dir), 0..<32), Array(state[0..<32]))
+        XCTAssertEqual(try read(try CheckpointReader<Note>(directory: dir), 0..<16), Array(state[0..<16]))
+        XCTAssertEqual(try read(try CheckpointReader<Note>(directory: dir), 32..<48), Array(state[32..<48]))
     }
 
     func testManifestMutationsAreRefusedWithTheField() throws {
@@ -165,6 +186,7 @@ final class CheckpointingTests: XCTestCase {
         }
         try mutated({ $0["format"] = "other" }, field: "format")
         try mutated({ $0["version"] = 99 }, field: "version")
+        try mutated({ $0["version"] = 1 }, field: "version")
         try mutated({ $0["world_size"] = 3 }, field: "shards")
         try mutated({ $0["world_size"] = -1 }, field: "world_size")
         try mutated({ $0["state_bytes"] = 1 << 40 }, field: "state_bytes")
@@ -174,8 +196,10 @@ final class CheckpointingTests: XCTestCase {
         try mutated({ $0.removeValue(forKey: "shards") }, field: "shards")
         try mutated({ $0["step"] = "ten" }, field: "step")
         try mutated({ shards(&$0) { $0["size"] = 1 << 40 } }, field: "shards[1].size")
-        try mutated({ shards(&$0) { $0["offset"] = 0 } }, field: "shards[1].offset")
-        try mutated({ shards(&$0) { $0["checksum"] = "md5:1" } }, field: "shards[1].checksum")
+        try mutated({ shards(&$0) { $0["parameter_offset"] = 0 } }, field: "shards[1].parameter_offset")
+        try mutated({ shards(&$0) { $0["parameter_count"] = 40 } }, field: "shards[1].parameter_count")
+        try mutated({ shards(&$0) { $0["checksums"] = ["md5:1", "md5:2"] } }, field: "shards[1].checksums")
+        try mutated({ shards(&$0) { $0["checksums"] = ["crc32c:00000000"] } }, field: "shards[1].checksums")
         for name in ["../shard-1-of-2.bin", "/etc/passwd", "sub/shard", ".hidden", "..", "a\\b", ""] {
             try mutated({ shards(&$0) { $0["file"] = name } }, field: "shards[1].file")
         }
@@ -208,31 +232,32 @@ final class CheckpointingTests: XCTestCase {
 
     private func save(_ writer: CheckpointWriter, step: Int, state: [Float]) throws -> URL {
         try state.withUnsafeBufferPointer { s in
-            try writer.save(step: step, segments: [s], parameterCount: state.count,
+            try writer.save(step: step, blocks: [s], parameterCount: state.count,
                             tensors: [Manifest.Tensor(name: "w", shape: [state.count], offset: 0)],
                             optimizer: .init(kind: "sgd", stepCount: step, buffers: [], bufferLength: 0),
                             communicator: SingleProcessCommunicator()) { Note(text: "step \(step)") }
         }
     }
 
-    /// A checkpoint as W ranks write it (shard r = floats shardRange(r) of `state`), built here
-    /// from the format's pieces so any W can be read in one process. Parameters: the first half.
+    /// A checkpoint as W ranks write it (shard r = rank r's slice of the parameters, the first
+    /// half of `state`, then of the momentum buffer, the second half), built here from the
+    /// format's pieces so any W can be read in one process.
     private func writeByHand(state: [Float], worldSize: Int, into dir: URL) throws {
         let p = state.count / 2
         var shards: [Manifest.Shard] = []
         try state.withUnsafeBytes { raw in
             for r in 0..<worldSize {
-                let f = shardRange(total: state.count, rank: r, worldSize: worldSize)
-                let bytes = UnsafeRawBufferPointer(rebasing: raw[(4 * f.lowerBound)..<(4 * f.upperBound)])
+                let f = shardRange(total: p, rank: r, worldSize: worldSize)
+                let blocks = [0, p].map { UnsafeRawBufferPointer(rebasing: raw[(4 * ($0 + f.lowerBound))..<(4 * ($0 + f.upperBound))]) }
                 let name = CheckpointWriter.shardFileName(rank: r, worldSize: worldSize)
-                try DurableFile.write([bytes], to: dir.appendingPathComponent(name))
-                shards.append(.init(file: name, rank: r, offset: 4 * f.lowerBound, size: bytes.count,
-                                    checksum: CRC32C.text(CRC32C.checksum(bytes))))
+                try DurableFile.write(blocks, to: dir.appendingPathComponent(name))
+                shards.append(.init(file: name, rank: r, parameterOffset: f.lowerBound, parameterCount: f.count, size: 8 * f.count,
+                                    checksums: blocks.map { CRC32C.text(CRC32C.checksum($0)) }))
             }
         }
         let manifest = Manifest(step: 3, worldSize: worldSize, parameterCount: p,
                                 tensors: [.init(name: "w", shape: [p], offset: 0)],
-                                optimizer: .init(kind: "sgd", stepCount: 3, buffers: ["momentum"], bufferLength: state.count - p),
+                                optimizer: .init(kind: "sgd", stepCount: 3, buffers: ["momentum"], bufferLength: p),
                                 shards: shards, training: Note(text: "by hand"))
         try JSONEncoder().encode(manifest).write(to: CheckpointReader<Note>.manifestURL(in: dir))
     }
@@ -243,16 +268,16 @@ final class CheckpointingTests: XCTestCase {
         return out
     }
 
-    private func assertCorrupt(_ expression: @autoclosure () throws -> Void, _ shard: String, _ range: Range<Int>, _ found: String,
+    private func assertCorrupt(_ expression: @autoclosure () throws -> Any, _ shard: String, _ part: String, _ found: String,
                                file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-            guard case let CheckpointError.corruptShard(path, r, f, _) = error else {
+            guard case let CheckpointError.corruptShard(path, p, f, _) = error else {
                 return XCTFail("expected corruptShard, got \(error)", file: file, line: line)
             }
             XCTAssertTrue(path.hasSuffix(shard), path, file: file, line: line)
-            XCTAssertEqual(r, range, file: file, line: line)
+            XCTAssertTrue(p.contains(part), "part '\(p)', expected '\(part)'", file: file, line: line)
             XCTAssertTrue(f.contains(found), f, file: file, line: line)
-            XCTAssertTrue("\(error)".contains("bytes \(range.lowerBound)..<\(range.upperBound)"), "\(error)", file: file, line: line)
+            XCTAssertTrue("\(error)".contains(part), "\(error)", file: file, line: line)
         }
     }
 

@@ -167,6 +167,8 @@ private final class RecordingCommunicator: Communicator {
     }
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws { XCTFail("blocking sum during overlap") }
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws { XCTFail("blocking max during overlap") }
+    func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws { XCTFail("reduce-scatter during overlap") }
+    func allGather(_ buffer: UnsafeMutableBufferPointer<Float>) throws { XCTFail("all-gather during overlap") }
     func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, root: Int) throws {}
     func broadcast(bytes: UnsafeMutableRawBufferPointer, root: Int) throws {}
     func barrier() throws {}

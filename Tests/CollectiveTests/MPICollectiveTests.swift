@@ -16,7 +16,9 @@ final class MPICollectiveTests: XCTestCase {
         "ranks", "allreduce_sum_float", "allreduce_sum_large", "allreduce_sum_double", "allreduce_max_double",
         "broadcast_float", "broadcast_bytes", "broadcast_empty", "invalid_root_throws", "barrier",
         "allreduce_sum_bucketed_1", "allreduce_sum_bucketed_3", "allreduce_sum_bucketed_4",
-        "allreduce_sum_bucketed_10", "allreduce_sum_bucketed_64", "iallreduce_sum", "overlapped_sum_bucketed",
+        "allreduce_sum_bucketed_10", "allreduce_sum_bucketed_64",
+        "reduce_scatter_sum_0", "reduce_scatter_sum_1", "reduce_scatter_sum_7", "reduce_scatter_sum_64",
+        "allgather_0", "allgather_1", "allgather_7", "allgather_64", "iallreduce_sum", "overlapped_sum_bucketed",
         "allreduce_mean", "sum_helper",
         "agree_on_success", "agree_on_lowest_failing_rank", "agree_on_empty_message", "use_after_finalize_throws",
     ]

@@ -47,6 +47,21 @@ final class ThreadedCommunicator: Communicator {
         guard !isFinalized else { throw CollectiveError.finalized(operation: "wait") }
     }
 
+    /// The sum in rank order, then this rank's slice of it moved to the front.
+    func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try reduce(buffer, "reduceScatterSum(Float)") { $0 + $1 }
+        for (i, j) in shardRange(total: buffer.count, rank: rank, worldSize: worldSize).enumerated() { buffer[i] = buffer[j] }
+    }
+
+    /// Every rank's bytes, each taking its own slice.
+    func allGather(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        let all = try exchange("allGather(Float) count: \(buffer.count)", Array(UnsafeRawBufferPointer(buffer)))
+        for r in 0..<worldSize {
+            let contribution = all[r].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            for i in shardRange(total: buffer.count, rank: r, worldSize: worldSize) { buffer[i] = contribution[i] }
+        }
+    }
+
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws {
         try reduce(buffer, "allReduceMax(Double)") { Swift.max($0, $1) }
     }

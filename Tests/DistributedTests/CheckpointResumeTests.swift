@@ -139,7 +139,7 @@ final class CheckpointResumeTests: XCTestCase {
         let size = try XCTUnwrap(DurableSize(step.appendingPathComponent(shard)))
         let manifest = try CheckpointState(output, step: 12).manifest
         let range = (manifest["shards"] as! [[String: Any]])[1]
-        let bytes = "bytes \(range["offset"] as! Int)..<\((range["offset"] as! Int) + (range["size"] as! Int))"
+        let bytes = "parameters \(range["parameter_offset"] as! Int)..<\((range["parameter_offset"] as! Int) + (range["parameter_count"] as! Int))"
         let damages: [(String, (URL) throws -> Void, [String])] = [
             ("flipped byte", { dir in
                 var d = try Data(contentsOf: dir.appendingPathComponent(shard)); d[size / 2] ^= 0x01
@@ -181,7 +181,8 @@ struct LossLine: Equatable {
     let loss: [String: Double]
 }
 
-/// The state of `OUTPUT/checkpoints/step-N`: its shards concatenated in rank order.
+/// The state of `OUTPUT/checkpoints/step-N` as one array whatever the world size that saved it:
+/// [parameters | optimizer buffers...], each block put together from the shards' slices of it.
 struct CheckpointState {
     let manifest: [String: Any]
     let bytes: Data
@@ -190,9 +191,15 @@ struct CheckpointState {
     init(_ output: URL, step: Int) throws {
         let dir = output.appendingPathComponent("checkpoints/step-\(step)")
         manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("manifest.json"))) as! [String: Any]
+        let shards = manifest["shards"] as! [[String: Any]]
+        let files = try shards.map { try Data(contentsOf: dir.appendingPathComponent($0["file"] as! String)) }
+        let blocks = (manifest["state_bytes"] as! Int) / max(4 * (manifest["parameter_count"] as! Int), 1)
         var all = Data()
-        for shard in manifest["shards"] as! [[String: Any]] {
-            all.append(try Data(contentsOf: dir.appendingPathComponent(shard["file"] as! String)))
+        for b in 0..<blocks {
+            for (shard, file) in zip(shards, files) {
+                let n = 4 * (shard["parameter_count"] as! Int)
+                all.append(file[(b * n)..<((b + 1) * n)])
+            }
         }
         bytes = all
     }

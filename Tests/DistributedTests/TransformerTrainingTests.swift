@@ -110,6 +110,33 @@ final class TransformerTrainingTests: XCTestCase {
         XCTAssertEqual(a.bytes, b.bytes)
     }
 
+    /// `sharded_update` with the transformer's own optimizer: rank 0's half of the store lies inside
+    /// the transformer's range, rank 1's straddles its end, so each rank steps the parts of its slice
+    /// at their own rates. One rank: the replicated bits (AdamW); two ranks: the replicated run up to
+    /// summation order (SGD momentum, see `settings`), and a sharded resume is bit-exact (AdamW).
+    func testShardedUpdateWithTheTransformersOwnOptimizer() throws {
+        let root = try temporaryDirectory()
+        let every = MTLDist.settings(["checkpoint.every": "6"])
+        func train(_ np: Int, _ name: String, sharded: Bool, _ extra: [String]) throws -> URL {
+            let output = root.appendingPathComponent(name)
+            let run = try MTLDist.ranks(np, ["train", "--output", output.path] + extra + every
+                                        + MTLDist.settings(["training.sharded_update": "\(sharded)"]), timeout: 300)
+            XCTAssertEqual(run.status, 0, "\(run)")
+            return output
+        }
+        let adamw = settings(fineTune: true)
+        XCTAssertEqual(try CheckpointState(try train(1, "replicated1", sharded: false, adamw), step: 12).bytes,
+                       try CheckpointState(try train(1, "sharded1", sharded: true, adamw), step: 12).bytes)
+        let momentum = settings(fineTune: true, optimizer: "sgd", learningRate: "0.05") + MTLDist.settings(["training.momentum": "0.9"])
+        let a = try CheckpointState(try train(2, "replicated2", sharded: false, momentum), step: 12).values
+        let b = try CheckpointState(try train(2, "sharded2", sharded: true, momentum), step: 12).values
+        let d = a.differences(from: b)
+        XCTAssertEqual(d.outside, 0, "np 2: \(d.outside) of \(a.values.count) state floats differ by more than summation order; worst \(d.worstRatio)× at [\(d.worstIndex)]")
+        let straight = try train(2, "adamw2", sharded: true, adamw)
+        let resumed = try train(2, "adamw2resumed", sharded: true, adamw + ["--resume", straight.appendingPathComponent("checkpoints/step-6").path])
+        XCTAssertEqual(try CheckpointState(straight, step: 12).bytes, try CheckpointState(resumed, step: 12).bytes)
+    }
+
     func testABadTransformerFolderStopsEveryRankWithItsMessage() throws {
         let output = try temporaryDirectory().appendingPathComponent("run")
         let run = try MTLDist.mpirun(2, ["train", "--output", output.path] + settings(fineTune: true)

@@ -50,6 +50,35 @@ final class ScalingKitTests: XCTestCase {
         XCTAssertTrue(collective.contains("\"world_size\":2"), collective)
     }
 
+    /// `launch/sharded-ab.sh` in a quick mode: np 1, 2 replicated and 2 sharded, one line each in
+    /// the JSON file, and the table of medians with the sharded run's all-gather.
+    func testShardedABWritesOneLinePerRunAndATableOfMedians() throws {
+        _ = try ProcessRun.mpirun()   // skips without mpirun
+        let binary = try ProcessRun.mtlDist(candidates: [ProcessRun.packageRoot.appendingPathComponent(".build/release/mtl-dist")])
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("sharded-ab-\(UUID().uuidString).jsonl")
+        addTeardownBlock { try? FileManager.default.removeItem(at: output) }
+        let config = ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path
+        let run = try runScript(ProcessRun.packageRoot.appendingPathComponent("launch/sharded-ab.sh"),
+                                ["--config", config, "--mode", "weak", "--steps", "2", "--rounds", "1", "--binary", binary.path,
+                                 "--set", "encoder.shared_hidden=16", "--output", output.path], timeout: 240)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let lines = try String(contentsOf: output, encoding: .utf8).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(lines.compactMap { $0["variant"] as? String }, ["np1", "replicated", "sharded"])
+        let plans = lines.compactMap { ($0["bench"] as? [String: Any])?["allreduce_plan"] as? String }
+        XCTAssertEqual(plans.count, 3)
+        XCTAssertTrue(plans[2].hasPrefix("sharded update"), "\(plans)")
+        let rows = run.stdout.split(separator: "\n").filter { $0.hasPrefix("| weak |") }
+        XCTAssertEqual(rows.count, 3, run.stdout)
+        XCTAssertTrue(rows.contains { $0.hasPrefix("| weak | sharded (np=2) | 1 |") }, run.stdout)
+        // a second run never overwrites the first
+        let again = try runScript(ProcessRun.packageRoot.appendingPathComponent("launch/sharded-ab.sh"),
+                                  ["--config", config, "--binary", binary.path, "--output", output.path], timeout: 30)
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("exists"), "\(again)")
+    }
+
     /// The kit's srun mode under a real one-node SLURM (`launch/slurm-local.sh`): each run is a
     /// job step of `srun --mpi=pmix -n N`, outside any batch script (srun makes the allocation).
     func testSrunModeRunsUnderARealSlurm() throws {

@@ -79,6 +79,12 @@ final class ConfigErrorTests: XCTestCase {
             ("sampler:\n  min_per_rank: 0", ["sampler.min_per_rank", "every rank needs every task"]),
             ("checkpoint:\n  keep: 0", ["checkpoint.keep", "found 0"]),
             ("checkpoint:\n  every: -1", ["checkpoint.every", "found -1"]),
+            ("training:\n  sharded_update: true\n  sparse_allreduce: true",
+             ["invalid value for training.sharded_update", "true with training.sparse_allreduce: true",
+              "set training.sharded_update: false or training.sparse_allreduce: false"]),
+            ("training:\n  sharded_update: true\n  allreduce_bucket_mb: 4",
+             ["invalid value for training.sharded_update", "true with training.allreduce_bucket_mb: 4.0",
+              "set training.sharded_update: false or training.allreduce_bucket_mb: 0"]),
         ]
         for (section, expected) in cases {
             try assertConfigError(minimalYAML + "\n" + section + "\n", contains: expected)

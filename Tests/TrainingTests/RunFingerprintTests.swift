@@ -56,6 +56,12 @@ final class RunFingerprintTests: XCTestCase {
         XCTAssertEqual(differences, ["config training.learning_rate: 0.2 here, 0.1 on rank 0"])
     }
 
+    func testTheUpdateModeIsPartOfIt() throws {
+        // ranks started with and without the sharded update would call different collectives
+        let differences = try fingerprint(overrides: ["training.sharded_update=true"]).differences(from: fingerprint(), reference: "rank 0")
+        XCTAssertEqual(differences, ["config training.sharded_update: true here, false on rank 0"])
+    }
+
     func testAnotherModelSizeChangesConfigAndParameterLayout() throws {
         let differences = try fingerprint(overrides: ["encoder.word_dim=12"]).differences(from: fingerprint(), reference: "the checkpoint")
         XCTAssertEqual(differences.count, 2, "\(differences)")

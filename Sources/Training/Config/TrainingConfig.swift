@@ -92,6 +92,16 @@ public struct TrainingConfig: Codable, Equatable {
     /// result, bit for bit on two ranks (see `TouchedRows`).
     /// Off by default: on the shared 2-core machine it did not measurably pay (BENCHMARKS.md).
     public var sparseAllReduce = false
+    /// Whether the ranks divide the update (ZeRO stage 1): the gradient is reduce-scattered, each
+    /// rank clips its slice with the global norm and updates only its slice
+    /// (`shardRange(total:rank:worldSize:)`, the slice its checkpoint shard holds), keeping
+    /// optimizer state for that slice alone, and the parameters are all-gathered. The same update
+    /// as the replicated one (`false`: every rank sums the whole gradient and updates every
+    /// parameter), bit for bit on one rank, up to summation order on more. Needs the dense,
+    /// unbucketed sum: `sparse_allreduce: false` and `allreduce_bucket_mb: 0`. Off by default: on
+    /// the shared 2-core machine the longer exchange cost more than the halved update saved
+    /// (BENCHMARKS.md).
+    public var shardedUpdate = false
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -101,6 +111,7 @@ public struct TrainingConfig: Codable, Equatable {
         case evalEvery = "eval_every", mainScore = "main_score", allReduceBucketMB = "allreduce_bucket_mb"
         case overlapAllReduce = "overlap_allreduce", transformerLRMultiplier = "transformer_lr_multiplier"
         case accumulationSteps = "accumulation_steps", sparseAllReduce = "sparse_allreduce"
+        case shardedUpdate = "sharded_update"
     }
 }
 
@@ -131,5 +142,13 @@ extension TrainingConfig: ConfigSection {
         try rules.integer(.accumulationSteps, accumulationSteps, atLeast: 1, atMost: batchSize,
                           why: "each micro-batch needs at least one sentence of the global batch",
                           hint: "set \(rules.keyPath(.accumulationSteps)) between 1 and \(rules.keyPath(.batchSize)).")
+        // the sharded update reduce-scatters the whole gradient in one call
+        try rules.check(!(shardedUpdate && sparseAllReduce), .shardedUpdate, found: "true with \(rules.keyPath(.sparseAllReduce)): true",
+                        allowed: "one of the two: the sharded update reduce-scatters the whole gradient, the touched-rows sum all-reduces part of it",
+                        hint: "set \(rules.keyPath(.shardedUpdate)): false or \(rules.keyPath(.sparseAllReduce)): false.")
+        try rules.check(!(shardedUpdate && allReduceBucketMB > 0), .shardedUpdate,
+                        found: "true with \(rules.keyPath(.allReduceBucketMB)): \(allReduceBucketMB)",
+                        allowed: "\(rules.keyPath(.allReduceBucketMB)): 0 (the sharded update reduce-scatters the gradient in one call, not in buckets)",
+                        hint: "set \(rules.keyPath(.shardedUpdate)): false or \(rules.keyPath(.allReduceBucketMB)): 0.")
     }
 }
