@@ -47,9 +47,33 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
 }
 
 /// An affine map over the last axis, PyTorch's `F.linear`: `x [..., in]`, `weight [out, in]`,
-/// `bias [out]` → `[..., out]`, `y = x · Wᵀ + b`.
+/// `bias [out]` → `[..., out]`, `y = x · Wᵀ + b`. With a bias it is one op: the product by `gemm`,
+/// then `b` added to every row in place, so no intermediate product and its gradient are kept;
+/// backward: dX += dY · W, dW += dYᵀ · X (one `gemm` each), db[j] += Σ_r dY[r, j] (rows in
+/// order). The values and gradients are those of `matmul(x, weight, transposeB: true) + bias`.
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-    let y = matmul(x, weight, transposeB: true)
-    guard let bias else { return y }
-    return y + bias
+    guard let bias else { return matmul(x, weight, transposeB: true) }
+    precondition(weight.shape.rank == 2 && x.shape.rank >= 1 && x.shape.last == weight.shape[1] && bias.shape == [weight.shape[0]],
+                 "linear: x \(x.shape), weight \(weight.shape), bias \(bias.shape) (need [..., in], [out, in], [out])")
+    let m = x.shape.rows, k = weight.shape[1], n = weight.shape[0]
+    let out = Tensor.makeResult(shape: x.shape.replacingLast(with: n), inputs: [x, weight, bias]) { dY, _ in
+        if x.requiresGrad {
+            // dX[M,K] += dY[M,N] · W[N,K]
+            gemm(transA: false, transB: false, m: m, n: k, k: n, a: dY, lda: n, b: weight.data, ldb: k, beta: 1, c: x.grad, ldc: k)
+        }
+        if weight.requiresGrad {
+            // dW[N,K] += dYᵀ · X
+            gemm(transA: true, transB: false, m: n, n: k, k: m, a: dY, lda: n, b: x.data, ldb: k, beta: 1, c: weight.grad, ldc: k)
+        }
+        if bias.requiresGrad {
+            // db[j] += Σ_r dY[r, j]
+            let db = bias.grad
+            for r in 0..<m { addVectors(db, dY + r * n, into: db, count: n) }
+        }
+    }
+    // out[M,N] = X · Wᵀ, then out[r, :] += b
+    gemm(transA: false, transB: true, m: m, n: n, k: k, a: x.data, lda: k, b: weight.data, ldb: k, beta: 0, c: out.data, ldc: n)
+    let o = out.data, b = bias.data
+    for r in 0..<m { addVectors(o + r * n, b, into: o + r * n, count: n) }
+    return out
 }
