@@ -143,4 +143,14 @@ public final class ParameterStore {
 
     /// Sets every gradient to zero, in place.
     public func zeroGrad() { grads.zero() }
+
+    /// Sets the gradients in `ranges` (of the flat buffer) to zero, in place: all of `zeroGrad()`'s
+    /// work when every other gradient is known to be zero already.
+    public func zeroGrad(ranges: [Range<Int>]) {
+        let g = grads
+        for r in ranges {
+            precondition(r.lowerBound >= 0 && r.upperBound <= count, "zeroGrad: range \(r) outside the store's \(count) parameters")
+            (g.base + r.lowerBound).update(repeating: 0, count: r.count)
+        }
+    }
 }

@@ -25,6 +25,13 @@ public struct Linear: Module {
     /// `x [..., inputSize]` → `[..., outputSize]`.
     public func callAsFunction(_ x: Tensor, tape: Tape?) -> Tensor {
         precondition(x.shape.last == inputSize, "Linear(\(inputSize)→\(outputSize)) got input \(x.shape)")
-        return linear(x, weight: store.tensor(weight, tape: tape), bias: bias.map { store.tensor($0, tape: tape) })
+        return linear(x, weight: weightTensor(tape: tape), bias: biasTensor(tape: tape))
     }
+
+    /// The weight `[outputSize, inputSize]` as a tensor for one forward pass (for ops that fuse
+    /// several maps, such as attention's stacked query, key and value projections).
+    public func weightTensor(tape: Tape?) -> Tensor { store.tensor(weight, tape: tape) }
+
+    /// The bias `[outputSize]` as a tensor for one forward pass, nil without one.
+    public func biasTensor(tape: Tape?) -> Tensor? { bias.map { store.tensor($0, tape: tape) } }
 }

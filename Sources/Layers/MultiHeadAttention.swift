@@ -1,7 +1,8 @@
 import Autodiff
 
 /// Multi-head self-attention with its projections, as BERT's `BertSelfAttention` +
-/// `BertSelfOutput.dense`: over packed sequences `x [N, C]` (see `packedSelfAttention`),
+/// `BertSelfOutput.dense`: over packed sequences `x [N, C]` (see `packedSelfAttention`; the three
+/// input projections run as one `gemm`),
 ///
 ///     out = (attention(x·W_qᵀ + b_q, x·W_kᵀ + b_k, x·W_vᵀ + b_v)) · W_oᵀ + b_o
 ///
@@ -36,8 +37,11 @@ public struct MultiHeadAttention: Module {
     public func callAsFunction(_ x: Tensor, lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?) -> Tensor {
         let dropping = training && probabilityDropout.probability > 0
         let salt = SplitMix64.mix(probabilityDropout.site)
-        let context = packedSelfAttention(query: query(x, tape: tape), key: key(x, tape: tape), value: value(x, tape: tape),
-                                          heads: headCount, lengths: lengths,
+        // [q ; k ; v] per row, one GEMM over the three weights
+        let projections = [query, key, value]
+        let qkv = linear(x, weights: projections.map { $0.weightTensor(tape: tape) },
+                         biases: projections.compactMap { $0.biasTensor(tape: tape) })
+        let context = packedSelfAttention(qkv, heads: headCount, lengths: lengths,
                                           dropout: dropping ? probabilityDropout.probability : 0,
                                           keys: dropping ? keys.map { SplitMix64.mix($0 ^ salt) } : [])
         return output(context, tape: tape)

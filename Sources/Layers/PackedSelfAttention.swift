@@ -8,9 +8,11 @@ import Foundation
 ///     P_bh = softmax_rows(S_bh)       (· dropout mask / (1 − p) when training)
 ///     out_bh = P_bh · V_bh            [L_b, d]
 ///
-/// `q`, `k`, `v` are `[N, C]` with the rows of sequence 0, then sequence 1, ... (`lengths` sums to
-/// N); head h is the columns `h·d ..< (h+1)·d` (d = C / heads), so `Q_bh` is a strided block read
-/// in place through `gemm`'s leading dimension, never copied. A sequence attends only to its own
+/// `qkv` is `[N, 3C]`, each row `[q ; k ; v]` (one projection `linear(x, weights: [W_q, W_k, W_v], …)`
+/// makes it), with the rows of sequence 0, then sequence 1, ... (`lengths` sums to N); head h of
+/// Q is the columns `h·d ..< (h+1)·d` (d = C / heads), of K the same plus C, of V plus 2C, so `Q_bh`
+/// is a strided block read in place through `gemm`'s leading dimension (3C), never copied.
+/// The output is `[N, C]`. A sequence attends only to its own
 /// L_b rows: this is the padding mask, with no padded row computed at all (transformers adds −∞
 /// to the scores of padded keys, which gives them weight exactly 0, the same result).
 ///
@@ -18,11 +20,9 @@ import Foundation
 /// from `SplitMix64(seed: keys[b])`, H·L_b² draws in (h, i, j) order.
 /// Backward, per (b, h): dV = Pᵀ·dOut, dP = dOut·Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)),
 /// dQ = dS·K / √d, dK = dSᵀ·Q / √d, each one `gemm`.
-public func packedSelfAttention(query q: Tensor, key k: Tensor, value v: Tensor, heads: Int, lengths: [Int],
-                                dropout p: Float = 0, keys: [UInt64] = []) -> Tensor {
-    precondition(q.shape.rank == 2 && k.shape == q.shape && v.shape == q.shape,
-                 "packedSelfAttention: q \(q.shape), k \(k.shape), v \(v.shape) must be equal [N, C]")
-    let n = q.shape[0], c = q.shape[1]
+public func packedSelfAttention(_ qkv: Tensor, heads: Int, lengths: [Int], dropout p: Float = 0, keys: [UInt64] = []) -> Tensor {
+    precondition(qkv.shape.rank == 2 && qkv.shape[1] % 3 == 0, "packedSelfAttention: qkv \(qkv.shape) must be [N, 3C]")
+    let n = qkv.shape[0], c = qkv.shape[1] / 3, ld = 3 * c
     precondition(heads > 0 && c % heads == 0, "packedSelfAttention: width \(c) is not a multiple of \(heads) heads")
     precondition(lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == n,
                  "packedSelfAttention: lengths \(lengths) do not sum to the \(n) rows")
@@ -39,16 +39,18 @@ public func packedSelfAttention(query q: Tensor, key k: Tensor, value v: Tensor,
         rows += l; probs += heads * l * l; longest = max(longest, l)
     }
     // from the tape's workspace; every element is written before it is read
-    let prob = Tensor.scratch(count: probs, for: [q, k, v])                  // P, after softmax
-    let mask = p > 0 ? Tensor.scratch(count: probs, for: [q, k, v]) : nil    // 0 or 1/(1 − p)
+    let prob = Tensor.scratch(count: probs, for: [qkv])                  // P, after softmax
+    let mask = p > 0 ? Tensor.scratch(count: probs, for: [qkv]) : nil    // 0 or 1/(1 − p)
+    let q = UnsafePointer(qkv.data), k = q + c, v = q + 2 * c
 
-    let out = Tensor.makeResult(shape: q.shape, inputs: [q, k, v]) { dOut, _ in
-        let dQ = q.requiresGrad ? q.grad : nil, dK = k.requiresGrad ? k.grad : nil, dV = v.requiresGrad ? v.grad : nil
+    let out = Tensor.makeResult(shape: [n, c], inputs: [qkv]) { dOut, _ in
+        let dQ = qkv.grad, dK = dQ + c, dV = dQ + 2 * c
         let scratch = Buffer(uninitializedCount: 2 * longest * longest)
         let dP = scratch.base, dropped = scratch.base + longest * longest
         for (b, l) in lengths.enumerated() where l > 0 {
             for h in 0..<heads {
-                let at = rowStart[b] * c + h * d
+                // head h of sequence b: rows from rowStart[b] (stride 3C in qkv, C in out)
+                let at = rowStart[b] * ld + h * d, outAt = rowStart[b] * c + h * d
                 let pb = prob.base + probStart[b] + h * l * l
                 // the probabilities the forward pass multiplied V by: P, or P · mask
                 var used = UnsafePointer(pb)
@@ -57,15 +59,12 @@ public func packedSelfAttention(query q: Tensor, key k: Tensor, value v: Tensor,
                     for i in 0..<(l * l) { dropped[i] = pb[i] * mb[i] }
                     used = UnsafePointer(dropped)
                 }
-                if let dV {
-                    // forward: out = P'·V  ⇒  dV[L,d] += P'ᵀ · dOut
-                    gemm(transA: true, transB: false, m: l, n: d, k: l, a: used, lda: l,
-                         b: dOut + at, ldb: c, beta: 1, c: dV + at, ldc: c)
-                }
-                guard dQ != nil || dK != nil else { continue }
+                // forward: out = P'·V  ⇒  dV[L,d] += P'ᵀ · dOut
+                gemm(transA: true, transB: false, m: l, n: d, k: l, a: used, lda: l,
+                     b: dOut + outAt, ldb: c, beta: 1, c: dV + at, ldc: ld)
                 // dP'[L,L] = dOut · Vᵀ, then through the mask: dP = dP' · mask
-                gemm(transA: false, transB: true, m: l, n: l, k: d, a: dOut + at, lda: c,
-                     b: v.data + at, ldb: c, beta: 0, c: dP, ldc: l)
+                gemm(transA: false, transB: true, m: l, n: l, k: d, a: dOut + outAt, lda: c,
+                     b: v + at, ldb: ld, beta: 0, c: dP, ldc: l)
                 if let mask {
                     let mb = mask.base + probStart[b] + h * l * l
                     for i in 0..<(l * l) { dP[i] *= mb[i] }
@@ -77,29 +76,25 @@ public func packedSelfAttention(query q: Tensor, key k: Tensor, value v: Tensor,
                     for j in 0..<l { dot += dr[j] * pr[j] }
                     for j in 0..<l { dr[j] = pr[j] * (dr[j] - dot) }
                 }
-                if let dQ {
-                    // forward: S = scale · Q·Kᵀ  ⇒  dQ[L,d] += scale · dS · K
-                    gemm(transA: false, transB: false, m: l, n: d, k: l, alpha: scale, a: dP, lda: l,
-                         b: k.data + at, ldb: c, beta: 1, c: dQ + at, ldc: c)
-                }
-                if let dK {
-                    // dK[L,d] += scale · dSᵀ · Q
-                    gemm(transA: true, transB: false, m: l, n: d, k: l, alpha: scale, a: dP, lda: l,
-                         b: q.data + at, ldb: c, beta: 1, c: dK + at, ldc: c)
-                }
+                // forward: S = scale · Q·Kᵀ  ⇒  dQ[L,d] += scale · dS · K
+                gemm(transA: false, transB: false, m: l, n: d, k: l, alpha: scale, a: dP, lda: l,
+                     b: k + at, ldb: ld, beta: 1, c: dQ + at, ldc: ld)
+                // dK[L,d] += scale · dSᵀ · Q
+                gemm(transA: true, transB: false, m: l, n: d, k: l, alpha: scale, a: dP, lda: l,
+                     b: q + at, ldb: ld, beta: 1, c: dK + at, ldc: ld)
             }
         }
     }
 
-    let scratch = mask != nil ? Tensor.scratch(count: longest * longest, for: [q, k, v]) : nil
+    let scratch = mask != nil ? Tensor.scratch(count: longest * longest, for: [qkv]) : nil
     for (b, l) in lengths.enumerated() where l > 0 {
         var rng = SplitMix64(seed: mask != nil ? keys[b] : 0)
         for h in 0..<heads {
-            let at = rowStart[b] * c + h * d
+            let at = rowStart[b] * ld + h * d, outAt = rowStart[b] * c + h * d
             let s = prob.base + probStart[b] + h * l * l
             // S[L,L] = scale · Q_bh · K_bhᵀ
-            gemm(transA: false, transB: true, m: l, n: l, k: d, alpha: scale, a: q.data + at, lda: c,
-                 b: k.data + at, ldb: c, beta: 0, c: s, ldc: l)
+            gemm(transA: false, transB: true, m: l, n: l, k: d, alpha: scale, a: q + at, lda: ld,
+                 b: k + at, ldb: ld, beta: 0, c: s, ldc: l)
             // P[i,:] = softmax(S[i,:]), with the row maximum subtracted
             for i in 0..<l { _ = softmaxRow(s + i * l, into: s + i * l, count: l) }
             var used = UnsafePointer(s)
@@ -114,7 +109,7 @@ public func packedSelfAttention(query q: Tensor, key k: Tensor, value v: Tensor,
             }
             // out_bh[L,d] = P' · V_bh
             gemm(transA: false, transB: false, m: l, n: d, k: l, a: used, lda: l,
-                 b: v.data + at, ldb: c, beta: 0, c: out.data + at, ldc: c)
+                 b: v + at, ldb: ld, beta: 0, c: out.data + outAt, ldc: c)
         }
     }
     return out

@@ -69,6 +69,12 @@ public struct SharedEncoder: Module {
         return first.offset..<(last.offset + last.count)
     }
 
+    /// A fine-tuned transformer's WordPiece embedding table `[V, C]` in the model's store (nil
+    /// otherwise): a batch reads, and back-propagates into, only the rows of its subword ids.
+    public var subwordTable: Parameter? {
+        frozenStore == nil ? transformer?.model.embeddings.words : nil
+    }
+
     /// Fills the transformer's parameters from its pretrained `model.safetensors` (in the model's
     /// store when fine-tuned, in `frozenStore` otherwise).
     public func loadTransformer(from file: SafeTensorsFile, store: ParameterStore) throws {

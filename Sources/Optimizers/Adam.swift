@@ -112,7 +112,7 @@ struct AdamMoments {
         stepCount = state.stepCount
     }
 
-    /// One Adam step over `count` elements, in one loop:
+    /// One Adam step over `count` elements, in one loop over eight lanes at a time:
     ///
     ///     p = p·(1 − lr·decoupled)        (AdamW; 1 for Adam)
     ///     g = g + l2·p_old                (Adam's L2; 0 for AdamW)
@@ -132,20 +132,41 @@ struct AdamMoments {
         let shrink = Float(1 - Double(lr) * decoupled)
         let b1 = Float(beta1), b2 = Float(beta2), oneMinusB1 = Float(1 - beta1), oneMinusB2 = Float(1 - beta2)
         let l2 = Float(l2), epsilon = Float(epsilon)
+        typealias V = SIMD8<Float>
+        // one lane per element, the scalar formula exactly (IEEE sqrt and division on each lane)
+        @inline(__always)
+        func step(_ g: V, _ p: inout V, _ m: inout V, _ v: inout V) {
+            // d = g + l2·p
+            let d = g + l2 * p
+            // m = β₁·m + (1 − β₁)·d;  v = β₂·v + (1 − β₂)·d²
+            m = b1 * m + oneMinusB1 * d
+            v = b2 * v + oneMinusB2 * d * d
+            // p = p·(1 − lr·wd) − stepSize · m / (√v / √(1 − β₂ᵗ) + ε)
+            p = p * shrink - stepSize * m / (v.squareRoot() / bc2Sqrt + epsilon)
+        }
         m.withUnsafeMutableBufferPointer { mp in
             v.withUnsafeMutableBufferPointer { vp in
                 guard let m = mp.baseAddress, let v = vp.baseAddress else { return }
-                for i in 0..<n {
-                    // d = g[i] + l2·p[i]
-                    let d = g[i] + l2 * p[i]
-                    // m[i] = β₁·m[i] + (1 − β₁)·d;  v[i] = β₂·v[i] + (1 − β₂)·d²
-                    let mi = b1 * m[i] + oneMinusB1 * d
-                    let vi = b2 * v[i] + oneMinusB2 * d * d
-                    m[i] = mi
-                    v[i] = vi
-                    // p[i] = p[i]·(1 − lr·wd) − stepSize · m[i] / (√v[i] / √(1 − β₂ᵗ) + ε)
-                    p[i] = p[i] * shrink - stepSize * mi / (vi.squareRoot() / bc2Sqrt + epsilon)
+                let pr = UnsafeMutableRawPointer(p), gr = UnsafeRawPointer(g)
+                let mr = UnsafeMutableRawPointer(m), vr = UnsafeMutableRawPointer(v)
+                var i = 0
+                while i + 8 <= n {
+                    let at = 4 * i
+                    var pi = pr.loadUnaligned(fromByteOffset: at, as: V.self)
+                    var mi = mr.loadUnaligned(fromByteOffset: at, as: V.self)
+                    var vi = vr.loadUnaligned(fromByteOffset: at, as: V.self)
+                    step(gr.loadUnaligned(fromByteOffset: at, as: V.self), &pi, &mi, &vi)
+                    pr.storeBytes(of: pi, toByteOffset: at, as: V.self)
+                    mr.storeBytes(of: mi, toByteOffset: at, as: V.self)
+                    vr.storeBytes(of: vi, toByteOffset: at, as: V.self)
+                    i += 8
                 }
+                guard i < n else { return }
+                // the last n − i < 8 elements in zero-padded lanes
+                var gi = V(repeating: 0), pi = V(repeating: 0), mi = V(repeating: 0), vi = V(repeating: 0)
+                for j in 0..<(n - i) { gi[j] = g[i + j]; pi[j] = p[i + j]; mi[j] = m[i + j]; vi[j] = v[i + j] }
+                step(gi, &pi, &mi, &vi)
+                for j in 0..<(n - i) { p[i + j] = pi[j]; m[i + j] = mi[j]; v[i + j] = vi[j] }
             }
         }
     }

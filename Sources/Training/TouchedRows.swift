@@ -1,59 +1,77 @@
 import Autodiff
 import Foundation
+import Transformer
 
 /// Which parts of the flat gradient buffer a global batch can make non-zero: every parameter
-/// except the word and character embedding tables whole, and of those tables only the rows of the
-/// ids the batch's sentences hold (plus row 0, the padding id, and `<unk>`, which word dropout and
-/// `<unk>` replacement may use). Every rank knows the whole global batch, so every rank computes the
-/// same ranges without communication; the rows left out have a zero gradient on every rank, so
-/// summing only these ranges gives the dense all-reduce's result (and the optimizer, which still
-/// updates every parameter, sees the same gradient whatever its state or weight decay).
+/// except the embedding tables whole, and of those tables only the rows the batch's sentences look
+/// up. The word table's rows are the sentences' word ids plus row 0 (the padding id) and `<unk>`
+/// (which word dropout and `<unk>` replacement may use); the character table's, their character ids
+/// plus row 0; a fine-tuned transformer's subword table's, their WordPiece ids plus [CLS] and [SEP].
+/// Every rank knows the whole global batch, so every rank computes the same ranges without
+/// communication; the rows left out have a zero gradient on every rank. So summing only these
+/// ranges gives the dense all-reduce's result, and zeroing or clipping only these ranges gives the
+/// dense zeroing's and clipping's (the optimizer still updates every parameter and sees the same
+/// gradient whatever its state or weight decay).
 struct TouchedRows {
-    /// A table: its offset in the store, rows and row width.
+    /// Where a table's rows come from.
+    enum Lookup {
+        /// The word table: word ids, padding row 0 and `unknown`.
+        case words(unknown: Int32?)
+        /// The character table: character ids and padding row 0.
+        case characters
+        /// The transformer's WordPiece table: subword ids and the packing's [CLS] and [SEP].
+        case subwords(SubwordPacking)
+    }
+
+    /// A table: its offset in the store, rows, row width and how the batch reads it.
     struct Table {
         let offset: Int
         let rows: Int
         let width: Int
+        let lookup: Lookup
     }
 
     /// The store's parameters outside the tables, as ascending coalesced ranges.
     let dense: [Range<Int>]
-    let words: Table
-    let characters: Table?
-    let unknownWord: Int32?
+    /// The tables found in the store, in the order asked for.
+    let tables: [Table]
 
-    /// Nil when the store has no word table named `wordTable` (nothing to save).
-    init?(store: ParameterStore, wordTable: String, characterTable: String, unknownWord: Int32?) {
-        func table(_ name: String) -> Table? {
-            store.parameters.first { $0.name == name }.flatMap { p in
-                p.shape.dims.count == 2 ? Table(offset: p.offset, rows: p.shape.dims[0], width: p.shape.dims[1]) : nil
+    /// The tables of `store` named in `tables` (2-D parameters; names not in the store are
+    /// skipped). Nil when none is there (nothing to save).
+    init?(store: ParameterStore, tables named: [(name: String, lookup: Lookup)]) {
+        tables = named.compactMap { name, lookup in
+            store.parameter(named: name).flatMap { p in
+                p.shape.rank == 2 ? Table(offset: p.offset, rows: p.shape[0], width: p.shape[1], lookup: lookup) : nil
             }
         }
-        guard let words = table(wordTable) else { return nil }
-        self.words = words
-        characters = table(characterTable)
-        self.unknownWord = unknownWord
-        let tables = [words.offset] + (characters.map { [$0.offset] } ?? [])
+        guard !tables.isEmpty else { return nil }
+        let offsets = Set(tables.map(\.offset))
         var dense: [Range<Int>] = []
-        for p in store.parameters.sorted(by: { $0.offset < $1.offset }) where !tables.contains(p.offset) {
-            let r = p.offset ..< p.offset + p.count
-            if let last = dense.last, last.upperBound == r.lowerBound { dense[dense.count - 1] = last.lowerBound ..< r.upperBound } else { dense.append(r) }
+        for p in store.parameters.sorted(by: { $0.offset < $1.offset }) where !offsets.contains(p.offset) {
+            TouchedRows.append(p.offset ..< p.offset + p.count, to: &dense)
         }
         self.dense = dense
     }
 
-    /// The ascending, disjoint ranges of the gradient buffer to sum for `sentences`.
+    /// The ascending, disjoint ranges of the gradient buffer that `sentences` can make non-zero.
     func ranges(for sentences: [EncodedSentence]) -> [Range<Int>] {
-        var wordRows = Set<Int32>([0])
-        if let unknownWord { wordRows.insert(unknownWord) }
-        var charRows = Set<Int32>([0])
-        for s in sentences {
-            wordRows.formUnion(s.wordIDs)
-            if characters != nil { for word in s.characters { charRows.formUnion(word) } }
-        }
         var out = dense
-        out += TouchedRows.rowRanges(wordRows, of: words)
-        if let characters { out += TouchedRows.rowRanges(charRows, of: characters) }
+        for table in tables {
+            var rows: Set<Int32>
+            switch table.lookup {
+            case .words(let unknown):
+                rows = [0]
+                if let unknown { rows.insert(unknown) }
+                for s in sentences { rows.formUnion(s.wordIDs) }
+            case .characters:
+                rows = [0]
+                for s in sentences { for word in s.characters { rows.formUnion(word) } }
+            case .subwords(let packing):
+                rows = [packing.classID, packing.separatorID]
+                for s in sentences { if let sub = s.subwords { rows.formUnion(sub.ids) } }
+            }
+            out += TouchedRows.rowRanges(rows, of: table)
+        }
         out.sort { $0.lowerBound < $1.lowerBound }
         return out
     }
@@ -62,9 +80,17 @@ struct TouchedRows {
     static func rowRanges(_ rows: Set<Int32>, of table: Table) -> [Range<Int>] {
         var out: [Range<Int>] = []
         for row in rows.sorted() where row >= 0 && Int(row) < table.rows {
-            let r = table.offset + Int(row) * table.width ..< table.offset + (Int(row) + 1) * table.width
-            if let last = out.last, last.upperBound == r.lowerBound { out[out.count - 1] = last.lowerBound ..< r.upperBound } else { out.append(r) }
+            append(table.offset + Int(row) * table.width ..< table.offset + (Int(row) + 1) * table.width, to: &out)
         }
         return out
+    }
+
+    /// Appends `r` to ascending ranges, merged with the last one when they meet.
+    private static func append(_ r: Range<Int>, to ranges: inout [Range<Int>]) {
+        if let last = ranges.last, last.upperBound == r.lowerBound {
+            ranges[ranges.count - 1] = last.lowerBound ..< r.upperBound
+        } else {
+            ranges.append(r)
+        }
     }
 }

@@ -40,9 +40,13 @@ public final class Trainer {
     /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
     /// one bucket of the whole buffer when 0).
     let gradientBuckets: GradientBuckets
-    /// With `sparse_allreduce`, no buckets and more than one rank: the parts of the gradient a
-    /// global batch can make non-zero, summed instead of the whole buffer.
+    /// The parts of the gradient a global batch can make non-zero (nil without an embedding table
+    /// in the store): the only parts each step clips and zeroes, and, with `exchangesTouchedRows`,
+    /// sums over the ranks.
     let touchedRows: TouchedRows?
+    /// With `sparse_allreduce`, no buckets and more than one rank: the gradient sum covers only
+    /// `touchedRows`' ranges instead of the whole buffer.
+    let exchangesTouchedRows: Bool
     /// The packed ranges of a sparse sum, reused across steps.
     private var exchangeScratch: [Float] = []
     /// Where `run` starts: the beginning, or a checkpoint's position (`restore(from:)`).
@@ -135,10 +139,15 @@ public final class Trainer {
         schedule = try Trainer.learningRateSchedule(t, totalSteps: Trainer.totalSteps(config: config, sampler: sampler))
         gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                               bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
-        touchedRows = t.sparseAllReduce && t.allReduceBucketMB == 0 && communicator.worldSize > 1
-            ? TouchedRows(store: model.store, wordTable: "encoder.words.weight", characterTable: "encoder.chars.embedding.weight",
-                          unknownWord: data.encoder.words.unknownID.map { Int32($0) })
-            : nil
+        var tables: [(name: String, lookup: TouchedRows.Lookup)] = [
+            ("encoder.words.weight", .words(unknown: data.encoder.words.unknownID.map { Int32($0) })),
+            ("encoder.chars.embedding.weight", .characters),
+        ]
+        if let subwords = model.encoder.subwordTable, let packing = data.encoder.subwordPacking {
+            tables.append((subwords.name, .subwords(packing)))
+        }
+        touchedRows = TouchedRows(store: model.store, tables: tables)
+        exchangesTouchedRows = touchedRows != nil && t.sparseAllReduce && t.allReduceBucketMB == 0 && communicator.worldSize > 1
     }
 
     /// The parts of `range` (of a store of `count` parameters whose first `transformer` parameters
@@ -455,6 +464,8 @@ public final class Trainer {
             return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
                               allReduceElements: allReduceElements)
         }
+        // the only parts of the gradient this step can make non-zero (all of it without a table)
+        let touched = touchedRows?.ranges(for: global.map { data.encodedTrain[$0.corpus][$0.sentence] }) ?? [0 ..< store.count]
         if overlapsAllReduce {
             let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator,
                                                   gradients: store.grads.pointer)
@@ -466,19 +477,18 @@ public final class Trainer {
         } else {
             tape.backward(from: result.total)
             timing.backward += lap()
-            if let touchedRows {
-                let sentences = global.map { data.encodedTrain[$0.corpus][$0.sentence] }
-                allReduceElements = try communicator.allReduceSum(store.grads.pointer, ranges: touchedRows.ranges(for: sentences),
-                                                                  scratch: &exchangeScratch)
+            if exchangesTouchedRows {
+                allReduceElements = try communicator.allReduceSum(store.grads.pointer, ranges: touched, scratch: &exchangeScratch)
             } else {
                 try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
             }
             timing.allReduce = lap()
         }
-        if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store: store, maxNorm: Float(clip)) }
+        if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store.grads.base, ranges: touched, maxNorm: Float(clip)) }
         let lr = schedule(optimizer.stepCount)
         applyOptimizers(gradients: store.grads.base, learningRate: lr)
-        store.zeroGrad()
+        // every other element is still zero
+        store.zeroGrad(ranges: touched)
         timing.update = lap()
         return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
                           allReduceElements: allReduceElements)
@@ -545,7 +555,7 @@ public final class Trainer {
         if resolved.config.training.shardedUpdate {
             return "sharded update: one reduce-scatter of the gradient, one sum of the squared norm, one all-gather of the parameters"
         }
-        if touchedRows != nil {
+        if exchangesTouchedRows {
             return "blocking, one call over the touched embedding rows and every other parameter"
         }
         let n = gradientBuckets.count

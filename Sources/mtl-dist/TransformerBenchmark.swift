@@ -56,9 +56,11 @@ struct TransformerBenchmark {
         let n = sequences * l, h = c.hiddenSize, i = c.intermediateSize, d = c.headSize, layers = c.layerCount
         let heads = sequences * c.headCount * layers
         return [
-            // Q, K, V, output projections: forward, dX, dW
-            ("x·Wᵀ [\(n)x\(h)]·[\(h)x\(h)]", false, true, n, h, h, 4 * layers),
-            ("dY·W [\(n)x\(h)]·[\(h)x\(h)]", false, false, n, h, h, 4 * layers),
+            // Q, K, V stacked in one product, then the output projection: forward, dX, dW (one per weight)
+            ("x·W_qkvᵀ [\(n)x\(h)]·[\(h)x\(3 * h)]", false, true, n, 3 * h, h, layers),
+            ("dY·W_qkv [\(n)x\(3 * h)]·[\(3 * h)x\(h)]", false, false, n, h, 3 * h, layers),
+            ("x·Wᵀ [\(n)x\(h)]·[\(h)x\(h)]", false, true, n, h, h, layers),
+            ("dY·W [\(n)x\(h)]·[\(h)x\(h)]", false, false, n, h, h, layers),
             ("dYᵀ·x [\(h)x\(n)]·[\(n)x\(h)]", true, false, h, h, n, 4 * layers),
             // feed-forward in (C → I) and out (I → C)
             ("x·W1ᵀ [\(n)x\(h)]·[\(h)x\(i)]", false, true, n, i, h, layers),

@@ -44,6 +44,23 @@ final class OpGradientTests: XCTestCase {
         GradientCheck.check("linear", inputs: [([2, 3, 4], x234), ([5, 4], randomValues(20, seed: 6)), ([5], randomValues(5, seed: 7))]) {
             linear($0[0], weight: $0[1], bias: $0[2])
         }
+        GradientCheck.check("linear, three stacked maps", inputs: [([2, 3, 4], x234), ([5, 4], randomValues(20, seed: 6)),
+                                                                   ([2, 4], randomValues(8, seed: 8)), ([3, 4], randomValues(12, seed: 9)),
+                                                                   ([5], randomValues(5, seed: 7)), ([2], randomValues(2, seed: 10)),
+                                                                   ([3], randomValues(3, seed: 11))]) {
+            linear($0[0], weights: [$0[1], $0[2], $0[3]], biases: [$0[4], $0[5], $0[6]])
+        }
+    }
+
+    /// Stacked maps give, block by block, what each map gives alone.
+    func testStackedLinearEqualsTheMapsSideBySide() {
+        let x = Tensor(shape: [2, 3, 4], scalars: x234)
+        let ws = [5, 2, 3].enumerated().map { i, n in Tensor(shape: [n, 4], scalars: randomValues(4 * n, seed: 40 + UInt64(i))) }
+        let bs = [5, 2, 3].enumerated().map { i, n in Tensor(shape: [n], scalars: randomValues(n, seed: 50 + UInt64(i))) }
+        let stacked = linear(x, weights: ws, biases: bs)
+        XCTAssertEqual(stacked.shape, [2, 3, 10])
+        let separate = concatLastAxis(zip(ws, bs).map { linear(x, weight: $0, bias: $1) })
+        assertClose(stacked.scalars, separate.scalars, atol: 1e-6, rtol: 1e-6, "stacked linear")
     }
 
     func testCrossEntropyWithMask() {

@@ -49,6 +49,15 @@ final class ParameterStoreTests: XCTestCase {
 
     /// Building is linear in the number of floats: ten thousand small parameters (each one
     /// copied the whole buffer before) register in well under a second.
+    func testZeroGradOfRangesZeroesThoseOnly() {
+        let store = ParameterStore()
+        var rng = SplitMix64(seed: 1)
+        store.add("a", shape: [10], initializer: .zeros, rng: &rng)
+        for i in 0..<10 { store.grads.base[i] = Float(i + 1) }
+        store.zeroGrad(ranges: [1..<3, 7..<10])
+        XCTAssertEqual(Array(store.grads.pointer), [1, 0, 0, 4, 5, 6, 7, 0, 0, 0])
+    }
+
     func testBuildingManyParametersIsLinear() {
         let store = ParameterStore()
         var rng = SplitMix64(seed: 2)

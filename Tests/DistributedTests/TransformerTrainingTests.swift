@@ -53,6 +53,28 @@ final class TransformerTrainingTests: XCTestCase {
         XCTAssertNotNil((evaluate.jsonLines.first?["tasks"] as? [String: Any])?["upos"], "\(evaluate)")
     }
 
+    /// `training.sparse_allreduce: true` with a fine-tuned transformer exchanges, of its WordPiece
+    /// table, only the rows of the global batch's subwords (and [CLS], [SEP]); every other row's
+    /// gradient is zero on every rank, so on two ranks (one addition per element) the model is the
+    /// dense sum's bit for bit. The settings have no word or character table: without the
+    /// WordPiece table there would be nothing to leave out and no touched-rows sum at all.
+    func testTouchedSubwordRowsSumEqualsTheDenseSum() throws {
+        let root = try temporaryDirectory()
+        var models: [Bool: Parameters] = [:]
+        for sparse in [true, false] {
+            let output = root.appendingPathComponent(sparse ? "sparse" : "dense")
+            let run = try MTLDist.mpirun(2, ["train", "--output", output.path] + settings(fineTune: true)
+                                            + MTLDist.settings(["training.sparse_allreduce": "\(sparse)"]), timeout: 300)
+            XCTAssertEqual(run.status, 0, "\(run)")
+            XCTAssertEqual(run.occurrences(of: "touched embedding rows"), sparse ? 1 : 0, "the log names the sum it ran\n\(run)")
+            models[sparse] = try Parameters(model: output.appendingPathComponent("best"))
+        }
+        let sparse = try XCTUnwrap(models[true]), dense = try XCTUnwrap(models[false])
+        XCTAssertGreaterThan(dense.values.count, 24_928, "the transformer's parameters are in the model")
+        let d = sparse.differences(from: dense)
+        XCTAssertEqual(d.identical, dense.values.count, "np 2 touched rows vs dense: \(d)")
+    }
+
     func testFrozenTransformerIsNotSavedEvaluatesAndExports() throws {
         let root = try temporaryDirectory()
         let frozen = root.appendingPathComponent("frozen"), tuned = root.appendingPathComponent("tuned")

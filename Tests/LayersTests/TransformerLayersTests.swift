@@ -23,17 +23,23 @@ final class TransformerLayersTests: XCTestCase {
         }
     }
 
+    /// `packedSelfAttention` over q, k and v side by side, as the stacked projection gives them.
+    func attention(query q: Tensor, key k: Tensor, value v: Tensor, heads: Int, lengths: [Int],
+                   dropout: Float = 0, keys: [UInt64] = []) -> Tensor {
+        packedSelfAttention(concatLastAxis([q, k, v]), heads: heads, lengths: lengths, dropout: dropout, keys: keys)
+    }
+
     func testAttentionGradients() {
         let inputs: [(Shape, [Float])] = (0..<3).map { ([5, 4], randomValues(20, seed: 20 + UInt64($0))) }
         GradientCheck.check("packedSelfAttention", inputs: inputs) {
-            packedSelfAttention(query: $0[0], key: $0[1], value: $0[2], heads: 2, lengths: self.lengths)
+            self.attention(query: $0[0], key: $0[1], value: $0[2], heads: 2, lengths: self.lengths)
         }
         GradientCheck.check("packedSelfAttention with dropout", inputs: inputs) {
-            packedSelfAttention(query: $0[0], key: $0[1], value: $0[2], heads: 2, lengths: self.lengths,
+            self.attention(query: $0[0], key: $0[1], value: $0[2], heads: 2, lengths: self.lengths,
                                 dropout: 0.3, keys: self.keys)
         }
         GradientCheck.check("packedSelfAttention, an empty sequence", inputs: inputs) {
-            packedSelfAttention(query: $0[0], key: $0[1], value: $0[2], heads: 4, lengths: [0, 5, 0])
+            self.attention(query: $0[0], key: $0[1], value: $0[2], heads: 4, lengths: [0, 5, 0])
         }
     }
 
@@ -67,25 +73,25 @@ final class TransformerLayersTests: XCTestCase {
         let q = randomValues(7 * 8, seed: 30), k = randomValues(7 * 8, seed: 31), v = randomValues(7 * 8, seed: 32)
         let lengths = [4, 1, 2]
         let t = { (x: [Float]) in Tensor(shape: [7, 8], scalars: x) }
-        let out = packedSelfAttention(query: t(q), key: t(k), value: t(v), heads: 2, lengths: lengths).scalars
+        let out = attention(query: t(q), key: t(k), value: t(v), heads: 2, lengths: lengths).scalars
         assertClose(out, naiveAttention(q, k, v, c: 8, heads: 2, lengths: lengths), atol: 1e-5, rtol: 1e-5, "attention")
         // changing the rows of sequence 2 leaves sequences 0 and 1 alone
         var v2 = v
         for i in (5 * 8)..<(7 * 8) { v2[i] += 5 }
-        let other = packedSelfAttention(query: t(q), key: t(k), value: t(v2), heads: 2, lengths: lengths).scalars
+        let other = attention(query: t(q), key: t(k), value: t(v2), heads: 2, lengths: lengths).scalars
         XCTAssertEqual(Array(other[0..<(5 * 8)]), Array(out[0..<(5 * 8)]))
         XCTAssertNotEqual(Array(other[(5 * 8)...]), Array(out[(5 * 8)...]))
     }
 
     func testAttentionDropoutIsKeyedPerSequence() {
         let x = { (seed: UInt64) in Tensor(shape: [5, 4], scalars: randomValues(20, seed: seed)) }
-        let both = packedSelfAttention(query: x(1), key: x(2), value: x(3), heads: 2, lengths: lengths,
+        let both = attention(query: x(1), key: x(2), value: x(3), heads: 2, lengths: lengths,
                                        dropout: 0.5, keys: keys).scalars
-        let plain = packedSelfAttention(query: x(1), key: x(2), value: x(3), heads: 2, lengths: lengths).scalars
+        let plain = attention(query: x(1), key: x(2), value: x(3), heads: 2, lengths: lengths).scalars
         XCTAssertNotEqual(both, plain, "dropout changes something")
         // the second sequence alone, with its key, gets the same result as when packed after the first
         let rows = { (t: Tensor) in Tensor(shape: [2, 4], scalars: Array(t.scalars[12...])) }
-        let alone = packedSelfAttention(query: rows(x(1)), key: rows(x(2)), value: rows(x(3)), heads: 2, lengths: [2],
+        let alone = attention(query: rows(x(1)), key: rows(x(2)), value: rows(x(3)), heads: 2, lengths: [2],
                                         dropout: 0.5, keys: [keys[1]]).scalars
         XCTAssertEqual(alone, Array(both[12...]))
     }

@@ -30,6 +30,35 @@ final class GradientClippingTests: XCTestCase {
         for x in g { XCTAssertEqual(x, 0.5, accuracy: 1e-6) }
     }
 
+    /// Clipping only the ranges that can be non-zero gives the whole buffer's norm and values (up to
+    /// the order of the Double sum), and never writes outside the ranges.
+    func testClippingRangesEqualsClippingTheWholeBuffer() {
+        var rng = SplitMix64(seed: 7)
+        var dense = [Float](repeating: 0, count: 40)
+        let ranges = [2..<5, 9..<10, 20..<31]
+        for r in ranges { for i in r { dense[i] = 3 * rng.nextUniform() - 1.5 } }
+        var sparse = dense
+        sparse[6] = 99  // outside the ranges: left as it is
+        let denseNorm = clip(&dense, maxNorm: 0.5)
+        let sparseNorm = sparse.withUnsafeMutableBufferPointer { clipGradientNorm($0.baseAddress!, ranges: ranges, maxNorm: 0.5) }
+        XCTAssertEqual(sparseNorm, denseNorm, accuracy: 1e-6 * denseNorm)
+        XCTAssertGreaterThan(denseNorm, 1)
+        XCTAssertEqual(sparse[6], 99)
+        sparse[6] = 0
+        for (a, b) in zip(sparse, dense) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        XCTAssertEqual(sparse.filter { $0 == 0 }.count, 40 - 15)
+    }
+
+    /// The eight-lane sum agrees with a plain Double sum over lengths around its lane width.
+    func testNormOfEveryShortLengthMatchesAPlainSum() {
+        var rng = SplitMix64(seed: 3)
+        let g = (0..<37).map { _ in 2 * rng.nextUniform() - 1 }
+        for n in 0...37 {
+            let plain = g.prefix(n).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            XCTAssertEqual(g.withUnsafeBufferPointer { gradientNorm($0.baseAddress!, count: n) }, plain, accuracy: 1e-12, "n = \(n)")
+        }
+    }
+
     func testNonFiniteNormLeavesGradientsAlone() {
         var g: [Float] = [1, .nan, 2]
         XCTAssertTrue(clip(&g, maxNorm: 1).isNaN)

@@ -88,7 +88,8 @@ public struct TrainingConfig: Codable, Equatable {
     /// all-reduce and update (gradient accumulation); at most `batch_size` ÷ ranks.
     public var accumulationSteps = 1
     /// Whether the gradient sum (with `allreduce_bucket_mb: 0`) exchanges only the embedding rows
-    /// the global batch touched, plus every other parameter, instead of the whole buffer: the same
+    /// the global batch touched (of the word, character and fine-tuned transformer's WordPiece
+    /// tables), plus every other parameter, instead of the whole buffer: the same
     /// result, bit for bit on two ranks (see `TouchedRows`).
     /// Off by default: on the shared 2-core machine it did not measurably pay (BENCHMARKS.md).
     public var sparseAllReduce = false
