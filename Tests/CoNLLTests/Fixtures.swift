@@ -1,15 +1,13 @@
 import CoNLL
 import Foundation
+import TestSupport
 import XCTest
 
 /// Test fixtures under `Tests/CoNLLTests/Fixtures`, copied into the test bundle.
 enum Fixtures {
     /// URL of `Fixtures/<path>`.
     static func url(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws -> URL {
-        let root = try XCTUnwrap(Bundle.module.resourceURL, "test bundle has no resources", file: file, line: line)
-        let url = root.appendingPathComponent("Fixtures").appendingPathComponent(path)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: url.path), "missing fixture \(path)", file: file, line: line)
-        return url
+        try fixtureURL(path, resources: Bundle.module.resourceURL, file: file, line: line)
     }
 
     /// Reads fixture `path` with `format` and `options`.

@@ -172,12 +172,7 @@ final class TransformerTrainingTests: XCTestCase {
         for f in ["vocab.txt", "tokenizer_config.json", "model.safetensors"] {
             try FileManager.default.copyItem(atPath: Self.tinyBert + "/" + f, toPath: huge.appendingPathComponent(f).path)
         }
-        var config = try String(contentsOfFile: Self.tinyBert + "/config.json", encoding: .utf8)
-        for (from, to) in [("\"hidden_size\": 32", "\"hidden_size\": 8192"), ("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 128"),
-                           ("\"intermediate_size\": 64", "\"intermediate_size\": 65536"), ("\"vocab_size\": 177", "\"vocab_size\": 262144"),
-                           ("\"num_attention_heads\": 4", "\"num_attention_heads\": 256")] {
-            config = config.replacingOccurrences(of: from, with: to)
-        }
+        let config = hugeBertConfig(from: try String(contentsOfFile: Self.tinyBert + "/config.json", encoding: .utf8))
         try config.write(to: huge.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         let refused = try MTLDist.run(["train", "--output", output.path] + settings(fineTune: true)
                                       + MTLDist.settings(["encoder.transformer.path": huge.path]))

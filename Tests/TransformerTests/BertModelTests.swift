@@ -111,7 +111,7 @@ final class BertModelTests: XCTestCase {
 
     /// A copy of the tiny model folder with `tensors` as its weights.
     func folder(with tensors: [SafeTensorsFile.Tensor32]) throws -> URL {
-        let dir = try Fixtures.temporaryFolder(self)
+        let dir = try temporaryDirectory()
         for f in ["config.json", "vocab.txt", "tokenizer_config.json"] {
             try FileManager.default.copyItem(at: Fixtures.url("tiny-bert/\(f)"), to: dir.appendingPathComponent(f))
         }
@@ -197,13 +197,7 @@ final class BertModelTests: XCTestCase {
     func testAHugeConfigBesideSmallWeightsIsRefusedBeforeAllocating() throws {
         let dir = try folder(with: try tinyTensors())
         let config = dir.appendingPathComponent("config.json")
-        var text = try String(contentsOf: config, encoding: .utf8)
-        for (from, to) in [("\"hidden_size\": 32", "\"hidden_size\": 8192"), ("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 128"),
-                           ("\"intermediate_size\": 64", "\"intermediate_size\": 65536"), ("\"vocab_size\": 177", "\"vocab_size\": 262144"),
-                           ("\"num_attention_heads\": 4", "\"num_attention_heads\": 256")] {
-            XCTAssertTrue(text.contains(from))
-            text = text.replacingOccurrences(of: from, with: to)
-        }
+        let text = hugeBertConfig(from: try String(contentsOf: config, encoding: .utf8))
         try text.write(to: config, atomically: true, encoding: .utf8)
         let bert = try PretrainedBert(folder: dir)
         XCTAssertEqual(bert.config.layerCount, 128)

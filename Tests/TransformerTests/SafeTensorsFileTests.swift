@@ -1,5 +1,6 @@
 import Foundation
 @testable import Transformer
+import TestSupport
 import XCTest
 
 /// The safetensors reader: the tiny fixture, dtype conversion, and corrupt headers and data, each
@@ -7,7 +8,7 @@ import XCTest
 final class SafeTensorsFileTests: XCTestCase {
     /// Writes a safetensors file of `header` (JSON) followed by `data`.
     func file(_ header: String, data: [UInt8], lengthField: UInt64? = nil) throws -> URL {
-        let url = try Fixtures.temporaryFolder(self).appendingPathComponent("t.safetensors")
+        let url = try temporaryDirectory().appendingPathComponent("t.safetensors")
         var bytes = [UInt8]()
         let h = Array(header.utf8)
         withUnsafeBytes(of: (lengthField ?? UInt64(h.count)).littleEndian) { bytes += $0 }
@@ -83,14 +84,14 @@ final class SafeTensorsFileTests: XCTestCase {
             XCTAssertTrue(message.contains(expected), "\(header): expected '\(expected)', got '\(message)'")
             XCTAssertTrue(message.hasPrefix(url.path), "the message names the file: \(message)")
         }
-        let tiny = try Fixtures.temporaryFolder(self).appendingPathComponent("short.safetensors")
+        let tiny = try temporaryDirectory().appendingPathComponent("short.safetensors")
         try Data([1, 2, 3]).write(to: tiny)
         XCTAssertTrue(error(tiny).contains("fewer than the 8-byte header length"), error(tiny))
     }
 
     func testTruncatedFixtureIsRefusedByName() throws {
         let original = try Data(contentsOf: Fixtures.url("tiny-bert/model.safetensors"))
-        let url = try Fixtures.temporaryFolder(self).appendingPathComponent("cut.safetensors")
+        let url = try temporaryDirectory().appendingPathComponent("cut.safetensors")
         try original.prefix(original.count - 100).write(to: url)
         let message = error(url)
         XCTAssertTrue(message.contains("outside the") && message.contains("data bytes"), message)

@@ -1,5 +1,6 @@
 import Foundation
 import Transformer
+import TestSupport
 import XCTest
 
 /// The tokeniser against transformers' `BertTokenizer` on the cases of `tokenization.json`:
@@ -68,7 +69,7 @@ final class TokenizerTests: XCTestCase {
     }
 
     func testVocabularyFileErrors() throws {
-        let dir = try Fixtures.temporaryFolder(self)
+        let dir = try temporaryDirectory()
         let crlf = dir.appendingPathComponent("crlf.txt")
         try Data("[PAD]\r\n[UNK]\r\n".utf8).write(to: crlf)
         XCTAssertThrowsError(try WordPieceVocabulary(contentsOf: crlf)) { error in
@@ -91,7 +92,7 @@ final class TokenizerTests: XCTestCase {
     }
 
     func testFolderReadsTokenizerConfig() throws {
-        let dir = try Fixtures.temporaryFolder(self)
+        let dir = try temporaryDirectory()
         try FileManager.default.copyItem(at: Fixtures.url("tiny-bert/vocab.txt"), to: dir.appendingPathComponent("vocab.txt"))
         XCTAssertEqual(try BertTokenizer(folder: dir).tokens("The"), ["the"], "no tokenizer_config.json: uncased")
         try Data(#"{"do_lower_case": false}"#.utf8).write(to: dir.appendingPathComponent("tokenizer_config.json"))
