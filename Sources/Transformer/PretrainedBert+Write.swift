@@ -4,7 +4,7 @@ extension PretrainedBert {
     /// Writes a Hugging Face model folder that `PretrainedBert(folder:)`, transformers'
     /// `BertModel.from_pretrained` and `BertTokenizer.from_pretrained` read: `config.json`,
     /// `vocab.txt`, `tokenizer_config.json` and `model.safetensors` (`tensors` under their original
-    /// names). The folder must exist; each file is written through a temporary name.
+    /// names). The folder must exist; each file is written through a temporary name, flushed and renamed.
     public static func write(config: BertConfig, tokenizer: BertTokenizer, tensors: [SafeTensorsFile.Tensor32], to folder: URL) throws {
         let configJSON: [String: Any] = [
             "architectures": ["BertModel"], "model_type": "bert", "hidden_act": "gelu",
@@ -26,10 +26,7 @@ extension PretrainedBert {
         for (name, data) in [("config.json", try JSONSerialization.data(withJSONObject: configJSON, options: [.prettyPrinted, .sortedKeys])),
                              ("tokenizer_config.json", try JSONSerialization.data(withJSONObject: tokenizerJSON, options: [.prettyPrinted, .sortedKeys])),
                              ("vocab.txt", vocabulary)] {
-            let url = folder.appendingPathComponent(name)
-            do { try data.write(to: url, options: .atomic) } catch {
-                throw TransformerError.unwritable(file: url.path, reason: error.localizedDescription)
-            }
+            try SafeTensorsFile.writeDurably(data, to: folder.appendingPathComponent(name))
         }
         try SafeTensorsFile.write(tensors, to: folder.appendingPathComponent("model.safetensors"))
     }

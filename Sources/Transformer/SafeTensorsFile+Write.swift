@@ -38,6 +38,12 @@ extension SafeTensorsFile {
             for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
             #endif
         }
+        try writeDurably(data, to: url)
+    }
+
+    /// Writes `data` to `url` through a temporary sibling that is flushed to disk and then renamed
+    /// into place, so `url` is never half-written.
+    static func writeDurably(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
             try data.write(to: temporary)
