@@ -47,9 +47,27 @@ public struct CheckpointDirectory {
         return DurableFile.size(of: CheckpointReader<OpaqueRecord>.manifestURL(in: folder)) != nil ? folder : nil
     }
 
-    /// Leftovers of interrupted saves: `.step-*` folders and `.latest.tmp-*` files.
+    /// Leftovers of interrupted saves and removals: `.step-*` folders (`.partial`, `.removing`),
+    /// `.latest.tmp-*` and `.owner.tmp-*` files, and `step-<N>` folders without a manifest (what a
+    /// removal killed midway left before removals renamed first).
     func leftovers() -> [URL] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        return names.filter { $0.hasPrefix(".step-") || $0.hasPrefix(".latest.tmp-") }.map { url.appendingPathComponent($0) }
+        return names.filter { name in
+            if name.hasPrefix(".step-") || name.hasPrefix(".latest.tmp-") || name.hasPrefix(".owner.tmp-") { return true }
+            guard Self.step(ofFolder: name) != nil else { return false }
+            return DurableFile.size(of: CheckpointReader<OpaqueRecord>.manifestURL(in: url.appendingPathComponent(name))) == nil
+        }.map { url.appendingPathComponent($0) }
+    }
+
+    /// Removes the checkpoint folder `folder` of this directory: renamed to `.step-<N>.removing`
+    /// first (flushed), then deleted, so at any moment it is complete or a leftover. `renamed` runs
+    /// between the two (tests end the process there).
+    func remove(_ folder: URL, renamed: () -> Void = {}) throws {
+        let aside = url.appendingPathComponent(".\(folder.lastPathComponent).removing")
+        if FileManager.default.fileExists(atPath: aside.path) { try FileManager.default.removeItem(at: aside) }
+        try DurableFile.rename(folder, to: aside)
+        try DurableFile.syncDirectory(url)
+        renamed()
+        try FileManager.default.removeItem(at: aside)
     }
 }

@@ -12,7 +12,8 @@ import Foundation
 /// 3. the ranks meet: a shared failure check, and a sum that brings every block's CRC to rank 0;
 /// 4. rank 0 writes and flushes `manifest.json`, flushes the folder, renames it to `step-<N>/`,
 ///    flushes the parent, and only then replaces `latest` (by rename); then it deletes all but the
-///    newest `keep` complete checkpoints.
+///    newest `keep` complete checkpoints, each first renamed to a leftover name (`.step-<N>.removing`),
+///    so a kill during a deletion leaves a leftover, never a `step-<N>/` missing some files.
 ///
 /// A process killed at any point leaves the previous checkpoint and `latest` as they were (at
 /// worst a `.partial` folder, which loading ignores). Collective: every rank calls `save` with the
@@ -30,11 +31,16 @@ public struct CheckpointWriter {
         case renamed
         /// Rank 0 has replaced `latest`; old checkpoints are not deleted yet.
         case latestReplaced = "latest-replaced"
+        /// Rank 0 has renamed an old checkpoint to its leftover name; it is not deleted yet.
+        case oldRenamed = "old-renamed"
     }
 
     public let directory: CheckpointDirectory
     /// Complete checkpoints to keep (≥ 1).
     public let keep: Int
+    /// The run saving (rank 0's; nil on the other ranks): the directory is claimed for it before
+    /// anything is written there, and a directory of another run is refused (`CheckpointOwner`).
+    public var owner: CheckpointOwner?
     /// Called on each rank at each phase it reaches, with the step saved (tests end the process there).
     public var onPhase: (Phase, Int) -> Void = { _, _ in }
 
@@ -73,6 +79,7 @@ public struct CheckpointWriter {
         if rank == 0 {
             do {
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                if let owner { try directory.claim(owner) }
                 for leftover in directory.leftovers() { try FileManager.default.removeItem(at: leftover) }
                 try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: false)
             } catch {
@@ -133,7 +140,7 @@ public struct CheckpointWriter {
                 try DurableFile.syncDirectory(dir)
                 onPhase(.latestReplaced, step)
                 for old in directory.complete().dropLast(keep) where old.url != final {
-                    try FileManager.default.removeItem(at: old.url)
+                    try directory.remove(old.url) { onPhase(.oldRenamed, step) }
                 }
             } catch {
                 local = "\(error)"

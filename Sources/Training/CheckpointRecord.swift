@@ -44,6 +44,11 @@ public struct CheckpointRecord: Codable {
     public var logWindow: LogWindow
     /// The run folder the checkpoint was written from (its metrics.jsonl and best/).
     public var outputDirectory: String
+    /// The run's identity (`RunIdentity`); nil in checkpoints written before runs had one.
+    public var runID: String? = nil
+    /// The checksum of `OUTPUT/best/parameters.bin` when it held the model of `bestStep` at save
+    /// time: with `runID`, what proves a `best/` is the one this checkpoint records.
+    public var bestChecksum: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case model, step, sampler, random, schedule
@@ -51,5 +56,7 @@ public struct CheckpointRecord: Codable {
         case bestStep = "best_step"
         case logWindow = "log_window"
         case outputDirectory = "output_directory"
+        case runID = "run_id"
+        case bestChecksum = "best_checksum"
     }
 }

@@ -81,25 +81,19 @@ struct ResumePlan {
 
     /// Rank 0, once the output folder exists: `metrics.jsonl` continues from the checkpoint's step
     /// (lines after it, written before the run stopped, are dropped); into a new folder, the
-    /// original run's lines up to that step are copied, and its `best/` when it is the best model
-    /// the checkpoint records.
-    func prepareOutput(_ output: URL) throws {
+    /// original run's lines up to that step and its `best/` are copied when proven to be the
+    /// checkpoint's run (`RunIdentity.copyFromOriginal`). Returns log lines on what was not copied.
+    func prepareOutput(_ output: URL) throws -> [String] {
         let metrics = output.appendingPathComponent("metrics.jsonl")
         guard let reader else {
             if continuesInPlace { try MetricsLog.keepLines(upTo: 0, from: metrics, to: metrics) }
-            return
+            return []
         }
         let record = reader.manifest.training
         if continuesInPlace {
             try MetricsLog.keepLines(upTo: record.step, from: metrics, to: metrics)
-            return
+            return []
         }
-        let original = URL(fileURLWithPath: record.outputDirectory)
-        try MetricsLog.keepLines(upTo: record.step, from: original.appendingPathComponent("metrics.jsonl"), to: metrics)
-        let best = original.appendingPathComponent("best")
-        if let step = record.bestStep,
-           let manifest = try? ModelArchive.manifest(at: best, as: ModelMetadata.self), manifest.metadata.step == step {
-            try FileManager.default.copyItem(at: best, to: output.appendingPathComponent("best"))
-        }
+        return try RunIdentity.copyFromOriginal(record, into: output)
     }
 }

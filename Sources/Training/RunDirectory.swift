@@ -13,7 +13,9 @@ import Darwin
 /// reason, not after training.
 public enum RunDirectory {
     /// What a start writes into the output folder before the first logged step or saved model.
-    static let startFiles = [ResolvedConfig.fileName, "metrics.jsonl"]
+    static let startFiles = [ResolvedConfig.fileName, "metrics.jsonl", RunIdentity.fileName]
+    /// What a start holds in the folder for the whole run and leaves there (the lock file).
+    static let heldFiles = [RunFolderLock.fileName]
 
     /// Throws `TrainingError.cannotWrite` naming `url` and the reason when `url` is a file, a
     /// folder that holds anything but the files of a start that never trained or that this user may
@@ -45,6 +47,7 @@ public enum RunDirectory {
     public static func holdsOnlyStartFiles(_ url: URL) -> Bool {
         guard let contents = try? FileManager.default.contentsOfDirectory(atPath: url.path) else { return false }
         return contents.allSatisfy { name in
+            if heldFiles.contains(name) { return true }
             guard startFiles.contains(name) else { return false }
             guard name == "metrics.jsonl" else { return true }
             let size = (try? FileManager.default.attributesOfItem(atPath: url.appendingPathComponent(name).path))?[.size] as? Int
@@ -71,7 +74,7 @@ public enum RunDirectory {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { return "--output names a file; name a folder" }
-            let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            let contents = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !heldFiles.contains($0) }
             if !contents.isEmpty && !holdsOnlyStartFiles(url) {
                 return "--output already holds files (\(contents.sorted().prefix(3).joined(separator: ", "))); choose a new folder so the earlier run is kept"
             }

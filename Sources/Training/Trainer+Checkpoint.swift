@@ -18,6 +18,7 @@ extension Trainer {
     /// sum, so the manifest holds every rank's partial sums. Returns the folder and the bytes of
     /// the state saved.
     func saveCheckpoint(_ state: RunState, window: (loss: [Double], sentences: Int)) throws -> (url: URL, bytes: Int) {
+        try refuseNonFiniteParameters(step: state.step)
         let world = communicator.worldSize, rank = communicator.rank, width = window.loss.count + 1
         var windows = [Double](repeating: 0, count: world * width)
         for (i, v) in window.loss.enumerated() { windows[rank * width + i] = v }
@@ -26,6 +27,7 @@ extension Trainer {
         let c = resolved.config.checkpoint
         var writer = CheckpointWriter(directory: Trainer.checkpointDirectory(resolved, output: outputDirectory), keep: c.keep)
         writer.onPhase = checkpointPhaseHook
+        writer.owner = runID.map { CheckpointOwner(runID: $0, outputDirectory: outputDirectory.path) }
         let t = resolved.config.training
         let optimizerState = combinedOptimizerState
         // the whole state's bytes (each rank wrote its slice of them)
@@ -40,7 +42,8 @@ extension Trainer {
                 schedule: schedule.state, bestScore: state.best?.score, bestStep: state.best?.step,
                 logWindow: .init(lossSums: (0..<world).map { Array(windows[($0 * width)..<($0 * width + width - 1)]) },
                                  sentences: (0..<world).map { Int(windows[$0 * width + width - 1]) }),
-                outputDirectory: outputDirectory.path)
+                outputDirectory: outputDirectory.path, runID: runID,
+                bestChecksum: state.best.flatMap { best in RunIdentity.bestStamp(outputDirectory).flatMap { $0.step == best.step ? $0.checksum : nil } })
         }
         return (url, bytes)
     }

@@ -58,6 +58,8 @@ public final class Trainer {
     public var stopSignal: (() -> Int32?)? = nil
     /// Called at each phase of a checkpoint save (tests end the process there).
     public var checkpointPhaseHook: (CheckpointWriter.Phase, Int) -> Void = { _, _ in }
+    /// The run's identity (`RunIdentity`), set on rank 0: its checkpoints carry it and claim their directory for it.
+    public var runID: String? = nil
 
     /// What a finished run reports.
     public struct Summary {
@@ -267,6 +269,7 @@ public final class Trainer {
             let steps = sampler.stepsPerEpoch(epoch: state.epoch)
             while state.stepInEpoch < steps && state.step < total {
                 let result = try trainStep(epoch: state.epoch, step: state.stepInEpoch)
+                try refuseNonFiniteLoss(result, step: state.step + 1)
                 state.step += 1
                 state.stepInEpoch += 1
                 let step = state.step, epoch = state.epoch
@@ -299,6 +302,7 @@ public final class Trainer {
                 let endOfEpoch = state.stepInEpoch == steps
                 let evalNow = t.evalEvery.map { step % $0 == 0 } ?? endOfEpoch
                 if evalNow || step == total {
+                    try refuseNonFiniteParameters(step: step)
                     let evaluationStart = progress.elapsed
                     lastEval = try evaluateDev()
                     throughput.evaluationSeconds += progress.elapsed - evaluationStart
@@ -346,6 +350,7 @@ public final class Trainer {
         }
         if state.best == nil || !FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent("best").path) {
             // no dev split: the last model is the one to keep
+            try refuseNonFiniteParameters(step: state.step)
             try saveModel(named: "best", step: state.step, epoch: state.epoch, score: nil)
         }
         throughput.seconds = progress.elapsed - runStart

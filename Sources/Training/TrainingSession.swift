@@ -42,12 +42,25 @@ public enum TrainingSession {
         let rank0 = communicator.isRoot
         var prepared: (Trainer, TaskAwareSampler, RunFingerprint, [String], ResumePlan)? = nil
         var localError: String? = nil
+        // rank 0 holds the run folder for the whole run (a second training on it is refused), and
+        // knows the run's identity (RunIdentity) before anything is written
+        var lock: RunFolderLock? = nil, runID: String? = nil
         do {
+            if rank0 { lock = try RunFolderLock(request.output) }
             let resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides,
                                                  dataDir: request.dataDir)
             var plan = try ResumePlan(request.resume, resolved: resolved, output: request.output)
             // --resume auto continues in its own folder; every other start needs a new or empty one
             let leftovers = rank0 && !plan.continuesInPlace ? try RunDirectory.check(request.output) : []
+            let checkpoints = Trainer.checkpointDirectory(resolved, output: request.output)
+            // --resume auto with no checkpoint is a fresh start: never over a run's results
+            if rank0 && plan.continuesInPlace && plan.reader == nil {
+                try RunDirectory.checkFreshStartInPlace(request.output, checkpointDirectory: checkpoints)
+            }
+            if rank0 {
+                runID = try RunIdentity.resolve(output: request.output, checkpointDirectory: checkpoints, reader: plan.reader,
+                                                continuesInPlace: plan.continuesInPlace)
+            }
             let data = try TrainingData(resolved: resolved)
             try plan.check(resolved: resolved, data: data)
             let sampler = try makeSampler(resolved.config, data: data, worldSize: communicator.worldSize)
@@ -63,22 +76,28 @@ public enum TrainingSession {
             localError = "\(error)"
         }
         if let failure = try communicator.agreeOnFailure(localError) {
+            lock?.discard()
             throw TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize, message: failure.message)
         }
         let (trainer, sampler, fingerprint, leftovers, plan) = prepared!
+        trainer.runID = runID
+        defer { withExtendedLifetime(lock) {} }
         // before the first collective whose size depends on the config: ranks that differ stop here
-        try fingerprint.agree(over: communicator)
+        do { try fingerprint.agree(over: communicator) } catch { lock?.discard(); throw error }
 
         let resolved = trainer.resolved, progress = trainer.progress
         var createdOutput = false
-        var outputError: String? = nil
+        var outputError: String? = nil, outputNotes: [String] = []
         if rank0 {
             do {
-                createdOutput = try RunDirectory.create(request.output, continuing: plan.continuesInPlace)
+                let created = try RunDirectory.create(request.output, continuing: plan.continuesInPlace && plan.reader != nil)
+                createdOutput = created || lock?.createdFolder == true
+                if let runID { try RunIdentity.write(runID, to: request.output) }
                 try resolved.write(toDirectory: request.output)
-                try plan.prepareOutput(request.output)
+                outputNotes = try plan.prepareOutput(request.output)
             } catch {
                 RunDirectory.discardStart(request.output, removingFolder: createdOutput)
+                lock?.discard()
                 outputError = "\(error)"
             }
         }
@@ -95,7 +114,7 @@ public enum TrainingSession {
             progress.line("training sentences per task: " + counts.joined(separator: ", "))
             for message in sampler.shareMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
             for message in sampler.oversamplingMessages(taskNames: resolved.config.tasks.names) { progress.line("sampler: " + message) }
-            for line in plan.logLines { progress.line(line) }
+            for line in plan.logLines + outputNotes { progress.line(line) }
             trainer.stopSignal = request.stopSignal
             trainer.checkpointPhaseHook = request.checkpointPhaseHook
             if let reader = plan.reader {
@@ -121,6 +140,7 @@ public enum TrainingSession {
             // a run that never logged a step nor saved a model leaves nothing behind
             if rank0 && RunDirectory.holdsOnlyStartFiles(request.output) {
                 RunDirectory.discardStart(request.output, removingFolder: createdOutput)
+                lock?.discard()
             }
             throw error
         }
