@@ -79,7 +79,8 @@ public struct TrainedModel {
         }
         var schemes: [String: TagScheme] = [:]
         for task in metadata.encoder.tasks where task.corpus == corpus { if let s = task.inputScheme { schemes[task.label] = s } }
-        return try CorpusFiles.read(file, with: CorpusFiles.reader(for: config, spanSchemes: schemes), corpus: corpus).sentences
+        return try CorpusFiles.read(file, with: CorpusFiles.reader(for: config, spanSchemes: schemes), corpus: corpus,
+                                    maxBytes: config.maxFileBytes).sentences
     }
 
     /// The indices of the tasks trained on corpus `corpus`.

@@ -47,11 +47,12 @@ public final class TrainingData {
             for (_, task) in taskList where task.metric == .spanF1 { schemes[task.label] = task.inputScheme }
             let reader = CorpusFiles.reader(for: configs[c], spanSchemes: schemes)
             let read = { (url: URL) throws -> [Sentence] in
-                let result = try CorpusFiles.read(url, with: reader, corpus: name)
+                let result = try CorpusFiles.read(url, with: reader, corpus: name, maxBytes: configs[c].maxFileBytes)
                 notes += CorpusFiles.notes(result.report, file: url, corpus: name, taskLabels: taskLabels)
                 return result.sentences
             }
-            train.append(try read(files.train))
+            train.append(SentenceLengthBound.skipping(try read(files.train), longerThan: config.training.maxSentenceTokens,
+                                                      corpus: name, notes: &notes))
             dev.append(try files.dev.map(read))
         }
         self.train = train
@@ -183,7 +184,15 @@ public enum CorpusFiles {
     }
 
     /// Reads `url` with `reader`; a refusal names the key of `corpora.<corpus>` that would accept it.
-    public static func read(_ url: URL, with reader: CoNLLReader, corpus: String) throws -> ReadResult {
+    /// A file larger than `maxBytes` is refused before any of it is read (`corpora.<corpus>.max_file_mb`).
+    public static func read(_ url: URL, with reader: CoNLLReader, corpus: String, maxBytes: Int) throws -> ReadResult {
+        var info = stat()
+        if stat(url.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) > maxBytes {
+            let size = Int(info.st_size)
+            throw TrainingError.cannotRead(url.path, reason: "the file has \(size >> 20) MiB, more than corpora.\(corpus).max_file_mb "
+                + "(\(maxBytes >> 20) MiB); reading holds several times a file's size in memory. Check that it is the data file meant "
+                + "(not a binary or a concatenation), split it, or raise the bound: --set corpora.\(corpus).max_file_mb=\((size >> 20) + 1)")
+        }
         do {
             return try reader.read(contentsOf: url)
         } catch let error as CoNLLError {

@@ -70,9 +70,9 @@ final class ResumeTests: TinyCorpusTestCase {
         XCTAssertEqual(b.map(\.step), Array(1...12))
         XCTAssertEqual(a.map(\.step), b.map(\.step))
         for (x, y) in zip(a, b) { XCTAssertEqual(x.loss, y.loss, "step \(x.step)") }
-        // keep: 3 of the checkpoints 4, 6, 8, 12
+        // keep: 3 of the checkpoints 4, 6, 8, 12, and the file naming the run they belong to
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("resumed/checkpoints").path).sorted()
-        XCTAssertEqual(names, ["latest", "step-12", "step-6", "step-8"])
+        XCTAssertEqual(names, ["latest", "owner.json", "step-12", "step-6", "step-8"])
     }
 
     func testResumeIntoANewFolderLeavesTheOriginalUntouched() throws {

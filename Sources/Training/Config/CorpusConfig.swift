@@ -46,12 +46,21 @@ public struct CorpusConfig: Codable, Equatable {
     /// Whether ill-formed spans (`I-X` after `O`) are read as conlleval and seqeval read them, as the
     /// start of a span (`true`, the default; the log counts them and names the first), or refused.
     public var repairTags: Bool
+    /// The largest data file of the corpus read, in MiB (>= 1; default 256): a larger file is
+    /// refused before any of it is read, since reading holds several times a file's size in memory.
+    /// Nil (models saved before the key existed) is the default.
+    public var maxFileMB: Int?
+
+    /// The bound `maxFileMB` sets, in bytes.
+    public var maxFileBytes: Int { (maxFileMB ?? CorpusConfig.defaultMaxFileMB) << 20 }
+    static let defaultMaxFileMB = 256
 
     /// A corpus; `separator` defaults to `whitespace` for the columns format.
     public init(format: Format = .columns, columns: [String]? = nil, separator: ColumnFormat.Separator? = nil,
                 train: String, dev: String? = nil, test: String? = nil, docstart: ReaderOptions.DocStartPolicy = .error,
                 crlf: ReaderOptions.Leniency = .error, blankLineRuns: ReaderOptions.Leniency = .error,
-                missingFinalBlankLine: ReaderOptions.Leniency = .accept, repairTags: Bool = true) {
+                missingFinalBlankLine: ReaderOptions.Leniency = .accept, repairTags: Bool = true,
+                maxFileMB: Int? = CorpusConfig.defaultMaxFileMB) {
         self.format = format
         self.columns = columns
         self.separator = separator ?? (format == .columns ? .whitespace : nil)
@@ -63,6 +72,7 @@ public struct CorpusConfig: Codable, Equatable {
         self.blankLineRuns = blankLineRuns
         self.missingFinalBlankLine = missingFinalBlankLine
         self.repairTags = repairTags
+        self.maxFileMB = maxFileMB
     }
 
     /// The label names a task may use with this corpus: the named non-`text`, non-`-` columns for the
@@ -84,7 +94,7 @@ public struct CorpusConfig: Codable, Equatable {
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case format, columns, separator, train, dev, test, docstart, crlf, blankLineRuns = "blank_line_runs"
-        case missingFinalBlankLine = "missing_final_blank_line", repairTags = "repair_tags"
+        case missingFinalBlankLine = "missing_final_blank_line", repairTags = "repair_tags", maxFileMB = "max_file_mb"
     }
 }
 
@@ -122,6 +132,8 @@ extension CorpusConfig: ConfigSection {
             try rules.check(false, .columns, found: "\(listed) with `\(name)` twice", allowed: "unique column names",
                             hint: "rename one of the `\(name)` columns, or ignore it with `-`.")
         }
+        try rules.integer(.maxFileMB, maxFileMB, atLeast: 1, atMost: 1 << 20, why: "reading a file holds several times its size in memory",
+                          hint: "set \(rules.keyPath(.maxFileMB)) to the largest file's size in MiB (default \(CorpusConfig.defaultMaxFileMB)).")
         for (key, path) in [(CodingKeys.train, Optional(train)), (.dev, dev), (.test, test)] {
             try rules.path(key, path, allowed: "a file path, or null", hint: "write the file's path, or remove \(rules.keyPath(key)).")
         }

@@ -103,6 +103,11 @@ public struct TrainingConfig: Codable, Equatable {
     /// the shared 2-core machine the longer exchange cost more than the halved update saved
     /// (BENCHMARKS.md).
     public var shardedUpdate = false
+    /// Longest training sentence, in tokens (>= 1): longer ones are skipped and counted in the log
+    /// (with the first one's file:line), since a step's memory grows with `batch_size` × the longest
+    /// sentence of its batch. 500 keeps a step of every shipped config under 1 GB (784 MB for
+    /// `conll03-ner-pos-chunk.yaml` with one 500-token sentence; BENCHMARKS.md).
+    public var maxSentenceTokens = 500
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -112,7 +117,7 @@ public struct TrainingConfig: Codable, Equatable {
         case evalEvery = "eval_every", mainScore = "main_score", allReduceBucketMB = "allreduce_bucket_mb"
         case overlapAllReduce = "overlap_allreduce", transformerLRMultiplier = "transformer_lr_multiplier"
         case accumulationSteps = "accumulation_steps", sparseAllReduce = "sparse_allreduce"
-        case shardedUpdate = "sharded_update"
+        case shardedUpdate = "sharded_update", maxSentenceTokens = "max_sentence_tokens"
     }
 }
 
@@ -140,6 +145,9 @@ extension TrainingConfig: ConfigSection {
         try rules.integer(.evalEvery, evalEvery, atLeast: 1, hint: "set \(rules.keyPath(.evalEvery)) > 0, or null for once per epoch.")
         try rules.number(.allReduceBucketMB, allReduceBucketMB, .nonNegative)
         try rules.number(.transformerLRMultiplier, transformerLRMultiplier, .positive)
+        try rules.integer(.maxSentenceTokens, maxSentenceTokens, atLeast: 1, atMost: 1_000_000,
+                          why: "a step's memory grows with batch_size × the longest sentence's tokens",
+                          hint: "set \(rules.keyPath(.maxSentenceTokens)) between 1 and 1000000 (500: a step of the shipped configs stays under 1 GB).")
         try rules.integer(.accumulationSteps, accumulationSteps, atLeast: 1, atMost: batchSize,
                           why: "each micro-batch needs at least one sentence of the global batch",
                           hint: "set \(rules.keyPath(.accumulationSteps)) between 1 and \(rules.keyPath(.batchSize)).")
