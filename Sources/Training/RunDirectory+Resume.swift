@@ -1,4 +1,5 @@
 import Foundation
+import RunConfig
 
 extension RunDirectory {
     /// `--resume auto` when the checkpoint directory holds no complete checkpoint: a fresh start,

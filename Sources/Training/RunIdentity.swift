@@ -1,5 +1,6 @@
 import Checkpointing
 import Foundation
+import ModelFiles
 
 /// A run's identity: an id made when the run first starts, kept in its folder (`OUTPUT/run-id`),
 /// in its checkpoint directory (`owner.json`, see `CheckpointOwner`) and in every checkpoint's

@@ -1,0 +1,32 @@
+import CoNLL
+
+/// Errors of a trained model's files and of the text it reads: a model folder, export or
+/// checkpoint that is missing, incomplete or inconsistent, a file that could not be written, a
+/// corpus file its reader refused. Each names the file, what is wrong and how to fix it.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    /// A file or folder that could not be written.
+    case cannotWrite(String, reason: String)
+    /// A saved model that is missing, incomplete or inconsistent.
+    case invalidModel(String, reason: String)
+    /// A corpus file the reader refused; the hint names the corpus's config key that would accept it.
+    case corpusFile(corpus: String, error: CoNLLError)
+    /// A corpus file larger than `corpora.<corpus>.max_file_mb`, refused before it is read.
+    case fileTooLarge(String, corpus: String, bytes: Int, maxBytes: Int)
+
+    public var description: String {
+        switch self {
+        case let .cannotWrite(path, reason):
+            return "cannot write \(path): \(reason)"
+        case let .invalidModel(path, reason):
+            return "\(path): not a usable model: \(reason)"
+        case let .corpusFile(corpus, error):
+            guard let setting = error.acceptingSetting else { return error.description }
+            return (error.location.map { "\($0): " } ?? "") + "expected \(error.expected), found \(error.found). Hint: "
+                + "\(setting.edit), or set corpora.\(corpus).\(setting.key): \(setting.value) in the config."
+        case let .fileTooLarge(path, corpus, bytes, maxBytes):
+            return "\(path): the file has \(bytes >> 20) MiB, more than corpora.\(corpus).max_file_mb (\(maxBytes >> 20) MiB), so none of it "
+                + "was read: reading holds several times a file's size in memory. Check that it is the data file meant (not a binary "
+                + "or several files in one), split it, or raise the bound: --set corpora.\(corpus).max_file_mb=\((bytes >> 20) + 1)"
+        }
+    }
+}

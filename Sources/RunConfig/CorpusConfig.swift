@@ -1,0 +1,142 @@
+import CoNLL
+import Foundation
+import Yams
+
+/// One corpus of a run config (`corpora.<name>` in YAML): its file format, column map, paths and how
+/// strictly its files are read. Every key but `train` (and `columns` for the columns format) has a
+/// default; paths stay as written (`ResolvedConfig.corpusFiles` holds them resolved).
+public struct CorpusConfig: Codable, Equatable {
+    /// How a corpus file is laid out.
+    public enum Format: String, Codable, CaseIterable {
+        /// One token per line, columns named by `columns`, blank line between sentences.
+        case columns
+        /// CoNLL-U (10 tab-separated fields; labels `upos`, `xpos`, `feats`, `lemma`, `deprel`).
+        case conllu
+        /// Universal NER `.iob2` (index, token, tag, …; label `ner`).
+        case iob2
+    }
+
+    /// The column names that mark the token column and an ignored column.
+    static let textColumn = "text", ignoredColumn = "-"
+    /// The labels a task may read from a CoNLL-U corpus and from an `.iob2` corpus.
+    static let conlluLabels = ["upos", "xpos", "feats", "lemma", "deprel"], iob2Labels = ["ner"]
+
+    /// The file format: `columns`, `conllu` or `iob2`.
+    public var format: Format
+    /// Column names in file order, e.g. `[text, pos, chunk, ner]` (columns format only, and required
+    /// there): exactly one `text`, the others label columns, `-` ignores a column.
+    public var columns: [String]?
+    /// `whitespace` (the default) or `tab` (columns format only).
+    public var separator: ColumnFormat.Separator?
+    /// Training file path (relative to `data_dir`, else to the config file's folder); required.
+    public var train: String
+    /// Development file path, if any.
+    public var dev: String?
+    /// Test file path, if any.
+    public var test: String?
+    /// `-DOCSTART-` lines: `error` or `skip`.
+    public var docstart: ReaderOptions.DocStartPolicy
+    /// CRLF line ends: `error` or `accept`.
+    public var crlf: ReaderOptions.Leniency
+    /// Runs of several blank lines: `error` or `accept`.
+    public var blankLineRuns: ReaderOptions.Leniency
+    /// A last sentence not followed by a blank line: `accept` (the default, as most hand-edited files
+    /// end) or `error`.
+    public var missingFinalBlankLine: ReaderOptions.Leniency
+    /// Whether ill-formed spans (`I-X` after `O`) are read as conlleval and seqeval read them, as the
+    /// start of a span (`true`, the default; the log counts them and names the first), or refused.
+    public var repairTags: Bool
+    /// The largest data file of the corpus read, in MiB (>= 1; default 256): a larger file is
+    /// refused before any of it is read, since reading holds several times a file's size in memory.
+    /// Nil (models saved before the key existed) is the default.
+    public var maxFileMB: Int?
+
+    /// The bound `maxFileMB` sets, in bytes.
+    public var maxFileBytes: Int { (maxFileMB ?? CorpusConfig.defaultMaxFileMB) << 20 }
+    /// `max_file_mb` when unset: 256 MiB.
+    public static let defaultMaxFileMB = 256
+
+    /// A corpus; `separator` defaults to `whitespace` for the columns format.
+    public init(format: Format = .columns, columns: [String]? = nil, separator: ColumnFormat.Separator? = nil,
+                train: String, dev: String? = nil, test: String? = nil, docstart: ReaderOptions.DocStartPolicy = .error,
+                crlf: ReaderOptions.Leniency = .error, blankLineRuns: ReaderOptions.Leniency = .error,
+                missingFinalBlankLine: ReaderOptions.Leniency = .accept, repairTags: Bool = true,
+                maxFileMB: Int? = CorpusConfig.defaultMaxFileMB) {
+        self.format = format
+        self.columns = columns
+        self.separator = separator ?? (format == .columns ? .whitespace : nil)
+        self.train = train
+        self.dev = dev
+        self.test = test
+        self.docstart = docstart
+        self.crlf = crlf
+        self.blankLineRuns = blankLineRuns
+        self.missingFinalBlankLine = missingFinalBlankLine
+        self.repairTags = repairTags
+        self.maxFileMB = maxFileMB
+    }
+
+    /// The label names a task may use with this corpus: the named non-`text`, non-`-` columns for the
+    /// `columns` format, `conlluLabels` or `iob2Labels` for the others.
+    public var labelNames: [String] {
+        switch format {
+        case .columns: return (columns ?? []).filter { $0 != CorpusConfig.textColumn && $0 != CorpusConfig.ignoredColumn }
+        case .conllu: return CorpusConfig.conlluLabels
+        case .iob2: return CorpusConfig.iob2Labels
+        }
+    }
+
+    /// How strictly the corpus files are read.
+    public var readerOptions: ReaderOptions {
+        ReaderOptions(docstart: docstart, crlf: crlf, blankLineRuns: blankLineRuns,
+                      missingFinalBlankLine: missingFinalBlankLine, repairTags: repairTags)
+    }
+
+    /// YAML keys, mapped once.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case format, columns, separator, train, dev, test, docstart, crlf, blankLineRuns = "blank_line_runs"
+        case missingFinalBlankLine = "missing_final_blank_line", repairTags = "repair_tags", maxFileMB = "max_file_mb"
+    }
+}
+
+extension CorpusConfig: ConfigSection {
+    static let defaults = CorpusConfig(train: "")
+    static let required: [CodingKeys: String] = [.train: "the training file's path (relative to data_dir or the config file)"]
+
+    /// `separator` follows the written format as in `init`: whitespace for columns, none otherwise.
+    static func dependentDefaults(written: [String: Node], soleCorpus: String?) -> [String: Node] {
+        let format = written[CodingKeys.format.stringValue]?.string.flatMap(Format.init(rawValue:)) ?? defaults.format
+        let separator = CorpusConfig(format: format, train: "").separator
+        return [CodingKeys.separator.stringValue: separator.map { Node($0.rawValue) } ?? .yamlNull]
+    }
+
+    func validate(_ rules: ConfigRules<CodingKeys>) throws {
+        for (key, isSet) in [(CodingKeys.columns, columns != nil), (.separator, separator != nil)] where format != .columns {
+            try rules.check(!isSet, key, found: "\(key.stringValue) for format \(format.rawValue)",
+                            allowed: "\(key.stringValue) only with format: columns",
+                            hint: "remove \(rules.keyPath(key)); the \(format.rawValue) format fixes its columns.")
+        }
+        if format == .columns, columns == nil {
+            throw ConfigError.missingKey(file: rules.file, keyPath: rules.keyPath(.columns),
+                                         expected: "a list of column names with exactly one `text`, e.g. [text, pos, chunk, ner]")
+        }
+        let names = columns ?? [], listed = "[" + names.joined(separator: ", ") + "]"
+        let allowed = "exactly one `text` column; every other name is a label column, `-` ignores a column"
+        let texts = names.filter { $0 == CorpusConfig.textColumn }.count
+        try rules.check(texts == 1 || columns == nil, .columns, found: "\(listed) with \(texts) `text` columns", allowed: allowed,
+                        hint: "name the token column `text` once, e.g. columns: [text, pos, chunk, ner].")
+        let empty = names.firstIndex { $0.trimmingCharacters(in: .whitespaces).isEmpty }
+        try rules.check(empty == nil, .columns, found: "\(listed) with an empty name at position \(empty ?? 0)", allowed: allowed,
+                        hint: "name every column, or write `-` for a column to ignore.")
+        var seen = Set<String>()
+        for name in names where name != CorpusConfig.ignoredColumn && !seen.insert(name).inserted {
+            try rules.check(false, .columns, found: "\(listed) with `\(name)` twice", allowed: "unique column names",
+                            hint: "rename one of the `\(name)` columns, or ignore it with `-`.")
+        }
+        try rules.integer(.maxFileMB, maxFileMB, atLeast: 1, atMost: 1 << 20, why: "reading a file holds several times its size in memory",
+                          hint: "set \(rules.keyPath(.maxFileMB)) to the largest file's size in MiB (default \(CorpusConfig.defaultMaxFileMB)).")
+        for (key, path) in [(CodingKeys.train, Optional(train)), (.dev, dev), (.test, test)] {
+            try rules.path(key, path, allowed: "a file path, or null", hint: "write the file's path, or remove \(rules.keyPath(key)).")
+        }
+    }
+}
