@@ -21,16 +21,24 @@ public struct CoNLLReader: Sendable {
         self.options = options
     }
 
-    /// Reads the file at `url`; messages name it by its last path component.
-    public func read(contentsOf url: URL) throws -> ReadResult {
-        let data = try InputFile.read(path: url.path)
-        return try read(data: data, fileName: url.lastPathComponent)
+    /// Reads the file at `url`; messages name it by its last path component. The file is read in
+    /// chunks of `chunkSize` bytes and parsed as it comes: the first malformed line (or byte that is
+    /// not UTF-8) stops the read there, without reading the rest.
+    public func read(contentsOf url: URL, chunkSize: Int = 4 << 20) throws -> ReadResult {
+        let fileName = url.lastPathComponent
+        if case .columns(let columns) = format { try columns.validate() }
+        var splitter = LineSplitter(parser: LineParser(format: format, options: options, fileName: fileName), fileName: fileName)
+        var bytes = 0
+        try InputFile.forEachChunk(path: url.path, size: chunkSize) { chunk in
+            bytes += chunk.count
+            try splitter.consume(chunk)
+        }
+        return try result(of: &splitter, bytes: bytes, fileName: fileName)
     }
 
     /// Reads `data`, which must be UTF-8; `fileName` is used in messages.
     public func read(data: Data, fileName: String) throws -> ReadResult {
-        var text = try InputFile.text(data, fileName: fileName)
-        return try text.withUTF8 { try parse($0, fileName: fileName) }
+        try data.withUnsafeBytes { try parse($0.bindMemory(to: UInt8.self), fileName: fileName) }
     }
 
     /// Reads `text`; `fileName` is used in messages.
@@ -42,31 +50,17 @@ public struct CoNLLReader: Sendable {
     /// Splits `bytes` into lines and hands them to a `LineParser`.
     private func parse(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String) throws -> ReadResult {
         if case .columns(let columns) = format { try columns.validate() }
-        var parser = LineParser(format: format, options: options, fileName: fileName)
-        guard let base = bytes.baseAddress, bytes.count > 0 else {
-            throw CoNLLError.noSentences(file: fileName)
-        }
-        let count = bytes.count
-        var start = 0
-        // A UTF-8 byte-order mark is not part of the first token.
-        if count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
-        var lineNumber = 0
-        while start < count {
-            lineNumber += 1
-            let newline = memchr(base + start, 0x0A, count - start)
-            let lineEnd = newline.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? count
-            var end = lineEnd
-            if end > start && base[end - 1] == 0x0D {
-                if options.crlf == .error { throw CoNLLError.crlfLineEnding(file: fileName, line: lineNumber) }
-                parser.report.crlfLines += 1
-                end -= 1
-            }
-            try parser.consume(line: UnsafeBufferPointer(start: base + start, count: end - start), number: lineNumber)
-            start = lineEnd + 1
-        }
-        try parser.finish(lastLine: lineNumber)
-        guard !parser.sentences.isEmpty else { throw CoNLLError.noSentences(file: fileName) }
-        return ReadResult(sentences: parser.sentences, report: parser.report)
+        var splitter = LineSplitter(parser: LineParser(format: format, options: options, fileName: fileName), fileName: fileName)
+        try splitter.consume(bytes)
+        return try result(of: &splitter, bytes: bytes.count, fileName: fileName)
+    }
+
+    /// The sentences and report once `splitter` has had all `bytes` of the file.
+    private func result(of splitter: inout LineSplitter, bytes: Int, fileName: String) throws -> ReadResult {
+        guard bytes > 0 else { throw CoNLLError.noSentences(file: fileName) }
+        try splitter.finish()
+        guard !splitter.parser.sentences.isEmpty else { throw CoNLLError.noSentences(file: fileName) }
+        return ReadResult(sentences: splitter.parser.sentences, report: splitter.parser.report)
     }
 }
 

@@ -18,22 +18,32 @@ public enum InputFile {
     /// saying why when `path` does not exist, is a folder, a device, a socket or an unaccepted
     /// pipe, or cannot be opened or read (permissions, I/O errors).
     public static func read(path: String, acceptPipes: Bool = false) throws -> Data {
+        var data = Data()
+        try forEachChunk(path: path, size: 1 << 20, acceptPipes: acceptPipes) { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// Reads the file at `path` (checked as `read` checks it) in chunks of at most `size` bytes,
+    /// handing each to `body` as it arrives; an error thrown by `body` stops the read there.
+    public static func forEachChunk(path: String, size: Int, acceptPipes: Bool = false,
+                                    _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         if let problem = problem(at: path), !(acceptPipes && isPipe(path)) {
             throw CoNLLError.unreadableFile(file: path, reason: problem)
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CoNLLError.unreadableFile(file: path, reason: "cannot open it: " + errnoText()) }
         defer { close(fd) }
-        var data = Data()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var chunk = [UInt8](repeating: 0, count: max(size, 1))
+        var total = 0
         while true {
             let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CoNLLError.unreadableFile(file: path, reason: "reading failed after \(data.count) bytes: " + errnoText())
+                throw CoNLLError.unreadableFile(file: path, reason: "reading failed after \(total) bytes: " + errnoText())
             }
-            if n == 0 { return data }
-            data.append(contentsOf: chunk[0..<n])
+            if n == 0 { return }
+            total += n
+            try chunk.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<n])) }
         }
     }
 

@@ -62,3 +62,35 @@ final class InputFileTests: XCTestCase {
         }
     }
 }
+
+/// Reading a file in chunks gives what reading it whole gives, wherever the chunks end (inside a
+/// line, a CRLF, a UTF-8 sequence or the byte-order mark), and the same error at the same line.
+final class ChunkedReadingTests: XCTestCase {
+    func testEveryChunkSizeReadsWhatTheWholeFileReads() throws {
+        let cases: [(String, CoNLLFormat, ReaderOptions)] = [
+            ("conll03.txt", .conll03, .strict), ("malformed/crlf.txt", .conll03, .lenient), ("sample.conllu", .conllu, .strict),
+            ("malformed/latin1.txt", .conll03, .strict), ("malformed/missing-column.txt", .conll03, .strict),
+        ]
+        for (path, format, options) in cases {
+            let url = try Fixtures.url(path)
+            var bytes = try Data(contentsOf: url)
+            if path == "conll03.txt" { bytes = Data([0xEF, 0xBB, 0xBF]) + bytes }   // a byte-order mark
+            let copy = try temporaryDirectory().appendingPathComponent(url.lastPathComponent)
+            try bytes.write(to: copy)
+            let reader = CoNLLReader(format: format, options: options)
+            let whole = Result { try reader.read(data: bytes, fileName: copy.lastPathComponent) }
+            for size in [1, 2, 3, 5, 64, 1 << 20] {
+                let chunked = Result { try reader.read(contentsOf: copy, chunkSize: size) }
+                switch (whole, chunked) {
+                case let (.success(a), .success(b)):
+                    XCTAssertEqual(a.sentences, b.sentences, "\(path), chunks of \(size)")
+                    XCTAssertEqual(a.report.crlfLines, b.report.crlfLines, "\(path), chunks of \(size)")
+                case let (.failure(a), .failure(b)):
+                    XCTAssertEqual("\(a)", "\(b)", "\(path), chunks of \(size)")
+                default:
+                    XCTFail("\(path), chunks of \(size): whole \(whole), chunked \(chunked)")
+                }
+            }
+        }
+    }
+}

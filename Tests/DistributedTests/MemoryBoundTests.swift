@@ -59,4 +59,24 @@ final class MemoryBoundTests: XCTestCase {
         XCTAssertTrue(evaluate.stderr.contains("more than corpora.ewt.max_file_mb (256 MiB)"), "\(evaluate)")
         XCTAssertLessThan(evaluate.seconds, 5)
     }
+
+    /// A file within the bound whose first line is malformed is refused at that line, having read
+    /// only the chunk that holds it: not the later byte that is not UTF-8 (which a read of the whole
+    /// file first would report), and in well under the time a 200 MB read takes.
+    func testReadingStopsAtTheFirstMalformedLine() throws {
+        let root = try temporaryDirectory()
+        let bad = root.appendingPathComponent("bad-line-1.tsv")
+        XCTAssertTrue(FileManager.default.createFile(atPath: bad.path, contents: Data("x\n".utf8)))
+        XCTAssertEqual(truncate(bad.path, 200_000_000), 0)
+        let handle = try FileHandle(forWritingTo: bad)
+        try handle.seek(toOffset: 199_999_990)
+        try handle.write(contentsOf: Data([0xFF, 0x0A]))
+        try handle.close()
+        let result = try MTLDist.run(["train", "--output", root.appendingPathComponent("run").path,
+                                      "--set", "corpora.ewt.train=\(bad.path)"] + tiny, timeout: 10)
+        XCTAssertNotEqual(result.status, 0, "\(result)")
+        XCTAssertTrue(result.stderr.contains("bad-line-1.tsv:1:"), "\(result)")
+        XCTAssertFalse(result.stderr.contains("UTF-8"), "\(result)")
+        XCTAssertLessThan(result.seconds, 3, "\(result)")
+    }
 }
