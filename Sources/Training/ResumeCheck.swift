@@ -4,7 +4,8 @@ import RunConfig
 /// What may change between a checkpoint's run and the run that resumes it. Keys that shape the
 /// model, the data or the optimisation would make the resumed run a different run; they are
 /// refused with what differs. Keys that only say how long to run, how often to log, where and how
-/// often to checkpoint, and the learning-rate floor are safe, and a resume lists them in the log.
+/// often to checkpoint, the learning-rate floor and the data-file size bound (`corpora.*.max_file_mb`)
+/// are safe, and a resume lists them in the log.
 public enum ResumeCheck {
     /// Config keys (dotted, as in `--set`) that may differ on resume; `checkpoint.` covers its section.
     public static let safeKeys = ["training.epochs", "training.max_steps", "training.log_every",
@@ -24,7 +25,9 @@ public enum ResumeCheck {
         var safe: [Difference] = [], refused: [Difference] = []
         for key in Set(a.keys).union(b.keys).sorted() where a[key] != b[key] {
             let d = Difference(key: key, saved: a[key] ?? "(absent)", current: b[key] ?? "(absent)")
-            if safeKeys.contains(where: { $0.hasSuffix(".") ? key.hasPrefix($0) : key == $0 }) {
+            // a corpus's file-size bound says what may be read, not what is
+            let readingBound = key.hasPrefix("corpora.") && key.hasSuffix(".max_file_mb")
+            if readingBound || safeKeys.contains(where: { $0.hasSuffix(".") ? key.hasPrefix($0) : key == $0 }) {
                 safe.append(d)
             } else {
                 refused.append(d)

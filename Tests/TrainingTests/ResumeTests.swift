@@ -99,6 +99,12 @@ final class ResumeTests: TinyCorpusTestCase {
             XCTAssertTrue(text.contains("training.learning_rate: 0.02 → 0.5"), text)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("second/metrics.jsonl").path))
+        // the bound on sentence lengths changes the data; the bound on file sizes does not
+        XCTAssertThrowsError(try run("third", overrides: ["training.max_sentence_tokens=2"], resume: checkpoint)) { error in
+            XCTAssertTrue("\(error)".contains("training.max_sentence_tokens: 500 → 2"), "\(error)")
+        }
+        let (_, log) = try run("fourth", overrides: ["corpora.tiny.max_file_mb=1024"], resume: checkpoint)
+        XCTAssertTrue(log.contains("config changes allowed: corpora.tiny.max_file_mb: 256 → 1024"), log)
     }
 
     func testDataThatBuildsOtherVocabulariesIsRefused() throws {
