@@ -78,10 +78,15 @@ extension CheckpointDirectory {
     /// Throws unless `current` is `owner`'s run.
     private static func refuse(_ current: CheckpointOwner, claimedBy owner: CheckpointOwner, in url: URL) throws {
         guard current.runID != owner.runID else { return }
-        throw CheckpointError.cannotWrite(
-            path: url.path,
-            reason: "this checkpoint directory belongs to another run (run \(current.runID), output \(current.outputDirectory)); "
-                + "a checkpoint directory holds one run's checkpoints. Continue that run with --resume auto --output \(current.outputDirectory), "
-                + "or give this run its own: --set checkpoint.directory=<new folder> (or leave it unset for OUTPUT/checkpoints)")
+        throw CheckpointError.cannotWrite(path: url.path, reason: current.refusal)
+    }
+}
+
+extension CheckpointOwner {
+    /// Why another run may not write into this run's checkpoint directory, and what to do instead.
+    public var refusal: String {
+        "this checkpoint directory belongs to run \(runID) (output \(outputDirectory)); a checkpoint directory holds one run's "
+            + "checkpoints, and another run would replace them. Continue that run with --resume auto --output \(outputDirectory), "
+            + "or give this run its own: --set checkpoint.directory=<new folder> (unset: OUTPUT/checkpoints)"
     }
 }

@@ -35,7 +35,8 @@ public enum RunIdentity {
     /// - continuing in place from `reader` (`--resume auto`): the folder's id; the checkpoint must
     ///   carry it. A folder without an id (written before runs had ids, or never started) continues
     ///   only a checkpoint written from this very folder;
-    /// - any other start: a new id (or the id a start that never trained left in the folder).
+    /// - `--resume auto` without a checkpoint: the folder's id (a start that never trained left it), or a new one;
+    /// - any other start: a new id.
     /// Then the directory must be this run's, or nobody's and hold no complete checkpoint of an
     /// unknown run. Throws `RunGuardError.anotherRun` naming the other run and what to do.
     public static func resolve(output: URL, checkpointDirectory: URL, reader: CheckpointReader<CheckpointRecord>?,
@@ -62,14 +63,14 @@ public enum RunIdentity {
                     + "but \(output.path) holds run \(id); --resume auto continues the folder's own run only. "
                     + "Point checkpoint.directory at this run's checkpoints, or continue that run in its own folder")
             }
-        } else {
+        } else if continuesInPlace {
+            // no checkpoint to continue: the folder's own run (its lock is held, so it is not running) starts over
             id = folderID ?? make()
+        } else {
+            id = make()
         }
         if let owner, owner.runID != id {
-            throw RunGuardError.anotherRun(checkpointDirectory.path, reason: "this checkpoint directory belongs to run \(owner.runID) "
-                + "(output \(owner.outputDirectory)); a checkpoint directory holds one run's checkpoints, and this run would replace them. "
-                + "Continue that run with --resume auto --output \(owner.outputDirectory), or give this run its own: "
-                + "--set checkpoint.directory=<new folder> (unset: OUTPUT/checkpoints)")
+            throw RunGuardError.anotherRun(checkpointDirectory.path, reason: owner.refusal)
         }
         let foreign = directory.complete()
         if owner == nil, !(continuesInPlace && reader != nil), let newest = foreign.last {
