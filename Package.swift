@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["COpenBLAS"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
+        // text output that reports every failed write (write(2), EPIPE, closed descriptors); Foundation only
+        .target(name: "TextIO"),
         .target(name: "CoNLL"),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
         .target(name: "Transformer", dependencies: ["Autodiff", "Layers"]),
@@ -38,10 +40,13 @@ let package = Package(
         .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective"]),
         .target(name: "Training",
                 dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective", "Checkpointing", "Reporting", "Transformer",
-                               .product(name: "Yams", package: "Yams")],
+                               "TextIO", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
+        // `mtl-dist bench`'s harnesses: BiLSTM-CRF and transformer kernels against sgemm, training
+        // steps of a config, MPI_Allreduce at several sizes
+        .target(name: "Benchmarks", dependencies: ["Autodiff", "Layers", "Collective", "Training", "Transformer"]),
         .executableTarget(name: "mtl-dist", dependencies: [
-            "Autodiff", "Layers", "Collective", "Checkpointing", "Training", "Reporting", "Transformer",
+            "Autodiff", "Layers", "Collective", "Checkpointing", "Training", "Reporting", "Transformer", "Benchmarks", "TextIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
