@@ -1,6 +1,8 @@
 import ArgumentParser
 import Checkpointing
 import Foundation
+import ModelFiles
+import RunConfig
 import TextIO
 import Training
 
@@ -57,7 +59,8 @@ struct CheckpointCommand: ParsableCommand {
             if let best = r.bestScore, let at = r.bestStep { object["best"] = ["score": best, "step": at] }
             object["schedule"] = r.schedule.kind.rawValue
             if let plateau = r.schedule.plateau { object["learning_rate"] = Double(plateau.learningRate) }
-            let config = configSummary(meta.config)
+            let config = try configSummary(meta.config,
+                                           manifest: CheckpointReader<CheckpointRecord>.manifestURL(in: reader.directory).path)
             object["config"] = config
             var lines = [
                 "checkpoint \(reader.directory.path)",
@@ -71,18 +74,16 @@ struct CheckpointCommand: ParsableCommand {
             try output.emit(object, text: lines.joined(separator: "\n"))
         }
 
-        /// A few keys of the resolved config (`training.*` that shape the run), from its YAML text.
-        private func configSummary(_ yaml: String) -> [String: String] {
-            let wanted = ["optimizer", "learning_rate", "batch_size", "schedule", "epochs", "max_steps", "seed"]
-            var inTraining = false, result: [String: String] = [:]
-            for line in yaml.split(separator: "\n", omittingEmptySubsequences: true) {
-                if !line.hasPrefix(" ") { inTraining = line.hasPrefix("training:"); continue }
-                guard inTraining else { continue }
-                let parts = line.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1)
-                if parts.count == 2, wanted.contains(String(parts[0])) {
-                    result["training." + parts[0]] = parts[1].trimmingCharacters(in: .whitespaces)
-                }
-            }
+        /// The `training.*` keys that shape the run, read from the resolved config the checkpoint
+        /// stores (decoded and validated as a config file is; an unreadable one names the manifest).
+        private func configSummary(_ yaml: String, manifest: String) throws -> [String: String] {
+            let t = try TrainConfig(yaml: yaml, file: manifest + " (training.model.config)").training
+            var result = [
+                "training.optimizer": t.optimizer.rawValue, "training.learning_rate": "\(t.learningRate)",
+                "training.batch_size": "\(t.batchSize)", "training.schedule": t.schedule.rawValue,
+                "training.epochs": "\(t.epochs)", "training.seed": "\(t.seed)",
+            ]
+            if let maxSteps = t.maxSteps { result["training.max_steps"] = "\(maxSteps)" }
             return result
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Collective
 import Foundation
+import RunConfig
 import TextIO
 import Training
 

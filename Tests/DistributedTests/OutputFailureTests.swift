@@ -129,7 +129,7 @@ final class OutputFailureTests: XCTestCase {
             let (run, peak) = try measured(command)
             XCTAssertNotEqual(run.status, 0, "\(run)")
             XCTAssertEqual(run.occurrences(of: ":1: expected text, found a NUL byte at byte offset 0 (binary data)"), 1, "\(run)")
-            XCTAssertLessThan(peak, 1 << 30, "\(run)")
+            XCTAssertLessThan(peak, 1_073_741_824, "\(run)")
             XCTAssertLessThan(run.seconds, 10, "\(run)")
         }
     }
@@ -142,7 +142,7 @@ final class OutputFailureTests: XCTestCase {
         XCTAssertNotEqual(run.status, 0, "\(run)")
         XCTAssertEqual(run.occurrences(of: "\(long.path):2: expected tokens of at most 1024 bytes, found a token longer than 1024 bytes"),
                        1, "\(run)")
-        XCTAssertLessThan(peak, 1 << 30, "\(run)")
+        XCTAssertLessThan(peak, 1_073_741_824, "\(run)")
     }
 
     func testLongSentencesAreBatchedByTokens() throws {
@@ -153,6 +153,6 @@ final class OutputFailureTests: XCTestCase {
         let (run, peak) = try measured("\"$MTL\" predict --model \"$MODEL\" --input-format text --output-format jsonl --input \(text.path)")
         XCTAssertEqual(run.status, 0, "\(run)")
         XCTAssertEqual(run.lines.count, 64, "\(run)")
-        XCTAssertLessThan(peak, 1 << 30, "\(run)")
+        XCTAssertLessThan(peak, 1_073_741_824, "\(run)")
     }
 }

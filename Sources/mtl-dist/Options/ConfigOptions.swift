@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunConfig
 import Training
 
 /// The run config a command reads: `--config FILE`, `--data-dir DIR`, `--set key=value`. Shared by

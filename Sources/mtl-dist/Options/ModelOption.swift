@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Training
+import ModelFiles
 
 /// `--model DIR`: the trained model a command reads. Shared by `evaluate` and `predict`.
 struct ModelOption: ParsableArguments {
