@@ -24,3 +24,11 @@ public protocol TrainingSampler {
     /// The global batch of `step` (0-based) in `epoch` (0-based).
     func globalBatch(epoch: Int, step: Int) -> [SampledItem]
 }
+
+/// The positions of rank `rank`'s slice of a global batch of `batchSize` items over `worldSize`
+/// ranks: the r-th of W contiguous slices, rank·B/W ..< (rank+1)·B/W (equal when W divides B,
+/// which the sampler checks). The one place a rank's share of a batch is computed.
+public func rankSlice(batchSize: Int, rank: Int, worldSize: Int) -> Range<Int> {
+    precondition(worldSize >= 1 && rank >= 0 && rank < worldSize, "rankSlice: rank \(rank) of \(worldSize)")
+    return (batchSize * rank / worldSize) ..< (batchSize * (rank + 1) / worldSize)
+}

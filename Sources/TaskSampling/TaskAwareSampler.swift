@@ -82,28 +82,8 @@ public final class TaskAwareSampler: TrainingSampler {
     public init(assignments: [[[Int]]], taskCount: Int, batchSize: Int, worldSize: Int, seed: UInt64,
                 strategy: SamplingStrategy = .proportional, temperature: Double = 1, minPerRank: Int = 1,
                 maxWorldSize: Int? = nil) throws {
-        guard batchSize >= 1 else {
-            throw SamplerError.invalidSetting(key: "training.batch_size", value: "\(batchSize)", expected: "a positive number")
-        }
-        guard minPerRank >= 1 else {
-            throw SamplerError.invalidSetting(key: "sampler.min_per_rank", value: "\(minPerRank)", expected: "at least 1")
-        }
-        guard taskCount >= 1 else {
-            throw SamplerError.invalidSetting(key: "tasks", value: "\(taskCount) tasks", expected: "at least one task")
-        }
-        if strategy == .temperature, !(temperature > 0 && temperature.isFinite) {
-            throw SamplerError.invalidSetting(key: "sampler.temperature", value: "\(temperature)", expected: "a positive finite number")
-        }
-        try TaskAwareSampler.checkSlices(batchSize: batchSize, worldSize: worldSize, taskCount: taskCount, minPerRank: minPerRank)
-        if let w = maxWorldSize {
-            guard w >= 1 else {
-                throw SamplerError.invalidSetting(key: "sampler.max_world_size", value: "\(w)", expected: "at least 1")
-            }
-            guard batchSize % w == 0 else { throw SamplerError.maxWorldSizeNotDivisor(batchSize: batchSize, maxWorldSize: w) }
-            guard batchSize / w >= taskCount * minPerRank else {
-                throw SamplerError.batchTooSmall(batchSize: batchSize, worldSize: w, taskCount: taskCount, minPerRank: minPerRank)
-            }
-        }
+        try TaskAwareSampler.checkSettings(taskCount: taskCount, batchSize: batchSize, worldSize: worldSize, strategy: strategy,
+                                           temperature: temperature, minPerRank: minPerRank, maxWorldSize: maxWorldSize)
 
         // Items and their groups (by task set, in order of first appearance).
         var items: [SampledItem] = []
@@ -161,6 +141,35 @@ public final class TaskAwareSampler: TrainingSampler {
         self.schedule = schedule
         self.oversampledTasks = TaskOversampling.report(schedule: schedule, groupTasks: groupTasks,
                                                         groupSizes: members.map(\.count), taskSizes: sizes)
+    }
+
+    /// Throws unless the settings admit a plan: B ≥ 1, m ≥ 1, at least one task, a positive finite
+    /// temperature for `.temperature`, slices for `worldSize`, and W_max (when given) dividing B
+    /// into slices that hold m items of every task.
+    private static func checkSettings(taskCount: Int, batchSize: Int, worldSize: Int, strategy: SamplingStrategy,
+                                      temperature: Double, minPerRank: Int, maxWorldSize: Int?) throws {
+        guard batchSize >= 1 else {
+            throw SamplerError.invalidSetting(key: "training.batch_size", value: "\(batchSize)", expected: "a positive number")
+        }
+        guard minPerRank >= 1 else {
+            throw SamplerError.invalidSetting(key: "sampler.min_per_rank", value: "\(minPerRank)", expected: "at least 1")
+        }
+        guard taskCount >= 1 else {
+            throw SamplerError.invalidSetting(key: "tasks", value: "\(taskCount) tasks", expected: "at least one task")
+        }
+        if strategy == .temperature, !(temperature > 0 && temperature.isFinite) {
+            throw SamplerError.invalidSetting(key: "sampler.temperature", value: "\(temperature)", expected: "a positive finite number")
+        }
+        try TaskAwareSampler.checkSlices(batchSize: batchSize, worldSize: worldSize, taskCount: taskCount, minPerRank: minPerRank)
+        if let w = maxWorldSize {
+            guard w >= 1 else {
+                throw SamplerError.invalidSetting(key: "sampler.max_world_size", value: "\(w)", expected: "at least 1")
+            }
+            guard batchSize % w == 0 else { throw SamplerError.maxWorldSizeNotDivisor(batchSize: batchSize, maxWorldSize: w) }
+            guard batchSize / w >= taskCount * minPerRank else {
+                throw SamplerError.batchTooSmall(batchSize: batchSize, worldSize: w, taskCount: taskCount, minPerRank: minPerRank)
+            }
+        }
     }
 
     /// How far the plan's task shares may stray from the strategy's before the default plan gets
@@ -324,7 +333,6 @@ extension TrainingSampler {
         let batch = globalBatch(epoch: epoch, step: step)
         precondition(worldSize >= 1 && batch.count % worldSize == 0 && rank >= 0 && rank < worldSize,
                      "rankBatch: a batch of \(batch.count) does not split into \(worldSize) ranks, or rank \(rank) is out of range")
-        let per = batch.count / worldSize
-        return Array(batch[rank * per..<(rank + 1) * per])
+        return Array(batch[rankSlice(batchSize: batch.count, rank: rank, worldSize: worldSize)])
     }
 }

@@ -20,7 +20,7 @@ extension RunDirectory {
     }
 
     /// What a run folder holds, for messages: `best/ (step 40, dev main score 53.70), metrics.jsonl
-    /// (12 lines, last step 40, finished), curves.svg`.
+    /// (41 KB, last step 40, finished), curves.svg`.
     static func contentsSummary(_ url: URL) -> String {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [])
             .filter { !heldFiles.contains($0) && $0 != RunIdentity.fileName && $0 != ResolvedConfig.fileName }.sorted()
@@ -41,20 +41,21 @@ extension RunDirectory {
         return parts.joined(separator: ", ") + (names.count > 6 ? ", …" : "")
     }
 
-    /// `12 lines, last step 40, finished` for a `metrics.jsonl` (finished: it ends with the
-    /// throughput line a run writes last), read up to 64 MiB.
+    /// `41 KB, last step 40, finished` for a `metrics.jsonl` (finished: it ends with the throughput
+    /// line a run writes last), from its last 256 KiB.
     private static func metricsSummary(_ url: URL) -> String {
         guard let handle = FileHandle(forReadingAtPath: url.path) else { return "unreadable" }
         defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: 64 << 20)) ?? Data()
-        let lines = data.split(separator: 0x0A)
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 256 << 10 ? size - (256 << 10) : 0)
+        let tail = (try? handle.readToEnd()) ?? Data()
         var lastStep: Int? = nil, finished = false
-        for line in lines.suffix(200) {
+        for line in tail.split(separator: 0x0A) {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
             if let step = object["step"] as? Int { lastStep = step }
             finished = object["type"] as? String == "throughput"
         }
-        return "\(lines.count) line\(lines.count == 1 ? "" : "s")" + (lastStep.map { ", last step \($0)" } ?? "")
-            + (finished ? ", finished" : "")
+        return ByteCountFormatter.string(fromByteCount: Int64(size), countStyle: .file)
+            + (lastStep.map { ", last step \($0)" } ?? "") + (finished ? ", finished" : "")
     }
 }
