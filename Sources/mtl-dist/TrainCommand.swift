@@ -54,7 +54,7 @@ struct Train: ParsableCommand {
                 // every rank exits with the same status, after the checkpoint is complete
                 if communicator.isRoot {
                     print("stopped by \(StopSignals.name(signal)) after step \(summary.steps); checkpoint: \(summary.checkpoint?.path ?? "none")")
-                    print("resume with: mtl-dist train --resume auto --output \(request.output.path) (same config and --set)")
+                    print("resume with: " + TrainingSession.resumeCommand(output: request.output))
                 }
                 try? communicator.finalize()
                 throw ExitCode(StopSignals.exitStatus)
