@@ -1,5 +1,5 @@
 /// Checkpointing of a run config (`checkpoint:` in YAML): every `every` steps the trainer writes a
-/// sharded checkpoint `DIRECTORY/step-<N>/` (see `Trainer.checkpointDirectory`), and after each one
+/// sharded checkpoint `DIRECTORY/step-<N>/` (see `ResolvedConfig.checkpointDirectory(output:)`), and after each one
 /// deletes all but the newest `keep`. A stop signal (SIGTERM, SIGUSR1) also writes one.
 ///
 /// ```yaml

@@ -16,10 +16,21 @@ public enum ConfigLoader {
     /// file's folder; each must name a readable file.
     public static func load(file: URL?, overrides: [String] = [], dataDir: URL? = nil) throws -> ResolvedConfig {
         let name = file.map(displayName) ?? defaultConfigName
-        var root = try TrainConfig.parseYAML(file.map { try read($0, name: name) } ?? TrainConfig.defaultYAML, file: name)
-        for override in try overrides.map({ try ConfigOverride(parsing: $0, file: name) }) { try override.apply(to: &root, file: name) }
-        let config = try TrainConfig.decode(from: root, file: name)
+        let config = try decode(file.map { try read($0, name: name) } ?? TrainConfig.defaultYAML, name: name, overrides: overrides)
         return try resolve(config, file: file, name: name, dataDir: dataDir)
+    }
+
+    /// Loads a config a run stored (a checkpoint's or `resolved-config.yaml`: corpus, transformer
+    /// and checkpoint paths absolute), with `--set` `overrides` applied; `name` is how errors call it.
+    public static func load(storedYAML yaml: String, name: String, overrides: [String] = []) throws -> ResolvedConfig {
+        try resolve(try decode(yaml, name: name, overrides: overrides), file: nil, name: name, dataDir: nil)
+    }
+
+    /// `yaml` parsed, with `overrides` applied to the node tree, decoded and validated.
+    private static func decode(_ yaml: String, name: String, overrides: [String]) throws -> TrainConfig {
+        var root = try TrainConfig.parseYAML(yaml, file: name)
+        for override in try overrides.map({ try ConfigOverride(parsing: $0, file: name) }) { try override.apply(to: &root, file: name) }
+        return try TrainConfig.decode(from: root, file: name)
     }
 
     /// Resolves `config`'s corpus paths and checks that each names a regular file.

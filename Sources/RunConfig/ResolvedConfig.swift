@@ -34,7 +34,21 @@ public struct ResolvedConfig: Equatable {
             result.corpora[name]?.test = files.test?.path
         }
         if let transformerFolder { result.encoder.transformer.path = transformerFolder.path }
+        if let directory = result.checkpoint.directory { result.checkpoint.directory = resolvedCheckpointDirectory(directory).path }
         return result
+    }
+
+    /// The folder checkpoints of a run into `output` go to: `checkpoint.directory` (`~` expanded;
+    /// relative to the config file's folder, or the working directory without a file), else
+    /// `OUTPUT/checkpoints`. The one place training, resume and `resolved-config.yaml` take it from.
+    public func checkpointDirectory(output: URL) -> URL {
+        guard let directory = config.checkpoint.directory else { return output.appendingPathComponent("checkpoints") }
+        return resolvedCheckpointDirectory(directory)
+    }
+
+    private func resolvedCheckpointDirectory(_ directory: String) -> URL {
+        let base = file?.deletingLastPathComponent() ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        return ConfigLoader.resolve(directory, against: base)
     }
 
     /// `absoluteConfig` as YAML.

@@ -7,9 +7,9 @@ import RunConfig
 /// often to checkpoint, the learning-rate floor and the data-file size bound (`corpora.*.max_file_mb`)
 /// are safe, and a resume lists them in the log.
 public enum ResumeCheck {
-    /// Config keys (dotted, as in `--set`) that may differ on resume; `checkpoint.` covers its section.
+    /// Config keys (dotted, as in `--set`) that may differ on resume; `checkpoint.*` covers its section.
     public static let safeKeys = ["training.epochs", "training.max_steps", "training.log_every",
-                                  "training.min_learning_rate", "training.sharded_update", "checkpoint."]
+                                  "training.min_learning_rate", "training.sharded_update", "checkpoint.*"]
 
     /// One key whose value differs: as saved and as now.
     public struct Difference: Equatable, CustomStringConvertible {
@@ -27,7 +27,7 @@ public enum ResumeCheck {
             let d = Difference(key: key, saved: a[key] ?? "(absent)", current: b[key] ?? "(absent)")
             // a corpus's file-size bound says what may be read, not what is
             let readingBound = key.hasPrefix("corpora.") && key.hasSuffix(".max_file_mb")
-            if readingBound || safeKeys.contains(where: { $0.hasSuffix(".") ? key.hasPrefix($0) : key == $0 }) {
+            if readingBound || safeKeys.contains(where: { $0.hasSuffix(".*") ? key.hasPrefix($0.dropLast()) : key == $0 }) {
                 safe.append(d)
             } else {
                 refused.append(d)
@@ -36,22 +36,37 @@ public enum ResumeCheck {
         return (safe, refused)
     }
 
-    /// Every leaf of `config` by its dotted key (`training.learning_rate` → `0.1`).
+    /// Every leaf of `config` by its dotted key (`training.learning_rate` → `0.1`, booleans as
+    /// `true`/`false`, absent optionals as `null`).
     static func flatten(_ config: TrainConfig) throws -> [String: String] {
-        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config), options: [.fragmentsAllowed])
         var result: [String: String] = [:]
-        func walk(_ value: Any, _ key: String) {
-            if let d = value as? [String: Any] {
-                for (k, v) in d { walk(v, key.isEmpty ? k : key + "." + k) }
-            } else if let a = value as? [Any] {
-                for (i, v) in a.enumerated() { walk(v, "\(key)[\(i)]") }
-            } else if value is NSNull {
-                result[key] = "null"
-            } else {
-                result[key] = "\(value)"
+        func walk(_ value: JSONValue, _ key: String) {
+            switch value {
+            case let .object(members): for (k, v) in members { walk(v, key.isEmpty ? k : key + "." + k) }
+            case let .array(items): for (i, v) in items.enumerated() { walk(v, "\(key)[\(i)]") }
+            case let .leaf(text): result[key] = text
             }
         }
-        walk(object, "")
+        walk(try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(config)), "")
         return result
+    }
+
+    /// A JSON document with its leaves as they print: decoding tries a boolean before a number, so
+    /// `true` stays `true` (JSONSerialization's NSNumber prints it as 1).
+    enum JSONValue: Decodable {
+        case object([String: JSONValue])
+        case array([JSONValue])
+        case leaf(String)
+
+        init(from decoder: Decoder) throws {
+            let single = try decoder.singleValueContainer()
+            if single.decodeNil() { self = .leaf("null") }
+            else if let b = try? single.decode(Bool.self) { self = .leaf(b ? "true" : "false") }
+            else if let i = try? single.decode(Int.self) { self = .leaf("\(i)") }
+            else if let d = try? single.decode(Double.self) { self = .leaf("\(d)") }
+            else if let text = try? single.decode(String.self) { self = .leaf(text) }
+            else if let items = try? single.decode([JSONValue].self) { self = .array(items) }
+            else { self = .object(try single.decode([String: JSONValue].self)) }
+        }
     }
 }

@@ -23,7 +23,7 @@ struct ResumePlan {
         }
         if resume == "auto" {
             continuesInPlace = true
-            let directory = Trainer.checkpointDirectory(resolved, output: output)
+            let directory = resolved.checkpointDirectory(output: output)
             if let newest = CheckpointDirectory(url: directory).newest() {
                 reader = try CheckpointReader(directory: newest)
                 logLines.append("resume auto: continuing from \(newest.path)")
@@ -34,15 +34,20 @@ struct ResumePlan {
             return
         }
         continuesInPlace = false
-        var url = URL(fileURLWithPath: resume)
-        if DurableFile.size(of: CheckpointReader<CheckpointRecord>.manifestURL(in: url)) == nil {
-            guard let newest = CheckpointDirectory(url: url).newest() else {
-                throw CheckpointError.noCheckpoint(path: url.path, hint: "--resume names a checkpoint folder (OUTPUT/checkpoints/step-N) or a checkpoint directory holding one; use --resume auto to start fresh when there is none")
-            }
-            url = newest
-        }
+        let url = try ResumePlan.checkpointFolder(named: resume)
         reader = try CheckpointReader(directory: url)
         logLines.append("resuming from \(url.path) into \(output.path)")
+    }
+
+    /// The checkpoint `--resume DIR` names: DIR itself when it holds a manifest, else the newest
+    /// complete checkpoint inside it.
+    static func checkpointFolder(named path: String) throws -> URL {
+        let url = URL(fileURLWithPath: NSString(string: path).expandingTildeInPath)
+        if DurableFile.size(of: CheckpointReader<CheckpointRecord>.manifestURL(in: url)) != nil { return url }
+        guard let newest = CheckpointDirectory(url: url).newest() else {
+            throw CheckpointError.noCheckpoint(path: url.path, hint: "--resume names a checkpoint folder (OUTPUT/checkpoints/step-N) or a checkpoint directory holding one; use --resume auto to start fresh when there is none")
+        }
+        return newest
     }
 
     /// Refuses a resume whose config changes the model, the data or the optimisation (naming every
@@ -57,13 +62,11 @@ struct ResumePlan {
         do {
             saved = try TrainConfig(yaml: record.model.config, file: file + " (training.model.config)")
         } catch {
-            throw TrainingError.invalidModel(file, reason: "its resolved config does not load: \(error)")
+            throw ResumeError.storedConfigDoesNotLoad(checkpoint: reader.directory.path, reason: "\(error)")
         }
         let (safe, refused) = try ResumeCheck.differences(saved: saved, current: resolved.absoluteConfig)
         guard refused.isEmpty else {
-            throw TrainingError.invalidModel(reader.directory.path, reason: "resuming would change the model, data or optimisation: "
-                + refused.map(\.description).joined(separator: "; ")
-                + ". Resume with the checkpoint's config (only \(ResumeCheck.safeKeys.joined(separator: ", ")) may change), or start a new run")
+            throw ResumeError.configChanged(checkpoint: reader.directory.path, refused: refused, safe: ResumeCheck.safeKeys)
         }
         let savedEncoder = record.model.encoder
         if savedEncoder != data.encoder {
@@ -73,8 +76,7 @@ struct ResumePlan {
             for (a, b) in zip(savedEncoder.tasks, data.encoder.tasks) where a != b {
                 what.append("task \(a.name): \(a.labels.count) labels saved, \(b.labels.count) now")
             }
-            throw TrainingError.invalidModel(reader.directory.path, reason: "the training data builds other vocabularies or label dictionaries than the checkpoint's ("
-                + (what.isEmpty ? "task list" : what.joined(separator: "; ")) + "); resume with the data the checkpoint was trained on")
+            throw ResumeError.dataChanged(checkpoint: reader.directory.path, what: what.isEmpty ? "task list" : what.joined(separator: "; "))
         }
         if !safe.isEmpty {
             logLines.append("resume: config changes allowed: " + safe.map(\.description).joined(separator: "; "))

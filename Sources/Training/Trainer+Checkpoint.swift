@@ -6,15 +6,6 @@ import Optimizers
 import RunConfig
 
 extension Trainer {
-    /// The folder checkpoints go to: `checkpoint.directory` (relative to the config file's folder,
-    /// or the working directory for the built-in config), else `OUTPUT/checkpoints`.
-    public static func checkpointDirectory(_ resolved: ResolvedConfig, output: URL) -> URL {
-        guard let dir = resolved.config.checkpoint.directory else { return output.appendingPathComponent("checkpoints") }
-        if dir.hasPrefix("/") { return URL(fileURLWithPath: dir) }
-        let base = resolved.file?.deletingLastPathComponent() ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        return base.appendingPathComponent(dir).standardizedFileURL
-    }
-
     /// Saves the checkpoint of `state` (the position of the next step; collective), with this
     /// rank's loss `window` since the last log line. Each rank's window goes into its slot of a
     /// sum, so the manifest holds every rank's partial sums. Returns the folder and the bytes of
@@ -27,7 +18,7 @@ extension Trainer {
         windows[rank * width + width - 1] = Double(window.sentences)
         try windows.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
         let c = resolved.config.checkpoint
-        var writer = CheckpointWriter(directory: Trainer.checkpointDirectory(resolved, output: outputDirectory), keep: c.keep)
+        var writer = CheckpointWriter(directory: resolved.checkpointDirectory(output: outputDirectory), keep: c.keep)
         writer.onPhase = checkpointPhaseHook
         writer.owner = runID.map { CheckpointOwner(runID: $0, outputDirectory: outputDirectory.path) }
         let t = resolved.config.training
@@ -82,12 +73,12 @@ extension Trainer {
         }
         let r = reader.manifest.training
         do { try schedule.restore(r.schedule) } catch {
-            throw TrainingError.invalidModel(reader.directory.path, reason: "schedule state: \(error)")
+            throw ResumeError.stateDoesNotFit(checkpoint: reader.directory.path, reason: "schedule state: \(error)")
         }
         let k = 2 * resolved.config.tasks.count
         guard r.logWindow.lossSums.count == reader.manifest.worldSize, r.logWindow.sentences.count == reader.manifest.worldSize,
               r.logWindow.lossSums.allSatisfy({ $0.count == k }) else {
-            throw TrainingError.invalidModel(reader.directory.path, reason: "log_window: expected \(reader.manifest.worldSize) windows of \(k) sums")
+            throw ResumeError.stateDoesNotFit(checkpoint: reader.directory.path, reason: "log_window: expected \(reader.manifest.worldSize) windows of \(k) sums")
         }
         var state = RunState()
         state.step = r.step
@@ -103,7 +94,7 @@ extension Trainer {
         }
         guard state.step >= 0, state.epoch >= 0, state.stepInEpoch >= 0,
               state.stepInEpoch <= sampler.stepsPerEpoch(epoch: state.epoch) else {
-            throw TrainingError.invalidModel(reader.directory.path, reason: "sampler position epoch \(state.epoch), step \(state.stepInEpoch) is outside this run's schedule (\(sampler.stepsPerEpoch(epoch: state.epoch)) steps per epoch)")
+            throw ResumeError.stateDoesNotFit(checkpoint: reader.directory.path, reason: "sampler position epoch \(state.epoch), step \(state.stepInEpoch) is outside this run's schedule (\(sampler.stepsPerEpoch(epoch: state.epoch)) steps per epoch)")
         }
         start = state
         startWindow = window

@@ -46,7 +46,7 @@ public enum TrainingCheckpoint {
         let built = CheckpointManifest<CheckpointRecord>.Tensor.table(of: store)
         guard m.tensors == built else {
             let first = zip(m.tensors, built).first { $0 != $1 }
-            throw TrainingError.invalidModel(file, reason: "its tensors differ from the model this config builds" +
+            throw ResumeError.stateDoesNotFit(checkpoint: file, reason: "its tensors differ from the model this config builds" +
                 (first.map { ": saved \($0.0.name) \($0.0.shape), built \($0.1.name) \($0.1.shape)" }
                     ?? ": saved \(m.tensors.count) tensors, built \(built.count)"))
         }
@@ -68,7 +68,7 @@ public enum TrainingCheckpoint {
             try optimizer.restore(OptimizerState(kind: m.optimizer.kind, stepCount: m.optimizer.stepCount, buffers: buffers),
                                   count: stateRange.count)
         } catch {
-            throw TrainingError.invalidModel(file, reason: "\(error)")
+            throw ResumeError.stateDoesNotFit(checkpoint: file, reason: "\(error)")
         }
     }
 

@@ -50,8 +50,7 @@ public enum TrainingSession {
         var lock: RunFolderLock? = nil, runID: String? = nil
         do {
             if rank0 { lock = try RunFolderLock(request.output) }
-            let resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides,
-                                                 dataDir: request.dataDir)
+            let resolved = try request.loadConfig()
             var plan = try ResumePlan(request.resume, resolved: resolved, output: request.output)
             // --resume auto continues in its own folder; every other start needs a new or empty one
             let leftovers = rank0 && !plan.continuesInPlace ? try RunDirectory.check(request.output) : []
@@ -108,7 +107,7 @@ public enum TrainingSession {
             throw TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize, message: failure.message)
         }
         do {
-            progress.line("config: \(request.configFile?.path ?? "built-in default (embedded EWT UPOS + NER corpus)") -> \(request.output.path)")
+            progress.line("config: \(request.configSource) -> \(request.output.path)")
             if !leftovers.isEmpty {
                 progress.line("note: --output held only \(leftovers.joined(separator: ", ")), left by a start that never trained; replaced")
             }

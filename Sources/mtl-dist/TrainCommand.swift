@@ -55,7 +55,7 @@ struct Train: ParsableCommand {
                 // every rank exits with the same status, after the checkpoint is complete
                 if communicator.isRoot {
                     try out.writeLine("stopped by \(StopSignals.name(signal)) after step \(summary.steps); checkpoint: \(summary.checkpoint?.path ?? "none")")
-                    try out.writeLine("resume with: mtl-dist train --resume auto --output \(request.output.path) (same config and --set)")
+                    try out.writeLine("resume with: " + TrainingSession.resumeCommand(output: request.output))
                     try out.flush()
                 }
                 try? communicator.finalize()

@@ -23,8 +23,8 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(v.id(of: "dog"), 1)
         let capped = Vocabulary(counting: data, order: .frequency, maxSize: 3)
         XCTAssertEqual(capped.entries, ["<unk>", "the", "cat"])
-        // Same data, same vocabulary: deterministic.
-        XCTAssertEqual(Vocabulary(counting: data, order: .frequency), Vocabulary(counting: data, order: .frequency))
+        // one process cannot show determinism (its hash seed is fixed): DistributedTests'
+        // VocabularyAcrossProcessesTests builds the vocabularies in two processes
     }
 
     func testLabelDictionaryCountsUnseenLabels() throws {

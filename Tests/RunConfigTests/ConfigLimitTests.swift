@@ -39,7 +39,22 @@ final class ConfigLimitTests: XCTestCase {
                               contains: ["invalid value for training.epochs", "found 1000000000", "1000000"])
     }
 
+    /// Every shipped config (configs/*.yaml) still validates with its batch and every width four
+    /// times larger: the memory bounds sit far above what the shipped runs use.
     func testTheShippedSizesAreFarBelowTheBounds() throws {
-        XCTAssertNoThrow(try TrainConfig(yaml: minimalYAML + "\ntraining:\n  batch_size: 4096\nencoder:\n  word_dim: 1024\n  shared_hidden: 1024\n"))
+        let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("configs")
+        let names = try FileManager.default.contentsOfDirectory(atPath: configs.path).filter { $0.hasSuffix(".yaml") }
+        XCTAssertGreaterThanOrEqual(names.count, 4)
+        for name in names {
+            var big = try TrainConfig(yaml: String(contentsOf: configs.appendingPathComponent(name), encoding: .utf8), file: name)
+            big.training.batchSize *= 4
+            big.encoder.wordDim *= 4
+            big.encoder.charDim *= 4
+            big.encoder.charHidden *= 4
+            big.encoder.sharedHidden *= 4
+            for task in big.tasks.names { big.tasks[task]?.hidden *= 4 }
+            XCTAssertNoThrow(try TrainConfig(yaml: big.yamlString(), file: name + " ×4"), name)
+        }
     }
 }

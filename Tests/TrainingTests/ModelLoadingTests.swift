@@ -127,10 +127,11 @@ final class ModelLoadingTests: TinyCorpusTestCase {
                 successes += 1
             } catch let error as ModelError {
                 failures += 1
-                XCTAssertFalse("\(error)".isEmpty, change)
+                // the message names the damaged file (or its folder)
+                XCTAssertTrue("\(error)".contains(file.deletingLastPathComponent().path), "\(change): \(error)")
             } catch let error as CheckpointError {
                 failures += 1
-                XCTAssertFalse("\(error)".isEmpty, change)
+                XCTAssertTrue("\(error)".contains(file.deletingLastPathComponent().path), "\(change): \(error)")
             } catch {
                 XCTFail("\(change): untyped error \(type(of: error)): \(error)")
             }

@@ -1,0 +1,24 @@
+import RunConfig
+import Training
+import XCTest
+
+/// What a resume may change: safe keys listed with their values as written (booleans as
+/// true/false), the others refused; `checkpoint.*` covers the section.
+final class ResumeCheckTests: XCTestCase {
+    func testDifferencesPrintValuesAsWrittenAndSplitSafeFromRefused() throws {
+        var saved = try TrainConfig(yaml: TrainConfig.defaultYAML)
+        saved.training.learningRate = 0.1
+        var current = saved
+        current.training.shardedUpdate = true
+        current.training.maxSteps = 7
+        current.checkpoint.keep = 9
+        current.training.learningRate = 0.25
+        current.useAllTasks = !saved.useAllTasks
+        let (safe, refused) = try ResumeCheck.differences(saved: saved, current: current)
+        XCTAssertEqual(safe.map(\.description), ["checkpoint.keep: \(saved.checkpoint.keep) → 9", "training.max_steps: (absent) → 7",
+                                                 "training.sharded_update: false → true"])
+        XCTAssertEqual(refused.map(\.description), ["training.learning_rate: 0.1 → 0.25",
+                                                    "use_all_tasks: \(saved.useAllTasks) → \(current.useAllTasks)"])
+        XCTAssertTrue(ResumeCheck.safeKeys.contains("checkpoint.*"))
+    }
+}
