@@ -75,6 +75,7 @@ let package = Package(
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "TextIOTests", dependencies: ["TextIO"]),
         .testTarget(name: "TaskSamplingTests", dependencies: ["TaskSampling", "TestSupport"]),
         .testTarget(name: "RunConfigTests", dependencies: ["RunConfig", "TaskSampling", "TestSupport"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "RunConfig", "CoNLL", "TestSupport"]),
