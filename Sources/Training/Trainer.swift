@@ -3,9 +3,12 @@ import Checkpointing
 import Collective
 import CoNLL
 import Foundation
+import ModelFiles
 import MultiTask
 import Optimizers
 import Reporting
+import RunConfig
+import TaskSampling
 import Transformer
 
 /// The training loop, the same for one process and for W ranks: each step takes this rank's slice

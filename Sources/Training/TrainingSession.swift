@@ -1,6 +1,8 @@
 import Checkpointing
 import Collective
 import Foundation
+import RunConfig
+import TaskSampling
 
 /// Starts a training run on one or many ranks: every rank loads and checks the config, the data
 /// and the sampler before the first collective, the ranks agree on the outcome (so a problem on one
