@@ -95,8 +95,9 @@ while [ $# -gt 0 ]; do
                       rate_bits "$2" >/dev/null || die "--rate '$2': expected a tc rate from 8kbit to 100gbit, e.g. 100mbit, 1gbit, 10gbit"
                       rate=$2; shift 2 ;;
     --rate-host)      [[ ${2:-} =~ ^([0-9]+)=(.+)$ ]] || die "--rate-host expects I=RATE, e.g. 2=100mbit, got '${2:-}'"
-                      rate_bits "${BASH_REMATCH[2]}" >/dev/null || die "--rate-host '$2': '${BASH_REMATCH[2]}' is not a tc rate from 8kbit to 100gbit"
-                      host_rate[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}; shift 2 ;;
+                      index=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}   # rate_bits's own match replaces BASH_REMATCH
+                      rate_bits "$value" >/dev/null || die "--rate-host '$2': '$value' is not a tc rate from 8kbit to 100gbit"
+                      host_rate[$index]=$value; shift 2 ;;
     --delay)          [[ ${2:-} =~ ^[0-9]+(\.[0-9]+)?(us|ms|s)$ ]] || die "--delay expects a tc time such as 500us or 2ms, got '${2:-}'"
                       delay=$2; shift 2 ;;
     --blas-threads)   [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--blas-threads expects a positive integer"; blas_threads=$2; shift 2 ;;

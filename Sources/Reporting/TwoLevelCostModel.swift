@@ -12,10 +12,15 @@ import Foundation
 /// across hosts costs 2(p−1)·α_net + 2(p−1)/p·n·β_net, and one on one host 2(p−1)·α_shm +
 /// 2(p−1)/p·n·β_shm.
 public struct TwoLevelCostModel {
-    /// Each level's fit, with the samples it used.
+    /// Each level's fit.
     public private(set) var levels: [ScalingLevel: AllReduceCostModel] = [:]
-    /// The samples behind each level.
+    /// Every sample of each level (those in its fit and the others, shown against it).
     public private(set) var samples: [ScalingLevel: [AllReduceSample]] = [:]
+    /// The samples each level's fit used.
+    public private(set) var fitted: [ScalingLevel: [AllReduceSample]] = [:]
+
+    /// The smallest message a network level's fit uses when it has timings of two such sizes.
+    public static let smallestFittedNetworkBytes = 1_048_576.0
 
     public init(levels: [ScalingLevel: AllReduceCostModel]) {
         self.levels = levels
@@ -24,6 +29,12 @@ public struct TwoLevelCostModel {
     /// One fit per level. A sample with a link (`--emulate` sweeps) belongs to its link's level; one
     /// without (a sweep launched as it is) to `unlinked`: `.sharedMemory` when the sweep ran on one
     /// host, `.cluster` when on several (nil leaves such samples out).
+    ///
+    /// A fit uses the timings with a core per rank when there are any (with ranks sharing cores the
+    /// time is mostly the scheduler's), and a network level only its messages of 1 MiB and more when
+    /// it has two such sizes: one α and one β cannot follow TCP from 4 KiB (within the shaper's burst
+    /// and the socket buffers, at line rate) to 16 MiB (a ring sending both ways at once), and
+    /// gradients, touched rows and buckets are of the large kind. The other timings stay in `samples`.
     public init(fitting all: [AllReduceSample], unlinked: ScalingLevel?) {
         var byLevel: [ScalingLevel: [AllReduceSample]] = [:]
         for s in all where s.worldSize > 1 {
@@ -31,9 +42,16 @@ public struct TwoLevelCostModel {
             byLevel[level, default: []].append(s)
         }
         for (level, group) in byLevel {
-            if let fit = AllReduceCostModel.fit(group) {
+            var used = group.filter { ($0.link?.oversubscription ?? 1) <= 1 }
+            if used.isEmpty { used = group }
+            if level != .sharedMemory {
+                let large = used.filter { $0.bytes >= TwoLevelCostModel.smallestFittedNetworkBytes }
+                if Set(large.map(\.bytes)).count >= 2 { used = large }
+            }
+            if let fit = AllReduceCostModel.fit(used) {
                 levels[level] = fit
                 samples[level] = group
+                fitted[level] = used
             }
         }
     }
@@ -47,9 +65,10 @@ public struct TwoLevelCostModel {
     }
 
     /// The model's time against the measured one for each sample of `level`, in the samples' order:
-    /// (sample, model seconds).
-    public func check(_ level: ScalingLevel) -> [(sample: AllReduceSample, modelSeconds: Double)] {
+    /// (sample, model seconds, whether the fit used it).
+    public func check(_ level: ScalingLevel) -> [(sample: AllReduceSample, modelSeconds: Double, inFit: Bool)] {
         guard let model = levels[level] else { return [] }
-        return (samples[level] ?? []).map { ($0, model.seconds(worldSize: $0.worldSize, bytes: $0.bytes)) }
+        let used = fitted[level] ?? []
+        return (samples[level] ?? []).map { ($0, model.seconds(worldSize: $0.worldSize, bytes: $0.bytes), used.contains($0)) }
     }
 }

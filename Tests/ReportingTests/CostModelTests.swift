@@ -41,13 +41,20 @@ final class CostModelTests: XCTestCase {
                                 link: ScalingLink(hosts: h, ranksPerHost: 1, rateBitsPerSecond: 1e9))
             }
         }
-        let model = TwoLevelCostModel(fitting: samples, unlinked: nil)
+        // ranks sharing cores time the scheduler: kept out of the fit, still checked against it
+        let crowded = AllReduceSample(worldSize: 8, bytes: 16_777_216, seconds: 1,
+                                      link: ScalingLink(hosts: 8, ranksPerHost: 1, rateBitsPerSecond: 1e9, oversubscription: 4))
+        let model = TwoLevelCostModel(fitting: samples + [crowded], unlinked: nil)
         let fittedShm = try XCTUnwrap(model.levels[.sharedMemory]), fittedNet = try XCTUnwrap(model.levels[.network(bitsPerSecond: 1e9)])
         XCTAssertEqual(fittedShm.alpha, shm.alpha, accuracy: 1e-12)
         XCTAssertEqual(fittedShm.beta, shm.beta, accuracy: 1e-16)
         XCTAssertEqual(fittedNet.alpha, gigabit.alpha, accuracy: 1e-10)
         XCTAssertEqual(fittedNet.beta, gigabit.beta, accuracy: 1e-14)
-        XCTAssertEqual(model.check(.network(bitsPerSecond: 1e9)).count, 12)
+        XCTAssertEqual(model.check(.network(bitsPerSecond: 1e9)).count, 13)
+        // the network fit uses the sizes of 1 MiB and more (two here) with a core per rank
+        XCTAssertEqual(model.fitted[.network(bitsPerSecond: 1e9)]?.count, 6)
+        XCTAssertEqual(model.check(.network(bitsPerSecond: 1e9)).filter { !$0.inFit }.count, 7)
+        XCTAssertEqual(model.fitted[.sharedMemory]?.count, 4, "shared memory keeps every size")
         // two hosts of two ranks: a ring of 4 whose steps wait for the network hop
         let twoByTwo = ScalingLink(hosts: 2, ranksPerHost: 2, rateBitsPerSecond: 1e9)
         XCTAssertEqual(try XCTUnwrap(model.allReduce(bytes: 1e6, on: twoByTwo)), gigabit.seconds(worldSize: 4, bytes: 1e6), accuracy: 1e-12)
