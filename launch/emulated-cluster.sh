@@ -7,9 +7,9 @@
 #   launch/emulated-cluster.sh --hosts H [--ranks-per-host R] --rate RATE [--rate-host I=RATE ...]
 #                              [--delay D] [options] -- COMMAND...
 #
-#   sudo launch/emulated-cluster.sh --hosts 2 --rate 1gbit -- bench --config configs/conll03-ner-pos.yaml \
+#   sudo launch/emulated-cluster.sh --hosts 2 --rate 1gbit -- bench step --config configs/conll03-ner-pos.yaml \
 #        --data-dir ../shared/data --json
-#   sudo launch/emulated-cluster.sh --hosts 4 --rate 10gbit --rate-host 4=1gbit -- bench --collective --json
+#   sudo launch/emulated-cluster.sh --hosts 4 --rate 10gbit --rate-host 4=1gbit -- bench collective --json
 #   sudo launch/emulated-cluster.sh --hosts 2 --ranks-per-host 2 --rate 100mbit -- train --set training.max_steps=50
 #
 # Options:
@@ -26,7 +26,7 @@
 #   --record FILE         also write the run's record (below) to FILE, as one JSON object
 #   --keep                keep the work folder (logs, hostfile) and print its path
 #   -h, --help            this text
-#   -- COMMAND...         the mtl-dist arguments, e.g. `bench --collective --json`
+#   -- COMMAND...         the mtl-dist arguments, e.g. `bench collective --json`
 #
 # The network: namespaces mtl-ec-h1 ... mtl-ec-hH (host names the same, in their own UTS namespaces,
 # so `bench` counts H hosts), addresses 10.78.0.1 ... 10.78.0.H/24 (they exist only inside the
@@ -38,8 +38,8 @@
 # of `10.78.0.I slots=R` (by-slot mapping: ranks 0..R-1 on host 1, ...) and `--bind-to none`.
 #
 # The check: after the command, each host's link counters (bytes sent and received on mtl-ec-eI) are
-# compared with what the command says it exchanged. `bench --config ... --json` prints
-# allreduce_bytes (per step) and steps; `bench --collective --json` its sizes and repetitions. Each
+# compared with what the command says it exchanged. `bench step --config ... --json` prints
+# allreduce_bytes (per step) and steps; `bench collective --json` its sizes and repetitions. Each
 # host's result depends on every other host's data, so with H >= 2 every link must carry at least the
 # exchanged bytes in each direction, per all-reduce (a ring sends 2(H-1)/H of them). The check
 # requires 75% of that (touched-rows steps vary around their median) and fails below; for commands
@@ -114,7 +114,7 @@ done
 command_args=("$@")
 [ -n "$hosts" ] || die "--hosts H is required (2 to 16)"
 [ -n "$rate" ] || die "--rate RATE is required, e.g. --rate 1gbit"
-[ ${#command_args[@]} -gt 0 ] || die "no mtl-dist command after --, e.g. -- bench --collective --json"
+[ ${#command_args[@]} -gt 0 ] || die "no mtl-dist command after --, e.g. -- bench collective --json"
 for i in "${!host_rate[@]}"; do
   [ "$i" -ge 1 ] && [ "$i" -le "$hosts" ] || die "--rate-host $i=${host_rate[$i]}: host $i does not exist (hosts are 1 to $hosts)"
 done

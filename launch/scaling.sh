@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# launch/scaling.sh: a scaling sweep of `mtl-dist bench --config` over several rank counts, with a
+# launch/scaling.sh: a scaling sweep of `mtl-dist bench step` over several rank counts, with a
 # report, plots, an all-reduce cost model and a projection to 16-1,024 ranks.
 #
 #   launch/scaling.sh --config C --output DIR [options]
@@ -42,13 +42,13 @@
 #                         (training.allreduce_bucket_mb=MB, training.overlap_allreduce=true) and sharded
 #                         (training.sharded_update=true); default all four
 #   --bucket-mb MB        the overlapped strategy's bucket size (default 4)
-#   --collective-hosts L  hosts (one rank each) over which `bench --collective` is timed on every rate,
+#   --collective-hosts L  hosts (one rank each) over which `bench collective` is timed on every rate,
 #                         for the inter-host alpha/beta fit (default 2,4,8); it is also timed at np = 2
 #                         over shared memory (the intra-host level)
 #
 # What it writes into DIR:
 #   runs.jsonl            one line per bench run: {"mode", "round", "launcher", "bench": <bench --json>}
-#   collective.jsonl      `mtl-dist bench --collective --json` (MPI_Allreduce at 4 KiB-16 MiB) per np > 1
+#   collective.jsonl      `mtl-dist bench collective --json` (MPI_Allreduce at 4 KiB-16 MiB) per np > 1
 #                         (with --emulate each line also holds "link": the emulated link it ran on)
 #   With --emulate, each runs.jsonl line also holds "strategy" and "link" (hosts, ranks_per_host,
 #   rate_bits_per_s, oversubscription, the bytes each link carried: emulated-cluster.sh's record),
@@ -192,7 +192,7 @@ measure() {
   printf '%s\n' "$out"
 }
 
-bench_args=(bench --config "$config" --json --steps "$steps" ${data_dir:+--data-dir "$data_dir"} "${sets[@]}")
+bench_args=(bench step --config "$config" --json --steps "$steps" ${data_dir:+--data-dir "$data_dir"} "${sets[@]}")
 
 # the configuration overrides of an exchange strategy
 strategy_sets() {
@@ -258,12 +258,12 @@ if [ -n "$emulate" ]; then
   done
   # the two levels of the cost model: shared memory on one host, and each emulated link
   echo "scaling: MPI_Allreduce at 4 KiB-16 MiB, np=2, shared memory" >&2
-  json=$(measure "allreduce-np2-shm" 2 bench --collective --json)
+  json=$(measure "allreduce-np2-shm" 2 bench collective --json)
   printf '{"link":%s,%s\n' "$(shm_link 2)" "${json#\{}" >> "$output/collective.jsonl"
   for rate in "${rates[@]}"; do
     for h in "${collective_list[@]}"; do
       echo "scaling: MPI_Allreduce at 4 KiB-16 MiB, $h emulated hosts at $rate" >&2
-      json=$(measure_emulated "allreduce-h$h-$rate" "$rate" "$h" 1 bench --collective --json)
+      json=$(measure_emulated "allreduce-h$h-$rate" "$rate" "$h" 1 bench collective --json)
       printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h$h-$rate.link.json")" "${json#\{}" >> "$output/collective.jsonl"
     done
   done
@@ -288,7 +288,7 @@ done
 for n in "${nps[@]}"; do
   [ "$n" -gt 1 ] || continue
   echo "scaling: MPI_Allreduce at 4 KiB-16 MiB, np=$n" >&2
-  measure "allreduce-np$n" "$n" bench --collective --json >> "$output/collective.jsonl"
+  measure "allreduce-np$n" "$n" bench collective --json >> "$output/collective.jsonl"
 done
 
 "$binary" report scaling "$output"

@@ -1,5 +1,6 @@
 import CoNLL
 import Foundation
+import TextIO
 
 /// Reading raw input and writing predictions for `mtl-dist predict`.
 public enum PredictionIO {
@@ -21,13 +22,35 @@ public enum PredictionIO {
         case jsonl
     }
 
-    /// The text of predict's input: standard input for `-`, else the file (or named pipe) at
-    /// `path`; throws `CoNLLError.unreadableFile` with the reason (a folder, a device, missing,
-    /// unreadable) or `invalidUTF8` with the line and byte offset.
+    /// The text of predict's (and encode's) input: standard input for `-`, else the file (or named
+    /// pipe) at `path`. Throws `CoNLLError.unreadableFile` with the reason (a folder, a device,
+    /// missing, unreadable), `OutputError.closed` for a closed standard input, `invalidUTF8` with
+    /// the line and byte offset, and, while reading, `binaryData` at the first NUL byte or
+    /// `tokenTooLong` (see `TextScan`), so a gigabyte of binary data is refused after its first chunk.
     public static func readInput(path: String) throws -> String {
         let name = path == "-" ? "<stdin>" : path
-        let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try InputFile.read(path: path, acceptPipes: true)
-        return try InputFile.text(data, fileName: name)
+        var scan = TextScan(fileName: name)
+        let bytes: [UInt8]
+        if path == "-" {
+            bytes = try DescriptorReader.readAll(descriptor: STDIN_FILENO, name: "standard input") {
+                try scan.check($0, offset: $1)
+            }
+        } else {
+            if let problem = InputFile.problem(at: path), !InputFile.isPipe(path) {
+                throw CoNLLError.unreadableFile(file: path, reason: problem)
+            }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw CoNLLError.unreadableFile(file: path, reason: "cannot open it: " + String(cString: strerror(errno)))
+            }
+            defer { close(fd) }
+            do {
+                bytes = try DescriptorReader.readAll(descriptor: fd, name: path) { try scan.check($0, offset: $1) }
+            } catch let error as OutputError {
+                throw CoNLLError.unreadableFile(file: path, reason: error.description)
+            }
+        }
+        return try InputFile.text(Data(bytes), fileName: name)
     }
 
     /// Splits `text` into sentences of tokens. `fileName` names the input in messages. Lines end

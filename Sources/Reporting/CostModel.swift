@@ -15,7 +15,7 @@ public struct AllReduceSample: Equatable {
         self.link = link
     }
 
-    /// Every sample of `collective.jsonl`: one line per world size, as `mtl-dist bench --collective
+    /// Every sample of `collective.jsonl`: one line per world size, as `mtl-dist bench collective
     /// --json` prints it: `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t}, ...]}`, with
     /// `"link": {...}` (`ScalingLink`) when the sweep emulated the network.
     public static func read(_ url: URL) throws -> [AllReduceSample] {

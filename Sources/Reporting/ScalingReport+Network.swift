@@ -49,7 +49,7 @@ extension ScalingReport {
                   "Each row is the median over the rounds of one configuration. \"× dense\" is sentences/s against the dense sum "
                   + "on the same link; exchange is the time the step waited for the exchange (after backward, and inside MPI calls "
                   + "during it). Predicted: the cost model below, from the np = 1 compute (forward, backward, update, × the core "
-                  + "sharing) and the α, β fitted on `bench --collective` over the same link; the exchanged bytes are the run's own "
+                  + "sharing) and the α, β fitted on `bench collective` over the same link; the exchanged bytes are the run's own "
                   + "(touched rows: measured from the data).", "",
                   "| link | np | hosts × ranks | strategy | sentences/s | × dense | step ms | forward | backward | exchange | update | MiB exchanged | predicted ms (exchange) | measured ÷ predicted: step | exchange |",
                   "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -88,7 +88,7 @@ extension ScalingReport {
         let levels = exchange.levels.keys.sorted().filter { $0 != .sharedMemory || runs.contains { $0.link != nil } }
         guard !levels.isEmpty, runs.contains(where: { $0.link != nil }) || levels.contains(.cluster) else { return [] }
         var md = ["## Two-level exchange cost", "",
-                  "`MPI_Allreduce` timed with `bench --collective` on each level and fitted by least squares on the relative "
+                  "`MPI_Allreduce` timed with `bench collective` on each level and fitted by least squares on the relative "
                   + "error to T(p, n) = 2(p−1)·α + 2(p−1)/p·n·β, one fit per level: within a host (shared memory) and between hosts "
                   + "(each emulated rate, or the hosts the sweep was launched on). Between hosts OpenMPI runs one ring over all "
                   + "ranks, whose every step waits for its network hop, so traffic between hosts is priced with the network's α "

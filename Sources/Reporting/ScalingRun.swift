@@ -1,6 +1,6 @@
 import Foundation
 
-/// One `mtl-dist bench --config C --json` run of a scaling sweep, as `launch/scaling.sh` records it
+/// One `mtl-dist bench step --config C --json` run of a scaling sweep, as `launch/scaling.sh` records it
 /// in `runs.jsonl`: `{"mode": "strong"|"weak", "round": R, "launcher": "mpirun"|"srun", "bench": {...}}`,
 /// with `"strategy"` (`ExchangeStrategy`) and `"link"` (`ScalingLink`) in `--emulate` sweeps.
 public struct ScalingRun: Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The exchange cost at two levels, each a ring all-reduce `AllReduceCostModel` fitted on
-/// `bench --collective` timings taken where it applies: within a host (shared memory, the timings on
+/// `bench collective` timings taken where it applies: within a host (shared memory, the timings on
 /// one host) and between hosts (one fit per network rate, on the timings across emulated hosts at
 /// that rate, or across the hosts a sweep was launched on). Traffic between hosts is never priced
 /// with shared memory's α and β: a link whose level was not measured has no cost (nil).
