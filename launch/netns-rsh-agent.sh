@@ -11,6 +11,8 @@
 #   MTL_NETNS_TMPDIR      optional: each namespace gets TMPDIR=$MTL_NETNS_TMPDIR/NAMESPACE, as
 #                         separate hosts have separate /tmp (OpenMPI's session directories live there)
 #   MTL_NETNS_AGENT_LOG   optional: a file that gets one line per launch
+#   MTL_NETNS_UTS         optional: 1 runs the command in a new UTS namespace whose host name is
+#                         NAMESPACE (launch/emulated-cluster.sh), so each "host" has its own name
 set -eu
 [ $# -ge 2 ] || { echo "netns-rsh-agent: usage: $0 HOST COMMAND..." >&2; exit 2; }
 host=$1
@@ -26,5 +28,9 @@ fi
 if [ -n "${MTL_NETNS_TMPDIR:-}" ]; then
   mkdir -p "$MTL_NETNS_TMPDIR/$namespace"
   export TMPDIR="$MTL_NETNS_TMPDIR/$namespace"
+fi
+if [ "${MTL_NETNS_UTS:-0}" = 1 ]; then
+  # shellcheck disable=SC2016
+  exec ip netns exec "$namespace" unshare --uts /bin/sh -c 'hostname "$1" && exec /bin/sh -c "$2"' sh "$namespace" "$*"
 fi
 exec ip netns exec "$namespace" /bin/sh -c "$*"

@@ -8,6 +8,7 @@
 #   launch/scaling.sh --config configs/default.yaml --np 1,2 --steps 5 --rounds 1 --output /tmp/quick
 #   launch/scaling.sh --config C --np 1,8,16 --hostfile hosts --output DIR          # several machines
 #   launch/scaling.sh --config C --np 1,2,4 --launcher srun --output DIR            # inside a SLURM allocation
+#   sudo launch/scaling.sh --config C --emulate 100mbit,1gbit,10gbit --hosts 2 --output DIR   # emulated networks
 #
 # Options:
 #   --config FILE         the config whose training step is timed (required)
@@ -28,9 +29,30 @@
 #                         built with `swift build -c release --product mtl-dist` when missing)
 #   -h, --help            this text
 #
+# Emulated networks (launch/emulated-cluster.sh; needs root and tc):
+#   --emulate RATE[,...]  instead of --np: for each rate (tc units: 100mbit, 1gbit, 10gbit) and each
+#                         exchange strategy, run np = H x R ranks on H emulated hosts whose links are
+#                         held to the rate; also over shared memory on this host (link "shm"), and
+#                         np = 1, the baseline. Weak scaling only (--mode weak, the default here): each
+#                         rank keeps the config's batch, so the np = 1 run is every rank's compute
+#                         reference for the cost model
+#   --hosts H             emulated hosts (default 2)
+#   --ranks-per-host R    ranks on each emulated host (default 1); above the cores, compute is shared
+#   --strategies LIST     of dense (the defaults), touched (training.sparse_allreduce=true), overlap
+#                         (training.allreduce_bucket_mb=MB, training.overlap_allreduce=true) and sharded
+#                         (training.sharded_update=true); default all four
+#   --bucket-mb MB        the overlapped strategy's bucket size (default 4)
+#   --collective-hosts L  hosts (one rank each) over which `bench collective` is timed on every rate,
+#                         for the inter-host alpha/beta fit (default 2,4,8); it is also timed at np = 2
+#                         over shared memory (the intra-host level)
+#
 # What it writes into DIR:
 #   runs.jsonl            one line per bench run: {"mode", "round", "launcher", "bench": <bench --json>}
 #   collective.jsonl      `mtl-dist bench collective --json` (MPI_Allreduce at 4 KiB-16 MiB) per np > 1
+#                         (with --emulate each line also holds "link": the emulated link it ran on)
+#   With --emulate, each runs.jsonl line also holds "strategy" and "link" (hosts, ranks_per_host,
+#   rate_bits_per_s, oversubscription, the bytes each link carried: emulated-cluster.sh's record),
+#   and the report writes projection.json: the cost model's step against the measured one per run.
 #   machine.txt, command.txt, logs/   the machine, the command that reproduces the sweep, each run's stderr
 #   results.csv, report.md, scaling.svg, projection.svg   written by `mtl-dist report scaling DIR`
 # Rounds alternate the order: ascending np in odd rounds, descending in even ones, so machine noise
@@ -45,13 +67,21 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 original_args=("$@")
 config="" output="" np_list="1,2,4,8" mode="both" steps=20 rounds=3 data_dir="" hostfile="" launcher="mpirun"
 blas_threads=1 binary="${MTL_DIST_BINARY:-}"
+emulate="" hosts=2 ranks_per_host=1 strategies="dense,touched,overlap,sharded" bucket_mb=4 collective_hosts="2,4,8"
+np_given=0 mode_given=0
 sets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --config)       [ $# -ge 2 ] || die "$1 needs a value"; config=$2; shift 2 ;;
     --output)       [ $# -ge 2 ] || die "$1 needs a value"; output=$2; shift 2 ;;
-    --np)           [ $# -ge 2 ] || die "$1 needs a value"; np_list=$2; shift 2 ;;
-    --mode)         [ $# -ge 2 ] || die "$1 needs a value"; mode=$2; shift 2 ;;
+    --np)           [ $# -ge 2 ] || die "$1 needs a value"; np_list=$2; np_given=1; shift 2 ;;
+    --mode)         [ $# -ge 2 ] || die "$1 needs a value"; mode=$2; mode_given=1; shift 2 ;;
+    --emulate)      [ $# -ge 2 ] || die "$1 needs a value"; emulate=$2; shift 2 ;;
+    --hosts)        [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; hosts=$2; shift 2 ;;
+    --ranks-per-host) [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; ranks_per_host=$2; shift 2 ;;
+    --strategies)   [ $# -ge 2 ] || die "$1 needs a value"; strategies=$2; shift 2 ;;
+    --bucket-mb)    [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; bucket_mb=$2; shift 2 ;;
+    --collective-hosts) [ $# -ge 2 ] || die "$1 needs a value"; collective_hosts=$2; shift 2 ;;
     --steps)        [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; steps=$2; shift 2 ;;
     --rounds)       [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; rounds=$2; shift 2 ;;
     --data-dir)     [ $# -ge 2 ] || die "$1 needs a value"; data_dir=$2; shift 2 ;;
@@ -74,6 +104,26 @@ case "$launcher" in mpirun|srun) ;; *) die "--launcher expects mpirun or srun, g
 [ -z "$hostfile" ] || [ "$launcher" = mpirun ] || die "--hostfile goes with --launcher mpirun (srun takes its hosts from SLURM)"
 [ -z "$hostfile" ] || [ -f "$hostfile" ] || die "--hostfile $hostfile: no such file"
 [ -z "$data_dir" ] || [ -d "$data_dir" ] || die "--data-dir $data_dir: no such folder"
+if [ -n "$emulate" ]; then
+  [ "$np_given" -eq 0 ] || die "--np goes without --emulate: an emulated sweep runs np = 1 and np = hosts x ranks-per-host"
+  [ "$mode_given" -eq 0 ] || [ "$mode" = weak ] || die "--emulate sweeps weak scaling only (each rank keeps the config's batch, so the np = 1 run is the cost model's compute reference); drop --mode $mode"
+  mode=weak modes=(weak)
+  [ "$launcher" = mpirun ] && [ -z "$hostfile" ] || die "--emulate runs on this machine's namespaces: drop --launcher srun and --hostfile"
+  [ "$hosts" -ge 2 ] || die "--hosts expects at least 2 with --emulate"
+  IFS=, read -r -a rates <<< "$emulate"
+  for r in "${rates[@]}"; do
+    [[ ${r,,} =~ ^[0-9]+(\.[0-9]+)?(kbit|mbit|gbit)$ ]] || die "--emulate expects tc rates such as 100mbit,1gbit,10gbit, got '$r'"
+  done
+  IFS=, read -r -a strategy_list <<< "$strategies"
+  for st in "${strategy_list[@]}"; do
+    case "$st" in dense|touched|overlap|sharded) ;; *) die "--strategies expects dense, touched, overlap and sharded, got '$st'" ;; esac
+  done
+  IFS=, read -r -a collective_list <<< "$collective_hosts"
+  for h in "${collective_list[@]}"; do
+    [[ $h =~ ^[0-9]+$ ]] && [ "$h" -ge 2 ] && [ "$h" -le 16 ] || die "--collective-hosts expects 2 to 16 hosts each, got '$h'"
+  done
+  np_list="1,$((hosts * ranks_per_host))"
+fi
 IFS=, read -r -a nps <<< "$np_list"
 [ ${#nps[@]} -gt 0 ] || die "--np expects a comma-separated list of rank counts, e.g. 1,2,4,8"
 for n in "${nps[@]}"; do positive "--np" "$n"; done
@@ -110,6 +160,8 @@ quote() { if [[ $1 =~ ^[A-Za-z0-9_./=,:@+-]+$ ]]; then printf '%s' "$1"; else pr
   echo "mpi:       $( (mpirun --version 2>/dev/null || true) | head -1)"
   echo "blas:      OpenBLAS, OPENBLAS_NUM_THREADS=$blas_threads per rank"
   echo "launcher:  $launcher${hostfile:+ --hostfile $hostfile}${SRUN_OPTIONS:+ ($SRUN_OPTIONS)}"
+  [ -z "$emulate" ] || echo "emulated:  $hosts hosts x $ranks_per_host rank(s) at $emulate (launch/emulated-cluster.sh, tbf); strategies $strategies"
+  echo "nice:      $(nice) (the scheduling priority the sweep ran at)"
   echo "commit:    $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } > "$output/machine.txt"
 
@@ -141,6 +193,84 @@ measure() {
 }
 
 bench_args=(bench step --config "$config" --json --steps "$steps" ${data_dir:+--data-dir "$data_dir"} "${sets[@]}")
+
+# the configuration overrides of an exchange strategy
+strategy_sets() {
+  case "$1" in
+    dense)   ;;
+    touched) echo "--set training.sparse_allreduce=true" ;;
+    overlap) echo "--set training.allreduce_bucket_mb=$bucket_mb --set training.overlap_allreduce=true" ;;
+    sharded) echo "--set training.sharded_update=true" ;;
+  esac
+}
+
+# runs `mtl-dist ARGS...` on the emulated cluster (rate $1, $2 hosts, $3 ranks each); prints its JSON
+# line, and leaves the link record in $output/logs/$log.link.json
+measure_emulated() {
+  local log=$1 rate=$2 h=$3 r=$4; shift 4
+  local out status=0
+  out=$(bash "$repo/launch/emulated-cluster.sh" --hosts "$h" --ranks-per-host "$r" --rate "$rate" \
+          --blas-threads "$blas_threads" --binary "$binary" --record "$output/logs/$log.link.json" \
+          -- "$@" 2> "$output/logs/$log.log") || status=$?
+  if [ "$status" -eq 77 ]; then
+    tail -1 "$output/logs/$log.log" >&2
+    echo "launch/scaling.sh: --emulate needs what launch/emulated-cluster.sh needs (above)" >&2
+    exit 77
+  fi
+  if [ "$status" -ne 0 ]; then
+    tail -20 "$output/logs/$log.log" >&2
+    die "run $log failed (status $status, $h emulated hosts at $rate); its log is $output/logs/$log.log"
+  fi
+  out=$(printf '%s\n' "$out" | grep '^{' | tail -1)
+  [ -n "$out" ] || die "run $log printed no JSON; its log is $output/logs/$log.log"
+  printf '%s\n' "$out"
+}
+
+if [ -n "$emulate" ]; then
+  n=$((hosts * ranks_per_host))
+  shm_link() { printf '{"hosts":1,"ranks_per_host":%d,"np":%d,"rate":"shm","rate_bits_per_s":0,"oversubscription":%s}' \
+    "$1" "$1" "$(awk -v n="$1" -v k="$blas_threads" -v c="$(nproc)" 'BEGIN { f = n * k / c; if (f < 1) f = 1; printf "%.2f", f }')"; }
+  # every (link, strategy) of a round; np = 1 once (it has no exchange)
+  configurations=("1 shm dense")
+  for st in "${strategy_list[@]}"; do configurations+=("$n shm $st"); done
+  for rate in "${rates[@]}"; do for st in "${strategy_list[@]}"; do configurations+=("$n $rate $st"); done; done
+  for ((round = 1; round <= rounds; round++)); do
+    order=("${configurations[@]}")
+    if ((round % 2 == 0)); then mapfile -t order < <(printf '%s\n' "${configurations[@]}" | tac); fi
+    for c in "${order[@]}"; do
+      read -r cn rate st <<< "$c"
+      # shellcheck disable=SC2046
+      args=("${bench_args[@]}" --weak $(strategy_sets "$st"))
+      log="weak-np$cn-$rate-$st-round$round"
+      echo "scaling: round $round/$rounds, np=$cn, link $rate, $st" >&2
+      if [ "$rate" = shm ]; then
+        json=$(measure "$log" "$cn" "${args[@]}")
+        link=$(shm_link "$cn")
+        launched=mpirun
+      else
+        json=$(measure_emulated "$log" "$rate" "$hosts" "$ranks_per_host" "${args[@]}")
+        link=$(cat "$output/logs/$log.link.json")
+        launched=emulated
+      fi
+      printf '{"mode":"weak","round":%d,"launcher":"%s","strategy":"%s","link":%s,"bench":%s}\n' \
+        "$round" "$launched" "$st" "$link" "$json" >> "$output/runs.jsonl"
+    done
+  done
+  # the two levels of the cost model: shared memory on one host, and each emulated link
+  echo "scaling: MPI_Allreduce at 4 KiB-16 MiB, np=2, shared memory" >&2
+  json=$(measure "allreduce-np2-shm" 2 bench collective --json)
+  printf '{"link":%s,%s\n' "$(shm_link 2)" "${json#\{}" >> "$output/collective.jsonl"
+  for rate in "${rates[@]}"; do
+    for h in "${collective_list[@]}"; do
+      echo "scaling: MPI_Allreduce at 4 KiB-16 MiB, $h emulated hosts at $rate" >&2
+      json=$(measure_emulated "allreduce-h$h-$rate" "$rate" "$h" 1 bench collective --json)
+      printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h$h-$rate.link.json")" "${json#\{}" >> "$output/collective.jsonl"
+    done
+  done
+  "$binary" report scaling "$output"
+  exit 0
+fi
+
 for ((round = 1; round <= rounds; round++)); do
   order=("${nps[@]}")
   if ((round % 2 == 0)); then order=($(printf '%s\n' "${nps[@]}" | tac)); fi

@@ -43,6 +43,10 @@ public struct TrainingBenchmark {
         var allReduceBytes: Int
         /// Bytes of the whole gradient buffer.
         var gradientBytes: Int
+        /// Bytes of each bucket of the gradient sum, in the order the sums start (backward finishes
+        /// bucket 0 first; one bucket of the whole buffer without `allreduce_bucket_mb`): what the
+        /// cost model's overlap formula needs.
+        var bucketBytes: [Int]
         /// Peak resident set size of every rank, bytes, in rank order.
         var peakResidentBytes: [Double]
         /// Distinct hosts the ranks run on.
@@ -65,7 +69,8 @@ public struct TrainingBenchmark {
              "median_update_ms": 1000 * medians.update, "allreduce_share": allReduceShare,
              "median_allgather_ms": 1000 * medians.allGather,
              "allreduce_plan": allReducePlan, "blas_threads_per_rank": blasThreads,
-             "tokens_per_s": tokensPerSecond, "allreduce_bytes": allReduceBytes, "gradient_bytes": gradientBytes, "hosts": hosts, "cores": cores,
+             "tokens_per_s": tokensPerSecond, "allreduce_bytes": allReduceBytes, "gradient_bytes": gradientBytes,
+             "allreduce_bucket_bytes": bucketBytes, "hosts": hosts, "cores": cores,
              "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 }]
         }
 
@@ -129,6 +134,9 @@ public struct TrainingBenchmark {
                       tokensPerStep: Double(tokens) / Double(max(timings.count, 1)),
                       allReduceBytes: Int(median(elements)) * MemoryLayout<Float>.size,
                       gradientBytes: trainer.model.store.count * MemoryLayout<Float>.size,
+                      bucketBytes: try GradientBuckets(parameters: trainer.model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
+                                                       bucketElements: GradientBuckets.elements(mebibytes: resolved.config.training.allReduceBucketMB))
+                          .ranges.map { $0.count * MemoryLayout<Float>.size },
                       peakResidentBytes: try communicator.gather(Double(ResourceUsage.peakResidentBytes)),
                       hosts: Set(hostIDs).count, cores: ProcessInfo.processInfo.activeProcessorCount)
     }

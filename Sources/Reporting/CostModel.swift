@@ -1,19 +1,23 @@
 import Foundation
 
-/// One timed all-reduce: `bytes` summed over `worldSize` ranks in a median of `seconds`.
+/// One timed all-reduce: `bytes` summed over `worldSize` ranks in a median of `seconds`, on `link`
+/// when the sweep recorded where the ranks sat (`--emulate`), nil otherwise (the ranks as launched).
 public struct AllReduceSample: Equatable {
     public var worldSize: Int
     public var bytes: Double
     public var seconds: Double
+    public var link: ScalingLink?
 
-    public init(worldSize: Int, bytes: Double, seconds: Double) {
+    public init(worldSize: Int, bytes: Double, seconds: Double, link: ScalingLink? = nil) {
         self.worldSize = worldSize
         self.bytes = bytes
         self.seconds = seconds
+        self.link = link
     }
 
     /// Every sample of `collective.jsonl`: one line per world size, as `mtl-dist bench collective
-    /// --json` prints it: `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t}, ...]}`.
+    /// --json` prints it: `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t}, ...]}`, with
+    /// `"link": {...}` (`ScalingLink`) when the sweep emulated the network.
     public static func read(_ url: URL) throws -> [AllReduceSample] {
         var samples: [AllReduceSample] = []
         for (line, object) in try readJSONLines(url) {
@@ -22,13 +26,21 @@ public struct AllReduceSample: Equatable {
                                           expected: "{\"world_size\": W, \"allreduce\": [{\"bytes\": n, \"median_s\": t}, ...]}",
                                           found: String(describing: object).prefix(80).description)
             }
+            var link: ScalingLink?
+            if let l = object["link"] as? [String: Any] {
+                link = try ScalingLink(l, path: url.path, line: line)
+                guard link?.worldSize == w else {
+                    throw ReportError.badLine(path: url.path, line: line, expected: "\"link\" of hosts × ranks_per_host = world_size \(w)",
+                                              found: String(describing: l).prefix(80).description)
+                }
+            }
             for s in sizes {
                 guard let n = (s["bytes"] as? NSNumber)?.doubleValue, n > 0,
                       let t = (s["median_s"] as? NSNumber)?.doubleValue, t.isFinite, t > 0 else {
                     throw ReportError.badLine(path: url.path, line: line, expected: "bytes > 0 and median_s > 0 in every size",
                                               found: String(describing: s).prefix(80).description)
                 }
-                samples.append(AllReduceSample(worldSize: w, bytes: n, seconds: t))
+                samples.append(AllReduceSample(worldSize: w, bytes: n, seconds: t, link: link))
             }
         }
         return samples
@@ -79,54 +91,17 @@ public struct AllReduceCostModel: Equatable {
         return alphaOnly.relativeError(used) <= betaOnly.relativeError(used) ? alphaOnly : betaOnly
     }
 
+    /// Seconds of a reduce-scatter (or of an all-gather) of `bytes` over `p` ranks, half a ring
+    /// all-reduce: (p−1)·α + (p−1)/p · n · β; 0 for one rank.
+    public func halfSeconds(worldSize p: Int, bytes n: Double) -> Double {
+        seconds(worldSize: p, bytes: n) / 2
+    }
+
     /// Σ (model/measured − 1)² over `samples`.
     func relativeError(_ samples: [AllReduceSample]) -> Double {
         samples.reduce(0) { acc, s in
             let r = seconds(worldSize: s.worldSize, bytes: s.bytes) / s.seconds - 1
             return acc + r * r
         }
-    }
-}
-
-/// Step time at p ranks from what one rank measured: every rank computes its per-rank batch
-/// (forward + backward at the measured time per sentence), applies the replicated update, and sums
-/// the gradient with a ring all-reduce of the measured bytes (`AllReduceCostModel`). Nothing
-/// overlaps; every rank has its own cores (`slowdown` scales compute when ranks share cores).
-public struct StepProjection {
-    /// Forward + backward seconds per sentence on one rank.
-    public var computePerSentence: Double
-    /// Clipping + optimizer update seconds per step (every rank updates every parameter).
-    public var update: Double
-    /// Gradient bytes summed per step.
-    public var bytes: Double
-    public var cost: AllReduceCostModel
-
-    public init(computePerSentence: Double, update: Double, bytes: Double, cost: AllReduceCostModel) {
-        self.computePerSentence = computePerSentence
-        self.update = update
-        self.bytes = bytes
-        self.cost = cost
-    }
-
-    /// One row of the projection.
-    public struct Point {
-        public var worldSize: Int
-        public var perRankBatch: Double
-        public var computeSeconds: Double
-        public var allReduceSeconds: Double
-        public var stepSeconds: Double { computeSeconds + allReduceSeconds }
-        public var sentencesPerSecond: Double { Double(worldSize) * perRankBatch / stepSeconds }
-    }
-
-    /// The step at `p` ranks of `perRankBatch` sentences each; `slowdown` ≥ 1 multiplies the compute
-    /// (ranks sharing a core).
-    public func point(worldSize p: Int, perRankBatch b: Double, slowdown: Double = 1) -> Point {
-        Point(worldSize: p, perRankBatch: b, computeSeconds: slowdown * (computePerSentence * b + update),
-              allReduceSeconds: cost.seconds(worldSize: p, bytes: bytes))
-    }
-
-    /// Weak-scaling efficiency at p: the one-rank step over the p-rank step (same per-rank batch).
-    public func efficiency(worldSize p: Int, perRankBatch b: Double) -> Double {
-        point(worldSize: 1, perRankBatch: b).stepSeconds / point(worldSize: p, perRankBatch: b).stepSeconds
     }
 }

@@ -3,15 +3,19 @@ import Foundation
 /// The report of a scaling sweep, drawn from the folder `launch/scaling.sh` fills: `runs.jsonl`
 /// (one bench run per line), `collective.jsonl` (all-reduce timings per world size), and, when
 /// present, `machine.txt` and `command.txt`. `write()` puts `results.csv`, `report.md`,
-/// `scaling.svg` and `projection.svg` next to them.
+/// `scaling.svg`, `projection.svg` and `projection.json` next to them.
 public struct ScalingReport {
     public let directory: URL
     public let runs: [ScalingRun]
     public let points: [ScalingPoint]
     public let samples: [AllReduceSample]
+    /// The shared-memory (or launched-cluster) fit of a sweep without `--emulate`: the timings without
+    /// a link.
     public let cost: AllReduceCostModel?
     /// The world sizes whose all-reduce timings the fit used (those with a core per rank, when any).
     public let fittedWorldSizes: Set<Int>
+    /// Both levels of the exchange cost: shared memory and each network the sweep measured.
+    public let exchange: TwoLevelCostModel
     public let machine: String?
     public let command: String?
 
@@ -27,9 +31,14 @@ public struct ScalingReport {
         samples = FileManager.default.fileExists(atPath: collective.path) ? try AllReduceSample.read(collective) : []
         // ranks sharing cores time the scheduler, not the transfer: fit on a core per rank when there are such samples
         let slots = runs.map { $0.cores * $0.hosts / max($0.blasThreads, 1) }.min() ?? 1
-        let ownCores = samples.filter { $0.worldSize <= slots }
-        cost = AllReduceCostModel.fit(ownCores.contains { $0.worldSize > 1 } ? ownCores : samples)
-        fittedWorldSizes = Set((ownCores.contains { $0.worldSize > 1 } ? ownCores : samples).map(\.worldSize))
+        let unlinked = samples.filter { $0.link == nil }
+        let ownCores = unlinked.filter { $0.worldSize <= slots }
+        let fitted = ownCores.contains { $0.worldSize > 1 } ? ownCores : unlinked
+        cost = AllReduceCostModel.fit(fitted)
+        fittedWorldSizes = Set(fitted.map(\.worldSize))
+        // timings without a link describe the ranks as launched: one host is shared memory, several a cluster
+        let launched: ScalingLevel = runs.allSatisfy { $0.link != nil || $0.hosts == 1 } ? .sharedMemory : .cluster
+        exchange = TwoLevelCostModel(fitting: samples.filter { $0.link != nil } + fitted, unlinked: launched)
         func optionalText(_ name: String) -> String? {
             (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -38,8 +47,10 @@ public struct ScalingReport {
         command = optionalText("command.txt")
     }
 
-    /// Writes `results.csv`, `report.md`, `scaling.svg` and `projection.svg` (each atomically).
+    /// Writes `results.csv`, `report.md`, `scaling.svg`, `projection.svg` and `projection.json`
+    /// (each atomically).
     public func write() throws {
+        try writeAtomically(projectionJSON, to: directory.appendingPathComponent("projection.json"))
         try writeAtomically(csv, to: directory.appendingPathComponent("results.csv"))
         try writeAtomically(markdown, to: directory.appendingPathComponent("report.md"))
         try writeAtomically(scalingFigure.svg, to: directory.appendingPathComponent("scaling.svg"))
@@ -53,7 +64,7 @@ public struct ScalingReport {
 
     /// The np = 1 point of `mode`, else of any mode (both modes run the same step at one rank).
     func base(_ mode: String) -> ScalingPoint? {
-        points.first { $0.mode == mode && $0.worldSize == 1 } ?? points.first { $0.worldSize == 1 }
+        plainPoints.first { $0.mode == mode && $0.worldSize == 1 } ?? points.first { $0.worldSize == 1 }
     }
 
     /// Sentences/s at this point over sentences/s at np = 1.
@@ -61,24 +72,12 @@ public struct ScalingReport {
         base(p.mode).map { p.sentencesPerSecond / $0.sentencesPerSecond }
     }
 
-    /// The projection from the np = 1 runs of both modes (medians of forward + backward per
-    /// sentence and of the update) and the fitted all-reduce cost; nil without either.
-    public var projection: StepProjection? {
-        let ones = runs.filter { $0.worldSize == 1 }
-        guard let cost, !ones.isEmpty else { return nil }
-        return StepProjection(computePerSentence: median(ones.map { ($0.forwardMs + $0.backwardMs) / 1000 / Double($0.globalBatch) }),
-                              update: median(ones.map(\.updateMs)) / 1000, bytes: runs.map(\.gradientBytes).max() ?? 0, cost: cost)
-    }
-
-    /// The per-rank batch the projection keeps: the weak sweep's, else the np = 1 global batch.
-    var projectedPerRankBatch: Double {
-        points.first { $0.mode == "weak" }?.perRankBatch ?? Double(base("strong")?.globalBatch ?? 1)
-    }
-
     /// Ranks sharing cores at this point: ranks × BLAS threads over the cores of the hosts, at least 1.
-    func slowdown(_ p: ScalingPoint) -> Double {
-        let r = p.runs[0]
-        return max(1, Double(r.worldSize * r.blasThreads) / Double(max(r.cores * r.hosts, 1)))
+    func slowdown(_ p: ScalingPoint) -> Double { p.placement.oversubscription }
+
+    /// The points of the plain sweep: the dense sum on one host or the launched hosts (no emulated link).
+    var plainPoints: [ScalingPoint] {
+        points.filter { $0.strategy == .dense && ($0.placement.level == .sharedMemory || $0.placement.level == .cluster) }
     }
 
     // MARK: - report.md
@@ -92,7 +91,7 @@ public struct ScalingReport {
                "same mode; efficiency is speed-up ÷ np. Strong mode keeps the global batch, weak mode the",
                "per-rank batch. All-reduce is the exposed time (after backward and inside MPI calls during it).", ""]
         for mode in ["strong", "weak"] {
-            let rows = points.filter { $0.mode == mode }
+            let rows = plainPoints.filter { $0.mode == mode }
             guard !rows.isEmpty else { continue }
             md += ["## \(mode == "strong" ? "Strong" : "Weak") scaling", "",
                    "| np | hosts | global batch | per-rank batch | sentences/s | tokens/s | speed-up | efficiency | step ms | forward | backward | all-reduce | update | peak RSS MiB (max rank) | runs |",
@@ -112,13 +111,14 @@ public struct ScalingReport {
                + "all-reduced per step and rank (median over runs with np > 1): "
                + "\(fmt(median(runs.filter { $0.worldSize > 1 }.map(\.allReduceBytes)) / 1_048_576, 2)) MiB; "
                + "peak RSS of any rank in any run: \(fmt(runs.flatMap(\.peakRSSMiB).max() ?? 0, 0)) MiB.", ""]
-        md += costSection + projectionSection
+        md += costSection + emulatedSection + networkCostSection + projectionSection
         return md.joined(separator: "\n") + "\n"
     }
 
     var costSection: [String] {
         var md = ["## All-reduce cost model", ""]
         guard let cost else {
+            if !exchange.levels.isEmpty { return [] }
             return md + ["No all-reduce was timed on more than one rank (`collective.jsonl` missing or np = 1 only), "
                          + "so there is no cost model and no projection.", ""]
         }
@@ -134,42 +134,9 @@ public struct ScalingReport {
                       + (fittedWorldSizes.contains(s.worldSize) ? "yes" : "no (ranks share cores)") + " |")
         }
         let oneHost = runs.allSatisfy { $0.hosts == 1 }
-        md += ["", oneHost ? "These timings are from one host (shared memory), not a network: on a cluster, run the kit "
-               + "across two or more nodes (`--hostfile` or SLURM) so α and β describe the interconnect." : "", ""]
-        return md
-    }
-
-    var projectionSection: [String] {
-        guard let projection else { return [] }
-        let b = projectedPerRankBatch
-        var md = ["## Projection to 16–1,024 ranks (a model, not a measurement)", "",
-                  "Assumptions: every rank has its own cores and computes \(fmt(b, 0)) sentences per step at the "
-                  + "median np = 1 time per sentence (forward + backward, \(fmt(1000 * projection.computePerSentence, 3)) ms); "
-                  + "every rank applies the whole update (\(fmt(1000 * projection.update, 2)) ms, the median at np = 1); "
-                  + "the whole gradient (\(Int(projection.bytes)) bytes; a global batch of many ranks touches most embedding rows) is summed by a ring all-reduce with the α and β above, "
-                  + "after backward, without overlap; no stragglers. Efficiency = one-rank step ÷ p-rank step "
-                  + "(weak scaling: strong scaling of a global batch of \(base("strong")?.globalBatch ?? 0) cannot use more ranks than sentences).", "",
-                  "| ranks | per-rank batch | compute + update ms | all-reduce ms | step ms | sentences/s | efficiency |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-        for p in ScalingReport.projectedWorldSizes {
-            let pt = projection.point(worldSize: p, perRankBatch: b)
-            md.append("| \(p) | \(fmt(b, 0)) | \(fmt(1000 * pt.computeSeconds, 1)) | \(fmt(1000 * pt.allReduceSeconds, 2)) | "
-                      + "\(fmt(1000 * pt.stepSeconds, 1)) | \(fmt(pt.sentencesPerSecond, 0)) | "
-                      + "\(fmt(100 * projection.efficiency(worldSize: p, perRankBatch: b), 0))% |")
-        }
-        let checks = points.filter { $0.worldSize > 1 }
-        if !checks.isEmpty {
-            md += ["", "Projected against measured where the sweep ran (compute scaled by the core sharing: ranks × BLAS "
-                   + "threads ÷ cores, when above 1):", "",
-                   "| mode | np | per-rank batch | core sharing | projected step ms | measured step ms | measured ÷ projected |",
-                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-            for p in checks {
-                let pt = projection.point(worldSize: p.worldSize, perRankBatch: p.perRankBatch, slowdown: slowdown(p))
-                md.append("| \(p.mode) | \(p.worldSize) | \(fmt(p.perRankBatch, 1)) | \(fmt(slowdown(p), 1))× | "
-                          + "\(fmt(1000 * pt.stepSeconds, 1)) | \(fmt(p.stepMs, 1)) | \(fmt(p.stepMs / 1000 / pt.stepSeconds, 2)) |")
-            }
-        }
-        md += ["", "![projection](projection.svg)", ""]
+        md += ["", oneHost ? "These timings are from one host (shared memory), not a network: they price exchanges within a "
+               + "host only. For traffic between hosts, run the kit with `--emulate` or across two or more nodes "
+               + "(`--hostfile` or SLURM) so α and β describe a network." : "", ""]
         return md
     }
 
@@ -177,10 +144,10 @@ public struct ScalingReport {
 
     /// Speed-up and efficiency against np, per mode, with the ideal lines.
     public var scalingFigure: SVGFigure {
-        let nps = Set(points.map(\.worldSize)).sorted()
+        let nps = Set(plainPoints.map(\.worldSize)).sorted()
         var speed: [SVGChart.Series] = [], efficiency: [SVGChart.Series] = []
         for mode in ["strong", "weak"] {
-            let rows = points.filter { $0.mode == mode }
+            let rows = plainPoints.filter { $0.mode == mode }
             guard !rows.isEmpty else { continue }
             let s = rows.compactMap { p in speedUp(p).map { (x: Double(p.worldSize), y: $0) } }
             speed.append(.init(name: "\(mode) (measured)", points: s))
@@ -192,37 +159,5 @@ public struct ScalingReport {
             SVGChart(title: "Speed-up against np = 1", xLabel: "ranks (np)", yLabel: "speed-up (sentences/s ÷ np = 1)", series: speed),
             SVGChart(title: "Parallel efficiency", xLabel: "ranks (np)", yLabel: "efficiency (speed-up ÷ np)", series: efficiency),
         ], note: "Measured: median over rounds; sentences/s per step of mtl-dist bench step.")
-    }
-
-    /// Projected weak-scaling efficiency and step time to 1,024 ranks, with the measured points.
-    public var projectionFigure: SVGFigure {
-        guard let projection else {
-            return SVGFigure(panels: [SVGChart(title: "Projection: no all-reduce timings on 2+ ranks", xLabel: "ranks",
-                                               yLabel: "efficiency", series: [], logX: true)])
-        }
-        let b = projectedPerRankBatch
-        let ps = [1, 2, 4, 8] + ScalingReport.projectedWorldSizes
-        let mode = points.contains { $0.mode == "weak" } ? "weak" : "strong"
-        func measured(sharing: Bool) -> [(x: Double, y: Double)] {
-            points.filter { $0.mode == mode && (slowdown($0) > 1) == sharing }
-                .compactMap { p in speedUp(p).map { (x: Double(p.worldSize), y: $0 / Double(p.worldSize)) } }
-        }
-        let efficiency = SVGChart(title: "Projected weak-scaling efficiency", xLabel: "ranks (log scale)",
-                                  yLabel: "efficiency", series: [
-                                      .init(name: "projection (ring all-reduce model)",
-                                            points: ps.map { (x: Double($0), y: projection.efficiency(worldSize: $0, perRankBatch: b)) },
-                                            style: .dashed),
-                                      .init(name: "measured, \(mode), a core per rank", points: measured(sharing: false), style: .markers),
-                                      .init(name: "measured, \(mode), ranks sharing cores", points: measured(sharing: true), style: .markers),
-                                      .init(name: "ideal", points: [(x: 1, y: 1), (x: 1024, y: 1)], style: .dashed),
-                                  ], logX: true)
-        let steps = SVGChart(title: "Projected step time", xLabel: "ranks (log scale)", yLabel: "ms per step", series: [
-            .init(name: "step", points: ps.map { (x: Double($0), y: 1000 * projection.point(worldSize: $0, perRankBatch: b).stepSeconds) }),
-            .init(name: "compute + update", points: ps.map { (x: Double($0), y: 1000 * projection.point(worldSize: $0, perRankBatch: b).computeSeconds) }, style: .dashed),
-            .init(name: "all-reduce (model)", points: ps.map { (x: Double($0), y: 1000 * projection.point(worldSize: $0, perRankBatch: b).allReduceSeconds) }, style: .dashed),
-        ], logX: true)
-        return SVGFigure(panels: [efficiency, steps],
-                         note: "PROJECTION, not measured: ring all-reduce 2(p-1)·α + 2(p-1)/p·n·β fitted on this sweep; "
-                         + "\(fmt(b, 0)) sentences per rank; no overlap.")
     }
 }

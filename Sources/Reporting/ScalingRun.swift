@@ -1,7 +1,8 @@
 import Foundation
 
 /// One `mtl-dist bench step --config C --json` run of a scaling sweep, as `launch/scaling.sh` records it
-/// in `runs.jsonl`: `{"mode": "strong"|"weak", "round": R, "launcher": "mpirun"|"srun", "bench": {...}}`.
+/// in `runs.jsonl`: `{"mode": "strong"|"weak", "round": R, "launcher": "mpirun"|"srun", "bench": {...}}`,
+/// with `"strategy"` (`ExchangeStrategy`) and `"link"` (`ScalingLink`) in `--emulate` sweeps.
 public struct ScalingRun: Equatable {
     public var mode: String
     public var round: Int
@@ -27,19 +28,34 @@ public struct ScalingRun: Equatable {
     public var gradientBytes: Double
     /// Peak resident set size of each rank, MiB, in rank order.
     public var peakRSSMiB: [Double]
+    /// The exchange strategy; `.dense` when the record names none.
+    public var strategy: ExchangeStrategy = .dense
+    /// Where the ranks sat (`--emulate` sweeps); nil for a sweep launched as it is.
+    public var link: ScalingLink?
+    /// Bytes of each bucket of the gradient sum in start order (empty when the record predates them).
+    public var bucketBytes: [Double] = []
+
+    /// The recorded link, else the placement the bench reported: its hosts, ranks spread evenly,
+    /// rate unknown (shared memory on one host), the core sharing of one host's cores.
+    public var placement: ScalingLink {
+        link ?? ScalingLink(hosts: hosts, ranksPerHost: max(1, worldSize / hosts), rateBitsPerSecond: 0,
+                            oversubscription: Double(worldSize * blasThreads) / Double(max(cores * hosts, 1)))
+    }
 
     /// The columns of `results.csv`, in order.
     public static let csvHeader = ["mode", "round", "np", "hosts", "blas_threads", "global_batch", "per_rank_batch",
                                    "sentences_per_s", "tokens_per_s", "step_ms", "forward_ms", "backward_ms",
                                    "allreduce_ms", "update_ms", "allreduce_bytes", "peak_rss_mib_max",
-                                   "peak_rss_mib_per_rank"]
+                                   "peak_rss_mib_per_rank", "strategy", "ranks_per_host", "link_rate_bits_per_s",
+                                   "oversubscription"]
 
     /// This run as a CSV row (the per-rank RSS list separated by `;`).
     public var csvRow: [String] {
         [mode, String(round), String(worldSize), String(hosts), String(blasThreads), String(globalBatch),
          fmt(perRankBatch, 2), fmt(sentencesPerSecond, 1), fmt(tokensPerSecond, 0), fmt(stepMs, 3), fmt(forwardMs, 3),
          fmt(backwardMs, 3), fmt(allReduceMs, 3), fmt(updateMs, 3), String(Int(allReduceBytes)),
-         fmt(peakRSSMiB.max() ?? 0, 1), peakRSSMiB.map { fmt($0, 1) }.joined(separator: ";")]
+         fmt(peakRSSMiB.max() ?? 0, 1), peakRSSMiB.map { fmt($0, 1) }.joined(separator: ";"), strategy.rawValue,
+         String(placement.ranksPerHost), String(Int(placement.rateBitsPerSecond)), fmt(placement.oversubscription, 2)]
     }
 
     /// Reads one `runs.jsonl` object; `path` and `line` name it in errors.
@@ -81,6 +97,25 @@ public struct ScalingRun: Equatable {
             throw bad("bench field \"peak_rss_mib_per_rank\": one number per rank")
         }
         peakRSSMiB = rss.map(\.doubleValue)
+        if let name = object["strategy"] {
+            guard let name = name as? String, let st = ExchangeStrategy(rawValue: name) else {
+                throw bad("\"strategy\": one of \(ExchangeStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            strategy = st
+        }
+        if let l = object["link"] {
+            guard let l = l as? [String: Any] else { throw bad("\"link\": an object") }
+            let parsed = try ScalingLink(l, path: path, line: line)
+            guard parsed.worldSize == worldSize else { throw bad("\"link\" with hosts × ranks_per_host = world_size \(worldSize)") }
+            link = parsed
+        }
+        if let buckets = b["allreduce_bucket_bytes"] {
+            guard let list = buckets as? [NSNumber], list.count <= 1_000_000,
+                  list.allSatisfy({ $0.doubleValue >= 0 && $0.doubleValue.isFinite }) else {
+                throw bad("bench field \"allreduce_bucket_bytes\": a list of byte counts")
+            }
+            bucketBytes = list.map(\.doubleValue)
+        }
     }
 
     init(mode: String, round: Int, worldSize: Int, hosts: Int, cores: Int, blasThreads: Int, globalBatch: Int,
@@ -115,12 +150,19 @@ public struct ScalingRun: Equatable {
     }
 }
 
-/// The median over the rounds of one (mode, np) of a sweep.
+/// The median over the rounds of one (mode, np, strategy, link) of a sweep.
 public struct ScalingPoint {
     public var mode: String
     public var worldSize: Int
     public var runs: [ScalingRun]
 
+    public var strategy: ExchangeStrategy { runs[0].strategy }
+    public var placement: ScalingLink { runs[0].placement }
+    /// True for the points a sweep without `--emulate` has: the dense sum, no recorded link.
+    public var isPlain: Bool { runs[0].link == nil && strategy == .dense }
+    public var allReduceBytes: Double { median(runs.map(\.allReduceBytes)) }
+    public var gradientBytes: Double { runs[0].gradientBytes }
+    public var bucketBytes: [Double] { runs.first { !$0.bucketBytes.isEmpty }?.bucketBytes ?? [] }
     public var sentencesPerSecond: Double { median(runs.map(\.sentencesPerSecond)) }
     public var tokensPerSecond: Double { median(runs.map(\.tokensPerSecond)) }
     public var stepMs: Double { median(runs.map(\.stepMs)) }
@@ -133,12 +175,22 @@ public struct ScalingPoint {
     public var perRankBatch: Double { runs[0].perRankBatch }
     public var hosts: Int { runs[0].hosts }
 
-    /// The medians of every (mode, np) in `runs`, by mode (strong first) then np.
+    /// The medians of every (mode, np, link, strategy) in `runs`, by mode (strong first), np, link
+    /// level, then strategy in `ExchangeStrategy` order.
     public static func group(_ runs: [ScalingRun]) -> [ScalingPoint] {
         var keys: [String: [ScalingRun]] = [:]
-        for r in runs { keys["\(r.mode) \(r.worldSize)", default: []].append(r) }
+        for r in runs {
+            let p = r.placement
+            keys["\(r.mode) \(r.worldSize) \(p.hosts) \(p.ranksPerHost) \(p.rateBitsPerSecond) \(r.link == nil) \(r.strategy)", default: []].append(r)
+        }
+        func order(_ p: ScalingPoint) -> Int { ExchangeStrategy.allCases.firstIndex(of: p.strategy) ?? 0 }
         return keys.values.map { ScalingPoint(mode: $0[0].mode, worldSize: $0[0].worldSize, runs: $0) }
-            .sorted { ($0.mode, $0.worldSize) < ($1.mode, $1.worldSize) }
+            .sorted { a, b in
+                if a.mode != b.mode { return a.mode < b.mode }
+                if a.worldSize != b.worldSize { return a.worldSize < b.worldSize }
+                if a.placement.level != b.placement.level { return a.placement.level < b.placement.level }
+                return order(a) < order(b)
+            }
     }
 }
 

@@ -25,14 +25,14 @@ struct Report: ParsableCommand {
 
     struct Scaling: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write results.csv, report.md, scaling.svg and projection.svg of a launch/scaling.sh folder.")
+            abstract: "Write results.csv, report.md, scaling.svg, projection.svg and projection.json of a launch/scaling.sh folder.")
 
         @Argument(help: "The sweep folder (holds runs.jsonl, collective.jsonl, machine.txt, command.txt).") var directory: String
 
         func run() throws {
             let report = try ScalingReport(directory: URL(fileURLWithPath: directory))
             try report.write()
-            for name in ["results.csv", "report.md", "scaling.svg", "projection.svg"] {
+            for name in ["results.csv", "report.md", "scaling.svg", "projection.svg", "projection.json"] {
                 try TextWriter.standardOutput.writeLine("wrote \(URL(fileURLWithPath: directory).appendingPathComponent(name).path)")
             }
         }

@@ -22,7 +22,8 @@ final class ScalingKitTests: XCTestCase {
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         XCTAssertEqual(csv.first, ["mode", "round", "np", "hosts", "blas_threads", "global_batch", "per_rank_batch",
                                    "sentences_per_s", "tokens_per_s", "step_ms", "forward_ms", "backward_ms",
-                                   "allreduce_ms", "update_ms", "allreduce_bytes", "peak_rss_mib_max", "peak_rss_mib_per_rank"])
+                                   "allreduce_ms", "update_ms", "allreduce_bytes", "peak_rss_mib_max", "peak_rss_mib_per_rank",
+                                   "strategy", "ranks_per_host", "link_rate_bits_per_s", "oversubscription"])
         let rows = csv.dropFirst()
         XCTAssertEqual(rows.count, 4, "strong and weak at np 1 and 2\n\(csv)")
         let column = { (name: String) in csv[0].firstIndex(of: name)! }
@@ -38,7 +39,8 @@ final class ScalingKitTests: XCTestCase {
             XCTAssertEqual(Int(row[column("global_batch")]), weak ? 32 * np : 32, "default batch 32: \(row)")
         }
         let report = try String(contentsOf: output.appendingPathComponent("report.md"), encoding: .utf8)
-        for part in ["## Strong scaling", "## Weak scaling", "## All-reduce cost model", "a model, not a measurement",
+        // one host: no network was timed, so no projection between hosts
+        for part in ["## Strong scaling", "## Weak scaling", "## All-reduce cost model", "## No projection beyond one host",
                      "Reproduce with:", "launch/scaling.sh", "cpu:"] {
             XCTAssertTrue(report.contains(part), "report.md lacks \(part):\n\(report)")
         }
@@ -110,6 +112,10 @@ final class ScalingKitTests: XCTestCase {
             (["--config", config, "--output", output.path, "--np", "2,4"], "lacks 1"),
             (["--config", config, "--output", output.path, "--mode", "sideways"], "strong, weak or both"),
             (["--config", config, "--output", output.path, "--launcher", "srun", "--hostfile", config], "--hostfile goes with"),
+            (["--config", config, "--output", output.path, "--emulate", "1gbit", "--np", "1,2"], "--np goes without --emulate"),
+            (["--config", config, "--output", output.path, "--emulate", "1gbit", "--mode", "strong"], "weak scaling only"),
+            (["--config", config, "--output", output.path, "--emulate", "fast"], "tc rates"),
+            (["--config", config, "--output", output.path, "--emulate", "1gbit", "--strategies", "dense,magic"], "--strategies expects"),
         ] {
             let run = try runScript(kit, arguments + ["--binary", "/bin/true"])
             XCTAssertEqual(run.status, 2, "\(arguments)\n\(run)")

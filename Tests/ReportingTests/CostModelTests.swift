@@ -28,18 +28,78 @@ final class CostModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fitted.beta, 0)
     }
 
-    func testProjectionAddsComputeUpdateAndAllReduce() {
-        let projection = StepProjection(computePerSentence: 1e-3, update: 4e-3, bytes: 1e6,
-                                        cost: AllReduceCostModel(alpha: 1e-6, beta: 1e-9))
-        let one = projection.point(worldSize: 1, perRankBatch: 32)
-        XCTAssertEqual(one.stepSeconds, 0.036, accuracy: 1e-12)
-        let many = projection.point(worldSize: 1024, perRankBatch: 32)
-        let latency: Double = 2 * 1023 * 1e-6
-        let transfer: Double = 2.0 * 1023 / 1024 * 1e6 * 1e-9
-        let ring = latency + transfer
-        XCTAssertEqual(many.stepSeconds, 0.036 + ring, accuracy: 1e-12)
-        XCTAssertEqual(many.sentencesPerSecond, 1024 * 32 / (0.036 + ring), accuracy: 1e-6)
-        XCTAssertEqual(projection.efficiency(worldSize: 1024, perRankBatch: 32), 0.036 / (0.036 + ring), accuracy: 1e-12)
-        XCTAssertEqual(projection.point(worldSize: 4, perRankBatch: 8, slowdown: 2).computeSeconds, 2 * (0.008 + 0.004), accuracy: 1e-12)
+    func testTwoLevelFitKeepsEachLevelApartAndPricesNoUnmeasuredNetwork() throws {
+        let shm = AllReduceCostModel(alpha: 2e-6, beta: 2e-10), gigabit = AllReduceCostModel(alpha: 5e-5, beta: 9e-9)
+        let sizes: [Double] = [4096, 65536, 1_048_576, 16_777_216]
+        var samples = sizes.map { n in
+            AllReduceSample(worldSize: 2, bytes: n, seconds: shm.seconds(worldSize: 2, bytes: n),
+                            link: ScalingLink(hosts: 1, ranksPerHost: 2, rateBitsPerSecond: 0))
+        }
+        for h in [2, 4, 8] {
+            samples += sizes.map { n in
+                AllReduceSample(worldSize: h, bytes: n, seconds: gigabit.seconds(worldSize: h, bytes: n),
+                                link: ScalingLink(hosts: h, ranksPerHost: 1, rateBitsPerSecond: 1e9))
+            }
+        }
+        // ranks sharing cores time the scheduler: kept out of the fit, still checked against it
+        let crowded = AllReduceSample(worldSize: 8, bytes: 16_777_216, seconds: 1,
+                                      link: ScalingLink(hosts: 8, ranksPerHost: 1, rateBitsPerSecond: 1e9, oversubscription: 4))
+        let model = TwoLevelCostModel(fitting: samples + [crowded], unlinked: nil)
+        let fittedShm = try XCTUnwrap(model.levels[.sharedMemory]), fittedNet = try XCTUnwrap(model.levels[.network(bitsPerSecond: 1e9)])
+        XCTAssertEqual(fittedShm.alpha, shm.alpha, accuracy: 1e-12)
+        XCTAssertEqual(fittedShm.beta, shm.beta, accuracy: 1e-16)
+        XCTAssertEqual(fittedNet.alpha, gigabit.alpha, accuracy: 1e-10)
+        XCTAssertEqual(fittedNet.beta, gigabit.beta, accuracy: 1e-14)
+        XCTAssertEqual(model.check(.network(bitsPerSecond: 1e9)).count, 13)
+        // the network fit uses the sizes of 1 MiB and more (two here) with a core per rank
+        XCTAssertEqual(model.fitted[.network(bitsPerSecond: 1e9)]?.count, 6)
+        XCTAssertEqual(model.check(.network(bitsPerSecond: 1e9)).filter { !$0.inFit }.count, 7)
+        XCTAssertEqual(model.fitted[.sharedMemory]?.count, 4, "shared memory keeps every size")
+        // two hosts of two ranks: a ring of 4 whose steps wait for the network hop
+        let twoByTwo = ScalingLink(hosts: 2, ranksPerHost: 2, rateBitsPerSecond: 1e9)
+        XCTAssertEqual(try XCTUnwrap(model.allReduce(bytes: 1e6, on: twoByTwo)), gigabit.seconds(worldSize: 4, bytes: 1e6), accuracy: 1e-12)
+        // a rate that was never timed has no price, and shared memory never stands in for it
+        XCTAssertNil(model.allReduce(bytes: 1e6, on: ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e10)))
+        XCTAssertNil(TwoLevelCostModel(fitting: samples.filter { $0.link?.hosts == 1 }, unlinked: nil)
+            .allReduce(bytes: 1e6, on: ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e9)))
+        // timings without a link belong to the level given for them
+        let unlinked = sizes.map { AllReduceSample(worldSize: 2, bytes: $0, seconds: gigabit.seconds(worldSize: 2, bytes: $0)) }
+        XCTAssertNotNil(TwoLevelCostModel(fitting: unlinked, unlinked: .cluster).levels[.cluster])
+        XCTAssertTrue(TwoLevelCostModel(fitting: unlinked, unlinked: nil).levels.isEmpty)
+    }
+
+    func testEachStrategysStepFollowsItsFormula() throws {
+        let net = AllReduceCostModel(alpha: 1e-4, beta: 1e-8)
+        let model = StepCostModel(compute: ComputeProfile(forward: 0.1, backward: 0.2, update: 0.01),
+                                  exchange: TwoLevelCostModel(levels: [.network(bitsPerSecond: 1e9): net]))
+        let link = ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e9)
+        let g = 4e6
+        let volume = ExchangeVolume(gradientBytes: g, touchedBytes: 1e6, bucketBytes: [g / 2, g / 2])
+        func T(_ n: Double) -> Double { 2 * 1e-4 + n * 1e-8 }   // p = 2: 2(p−1)α + 2(p−1)/p·n·β
+        let dense = try XCTUnwrap(model.predict(.dense, volume: volume, link: link))
+        XCTAssertEqual(dense.step, 0.31 + T(g), accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(model.predict(.touched, volume: volume, link: link)).step, 0.31 + T(1e6), accuracy: 1e-12)
+        // sharded: reduce-scatter + all-gather ((p−1)α + (p−1)/p·n·β each), the norm's 2(p−1)α, the update ÷ p
+        let sharded = try XCTUnwrap(model.predict(.sharded, volume: volume, link: link))
+        XCTAssertEqual(sharded.exchange, 2 * (1e-4 + g / 2 * 1e-8) + 2 * 1e-4, accuracy: 1e-12)
+        XCTAssertEqual(sharded.update, 0.005, accuracy: 1e-12)
+        // overlap: bucket 0 ready at B/2 = 0.1, its sum (0.0202 s) ends at 0.1202; bucket 1 is ready at 0.2 and
+        // ends at 0.2202, so the step waits 0.0202 after backward
+        let overlap = try XCTUnwrap(model.predict(.overlap, volume: volume, link: link))
+        XCTAssertEqual(overlap.exchange, T(g / 2), accuracy: 1e-12)
+        // on a slow link the sums queue: bucket 1 starts when bucket 0 ends (0.1 + 2.0002), ends 2.0002 later
+        let slow = StepCostModel(compute: model.compute,
+                                 exchange: TwoLevelCostModel(levels: [.network(bitsPerSecond: 1e9): AllReduceCostModel(alpha: 1e-4, beta: 1e-6)]))
+        let queued = try XCTUnwrap(slow.predict(.overlap, volume: volume, link: link))
+        XCTAssertEqual(queued.exchange, 0.1 + 2 * (2e-4 + g / 2 * 1e-6) - 0.2, accuracy: 1e-9)
+        // two ranks sharing each core double the compute, not the exchange
+        let shared = ScalingLink(hosts: 2, ranksPerHost: 2, rateBitsPerSecond: 1e9, oversubscription: 2)
+        let sharedDense = try XCTUnwrap(model.predict(.dense, volume: volume, link: shared))
+        XCTAssertEqual(sharedDense.forward + sharedDense.backward + sharedDense.update, 0.62, accuracy: 1e-12)
+        XCTAssertEqual(sharedDense.exchange, net.seconds(worldSize: 4, bytes: g), accuracy: 1e-12)
+        // one rank: compute only; an unmeasured level: no prediction
+        XCTAssertEqual(try XCTUnwrap(model.predict(.dense, volume: volume, link: ScalingLink(hosts: 1, ranksPerHost: 1, rateBitsPerSecond: 0))).step,
+                       0.31, accuracy: 1e-12)
+        XCTAssertNil(model.predict(.dense, volume: volume, link: ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e8)))
     }
 }

@@ -1,0 +1,217 @@
+import Foundation
+
+/// The cost model's side of the report: predicted against measured for every configuration the
+/// sweep ran (`projection.json`, the emulated-network table), the two-level fit, and the projection
+/// to many hosts priced with a network's α and β only.
+extension ScalingReport {
+    /// One rank's compute at the per-rank batch of `point`, with a core of its own: the medians of
+    /// the np = 1 runs of the point's mode (forward and backward scaled by per-rank batch ÷ the
+    /// np = 1 batch; the update is per step). Nil without an np = 1 run.
+    public func computeProfile(for point: ScalingPoint) -> ComputeProfile? {
+        let ones = runs.filter { $0.worldSize == 1 && $0.mode == point.mode }
+        let reference = ones.isEmpty ? runs.filter { $0.worldSize == 1 } : ones
+        guard !reference.isEmpty else { return nil }
+        let scale = point.perRankBatch / Double(reference[0].globalBatch)
+        return ComputeProfile(forward: scale * median(reference.map(\.forwardMs)) / 1000,
+                              backward: scale * median(reference.map(\.backwardMs)) / 1000,
+                              update: median(reference.map(\.updateMs)) / 1000)
+    }
+
+    /// What the cost model predicts for `point`: nil without a compute reference or without a fit
+    /// of the point's level.
+    public func prediction(for point: ScalingPoint) -> StepPrediction? {
+        guard let compute = computeProfile(for: point) else { return nil }
+        let volume = ExchangeVolume(gradientBytes: point.gradientBytes, touchedBytes: point.allReduceBytes,
+                                    bucketBytes: point.bucketBytes)
+        return StepCostModel(compute: compute, exchange: exchange).predict(point.strategy, volume: volume, link: point.placement)
+    }
+
+    /// `projection.json`: one object per configuration the sweep ran (the median over its rounds),
+    /// `{"np", "hosts", "ranks_per_host", "rate_bits_per_s", "strategy", "mode", "predicted_step_ms",
+    /// "measured_step_ms"}`, `predicted_step_ms` null where the model has no fit for the link.
+    public var projectionJSON: String {
+        let entries: [[String: Any]] = points.map { p in
+            let link = p.placement
+            return ["np": p.worldSize, "hosts": link.hosts, "ranks_per_host": link.ranksPerHost,
+                    "rate_bits_per_s": link.rateBitsPerSecond, "strategy": p.strategy.rawValue, "mode": p.mode,
+                    "predicted_step_ms": prediction(for: p).map { 1000 * $0.step } ?? NSNull(), "measured_step_ms": p.stepMs]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    // MARK: - report.md
+
+    /// Every configuration against its prediction, when the sweep recorded links (`--emulate`).
+    var emulatedSection: [String] {
+        guard runs.contains(where: { $0.link != nil }) else { return [] }
+        var md = ["## Exchange strategies on emulated links: measured and predicted", "",
+                  "Each row is the median over the rounds of one configuration. \"× dense\" is sentences/s against the dense sum "
+                  + "on the same link; exchange is the time the step waited for the exchange (after backward, and inside MPI calls "
+                  + "during it). Predicted: the cost model below, from the np = 1 compute (forward, backward, update, × the core "
+                  + "sharing) and the α, β fitted on `bench collective` over the same link; the exchanged bytes are the run's own "
+                  + "(touched rows: measured from the data).", "",
+                  "| link | np | hosts × ranks | strategy | sentences/s | × dense | step ms | forward | backward | exchange | update | MiB exchanged | predicted ms (exchange) | measured ÷ predicted: step | exchange |",
+                  "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for p in points {
+            let link = p.placement
+            let dense = points.first { $0.mode == p.mode && $0.worldSize == p.worldSize && $0.placement == link && $0.strategy == .dense }
+            let predicted = prediction(for: p)
+            md.append("| \(link.rateLabel) | \(p.worldSize) | \(link.hosts) × \(link.ranksPerHost)\(link.oversubscription > 1 ? " (\(fmt(link.oversubscription, 1))× cores)" : "") | "
+                      + "\(p.strategy.rawValue) | \(fmt(p.sentencesPerSecond, 1)) | \(dense.map { fmt(p.sentencesPerSecond / $0.sentencesPerSecond, 2) + "×" } ?? "—") | "
+                      + "\(fmt(p.stepMs, 1)) | \(fmt(p.forwardMs, 1)) | \(fmt(p.backwardMs, 1)) | \(fmt(p.allReduceMs, 1)) | \(fmt(p.updateMs, 1)) | "
+                      + "\(fmt(p.allReduceBytes / 1_048_576, 2)) | \(predicted.map { fmt(1000 * $0.step, 1) + " (" + fmt(1000 * $0.exchange, 1) + ")" } ?? "no fit") | "
+                      + "\(predicted.map { fmt(p.stepMs / 1000 / $0.step, 2) } ?? "—") | "
+                      + "\(predicted.map { $0.exchange > 0 ? fmt(p.allReduceMs / 1000 / $0.exchange, 2) : "—" } ?? "—") |")
+        }
+        let errors = points.compactMap { p in prediction(for: p).map { abs(p.stepMs / 1000 / $0.step - 1) } }
+        if let worst = errors.max() {
+            md += ["", "Largest miss: \(fmt(100 * worst, 0))% of the predicted step; \(errors.filter { $0 <= 0.15 }.count) of \(errors.count) "
+                   + "configurations within 15%. The compute is the np = 1 runs' (taken at other moments than each run): on a "
+                   + "machine whose load changes between runs, the step's miss is mostly the compute's, the exchange's column "
+                   + "isolates the network model.", ""]
+        }
+        md += ["Model, per strategy, with s the core sharing (ranks × BLAS threads ÷ cores, at least 1), F, B, U the np = 1 "
+               + "forward, backward and update, T(n) = 2(p−1)·α + 2(p−1)/p·n·β at the link's level:",
+               "", "- dense: s·F + s·B + T(gradient) + s·U",
+               "- touched rows: s·F + s·B + T(touched bytes) + s·U",
+               "- overlapped buckets: bucket k is ready when backward has produced its bytes (s·B × the bytes of buckets 0..k ÷ the "
+               + "gradient: gradients assumed produced at an even rate in bytes); the sums run one after another, each from "
+               + "max(ready, previous end) for T(bucket); the step waits for what ends after backward",
+               "- sharded update: s·F + s·B + 2 × ((p−1)·α + (p−1)/p·gradient·β) (reduce-scatter, all-gather) + 2(p−1)·α "
+               + "(the squared norm) + s·U ÷ p", ""]
+        return md
+    }
+
+    /// Each level's α and β, and the fit against every timing it used.
+    var networkCostSection: [String] {
+        let levels = exchange.levels.keys.sorted().filter { $0 != .sharedMemory || runs.contains { $0.link != nil } }
+        guard !levels.isEmpty, runs.contains(where: { $0.link != nil }) || levels.contains(.cluster) else { return [] }
+        var md = ["## Two-level exchange cost", "",
+                  "`MPI_Allreduce` timed with `bench collective` on each level and fitted by least squares on the relative "
+                  + "error to T(p, n) = 2(p−1)·α + 2(p−1)/p·n·β, one fit per level: within a host (shared memory) and between hosts "
+                  + "(each emulated rate, or the hosts the sweep was launched on). Between hosts OpenMPI runs one ring over all "
+                  + "ranks, whose every step waits for its network hop, so traffic between hosts is priced with the network's α "
+                  + "and β only, never with shared memory's. A fit uses the timings with a core per rank (with ranks sharing "
+                  + "cores the time is mostly the scheduler's), and a network's fit its messages of 1 MiB and more: one α and one "
+                  + "β cannot follow TCP from 4 KiB (within the shaper's burst and the socket buffers) to 16 MiB (a ring sending "
+                  + "both ways at once), and gradients, touched rows and buckets are of the large kind. Every timing is shown "
+                  + "against the model below.", "",
+                  "| level | α µs | β ns/byte | GB/s | timings fitted / all |", "| --- | ---: | ---: | ---: | ---: |"]
+        for level in levels {
+            guard let m = exchange.levels[level] else { continue }
+            md.append("| \(level.label) | \(fmt(m.alpha * 1e6, 1)) | \(String(format: "%.3g", m.beta * 1e9)) | "
+                      + "\(m.beta > 0 ? fmt(1 / m.beta / 1e9, 3) : "∞") | \(exchange.fitted[level]?.count ?? 0) / \(exchange.check(level).count) |")
+        }
+        md += ["", "| level | hosts × ranks | bytes | measured ms | model ms | model ÷ measured | in the fit |",
+               "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+        for level in levels {
+            for (s, model, inFit) in exchange.check(level).sorted(by: { ($0.sample.worldSize, $0.sample.bytes) < ($1.sample.worldSize, $1.sample.bytes) }) {
+                let place = s.link.map { "\($0.hosts) × \($0.ranksPerHost)" + ($0.oversubscription > 1 ? " (\(fmt($0.oversubscription, 0))× cores)" : "") }
+                    ?? "\(s.worldSize) ranks"
+                md.append("| \(level.label) | \(place) | \(Int(s.bytes)) | \(fmt(1000 * s.seconds, 3)) | \(fmt(1000 * model, 3)) | "
+                          + "\(fmt(model / s.seconds, 2)) | \(inFit ? "yes" : "no") |")
+            }
+        }
+        // sizes ≥ 1 MiB between hosts: within 20% of the measured time, per level and host count
+        var summary: [String] = []
+        for level in levels where level != .sharedMemory {
+            let big = exchange.check(level).filter { $0.sample.bytes >= 1_048_576 }
+            for hosts in Set(big.compactMap { $0.sample.link?.hosts }).sorted() {
+                let rows = big.filter { $0.sample.link?.hosts == hosts }
+                let worst = rows.map { abs($0.modelSeconds / $0.sample.seconds - 1) }.max() ?? 0
+                summary.append("\(level.label) × \(hosts) hosts: \(rows.filter { abs($0.modelSeconds / $0.sample.seconds - 1) <= 0.2 }.count) "
+                               + "of \(rows.count) within 20% (largest miss \(fmt(100 * worst, 0))%)")
+            }
+        }
+        if !summary.isEmpty { md += ["", "Sizes ≥ 1 MiB between hosts: " + summary.joined(separator: "; ") + "."] }
+        return md + [""]
+    }
+
+    /// The network levels a projection may use: emulated rates and the launched cluster, never shared memory.
+    var networkLevels: [ScalingLevel] { exchange.levels.keys.filter { $0 != .sharedMemory }.sorted() }
+
+    /// The configurations measured on more than one host: where each strategy's exchanged bytes come from.
+    func measured(_ strategy: ExchangeStrategy) -> ScalingPoint? {
+        points.filter { $0.strategy == strategy && $0.worldSize > 1 }.max { $0.placement.hosts < $1.placement.hosts }
+            ?? points.first { $0.strategy == strategy && $0.worldSize > 1 }
+    }
+
+    /// The projected step of `strategy` on `hosts` hosts of one rank each at `level`, each with its own cores.
+    func projectedStep(_ strategy: ExchangeStrategy, hosts: Int, level: ScalingLevel) -> StepPrediction? {
+        guard let p = measured(strategy) ?? measured(.dense), let compute = computeProfile(for: p) else { return nil }
+        let rate: Double
+        switch level {
+        case .sharedMemory: return nil
+        case .cluster: rate = 0
+        case let .network(b): rate = b
+        }
+        let link = ScalingLink(hosts: hosts, ranksPerHost: 1, rateBitsPerSecond: rate)
+        let volume = ExchangeVolume(gradientBytes: p.gradientBytes, touchedBytes: p.allReduceBytes, bucketBytes: p.bucketBytes)
+        return StepCostModel(compute: compute, exchange: exchange).predict(strategy, volume: volume, link: hosts == 1 ? ScalingLink(hosts: 1, ranksPerHost: 1, rateBitsPerSecond: 0) : link)
+    }
+
+    /// The strategies the sweep measured on more than one rank (the dense sum always).
+    var projectedStrategies: [ExchangeStrategy] {
+        ExchangeStrategy.allCases.filter { s in s == .dense || points.contains { $0.strategy == s && $0.worldSize > 1 } }
+    }
+
+    var projectionSection: [String] {
+        guard computeProfile(for: points[0]) != nil else { return [] }
+        guard !networkLevels.isEmpty else {
+            return ["## No projection beyond one host", "",
+                    "The sweep timed no network (every exchange went through shared memory), and shared memory's α and β say "
+                    + "nothing about traffic between hosts. Run the kit with `--emulate RATE,...` (emulated links) or across "
+                    + "nodes (`--hostfile`, SLURM) to project to a cluster.", ""]
+        }
+        var md = ["## Projection to 16–1,024 hosts (a model, not a measurement)", "",
+                  "Assumptions: one rank per host with its own cores, computing the np = 1 per-rank batch at the np = 1 time "
+                  + "(weak scaling); every exchange between hosts priced with the α and β fitted on that network (a ring over all "
+                  + "ranks, no stragglers, no contention beyond the fitted links); the touched rows at the bytes measured in the "
+                  + "sweep (a lower bound: a global batch of more hosts touches more rows); buckets overlap as in the model above. "
+                  + "Efficiency = the one-rank step ÷ the step on N hosts.", "",
+                  "| network | strategy | " + ScalingReport.projectedWorldSizes.map { "\($0) hosts" }.joined(separator: " | ") + " |",
+                  "| --- | --- | " + ScalingReport.projectedWorldSizes.map { _ in "---:" }.joined(separator: " | ") + " |"]
+        for level in networkLevels {
+            for s in projectedStrategies {
+                guard let one = projectedStep(s, hosts: 1, level: level) else { continue }
+                let cells = ScalingReport.projectedWorldSizes.map { n -> String in
+                    guard let step = projectedStep(s, hosts: n, level: level) else { return "—" }
+                    return "\(fmt(100 * one.step / step.step, 0))% (\(fmt(1000 * step.step, 0)) ms)"
+                }
+                md.append("| \(level.label) | \(s.rawValue) | " + cells.joined(separator: " | ") + " |")
+            }
+        }
+        md += ["", "![projection](projection.svg)", ""]
+        return md
+    }
+
+    // MARK: - figure
+
+    /// Projected weak-scaling efficiency per network and strategy; without a network, a figure saying so.
+    public var projectionFigure: SVGFigure {
+        guard !networkLevels.isEmpty, points.contains(where: { computeProfile(for: $0) != nil }) else {
+            return SVGFigure(panels: [SVGChart(title: "No projection: no network was timed (shared memory only)", xLabel: "hosts",
+                                               yLabel: "efficiency", series: [], logX: true)])
+        }
+        let hosts = [1, 2, 4, 8] + ScalingReport.projectedWorldSizes
+        let panels = networkLevels.prefix(4).map { level -> SVGChart in
+            let series = projectedStrategies.compactMap { s -> SVGChart.Series? in
+                guard let one = projectedStep(s, hosts: 1, level: level) else { return nil }
+                return .init(name: "\(s.rawValue) (model)", points: hosts.compactMap { n in
+                    projectedStep(s, hosts: n, level: level).map { (x: Double(n), y: one.step / $0.step) }
+                }, style: .dashed)
+            }
+            let measured = points.filter { $0.worldSize > 1 && $0.placement.level == level && $0.placement.ranksPerHost == 1 }
+                .compactMap { p -> (x: Double, y: Double)? in
+                    guard let one = computeProfile(for: p) else { return nil }
+                    return (x: Double(p.placement.hosts), y: (one.forward + one.backward + one.update) / (p.stepMs / 1000))
+                }
+            return SVGChart(title: "Projected efficiency at \(level.label)", xLabel: "hosts (log scale)", yLabel: "efficiency",
+                            series: series + [.init(name: "measured (each strategy)", points: measured, style: .markers)], logX: true)
+        }
+        return SVGFigure(panels: Array(panels),
+                         note: "PROJECTION, not measured: ring all-reduce 2(p-1)·α + 2(p-1)/p·n·β with each network's fitted α, β; "
+                         + "one rank per host; np = 1 compute.")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// How a training step exchanges gradients over ranks (`launch/scaling.sh --strategies`).
+public enum ExchangeStrategy: String, CaseIterable, Sendable {
+    /// One blocking all-reduce of the whole gradient after backward (the defaults).
+    case dense
+    /// One blocking all-reduce of the embedding rows the global batch touched and every other
+    /// parameter (`training.sparse_allreduce`).
+    case touched
+    /// Buckets summed with non-blocking all-reduces started during backward
+    /// (`training.allreduce_bucket_mb` with `training.overlap_allreduce`).
+    case overlap
+    /// Reduce-scatter of the gradient, each rank updates its 1/p slice, all-gather of the
+    /// parameters (`training.sharded_update`).
+    case sharded
+}
+
+/// One rank's compute in a step with a core of its own: forward, backward and the update of every
+/// parameter (clipping included), seconds, at the per-rank batch of the step it describes.
+public struct ComputeProfile: Equatable, Sendable {
+    public var forward: Double
+    public var backward: Double
+    public var update: Double
+
+    public init(forward: Double, backward: Double, update: Double) {
+        self.forward = forward
+        self.backward = backward
+        self.update = update
+    }
+}
+
+/// What the cost model needs of one configuration besides its compute and link: the bytes it
+/// exchanges, measured by the run (`bench --json`).
+public struct ExchangeVolume: Equatable, Sendable {
+    /// Bytes of the whole gradient (what the dense sum and the sharded exchange move).
+    public var gradientBytes: Double
+    /// Bytes the touched-rows sum moved per step (median over the run's steps): the embedding rows
+    /// the global batch touched, measured from the data, and every other parameter.
+    public var touchedBytes: Double
+    /// Each bucket's bytes in the order the sums start (backward finishes bucket 0 first).
+    public var bucketBytes: [Double]
+
+    public init(gradientBytes: Double, touchedBytes: Double, bucketBytes: [Double]) {
+        self.gradientBytes = gradientBytes
+        self.touchedBytes = touchedBytes
+        self.bucketBytes = bucketBytes
+    }
+}
+
+/// A predicted step, seconds: compute (forward + backward, after core sharing), the exchange time
+/// the step waits for (not hidden behind backward), and the update.
+public struct StepPrediction: Equatable, Sendable {
+    public var forward: Double
+    public var backward: Double
+    public var exchange: Double
+    public var update: Double
+
+    public var step: Double { forward + backward + exchange + update }
+}
+
+/// The step time of each exchange strategy on a link, from one rank's compute (`ComputeProfile`, a
+/// core per rank) and the two-level exchange cost (`TwoLevelCostModel`). With p ranks on the link,
+/// s its core sharing (ranks × BLAS threads ÷ cores, at least 1), F, B, U the compute profile and
+/// T(n) the all-reduce of n bytes at the link's level:
+///
+/// - dense:   s·F + s·B + T(gradient) + s·U
+/// - touched: s·F + s·B + T(touched bytes) + s·U
+/// - overlap: s·F + s·B + max(0, e_K − s·B) + s·U, where bucket k (of n_k bytes) is ready once
+///   backward has produced its bytes, r_k = s·B · (n_0 + … + n_k) / gradient (gradients assumed
+///   produced at an even rate in bytes), its sum starts at max(r_k, e_(k−1)) and ends at
+///   e_k = start + T(n_k): the sums run one after another, each hidden behind the backward still
+///   running (MPI assumed to progress them in the background).
+/// - sharded: s·F + s·B + RS(gradient) + 2(p−1)·α + AG(gradient) + s·U/p, where a reduce-scatter or
+///   an all-gather is half a ring all-reduce, (p−1)·α + (p−1)/p·n·β, and 2(p−1)·α is the sum of
+///   the squared norm (clipping) over the ranks.
+/// One rank exchanges nothing: s·(F + B + U).
+public struct StepCostModel {
+    public var compute: ComputeProfile
+    public var exchange: TwoLevelCostModel
+
+    public init(compute: ComputeProfile, exchange: TwoLevelCostModel) {
+        self.compute = compute
+        self.exchange = exchange
+    }
+
+    /// The step of `strategy` moving `volume` on `link`; nil when the link's level has no fit.
+    public func predict(_ strategy: ExchangeStrategy, volume: ExchangeVolume, link: ScalingLink) -> StepPrediction? {
+        let s = link.oversubscription, p = link.worldSize
+        let forward = s * compute.forward, backward = s * compute.backward, update = s * compute.update
+        guard p > 1 else { return StepPrediction(forward: forward, backward: backward, exchange: 0, update: update) }
+        guard let cost = exchange.model(for: link) else { return nil }
+        switch strategy {
+        case .dense:
+            return StepPrediction(forward: forward, backward: backward,
+                                  exchange: cost.seconds(worldSize: p, bytes: volume.gradientBytes), update: update)
+        case .touched:
+            return StepPrediction(forward: forward, backward: backward,
+                                  exchange: cost.seconds(worldSize: p, bytes: volume.touchedBytes), update: update)
+        case .overlap:
+            let buckets = volume.bucketBytes.isEmpty ? [volume.gradientBytes] : volume.bucketBytes
+            let total = max(buckets.reduce(0, +), 1)
+            var produced = 0.0, end = 0.0
+            for n in buckets {
+                produced += n
+                let ready = backward * produced / total
+                end = max(ready, end) + cost.seconds(worldSize: p, bytes: n)
+            }
+            return StepPrediction(forward: forward, backward: backward, exchange: max(0, end - backward), update: update)
+        case .sharded:
+            let q = Double(p)
+            let exchange = 2 * cost.halfSeconds(worldSize: p, bytes: volume.gradientBytes) + 2 * (q - 1) * cost.alpha
+            return StepPrediction(forward: forward, backward: backward, exchange: exchange, update: update / q)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// The exchange cost at two levels, each a ring all-reduce `AllReduceCostModel` fitted on
+/// `bench collective` timings taken where it applies: within a host (shared memory, the timings on
+/// one host) and between hosts (one fit per network rate, on the timings across emulated hosts at
+/// that rate, or across the hosts a sweep was launched on). Traffic between hosts is never priced
+/// with shared memory's α and β: a link whose level was not measured has no cost (nil).
+///
+/// OpenMPI's all-reduce over H hosts of R ranks (ranks of a host consecutive, as `--map-by slot`
+/// places them) is a ring over all p = H·R ranks: each of its 2(p−1) steps moves n/p bytes over every
+/// hop at once, and waits for the slowest hop, which is a network hop as soon as H ≥ 2. So a run
+/// across hosts costs 2(p−1)·α_net + 2(p−1)/p·n·β_net, and one on one host 2(p−1)·α_shm +
+/// 2(p−1)/p·n·β_shm.
+public struct TwoLevelCostModel {
+    /// Each level's fit.
+    public private(set) var levels: [ScalingLevel: AllReduceCostModel] = [:]
+    /// Every sample of each level (those in its fit and the others, shown against it).
+    public private(set) var samples: [ScalingLevel: [AllReduceSample]] = [:]
+    /// The samples each level's fit used.
+    public private(set) var fitted: [ScalingLevel: [AllReduceSample]] = [:]
+
+    /// The smallest message a network level's fit uses when it has timings of two such sizes.
+    public static let smallestFittedNetworkBytes = 1_048_576.0
+
+    public init(levels: [ScalingLevel: AllReduceCostModel]) {
+        self.levels = levels
+    }
+
+    /// One fit per level. A sample with a link (`--emulate` sweeps) belongs to its link's level; one
+    /// without (a sweep launched as it is) to `unlinked`: `.sharedMemory` when the sweep ran on one
+    /// host, `.cluster` when on several (nil leaves such samples out).
+    ///
+    /// A fit uses the timings with a core per rank when there are any (with ranks sharing cores the
+    /// time is mostly the scheduler's), and a network level only its messages of 1 MiB and more when
+    /// it has two such sizes: one α and one β cannot follow TCP from 4 KiB (within the shaper's burst
+    /// and the socket buffers, at line rate) to 16 MiB (a ring sending both ways at once), and
+    /// gradients, touched rows and buckets are of the large kind. The other timings stay in `samples`.
+    public init(fitting all: [AllReduceSample], unlinked: ScalingLevel?) {
+        var byLevel: [ScalingLevel: [AllReduceSample]] = [:]
+        for s in all where s.worldSize > 1 {
+            guard let level = s.link?.level ?? unlinked else { continue }
+            byLevel[level, default: []].append(s)
+        }
+        for (level, group) in byLevel {
+            var used = group.filter { ($0.link?.oversubscription ?? 1) <= 1 }
+            if used.isEmpty { used = group }
+            if level != .sharedMemory {
+                let large = used.filter { $0.bytes >= TwoLevelCostModel.smallestFittedNetworkBytes }
+                if Set(large.map(\.bytes)).count >= 2 { used = large }
+            }
+            if let fit = AllReduceCostModel.fit(used) {
+                levels[level] = fit
+                samples[level] = group
+                fitted[level] = used
+            }
+        }
+    }
+
+    /// The fit that prices exchanges on `link`; nil when its level was not measured.
+    public func model(for link: ScalingLink) -> AllReduceCostModel? { levels[link.level] }
+
+    /// Seconds of an all-reduce of `bytes` over the ranks of `link`; nil when its level was not measured.
+    public func allReduce(bytes: Double, on link: ScalingLink) -> Double? {
+        model(for: link).map { $0.seconds(worldSize: link.worldSize, bytes: bytes) }
+    }
+
+    /// The model's time against the measured one for each sample of `level`, in the samples' order:
+    /// (sample, model seconds, whether the fit used it).
+    public func check(_ level: ScalingLevel) -> [(sample: AllReduceSample, modelSeconds: Double, inFit: Bool)] {
+        guard let model = levels[level] else { return [] }
+        let used = fitted[level] ?? []
+        return (samples[level] ?? []).map { ($0, model.seconds(worldSize: $0.worldSize, bytes: $0.bytes), used.contains($0)) }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `launch/emulated-cluster.sh` for real: two emulated hosts (network namespaces behind a bridge,
+/// each link held to a rate by tc tbf) run a few training steps of `bench step --config` over TCP.
+/// Skipped (exit status 77) without root or tc.
+final class EmulatedClusterTests: XCTestCase {
+    private var script: URL { ProcessRun.packageRoot.appendingPathComponent("launch/emulated-cluster.sh") }
+
+    func testTwoEmulatedHostsOnAShapedLinkExchangeTheirGradientsOverIt() throws {
+        _ = try ProcessRun.mpirun()   // skips without mpirun
+        let binary = try ProcessRun.mtlDist(candidates: [ProcessRun.packageRoot.appendingPathComponent(".build/release/mtl-dist")])
+        let record = FileManager.default.temporaryDirectory.appendingPathComponent("emulated-\(UUID().uuidString).json")
+        addTeardownBlock { try? FileManager.default.removeItem(at: record) }
+        let rate = 200e6
+        let run = try runScript(script, ["--hosts", "2", "--rate", "200mbit", "--binary", binary.path, "--timeout", "45",
+                                         "--record", record.path, "--",
+                                         "bench", "step", "--config", ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path,
+                                         "--steps", "3", "--warmup", "1", "--json"],
+                                removing: ["OPENBLAS_NUM_THREADS"], timeout: 55)
+        if run.status == 77 { throw XCTSkip(run.lines.last { $0.hasPrefix("SKIP: ") } ?? "emulated-cluster.sh skipped: \(run)") }
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let bench = try XCTUnwrap(run.stdout.split(separator: "\n").last { $0.hasPrefix("{") }, "\(run)")
+        let b = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bench.utf8)) as? [String: Any])
+        XCTAssertEqual(b["hosts"] as? Int, 2, "each emulated host has its own name: \(bench)")
+        XCTAssertEqual(b["world_size"] as? Int, 2)
+        let bytes = try XCTUnwrap((b["allreduce_bytes"] as? NSNumber)?.doubleValue)
+        XCTAssertGreaterThan(bytes, 0)
+        // every step's sum crossed a link held to 200 Mbit/s: at least bytes·8/rate each way
+        let exchangeMs = try XCTUnwrap((b["median_allreduce_ms"] as? NSNumber)?.doubleValue)
+        XCTAssertGreaterThan(exchangeMs, 0.8 * 1000 * bytes * 8 / rate, "the link is shaped: \(bench)")
+
+        let r = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: record)) as? [String: Any], "\(run)")
+        XCTAssertEqual(r["hosts"] as? Int, 2)
+        XCTAssertEqual(r["ranks_per_host"] as? Int, 1)
+        XCTAssertEqual((r["rate_bits_per_s"] as? NSNumber)?.doubleValue, rate)
+        XCTAssertNotNil(r["oversubscription"] as? NSNumber)
+        XCTAssertTrue((r["traffic_check"] as? String)?.hasPrefix("passed") == true, "\(r)")
+        let links = try XCTUnwrap(r["links"] as? [[String: Any]])
+        XCTAssertEqual(links.count, 2)
+        for link in links {
+            for key in ["tx_bytes", "rx_bytes"] {
+                XCTAssertGreaterThanOrEqual((link[key] as? NSNumber)?.doubleValue ?? 0, 3 * bytes, "3 steps of sums: \(link)")
+            }
+        }
+        XCTAssertTrue(run.stderr.contains("emulated-cluster: {\"hosts\":2"), "\(run)")
+        let namespaces = try runScript(URL(fileURLWithPath: "/usr/bin/env"), ["ip", "netns", "list"])
+        XCTAssertFalse(namespaces.stdout.contains("mtl-ec-"), "the namespaces are removed on exit\n\(namespaces)")
+    }
+
+    func testBadArgumentsExitTwoAndNameTheOption() throws {
+        for (arguments, message) in [(["--hosts", "1", "--rate", "1gbit", "--", "bench"], "--hosts expects 2 to 16"),
+                                     (["--hosts", "2", "--rate", "fast", "--", "bench"], "--rate 'fast'"),
+                                     (["--hosts", "2", "--rate", "1gbit", "--rate-host", "3=1gbit", "--", "bench"], "host 3 does not exist"),
+                                     (["--hosts", "2", "--rate", "1gbit"], "no mtl-dist command")] {
+            let run = try runScript(script, arguments)
+            XCTAssertEqual(run.status, 2, "\(arguments): \(run)")
+            XCTAssertTrue(run.stderr.contains(message), "\(arguments): expected \(message)\n\(run)")
+        }
+    }
+}
