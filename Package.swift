@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         .target(name: "CoNLL"),
+        // raw English text into UD-style sentences and tokens with offsets, and their evaluation; Foundation + CoNLL
+        .target(name: "TextSegmentation", dependencies: ["CoNLL"]),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
         .target(name: "Transformer", dependencies: ["Autodiff", "Layers"]),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),
@@ -41,7 +43,7 @@ let package = Package(
                                .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         .executableTarget(name: "mtl-dist", dependencies: [
-            "Autodiff", "Layers", "Collective", "Checkpointing", "Training", "Reporting", "Transformer",
+            "Autodiff", "Layers", "Collective", "Checkpointing", "Training", "Reporting", "Transformer", "TextSegmentation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TextSegmentationTests", dependencies: ["TextSegmentation", "CoNLL"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autodiff", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),

@@ -6,5 +6,5 @@ struct MTLDist: ParsableCommand {
         commandName: "mtl-dist",
         abstract: "Distributed data-parallel trainer for multi-task sequence labelling.",
         subcommands: [Train.self, Evaluate.self, Predict.self, Encode.self, CheckpointCommand.self, Export.self, Plan.self, Bench.self,
-                      Report.self, CollectiveCheck.self])
+                      Report.self, CollectiveCheck.self, Tokenize.self])
 }
