@@ -11,7 +11,8 @@ let package = Package(
         // for the fuzz targets in Fuzz/ (built by launch/fuzz.sh), which read corpora, configs and
         // transformer folders
         .library(name: "CoNLL", targets: ["CoNLL"]),
-        .library(name: "Training", targets: ["Training"]),
+        .library(name: "RunConfig", targets: ["RunConfig"]),
+        .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Transformer", targets: ["Transformer", "Autodiff"]),
     ],
     dependencies: [
@@ -38,12 +39,25 @@ let package = Package(
         // SVG charts and the scaling / training-curve reports; Foundation only
         .target(name: "Reporting"),
         .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective"]),
-        .target(name: "Training",
-                dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective", "Checkpointing", "Reporting", "Transformer",
-                               .product(name: "Yams", package: "Yams")],
+        // the task-aware sampler: routing of sentences to tasks, slot schedule, oversampling; pure
+        // arithmetic over counts and seeds (Autodiff for SplitMix64 only)
+        .target(name: "TaskSampling", dependencies: ["Autodiff"]),
+        // the run config: types, schema walk, YAML loader, --set overrides, the embedded default corpus
+        .target(name: "RunConfig",
+                dependencies: ["TaskSampling", "CoNLL", "MultiTask", "Transformer", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
+        // a trained model and its files: text encoding, batches, evaluator, prediction I/O, model
+        // archive, export, checkpoint record; what predict, evaluate and export need, without the trainer
+        .target(name: "ModelFiles",
+                dependencies: ["RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask", "Transformer",
+                               "Collective", "Checkpointing"]),
+        // a training run: session, trainer, resume, fingerprint, run folder, metrics, progress
+        .target(name: "Training",
+                dependencies: ["ModelFiles", "RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask",
+                               "Collective", "Checkpointing", "Reporting", "Transformer", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "mtl-dist", dependencies: [
-            "Autodiff", "Layers", "Collective", "Checkpointing", "Training", "Reporting", "Transformer", "TextSegmentation",
+            "Autodiff", "Layers", "Collective", "Checkpointing", "RunConfig", "ModelFiles", "Training",
+            "Reporting", "Transformer", "TextSegmentation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
@@ -59,7 +73,11 @@ let package = Package(
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "Collective", "Autodiff", "Checkpointing", "TestSupport"]),
+        .testTarget(name: "TaskSamplingTests", dependencies: ["TaskSampling", "TestSupport"]),
+        .testTarget(name: "RunConfigTests", dependencies: ["RunConfig", "TaskSampling", "TestSupport"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "RunConfig", "CoNLL", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelFiles", "RunConfig", "TaskSampling", "CoNLL", "Collective",
+                                                          "Autodiff", "Checkpointing", "TestSupport"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),
         // the built release mtl-dist under mpirun (see Tests/DistributedTests/MTLDist.swift)

@@ -1,4 +1,5 @@
 import Foundation
+import RunConfig
 
 /// What may change between a checkpoint's run and the run that resumes it. Keys that shape the
 /// model, the data or the optimisation would make the resumed run a different run; they are

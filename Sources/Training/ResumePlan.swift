@@ -1,5 +1,7 @@
 import Checkpointing
 import Foundation
+import ModelFiles
+import RunConfig
 
 /// How a run starts with `--resume`: from which checkpoint (or fresh), in which folder, and what
 /// it carries over. Built on every rank before the first collective, so a bad checkpoint or a

@@ -1,4 +1,5 @@
 import Foundation
+import RunConfig
 #if canImport(Glibc)
 import Glibc
 #else

@@ -1,7 +1,9 @@
 import Autodiff
-import CoNLL
 import Collective
+import CoNLL
 import Foundation
+import ModelFiles
+import RunConfig
 import Yams
 
 /// What a rank is about to train, condensed: the resolved config (corpus file paths aside: the

@@ -1,5 +1,6 @@
 import Autodiff
 import Foundation
+import ModelFiles
 import Transformer
 
 /// Which parts of the flat gradient buffer a global batch can make non-zero: every parameter

@@ -1,7 +1,9 @@
 import Checkpointing
 import Collective
 import Foundation
+import ModelFiles
 import Optimizers
+import RunConfig
 
 extension Trainer {
     /// The folder checkpoints go to: `checkpoint.directory` (relative to the config file's folder,

@@ -2,6 +2,7 @@ import Autodiff
 import Checkpointing
 import Collective
 import Foundation
+import ModelFiles
 import Optimizers
 
 /// A training run's state as a sharded checkpoint: the flat parameters and the optimizer's

@@ -1,6 +1,9 @@
 import CoNLL
 import Foundation
+import ModelFiles
 import MultiTask
+import RunConfig
+import TaskSampling
 import Transformer
 
 /// Everything training reads, loaded and checked before the first step: the corpora, the routing
@@ -84,47 +87,10 @@ public final class TrainingData {
         let characters = Vocabulary(counting: train.joined().lazy.flatMap(\.tokens).map {
             TokenFeatures.encodedCharacters($0).map(String.init)
         }, order: .frequency)
-        var tasks: [TaskInfo] = []
-        for (t, (name, task)) in taskList.enumerated() {
-            let span = task.metric == .spanF1
-            let input = span ? task.inputScheme : nil, trained = span ? task.trainScheme : nil
-            let probe = TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: task.metric,
-                                 inputScheme: input, trainScheme: trained, labels: Vocabulary())
-            var sequences: [[String]] = []
-            for c in names.indices {
-                for (s, ids) in routing.assignments[c].enumerated() where ids.contains(t) {
-                    sequences.append(probe.trainingTags(train[c][s].labels[task.label]!))
-                }
-            }
-            tasks.append(TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: probe.metric,
-                                  inputScheme: input, trainScheme: trained,
-                                  labels: Vocabulary(counting: sequences, order: .firstSeen)))
-        }
+        let tasks = TrainingData.taskInfos(taskList, train: train, routing: routing)
         // the transformer, checked on every rank before the first collective
-        var transformer: TransformerSpec? = nil, tokenizer: BertTokenizer? = nil
-        if let folder = resolved.transformerFolder {
-            let bert: PretrainedBert
-            do {
-                bert = try PretrainedBert(folder: folder)
-                _ = try bert.checkedWeights()
-            } catch let error as TransformerError {
-                throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
-                                               keyPath: "encoder.transformer.path", found: folder.path,
-                                               allowed: "a BERT-family model folder (config.json, vocab.txt, model.safetensors)",
-                                               hint: "\(error)")
-            }
-            let t = enc.transformer
-            let states: [Int]
-            do { states = try TransformerWordEmbeddings.hiddenStates(t.layers, layerCount: bert.config.layerCount) } catch {
-                throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
-                                               keyPath: "encoder.transformer.layers", found: "\(t.layers)",
-                                               allowed: "layer indices in \(-(bert.config.layerCount + 1))...\(bert.config.layerCount), each once",
-                                               hint: "\(error)")
-            }
-            transformer = TransformerSpec(path: folder.path, config: bert.config, hiddenStates: states, pooling: t.pooling,
-                                          fineTune: t.fineTune, dropout: t.dropout.map(Float.init))
-            tokenizer = bert.tokenizer
-        }
+        let checked = try TrainingData.checkedTransformer(resolved)
+        let transformer = checked?.0, tokenizer = checked?.1
         self.transformer = transformer
         let textEncoder = TextEncoder(words: words, characters: characters, lowercaseWords: enc.lowercaseWords,
                                       normalizeDigits: enc.normalizeDigits, tasks: tasks, subwordTokenizer: tokenizer,
@@ -138,74 +104,75 @@ public final class TrainingData {
             }
         }
         // labels of dev sentences that training never saw: they can only be scored as errors
+        if let note = TrainingData.unseenDevLabels(tasks: tasks, corpusNames: names, dev: dev) { notes.append(note) }
+        self.notes = notes
+    }
+
+    /// Number of training sentences per task.
+    public var sentencesPerTask: [Int] { routing.sentencesPerTask }
+
+    /// What each task is, with its label dictionary built from the tags of the training sentences
+    /// routed to it, in the scheme its head trains on.
+    static func taskInfos(_ taskList: [(name: String, value: TaskConfig)], train: [[Sentence]], routing: TaskRouting) -> [TaskInfo] {
+        var tasks: [TaskInfo] = []
+        for (t, (name, task)) in taskList.enumerated() {
+            let span = task.metric == .spanF1
+            let input = span ? task.inputScheme : nil, trained = span ? task.trainScheme : nil
+            let probe = TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: task.metric,
+                                 inputScheme: input, trainScheme: trained, labels: Vocabulary())
+            var sequences: [[String]] = []
+            for c in train.indices {
+                for (s, ids) in routing.assignments[c].enumerated() where ids.contains(t) {
+                    sequences.append(probe.trainingTags(train[c][s].labels[task.label]!))
+                }
+            }
+            tasks.append(TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: probe.metric,
+                                  inputScheme: input, trainScheme: trained,
+                                  labels: Vocabulary(counting: sequences, order: .firstSeen)))
+        }
+        return tasks
+    }
+
+    /// The transformer of `encoder.transformer` and its tokeniser (nil without one), checked on
+    /// every rank before the first collective: its folder, weights and layer indices.
+    static func checkedTransformer(_ resolved: ResolvedConfig) throws -> (TransformerSpec, BertTokenizer)? {
+        guard let folder = resolved.transformerFolder else { return nil }
+        let bert: PretrainedBert
+        do {
+            bert = try PretrainedBert(folder: folder)
+            _ = try bert.checkedWeights()
+        } catch let error as TransformerError {
+            throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
+                                           keyPath: "encoder.transformer.path", found: folder.path,
+                                           allowed: "a BERT-family model folder (config.json, vocab.txt, model.safetensors)",
+                                           hint: "\(error)")
+        }
+        let t = resolved.config.encoder.transformer
+        let states: [Int]
+        do { states = try TransformerWordEmbeddings.hiddenStates(t.layers, layerCount: bert.config.layerCount) } catch {
+            throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
+                                           keyPath: "encoder.transformer.layers", found: "\(t.layers)",
+                                           allowed: "layer indices in \(-(bert.config.layerCount + 1))...\(bert.config.layerCount), each once",
+                                           hint: "\(error)")
+        }
+        let transformer = TransformerSpec(path: folder.path, config: bert.config, hiddenStates: states, pooling: t.pooling,
+                                          fineTune: t.fineTune, dropout: t.dropout.map(Float.init))
+        return (transformer, bert.tokenizer)
+    }
+
+    /// A note counting the dev labels training never saw (nil when there are none).
+    static func unseenDevLabels(tasks: [TaskInfo], corpusNames: [String], dev: [[Sentence]?]) -> String? {
         var unseen: [String: Int] = [:]
         for (t, task) in tasks.enumerated() {
-            guard let c = names.firstIndex(of: task.corpus), let sentences = dev[c] else { continue }
+            guard let c = corpusNames.firstIndex(of: task.corpus), let sentences = dev[c] else { continue }
             for s in sentences {
                 for tag in task.trainingTags(s.labels[task.label] ?? []) where !task.labels.contains(tag) {
                     unseen["\(tasks[t].name): \(tag)", default: 0] += 1
                 }
             }
         }
-        if !unseen.isEmpty {
-            let list = unseen.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
-            notes.append("dev labels never seen in training (mapped to <unk>, always scored wrong): \(list)")
-        }
-        self.notes = notes
-    }
-
-    /// Number of training sentences per task.
-    public var sentencesPerTask: [Int] { routing.sentencesPerTask }
-}
-
-/// Reading a corpus file with the settings of its config entry.
-public enum CorpusFiles {
-    /// The reader for a corpus: its format and columns, its strictness options, and the tag scheme
-    /// each span-labelled column must follow.
-    public static func reader(for corpus: CorpusConfig, spanSchemes: [String: TagScheme]) -> CoNLLReader {
-        let options = corpus.readerOptions
-        switch corpus.format {
-        case .conllu:
-            return CoNLLReader(format: .conllu, options: options)
-        case .iob2:
-            var f = ColumnFormat.universalNER
-            f.tagSchemes = ["ner": spanSchemes["ner"] ?? .iob2]
-            return CoNLLReader(format: .columns(f), options: options)
-        case .columns:
-            let columns = corpus.columns ?? []
-            let separator = corpus.separator ?? .whitespace
-            let schemes = spanSchemes.filter { columns.contains($0.key) }
-            return CoNLLReader(format: .columns(ColumnFormat(columns: columns, separator: separator,
-                                                             comments: separator == .tab ? .hashWithoutSeparator : .none,
-                                                             tagSchemes: schemes)),
-                               options: options)
-        }
-    }
-
-    /// Reads `url` with `reader`; a refusal names the key of `corpora.<corpus>` that would accept it.
-    public static func read(_ url: URL, with reader: CoNLLReader, corpus: String) throws -> ReadResult {
-        do {
-            return try reader.read(contentsOf: url)
-        } catch let error as CoNLLError {
-            throw TrainingError.corpusFile(corpus: corpus, error: error)
-        }
-    }
-
-    /// What a read of a file of corpus `corpus` tolerated or changed, as lines for the log.
-    /// `taskLabels`: the label columns tasks read (unannotated columns are reported for those only).
-    public static func notes(_ report: ReadReport, file: URL, corpus: String, taskLabels: Set<String>) -> [String] {
-        var notes: [String] = []
-        if report.skippedDocumentSeparators > 0 { notes.append("\(file.path): skipped \(report.skippedDocumentSeparators) -DOCSTART- lines") }
-        for (label, n) in report.repairedTags.sorted(by: { $0.key < $1.key }) where n > 0 {
-            notes.append("\(file.path): read \(n) ill-formed '\(label)' tags as conlleval does (I-X after O starts a span), "
-                         + "the first at \(file.path):\(report.firstRepairedLine[label] ?? 0); corpora.\(corpus).repair_tags: false refuses them")
-        }
-        if report.missingFinalBlankLine { notes.append("\(file.path): the last sentence has no blank line after it; read it") }
-        if report.crlfLines > 0 { notes.append("\(file.path): accepted \(report.crlfLines) CRLF line ends") }
-        for (label, n) in report.unannotatedSentences.sorted(by: { $0.key < $1.key }) where taskLabels.contains(label) {
-            notes.append("\(file.path): \(n) sentences carry no '\(label)' label (the column holds only _); no task trains or scores \(label) on them")
-        }
-        if report.extraBlankLines > 0 { notes.append("\(file.path): accepted \(report.extraBlankLines) extra blank lines") }
-        return notes
+        guard !unseen.isEmpty else { return nil }
+        let list = unseen.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+        return "dev labels never seen in training (mapped to <unk>, always scored wrong): \(list)"
     }
 }

@@ -1,6 +1,9 @@
 import Checkpointing
 import Collective
 import Foundation
+import ModelFiles
+import RunConfig
+import TaskSampling
 
 /// Starts a training run on one or many ranks: every rank loads and checks the config, the data
 /// and the sampler before the first collective, the ranks agree on the outcome (so a problem on one
@@ -98,24 +101,7 @@ public enum TrainingSession {
             for line in plan.logLines { progress.line(line) }
             trainer.stopSignal = request.stopSignal
             trainer.checkpointPhaseHook = request.checkpointPhaseHook
-            if let reader = plan.reader {
-                // every rank reads every parameter and the optimizer state of the parameters it
-                // updates (all, or its slice with the sharded update), from any saving world size
-                var failure: String? = nil
-                let started = progress.elapsed
-                do { try trainer.restore(from: reader) } catch { failure = "\(error)" }
-                let m = reader.manifest
-                let floats = m.parameterCount + (m.optimizer.bufferLength > 0 ? m.optimizer.buffers.count * trainer.updateRange.count : 0)
-                let seconds = progress.elapsed - started, mb = Double(4 * floats) / 1e6
-                if let agreed = try communicator.agreeOnFailure(failure) {
-                    throw TrainingError.failedOnRank(rank: agreed.rank, worldSize: communicator.worldSize, message: agreed.message)
-                }
-                progress.line("restored \(reader.directory.lastPathComponent) (saved by \(reader.manifest.worldSize) rank\(reader.manifest.worldSize == 1 ? "" : "s")): "
-                              + String(format: "%.1f MB of state restored on rank 0 in %.3f s (%.0f MB/s)", mb, seconds, mb / max(seconds, 1e-9)))
-            } else {
-                // replicas start equal: rank 0's initial parameters everywhere
-                try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
-            }
+            try startReplicas(trainer, from: plan.reader, communicator: communicator)
             return try trainer.run()
         } catch {
             // a run that never logged a step nor saved a model leaves nothing behind
@@ -142,5 +128,30 @@ public enum TrainingSession {
                     + "(each micro-batch needs a sentence); lower it or raise training.batch_size")
         }
         return sampler
+    }
+
+    /// Makes every rank's replica equal before the first step: the checkpoint's parameters and
+    /// optimizer state on every rank (its slice of the state with the sharded update, from any
+    /// saving world size), or rank 0's initial parameters broadcast.
+    static func startReplicas(_ trainer: Trainer, from reader: CheckpointReader<CheckpointRecord>?,
+                              communicator: Communicator) throws {
+        if let reader {
+            // every rank reads every parameter and the optimizer state of the parameters it
+            // updates (all, or its slice with the sharded update), from any saving world size
+            var failure: String? = nil
+            let progress = trainer.progress, started = progress.elapsed
+            do { try trainer.restore(from: reader) } catch { failure = "\(error)" }
+            let m = reader.manifest
+            let floats = m.parameterCount + (m.optimizer.bufferLength > 0 ? m.optimizer.buffers.count * trainer.updateRange.count : 0)
+            let seconds = progress.elapsed - started, mb = Double(4 * floats) / 1e6
+            if let agreed = try communicator.agreeOnFailure(failure) {
+                throw TrainingError.failedOnRank(rank: agreed.rank, worldSize: communicator.worldSize, message: agreed.message)
+            }
+            progress.line("restored \(reader.directory.lastPathComponent) (saved by \(reader.manifest.worldSize) rank\(reader.manifest.worldSize == 1 ? "" : "s")): "
+                          + String(format: "%.1f MB of state restored on rank 0 in %.3f s (%.0f MB/s)", mb, seconds, mb / max(seconds, 1e-9)))
+        } else {
+            // replicas start equal: rank 0's initial parameters everywhere
+            try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpointing
 import Foundation
+import ModelFiles
 import Training
 
 /// `mtl-dist checkpoint inspect|verify DIR`: what a checkpoint holds, and whether every byte of it

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Autodiff
 import Foundation
+import ModelFiles
 import Training
 import Transformer
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Collective
 import Foundation
+import ModelFiles
 import Training
 
 /// `mtl-dist evaluate`: scores a trained model on a split of its corpora or on a file.

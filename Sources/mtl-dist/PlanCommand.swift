@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunConfig
 import Training
 
 /// `mtl-dist plan`: the sampler's schedule as JSON lines, one per sentence-task assignment, so

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelFiles
 import Training
 
 /// `mtl-dist predict`: tags text with every task of a trained model.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TextSegmentation
-import Training
+import ModelFiles
 
 /// `mtl-dist tokenize`: raw English text into UD-style sentences and tokens, or the tokenizer
 /// scored against a CoNLL-U treebank's gold tokens and sentences on its own raw text.

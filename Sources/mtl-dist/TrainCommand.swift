@@ -1,6 +1,7 @@
 import ArgumentParser
 import Collective
 import Foundation
+import RunConfig
 import Training
 
 /// `mtl-dist train`: trains the tasks of a config (the embedded default corpus without one), as one

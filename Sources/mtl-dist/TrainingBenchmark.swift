@@ -1,6 +1,7 @@
 import Autodiff
 import Collective
 import Foundation
+import RunConfig
 import Training
 
 /// `mtl-dist bench --config FILE`: training steps of a config's model on its data, one replica per

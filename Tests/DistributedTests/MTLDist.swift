@@ -47,7 +47,7 @@ enum MTLDist {
     }
 
     /// The embedded default corpus in the source tree (train.tsv, dev.tsv).
-    static var defaultCorpus: URL { ProcessRun.packageRoot.appendingPathComponent("Sources/Training/DefaultCorpus") }
+    static var defaultCorpus: URL { ProcessRun.packageRoot.appendingPathComponent("Sources/RunConfig/DefaultCorpus") }
 
     /// `configs/default.yaml`.
     static var defaultConfig: URL { ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml") }

@@ -7,7 +7,7 @@ import XCTest
 /// gets B/W sentences holding every task, no sentence twice in an epoch except by reported
 /// oversampling, the global schedule does not depend on W, and the schedule is a function of
 /// (epoch, step): a plan cut at step k is the full plan's first k steps.
-/// The sampler itself is unit-tested in TrainingTests/TaskAwareSamplerTests.swift.
+/// The sampler itself is unit-tested in TaskSamplingTests/TaskAwareSamplerTests.swift.
 final class PlanCommandTests: XCTestCase {
     private let batchSize = 32
     private let worldSizes = [1, 2, 4, 8]

@@ -2,9 +2,10 @@ import Autodiff
 import Checkpointing
 import Collective
 import Foundation
+import ModelFiles
 import TestSupport
-import XCTest
 @testable import Training
+import XCTest
 
 /// Loading a saved model (model folder, export, checkpoint) trusts nothing in the files: numbers
 /// are bounded and cross-checked before anything is allocated, a task list that does not match
@@ -94,7 +95,7 @@ final class ModelLoadingTests: TinyCorpusTestCase {
             json = set(json, path[...], value)
             try JSONSerialization.data(withJSONObject: json).write(to: url)
             XCTAssertThrowsError(try TrainedModel(url: best), "\(path)") { error in
-                XCTAssertTrue(error is TrainingError || error is CheckpointError, "\(type(of: error)): \(error)")
+                XCTAssertTrue(error is ModelError || error is CheckpointError, "\(type(of: error)): \(error)")
                 XCTAssertTrue("\(error)".contains(path.last!) || "\(error)".contains("parameter"), "\(error)")
             }
         }
@@ -124,7 +125,7 @@ final class ModelLoadingTests: TinyCorpusTestCase {
             do {
                 _ = try load()
                 successes += 1
-            } catch let error as TrainingError {
+            } catch let error as ModelError {
                 failures += 1
                 XCTAssertFalse("\(error)".isEmpty, change)
             } catch let error as CheckpointError {

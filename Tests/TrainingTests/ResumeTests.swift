@@ -1,8 +1,9 @@
 import Checkpointing
 import Collective
 import Foundation
-import XCTest
+import ModelFiles
 @testable import Training
+import XCTest
 
 /// Checkpoints and resume in one process (W = 1): a run stopped by a signal and resumed ends
 /// bit-identical to a straight run, metrics.jsonl has every step once, config changes that alter

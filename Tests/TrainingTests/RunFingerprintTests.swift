@@ -1,6 +1,7 @@
 import Collective
 import Foundation
 import MultiTask
+import RunConfig
 import Training
 import XCTest
 

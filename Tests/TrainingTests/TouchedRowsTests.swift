@@ -1,4 +1,5 @@
 import Autodiff
+import ModelFiles
 @testable import Training
 import Transformer
 import XCTest

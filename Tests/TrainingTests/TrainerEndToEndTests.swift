@@ -1,6 +1,7 @@
 import Collective
 import CoNLL
 import Foundation
+import ModelFiles
 import Training
 import XCTest
 

@@ -1,4 +1,5 @@
 import Optimizers
+import RunConfig
 @testable import Training
 import XCTest
 

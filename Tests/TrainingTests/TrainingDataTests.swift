@@ -1,5 +1,7 @@
 import CoNLL
 import Foundation
+import RunConfig
+import TestSupport
 @testable import Training
 import XCTest
 

@@ -1,5 +1,7 @@
 import CoNLL
 import Foundation
+import RunConfig
+import TaskSampling
 import Training
 import XCTest
 
@@ -80,7 +82,7 @@ final class UnannotatedAndRoutedCorporaTests: XCTestCase {
             """
         XCTAssertThrowsError(try load(yaml, files: ["train.conllu": conllu(2, unannotated: []),
                                                     "names.txt": "Anna B-PER\n\nBob B-PER\n\nTom B-PER\n\n"])) { error in
-            XCTAssertEqual(error as? TrainingError, .sentencesWithoutTask(
+            XCTAssertEqual(error as? SamplerError, .sentencesWithoutTask(
                 corpus: "names", split: "train", count: 3,
                 hint: "No task uses corpus 'names' and none of its labels (ner) is a task's label. Add a task with corpus: names, or remove the corpus from corpora."))
         }

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import Training
+import RunConfig
 
 /// The YAML config loader with `--set` overrides on arbitrary bytes: the input up to the first
 /// line `%%` is the config file, each line after it one override. The config is written to a

@@ -1,7 +1,7 @@
 import CoNLL
 import Foundation
 import FuzzSupport
-import Training
+import ModelFiles
 
 /// predict's input reader on arbitrary bytes: UTF-8 validation, line splitting (LF, CRLF, CR) and
 /// sentence splitting in the format the first byte picks. Every sentence must hold tokens free of

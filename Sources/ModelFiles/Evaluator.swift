@@ -1,0 +1,149 @@
+import Collective
+import CoNLL
+import Foundation
+import MultiTask
+import RunConfig
+
+/// The score of one task on one split, from raw counts that sum across ranks.
+public struct TaskEvaluation: Equatable {
+    public let task: String
+    public let metric: TaskInfo.Metric
+    /// Span counts per type (span tasks).
+    public let spans: SpanEvaluation?
+    /// Token counts (accuracy tasks, and token accuracy of span tasks).
+    public let tokens: AccuracyCounts
+
+    /// The task's main score: micro F1 for span tasks, token accuracy otherwise (fractions in [0, 1]).
+    public var mainScore: Double { metric == .spanF1 ? (spans?.f1 ?? 0) : tokens.accuracy }
+
+    /// The JSON form used by `evaluate --json` and `metrics.jsonl`.
+    public var json: [String: Any] {
+        guard metric == .spanF1, let spans else { return ["accuracy": tokens.accuracy, "tokens": tokens.total] }
+        var perType: [String: Any] = [:]
+        for type in spans.types {
+            let c = spans.counts(for: type)
+            perType[type] = ["f1": c.f1, "precision": c.precision, "recall": c.recall,
+                             "tp": c.truePositives, "fp": c.falsePositives, "fn": c.falseNegatives]
+        }
+        return ["f1": spans.f1, "precision": spans.precision, "recall": spans.recall,
+                "per_type": perType, "token_accuracy": tokens.accuracy]
+    }
+}
+
+/// Evaluates tasks on sentences split over the ranks: rank r decodes sentences r, r+W, r+2W, …
+/// (no padded duplicates), and the raw counts are summed, so the scores equal a single
+/// process's exactly.
+public enum Evaluator {
+    /// Decodes `sentences` for every task in `taskIndices` and scores them against their gold labels;
+    /// a sentence without a task's labels (its column all `_`) is not scored for that task.
+    public static func evaluate(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
+                                taskIndices: [Int], communicator: Communicator,
+                                batchSize: Int = 64) throws -> [TaskEvaluation] {
+        let mine = Swift.stride(from: communicator.rank, to: sentences.count, by: communicator.worldSize).map { $0 }
+        var spanCounts = [SpanEvaluation](repeating: SpanEvaluation(), count: taskIndices.count)
+        var tokenCounts = [AccuracyCounts](repeating: AccuracyCounts(), count: taskIndices.count)
+        try forEachPrediction(model: model, encoder: encoder, sentences: sentences, indices: mine,
+                              taskIndices: taskIndices, batchSize: batchSize) { s, predicted in
+            for (i, t) in taskIndices.enumerated() {
+                let task = encoder.tasks[t]
+                // a sentence unannotated for the task (its column all _) is not scored for it
+                guard let raw = sentences[s].labels[task.label] else { continue }
+                let gold = task.goldTags(raw)
+                tokenCounts[i].add(gold: gold, predicted: predicted[i])
+                if task.metric == .spanF1 { spanCounts[i].add(gold: gold, predicted: predicted[i], scheme: .iob2) }
+            }
+        }
+        // sum the raw counts over ranks; span types agreed from the whole split's gold and the dictionary
+        var results: [TaskEvaluation] = []
+        for (i, t) in taskIndices.enumerated() {
+            let task = encoder.tasks[t]
+            var flat = [Double(tokenCounts[i].correct), Double(tokenCounts[i].total)]
+            var types: [String] = []
+            if task.metric == .spanF1 {
+                types = spanTypes(task: task, sentences: sentences)
+                flat += spanCounts[i].flatCounts(types: types).map(Double.init)
+            }
+            let summed = try communicator.sum(flat)
+            let tokens = AccuracyCounts(correct: Int(summed[0]), total: Int(summed[1]))
+            let spans = task.metric == .spanF1
+                ? SpanEvaluation(types: types, flatCounts: summed.dropFirst(2).map { Int($0) }) : nil
+            results.append(TaskEvaluation(task: task.name, metric: task.metric, spans: spans, tokens: tokens))
+        }
+        return results
+    }
+
+    /// Every span type of the task's dictionary and of the split's gold labels, sorted.
+    static func spanTypes(task: TaskInfo, sentences: [Sentence]) -> [String] {
+        var types = Set<String>()
+        for tag in task.labels.entries where tag.count > 2 && tag.dropFirst().first == "-" { types.insert(String(tag.dropFirst(2))) }
+        for s in sentences {
+            for span in spans(task.goldTags(s.labels[task.label] ?? []), scheme: .iob2) { types.insert(span.type) }
+        }
+        return types.sorted()
+    }
+
+    /// The most tokens of one sentence decoded in one pass. A longer sentence is decoded in
+    /// consecutive pieces of at most this many tokens whose tags are joined (a span crossing a piece
+    /// boundary is cut there; natural sentences are far shorter). The activations of one batch grow
+    /// with batch size × its longest row, so this bounds what any input costs: `predict` on one
+    /// 1 M-token line stays at the memory of a batch of 1,000-token rows (see BENCHMARKS.md).
+    public static let maxTokensPerPass = 1000
+
+    /// Decodes the sentences at `indices` in length-sorted batches (a sentence longer than
+    /// `maxTokensPerPass` in pieces) and calls `body(sentenceIndex, predictedTagsPerTask)` for each,
+    /// in index order.
+    public static func forEachPrediction(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
+                                         indices: [Int], taskIndices: [Int], batchSize: Int,
+                                         _ body: (Int, [[String]]) throws -> Void) throws {
+        // pieces[p] = (sentence, token range), in sentence order
+        var pieces: [(sentence: Int, tokens: Range<Int>)] = []
+        for s in indices {
+            let n = sentences[s].count
+            var a = 0
+            repeat {
+                pieces.append((s, a..<min(a + maxTokensPerPass, n)))
+                a += maxTokensPerPass
+            } while a < n
+        }
+        let order = pieces.indices.sorted { pieces[$0].tokens.count < pieces[$1].tokens.count
+            || (pieces[$0].tokens.count == pieces[$1].tokens.count && $0 < $1) }
+        var predictions = [[[String]]](repeating: [], count: pieces.count)
+        var unknown: [String: Int] = [:]
+        var start = 0
+        while start < order.count {
+            let chunk = Array(order[start..<min(start + batchSize, order.count)])
+            let batch = BatchBuilder.inference(chunk.map { p in
+                let sentence = sentences[pieces[p].sentence]
+                let piece = pieces[p].tokens.count == sentence.count ? sentence
+                    : Sentence(tokens: Array(sentence.tokens[pieces[p].tokens]), source: sentence.source)
+                return encoder.encode(piece, taskIndices: [], unknownLabels: &unknown)
+            }, packing: encoder.subwordPacking)
+            let ids = model.predict(batch, taskIndices: taskIndices)
+            for (r, p) in chunk.enumerated() {
+                predictions[p] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r]) }
+            }
+            start += batchSize
+        }
+        var p = 0
+        while p < pieces.count {
+            let s = pieces[p].sentence
+            var tags = predictions[p]
+            p += 1
+            while p < pieces.count && pieces[p].sentence == s && pieces[p].tokens.lowerBound > 0 {
+                for i in tags.indices { tags[i] += predictions[p][i] }
+                p += 1
+            }
+            try body(s, tags)
+        }
+    }
+
+    /// The combined selection score: the mean of the tasks' main scores, or one task's.
+    public static func mainScore(_ results: [TaskEvaluation], rule: TrainingConfig.MainScore) -> Double {
+        switch rule {
+        case .mean:
+            return results.isEmpty ? 0 : results.map(\.mainScore).reduce(0, +) / Double(results.count)
+        case .task(let name):
+            return results.first { $0.task == name }?.mainScore ?? 0
+        }
+    }
+}

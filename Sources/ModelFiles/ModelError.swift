@@ -1,0 +1,26 @@
+import CoNLL
+
+/// Errors of a trained model's files and of the text it reads: a model folder, export or
+/// checkpoint that is missing, incomplete or inconsistent, a file that could not be written, a
+/// corpus file its reader refused. Each names the file, what is wrong and how to fix it.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    /// A file or folder that could not be written.
+    case cannotWrite(String, reason: String)
+    /// A saved model that is missing, incomplete or inconsistent.
+    case invalidModel(String, reason: String)
+    /// A corpus file the reader refused; the hint names the corpus's config key that would accept it.
+    case corpusFile(corpus: String, error: CoNLLError)
+
+    public var description: String {
+        switch self {
+        case let .cannotWrite(path, reason):
+            return "cannot write \(path): \(reason)"
+        case let .invalidModel(path, reason):
+            return "\(path): not a usable model: \(reason)"
+        case let .corpusFile(corpus, error):
+            guard let setting = error.acceptingSetting else { return error.description }
+            return (error.location.map { "\($0): " } ?? "") + "expected \(error.expected), found \(error.found). Hint: "
+                + "\(setting.edit), or set corpora.\(corpus).\(setting.key): \(setting.value) in the config."
+        }
+    }
+}

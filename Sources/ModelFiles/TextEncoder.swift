@@ -1,0 +1,115 @@
+import CoNLL
+import MultiTask
+import Transformer
+
+/// What a task is, as a trained model remembers it: its label column, how its tags are written
+/// and trained, and its label dictionary.
+public struct TaskInfo: Codable, Equatable, Sendable {
+    /// How the task is scored (defined in `CoNLL`, below the config that names it).
+    public typealias Metric = TaskMetric
+
+    public let name: String
+    public let corpus: String
+    public let label: String
+    public let metric: Metric
+    /// How the corpus writes the tags (span tasks).
+    public let inputScheme: TagScheme?
+    /// What the head is trained on (span tasks): BIOES gives the CRF explicit span ends.
+    public let trainScheme: TagScheme?
+    /// The task's label dictionary, built from its training tags in `trainScheme`; `<unk>` at id 0.
+    public let labels: Vocabulary
+
+    public init(name: String, corpus: String, label: String, metric: Metric,
+                inputScheme: TagScheme?, trainScheme: TagScheme?, labels: Vocabulary) {
+        self.name = name
+        self.corpus = corpus
+        self.label = label
+        self.metric = metric
+        self.inputScheme = inputScheme
+        self.trainScheme = trainScheme
+        self.labels = labels
+    }
+
+    /// The tags as the head sees them (converted to `trainScheme` for span tasks).
+    public func trainingTags(_ tags: [String]) -> [String] {
+        guard metric == .spanF1, let from = inputScheme, let to = trainScheme, from != to else { return tags }
+        return TagScheme.convert(tags, from: from, to: to)
+    }
+
+    /// Gold tags in the form they are evaluated and printed: IOB2 for span tasks.
+    public func goldTags(_ tags: [String]) -> [String] {
+        guard metric == .spanF1, let from = inputScheme, from != .iob2 else { return tags }
+        return TagScheme.convert(tags, from: from, to: .iob2)
+    }
+
+    /// Predicted ids back to tags in the evaluated form (IOB2 for span tasks).
+    public func predictedTags(_ ids: [Int32]) -> [String] {
+        let tags = ids.map { labels[Int($0)] }
+        guard metric == .spanF1, let scheme = trainScheme, scheme != .iob2 else { return tags }
+        return TagScheme.convert(tags, from: scheme, to: .iob2)
+    }
+}
+
+/// Turns sentences into ids with the vocabularies of a model; saved with the model so that
+/// `evaluate` and `predict` encode text exactly as training did.
+public struct TextEncoder: Codable, Equatable, Sendable {
+    public let words: Vocabulary
+    public let characters: Vocabulary
+    public let lowercaseWords: Bool
+    public let normalizeDigits: Bool
+    public let tasks: [TaskInfo]
+    /// The transformer's tokeniser, when the model has one: every sentence is also encoded as subwords.
+    public let subwordTokenizer: BertTokenizer?
+    /// The transformer's positions, with `subwordTokenizer`.
+    public let transformerPositions: Int?
+
+    public init(words: Vocabulary, characters: Vocabulary, lowercaseWords: Bool, normalizeDigits: Bool, tasks: [TaskInfo],
+                subwordTokenizer: BertTokenizer? = nil, transformerPositions: Int? = nil) {
+        precondition((subwordTokenizer == nil) == (transformerPositions == nil), "a transformer needs its tokenizer and positions")
+        self.words = words
+        self.characters = characters
+        self.lowercaseWords = lowercaseWords
+        self.normalizeDigits = normalizeDigits
+        self.tasks = tasks
+        self.subwordTokenizer = subwordTokenizer
+        self.transformerPositions = transformerPositions
+    }
+
+    /// How batches of this encoder's sentences are packed for the transformer (nil without one).
+    public var subwordPacking: SubwordPacking? {
+        guard let subwordTokenizer, let transformerPositions else { return nil }
+        return subwordTokenizer.packing(maxPositions: transformerPositions)
+    }
+
+    /// The word-vocabulary key of a token.
+    public func wordKey(_ token: String) -> String {
+        TokenFeatures.wordKey(token, lowercase: lowercaseWords, normalizeDigits: normalizeDigits)
+    }
+
+    /// Encodes `sentence`, with gold tag ids for the tasks `taskIndices` whose labels it carries.
+    /// Labels missing from a task's dictionary map to `<unk>` and are counted in `unknownLabels`.
+    /// Characters: those of `TokenFeatures.encodedCharacters` (at most `TokenFeatures.maxCharacters`
+    /// per token), so one huge token costs the character encoder no more than a long word.
+    public func encode(_ sentence: Sentence, taskIndices: [Int], unknownLabels: inout [String: Int]) -> EncodedSentence {
+        let unk = Int32(words.unknownID ?? 0)
+        let wordIDs = sentence.tokens.map { words.id(of: wordKey($0)).map(Int32.init) ?? unk }
+        let caseIDs = sentence.tokens.map { TokenFeatures.casing($0).rawValue }
+        let charUnk = Int32(characters.unknownID ?? 0)
+        let chars = sentence.tokens.map { token in
+            TokenFeatures.encodedCharacters(token).map { characters.id(of: String($0)).map(Int32.init) ?? charUnk }
+        }
+        var tags: [Int: [Int32]] = [:]
+        for t in taskIndices {
+            let task = tasks[t]
+            guard let raw = sentence.labels[task.label] else { continue }
+            let labelUnk = Int32(task.labels.unknownID ?? 0)
+            tags[t] = task.trainingTags(raw).map { tag in
+                if let id = task.labels.id(of: tag), id != task.labels.unknownID { return Int32(id) }
+                unknownLabels["\(task.name):\(tag)", default: 0] += 1
+                return labelUnk
+            }
+        }
+        return EncodedSentence(wordIDs: wordIDs, caseIDs: caseIDs, characters: chars, tags: tags,
+                               subwords: subwordTokenizer?.subwords(words: sentence.tokens))
+    }
+}

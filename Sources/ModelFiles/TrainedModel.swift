@@ -1,0 +1,108 @@
+import Checkpointing
+import CoNLL
+import Foundation
+import MultiTask
+import RunConfig
+import Transformer
+
+/// What a saved model carries besides its parameters: its structure, how it encodes text, the
+/// corpus settings (so `evaluate` reads a file as training did), the resolved config and when it
+/// was saved.
+public struct ModelMetadata: Codable {
+    public let spec: ModelSpec
+    public let encoder: TextEncoder
+    /// Corpus settings by name (config order in `corpusOrder`).
+    public let corpora: [String: CorpusConfig]
+    public let corpusOrder: [String]
+    /// The resolved config as YAML, as written to `resolved-config.yaml`.
+    public let config: String
+    public let step: Int
+    public let epoch: Int
+    /// How task scores combine into the selection score: `mean` or a task name.
+    public let mainScore: String
+    /// The dev main score at save time.
+    public let devMainScore: Double?
+
+    public init(spec: ModelSpec, encoder: TextEncoder, corpora: [String: CorpusConfig], corpusOrder: [String], config: String,
+                step: Int, epoch: Int, mainScore: String, devMainScore: Double?) {
+        self.spec = spec
+        self.encoder = encoder
+        self.corpora = corpora
+        self.corpusOrder = corpusOrder
+        self.config = config
+        self.step = step
+        self.epoch = epoch
+        self.mainScore = mainScore
+        self.devMainScore = devMainScore
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case spec, encoder, corpora, config, step, epoch
+        case corpusOrder = "corpus_order"
+        case mainScore = "main_score"
+        case devMainScore = "dev_main_score"
+    }
+}
+
+/// A model loaded from disk, ready to decode.
+public struct TrainedModel {
+    public let model: MultiTaskModel
+    public let metadata: ModelMetadata
+    public let url: URL
+
+    /// Loads a model from `url`: a model folder (`OUTPUT/best`), an export (`mtl-dist export`) or a
+    /// checkpoint folder (`OUTPUT/checkpoints/step-N`). All three take one validation path: the
+    /// stored tensor table is checked against its file's size, the model description against
+    /// limits, itself and that table (`ModelMetadata.validate`), and only then is the model built.
+    public init(url: URL) throws {
+        self.url = url
+        let checkpointManifest = CheckpointReader<CheckpointRecord>.manifestURL(in: url)
+        if DurableFile.size(of: checkpointManifest) != nil {
+            let reader = try CheckpointReader<CheckpointRecord>(directory: url)
+            let m = reader.manifest
+            metadata = m.training.model
+            try metadata.validate(file: checkpointManifest.path, tensors: m.tensors.map { ($0.name, $0.shape, $0.offset) })
+            model = MultiTaskModel(spec: metadata.spec, seed: 0)
+            try reader.read(floats: 0..<m.parameterCount, into: model.store.values.base)
+        } else if ModelExport.isExport(url) {
+            (metadata, model) = try ModelExport.load(url)
+        } else {
+            let manifest = try ModelArchive.manifest(at: url, as: ModelMetadata.self)
+            try manifest.metadata.validate(file: url.appendingPathComponent("model.json").path,
+                                           tensors: manifest.parameters.map { ($0.name, $0.shape, $0.offset) })
+            model = MultiTaskModel(spec: manifest.metadata.spec, seed: 0)
+            try ModelArchive.loadParameters(manifest, from: url, into: model.store)
+            metadata = manifest.metadata
+        }
+        let transformer = metadata.spec.encoder.transformer
+        guard (transformer == nil) == (metadata.encoder.subwordPacking == nil) else {
+            throw ModelError.invalidModel(url.path, reason: "the model has a transformer without its tokenizer and positions, or the other way round")
+        }
+        if let transformer, !transformer.fineTune {
+            // a frozen transformer is not among the saved parameters: it comes from its own folder
+            try model.encoder.loadTransformer(from: SafeTensorsFile(url: URL(fileURLWithPath: transformer.path)
+                .appendingPathComponent("model.safetensors")), store: model.store)
+        }
+    }
+
+    /// Reads `file` with the settings of the model's corpus `corpus` (its format, columns and the
+    /// tag schemes of its span tasks).
+    public func read(_ file: URL, corpus: String) throws -> [Sentence] {
+        guard let config = metadata.corpora[corpus] else {
+            throw ModelError.invalidModel(url.path, reason: "no corpus '\(corpus)' (corpora: \(metadata.corpusOrder.joined(separator: ", ")))")
+        }
+        var schemes: [String: TagScheme] = [:]
+        for task in metadata.encoder.tasks where task.corpus == corpus { if let s = task.inputScheme { schemes[task.label] = s } }
+        return try CorpusFiles.read(file, with: CorpusFiles.reader(for: config, spanSchemes: schemes), corpus: corpus).sentences
+    }
+
+    /// The indices of the tasks trained on corpus `corpus`.
+    public func taskIndices(of corpus: String) -> [Int] {
+        metadata.encoder.tasks.indices.filter { metadata.encoder.tasks[$0].corpus == corpus }
+    }
+
+    /// Writes `model` with `metadata` to the folder `url`, atomically.
+    public static func save(_ model: MultiTaskModel, metadata: ModelMetadata, to url: URL) throws {
+        try ModelArchive.save(store: model.store, metadata: metadata, to: url)
+    }
+}

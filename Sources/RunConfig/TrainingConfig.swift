@@ -1,0 +1,158 @@
+/// The optimisation loop of a run config (`training:` in YAML); each property's comment gives its range.
+///
+/// With `allreduce_bucket_mb > 0` and more than one rank, `overlap_allreduce: true` starts a
+/// bucket's non-blocking sum as soon as backward has finished every gradient in it (buckets are
+/// whole parameters, taken from the end of the flat buffer, where the heads are); `false` sums
+/// the same buckets one after another once backward is done. Both give the same sums up to float
+/// summation order.
+public struct TrainingConfig: Codable, Equatable {
+    /// The parameter update rule.
+    public enum Optimizer: String, Codable, CaseIterable {
+        /// SGD with optional momentum and L2 weight decay added to the gradient.
+        case sgd
+        /// Adam (Kingma & Ba 2015), L2 weight decay added to the gradient.
+        case adam
+        /// AdamW (Loshchilov & Hutter 2019), decoupled weight decay.
+        case adamw
+    }
+
+    /// How the learning rate changes over training.
+    public enum Schedule: String, Codable, CaseIterable {
+        /// `lr(step) = learning_rate` (after warm-up).
+        case constant
+        /// Multiply by `anneal_factor` after `patience` evaluations without improvement (Flair's default).
+        case plateau
+        /// Linear decay from `learning_rate` to `min_learning_rate` over the run.
+        case linear
+        /// Cosine decay from `learning_rate` to `min_learning_rate` over the run.
+        case cosine
+    }
+
+    /// The score that selects the best model: the mean over tasks, or one task's score.
+    public enum MainScore: Equatable, Codable, RawRepresentable {
+        /// Mean of every task's score.
+        case mean
+        /// The score of the named task.
+        case task(String)
+
+        /// The YAML spelling: `mean` or the task name.
+        public var rawValue: String { if case .task(let name) = self { name } else { "mean" } }
+
+        /// `mean`, or a task name.
+        public init(rawValue: String) { self = rawValue == "mean" ? .mean : .task(rawValue) }
+    }
+
+    /// Passes over the training data: >= 1, or >= 0 when `max_steps` is set (which overrides it).
+    public var epochs = 30
+    /// When set (> 0), training stops after this many steps.
+    public var maxSteps: Int?
+    /// The global batch: sentences per step over all ranks (> 0).
+    public var batchSize = 32
+    /// Update rule.
+    public var optimizer = Optimizer.sgd
+    /// Peak learning rate (> 0). 1.0, the shipped configs' recipe: the loss is a per-sentence mean
+    /// (Flair's 0.1 is for a summed loss, and learns several times slower here; see BENCHMARKS.md).
+    public var learningRate = 1.0
+    /// SGD momentum, in [0, 1).
+    public var momentum = 0.0
+    /// Weight decay coefficient (>= 0).
+    public var weightDecay = 0.0
+    /// Maximum global gradient L2 norm; `nil` or 0 = no clipping.
+    public var clipNorm: Double? = 5.0
+    /// Learning-rate schedule.
+    public var schedule = Schedule.plateau
+    /// Steps of linear warm-up from 0.
+    public var warmupSteps = 0
+    /// Plateau schedule: `lr ← lr · anneal_factor`, in (0, 1).
+    public var annealFactor = 0.5
+    /// Plateau schedule: evaluations without improvement before annealing.
+    public var patience = 3
+    /// Floor of the learning rate; linear and cosine decay to it.
+    public var minLearningRate = 0.0001
+    /// Seed (>= 0) of every random stream of the run: sampler, initialisation, dropout.
+    public var seed = 1
+    /// Steps between log lines (> 0).
+    public var logEvery = 50
+    /// Steps between evaluations; `nil` = once per epoch.
+    public var evalEvery: Int?
+    /// Model selection score: `mean` of the task scores (Flair's default) or a task name.
+    public var mainScore = MainScore.mean
+    /// Size of one gradient all-reduce bucket in MiB; 0 sums the whole flat buffer in one call.
+    public var allReduceBucketMB = 0.0
+    /// Whether bucketed gradient sums overlap the backward pass (only with buckets and > 1 rank).
+    public var overlapAllReduce = true
+    /// A fine-tuned transformer's learning rate as a multiple of the schedule's (> 0): 1 updates it
+    /// with the rest; otherwise an optimizer of its own updates it at the multiplied rate.
+    public var transformerLRMultiplier = 1.0
+    /// Micro-batches K each rank's slice of a global batch runs as, adding gradients, before the one
+    /// all-reduce and update (gradient accumulation); at most `batch_size` ÷ ranks.
+    public var accumulationSteps = 1
+    /// Whether the gradient sum (with `allreduce_bucket_mb: 0`) exchanges only the embedding rows
+    /// the global batch touched (of the word, character and fine-tuned transformer's WordPiece
+    /// tables), plus every other parameter, instead of the whole buffer: the same
+    /// result, bit for bit on two ranks (see `TouchedRows`).
+    /// Off by default: on the shared 2-core machine it did not measurably pay (BENCHMARKS.md).
+    public var sparseAllReduce = false
+    /// Whether the ranks divide the update (ZeRO stage 1): the gradient is reduce-scattered, each
+    /// rank clips its slice with the global norm and updates only its slice
+    /// (`shardRange(total:rank:worldSize:)`, the slice its checkpoint shard holds), keeping
+    /// optimizer state for that slice alone, and the parameters are all-gathered. The same update
+    /// as the replicated one (`false`: every rank sums the whole gradient and updates every
+    /// parameter), bit for bit on one rank, up to summation order on more. Needs the dense,
+    /// unbucketed sum: `sparse_allreduce: false` and `allreduce_bucket_mb: 0`. Off by default: on
+    /// the shared 2-core machine the longer exchange cost more than the halved update saved
+    /// (BENCHMARKS.md).
+    public var shardedUpdate = false
+
+    /// Every setting at its default.
+    public init() {}
+
+    /// YAML keys, mapped once.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case epochs, maxSteps = "max_steps", batchSize = "batch_size", optimizer, learningRate = "learning_rate"
+        case momentum, weightDecay = "weight_decay", clipNorm = "clip_norm", schedule, warmupSteps = "warmup_steps"
+        case annealFactor = "anneal_factor", patience, minLearningRate = "min_learning_rate", seed, logEvery = "log_every"
+        case evalEvery = "eval_every", mainScore = "main_score", allReduceBucketMB = "allreduce_bucket_mb"
+        case overlapAllReduce = "overlap_allreduce", transformerLRMultiplier = "transformer_lr_multiplier"
+        case accumulationSteps = "accumulation_steps", sparseAllReduce = "sparse_allreduce"
+        case shardedUpdate = "sharded_update"
+    }
+}
+
+extension TrainingConfig: ConfigSection {
+    static let defaults = TrainingConfig()
+
+    /// The ranges; whether `main_score` names a task is checked by `TrainConfig`.
+    func validate(_ rules: ConfigRules<CodingKeys>) throws {
+        try rules.integer(.maxSteps, maxSteps, atLeast: 1, hint: "set \(rules.keyPath(.maxSteps)) > 0, or null to train for epochs.")
+        try rules.integer(.epochs, epochs, atLeast: maxSteps == nil ? 1 : 0, atMost: 1_000_000,
+                          why: "the run counts epochs × steps per epoch before its first step",
+                          hint: maxSteps == nil && epochs < 1 ? "set \(rules.keyPath(.epochs)) >= 1, or set \(rules.keyPath(.maxSteps))." : nil)
+        try rules.integer(.batchSize, batchSize, atLeast: 1,
+                          hint: "set \(rules.keyPath(.batchSize)) to the sentences per step over all ranks, > 0.")
+        try rules.number(.learningRate, learningRate, .positive)
+        try rules.number(.momentum, momentum, .probability)
+        try rules.number(.weightDecay, weightDecay, .nonNegative)
+        try rules.number(.clipNorm, clipNorm, .nonNegative, hint: "set \(rules.keyPath(.clipNorm)) > 0, or null / 0 for no clipping.")
+        try rules.integer(.warmupSteps, warmupSteps, atLeast: 0)
+        try rules.number(.annealFactor, annealFactor, .openUnit)
+        try rules.integer(.patience, patience, atLeast: 0)
+        try rules.number(.minLearningRate, minLearningRate, .nonNegative)
+        try rules.integer(.seed, seed, atLeast: 0)
+        try rules.integer(.logEvery, logEvery, atLeast: 1)
+        try rules.integer(.evalEvery, evalEvery, atLeast: 1, hint: "set \(rules.keyPath(.evalEvery)) > 0, or null for once per epoch.")
+        try rules.number(.allReduceBucketMB, allReduceBucketMB, .nonNegative)
+        try rules.number(.transformerLRMultiplier, transformerLRMultiplier, .positive)
+        try rules.integer(.accumulationSteps, accumulationSteps, atLeast: 1, atMost: batchSize,
+                          why: "each micro-batch needs at least one sentence of the global batch",
+                          hint: "set \(rules.keyPath(.accumulationSteps)) between 1 and \(rules.keyPath(.batchSize)).")
+        // the sharded update reduce-scatters the whole gradient in one call
+        try rules.check(!(shardedUpdate && sparseAllReduce), .shardedUpdate, found: "true with \(rules.keyPath(.sparseAllReduce)): true",
+                        allowed: "one of the two: the sharded update reduce-scatters the whole gradient, the touched-rows sum all-reduces part of it",
+                        hint: "set \(rules.keyPath(.shardedUpdate)): false or \(rules.keyPath(.sparseAllReduce)): false.")
+        try rules.check(!(shardedUpdate && allReduceBucketMB > 0), .shardedUpdate,
+                        found: "true with \(rules.keyPath(.allReduceBucketMB)): \(allReduceBucketMB)",
+                        allowed: "\(rules.keyPath(.allReduceBucketMB)): 0 (the sharded update reduce-scatters the gradient in one call, not in buckets)",
+                        hint: "set \(rules.keyPath(.shardedUpdate)): false or \(rules.keyPath(.allReduceBucketMB)): 0.")
+    }
+}

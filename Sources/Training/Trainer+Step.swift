@@ -1,0 +1,186 @@
+import Autodiff
+import Collective
+import Foundation
+import ModelFiles
+import MultiTask
+import Optimizers
+import TaskSampling
+
+extension Trainer {
+    /// What one training step did.
+    public struct StepResult {
+        /// This rank's forward passes (all its micro-batches): per task the summed loss of its rows and their count.
+        public let perTaskLoss: [(sum: Float, rows: Int)]
+        /// The step's global batch, every rank's items.
+        public let globalBatch: [SampledItem]
+        /// The learning rate of the update.
+        public let learningRate: Float
+        /// Where the step's time went.
+        public let timing: StepTiming
+        /// Floats this rank summed over the ranks (0 with one rank).
+        public let allReduceElements: Int
+    }
+
+    /// One optimisation step on this rank's slice of the global batch of (`epoch`, `step`): forward,
+    /// backward, gradient sum over ranks, clipping, update. With `accumulation_steps` K > 1 the
+    /// slice runs as K contiguous micro-batches, each forward and backward adding into the gradient
+    /// buffer (every loss normalised by the whole global batch's per-task counts), before the one
+    /// sum and update: np = 1 with K = 4 computes what np = 4 computes, up to summation order.
+    ///
+    /// The gradient sum runs over the buckets of `gradientBuckets`: one blocking all-reduce per
+    /// bucket after backward, or, with buckets, more than one rank and `overlap_allreduce`,
+    /// non-blocking sums started during backward (`OverlappedGradientReduce`) and waited for after it.
+    public func trainStep(epoch: Int, step s: Int) throws -> StepResult {
+        let t = resolved.config.training
+        let seed = UInt64(truncatingIfNeeded: t.seed)
+        let taskCount = data.encoder.tasks.count
+        let world = communicator.worldSize, rank = communicator.rank
+        let store = model.store
+        var timing = StepTiming()
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { clock = now }
+            return Double(now - clock) / 1e9
+        }
+        let global = sampler.globalBatch(epoch: epoch, step: s)
+        var globalCounts = [Int](repeating: 0, count: taskCount)
+        for item in global { for k in item.tasks { globalCounts[k] += 1 } }
+        let mine = rankSlice(batchSize: global.count, rank: rank, worldSize: world)
+        let lo = mine.lowerBound, hi = mine.upperBound
+        let micro = max(1, t.accumulationSteps)
+        var perTaskLoss = [(sum: Float, rows: Int)](repeating: (0, 0), count: taskCount)
+        var tape = Tape()
+        var result: MultiTaskModel.LossResult?
+        for m in 0..<micro {
+            // micro-batch m of the rank's slice: positions lo + n·m/K ..< lo + n·(m+1)/K
+            let local = Array(global[(lo + (hi - lo) * m / micro)..<(lo + (hi - lo) * (m + 1) / micro)])
+            let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: epoch, step: s, corpus: $0.corpus, sentence: $0.sentence) }
+            let batch = BatchBuilder.training(items: local, taskCount: taskCount, globalCounts: globalCounts,
+                                              keys: keys, unkReplacement: unkReplacement,
+                                              packing: data.encoder.subwordPacking) { data.encodedTrain[$0.corpus][$0.sentence] }
+            tape = Tape()
+            let loss = model.loss(batch, tape: tape)
+            for (k, r) in loss.perTask.enumerated() { perTaskLoss[k] = (perTaskLoss[k].sum + r.sum, perTaskLoss[k].rows + r.rows) }
+            timing.forward += lap()
+            guard m < micro - 1 else { result = loss; break }
+            // all but the last micro-batch: backward adds into the gradient buffer, no sum yet
+            tape.backward(from: loss.total)
+            timing.backward += lap()
+        }
+        guard let result else { preconditionFailure("accumulation_steps \(micro) ran no micro-batch") }
+        var allReduceElements = world > 1 ? store.count : 0
+        if t.shardedUpdate {
+            tape.backward(from: result.total)
+            timing.backward += lap()
+            let lr = schedule(optimizer.stepCount)
+            try shardedUpdate(learningRate: lr, timing: &timing, lap: lap)
+            return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
+                              allReduceElements: allReduceElements)
+        }
+        // the only parts of the gradient this step can make non-zero (all of it without a table)
+        let touched = touchedRows?.ranges(for: global.map { data.encodedTrain[$0.corpus][$0.sentence] }) ?? [0 ..< store.count]
+        if overlapsAllReduce {
+            let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator,
+                                                  gradients: store.grads.pointer)
+            try tape.backward(from: result.total, store: store) { try reduce.parameterReady($0) }
+            timing.allReduceInBackward = reduce.communicationSeconds
+            timing.backward += lap() - reduce.communicationSeconds
+            try reduce.finish()
+            timing.allReduce = lap()
+        } else {
+            tape.backward(from: result.total)
+            timing.backward += lap()
+            if exchangesTouchedRows {
+                allReduceElements = try communicator.allReduceSum(store.grads.pointer, ranges: touched, scratch: &exchangeScratch)
+            } else {
+                try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
+            }
+            timing.allReduce = lap()
+        }
+        if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store.grads.base, ranges: touched, maxNorm: Float(clip)) }
+        let lr = schedule(optimizer.stepCount)
+        applyOptimizers(gradients: store.grads.base, learningRate: lr)
+        // every other element is still zero
+        store.zeroGrad(ranges: touched)
+        timing.update = lap()
+        return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
+                          allReduceElements: allReduceElements)
+    }
+
+    /// The update of the sharded step (`sharded_update`), after backward: the gradient
+    /// reduce-scattered in place, leaving the sum of this rank's slice (`updateRange`) at the front
+    /// of the gradient buffer (on one rank the buffer is the slice), its squared norm summed over the
+    /// ranks into the global norm, the slice clipped with it and updated, and the parameters
+    /// all-gathered so every rank holds the whole replica. No buffer besides the optimizer state of
+    /// the slice. Clipping and update equal the replicated step's bit for bit on one rank; the sums
+    /// differ in order only.
+    private func shardedUpdate(learningRate lr: Float, timing: inout StepTiming, lap: () -> Double) throws {
+        let t = resolved.config.training, store = model.store, world = communicator.worldSize
+        if world > 1 {
+            try communicator.reduceScatterSum(store.grads.pointer)
+            timing.allReduce += lap()
+        }
+        // gradients[i] is the summed gradient of parameter updateRange.lowerBound + i
+        let gradients = store.grads.base
+        if let clip = t.clipNorm, clip > 0 {
+            var squared = [squaredGradientNorm(gradients, count: updateRange.count)]
+            timing.update += lap()
+            try squared.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+            timing.allReduce += lap()
+            clipGradients(gradients, count: updateRange.count, norm: squared[0].squareRoot(), maxNorm: Float(clip))
+        }
+        applyOptimizers(gradients: gradients - updateRange.lowerBound, learningRate: lr)
+        store.zeroGrad()
+        timing.update += lap()
+        if world > 1 {
+            try communicator.allGather(store.values.pointer)
+            timing.allGather = lap()
+            timing.allReduce += timing.allGather
+        }
+    }
+
+    /// Steps the optimizers over `updateRange`: parameter i's gradient is `gradients[i]` (a pointer
+    /// offset so that index i of the store is the right element, whether the gradients are the store's
+    /// buffer or a slice). The transformer's part at its multiplied learning rate when it has an
+    /// optimizer of its own.
+    private func applyOptimizers(gradients: UnsafeMutablePointer<Float>, learningRate lr: Float) {
+        let t = resolved.config.training, values = model.store.values.base
+        func step(_ optimizer: inout any Optimizer, _ r: Range<Int>, _ rate: Float) {
+            optimizer.step(parameters: values + r.lowerBound, gradients: gradients + r.lowerBound, count: r.count, learningRate: rate)
+        }
+        if let part = updateParts.transformer, transformerOptimizer != nil {
+            step(&transformerOptimizer!, part, lr * Float(t.transformerLRMultiplier))
+        }
+        step(&optimizer, updateParts.rest, lr)
+    }
+
+    /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
+    var overlapsAllReduce: Bool {
+        let t = resolved.config.training
+        return t.overlapAllReduce && t.allReduceBucketMB > 0 && communicator.worldSize > 1
+    }
+
+    /// How `trainStep` sums gradients, for reports: e.g. `overlapped with backward, 7 buckets of
+    /// whole parameters, ≤ 4 MiB or one parameter`, `blocking, 7 buckets of whole parameters, ≤ 4 MiB
+    /// or one parameter`, `blocking, one call`.
+    public var allReducePlan: String {
+        if communicator.worldSize == 1 { return "none (one rank)" }
+        if resolved.config.training.shardedUpdate {
+            return "sharded update: one reduce-scatter of the gradient, one sum of the squared norm, one all-gather of the parameters"
+        }
+        if exchangesTouchedRows {
+            return "blocking, one call over the touched embedding rows and every other parameter"
+        }
+        let n = gradientBuckets.count
+        if n <= 1 && !overlapsAllReduce { return "blocking, one call" }
+        let size = String(format: "%g MiB", resolved.config.training.allReduceBucketMB)
+        return (overlapsAllReduce ? "overlapped with backward" : "blocking")
+            + ", \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter"
+    }
+
+    var unkReplacement: UnkReplacement {
+        UnkReplacement(probability: Float(resolved.config.encoder.unkReplacement), singletons: data.singletonWords,
+                       unknownID: Int32(data.encoder.words.unknownID ?? 0))
+    }
+}

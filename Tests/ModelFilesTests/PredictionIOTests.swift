@@ -1,0 +1,68 @@
+import CoNLL
+import Foundation
+import ModelFiles
+import XCTest
+
+/// predict's input reader: LF, CRLF and CR end lines alike; sentences come out the same.
+final class PredictionIOTests: XCTestCase {
+    func testLinesEndAtLFCRLFAndCR() {
+        XCTAssertEqual(PredictionIO.lines(of: "a\nb\r\nc\rd"), ["a", "b", "c", "d"])
+        XCTAssertEqual(PredictionIO.lines(of: "a\r\n"), ["a", ""])
+        XCTAssertEqual(PredictionIO.lines(of: "\r\r\n\n"), ["", "", "", ""])
+        XCTAssertEqual(PredictionIO.lines(of: ""), [""])
+        // a combining mark after a line end starts the next line's first Character
+        XCTAssertEqual(PredictionIO.lines(of: "e\r\n\u{301}x"), ["e", "\u{301}x"])
+    }
+
+    func testTextSentencesAreTheSameForEveryLineEnding() throws {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = "EU rejects German call" + end + "John lives in Paris" + end
+            let sentences = try PredictionIO.sentences(in: text, format: .text, fileName: "in.txt")
+            XCTAssertEqual(sentences.map(\.tokens), [["EU", "rejects", "German", "call"], ["John", "lives", "in", "Paris"]],
+                           "line end \(end.debugDescription)")
+            XCTAssertEqual(sentences.map(\.source.line), [1, 2])
+        }
+    }
+
+    func testCoNLLSentencesAreTheSameForEveryLineEnding() throws {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["# sent_id = 1", "EU\tNNP", "rejects\tVBZ", "", "John", ""].joined(separator: end)
+            let sentences = try PredictionIO.sentences(in: text, format: .conll, fileName: "in.conll")
+            XCTAssertEqual(sentences.map(\.tokens), [["EU", "rejects"], ["John"]], "line end \(end.debugDescription)")
+            XCTAssertEqual(sentences.map(\.source.line), [2, 5])
+        }
+    }
+
+    /// Found by fuzz-predict-input: a combining mark (U+07FD) after a space joins it into one
+    /// Character, so a Character split left the space inside the token "Anna \u{7FD}".
+    func testACombiningMarkAfterASpaceDoesNotGlueTokens() throws {
+        let bytes: [UInt8] = [0x41, 0x6E, 0x6E, 0x61, 0x20, 0xDF, 0xBD, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0x2D]
+        let text = try InputFile.text(Data(bytes), fileName: "crash.conll")
+        for format in [PredictionIO.InputFormat.conll, .text] {
+            let sentences = try PredictionIO.sentences(in: text, format: format, fileName: "crash.conll")
+            for token in sentences.flatMap(\.tokens) {
+                XCTAssertFalse(token.unicodeScalars.contains { $0 == " " || $0 == "\t" }, "\(format): \(token.debugDescription)")
+            }
+            XCTAssertEqual(sentences.first?.tokens.first, "Anna", "\(format)")
+        }
+        let text2 = try PredictionIO.sentences(in: "a \u{301}b c", format: .text, fileName: "in.txt")
+        XCTAssertEqual(text2.map(\.tokens), [["a", "\u{301}b", "c"]])
+    }
+
+    func testAnUnreadableInputSaysWhy() {
+        XCTAssertThrowsError(try PredictionIO.readInput(path: "/dev/zero")) { error in
+            XCTAssertEqual(error as? CoNLLError,
+                           .unreadableFile(file: "/dev/zero", reason: "a character device (like /dev/null or /dev/zero), not a data file"))
+        }
+    }
+
+    func testEncodedCharactersKeepBothEndsOfALongToken() {
+        XCTAssertEqual(String(TokenFeatures.encodedCharacters("Paris")), "Paris")
+        let exact = String(repeating: "a", count: TokenFeatures.maxCharacters)
+        XCTAssertEqual(TokenFeatures.encodedCharacters(exact).count, TokenFeatures.maxCharacters)
+        let half = TokenFeatures.maxCharacters / 2
+        let long = String(repeating: "b", count: half) + String(repeating: "x", count: 1_000_000) + String(repeating: "e", count: half)
+        XCTAssertEqual(String(TokenFeatures.encodedCharacters(long)),
+                       String(repeating: "b", count: half) + String(repeating: "e", count: half))
+    }
+}
