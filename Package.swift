@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["COpenBLAS"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
+        // text output that reports every failed write (write(2), EPIPE, closed descriptors); Foundation only
+        .target(name: "TextIO"),
         .target(name: "CoNLL"),
         // raw English text into UD-style sentences and tokens with offsets, and their evaluation; Foundation + CoNLL
         .target(name: "TextSegmentation", dependencies: ["CoNLL"]),
@@ -50,14 +52,17 @@ let package = Package(
         // archive, export, checkpoint record; what predict, evaluate and export need, without the trainer
         .target(name: "ModelFiles",
                 dependencies: ["RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask", "Transformer",
-                               "Collective", "Checkpointing"]),
+                               "Collective", "Checkpointing", "TextIO", "TextSegmentation"]),
         // a training run: session, trainer, resume, fingerprint, run folder, metrics, progress
         .target(name: "Training",
                 dependencies: ["ModelFiles", "RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask",
                                "Collective", "Checkpointing", "Reporting", "Transformer", .product(name: "Yams", package: "Yams")]),
+        // `mtl-dist bench`'s harnesses: BiLSTM-CRF and transformer kernels against sgemm, training
+        // steps of a config, MPI_Allreduce at several sizes
+        .target(name: "Benchmarks", dependencies: ["Autodiff", "Layers", "Collective", "RunConfig", "Training", "Transformer"]),
         .executableTarget(name: "mtl-dist", dependencies: [
             "Autodiff", "Layers", "Collective", "Checkpointing", "RunConfig", "ModelFiles", "Training",
-            "Reporting", "Transformer", "TextSegmentation",
+            "Reporting", "Transformer", "Benchmarks", "TextIO", "TextSegmentation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
@@ -73,6 +78,7 @@ let package = Package(
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "TextIOTests", dependencies: ["TextIO"]),
         .testTarget(name: "TaskSamplingTests", dependencies: ["TaskSampling", "TestSupport"]),
         .testTarget(name: "RunConfigTests", dependencies: ["RunConfig", "TaskSampling", "TestSupport"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "RunConfig", "CoNLL", "TestSupport"]),

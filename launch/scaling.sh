@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# launch/scaling.sh: a scaling sweep of `mtl-dist bench --config` over several rank counts, with a
+# launch/scaling.sh: a scaling sweep of `mtl-dist bench step` over several rank counts, with a
 # report, plots, an all-reduce cost model and a projection to 16-1,024 ranks.
 #
 #   launch/scaling.sh --config C --output DIR [options]
@@ -30,7 +30,7 @@
 #
 # What it writes into DIR:
 #   runs.jsonl            one line per bench run: {"mode", "round", "launcher", "bench": <bench --json>}
-#   collective.jsonl      `mtl-dist bench --collective --json` (MPI_Allreduce at 4 KiB-16 MiB) per np > 1
+#   collective.jsonl      `mtl-dist bench collective --json` (MPI_Allreduce at 4 KiB-16 MiB) per np > 1
 #   machine.txt, command.txt, logs/   the machine, the command that reproduces the sweep, each run's stderr
 #   results.csv, report.md, scaling.svg, projection.svg   written by `mtl-dist report scaling DIR`
 # Rounds alternate the order: ascending np in odd rounds, descending in even ones, so machine noise
@@ -140,7 +140,7 @@ measure() {
   printf '%s\n' "$out"
 }
 
-bench_args=(bench --config "$config" --json --steps "$steps" ${data_dir:+--data-dir "$data_dir"} "${sets[@]}")
+bench_args=(bench step --config "$config" --json --steps "$steps" ${data_dir:+--data-dir "$data_dir"} "${sets[@]}")
 for ((round = 1; round <= rounds; round++)); do
   order=("${nps[@]}")
   if ((round % 2 == 0)); then order=($(printf '%s\n' "${nps[@]}" | tac)); fi
@@ -158,7 +158,7 @@ done
 for n in "${nps[@]}"; do
   [ "$n" -gt 1 ] || continue
   echo "scaling: MPI_Allreduce at 4 KiB-16 MiB, np=$n" >&2
-  measure "allreduce-np$n" "$n" bench --collective --json >> "$output/collective.jsonl"
+  measure "allreduce-np$n" "$n" bench collective --json >> "$output/collective.jsonl"
 done
 
 "$binary" report scaling "$output"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # launch/sharded-ab.sh: the replicated update against the sharded one (training.sharded_update), timed
-# with `mtl-dist bench --config` in one sitting, runs alternating, with np=1 as the baseline.
+# with `mtl-dist bench step` in one sitting, runs alternating, with np=1 as the baseline.
 #
 #   launch/sharded-ab.sh --output FILE.jsonl [options]
 #
@@ -68,7 +68,7 @@ run() {
   load=$(cut -d' ' -f1 /proc/loadavg)
   echo "sharded-ab: round $round/$rounds, $m, $variant (np=$n), load $load" >&2
   out=$(bash "$repo/launch/mpirun.sh" -np "$n" --blas-threads 1 --binary "$binary" -- \
-        bench --config "$config" ${data_dir:+--data-dir "$data_dir"} --steps "$steps" --json "${weak[@]}" \
+        bench step --config "$config" ${data_dir:+--data-dir "$data_dir"} --steps "$steps" --json "${weak[@]}" \
         "${sets[@]}" --set "training.sharded_update=$sharded" | grep '^{' | tail -1)
   [ -n "$out" ] || die "$m $variant (np=$n) printed no JSON"
   printf '{"mode":"%s","variant":"%s","round":%d,"load":%s,"bench":%s}\n' "$m" "$variant" "$round" "$load" "$out" >> "$output"

@@ -10,6 +10,10 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
     case unreadableFile(file: String, reason: String)
     /// A byte sequence that is not UTF-8, at `byteOffset` (0-based, from the start of the file).
     case invalidUTF8(file: String, line: Int, byteOffset: Int, byte: UInt8)
+    /// A NUL byte at `byteOffset` (0-based): binary data, refused before the rest is read.
+    case binaryData(file: String, line: Int, byteOffset: Int)
+    /// A token (a run of bytes without space, tab or line end) longer than `limit` bytes.
+    case tokenTooLong(file: String, line: Int, limit: Int)
     /// A `\r\n` line end while `ReaderOptions.crlf == .error`.
     case crlfLineEnding(file: String, line: Int)
     /// A token line with the wrong number of fields; `expected` lists the column names.
@@ -48,6 +52,7 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unreadableFile(let file, _), .noSentences(let file):
             return file
         case .invalidUTF8(let file, let line, _, _), .crlfLineEnding(let file, let line),
+             .binaryData(let file, let line, _), .tokenTooLong(let file, let line, _),
              .wrongColumnCount(let file, let line, _, _, _), .emptyField(let file, let line, _),
              .invalidTokenID(let file, let line, _, _), .malformedTag(let file, let line, _, _, _),
              .tagSequence(let file, let line, _, _, _, _), .documentSeparator(let file, let line),
@@ -64,6 +69,8 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .unreadableFile: return "a readable file"
         case .invalidUTF8: return "UTF-8 text"
+        case .binaryData: return "text"
+        case .tokenTooLong(_, _, let limit): return "tokens of at most \(limit) bytes"
         case .crlfLineEnding: return "lines ending in \\n"
         case .wrongColumnCount(_, _, let columns, _, _):
             return "\(columns.count) columns (\(columns.joined(separator: " ")))"
@@ -90,6 +97,8 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidUTF8(_, _, let offset, let byte):
             return "byte 0x\(String(byte, radix: 16, uppercase: true)) at byte offset \(offset)"
         case .crlfLineEnding: return "\\r\\n (a Windows line end)"
+        case .binaryData(_, _, let offset): return "a NUL byte at byte offset \(offset) (binary data)"
+        case .tokenTooLong(_, _, let limit): return "a token longer than \(limit) bytes"
         case .wrongColumnCount(_, _, _, let found, let separator): return "\(found) (separated by \(separator))"
         case .emptyField: return "an empty field"
         case .invalidTokenID(_, _, _, let found): return found
@@ -126,6 +135,10 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
             return "name a regular file this user may read (paths in a config resolve relative to the config file)"
         case .invalidUTF8:
             return "re-encode the file as UTF-8, e.g. `iconv -f LATIN1 -t UTF-8 IN > OUT`"
+        case .binaryData:
+            return "give a text file (UTF-8, tokens separated by spaces, tabs or line ends), not binary data"
+        case .tokenTooLong:
+            return "separate the words with spaces, tabs or line ends; a longer run of bytes is not a word"
         case .crlfLineEnding:
             return "convert the file with `dos2unix FILE`, or set crlf: accept (ReaderOptions.crlf = .accept)"
         case .wrongColumnCount:

@@ -74,7 +74,7 @@ public enum InputFile {
     }
 
     /// Whether `path` is a named pipe (following symbolic links).
-    static func isPipe(_ path: String) -> Bool {
+    public static func isPipe(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO
     }

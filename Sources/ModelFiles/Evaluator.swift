@@ -89,12 +89,18 @@ public enum Evaluator {
     /// 1 M-token line stays at the memory of a batch of 1,000-token rows (see BENCHMARKS.md).
     public static let maxTokensPerPass = 1000
 
+    /// The padded tokens (rows × longest row) of one decoding batch by default. A batch's activations
+    /// grow with its padded tokens (about 24 KB each for the shipped BiLSTM-CRF: 4,096 tokens are
+    /// about 100 MB), so this, not the number of sentences, is what bounds `predict`'s memory.
+    public static let defaultTokenBudget = 4096
+
     /// Decodes the sentences at `indices` in length-sorted batches (a sentence longer than
     /// `maxTokensPerPass` in pieces) and calls `body(sentenceIndex, predictedTagsPerTask)` for each,
-    /// in index order.
+    /// in index order. A batch holds at most `batchSize` pieces and at most `tokenBudget` padded
+    /// tokens (pieces × its longest piece; a piece longer than the budget is decoded alone).
     public static func forEachPrediction(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
                                          indices: [Int], taskIndices: [Int], batchSize: Int,
-                                         _ body: (Int, [[String]]) throws -> Void) throws {
+                                         tokenBudget: Int = defaultTokenBudget, _ body: (Int, [[String]]) throws -> Void) throws {
         // pieces[p] = (sentence, token range), in sentence order
         var pieces: [(sentence: Int, tokens: Range<Int>)] = []
         for s in indices {
@@ -111,7 +117,11 @@ public enum Evaluator {
         var unknown: [String: Int] = [:]
         var start = 0
         while start < order.count {
-            let chunk = Array(order[start..<min(start + batchSize, order.count)])
+            // ascending lengths: the piece added last is the batch's longest
+            var end = start + 1
+            while end < order.count && end - start < batchSize
+                && (end - start + 1) * pieces[order[end]].tokens.count <= tokenBudget { end += 1 }
+            let chunk = Array(order[start..<end])
             let batch = BatchBuilder.inference(chunk.map { p in
                 let sentence = sentences[pieces[p].sentence]
                 let piece = pieces[p].tokens.count == sentence.count ? sentence
@@ -122,7 +132,7 @@ public enum Evaluator {
             for (r, p) in chunk.enumerated() {
                 predictions[p] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r]) }
             }
-            start += batchSize
+            start = end
         }
         var p = 0
         while p < pieces.count {

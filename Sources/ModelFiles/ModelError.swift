@@ -10,6 +10,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case invalidModel(String, reason: String)
     /// A corpus file the reader refused; the hint names the corpus's config key that would accept it.
     case corpusFile(corpus: String, error: CoNLLError)
+    /// Prediction input that does not fit the `--input-format` asked for.
+    case inputFormat(file: String, line: Int, reason: String, hint: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "cannot write \(path): \(reason)"
         case let .invalidModel(path, reason):
             return "\(path): not a usable model: \(reason)"
+        case let .inputFormat(file, line, reason, hint):
+            return "\(file):\(line): \(reason). Hint: \(hint)"
         case let .corpusFile(corpus, error):
             guard let setting = error.acceptingSetting else { return error.description }
             return (error.location.map { "\($0): " } ?? "") + "expected \(error.expected), found \(error.found). Hint: "

@@ -1,15 +1,22 @@
 import CoNLL
 import Foundation
+import TextIO
 
 /// Reading raw input and writing predictions for `mtl-dist predict`.
 public enum PredictionIO {
     /// How predict's input is laid out.
     public enum InputFormat: String, CaseIterable, Sendable {
         /// One token per line in the first column (further columns ignored), a blank line after each
-        /// sentence, `# ...` comment lines skipped.
+        /// sentence, `# ...` comment lines skipped. Input that is really text (see
+        /// `conllInputLooksLikeText`) is refused with the fix.
         case conll
-        /// One sentence per line, tokens separated by white space.
+        /// Raw, untokenised English text, split into sentences and UD EWT-style words by
+        /// `TextSegmentation.TextTokenizer` (`Tuesday.` → `Tuesday` `.`, `don't` → `do` `n't`).
         case text
+        /// One sentence per line, tokens already separated by white space.
+        case pretokenized
+        /// `conll` when a line holds a tab or every token line holds one field, else `text`.
+        case auto
     }
 
     /// How predictions are written.
@@ -21,18 +28,46 @@ public enum PredictionIO {
         case jsonl
     }
 
-    /// The text of predict's input: standard input for `-`, else the file (or named pipe) at
-    /// `path`; throws `CoNLLError.unreadableFile` with the reason (a folder, a device, missing,
-    /// unreadable) or `invalidUTF8` with the line and byte offset.
+    /// The text of predict's (and encode's) input: standard input for `-`, else the file (or named
+    /// pipe) at `path`. Throws `CoNLLError.unreadableFile` with the reason (a folder, a device,
+    /// missing, unreadable), `OutputError.closed` for a closed standard input, `invalidUTF8` with
+    /// the line and byte offset, and, while reading, `binaryData` at the first NUL byte or
+    /// `tokenTooLong` (see `TextScan`), so a gigabyte of binary data is refused after its first chunk.
     public static func readInput(path: String) throws -> String {
         let name = path == "-" ? "<stdin>" : path
-        let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try InputFile.read(path: path, acceptPipes: true)
-        return try InputFile.text(data, fileName: name)
+        var scan = TextScan(fileName: name)
+        let bytes: [UInt8]
+        if path == "-" {
+            bytes = try DescriptorReader.readAll(descriptor: STDIN_FILENO, name: "standard input") {
+                try scan.check($0, offset: $1)
+            }
+        } else {
+            if let problem = InputFile.problem(at: path), !InputFile.isPipe(path) {
+                throw CoNLLError.unreadableFile(file: path, reason: problem)
+            }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw CoNLLError.unreadableFile(file: path, reason: "cannot open it: " + String(cString: strerror(errno)))
+            }
+            defer { close(fd) }
+            do {
+                bytes = try DescriptorReader.readAll(descriptor: fd, name: path) { try scan.check($0, offset: $1) }
+            } catch let error as OutputError {
+                throw CoNLLError.unreadableFile(file: path, reason: error.description)
+            }
+        }
+        return try InputFile.text(Data(bytes), fileName: name)
     }
 
     /// Splits `text` into sentences of tokens. `fileName` names the input in messages. Lines end
     /// with `\n`, `\r\n` or a lone `\r` (what users paste from any system); see `lines(of:)`.
     public static func sentences(in text: String, format: InputFormat, fileName: String) throws -> [Sentence] {
+        switch format {
+        case .text: return rawTextSentences(in: text, fileName: fileName)
+        case .auto: return try sentences(in: text, format: detectFormat(of: text), fileName: fileName)
+        case .conll: try refuseTextAsCoNLL(text, fileName: fileName)
+        case .pretokenized: break
+        }
         var result: [Sentence] = []
         var tokens: [String] = []
         var start = 1
@@ -46,7 +81,7 @@ public enum PredictionIO {
         for line in lines(of: text) {
             lineNumber += 1
             switch format {
-            case .text:
+            case .text, .auto, .pretokenized:
                 let words = fields(of: line)
                 if !words.isEmpty { result.append(Sentence(tokens: words, source: SourceLocation(file: fileName, line: lineNumber))) }
             case .conll:

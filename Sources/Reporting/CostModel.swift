@@ -12,7 +12,7 @@ public struct AllReduceSample: Equatable {
         self.seconds = seconds
     }
 
-    /// Every sample of `collective.jsonl`: one line per world size, as `mtl-dist bench --collective
+    /// Every sample of `collective.jsonl`: one line per world size, as `mtl-dist bench collective
     /// --json` prints it: `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t}, ...]}`.
     public static func read(_ url: URL) throws -> [AllReduceSample] {
         var samples: [AllReduceSample] = []

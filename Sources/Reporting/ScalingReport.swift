@@ -191,7 +191,7 @@ public struct ScalingReport {
         return SVGFigure(panels: [
             SVGChart(title: "Speed-up against np = 1", xLabel: "ranks (np)", yLabel: "speed-up (sentences/s ÷ np = 1)", series: speed),
             SVGChart(title: "Parallel efficiency", xLabel: "ranks (np)", yLabel: "efficiency (speed-up ÷ np)", series: efficiency),
-        ], note: "Measured: median over rounds; sentences/s per step of mtl-dist bench --config.")
+        ], note: "Measured: median over rounds; sentences/s per step of mtl-dist bench step.")
     }
 
     /// Projected weak-scaling efficiency and step time to 1,024 ranks, with the measured points.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One `mtl-dist bench --config C --json` run of a scaling sweep, as `launch/scaling.sh` records it
+/// One `mtl-dist bench step --config C --json` run of a scaling sweep, as `launch/scaling.sh` records it
 /// in `runs.jsonl`: `{"mode": "strong"|"weak", "round": R, "launcher": "mpirun"|"srun", "bench": {...}}`.
 public struct ScalingRun: Equatable {
     public var mode: String

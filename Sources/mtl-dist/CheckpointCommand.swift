@@ -2,6 +2,8 @@ import ArgumentParser
 import Checkpointing
 import Foundation
 import ModelFiles
+import RunConfig
+import TextIO
 import Training
 
 /// `mtl-dist checkpoint inspect|verify DIR`: what a checkpoint holds, and whether every byte of it
@@ -36,7 +38,7 @@ struct CheckpointCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a checkpoint's step, epoch, world size, tasks, sizes and config summary.")
         @OptionGroup var folder: Folder
-        @Flag(help: "Print one JSON object.") var json = false
+        @OptionGroup var output: JSONOption
 
         func run() throws {
             let reader = try CheckpointCommand.open(folder.directory)
@@ -57,34 +59,31 @@ struct CheckpointCommand: ParsableCommand {
             if let best = r.bestScore, let at = r.bestStep { object["best"] = ["score": best, "step": at] }
             object["schedule"] = r.schedule.kind.rawValue
             if let plateau = r.schedule.plateau { object["learning_rate"] = Double(plateau.learningRate) }
-            let config = configSummary(meta.config)
+            let config = try configSummary(meta.config,
+                                           manifest: CheckpointReader<CheckpointRecord>.manifestURL(in: reader.directory).path)
             object["config"] = config
-            if json {
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
-                return
-            }
-            print("checkpoint \(reader.directory.path)")
-            print("step \(m.step) (epoch \(r.sampler.epoch + 1), step \(r.sampler.step) of it), saved by \(m.worldSize) rank\(m.worldSize == 1 ? "" : "s")")
-            print("tasks: " + zip(meta.spec.heads, meta.encoder.tasks).map { "\($1.name) (\($1.labels.count) labels, \($0.kind.rawValue))" }.joined(separator: ", "))
-            print("sizes: \(m.parameterCount) parameters in \(m.tensors.count) tensors; state \(m.stateBytes) bytes in \(m.shards.count) shard\(m.shards.count == 1 ? "" : "s"); vocabulary \(meta.encoder.words.count) words, \(meta.encoder.characters.count) characters")
-            print("optimizer: \(m.optimizer.kind), \(m.optimizer.stepCount) updates, buffers [\(m.optimizer.buffers.joined(separator: ", "))]")
-            if let best = r.bestScore, let at = r.bestStep { print(String(format: "best dev main score %.2f at step %d", 100 * best, at)) }
-            print("config: " + config.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+            var lines = [
+                "checkpoint \(reader.directory.path)",
+                "step \(m.step) (epoch \(r.sampler.epoch + 1), step \(r.sampler.step) of it), saved by \(m.worldSize) rank\(m.worldSize == 1 ? "" : "s")",
+                "tasks: " + zip(meta.spec.heads, meta.encoder.tasks).map { "\($1.name) (\($1.labels.count) labels, \($0.kind.rawValue))" }.joined(separator: ", "),
+                "sizes: \(m.parameterCount) parameters in \(m.tensors.count) tensors; state \(m.stateBytes) bytes in \(m.shards.count) shard\(m.shards.count == 1 ? "" : "s"); vocabulary \(meta.encoder.words.count) words, \(meta.encoder.characters.count) characters",
+                "optimizer: \(m.optimizer.kind), \(m.optimizer.stepCount) updates, buffers [\(m.optimizer.buffers.joined(separator: ", "))]",
+            ]
+            if let best = r.bestScore, let at = r.bestStep { lines.append(String(format: "best dev main score %.2f at step %d", 100 * best, at)) }
+            lines.append("config: " + config.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+            try output.emit(object, text: lines.joined(separator: "\n"))
         }
 
-        /// A few keys of the resolved config (`training.*` that shape the run), from its YAML text.
-        private func configSummary(_ yaml: String) -> [String: String] {
-            let wanted = ["optimizer", "learning_rate", "batch_size", "schedule", "epochs", "max_steps", "seed"]
-            var inTraining = false, result: [String: String] = [:]
-            for line in yaml.split(separator: "\n", omittingEmptySubsequences: true) {
-                if !line.hasPrefix(" ") { inTraining = line.hasPrefix("training:"); continue }
-                guard inTraining else { continue }
-                let parts = line.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1)
-                if parts.count == 2, wanted.contains(String(parts[0])) {
-                    result["training." + parts[0]] = parts[1].trimmingCharacters(in: .whitespaces)
-                }
-            }
+        /// The `training.*` keys that shape the run, read from the resolved config the checkpoint
+        /// stores (decoded and validated as a config file is; an unreadable one names the manifest).
+        private func configSummary(_ yaml: String, manifest: String) throws -> [String: String] {
+            let t = try TrainConfig(yaml: yaml, file: manifest + " (training.model.config)").training
+            var result = [
+                "training.optimizer": t.optimizer.rawValue, "training.learning_rate": "\(t.learningRate)",
+                "training.batch_size": "\(t.batchSize)", "training.schedule": t.schedule.rawValue,
+                "training.epochs": "\(t.epochs)", "training.seed": "\(t.seed)",
+            ]
+            if let maxSteps = t.maxSteps { result["training.max_steps"] = "\(maxSteps)" }
             return result
         }
     }
@@ -98,7 +97,7 @@ struct CheckpointCommand: ParsableCommand {
             let reader = try CheckpointCommand.open(folder.directory)
             try reader.verify()
             let m = reader.manifest
-            print("ok: \(reader.directory.path): step \(m.step), \(m.shards.count) shard\(m.shards.count == 1 ? "" : "s"), \(m.stateBytes) bytes, every size and checksum as recorded")
+            try TextWriter.standardOutput.writeLine("ok: \(reader.directory.path): step \(m.step), \(m.shards.count) shard\(m.shards.count == 1 ? "" : "s"), \(m.stateBytes) bytes, every size and checksum as recorded")
         }
     }
 }
@@ -130,6 +129,6 @@ struct Export: ParsableCommand {
         try ModelExport.write(model: trained.model, metadata: trained.metadata, to: out)
         let transformer = trained.model.encoder.transformer == nil ? ""
             : "; \(ModelExport.transformerFolder)/: the transformer as a Hugging Face model folder"
-        print("exported \(source.path) -> \(out.path) (model.safetensors, model.json; \(trained.model.store.count) parameters in \(trained.model.store.parameters.count) tensors\(transformer))")
+        try TextWriter.standardOutput.writeLine("exported \(source.path) -> \(out.path) (model.safetensors, model.json; \(trained.model.store.count) parameters in \(trained.model.store.parameters.count) tensors\(transformer))")
     }
 }

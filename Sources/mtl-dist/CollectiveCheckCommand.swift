@@ -1,6 +1,7 @@
 import ArgumentParser
 import Collective
 import Foundation
+import TextIO
 
 /// `mtl-dist collective-check` (hidden): runs every collective on known per-rank data, under
 /// `mpirun` (MPI) or alone (single process), and prints one JSON line per rank:
@@ -51,7 +52,9 @@ struct CollectiveCheck: ParsableCommand {
                                      "ok": ok, "checks": checks.map(\.json)]
         if let failedRank { report["failed_rank"] = failedRank }
         let line = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
-        FileHandle.standardOutput.write(line + Data("\n".utf8))
+        // out before any rank can exit (see exitTogether)
+        try TextWriter.standardOutput.writeLine(String(decoding: line, as: UTF8.self))
+        try TextWriter.standardOutput.flush()
     }
 
     /// The local pre-flight status is agreed first (as training does before its first collective);

@@ -1,15 +1,16 @@
 import ArgumentParser
 import Collective
 import Foundation
+import TextIO
 
 extension Communicator {
     /// Ends a command whose failure every rank has agreed on (`agreeOnFailure`): rank 0 prints
-    /// `error` as ArgumentParser would, then all ranks meet at a barrier, and the returned exit
+    /// `error` as `MTLDist.main` would, then all ranks meet at a barrier, and the returned exit
     /// code (rank 0's for `error`, 1 elsewhere) is thrown. mpirun ends the whole job as soon as one
     /// rank exits non-zero, so without the barrier a rank that exits first can get rank 0 killed
     /// before its message is out (seen 1 run in 15 on a busy 2-core machine).
     func exitTogether(after error: Error) -> ExitCode {
-        if isRoot { FileHandle.standardError.write(Data((MTLDist.fullMessage(for: error) + "\n").utf8)) }
+        if isRoot { try? TextWriter.standardError.writeLine(MTLDist.runMessage(for: error)) }
         try? barrier()
         return isRoot ? MTLDist.exitCode(for: error) : .failure
     }

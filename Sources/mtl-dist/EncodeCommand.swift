@@ -1,7 +1,7 @@
 import ArgumentParser
-import Autodiff
 import Foundation
 import ModelFiles
+import TextIO
 import Training
 import Transformer
 
@@ -18,8 +18,8 @@ struct Encode: ParsableCommand {
     @Option(help: "The model folder: config.json, vocab.txt, model.safetensors (launch/fetch-minilm.sh gets one).")
     var transformer: String
     @Option(help: "Input file, or - for standard input.") var input = "-"
-    @Option(name: .customLong("input-format"), help: "text (a sentence per line, tokens separated by spaces) or conll (a token per line).")
-    var inputFormat: PredictionIO.InputFormat = .text
+    @Option(name: .customLong("input-format"), help: "pretokenized (a sentence per line, tokens separated by spaces), text (raw text, tokenised UD-style), conll (a token per line) or auto.")
+    var inputFormat: PredictionIO.InputFormat = .pretokenized
     @Option(parsing: .unconditional, help: "Hidden states to average, comma-separated: 0 is the embedding output, -1 the last layer.")
     var layers = "-1"
     @Option(help: "Subword pooling per token: first, mean or first_last.") var pooling: SubwordPooling = .first
@@ -40,34 +40,16 @@ struct Encode: ParsableCommand {
     }
 
     func run() throws {
-        let bert = try PretrainedBert(folder: URL(fileURLWithPath: transformer))
-        var rng = SplitMix64(seed: 0)
-        let model = try bert.load(name: "", site: 0, store: ParameterStore(), rng: &rng)
-        let embeddings: TransformerWordEmbeddings
+        let encoder: WordVectorEncoder
         do {
-            embeddings = try TransformerWordEmbeddings(model: model, layers: layerIndices(), pooling: pooling)
+            encoder = try WordVectorEncoder(folder: URL(fileURLWithPath: transformer), layers: layerIndices(), pooling: pooling)
         } catch let error as TransformerError {
+            guard case .request = error else { throw error }
             throw ValidationError("--\(error)")
         }
         let text = try PredictionIO.readInput(path: input)
         let sentences = try PredictionIO.sentences(in: text, format: inputFormat, fileName: input == "-" ? "<stdin>" : input)
-        var out = "", next = 0
-        try embeddings.encode(sentences.map(\.tokens), tokenizer: bert.tokenizer, batchSize: batchSize) { encoded in
-            out += try Encode.jsonLine(tokens: sentences[next].tokens, encoded: encoded)
-            next += 1
-            if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
-        }
-        FileHandle.standardOutput.write(Data(out.utf8))
-    }
-
-    /// `{"tokens": [...], "subwords": [...], "vectors": [...]}` with floats in their shortest exact form.
-    static func jsonLine(tokens: [String], encoded: TransformerWordEmbeddings.EncodedSentence) throws -> String {
-        func json(_ value: Any) throws -> String {
-            String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]), as: UTF8.self)
-        }
-        let vectors = encoded.vectors.map { v in "[" + v.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",") + "]" }
-        return "{\"tokens\":" + (try json(tokens)) + ",\"subwords\":" + (try json(encoded.subwords))
-            + ",\"vectors\":[" + vectors.joined(separator: ",") + "]}\n"
+        try encoder.encode(sentences.map(\.tokens), batchSize: batchSize) { try TextWriter.standardOutput.write($0) }
     }
 }
 

@@ -8,11 +8,11 @@ import Training
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Score a trained model on dev, test or a file.")
 
-    @Option(help: "A model folder (OUTPUT/best), an export (mtl-dist export) or a checkpoint folder.") var model: String
+    @OptionGroup var model: ModelOption
     @Option(help: "dev, test, or a file in the format of the model's corpus (see --corpus).") var split = "dev"
     @Option(help: "With --split FILE: the corpus whose format and tasks apply (default: the first corpus); with dev or test: score only this corpus.")
     var corpus: String?
-    @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var output: JSONOption
 
     func run() throws {
         // under mpirun the sentences are split over the ranks and the counts summed
@@ -20,7 +20,7 @@ struct Evaluate: ParsableCommand {
         defer { try? communicator.finalize() }
         var loaded: TrainedModel? = nil
         var localError: String? = nil
-        do { loaded = try TrainedModel(url: URL(fileURLWithPath: model)) } catch { localError = "\(error)" }
+        do { loaded = try model.load() } catch { localError = "\(error)" }
         if let failure = try communicator.agreeOnFailure(localError) {
             throw communicator.exitTogether(after: TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize,
                                                                               message: failure.message))
@@ -54,26 +54,28 @@ struct Evaluate: ParsableCommand {
         }
         let score = Evaluator.mainScore(results, rule: .init(rawValue: meta.mainScore))
         guard communicator.isRoot else { return }
-        if json {
-            var tasks: [String: Any] = [:]
-            for r in results { tasks[r.task] = r.json }
-            let data = try JSONSerialization.data(withJSONObject: ["tasks": tasks, "main_score": score], options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            for r in results {
-                if let spans = r.spans {
-                    print(String(format: "%@  precision %.2f  recall %.2f  F1 %.2f", r.task, 100 * spans.precision,
-                                 100 * spans.recall, 100 * spans.f1))
-                    for type in spans.types {
-                        let c = spans.counts(for: type)
-                        print(String(format: "  %-8@ precision %.2f  recall %.2f  F1 %.2f  (%d gold, %d predicted)",
-                                     type, 100 * c.precision, 100 * c.recall, 100 * c.f1, c.gold, c.predicted))
-                    }
-                } else {
-                    print(String(format: "%@  accuracy %.2f (%d tokens)", r.task, 100 * r.tokens.accuracy, r.tokens.total))
+        var tasks: [String: Any] = [:]
+        for r in results { tasks[r.task] = r.json }
+        try output.emit(["tasks": tasks, "main_score": score], text: Self.table(results, mainScore: score))
+    }
+
+    /// Each task's scores (per span type for span tasks), then the main score.
+    static func table(_ results: [TaskEvaluation], mainScore score: Double) -> String {
+        var lines: [String] = []
+        for r in results {
+            if let spans = r.spans {
+                lines.append(String(format: "%@  precision %.2f  recall %.2f  F1 %.2f", r.task, 100 * spans.precision,
+                                    100 * spans.recall, 100 * spans.f1))
+                for type in spans.types {
+                    let c = spans.counts(for: type)
+                    lines.append(String(format: "  %-8@ precision %.2f  recall %.2f  F1 %.2f  (%d gold, %d predicted)",
+                                        type, 100 * c.precision, 100 * c.recall, 100 * c.f1, c.gold, c.predicted))
                 }
+            } else {
+                lines.append(String(format: "%@  accuracy %.2f (%d tokens)", r.task, 100 * r.tokens.accuracy, r.tokens.total))
             }
-            print(String(format: "main score %.2f", 100 * score))
         }
+        lines.append(String(format: "main score %.2f", 100 * score))
+        return lines.joined(separator: "\n")
     }
 }

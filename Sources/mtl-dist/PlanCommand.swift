@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunConfig
+import TextIO
 import Training
 
 /// `mtl-dist plan`: the sampler's schedule as JSON lines, one per sentence-task assignment, so
@@ -10,10 +11,7 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the task-aware sampler's plan: one JSON line per (step, rank, task, sentence).")
 
-    @Option(help: "YAML run config (default: the built-in default config).") var config: String?
-    @Option(name: .customLong("data-dir"), help: "Folder that relative corpus paths resolve against.") var dataDir: String?
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a config key.", valueName: "key=value"))
-    var overrides: [String] = []
+    @OptionGroup var runConfig: ConfigOptions
     @Option(name: .customLong("world-size"), parsing: .unconditional, help: "Number of ranks W (must divide training.batch_size).") var worldSize: Int
     @Option(parsing: .unconditional, help: "Epoch, from 0.") var epoch = 0
     @Option(parsing: .unconditional, help: "Steps to print (default: the whole epoch).") var steps: Int?
@@ -25,21 +23,16 @@ struct Plan: ParsableCommand {
     }
 
     func run() throws {
-        let resolved = try ConfigLoader.load(file: config.map { URL(fileURLWithPath: $0) }, overrides: overrides,
-                                             dataDir: try dataDir.map { URL(fileURLWithPath: $0) }
-                                                 ?? (config == nil ? DefaultCorpus.directory() : nil))
+        let resolved = try runConfig.load()
         let data = try TrainingData(resolved: resolved)
         let sampler = try TrainingSession.makeSampler(resolved.config, data: data, worldSize: worldSize)
         // planned against configured task shares on stderr, so stdout stays one JSON line per assignment
         for message in sampler.shareMessages(taskNames: resolved.config.tasks.names) {
-            FileHandle.standardError.write(Data(("sampler: " + message + "\n").utf8))
+            try TextWriter.standardError.writeLine("sampler: " + message)
         }
-        var out = ""
         for line in try sampler.planLines(epoch: epoch, steps: steps, worldSize: worldSize,
                                           taskNames: resolved.config.tasks.names, corpusNames: data.corpusNames) {
-            out += line + "\n"
-            if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+            try TextWriter.standardOutput.writeLine(line)
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

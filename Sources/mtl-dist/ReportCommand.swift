@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reporting
+import TextIO
 
 /// `mtl-dist report`: pictures and tables from files earlier commands wrote. `report RUN_DIR`
 /// (`report curves`) redraws a training run's `curves.svg`; `report scaling DIR` writes the scaling
@@ -18,7 +19,7 @@ struct Report: ParsableCommand {
 
         func run() throws {
             let url = try TrainingCurves.redraw(runDirectory: URL(fileURLWithPath: runDir))
-            print("wrote \(url.path)")
+            try TextWriter.standardOutput.writeLine("wrote \(url.path)")
         }
     }
 
@@ -32,7 +33,7 @@ struct Report: ParsableCommand {
             let report = try ScalingReport(directory: URL(fileURLWithPath: directory))
             try report.write()
             for name in ["results.csv", "report.md", "scaling.svg", "projection.svg"] {
-                print("wrote \(URL(fileURLWithPath: directory).appendingPathComponent(name).path)")
+                try TextWriter.standardOutput.writeLine("wrote \(URL(fileURLWithPath: directory).appendingPathComponent(name).path)")
             }
         }
     }

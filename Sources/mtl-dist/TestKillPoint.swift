@@ -5,6 +5,9 @@ import Foundation
 /// itself with SIGKILL (as `kill -9` would) when the save of the checkpoint of that step reaches
 /// that phase (`CheckpointWriter.Phase`: shard-written, ranks-met, manifest-written, renamed,
 /// latest-replaced). Unset: no effect. A malformed value is an error, never ignored.
+///
+/// A test hook, not part of the command line: no flag, no help text; the variable is read in one
+/// place (`Train.run`), and only Tests/DistributedTests/CheckpointResumeTests.swift sets it.
 struct TestKillPoint {
     static let variable = "MTL_DIST_TEST_KILL_AT"
     let phase: CheckpointWriter.Phase

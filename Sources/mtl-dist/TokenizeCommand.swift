@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TextSegmentation
 import ModelFiles
+import TextIO
 
 /// `mtl-dist tokenize`: raw English text into UD-style sentences and tokens, or the tokenizer
 /// scored against a CoNLL-U treebank's gold tokens and sentences on its own raw text.
@@ -31,15 +32,13 @@ struct Tokenize: ParsableCommand {
     func run() throws {
         if let evaluate {
             let evaluation = TokenizationEvaluation(treebank: try RawTextTreebank(path: evaluate))
-            print(evaluation.report, terminator: "")
+            try TextWriter.standardOutput.write(evaluation.report)
             return
         }
         let text = try PredictionIO.readInput(path: input)
-        var out = ""
+        let out = TextWriter.standardOutput
         for sentence in TextTokenizer().sentences(in: text) {
-            out += (outputFormat == .text ? sentence.spaceSeparated : sentence.jsonObject) + "\n"
-            if out.utf8.count > 1 << 16 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+            try out.writeLine(outputFormat == .text ? sentence.spaceSeparated : sentence.jsonObject)
         }
-        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Collective
 import Foundation
 import RunConfig
+import TextIO
 import Training
 
 /// `mtl-dist train`: trains the tasks of a config (the embedded default corpus without one), as one
@@ -10,15 +11,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a multi-task tagger (the embedded default corpus when no --config is given).")
 
-    @Option(help: "YAML run config (see configs/). Without it: the embedded English UPOS + NER corpus.")
-    var config: String?
-
-    @Option(name: .customLong("data-dir"), help: "Folder that relative corpus paths resolve against (overrides data_dir).")
-    var dataDir: String?
-
-    @Option(name: .customLong("set"), parsing: .singleValue,
-            help: ArgumentHelp("Override a config key, e.g. --set training.max_steps=30 (repeatable).", valueName: "key=value"))
-    var overrides: [String] = []
+    @OptionGroup var runConfig: ConfigOptions
 
     @Option(help: "Output folder for resolved-config.yaml, metrics.jsonl, best/ and checkpoints/ (default: runs/train-<time>).")
     var output: String?
@@ -36,25 +29,34 @@ struct Train: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let communicator = try makeCommunicator(environment: environment)
         defer { try? communicator.finalize() }
-        var request = TrainingSession.Request(
-            configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides,
-            dataDir: try dataDir.map { URL(fileURLWithPath: $0) } ?? (config == nil ? DefaultCorpus.directory() : nil),
-            output: URL(fileURLWithPath: output ?? Train.defaultOutput()), resume: resume)
+        var request = try runConfig.request(output: URL(fileURLWithPath: output ?? Train.defaultOutput()), resume: resume)
         let signals = StopSignals()
         request.stopSignal = { signals.signal }
         request.checkpointPhaseHook = try TestKillPoint(environment: environment, rank: communicator.rank)?.hook ?? { _, _ in }
         // under mpirun rank 0's output is forwarded (often into a job log): plain lines there
         let interactive = isatty(STDOUT_FILENO) == 1 && environment["CI"] == nil
             && !MPICommunicator.isLaunchedByMPI(environment: environment)
+        // A failed write of progress does not stop the run (metrics.jsonl and best/ hold everything it
+        // prints): the first failure is kept, nothing more is written, and the command exits with it.
+        let out = TextWriter.standardOutput
+        var outputError: Error? = nil
         do {
             let summary = try TrainingSession.run(request, communicator: communicator, interactive: interactive) { text in
-                FileHandle.standardOutput.write(Data(text.utf8))
+                guard outputError == nil else { return }
+                do {
+                    try out.write(text)
+                    try out.flush()
+                } catch {
+                    outputError = error
+                }
             }
+            if let outputError { throw outputError }
             if let signal = summary.stoppedBy {
                 // every rank exits with the same status, after the checkpoint is complete
                 if communicator.isRoot {
-                    print("stopped by \(StopSignals.name(signal)) after step \(summary.steps); checkpoint: \(summary.checkpoint?.path ?? "none")")
-                    print("resume with: mtl-dist train --resume auto --output \(request.output.path) (same config and --set)")
+                    try out.writeLine("stopped by \(StopSignals.name(signal)) after step \(summary.steps); checkpoint: \(summary.checkpoint?.path ?? "none")")
+                    try out.writeLine("resume with: mtl-dist train --resume auto --output \(request.output.path) (same config and --set)")
+                    try out.flush()
                 }
                 try? communicator.finalize()
                 throw ExitCode(StopSignals.exitStatus)
@@ -65,8 +67,8 @@ struct Train: ParsableCommand {
             if let best = summary.bestDevScore, let at = summary.bestStep {
                 end += String(format: "; best dev main score %.2f at step %d", 100 * best, at)
             }
-            print(end)
-            print("model: \(request.output.appendingPathComponent("best").path)")
+            try out.writeLine(end)
+            try out.writeLine("model: \(request.output.appendingPathComponent("best").path)")
         } catch let error as TrainingError {
             // every rank knows the error; one prints it
             if case .failedOnRank = error { throw communicator.exitTogether(after: error) }

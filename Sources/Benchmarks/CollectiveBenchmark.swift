@@ -1,38 +1,44 @@
 import Collective
 import Foundation
 
-/// `mtl-dist bench --collective`: the time of one in-place `MPI_Allreduce` (float sum) at several
+/// `mtl-dist bench collective`: the time of one in-place `MPI_Allreduce` (float sum) at several
 /// sizes, on every rank of the run, for the scaling kit's latency–bandwidth fit. Each call starts
 /// after a barrier; a call's time is the slowest rank's, and each size reports the median over its
 /// repetitions.
-struct CollectiveBenchmark {
+public struct CollectiveBenchmark {
     /// Buffer sizes in bytes, each a multiple of 4.
     let sizes: [Int]
     let warmup: Int
 
+    /// A benchmark of `MPI_Allreduce` at each of `sizes` (bytes), after `warmup` untimed calls.
+    public init(sizes: [Int], warmup: Int) {
+        self.sizes = sizes
+        self.warmup = warmup
+    }
+
     /// 4 KiB to 16 MiB in steps of 4×.
-    static let defaultSizes = [4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20]
+    public static let defaultSizes = [4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20]
 
     /// Repetitions of a size: about 64 MiB moved in all, between 5 and 200 calls.
     static func repetitions(bytes: Int) -> Int { min(200, max(5, (64 << 20) / max(bytes, 1))) }
 
-    struct Report {
+    public struct Report {
         var worldSize: Int
         var rows: [(bytes: Int, medianSeconds: Double, repetitions: Int)]
 
         /// `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t, "repetitions": k}, ...]}`.
-        var dictionary: [String: Any] {
+        public var dictionary: [String: Any] {
             ["world_size": worldSize,
              "allreduce": rows.map { ["bytes": $0.bytes, "median_s": $0.medianSeconds, "repetitions": $0.repetitions] }]
         }
 
-        var table: String {
+        public var table: String {
             rows.map { String(format: "MPI_Allreduce %9d bytes on %d rank(s): median %.3f ms over %d calls",
                               $0.bytes, worldSize, 1000 * $0.medianSeconds, $0.repetitions) }.joined(separator: "\n")
         }
     }
 
-    func run(communicator: Communicator) throws -> Report {
+    public func run(communicator: Communicator) throws -> Report {
         var rows: [(bytes: Int, medianSeconds: Double, repetitions: Int)] = []
         for bytes in sizes {
             // zeros stay zeros under summation: no overflow however often the buffer is summed

@@ -2,16 +2,23 @@ import Autodiff
 import Foundation
 import Transformer
 
-/// `mtl-dist bench --transformer DIR`: a pretrained BERT-family encoder (all layers, last-layer
+/// `mtl-dist bench transformer DIR`: a pretrained BERT-family encoder (all layers, last-layer
 /// first-subword word vectors) forward and backward over B sentences of T words, next to
 /// `cblas_sgemm` timed on the very matrix shapes the encoder runs, plus inference (forward only,
 /// no tape). Words are whole-word vocabulary tokens drawn at random, so a sentence is T subwords
 /// plus [CLS] and [SEP].
-struct TransformerBenchmark {
+public struct TransformerBenchmark {
     let folder: URL
     let batch: Int, words: Int
 
-    struct Report {
+    /// A benchmark of the transformer in `folder` over `batch` sentences of `words` words.
+    public init(folder: URL, batch: Int, words: Int) {
+        self.folder = folder
+        self.batch = batch
+        self.words = words
+    }
+
+    public struct Report {
         var trainMs: [Double]
         var inferenceMs: [Double]
         var gemmFlops: Double
@@ -22,7 +29,7 @@ struct TransformerBenchmark {
         var shape: String
         var batch: Int
 
-        var dictionary: [String: Any] {
+        public var dictionary: [String: Any] {
             let train = median(trainMs), infer = median(inferenceMs)
             return ["shape": shape, "median_ms_per_batch": train, "min_ms": trainMs.min() ?? 0, "max_ms": trainMs.max() ?? 0,
                     "sentences_per_s": 1000 / train * Double(batch),
@@ -33,7 +40,7 @@ struct TransformerBenchmark {
                     "blas_threads": threads, "blas_config": config]
         }
 
-        var table: String {
+        public var table: String {
             let train = median(trainMs), infer = median(inferenceMs), achieved = gemmFlops / (train * 1e6)
             var lines = [
                 "Transformer encoder forward+backward \(shape)",
@@ -76,7 +83,7 @@ struct TransformerBenchmark {
         ]
     }
 
-    func run(steps: Int, warmup: Int) throws -> Report {
+    public func run(steps: Int, warmup: Int) throws -> Report {
         let bert = try PretrainedBert(folder: folder)
         var rng = SplitMix64(seed: 42)
         let store = ParameterStore()

@@ -4,14 +4,14 @@ import Foundation
 import RunConfig
 import Training
 
-/// `mtl-dist bench --config FILE`: training steps of a config's model on its data, one replica per
+/// `mtl-dist bench step`: training steps of a config's model on its data, one replica per
 /// rank under mpirun, with the time of each step split into forward, backward, gradient all-reduce
 /// and update. The all-reduce share includes waiting for the slowest rank. When the sums overlap
 /// backward, what counts as all-reduce is what backward does not hide: the wait for the sums still
 /// running when backward ends, plus the time inside MPI calls made during backward. With
 /// `sharded_update` it is the whole exchange (reduce-scatter, norm sum, all-gather of the
 /// parameters), the all-gather also shown on its own, and update is the update of the rank's slice.
-struct TrainingBenchmark {
+public struct TrainingBenchmark {
     let request: TrainingSession.Request
     let steps: Int
     let warmup: Int
@@ -19,7 +19,16 @@ struct TrainingBenchmark {
     /// keeps the per-rank batch of one rank (strong scaling, the default, keeps the global batch).
     var weak = false
 
-    struct Report {
+    /// `steps` timed training steps (after `warmup` untimed ones) of the run `request` describes;
+    /// `weak`: see `weak`.
+    public init(request: TrainingSession.Request, steps: Int, warmup: Int, weak: Bool) {
+        self.request = request
+        self.steps = steps
+        self.warmup = warmup
+        self.weak = weak
+    }
+
+    public struct Report {
         var worldSize: Int
         var batchSize: Int
         var parameters: Int
@@ -47,7 +56,7 @@ struct TrainingBenchmark {
         /// Exposed all-reduce time (after backward, and inside MPI calls during it) over the step.
         var allReduceShare: Double { (medians.allReduce + medians.allReduceInBackward) / max(medians.total, 1e-12) }
 
-        var dictionary: [String: Any] {
+        public var dictionary: [String: Any] {
             ["world_size": worldSize, "batch_size": batchSize, "parameters": parameters, "steps": stepSeconds.count,
              "median_step_ms": 1000 * medianStep, "sentences_per_s": sentencesPerSecond,
              "median_forward_ms": 1000 * medians.forward, "median_backward_ms": 1000 * medians.backward,
@@ -60,7 +69,7 @@ struct TrainingBenchmark {
              "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 }]
         }
 
-        var table: String {
+        public var table: String {
             [
                 "training step, \(worldSize) rank(s) x \(blasThreads) BLAS thread(s), global batch \(batchSize), \(parameters) parameters",
                 String(format: "  median step %.1f ms over %d steps -> %.0f sentences/s", 1000 * medianStep, stepSeconds.count, sentencesPerSecond),
@@ -84,7 +93,7 @@ struct TrainingBenchmark {
         }
     }
 
-    func run(communicator: Communicator) throws -> Report {
+    public func run(communicator: Communicator) throws -> Report {
         var resolved = try ConfigLoader.load(file: request.configFile, overrides: request.overrides, dataDir: request.dataDir)
         if weak && communicator.worldSize > 1 {
             let global = resolved.config.training.batchSize * communicator.worldSize

@@ -5,10 +5,16 @@ import Layers
 /// The issue-2 microbenchmark: a BiLSTM (input C, hidden H per direction) + linear + CRF over a
 /// batch of B sentences of T tokens, forward and backward, and `cblas_sgemm` timed on the very
 /// matrix shapes the BiLSTM runs, so the two GFLOP/s figures come from one run on one machine.
-struct BiLSTMCRFBenchmark {
+public struct BiLSTMCRFBenchmark {
     let batch: Int, tokens: Int, input: Int, hidden: Int, tags: Int
 
-    struct Report {
+    /// A benchmark of B = `batch` sentences of T = `tokens` tokens, input width C = `input`,
+    /// hidden size H = `hidden` per direction and K = `tags` tags.
+    public init(batch: Int, tokens: Int, input: Int, hidden: Int, tags: Int) {
+        (self.batch, self.tokens, self.input, self.hidden, self.tags) = (batch, tokens, input, hidden, tags)
+    }
+
+    public struct Report {
         var msPerBatch: [Double]            // every timed iteration
         var gemmFlops: Double               // GEMM flops of one forward+backward
         var sgemmGflops: [String: Double]   // per shape
@@ -22,7 +28,7 @@ struct BiLSTMCRFBenchmark {
         var sentencesPerSecond: Double { 1000 / medianMs * Double(shapeBatch) }
         var shapeBatch: Int
 
-        var dictionary: [String: Any] {
+        public var dictionary: [String: Any] {
             ["shape": shape, "median_ms_per_batch": medianMs, "min_ms": msPerBatch.min() ?? 0,
              "max_ms": msPerBatch.max() ?? 0, "sentences_per_s": sentencesPerSecond,
              "gemm_gflop_per_batch": gemmFlops / 1e9, "achieved_gflops": achievedGflops,
@@ -30,7 +36,7 @@ struct BiLSTMCRFBenchmark {
              "fraction_of_sgemm": achievedGflops / sgemmMixGflops, "blas_threads": threads, "blas_config": config]
         }
 
-        var table: String {
+        public var table: String {
             var lines = [
                 "BiLSTM-CRF forward+backward \(shape)",
                 "  BLAS: \(config), \(threads) thread(s)",
@@ -67,7 +73,7 @@ struct BiLSTMCRFBenchmark {
     /// parameters and their gradients, the input and its gradient, per direction the LSTM's stored
     /// gates and states with their gradients (about 8H floats a token each), the projection's and
     /// the CRF's per-token rows, and the largest sgemm shape's three matrices.
-    var estimatedBytes: Double {
+    public var estimatedBytes: Double {
         let b = Double(batch), t = Double(tokens), c = Double(input), h = Double(hidden), k = Double(tags)
         let bt = b * t
         let parameters = 2 * (4 * h * c + 4 * h * h + 8 * h) + 2 * h * k + k + k * k + 2 * k
@@ -79,7 +85,7 @@ struct BiLSTMCRFBenchmark {
         return 4 * (2 * parameters + activations + sgemm)
     }
 
-    func run(steps: Int, warmup: Int) -> Report {
+    public func run(steps: Int, warmup: Int) -> Report {
         var rng = SplitMix64(seed: 42)
         let store = ParameterStore()
         let lstm = BiLSTM(inputSize: input, hiddenSize: hidden, name: "lstm", store: store, rng: &rng)
