@@ -13,10 +13,11 @@
 ///   multi-word tokens: `don't` = `do` + `n't`, `I'm` = `I` + `'m`, `John's` = `John` + `'s`,
 ///   `cannot` = `can` + `not`. `TextSentence.words` is what a tagger reads.
 /// - Sentences end after a token of `.`/`!`/`?` (with any closing quotes or brackets after it)
-///   unless the next token starts with a lowercase letter, or a comma, semicolon or similar; never
-///   after an abbreviation that precedes a name (`Mr.`, `No.`, `e.g.`), and after other
-///   abbreviations (`Inc.`, `U.S.`) only before a capitalised word that is not itself a name part…
-///   see `endsSentence`. A blank line (two line breaks with only white space between them, CRLF
+///   unless a comma, closing bracket or more punctuation follows; after an ellipsis only before a
+///   capitalised word, a number or an opening quote; never after an abbreviation that precedes a
+///   name (`Mr.`, `No.`, `e.g.`, initials, `U.S.`), and after other abbreviations (`etc.`, `Inc.`) and
+///   a time's `AM`/`PM` only before a capitalised word (see `SentenceEnd`). A blank line (two line
+///   breaks with only white space between them, CRLF
 ///   counted as one) always ends a sentence: it is read as a paragraph break.
 ///
 /// Offsets are Unicode-scalar offsets (see `TextToken`). The tokenizer never fails: any string,
