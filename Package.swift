@@ -32,6 +32,8 @@ let package = Package(
         // text output that reports every failed write (write(2), EPIPE, closed descriptors); Foundation only
         .target(name: "TextIO"),
         .target(name: "CoNLL"),
+        // raw English text into UD-style sentences and tokens with offsets, and their evaluation; Foundation + CoNLL
+        .target(name: "TextSegmentation", dependencies: ["CoNLL"]),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
         .target(name: "Transformer", dependencies: ["Autodiff", "Layers"]),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),
@@ -50,7 +52,7 @@ let package = Package(
         // archive, export, checkpoint record; what predict, evaluate and export need, without the trainer
         .target(name: "ModelFiles",
                 dependencies: ["RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask", "Transformer",
-                               "Collective", "Checkpointing", "TextIO"]),
+                               "Collective", "Checkpointing", "TextIO", "TextSegmentation"]),
         // a training run: session, trainer, resume, fingerprint, run folder, metrics, progress
         .target(name: "Training",
                 dependencies: ["ModelFiles", "RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask",
@@ -60,7 +62,7 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["Autodiff", "Layers", "Collective", "RunConfig", "Training", "Transformer"]),
         .executableTarget(name: "mtl-dist", dependencies: [
             "Autodiff", "Layers", "Collective", "Checkpointing", "RunConfig", "ModelFiles", "Training",
-            "Reporting", "Transformer", "Benchmarks", "TextIO",
+            "Reporting", "Transformer", "Benchmarks", "TextIO", "TextSegmentation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TextSegmentationTests", dependencies: ["TextSegmentation", "CoNLL"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autodiff", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),

@@ -12,6 +12,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case corpusFile(corpus: String, error: CoNLLError)
     /// A corpus file larger than `corpora.<corpus>.max_file_mb`, refused before it is read.
     case fileTooLarge(String, corpus: String, bytes: Int, maxBytes: Int)
+    /// Prediction input that does not fit the `--input-format` asked for.
+    case inputFormat(file: String, line: Int, reason: String, hint: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "cannot write \(path): \(reason)"
         case let .invalidModel(path, reason):
             return "\(path): not a usable model: \(reason)"
+        case let .inputFormat(file, line, reason, hint):
+            return "\(file):\(line): \(reason). Hint: \(hint)"
         case let .corpusFile(corpus, error):
             guard let setting = error.acceptingSetting else { return error.description }
             return (error.location.map { "\($0): " } ?? "") + "expected \(error.expected), found \(error.found). Hint: "

@@ -7,10 +7,16 @@ public enum PredictionIO {
     /// How predict's input is laid out.
     public enum InputFormat: String, CaseIterable, Sendable {
         /// One token per line in the first column (further columns ignored), a blank line after each
-        /// sentence, `# ...` comment lines skipped.
+        /// sentence, `# ...` comment lines skipped. Input that is really text (see
+        /// `conllInputLooksLikeText`) is refused with the fix.
         case conll
-        /// One sentence per line, tokens separated by white space.
+        /// Raw, untokenised English text, split into sentences and UD EWT-style words by
+        /// `TextSegmentation.TextTokenizer` (`Tuesday.` → `Tuesday` `.`, `don't` → `do` `n't`).
         case text
+        /// One sentence per line, tokens already separated by white space.
+        case pretokenized
+        /// `conll` when a line holds a tab or every token line holds one field, else `text`.
+        case auto
     }
 
     /// How predictions are written.
@@ -56,6 +62,12 @@ public enum PredictionIO {
     /// Splits `text` into sentences of tokens. `fileName` names the input in messages. Lines end
     /// with `\n`, `\r\n` or a lone `\r` (what users paste from any system); see `lines(of:)`.
     public static func sentences(in text: String, format: InputFormat, fileName: String) throws -> [Sentence] {
+        switch format {
+        case .text: return rawTextSentences(in: text, fileName: fileName)
+        case .auto: return try sentences(in: text, format: detectFormat(of: text), fileName: fileName)
+        case .conll: try refuseTextAsCoNLL(text, fileName: fileName)
+        case .pretokenized: break
+        }
         var result: [Sentence] = []
         var tokens: [String] = []
         var start = 1
@@ -69,7 +81,7 @@ public enum PredictionIO {
         for line in lines(of: text) {
             lineNumber += 1
             switch format {
-            case .text:
+            case .text, .auto, .pretokenized:
                 let words = fields(of: line)
                 if !words.isEmpty { result.append(Sentence(tokens: words, source: SourceLocation(file: fileName, line: lineNumber))) }
             case .conll:

@@ -18,8 +18,8 @@ struct Encode: ParsableCommand {
     @Option(help: "The model folder: config.json, vocab.txt, model.safetensors (launch/fetch-minilm.sh gets one).")
     var transformer: String
     @Option(help: "Input file, or - for standard input.") var input = "-"
-    @Option(name: .customLong("input-format"), help: "text (a sentence per line, tokens separated by spaces) or conll (a token per line).")
-    var inputFormat: PredictionIO.InputFormat = .text
+    @Option(name: .customLong("input-format"), help: "pretokenized (a sentence per line, tokens separated by spaces), text (raw text, tokenised UD-style), conll (a token per line) or auto.")
+    var inputFormat: PredictionIO.InputFormat = .pretokenized
     @Option(parsing: .unconditional, help: "Hidden states to average, comma-separated: 0 is the embedding output, -1 the last layer.")
     var layers = "-1"
     @Option(help: "Subword pooling per token: first, mean or first_last.") var pooling: SubwordPooling = .first

@@ -10,7 +10,7 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var model: ModelOption
     @Option(help: "Input file, or - for standard input.") var input = "-"
-    @Option(name: .customLong("input-format"), help: "conll (a token per line) or text (a sentence per line).")
+    @Option(name: .customLong("input-format"), help: "conll (a token per line), text (raw text, tokenised UD-style), pretokenized (a sentence per line, tokens separated by spaces) or auto.")
     var inputFormat: PredictionIO.InputFormat = .conll
     @Option(name: .customLong("output-format"), help: "conll (token and one column per task) or jsonl.")
     var outputFormat: PredictionIO.OutputFormat = .conll

@@ -37,15 +37,31 @@ final class HostileInputTests: XCTestCase {
 
     func testPredictReadsCRLFTextAsTheIssueTypesIt() throws {
         let run = try predict(stdin: "EU rejects German call\\r\\nJohn lives in Paris\\r\\n",
-                              ["--input-format", "text", "--output-format", "jsonl"])
+                              ["--input-format", "pretokenized", "--output-format", "jsonl"])
         XCTAssertEqual(run.status, 0, "\(run)")
         XCTAssertEqual(run.jsonLines.map { $0["tokens"] as? [String] ?? [] },
                        [["EU", "rejects", "German", "call"], ["John", "lives", "in", "Paris"]], "\(run)")
     }
 
+    /// Issue 19: untokenised prose given as conll (the default) is refused with the fix, never
+    /// glued into one sentence; `--input-format text` tokenises it UD-style, `auto` detects it.
+    func testPredictRefusesProseAsCoNLLAndTokenisesRawText() throws {
+        let prose = "EU rejects German call.\\nJohn didn'\"'\"'t come on Tuesday.\\n"
+        let refused = try predict(stdin: prose, [])
+        XCTAssertNotEqual(refused.status, 0, "\(refused)")
+        XCTAssertTrue(refused.stderr.contains("<stdin>:1: --input-format conll expects a token per line"), "\(refused)")
+        XCTAssertTrue(refused.stderr.contains("--input-format text"), "\(refused)")
+        for format in ["text", "auto"] {
+            let run = try predict(stdin: prose, ["--input-format", format, "--output-format", "jsonl"])
+            XCTAssertEqual(run.status, 0, "\(run)")
+            XCTAssertEqual(run.jsonLines.map { $0["tokens"] as? [String] ?? [] },
+                           [["EU", "rejects", "German", "call", "."], ["John", "did", "n't", "come", "on", "Tuesday", "."]], "\(run)")
+        }
+    }
+
     func testPredictReadsTextWithEveryLineEnding() throws {
         for (name, end) in [("LF", "\\n"), ("CRLF", "\\r\\n"), ("CR", "\\r")] {
-            let run = try predict(stdin: "a b\(end)c\(end)", ["--input-format", "text", "--output-format", "jsonl"])
+            let run = try predict(stdin: "a b\(end)c\(end)", ["--input-format", "pretokenized", "--output-format", "jsonl"])
             XCTAssertEqual(run.status, 0, "\(name)\n\(run)")
             XCTAssertEqual(run.jsonLines.map { $0["tokens"] as? [String] ?? [] }, [["a", "b"], ["c"]], "\(name)\n\(run)")
         }

@@ -48,7 +48,7 @@ final class OutputFailureTests: XCTestCase {
     func testEveryCommandReportsAFullDevice() throws {
         let full = "cannot write to standard output after 0 bytes: No space left on device"
         let commands = [
-            "printf 'EU rejects German call\\n' | \"$MTL\" predict --model \"$MODEL\" --input-format text",
+            "printf 'EU rejects German call\\n' | \"$MTL\" predict --model \"$MODEL\" --input-format pretokenized",
             "\"$MTL\" evaluate --model \"$MODEL\"",
             "\"$MTL\" evaluate --model \"$MODEL\" --json",
             "\"$MTL\" checkpoint inspect \"$RUN/checkpoints\"",
@@ -73,7 +73,7 @@ final class OutputFailureTests: XCTestCase {
     // MARK: - closed descriptors
 
     func testAClosedStandardOutputIsAnError() throws {
-        assertFails(try shell("printf 'EU rejects\\n' | \"$MTL\" predict --model \"$MODEL\" --input-format text >&-"),
+        assertFails(try shell("printf 'EU rejects\\n' | \"$MTL\" predict --model \"$MODEL\" --input-format pretokenized >&-"),
                     saying: "standard output is closed")
         assertFails(try shell("\"$MTL\" evaluate --model \"$MODEL\" >&-"), saying: "standard output is closed")
     }
@@ -89,7 +89,7 @@ final class OutputFailureTests: XCTestCase {
         let run = try shell("""
             set -o pipefail
             yes 'EU rejects German call to boycott British lamb' | head -4000 \
-              | "$MTL" predict --model "$MODEL" --input-format text | head -1
+              | "$MTL" predict --model "$MODEL" --input-format pretokenized | head -1
             echo "status ${PIPESTATUS[2]}" >&2
             """)
         XCTAssertEqual(run.lines.count, 1, "\(run)")
@@ -138,7 +138,7 @@ final class OutputFailureTests: XCTestCase {
         let long = try temporaryDirectory().appendingPathComponent("long")
         try (String(repeating: "word ", count: 10) + "\n" + String(repeating: "a", count: 50 << 20) + "\n")
             .write(to: long, atomically: false, encoding: .utf8)
-        let (run, peak) = try measured("\"$MTL\" predict --model \"$MODEL\" --input-format text --input \(long.path)")
+        let (run, peak) = try measured("\"$MTL\" predict --model \"$MODEL\" --input-format pretokenized --input \(long.path)")
         XCTAssertNotEqual(run.status, 0, "\(run)")
         XCTAssertEqual(run.occurrences(of: "\(long.path):2: expected tokens of at most 1024 bytes, found a token longer than 1024 bytes"),
                        1, "\(run)")
@@ -150,7 +150,7 @@ final class OutputFailureTests: XCTestCase {
         let text = try temporaryDirectory().appendingPathComponent("long-sentences.txt")
         let sentence = Array(repeating: "EU rejects German call to boycott British lamb .", count: 125).joined(separator: " ")
         try (Array(repeating: sentence, count: 64).joined(separator: "\n") + "\n").write(to: text, atomically: false, encoding: .utf8)
-        let (run, peak) = try measured("\"$MTL\" predict --model \"$MODEL\" --input-format text --output-format jsonl --input \(text.path)")
+        let (run, peak) = try measured("\"$MTL\" predict --model \"$MODEL\" --input-format pretokenized --output-format jsonl --input \(text.path)")
         XCTAssertEqual(run.status, 0, "\(run)")
         XCTAssertEqual(run.lines.count, 64, "\(run)")
         XCTAssertLessThan(peak, 1_073_741_824, "\(run)")

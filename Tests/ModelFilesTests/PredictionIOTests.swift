@@ -17,7 +17,7 @@ final class PredictionIOTests: XCTestCase {
     func testTextSentencesAreTheSameForEveryLineEnding() throws {
         for end in ["\n", "\r\n", "\r"] {
             let text = "EU rejects German call" + end + "John lives in Paris" + end
-            let sentences = try PredictionIO.sentences(in: text, format: .text, fileName: "in.txt")
+            let sentences = try PredictionIO.sentences(in: text, format: .pretokenized, fileName: "in.txt")
             XCTAssertEqual(sentences.map(\.tokens), [["EU", "rejects", "German", "call"], ["John", "lives", "in", "Paris"]],
                            "line end \(end.debugDescription)")
             XCTAssertEqual(sentences.map(\.source.line), [1, 2])
@@ -38,14 +38,16 @@ final class PredictionIOTests: XCTestCase {
     func testACombiningMarkAfterASpaceDoesNotGlueTokens() throws {
         let bytes: [UInt8] = [0x41, 0x6E, 0x6E, 0x61, 0x20, 0xDF, 0xBD, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0x2D]
         let text = try InputFile.text(Data(bytes), fileName: "crash.conll")
-        for format in [PredictionIO.InputFormat.conll, .text] {
+        // one line of two words is text, which conll refuses
+        XCTAssertThrowsError(try PredictionIO.sentences(in: text, format: .conll, fileName: "crash.conll"))
+        for format in [PredictionIO.InputFormat.pretokenized, .text, .auto] {
             let sentences = try PredictionIO.sentences(in: text, format: format, fileName: "crash.conll")
             for token in sentences.flatMap(\.tokens) {
                 XCTAssertFalse(token.unicodeScalars.contains { $0 == " " || $0 == "\t" }, "\(format): \(token.debugDescription)")
             }
             XCTAssertEqual(sentences.first?.tokens.first, "Anna", "\(format)")
         }
-        let text2 = try PredictionIO.sentences(in: "a \u{301}b c", format: .text, fileName: "in.txt")
+        let text2 = try PredictionIO.sentences(in: "a \u{301}b c", format: .pretokenized, fileName: "in.txt")
         XCTAssertEqual(text2.map(\.tokens), [["a", "\u{301}b", "c"]])
     }
 
@@ -64,5 +66,45 @@ final class PredictionIOTests: XCTestCase {
         let long = String(repeating: "b", count: half) + String(repeating: "x", count: 1_000_000) + String(repeating: "e", count: half)
         XCTAssertEqual(String(TokenFeatures.encodedCharacters(long)),
                        String(repeating: "b", count: half) + String(repeating: "e", count: half))
+    }
+}
+
+/// The raw-text, pretokenized and auto input formats, and text refused as CoNLL.
+final class PredictionInputFormatTests: XCTestCase {
+    func testRawTextIsTokenisedIntoWords() throws {
+        let text = "He didn't come on Tuesday.\r\nShe did. Then\n\nBye!"
+        let sentences = try PredictionIO.sentences(in: text, format: .text, fileName: "in.txt")
+        XCTAssertEqual(sentences.map(\.tokens), [["He", "did", "n't", "come", "on", "Tuesday", "."], ["She", "did", "."], ["Then"], ["Bye", "!"]])
+        XCTAssertEqual(sentences.map(\.source.line), [1, 2, 2, 4])
+    }
+
+    func testPretokenizedKeepsTheWhitespaceBehaviour() throws {
+        let sentences = try PredictionIO.sentences(in: "on Tuesday.\nx y\n", format: .pretokenized, fileName: "in.txt")
+        XCTAssertEqual(sentences.map(\.tokens), [["on", "Tuesday."], ["x", "y"]])
+    }
+
+    func testTextGivenAsCoNLLIsRefusedWithTheFix() {
+        let prose = "EU rejects German call to boycott British lamb.\nPeter Blackburn\nBRUSSELS 1996-08-22\n"
+        XCTAssertThrowsError(try PredictionIO.sentences(in: prose, format: .conll, fileName: "news.txt")) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.hasPrefix("news.txt:1: --input-format conll expects a token per line"), message)
+            XCTAssertTrue(message.contains("--input-format text"), message)
+        }
+        // one sentence per line, all of the same length: still text
+        XCTAssertThrowsError(try PredictionIO.sentences(in: "a b c\n\nd e f\n", format: .conll, fileName: "t.txt"))
+        // CoNLL-2003 with space-separated columns, and tab-separated columns, are CoNLL
+        let columns = "EU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\nPeter NNP B-NP B-PER\n"
+        XCTAssertEqual(try PredictionIO.sentences(in: columns, format: .conll, fileName: "c.conll").map(\.tokens),
+                       [["EU", "rejects"], ["Peter"]])
+        XCTAssertNoThrow(try PredictionIO.sentences(in: "EU\tB-ORG\nsays\n\n", format: .conll, fileName: "c.conll"))
+    }
+
+    func testAutoDetectsCoNLLAndText() throws {
+        XCTAssertEqual(try PredictionIO.sentences(in: "EU\nrejects\n\nPeter\n", format: .auto, fileName: "a").map(\.tokens),
+                       [["EU", "rejects"], ["Peter"]])
+        XCTAssertEqual(try PredictionIO.sentences(in: "EU NNP\nrejects VBZ\n", format: .auto, fileName: "a").map(\.tokens),
+                       [["EU", "rejects"]])
+        XCTAssertEqual(try PredictionIO.sentences(in: "I'm in Paris. It rains.\n", format: .auto, fileName: "a").map(\.tokens),
+                       [["I", "'m", "in", "Paris", "."], ["It", "rains", "."]])
     }
 }

@@ -61,7 +61,7 @@ final class TrainerEndToEndTests: TinyCorpusTestCase {
         _ = try train("run", overrides: ["training.epochs=30"])
         let model = try TrainedModel(url: folder.appendingPathComponent("run/best"))
         let input = "Mary lives in Paris\nthe dog sleeps\n"
-        let sentences = try PredictionIO.sentences(in: input, format: .text, fileName: "input.txt")
+        let sentences = try PredictionIO.sentences(in: input, format: .pretokenized, fileName: "input.txt")
         XCTAssertEqual(sentences.map(\.tokens), [["Mary", "lives", "in", "Paris"], ["the", "dog", "sleeps"]])
         var conll = "", jsonl = ""
         try Evaluator.forEachPrediction(model: model.model, encoder: model.metadata.encoder, sentences: sentences,
