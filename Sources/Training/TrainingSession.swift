@@ -54,7 +54,7 @@ public enum TrainingSession {
             var plan = try ResumePlan(request.resume, resolved: resolved, output: request.output)
             // --resume auto continues in its own folder; every other start needs a new or empty one
             let leftovers = rank0 && !plan.continuesInPlace ? try RunDirectory.check(request.output) : []
-            let checkpoints = Trainer.checkpointDirectory(resolved, output: request.output)
+            let checkpoints = resolved.checkpointDirectory(output: request.output)
             // --resume auto with no checkpoint is a fresh start: never over a run's results
             if rank0 && plan.continuesInPlace && plan.reader == nil {
                 try RunDirectory.checkFreshStartInPlace(request.output, checkpointDirectory: checkpoints)
