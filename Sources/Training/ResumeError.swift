@@ -11,7 +11,7 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
     /// The checkpoint's state does not fit the run it would continue (schedule, log window,
     /// sampler position, tensors, optimizer state).
     case stateDoesNotFit(checkpoint: String, reason: String)
-    /// `--resume` without `--config` in a folder that holds no run to take the config from.
+    /// `--resume auto` without `--config` in a folder whose `resolved-config.yaml` cannot be read.
     case noStoredConfig(output: String)
 
     public var description: String {
@@ -28,8 +28,8 @@ public enum ResumeError: Error, CustomStringConvertible, Equatable {
         case let .stateDoesNotFit(checkpoint, reason):
             return "cannot resume: \(checkpoint): \(reason)."
         case let .noStoredConfig(output):
-            return "cannot resume: \(output) holds no resolved-config.yaml, so no run to take the config from. "
-                + "Give --config (and the --set of the first start), or name a checkpoint folder with --resume."
+            return "cannot resume: \(output)/resolved-config.yaml cannot be read (larger than 1 MiB or not UTF-8 text), so there is "
+                + "no stored config to continue with. Give --config (and the --set of the first start), or name a checkpoint folder with --resume."
         }
     }
 }

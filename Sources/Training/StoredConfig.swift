@@ -12,13 +12,16 @@ enum StoredConfig {
     static let maxBytes = 1 << 20
 
     /// For `--resume auto`: the newest checkpoint's config in the checkpoint directory that
-    /// `OUTPUT/resolved-config.yaml` names, or that file's config when there is no checkpoint yet.
+    /// `OUTPUT/resolved-config.yaml` names, or that file's config when there is no checkpoint yet;
+    /// nil when the folder holds no run (no `resolved-config.yaml`): `--resume auto` is then a fresh
+    /// start, with the config a fresh start takes (the built-in default with `--set`), as the
+    /// first submission of `launch/slurm.sbatch` needs.
     /// For `--resume DIR`: the config of the checkpoint DIR names.
-    static func load(resume: String, output: URL, overrides: [String]) throws -> ResolvedConfig {
+    static func load(resume: String, output: URL, overrides: [String]) throws -> ResolvedConfig? {
         guard resume == "auto" else { return try fromCheckpoint(ResumePlan.checkpointFolder(named: resume), overrides: overrides) }
         let runConfig = output.appendingPathComponent(ResolvedConfig.fileName)
-        guard let size = DurableFile.size(of: runConfig), size <= maxBytes,
-              let text = try? String(contentsOf: runConfig, encoding: .utf8) else {
+        guard let size = DurableFile.size(of: runConfig) else { return nil }
+        guard size <= maxBytes, let text = try? String(contentsOf: runConfig, encoding: .utf8) else {
             throw ResumeError.noStoredConfig(output: output.path)
         }
         let run = try ConfigLoader.load(storedYAML: text, name: runConfig.path)
@@ -40,7 +43,8 @@ extension TrainingSession.Request {
     /// The run's config: `--config` (or the built-in default) with `--set`; with `--resume` and no
     /// `--config`, the config the run stored (`StoredConfig`).
     func loadConfig() throws -> ResolvedConfig {
-        if let resume, configFile == nil { return try StoredConfig.load(resume: resume, output: output, overrides: overrides) }
+        if let resume, configFile == nil,
+           let stored = try StoredConfig.load(resume: resume, output: output, overrides: overrides) { return stored }
         return try ConfigLoader.load(file: configFile, overrides: overrides, dataDir: dataDir)
     }
 
