@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "CoNLL", targets: ["CoNLL"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Transformer", targets: ["Transformer", "Autodiff"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "Checkpointing", targets: ["Checkpointing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,17 +30,19 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["COpenBLAS"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
-        .target(name: "CoNLL"),
+        // the one checked way to open a file for reading (regular files only; pipes and devices named as such)
+        .target(name: "RegularFiles"),
+        .target(name: "CoNLL", dependencies: ["RegularFiles"]),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
-        .target(name: "Transformer", dependencies: ["Autodiff", "Layers"]),
+        .target(name: "Transformer", dependencies: ["Autodiff", "Layers", "RegularFiles"]),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
         // SVG charts and the scaling / training-curve reports; Foundation only
-        .target(name: "Reporting"),
-        .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective"]),
+        .target(name: "Reporting", dependencies: ["RegularFiles"]),
+        .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective", "RegularFiles"]),
         .target(name: "Training",
                 dependencies: ["Autodiff", "Optimizers", "CoNLL", "MultiTask", "Collective", "Checkpointing", "Reporting", "Transformer",
-                               .product(name: "Yams", package: "Yams")],
+                               "RegularFiles", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         .executableTarget(name: "mtl-dist", dependencies: [
             "Autodiff", "Layers", "Collective", "Checkpointing", "Training", "Reporting", "Transformer",
@@ -55,7 +59,7 @@ let package = Package(
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "RegularFiles"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CoNLL", "Collective", "Autodiff", "Checkpointing", "TestSupport"]),
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),

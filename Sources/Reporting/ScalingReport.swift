@@ -1,4 +1,5 @@
 import Foundation
+import RegularFiles
 
 /// The report of a scaling sweep, drawn from the folder `launch/scaling.sh` fills: `runs.jsonl`
 /// (one bench run per line), `collective.jsonl` (all-reduce timings per world size), and, when
@@ -31,8 +32,8 @@ public struct ScalingReport {
         cost = AllReduceCostModel.fit(ownCores.contains { $0.worldSize > 1 } ? ownCores : samples)
         fittedWorldSizes = Set((ownCores.contains { $0.worldSize > 1 } ? ownCores : samples).map(\.worldSize))
         func optionalText(_ name: String) -> String? {
-            (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            (try? RegularFile.read(directory.appendingPathComponent(name).path, limit: 1 << 20))
+                .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
         }
         machine = optionalText("machine.txt")
         command = optionalText("command.txt")
@@ -58,7 +59,9 @@ public struct ScalingReport {
 
     /// Sentences/s at this point over sentences/s at np = 1.
     public func speedUp(_ p: ScalingPoint) -> Double? {
-        base(p.mode).map { p.sentencesPerSecond / $0.sentencesPerSecond }
+        guard let b = base(p.mode), b.sentencesPerSecond > 0 else { return nil }
+        let ratio = p.sentencesPerSecond / b.sentencesPerSecond
+        return ratio.isFinite ? ratio : nil
     }
 
     /// The projection from the np = 1 runs of both modes (medians of forward + backward per
@@ -189,8 +192,10 @@ public struct ScalingReport {
         speed.append(.init(name: "ideal", points: nps.map { (x: Double($0), y: Double($0)) }, style: .dashed))
         efficiency.append(.init(name: "ideal", points: nps.map { (x: Double($0), y: 1) }, style: .dashed))
         return SVGFigure(panels: [
-            SVGChart(title: "Speed-up against np = 1", xLabel: "ranks (np)", yLabel: "speed-up (sentences/s ÷ np = 1)", series: speed),
-            SVGChart(title: "Parallel efficiency", xLabel: "ranks (np)", yLabel: "efficiency (speed-up ÷ np)", series: efficiency),
+            SVGChart(title: "Speed-up against np = 1", xLabel: "ranks (np)", yLabel: "speed-up (sentences/s ÷ np = 1)", series: speed,
+                     integerX: true),
+            SVGChart(title: "Parallel efficiency", xLabel: "ranks (np)", yLabel: "efficiency (speed-up ÷ np)", series: efficiency,
+                     integerX: true),
         ], note: "Measured: median over rounds; sentences/s per step of mtl-dist bench --config.")
     }
 
@@ -198,7 +203,7 @@ public struct ScalingReport {
     public var projectionFigure: SVGFigure {
         guard let projection else {
             return SVGFigure(panels: [SVGChart(title: "Projection: no all-reduce timings on 2+ ranks", xLabel: "ranks",
-                                               yLabel: "efficiency", series: [], logX: true)])
+                                               yLabel: "efficiency", series: [], logX: true, integerX: true)])
         }
         let b = projectedPerRankBatch
         let ps = [1, 2, 4, 8] + ScalingReport.projectedWorldSizes
@@ -215,12 +220,12 @@ public struct ScalingReport {
                                       .init(name: "measured, \(mode), a core per rank", points: measured(sharing: false), style: .markers),
                                       .init(name: "measured, \(mode), ranks sharing cores", points: measured(sharing: true), style: .markers),
                                       .init(name: "ideal", points: [(x: 1, y: 1), (x: 1024, y: 1)], style: .dashed),
-                                  ], logX: true)
+                                  ], logX: true, integerX: true)
         let steps = SVGChart(title: "Projected step time", xLabel: "ranks (log scale)", yLabel: "ms per step", series: [
             .init(name: "step", points: ps.map { (x: Double($0), y: 1000 * projection.point(worldSize: $0, perRankBatch: b).stepSeconds) }),
             .init(name: "compute + update", points: ps.map { (x: Double($0), y: 1000 * projection.point(worldSize: $0, perRankBatch: b).computeSeconds) }, style: .dashed),
             .init(name: "all-reduce (model)", points: ps.map { (x: Double($0), y: 1000 * projection.point(worldSize: $0, perRankBatch: b).allReduceSeconds) }, style: .dashed),
-        ], logX: true)
+        ], logX: true, integerX: true)
         return SVGFigure(panels: [efficiency, steps],
                          note: "PROJECTION, not measured: ring all-reduce 2(p-1)·α + 2(p-1)/p·n·β fitted on this sweep; "
                          + "\(fmt(b, 0)) sentences per rank; no overlap.")
