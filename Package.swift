@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "RunConfig", targets: ["RunConfig"]),
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Transformer", targets: ["Transformer", "Autodiff"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "Checkpointing", targets: ["Checkpointing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,28 +33,30 @@ let package = Package(
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         // text output that reports every failed write (write(2), EPIPE, closed descriptors); Foundation only
         .target(name: "TextIO"),
-        .target(name: "CoNLL"),
+        // the one checked way to open a file for reading (regular files only; pipes and devices named as such)
+        .target(name: "RegularFiles"),
+        .target(name: "CoNLL", dependencies: ["RegularFiles"]),
         // raw English text into UD-style sentences and tokens with offsets, and their evaluation; Foundation + CoNLL
         .target(name: "TextSegmentation", dependencies: ["CoNLL"]),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
-        .target(name: "Transformer", dependencies: ["Autodiff", "Layers"]),
+        .target(name: "Transformer", dependencies: ["Autodiff", "Layers", "RegularFiles"]),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
         // SVG charts and the scaling / training-curve reports; Foundation only
-        .target(name: "Reporting"),
-        .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective"]),
+        .target(name: "Reporting", dependencies: ["RegularFiles"]),
+        .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective", "RegularFiles"]),
         // the task-aware sampler: routing of sentences to tasks, slot schedule, oversampling; pure
         // arithmetic over counts and seeds (Autodiff for SplitMix64 only)
         .target(name: "TaskSampling", dependencies: ["Autodiff"]),
         // the run config: types, schema walk, YAML loader, --set overrides, the embedded default corpus
         .target(name: "RunConfig",
-                dependencies: ["TaskSampling", "CoNLL", "MultiTask", "Transformer", .product(name: "Yams", package: "Yams")],
+                dependencies: ["TaskSampling", "CoNLL", "MultiTask", "Transformer", "RegularFiles", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         // a trained model and its files: text encoding, batches, evaluator, prediction I/O, model
         // archive, export, checkpoint record; what predict, evaluate and export need, without the trainer
         .target(name: "ModelFiles",
                 dependencies: ["RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask", "Transformer",
-                               "Collective", "Checkpointing", "TextIO", "TextSegmentation"]),
+                               "Collective", "Checkpointing", "TextIO", "TextSegmentation", "RegularFiles"]),
         // a training run: session, trainer, resume, fingerprint, run folder, metrics, progress
         .target(name: "Training",
                 dependencies: ["ModelFiles", "RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask",
@@ -77,7 +81,7 @@ let package = Package(
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "RegularFiles"]),
         .testTarget(name: "TextIOTests", dependencies: ["TextIO"]),
         .testTarget(name: "TaskSamplingTests", dependencies: ["TaskSampling", "TestSupport"]),
         .testTarget(name: "RunConfigTests", dependencies: ["RunConfig", "TaskSampling", "TestSupport"]),

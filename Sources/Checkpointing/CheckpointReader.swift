@@ -16,8 +16,9 @@ public struct CheckpointReader<Training: Codable> {
     /// `LayoutLimits.maxJSONBytes`), decodes it and validates every field.
     public init(directory: URL) throws {
         let url = Self.manifestURL(in: directory)
-        guard DurableFile.size(of: url) != nil else {
-            throw CheckpointError.cannotRead(path: url.path, reason: "no manifest.json (expected a folder OUTPUT/checkpoints/step-N written by 'mtl-dist train')")
+        if let problem = DurableFile.problem(at: url) {
+            throw CheckpointError.cannotRead(path: url.path, reason: problem == "no such file"
+                ? "no manifest.json (expected a folder OUTPUT/checkpoints/step-N written by 'mtl-dist train')" : problem)
         }
         let data = try DurableFile.contents(of: url, limit: LayoutLimits.maxJSONBytes)
         // the version first: another version's fields would fail to decode with a less useful message
@@ -29,11 +30,13 @@ public struct CheckpointReader<Training: Codable> {
         do {
             manifest = try JSONDecoder().decode(CheckpointManifest<Training>.self, from: data)
         } catch let error as DecodingError {
-            throw CheckpointError.invalidManifest(path: url.path, field: error.fieldPath, found: error.found, expected: error.expected)
+            let (field, found, expected) = error.located(in: data, as: CheckpointManifest<Training>.self)
+            throw CheckpointError.invalidManifest(path: url.path, field: field, found: found, expected: expected)
         } catch {
             throw CheckpointError.invalidManifest(path: url.path, field: "(document)", found: "\(error)", expected: "JSON")
         }
         try manifest.validate(file: url.path)
+        try manifest.checkIntegrity(of: data, directory: directory, file: url.path)
         self.directory = directory
     }
 

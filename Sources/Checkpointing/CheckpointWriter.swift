@@ -115,9 +115,7 @@ public struct CheckpointWriter {
                 }
                 let manifest = CheckpointManifest(step: step, worldSize: world, parameterCount: parameterCount,
                                                   tensors: tensors, optimizer: optimizer, shards: shards, training: try record())
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                let json = try encoder.encode(manifest)
+                let json = try manifest.sealedJSON()
                 try json.withUnsafeBytes { try DurableFile.write([$0], to: CheckpointReader<Record>.manifestURL(in: temp)) }
                 try DurableFile.syncDirectory(temp)
                 onPhase(.manifestWritten, step)

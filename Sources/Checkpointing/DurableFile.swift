@@ -1,4 +1,5 @@
 import Foundation
+import RegularFiles
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -105,54 +106,34 @@ public enum DurableFile {
         return Int(st.st_size)
     }
 
-    /// Reads `url` whole, refusing anything larger than `limit` bytes before reading it.
+    /// Reads the regular file `url` whole, refusing anything larger than `limit` bytes before
+    /// reading it (`RegularFile.read`: a pipe, a folder or a device is refused as what it is).
     public static func contents(of url: URL, limit: Int) throws -> Data {
-        guard let size = size(of: url) else { throw CheckpointError.cannotRead(path: url.path, reason: "no such file") }
-        guard size <= limit else {
-            throw CheckpointError.cannotRead(path: url.path, reason: "\(size) bytes, more than the \(limit) a file of this kind may have")
+        do { return try RegularFile.read(url.path, limit: limit) } catch let problem as FileProblem {
+            throw CheckpointError.cannotRead(path: url.path, reason: problem.reason)
         }
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw CheckpointError.cannotRead(path: url.path, reason: "not readable")
-        }
-        return data
     }
 
-    /// Reads `url` from the start in chunks of at most `chunk` bytes, calling `body(bytes, offset)`
-    /// for each; throws when the file ends before `size` bytes.
+    /// Reads the regular file `url` from the start in chunks of at most `chunk` bytes, calling
+    /// `body(bytes, offset)` for each; throws when the file ends before `size` bytes.
     public static func forEachChunk(of url: URL, size: Int, chunk: Int = 8 << 20,
                                     _ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         try forEachChunk(of: url, bytes: 0..<size, chunk: chunk, body)
     }
 
-    /// Reads bytes `bytes` of `url` in chunks of at most `chunk` bytes, calling `body(bytes,
-    /// offset)` for each, with the chunk's offset in the file (a multiple of 4 from the range's
-    /// start, so floats never straddle two chunks when the range starts on a float); throws when
-    /// the file ends before the range does.
+    /// Reads bytes `bytes` of the regular file `url` in chunks of at most `chunk` bytes, calling
+    /// `body(bytes, offset)` for each, with the chunk's offset in the file (a multiple of 4 from the
+    /// range's start, so floats never straddle two chunks when the range starts on a float); throws
+    /// when the file ends before the range does (`RegularFile.forEachChunk`).
     public static func forEachChunk(of url: URL, bytes: Range<Int>, chunk: Int = 8 << 20,
                                     _ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CheckpointError.cannotRead(path: url.path, reason: errnoText()) }
-        defer { close(fd) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(4, min(chunk, bytes.count)), alignment: 16)
-        defer { buffer.deallocate() }
-        var offset = bytes.lowerBound
-        var filled = 0
-        while offset < bytes.upperBound {
-            // fill the buffer (a short read leaves it partly filled), then pass it on
-            let want = min(buffer.count - filled, bytes.upperBound - offset - filled)
-            let n = pread(fd, buffer.baseAddress! + filled, want, off_t(offset + filled))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw CheckpointError.cannotRead(path: url.path, reason: n == 0 ? "ends at byte \(offset + filled), expected \(bytes.upperBound)" : errnoText())
-            }
-            filled += n
-            if filled == buffer.count || offset + filled == bytes.upperBound {
-                try body(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]), offset)
-                offset += filled
-                filled = 0
-            }
+        do { try RegularFile.forEachChunk(of: url.path, bytes: bytes, chunk: chunk, body) } catch let problem as FileProblem {
+            throw CheckpointError.cannotRead(path: url.path, reason: problem.reason)
         }
     }
+
+    /// Why `url` is not a readable regular file, or nil (`RegularFile.problem(at:)`).
+    public static func problem(at url: URL) -> String? { RegularFile.problem(at: url.path) }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RegularFiles
 #if canImport(Glibc)
 import Glibc
 private let systemRead = Glibc.read
@@ -27,11 +28,16 @@ public enum InputFile {
     /// handing each to `body` as it arrives; an error thrown by `body` stops the read there.
     public static func forEachChunk(path: String, size: Int, acceptPipes: Bool = false,
                                     _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
-        if let problem = problem(at: path), !(acceptPipes && isPipe(path)) {
-            throw CoNLLError.unreadableFile(file: path, reason: problem)
+        let fd: Int32
+        if acceptPipes && isPipe(path) {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw CoNLLError.unreadableFile(file: path, reason: "cannot open it: " + errnoText()) }
+        } else {
+            // a regular file, checked on the descriptor (`RegularFile`)
+            do { fd = try RegularFile.openForReading(path).descriptor } catch let problem as FileProblem {
+                throw CoNLLError.unreadableFile(file: path, reason: problem.reason)
+            }
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CoNLLError.unreadableFile(file: path, reason: "cannot open it: " + errnoText()) }
         defer { close(fd) }
         var chunk = [UInt8](repeating: 0, count: max(size, 1))
         var total = 0
@@ -58,30 +64,9 @@ public enum InputFile {
         return text
     }
 
-    /// Why `path` is not a readable regular file (following symbolic links), or nil when it is.
-    public static func problem(at path: String) -> String? {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            switch errno {
-            case ENOENT:
-                var link = stat()
-                return lstat(path, &link) == 0 ? "a symbolic link to a missing file" : "no such file"
-            case ENOTDIR: return "no such file (a part of the path is not a folder)"
-            case EACCES: return "a folder on the path may not be searched by this user (permission denied)"
-            default: return errnoText()
-            }
-        }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG:
-            return access(path, R_OK) == 0 ? nil : "a file this user may not read (permission denied)"
-        case S_IFDIR: return "a folder, not a file"
-        case S_IFCHR: return "a character device (like /dev/null or /dev/zero), not a data file"
-        case S_IFBLK: return "a block device, not a data file"
-        case S_IFIFO: return "a pipe, not a data file (write the data to a file first)"
-        case S_IFSOCK: return "a socket, not a data file"
-        default: return "not a regular file"
-        }
-    }
+    /// Why `path` is not a readable regular file (following symbolic links), or nil when it is
+    /// (`RegularFile.problem(at:)`).
+    public static func problem(at path: String) -> String? { RegularFile.problem(at: path) }
 
     /// Whether `path` is a named pipe (following symbolic links).
     public static func isPipe(_ path: String) -> Bool {

@@ -49,7 +49,7 @@ public enum ModelArchive {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try DurableFile.write([bytes], to: temp.appendingPathComponent("parameters.bin"))
-                let json = try encoder.encode(manifest)
+                let json = JSONSeal.seal(try encoder.encode(manifest), key: ModelIntegrity.sealKey)
                 try json.withUnsafeBytes { try DurableFile.write([$0], to: temp.appendingPathComponent("model.json")) }
             }
         } catch let e as CheckpointError {
@@ -86,7 +86,8 @@ public enum ModelArchive {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw ModelError.invalidModel(url.path, reason: "\(error.fieldPath) is \(error.found), expected \(error.expected)")
+            let (field, found, expected) = error.located(in: data, as: T.self)
+            throw ModelError.invalidModel(url.path, reason: "\(field) is \(found), expected \(expected)")
         } catch {
             throw ModelError.invalidModel(url.path, reason: "does not parse as JSON: \(error)")
         }

@@ -1,6 +1,7 @@
 import Autodiff
 import Checkpointing
 import Foundation
+import RegularFiles
 import MultiTask
 import Transformer
 
@@ -24,16 +25,24 @@ public enum ModelExport {
     /// Largest JSON header read from a safetensors file (100 MB, as the reference reader allows).
     public static let maxHeaderBytes = 100_000_000
 
-    /// `model.json` of an export.
+    /// `model.json` of an export (sealed with its own checksum, `ModelIntegrity.sealKey`).
     public struct Document: Codable {
         public let format: String
         public let version: Int
         public let metadata: ModelMetadata
+        /// CRC-32C of the whole `model.safetensors` file, checked while it is read.
+        public let safetensorsChecksum: String
+
+        enum CodingKeys: String, CodingKey {
+            case format, version, metadata
+            case safetensorsChecksum = "safetensors_checksum"
+        }
     }
 
     /// True when `url` holds a `model.safetensors`.
     public static func isExport(_ url: URL) -> Bool {
-        DurableFile.size(of: url.appendingPathComponent("model.safetensors")) != nil
+        // anything of that name (a pipe or a folder too: loading then says what it is)
+        RegularFile.exists(url.appendingPathComponent("model.safetensors").path)
     }
 
     /// The folder of an export that holds the transformer (see the type's description).
@@ -51,13 +60,19 @@ public enum ModelExport {
         var length = UInt64(json.count).littleEndian
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let document = try encoder.encode(Document(format: format, version: version, metadata: metadata))
+        let values = UnsafeRawBufferPointer(start: store.values.base, count: 4 * store.count)
+        var crc = CRC32C()
+        withUnsafeBytes(of: &length) { crc.update($0) }
+        json.withUnsafeBytes { crc.update($0) }
+        crc.update(values)
+        let document = JSONSeal.seal(try encoder.encode(Document(format: format, version: version, metadata: metadata,
+                                                                 safetensorsChecksum: CRC32C.text(crc.value))),
+                                     key: ModelIntegrity.sealKey)
         do {
             try DurableFile.replaceFolder(url) { temp in
                 try withUnsafeBytes(of: &length) { lengthBytes in
                     try json.withUnsafeBytes { headerBytes in
-                        try DurableFile.write([lengthBytes, headerBytes, UnsafeRawBufferPointer(start: store.values.base, count: 4 * store.count)],
-                                              to: temp.appendingPathComponent("model.safetensors"))
+                        try DurableFile.write([lengthBytes, headerBytes, values], to: temp.appendingPathComponent("model.safetensors"))
                     }
                 }
                 try document.withUnsafeBytes { try DurableFile.write([$0], to: temp.appendingPathComponent("model.json")) }
@@ -96,10 +111,16 @@ public enum ModelExport {
             throw ModelError.invalidModel(file.path, reason: "\(count) floats, the model has \(model.store.count)")
         }
         let out = UnsafeMutableRawPointer(model.store.values.base)
+        var crc = CRC32C()
         try DurableFile.forEachChunk(of: file, size: dataStart + 4 * count) { chunk, at in
+            crc.update(chunk)
             // copy the part of [at, at + chunk.count) that lies in the data section
             let lo = max(at, dataStart), hi = at + chunk.count
             if lo < hi { (out + (lo - dataStart)).copyMemory(from: chunk.baseAddress! + (lo - at), byteCount: hi - lo) }
+        }
+        guard CRC32C.text(crc.value) == document.safetensorsChecksum else {
+            throw ModelError.invalidModel(file.path, reason: "checksum \(CRC32C.text(crc.value)), model.json records \(document.safetensorsChecksum) "
+                + "(safetensors_checksum): the file was changed or damaged after export; export the model again")
         }
         return (document.metadata, model)
     }
@@ -109,7 +130,8 @@ public enum ModelExport {
     /// is checked against the file's size and the format's rules first.
     public static func header(of file: URL) throws -> (tensors: [(name: String, shape: [Int], offset: Int)], dataStart: Int, count: Int) {
         func bad(_ reason: String) -> ModelError { .invalidModel(file.path, reason: reason) }
-        guard let size = DurableFile.size(of: file) else { throw bad("no such file") }
+        let size: Int
+        do { size = try RegularFile.size(file.path) } catch let problem as FileProblem { throw bad(problem.reason) }
         guard size >= 8 else { throw bad("\(size) bytes, too short for a safetensors header") }
         var lengthField: UInt64 = 0
         try DurableFile.forEachChunk(of: file, size: 8) { chunk, _ in

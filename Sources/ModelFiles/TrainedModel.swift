@@ -22,6 +22,10 @@ public struct ModelMetadata: Codable {
     public let mainScore: String
     /// The dev main score at save time.
     public let devMainScore: Double?
+    /// With a frozen transformer (`fine_tune: false`, weights read from its folder, not saved with
+    /// the model): FNV-1a 64 of its weights as trained (`ModelIntegrity.checksum(of:)`), checked
+    /// when the model loads them again.
+    public var frozenTransformerChecksum: String? = nil
 
     public init(spec: ModelSpec, encoder: TextEncoder, corpora: [String: CorpusConfig], corpusOrder: [String], config: String,
                 step: Int, epoch: Int, mainScore: String, devMainScore: Double?) {
@@ -41,6 +45,7 @@ public struct ModelMetadata: Codable {
         case corpusOrder = "corpus_order"
         case mainScore = "main_score"
         case devMainScore = "dev_main_score"
+        case frozenTransformerChecksum = "frozen_transformer_checksum"
     }
 }
 
@@ -66,22 +71,47 @@ public struct TrainedModel {
             try reader.read(floats: 0..<m.parameterCount, into: model.store.values.base)
         } else if ModelExport.isExport(url) {
             (metadata, model) = try ModelExport.load(url)
+            try ModelIntegrity.verifySeal(of: url.appendingPathComponent("model.json"))
         } else {
             let manifest = try ModelArchive.manifest(at: url, as: ModelMetadata.self)
             try manifest.metadata.validate(file: url.appendingPathComponent("model.json").path,
                                            tensors: manifest.parameters.map { ($0.name, $0.shape, $0.offset) })
+            try ModelIntegrity.verifySeal(of: url.appendingPathComponent("model.json"))
             model = MultiTaskModel(spec: manifest.metadata.spec, seed: 0)
             try ModelArchive.loadParameters(manifest, from: url, into: model.store)
             metadata = manifest.metadata
         }
+        try ModelIntegrity.checkFinite(model.store, file: url.path)
         let transformer = metadata.spec.encoder.transformer
         guard (transformer == nil) == (metadata.encoder.subwordPacking == nil) else {
             throw ModelError.invalidModel(url.path, reason: "the model has a transformer without its tokenizer and positions, or the other way round")
         }
         if let transformer, !transformer.fineTune {
-            // a frozen transformer is not among the saved parameters: it comes from its own folder
-            try model.encoder.loadTransformer(from: SafeTensorsFile(url: URL(fileURLWithPath: transformer.path)
-                .appendingPathComponent("model.safetensors")), store: model.store)
+            try loadFrozenTransformer(from: URL(fileURLWithPath: transformer.path))
+        }
+    }
+
+    /// A frozen transformer is not among the saved parameters: it is read from its own folder and
+    /// must be what the model was trained with (its recorded checksum), else the scores would
+    /// silently change with that folder.
+    private func loadFrozenTransformer(from folder: URL) throws {
+        let hint = "this model was trained with a frozen transformer (encoder.transformer.fine_tune: false), whose weights are "
+            + "not saved with it but read from \(folder.path)"
+        guard let recorded = metadata.frozenTransformerChecksum else {
+            throw ModelError.invalidModel(url.path, reason: "\(hint), and it records no checksum of them (frozen_transformer_checksum): "
+                + "it was saved by an older build; train it again or export it with that build")
+        }
+        do {
+            try model.encoder.loadTransformer(from: SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors")), store: model.store)
+        } catch {
+            throw ModelError.invalidModel(url.path, reason: "\(hint): \(error). Restore that folder (the model it was trained with)")
+        }
+        guard let frozen = model.encoder.frozenStore else { return }
+        try ModelIntegrity.checkFinite(frozen, file: folder.appendingPathComponent("model.safetensors").path)
+        let found = ModelIntegrity.checksum(of: frozen)
+        guard found == recorded else {
+            throw ModelError.invalidModel(url.path, reason: "\(hint), and they changed since training (checksum \(found), "
+                + "recorded \(recorded)): restore the weights the model was trained with")
         }
     }
 

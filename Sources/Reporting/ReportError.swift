@@ -1,4 +1,5 @@
 import Foundation
+import RegularFiles
 
 /// What is wrong with the files a report is drawn from: where, what was expected, what was found,
 /// and what to do.
@@ -40,20 +41,28 @@ public func writeAtomically(_ text: String, to url: URL) throws {
 /// The lines of a JSON-lines file, each parsed to an object, with 1-based line numbers; blank
 /// lines are skipped.
 func readJSONLines(_ url: URL) throws -> [(line: Int, object: [String: Any])] {
-    let text: String
-    do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-        throw ReportError.cannotRead(path: url.path, reason: "\(error.localizedDescription)")
-    }
     var out: [(Int, [String: Any])] = []
-    for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        let line = raw.trimmingCharacters(in: .whitespaces)
-        if line.isEmpty { continue }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-            throw ReportError.badLine(path: url.path, line: i + 1, expected: "one JSON object", found: String(line.prefix(60)))
-        }
-        out.append((i + 1, object))
-    }
+    try forEachJSONLine(url, maxLineBytes: 1 << 20) { out.append(($0, $1)) }
     return out
+}
+
+/// Streams a JSON-lines file (a regular file, read by `RegularFile.forEachLine`), calling `body`
+/// with each non-blank line's 1-based number and object; memory is bounded by one line.
+func forEachJSONLine(_ url: URL, maxLineBytes: Int, _ body: (Int, [String: Any]) throws -> Void) throws {
+    do {
+        try RegularFile.forEachLine(of: url.path, maxLineBytes: maxLineBytes) { number, bytes in
+            // skip blank lines (spaces, tabs, a CR)
+            guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
+            let data = Data(bytes)
+            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+                throw ReportError.badLine(path: url.path, line: number, expected: "one JSON object",
+                                          found: String(decoding: data.prefix(60), as: UTF8.self))
+            }
+            try body(number, object)
+        }
+    } catch let problem as FileProblem {
+        throw ReportError.cannotRead(path: url.path, reason: problem.reason)
+    }
 }
 
 /// The median of `values` (the mean of the middle two for an even count); 0 when empty.

@@ -35,14 +35,18 @@ public struct SVGChart {
     public var logX: Bool
     /// Forces the y range to include 0.
     public var yFromZero: Bool
+    /// x is a count (ranks, steps): ticks at whole numbers only.
+    public var integerX: Bool
 
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], logX: Bool = false, yFromZero: Bool = true) {
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], logX: Bool = false, yFromZero: Bool = true,
+                integerX: Bool = false) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.series = series
         self.logX = logX
         self.yFromZero = yFromZero
+        self.integerX = integerX
     }
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -63,19 +67,22 @@ public struct SVGChart {
             return out.joined(separator: "\n")
         }
         let xs = all.map { logX ? log2($0.x) : $0.x }
-        var (xMin, xMax) = (xs.min()!, xs.max()!)
-        if xMin == xMax { xMin -= 1; xMax += 1 }
+        var (xMin, xMax) = SVGChart.widened(xs.min()!, xs.max()!)
         var yMin = all.map(\.y).min()!, yMax = all.map(\.y).max()!
         if yFromZero { yMin = min(yMin, 0); yMax = max(yMax, 0) }
-        if yMin == yMax { yMin -= 1; yMax += 1 }
-        // headroom above the data for the legend
-        yMax += 0.12 * (yMax - yMin)
+        (yMin, yMax) = SVGChart.widened(yMin, yMax)
+        // headroom above the data for the legend (halves: the span of ±1e308 does not overflow)
+        yMax = min(yMax + 0.24 * (yMax / 2 - yMin / 2), .greatestFiniteMagnitude)
         let yTicks = SVGChart.niceTicks(yMin, yMax)
-        yMin = min(yMin, yTicks.first!); yMax = max(yMax, yTicks.last!)
-        let xTicks = logX ? Array(Int(floor(xMin))...Int(ceil(xMax))).map(Double.init) : SVGChart.niceTicks(xMin, xMax)
-        if logX { xMin = xTicks.first!; xMax = xTicks.last! } else { xMin = min(xMin, xTicks.first!); xMax = max(xMax, xTicks.last!) }
-        func px(_ x: Double) -> Double { plot.x0 + ((logX ? log2(x) : x) - xMin) / (xMax - xMin) * (plot.x1 - plot.x0) }
-        func py(_ y: Double) -> Double { plot.y1 - (y - yMin) / (yMax - yMin) * (plot.y1 - plot.y0) }
+        yMin = min(yMin, yTicks.first ?? yMin); yMax = max(yMax, yTicks.last ?? yMax)
+        let xTicks = logX ? SVGChart.log2Ticks(xMin, xMax, integer: integerX) : SVGChart.niceTicks(xMin, xMax, integer: integerX)
+        // a count on a log axis starts at 2^0 = 1 (no room for half a rank)
+        if logX && integerX && xs.min()! >= 0 { xMin = max(xMin, 0) }
+        xMin = min(xMin, xTicks.first ?? xMin); xMax = max(xMax, xTicks.last ?? xMax)
+        // positions from halves, so that no difference overflows
+        let xHalfSpan = xMax / 2 - xMin / 2, yHalfSpan = yMax / 2 - yMin / 2
+        func px(_ x: Double) -> Double { plot.x0 + ((logX ? log2(x) : x) / 2 - xMin / 2) / xHalfSpan * (plot.x1 - plot.x0) }
+        func py(_ y: Double) -> Double { plot.y1 - (y / 2 - yMin / 2) / yHalfSpan * (plot.y1 - plot.y0) }
 
         for t in yTicks {
             let y = py(t)
@@ -83,7 +90,7 @@ public struct SVGChart {
             out.append(text(SVGChart.label(t), x: plot.x0 - 6, y: y + 4, anchor: "end", size: 11))
         }
         for t in xTicks {
-            let x = plot.x0 + (t - xMin) / (xMax - xMin) * (plot.x1 - plot.x0)
+            let x = plot.x0 + (t / 2 - xMin / 2) / xHalfSpan * (plot.x1 - plot.x0)
             out.append(line(x, plot.y0, x, plot.y1, stroke: "#eeeeee"))
             let value = logX ? pow(2, t) : t
             out.append(text(SVGChart.label(value), x: x, y: plot.y1 + 16, anchor: "middle", size: 11))
@@ -120,13 +127,55 @@ public struct SVGChart {
         return out.joined(separator: "\n")
     }
 
-    /// Ticks at 1, 2 or 5 × 10^k covering [lo, hi], about five of them.
-    static func niceTicks(_ lo: Double, _ hi: Double) -> [Double] {
-        let raw = (hi - lo) / 5
-        let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        let first = floor(lo / step) * step, last = ceil(hi / step) * step
-        return stride(from: first, through: last + step / 2, by: step).map { abs($0) < step * 1e-9 ? 0 : $0 }
+    /// `[lo, hi]` with room: a single value (or a range below the doubles' resolution there) is
+    /// widened to distinct ends, by 1 or by a few units in the last place where 1 is lost.
+    static func widened(_ lo: Double, _ hi: Double) -> (Double, Double) {
+        precondition(lo.isFinite && hi.isFinite && lo <= hi, "widened: [\(lo), \(hi)]")
+        let magnitude = max(abs(lo), abs(hi))
+        let pad = max(1, 8 * magnitude.ulp)
+        guard hi - lo < pad else { return (lo, hi) }
+        let a = max(lo - pad, -.greatestFiniteMagnitude), b = min(hi + pad, .greatestFiniteMagnitude)
+        return (a, b)
+    }
+
+    /// Ticks at 1, 2 or 5 × 10^k covering [lo, hi] (finite, lo < hi), about five of them; with
+    /// `integer`, whole numbers only (a step of at least 1). Works for every finite range: the
+    /// span is taken in halves (so ±1e308 does not overflow), ticks are multiples k·step with k
+    /// counted (no stride that a step below the values' resolution would never end), repeated
+    /// values are dropped, and non-finite ticks beyond the doubles' range are left out.
+    static func niceTicks(_ lo: Double, _ hi: Double, integer: Bool = false) -> [Double] {
+        guard lo.isFinite && hi.isFinite && lo < hi else { return lo.isFinite ? [lo] : [] }
+        // (hi − lo) / 5 without overflow
+        let raw = (hi / 2 - lo / 2) / 2.5
+        var step = raw
+        if raw > 0 && raw.isFinite {
+            let magnitude = pow(10, floor(log10(raw)))
+            step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        }
+        if integer { step = max(step.rounded(.up), 1) }
+        // a step lost in the values' resolution (lo ≥ 2^53 with a span of 1): one unit in the last place
+        let resolution = max(abs(lo), abs(hi)).ulp
+        if !(step > resolution) || !step.isFinite { step = step.isFinite ? max(resolution, step) : .greatestFiniteMagnitude }
+        let first = (lo / step).rounded(.down), last = (hi / step).rounded(.up)
+        var ticks: [Double] = []
+        // at most a dozen or so ticks by construction; bounded anyway
+        var k = first
+        while k <= last && ticks.count < 64 {
+            let t = k * step
+            if t.isFinite, ticks.last.map({ t > $0 }) ?? true { ticks.append(abs(t) < step * 1e-9 ? 0 : t) }
+            let next = k + 1
+            if next == k { break }   // k beyond 2^53: the next multiple is not representable
+            k = next
+        }
+        return ticks.isEmpty ? [lo, hi] : ticks
+    }
+
+    /// Ticks of a base-2 logarithmic axis over exponents [lo, hi]: every whole exponent (thinned to
+    /// at most a dozen), not below 0 for a count axis (`integer`: 2^-1 ranks is not a count).
+    static func log2Ticks(_ lo: Double, _ hi: Double, integer: Bool) -> [Double] {
+        let a = max(lo.rounded(.down), integer ? 0 : -1074), b = max(min(hi.rounded(.up), 1023), a)
+        let every = max(1, ((b - a) / 12).rounded(.up))
+        return Array(stride(from: a, through: b, by: every))
     }
 
     /// A tick label: integers without decimals, others with up to three significant digits.

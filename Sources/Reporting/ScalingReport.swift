@@ -1,4 +1,5 @@
 import Foundation
+import RegularFiles
 
 /// The report of a scaling sweep, drawn from the folder `launch/scaling.sh` fills: `runs.jsonl`
 /// (one bench run per line), `collective.jsonl` (all-reduce timings per world size), and, when
@@ -40,8 +41,8 @@ public struct ScalingReport {
         let launched: ScalingLevel = runs.allSatisfy { $0.link != nil || $0.hosts == 1 } ? .sharedMemory : .cluster
         exchange = TwoLevelCostModel(fitting: samples.filter { $0.link != nil } + fitted, unlinked: launched)
         func optionalText(_ name: String) -> String? {
-            (try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+            (try? RegularFile.read(directory.appendingPathComponent(name).path, limit: 1 << 20))
+                .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
         }
         machine = optionalText("machine.txt")
         command = optionalText("command.txt")
@@ -69,7 +70,9 @@ public struct ScalingReport {
 
     /// Sentences/s at this point over sentences/s at np = 1.
     public func speedUp(_ p: ScalingPoint) -> Double? {
-        base(p.mode).map { p.sentencesPerSecond / $0.sentencesPerSecond }
+        guard let b = base(p.mode), b.sentencesPerSecond > 0 else { return nil }
+        let ratio = p.sentencesPerSecond / b.sentencesPerSecond
+        return ratio.isFinite ? ratio : nil
     }
 
     /// Ranks sharing cores at this point: ranks × BLAS threads over the cores of the hosts, at least 1.
@@ -156,8 +159,10 @@ public struct ScalingReport {
         speed.append(.init(name: "ideal", points: nps.map { (x: Double($0), y: Double($0)) }, style: .dashed))
         efficiency.append(.init(name: "ideal", points: nps.map { (x: Double($0), y: 1) }, style: .dashed))
         return SVGFigure(panels: [
-            SVGChart(title: "Speed-up against np = 1", xLabel: "ranks (np)", yLabel: "speed-up (sentences/s ÷ np = 1)", series: speed),
-            SVGChart(title: "Parallel efficiency", xLabel: "ranks (np)", yLabel: "efficiency (speed-up ÷ np)", series: efficiency),
+            SVGChart(title: "Speed-up against np = 1", xLabel: "ranks (np)", yLabel: "speed-up (sentences/s ÷ np = 1)", series: speed,
+                     integerX: true),
+            SVGChart(title: "Parallel efficiency", xLabel: "ranks (np)", yLabel: "efficiency (speed-up ÷ np)", series: efficiency,
+                     integerX: true),
         ], note: "Measured: median over rounds; sentences/s per step of mtl-dist bench step.")
     }
 }

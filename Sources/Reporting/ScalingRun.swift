@@ -85,6 +85,10 @@ public struct ScalingRun: Equatable {
         perRankBatch = Double(globalBatch) / Double(worldSize)
         parameters = try count("parameters")
         sentencesPerSecond = try number("sentences_per_s")
+        // a speed-up is a ratio of throughputs: a zero would print as "-nan×" or "inf×"
+        guard sentencesPerSecond > 0 else {
+            throw bad("bench field \"sentences_per_s\": a throughput above 0, not \(sentencesPerSecond) (that run trained nothing: rerun it or remove its line)")
+        }
         tokensPerSecond = try number("tokens_per_s")
         stepMs = try number("median_step_ms")
         forwardMs = try number("median_forward_ms")

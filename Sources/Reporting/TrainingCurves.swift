@@ -13,42 +13,55 @@ public struct TrainingCurves {
     /// The file name the curves are written to inside a run folder.
     public static let fileName = "curves.svg"
 
-    /// Reads `metrics.jsonl`; lines of other types are skipped, malformed lines throw.
+    /// Points kept per series: a longer run is thinned evenly (every 2nd, 4th, ... point, and its
+    /// last), so memory and drawing stay bounded whatever the length of `metrics.jsonl`.
+    public static let maxPointsPerSeries = 2000
+    /// Longest line read (bytes); a longer one is refused with its number.
+    public static let maxLineBytes = 1 << 20
+
+    /// Reads `metrics.jsonl` line by line (never whole); lines of other types are skipped,
+    /// malformed lines throw. Steps must be finite and ≥ 0, values finite.
     public init(metrics url: URL) throws {
-        for (line, object) in try readJSONLines(url) {
+        var lossSeries: [String: ThinnedSeries] = [:], devSeries: [String: ThinnedSeries] = [:]
+        try forEachJSONLine(url, maxLineBytes: Self.maxLineBytes) { line, object in
             guard let type = object["type"] as? String else {
                 throw ReportError.badLine(path: url.path, line: line, expected: "a \"type\"",
                                           found: String(describing: object).prefix(80).description)
             }
-            guard type == "train" || type == "eval" else { continue }
-            guard let step = (object["step"] as? NSNumber)?.doubleValue else {
-                throw ReportError.badLine(path: url.path, line: line, expected: "a \"step\" in a \(type) line",
+            guard type == "train" || type == "eval" else { return }
+            guard let step = (object["step"] as? NSNumber)?.doubleValue, step.isFinite, step >= 0 else {
+                throw ReportError.badLine(path: url.path, line: line, expected: "a \"step\" ≥ 0 in a \(type) line",
                                           found: String(describing: object).prefix(80).description)
             }
-            switch type {
-            case "train":
+            func value(_ v: Any?, _ what: String) throws -> Double? {
+                guard let number = (v as? NSNumber)?.doubleValue else { return nil }
+                guard number.isFinite else {
+                    throw ReportError.badLine(path: url.path, line: line, expected: "a finite \(what)", found: "\(number)")
+                }
+                return number
+            }
+            if type == "train" {
                 guard let losses = object["loss"] as? [String: Any] else {
                     throw ReportError.badLine(path: url.path, line: line, expected: "\"loss\": {task: value}", found: "no loss object")
                 }
                 for (task, v) in losses.sorted(by: { $0.key < $1.key }) {
-                    guard let value = (v as? NSNumber)?.doubleValue else { continue }
+                    guard let y = try value(v, "loss") else { continue }
                     note(task)
-                    loss[task, default: []].append((x: step, y: value))
+                    lossSeries[task, default: ThinnedSeries(capacity: Self.maxPointsPerSeries)].append((x: step, y: y))
                 }
-            case "eval":
+            } else {
                 guard let tasks = object["tasks"] as? [String: Any] else {
                     throw ReportError.badLine(path: url.path, line: line, expected: "\"tasks\": {task: scores}", found: "no tasks object")
                 }
                 for (task, v) in tasks.sorted(by: { $0.key < $1.key }) {
-                    guard let scores = v as? [String: Any],
-                          let value = ((scores["f1"] ?? scores["accuracy"]) as? NSNumber)?.doubleValue else { continue }
+                    guard let scores = v as? [String: Any], let y = try value(scores["f1"] ?? scores["accuracy"], "score") else { continue }
                     note(task)
-                    devScore[task, default: []].append((x: step, y: 100 * value))
+                    devSeries[task, default: ThinnedSeries(capacity: Self.maxPointsPerSeries)].append((x: step, y: 100 * y))
                 }
-            default:
-                continue
             }
         }
+        loss = lossSeries.mapValues(\.points)
+        devScore = devSeries.mapValues(\.points)
     }
 
     private mutating func note(_ task: String) {

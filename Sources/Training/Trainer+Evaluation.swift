@@ -43,8 +43,10 @@ extension Trainer {
     func modelMetadata(step: Int, epoch: Int, score: Double?) throws -> ModelMetadata {
         var corpora: [String: CorpusConfig] = [:]
         for (n, c) in resolved.absoluteConfig.corpora { corpora[n] = c }
-        return ModelMetadata(spec: model.spec, encoder: data.encoder, corpora: corpora,
-                             corpusOrder: data.corpusNames, config: try resolved.yamlString(), step: step, epoch: epoch,
-                             mainScore: resolved.config.training.mainScore.rawValue, devMainScore: score)
+        var metadata = ModelMetadata(spec: model.spec, encoder: data.encoder, corpora: corpora,
+                                     corpusOrder: data.corpusNames, config: try resolved.yamlString(), step: step, epoch: epoch,
+                                     mainScore: resolved.config.training.mainScore.rawValue, devMainScore: score)
+        metadata.frozenTransformerChecksum = frozenTransformerChecksum
+        return metadata
     }
 }

@@ -53,6 +53,7 @@ public enum TrainingCheckpoint {
         precondition(stateRange.lowerBound >= 0 && stateRange.upperBound <= m.parameterCount,
                      "optimizer range \(stateRange) outside the checkpoint's \(m.parameterCount) parameters")
         try reader.read(floats: 0..<m.parameterCount, into: store.values.base)
+        try ModelIntegrity.checkFinite(store, file: reader.directory.path)
         var buffers: [StateBuffer] = []
         for (i, name) in m.optimizer.buffers.enumerated() {
             // nothing allocated before the first step: empty buffers

@@ -1,4 +1,5 @@
 import Foundation
+import RegularFiles
 
 /// The architecture of a BERT-family encoder, read from a Hugging Face `config.json`
 /// (`BertConfig`): sizes, LayerNorm epsilon and dropout probabilities. Every number is bounded
@@ -44,8 +45,8 @@ public struct BertConfig: Codable, Equatable, Sendable {
     public init(contentsOf url: URL) throws {
         let file = url.path
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TransformerError.unreadable(file: file, reason: error.localizedDescription)
+        do { data = try RegularFile.read(file, limit: BertConfig.maxFileBytes) } catch let problem as FileProblem {
+            throw TransformerError.unreadable(file: file, reason: problem.reason)
         }
         let object: [String: Any]
         do {
@@ -61,14 +62,16 @@ public struct BertConfig: Codable, Equatable, Sendable {
                 if let value { return value }
                 throw TransformerError.config(file: file, key: key, problem: "missing; a BERT config.json has it")
             }
-            guard let n = raw as? NSNumber, n.doubleValue == n.doubleValue.rounded(), range.contains(n.intValue) else {
+            // JSON's true reads as an NSNumber of 1: a boolean is refused, not taken as 1
+            guard let n = raw as? NSNumber, !BertConfig.isBoolean(raw), n.doubleValue == n.doubleValue.rounded(),
+                  n.doubleValue >= Double(range.lowerBound), n.doubleValue <= Double(range.upperBound), range.contains(n.intValue) else {
                 throw TransformerError.config(file: file, key: key, problem: "expected an integer in \(range.lowerBound)...\(range.upperBound), found \(raw)")
             }
             return n.intValue
         }
         func float(_ key: String, _ range: ClosedRange<Double>, default value: Float) throws -> Float {
             guard let raw = object[key], !(raw is NSNull) else { return value }
-            guard let n = raw as? NSNumber, range.contains(n.doubleValue) else {
+            guard let n = raw as? NSNumber, !BertConfig.isBoolean(raw), range.contains(n.doubleValue) else {
                 throw TransformerError.config(file: file, key: key, problem: "expected a number in \(range.lowerBound)...\(range.upperBound), found \(raw)")
             }
             return n.floatValue
@@ -102,6 +105,20 @@ public struct BertConfig: Codable, Equatable, Sendable {
                                           problem: "\(vocabularySize) × hidden_size \(hiddenSize) floats is more than this program holds")
         }
     }
+
+    /// The largest config.json read (1 MiB; real ones are about 1 KB).
+    public static let maxFileBytes = 1 << 20
+
+    /// True for a JSON `true` or `false` as JSONSerialization returns it (an NSNumber of a class of
+    /// its own, which `as? NSNumber` and `as? Int` accept as 1 or 0).
+    static func isBoolean(_ value: Any) -> Bool {
+        type(of: value as AnyObject) == booleanClass
+    }
+
+    private static let booleanClass: AnyClass? = {
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data("[true]".utf8)) as? [Any], let first = parsed.first else { return nil }
+        return type(of: first as AnyObject)
+    }()
 
     /// Width of one attention head, C / heads.
     public var headSize: Int { hiddenSize / headCount }

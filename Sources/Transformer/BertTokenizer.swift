@@ -1,4 +1,5 @@
 import Foundation
+import RegularFiles
 
 /// BERT's tokeniser, matching transformers' `BertTokenizer`: the special tokens ([PAD], [UNK],
 /// [CLS], [SEP], [MASK]) are split off the raw text first and kept whole (case-sensitive, leftmost
@@ -47,11 +48,13 @@ public struct BertTokenizer: Sendable {
             let file = configURL.path
             let object: [String: Any]
             do {
-                guard let o = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] else {
+                guard let o = try JSONSerialization.jsonObject(with: RegularFile.read(file, limit: BertConfig.maxFileBytes)) as? [String: Any] else {
                     throw TransformerError.config(file: file, key: "(top level)", problem: "expected a JSON object")
                 }
                 object = o
-            } catch let e as TransformerError { throw e } catch {
+            } catch let e as TransformerError { throw e } catch let problem as FileProblem {
+                throw TransformerError.unreadable(file: file, reason: problem.reason)
+            } catch {
                 throw TransformerError.config(file: file, key: "(top level)", problem: "not readable JSON: \(error.localizedDescription)")
             }
             func flag(_ key: String) throws -> Bool? {

@@ -1,4 +1,5 @@
 import Foundation
+import RegularFiles
 
 /// A `.safetensors` file (https://huggingface.co/docs/safetensors): an 8-byte little-endian
 /// header length N, N bytes of JSON `{name: {"dtype", "shape", "data_offsets": [begin, end]},
@@ -55,8 +56,9 @@ public final class SafeTensorsFile {
     public init(url: URL) throws {
         path = url.path
         let file = url.path
-        do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw TransformerError.unreadable(file: file, reason: error.localizedDescription)
+        // a regular file only (`RegularFile`: a named pipe here would block forever)
+        do { handle = FileHandle(fileDescriptor: try RegularFile.openForReading(file).descriptor, closeOnDealloc: true) } catch let problem as FileProblem {
+            throw TransformerError.unreadable(file: file, reason: problem.reason)
         }
         let fileSize: UInt64
         do { fileSize = try handle.seekToEnd(); try handle.seek(toOffset: 0) } catch {

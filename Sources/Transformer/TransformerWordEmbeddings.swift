@@ -92,11 +92,21 @@ public struct PretrainedBert {
 
     /// Opens `model.safetensors` and checks that it holds every tensor `config.json` asks for, with
     /// its shape, before anything is allocated: the model's size is then bounded by the file's, whatever
-    /// sizes `config.json` claims.
-    public func checkedWeights() throws -> SafeTensorsFile {
+    /// sizes `config.json` claims; and the model's float32 parameters must fit in this machine's
+    /// memory (`maxBytes`), as a config's sizes must: a config within its limits beside a sparse
+    /// 30 GB file is refused here instead of being allocated.
+    public func checkedWeights(maxBytes: Double = Double(ProcessInfo.processInfo.physicalMemory)) throws -> SafeTensorsFile {
         let file = try SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors"))
         var rng = SplitMix64(seed: 0)
-        _ = try BertModel(config: config, name: "", site: 0, store: ParameterStore(layoutOnly: true), rng: &rng).tensorPlan(in: file)
+        let layout = ParameterStore(layoutOnly: true)
+        _ = try BertModel(config: config, name: "", site: 0, store: layout, rng: &rng).tensorPlan(in: file)
+        let bytes = 4 * Double(layout.count)
+        guard bytes <= maxBytes else {
+            let gib = { (b: Double) in String(format: "%.3g GiB", b / 1_073_741_824) }
+            throw TransformerError.config(file: folder.appendingPathComponent("config.json").path, key: "(model size)",
+                                          problem: "the model it describes, which model.safetensors holds, has \(layout.count) parameters "
+                                            + "(\(gib(bytes)) as float32), more than this machine's \(gib(maxBytes)) of memory; use a smaller model")
+        }
         return file
     }
 

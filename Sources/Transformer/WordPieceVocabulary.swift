@@ -1,4 +1,5 @@
 import Foundation
+import RegularFiles
 
 /// A WordPiece vocabulary (`vocab.txt`: one token per line, the id is the 0-based line number)
 /// and BERT's greedy longest-match-first segmentation of a piece into subwords: the longest
@@ -16,14 +17,16 @@ public struct WordPieceVocabulary: Sendable {
 
     /// The most lines accepted.
     public static let maxTokens = 1_000_000
+    /// The largest vocab.txt read (256 MiB: a million tokens of up to 256 bytes).
+    public static let maxFileBytes = 256 << 20
 
     /// Reads `vocab.txt`: UTF-8, lines ending in "\n" (the last one may lack it). A token listed
     /// twice gets its later id, as in transformers.
     public init(contentsOf url: URL) throws {
         let file = url.path
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TransformerError.unreadable(file: file, reason: error.localizedDescription)
+        do { data = try RegularFile.read(file, limit: WordPieceVocabulary.maxFileBytes) } catch let problem as FileProblem {
+            throw TransformerError.unreadable(file: file, reason: problem.reason)
         }
         // lines split on LF bytes (a Swift Character would keep CR LF together)
         var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)

@@ -205,6 +205,52 @@ final class CheckpointingTests: XCTestCase {
         }
     }
 
+    func testAnEditedManifestIsRefusedByItsChecksumAndAFolderNameByTheStep() throws {
+        let dir = try temporaryDirectory()
+        try writeByHand(state: (0..<64).map { Float($0) }, worldSize: 2, into: dir)
+        let url = CheckpointReader<Note>.manifestURL(in: dir)
+        let sealed = try Data(contentsOf: url)
+        XCTAssertNoThrow(try CheckpointReader<Note>(directory: dir).verify())
+        func refused(_ data: Data, field: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            try data.write(to: url)
+            XCTAssertThrowsError(try CheckpointReader<Note>(directory: dir), file: file, line: line) { error in
+                guard case let CheckpointError.invalidManifest(_, f, _, _) = error else {
+                    return XCTFail("expected invalidManifest, got \(error)", file: file, line: line)
+                }
+                XCTAssertEqual(f, field, "\(error)", file: file, line: line)
+            }
+        }
+        // every field within its limits, one letter of the trainer's record changed
+        try refused(Data(String(decoding: sealed, as: UTF8.self).replacingOccurrences(of: "by hand", with: "by hanD").utf8),
+                    field: "manifest_checksum")
+        // a space added, the checksum removed, the checksum doubled
+        try refused(Data(String(decoding: sealed, as: UTF8.self).replacingOccurrences(of: "{", with: "{ ").utf8), field: "manifest_checksum")
+        var json = try JSONSerialization.jsonObject(with: sealed) as! [String: Any]
+        let checksum = json.removeValue(forKey: "manifest_checksum")
+        try refused(try JSONSerialization.data(withJSONObject: json), field: "manifest_checksum")
+        try refused(Data((String(decoding: sealed, as: UTF8.self).dropLast(2) + ",\"x\": {\"manifest_checksum\": \"\(checksum!)\"}}").utf8),
+                    field: "manifest_checksum")
+        // an integer field holding 1e30 or 7.5 is named (JSONDecoder says only "not valid JSON")
+        for value in ["1e30", "7.5"] {
+            try refused(Data(String(decoding: sealed, as: UTF8.self).replacingOccurrences(of: "\"world_size\" : 2", with: "\"world_size\" : \(value)").utf8),
+                        field: "world_size")
+        }
+        // the folder step-9 holding the checkpoint of step 3
+        try sealed.write(to: url)
+        let renamed = dir.deletingLastPathComponent().appendingPathComponent("step-9")
+        try? FileManager.default.removeItem(at: renamed)
+        try FileManager.default.moveItem(at: dir, to: renamed)
+        XCTAssertThrowsError(try CheckpointReader<Note>(directory: renamed)) { error in
+            XCTAssertTrue("\(error)".contains("step is 3 in the folder step-9, expected 9"), "\(error)")
+        }
+        // a FIFO as the manifest is named as one, and does not block
+        try FileManager.default.removeItem(at: renamed.appendingPathComponent("manifest.json"))
+        XCTAssertEqual(mkfifo(renamed.appendingPathComponent("manifest.json").path, 0o644), 0)
+        XCTAssertThrowsError(try CheckpointReader<Note>(directory: renamed)) { error in
+            XCTAssertTrue("\(error)".contains("named pipe"), "\(error)")
+        }
+    }
+
     func testReplaceFolderSwapsInOneStepAndLeavesNoTemporaryFolder() throws {
         let parent = try temporaryDirectory()
         let best = parent.appendingPathComponent("best")
@@ -259,7 +305,7 @@ final class CheckpointingTests: XCTestCase {
                                 tensors: [.init(name: "w", shape: [p], offset: 0)],
                                 optimizer: .init(kind: "sgd", stepCount: 3, buffers: ["momentum"], bufferLength: p),
                                 shards: shards, training: Note(text: "by hand"))
-        try JSONEncoder().encode(manifest).write(to: CheckpointReader<Note>.manifestURL(in: dir))
+        try manifest.sealedJSON().write(to: CheckpointReader<Note>.manifestURL(in: dir))
     }
 
     private func read(_ reader: CheckpointReader<Note>, _ range: Range<Int>) throws -> [Float] {

@@ -119,8 +119,20 @@ final class ModelLoadingTests: TinyCorpusTestCase {
         var mutator = try JSONMutator(original, seed: seed)
         let before = maxResidentMB()
         var successes = 0, failures = 0
-        for _ in 0..<iterations {
-            let (data, change) = try mutator.next()
+        let key = file.lastPathComponent == "manifest.json" ? CheckpointManifest<OpaqueRecord>.checksumKey : ModelIntegrity.sealKey
+        for i in 0..<iterations {
+            let (mutated, change) = try mutator.next()
+            if i < 20 && mutated != original {
+                // as mutated: the file's own checksum refuses it
+                try mutated.write(to: file)
+                XCTAssertThrowsError(try load(), "\(change): an edited file must be refused by its checksum")
+            }
+            // resealed, so the checks behind the checksum are fuzzed too
+            var data = mutated
+            if var object = try? JSONSerialization.jsonObject(with: mutated) as? [String: Any] {
+                object.removeValue(forKey: key)
+                data = JSONSeal.seal(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), key: key)
+            }
             try data.write(to: file)
             do {
                 _ = try load()
