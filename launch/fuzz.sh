@@ -12,7 +12,7 @@
 # The growing corpus stays in .build-fuzz/corpus/TARGET/ between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(columns conllu iob2 config predict-input transformer)
+targets=(columns conllu iob2 config predict-input transformer manifest model-json safetensors metrics)
 if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
   echo "usage: launch/fuzz.sh TARGET SECONDS [LIBFUZZER-OPTION...]   (TARGET: ${targets[*]} or all)" >&2
   exit 2

@@ -131,17 +131,22 @@ public struct BiLSTMCRFBenchmark {
         let a = Buffer(count: m * k), b = Buffer(count: k * n), c = Buffer(count: m * n)
         for i in 0..<a.count { a.base[i] = Float(i % 7) * 0.01 }
         for i in 0..<b.count { b.base[i] = Float(i % 5) * 0.01 }
-        // repeat small shapes so each timing covers at least ~2 ms
-        let reps = max(1, Int(2e6 / Double(2 * m * n * k) * 1000))
-        var samples: [Double] = []
-        for _ in 0..<7 {
+        func seconds(_ reps: Int) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<reps {
                 gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.base, lda: transA ? m : k,
                      b: b.base, ldb: transB ? k : n, beta: 1, c: c.base, ldc: n)
             }
-            let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            samples.append(2.0 * Double(m * n * k) * Double(reps) / s / 1e9)
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        // repeat small shapes so each timing covers at least ~2 ms: doubled until it does, as
+        // measured (a count from the flops alone ran tiny shapes for tens of seconds, since a
+        // call's overhead, not its flops, sets their time)
+        var reps = 1
+        while reps < 1 << 24 && seconds(reps) < 2e-3 { reps *= 2 }
+        var samples: [Double] = []
+        for _ in 0..<7 {
+            samples.append(2.0 * Double(m * n * k) * Double(reps) / seconds(reps) / 1e9)
         }
         return median(samples)
     }

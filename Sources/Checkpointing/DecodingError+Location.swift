@@ -18,7 +18,8 @@ extension DecodingError {
                   let probe = try? JSONSerialization.data(withJSONObject: changed) else { continue }
             do {
                 _ = try JSONDecoder().decode(T.self, from: probe)
-            } catch let DecodingError.typeMismatch(type, c) where JSONPathPart.text(c.codingPath) == JSONPathPart.text(candidate.path) {
+            } catch let DecodingError.typeMismatch(type, c) where JSONPathPart.text(c.codingPath) == JSONPathPart.text(candidate.path) && type is any BinaryInteger.Type {
+                // only a field that wants an integer: a Double field rejects the probe string too
                 return (JSONPathPart.text(candidate.path), "\(candidate.number)",
                         "a value of type \(type) (an integer within ±\(Int.max))")
             } catch {}

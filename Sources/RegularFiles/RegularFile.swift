@@ -38,10 +38,10 @@ public enum RegularFile {
         switch mode & S_IFMT {
         case S_IFREG: return nil
         case S_IFDIR: return "a folder, not a file"
-        case S_IFCHR: return "a character device (like /dev/null or /dev/zero), not a regular file"
-        case S_IFBLK: return "a block device, not a regular file"
-        case S_IFIFO: return "a named pipe (FIFO), not a regular file: write the data to a file first"
-        case S_IFSOCK: return "a socket, not a regular file"
+        case S_IFCHR: return "a character device (like /dev/null or /dev/zero), not a data file"
+        case S_IFBLK: return "a block device, not a data file"
+        case S_IFIFO: return "a pipe, not a data file (write the data to a file first)"
+        case S_IFSOCK: return "a socket, not a data file"
         default: return "not a regular file"
         }
     }

@@ -8,7 +8,7 @@ struct MTLDist: ParsableCommand {
         commandName: "mtl-dist",
         abstract: "Distributed data-parallel trainer for multi-task sequence labelling.",
         subcommands: [Train.self, Evaluate.self, Predict.self, Encode.self, CheckpointCommand.self, Export.self, Plan.self, Bench.self,
-                      Report.self, CollectiveCheck.self, Tokenize.self])
+                      Report.self, ConfigCommand.self, Tokenize.self, CollectiveCheck.self])
 
     /// Parses and runs the command, then writes out what it left buffered. A failure in parsing or
     /// `validate()` prints ArgumentParser's message with the usage line; a failure in `run()` prints

@@ -247,7 +247,7 @@ final class CheckpointingTests: XCTestCase {
         try FileManager.default.removeItem(at: renamed.appendingPathComponent("manifest.json"))
         XCTAssertEqual(mkfifo(renamed.appendingPathComponent("manifest.json").path, 0o644), 0)
         XCTAssertThrowsError(try CheckpointReader<Note>(directory: renamed)) { error in
-            XCTAssertTrue("\(error)".contains("named pipe"), "\(error)")
+            XCTAssertTrue("\(error)".contains("a pipe, not a data file"), "\(error)")
         }
     }
 

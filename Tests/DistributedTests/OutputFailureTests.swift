@@ -48,14 +48,14 @@ final class OutputFailureTests: XCTestCase {
     func testEveryCommandReportsAFullDevice() throws {
         let full = "cannot write to standard output after 0 bytes: No space left on device"
         let commands = [
-            "printf 'EU rejects German call\\n' | \"$MTL\" predict --model \"$MODEL\" --input-format pretokenized",
+            "printf 'EU rejects German call\\n' | \"$MTL\" predict --model \"$MODEL\" --input-format text",
             "\"$MTL\" evaluate --model \"$MODEL\"",
             "\"$MTL\" evaluate --model \"$MODEL\" --json",
             "\"$MTL\" checkpoint inspect \"$RUN/checkpoints\"",
             "\"$MTL\" checkpoint inspect \"$RUN/checkpoints\" --json",
             "\"$MTL\" checkpoint verify \"$RUN/checkpoints\"",
             "\"$MTL\" plan --world-size 1 --steps 2",
-            "\"$MTL\" bench --steps 1 --warmup 0 --batch 2 --tokens 3 --input 4 --hidden 4 --tags 3",
+            "\"$MTL\" bench collective --warmup 0",
         ]
         for command in commands {
             assertFails(try shell(command + " > /dev/full"), saying: full)
@@ -73,7 +73,7 @@ final class OutputFailureTests: XCTestCase {
     // MARK: - closed descriptors
 
     func testAClosedStandardOutputIsAnError() throws {
-        assertFails(try shell("printf 'EU rejects\\n' | \"$MTL\" predict --model \"$MODEL\" --input-format pretokenized >&-"),
+        assertFails(try shell("printf 'EU rejects\\n' | \"$MTL\" predict --model \"$MODEL\" --input-format text >&-"),
                     saying: "standard output is closed")
         assertFails(try shell("\"$MTL\" evaluate --model \"$MODEL\" >&-"), saying: "standard output is closed")
     }
@@ -89,7 +89,7 @@ final class OutputFailureTests: XCTestCase {
         let run = try shell("""
             set -o pipefail
             yes 'EU rejects German call to boycott British lamb' | head -4000 \
-              | "$MTL" predict --model "$MODEL" --input-format pretokenized | head -1
+              | "$MTL" predict --model "$MODEL" --input-format text | head -1
             echo "status ${PIPESTATUS[2]}" >&2
             """)
         XCTAssertEqual(run.lines.count, 1, "\(run)")
@@ -138,7 +138,7 @@ final class OutputFailureTests: XCTestCase {
         let long = try temporaryDirectory().appendingPathComponent("long")
         try (String(repeating: "word ", count: 10) + "\n" + String(repeating: "a", count: 50 << 20) + "\n")
             .write(to: long, atomically: false, encoding: .utf8)
-        let (run, peak) = try measured("\"$MTL\" predict --model \"$MODEL\" --input-format pretokenized --input \(long.path)")
+        let (run, peak) = try measured("\"$MTL\" predict --model \"$MODEL\" --input-format text --input \(long.path)")
         XCTAssertNotEqual(run.status, 0, "\(run)")
         XCTAssertEqual(run.occurrences(of: "\(long.path):2: expected tokens of at most 1024 bytes, found a token longer than 1024 bytes"),
                        1, "\(run)")

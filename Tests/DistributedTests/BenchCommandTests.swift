@@ -1,0 +1,49 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `bench`'s modes as subcommands, through the release binary: each prints its own report, the
+/// bare `bench` is `bench kernel`, and the former mode flags are refused by name.
+final class BenchCommandTests: XCTestCase {
+    private static let tinyKernel = ["--steps", "1", "--warmup", "0", "--batch", "2", "--tokens", "3",
+                                     "--input", "4", "--hidden", "4", "--tags", "3", "--json"]
+
+    func testStepTimesTrainingStepsOfTheConfig() throws {
+        let run = try MTLDist.run(["bench", "step", "--steps", "2", "--warmup", "0", "--json"] + MTLDist.tinyModel
+                                  + MTLDist.settings(["training.batch_size": "8"]), timeout: 30)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let report = try XCTUnwrap(run.jsonLines.first, "\(run)")
+        XCTAssertEqual(report["steps"] as? Int, 2, "\(run)")
+        XCTAssertEqual(report["batch_size"] as? Int, 8, "\(run)")
+        XCTAssertNotNil(report["median_step_ms"], "\(run)")
+    }
+
+    func testCollectiveTimesTheAllReduceAlone() throws {
+        let run = try MTLDist.run(["bench", "collective", "--warmup", "0", "--json"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(run.jsonLines.count, 1, "\(run)")
+    }
+
+    func testTransformerTimesAPretrainedFolder() throws {
+        let tiny = EncodeReference.fixtures.appendingPathComponent("tiny-bert").path
+        let run = try MTLDist.run(["bench", "transformer", tiny, "--steps", "1", "--warmup", "0", "--batch", "2", "--tokens", "3", "--json"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(run.jsonLines.count, 1, "\(run)")
+    }
+
+    func testTheBareBenchIsTheKernelBenchmark() throws {
+        let bare = try MTLDist.run(["bench"] + Self.tinyKernel, timeout: 30)
+        let kernel = try MTLDist.run(["bench", "kernel"] + Self.tinyKernel, timeout: 30)
+        XCTAssertEqual(bare.status, 0, "\(bare)")
+        XCTAssertEqual(kernel.status, 0, "\(kernel)")
+        XCTAssertEqual(bare.jsonLines.first?.keys.sorted(), kernel.jsonLines.first?.keys.sorted(), "\(bare)\n\(kernel)")
+    }
+
+    func testTheFormerModeFlagsAreRefusedByName() throws {
+        for flag in ["--config", "--transformer", "--collective", "--weak"] {
+            let run = try MTLDist.run(["bench", flag] + (flag == "--collective" || flag == "--weak" ? [] : ["x"]))
+            XCTAssertNotEqual(run.status, 0, "\(run)")
+            XCTAssertEqual(run.occurrences(of: "Unknown option '\(flag)'"), 1, "\(run)")
+        }
+    }
+}
