@@ -27,6 +27,9 @@
 #                         or with SRUN_OPTIONS naming one, e.g. "-p debug -N 2")
 #   --binary PATH         the mtl-dist to run (default $MTL_DIST_BINARY, else .build/release/mtl-dist,
 #                         built with `swift build -c release --product mtl-dist` when missing)
+#   --force               run rank counts beyond what the machine holds (more than 8 x its cores, or
+#                         more than the hostfile's slots): refused without it, since such a run
+#                         measures the scheduler, not the exchange, and may exhaust memory
 #   -h, --help            this text
 #
 # Emulated networks (launch/emulated-cluster.sh; needs root and tc):
@@ -65,6 +68,7 @@ positive() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 expects a positive integer, go
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 original_args=("$@")
+force=0
 config="" output="" np_list="1,2,4,8" mode="both" steps=20 rounds=3 data_dir="" hostfile="" launcher="mpirun"
 blas_threads=1 binary="${MTL_DIST_BINARY:-}"
 emulate="" hosts=2 ranks_per_host=1 strategies="dense,touched,overlap,sharded" bucket_mb=4 collective_hosts="2,4,8"
@@ -87,6 +91,7 @@ while [ $# -gt 0 ]; do
     --data-dir)     [ $# -ge 2 ] || die "$1 needs a value"; data_dir=$2; shift 2 ;;
     --set)          [ $# -ge 2 ] || die "$1 needs a value"; sets+=(--set "$2"); shift 2 ;;
     --blas-threads) [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; blas_threads=$2; shift 2 ;;
+    --force)        force=1; shift ;;
     --hostfile)     [ $# -ge 2 ] || die "$1 needs a value"; hostfile=$2; shift 2 ;;
     --launcher)     [ $# -ge 2 ] || die "$1 needs a value"; launcher=$2; shift 2 ;;
     --binary)       [ $# -ge 2 ] || die "$1 needs a value"; binary=$2; shift 2 ;;
@@ -128,6 +133,18 @@ IFS=, read -r -a nps <<< "$np_list"
 [ ${#nps[@]} -gt 0 ] || die "--np expects a comma-separated list of rank counts, e.g. 1,2,4,8"
 for n in "${nps[@]}"; do positive "--np" "$n"; done
 [[ ",$np_list," == *",1,"* ]] || die "--np $np_list lacks 1: speed-up and the projection are measured against one rank"
+# what the machine holds: the hostfile's slots (a line without slots= is one), else 8 x this machine's cores
+if [ "$launcher" = mpirun ] && [ "$force" -eq 0 ]; then
+  if [ -n "$hostfile" ]; then
+    capacity=$(awk '!/^[[:space:]]*(#|$)/ { n = 1; for (i = 2; i <= NF; i++) if ($i ~ /^slots=[0-9]+$/) n = substr($i, 7); s += n } END { print s + 0 }' "$hostfile")
+    what="the $capacity slots of $hostfile"
+  else
+    capacity=$((8 * $(nproc))); what="8 x this machine's $(nproc) cores ($capacity)"
+  fi
+  for n in "${nps[@]}"; do
+    [ "$n" -le "$capacity" ] || die "--np $n is more ranks than $what: such a run times the scheduler, not the exchange; lower --np, add hosts, or pass --force"
+  done
+fi
 if [ -e "$output" ] && [ -n "$(ls -A "$output" 2>/dev/null)" ]; then
   die "--output $output is not empty: give a new folder (an earlier sweep is never overwritten)"
 fi

@@ -107,6 +107,10 @@ final class ScalingKitTests: XCTestCase {
     func testBadArgumentsStopBeforeAnyRun() throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("scaling-kit-\(UUID().uuidString)")
         let config = ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path
+        // two hosts: one line with two slots, one line counting as one
+        let hostfile = FileManager.default.temporaryDirectory.appendingPathComponent("hostfile-\(UUID().uuidString)")
+        try Data("# hosts\na slots=2\nb\n".utf8).write(to: hostfile)
+        defer { try? FileManager.default.removeItem(at: hostfile) }
         for (arguments, message) in [
             (["--output", output.path], "--config is required"),
             (["--config", config, "--output", output.path, "--np", "2,4"], "lacks 1"),
@@ -116,6 +120,8 @@ final class ScalingKitTests: XCTestCase {
             (["--config", config, "--output", output.path, "--emulate", "1gbit", "--mode", "strong"], "weak scaling only"),
             (["--config", config, "--output", output.path, "--emulate", "fast"], "tc rates"),
             (["--config", config, "--output", output.path, "--emulate", "1gbit", "--strategies", "dense,magic"], "--strategies expects"),
+            (["--config", config, "--output", output.path, "--np", "1,1000"], "pass --force"),
+            (["--config", config, "--output", output.path, "--np", "1,4", "--hostfile", hostfile.path], "the 3 slots of"),
         ] {
             let run = try runScript(kit, arguments + ["--binary", "/bin/true"])
             XCTAssertEqual(run.status, 2, "\(arguments)\n\(run)")
