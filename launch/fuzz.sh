@@ -86,6 +86,29 @@ for f in config.json vocab.txt tokenizer_config.json model.safetensors; do
 done > "$scratch/seeds/transformer/tiny-bert"
 { cat "$tiny/config.json"; printf '\n%%%%\n'; cat "$tiny/vocab.txt"; } > "$scratch/seeds/transformer/no-weights"
 
+# manifest, model-json, safetensors, metrics: the files of a tiny real run (a few steps of the
+# default config with a checkpoint and an export), made once per call with the release binary
+run_files=$scratch/seed-run
+rm -rf "$run_files"
+mtl=${MTL_DIST_BINARY:-.build/release/mtl-dist}
+[ -x "$mtl" ] || swift build -c release --product mtl-dist >/dev/null
+mtl=${MTL_DIST_BINARY:-.build/release/mtl-dist}
+"$mtl" train --output "$run_files/run" --set training.max_steps=4 --set checkpoint.every=4 --set training.eval_every=4 \
+  --set encoder.word_dim=16 --set encoder.char_dim=8 --set encoder.char_hidden=8 --set encoder.shared_hidden=16 >/dev/null
+"$mtl" export --model "$run_files/run/best" --output "$run_files/export" >/dev/null
+mkdir -p "$scratch/seeds/manifest" "$scratch/seeds/model-json" "$scratch/seeds/safetensors" "$scratch/seeds/metrics"
+for selector in 00 01; do
+  { printf "\\x$selector"; cat "$run_files/run/checkpoints/step-4/manifest.json"; } > "$scratch/seeds/manifest/$selector-manifest.json"
+done
+for selector in 00 01 02 03; do
+  src=$run_files/run/best/model.json
+  [ $((0x$selector & 2)) -eq 0 ] || src=$run_files/export/model.json
+  { printf "\\x$selector"; cat "$src"; } > "$scratch/seeds/model-json/$selector-model.json"
+done
+cp "$run_files/export/model.safetensors" "$scratch/seeds/safetensors/export.safetensors"
+cp Tests/TransformerTests/Fixtures/tiny-bert/model.safetensors "$scratch/seeds/safetensors/tiny-bert.safetensors"
+cp "$run_files/run/metrics.jsonl" "$scratch/seeds/metrics/metrics.jsonl"
+
 max_len=65536
 # one-time initialisation of Swift globals is not a leak (see the file)
 export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
@@ -94,7 +117,7 @@ for name in "${list[@]}"; do
   mkdir -p "$scratch/corpus/$name" "$scratch/findings/$name"
   echo "fuzz.sh: fuzz-$name for ${seconds}s" >&2
   len=$max_len
-  [ "$name" != transformer ] || len=262144   # the tiny BERT's weights alone are 108 KB
+  case $name in transformer|safetensors|model-json|manifest) len=262144 ;; esac   # the tiny BERT's weights alone are 108 KB; a model.json holds its vocabularies
   if ! "$bin/fuzz-$name" "$scratch/corpus/$name" "$scratch/seeds/$name" \
       -max_total_time="$seconds" -max_len=$len -malloc_limit_mb=$((len * 1000 / 1048576)) \
       -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$scratch/findings/$name/" "$@"; then
