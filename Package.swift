@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "TaskSampling", dependencies: ["Autodiff"]),
         // the run config: types, schema walk, YAML loader, --set overrides, the embedded default corpus
         .target(name: "RunConfig",
-                dependencies: ["TaskSampling", "CoNLL", "MultiTask", "Transformer", "RegularFiles", .product(name: "Yams", package: "Yams")],
+                dependencies: ["TaskSampling", "CoNLL", "MultiTask", "Transformer", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         // a trained model and its files: text encoding, batches, evaluator, prediction I/O, model
         // archive, export, checkpoint record; what predict, evaluate and export need, without the trainer
