@@ -111,16 +111,19 @@ public final class Trainer {
     /// step, an exhausted learning rate or a stop signal every rank agrees on.
     public func run() throws -> Summary {
         let total = Trainer.totalSteps(config: resolved.config, sampler: sampler)
-        let log = communicator.isRoot ? try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl")) : nil
+        let runsAStep = start.step < total
+        let metrics = outputDirectory.appendingPathComponent("metrics.jsonl")
+        // a run resumed past the step where an earlier one ended logs on as a straight run would
+        if communicator.isRoot && runsAStep && start.step > 0 { try MetricsLog.dropEndOfRunLines(at: start.step, in: metrics) }
+        let log = communicator.isRoot ? try MetricsLog(url: metrics) : nil
         var loop = LoopState(start: start, window: startWindow, taskCount: resolved.config.tasks.count, now: progress.elapsed)
         announce(total: total, from: loop.state)
-        let runsAStep = loop.state.step < total
         while !loop.isStopping && loop.state.step < total {
             let stepsInEpoch = sampler.stepsPerEpoch(epoch: loop.state.epoch)
             guard loop.state.stepInEpoch < stepsInEpoch else { loop.state.startNextEpoch(); continue }
             let result = try step(&loop)
-            if isLogDue(step: loop.state.step, total: total) { try logTraining(&loop, result: result, total: total, log: log) }
-            if isEvaluationDue(loop.state, stepsInEpoch: stepsInEpoch, total: total) { try evaluate(&loop, log: log) }
+            if let due = logDue(step: loop.state.step, total: total) { try logTraining(&loop, result: result, due: due, total: total, log: log) }
+            if let due = evaluationDue(loop.state, stepsInEpoch: stepsInEpoch, total: total) { try evaluate(&loop, due: due, log: log) }
             loop.stoppedBy = try agreedStopSignal()
             if isCheckpointDue(loop) { try checkpoint(&loop, stepsInEpoch: stepsInEpoch) }
         }
