@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["Autodiff", "Layers", "Collective", "RunConfig", "Training", "Transformer"]),
         .executableTarget(name: "mtl-dist", dependencies: [
             "Autodiff", "Layers", "Collective", "Checkpointing", "RunConfig", "ModelFiles", "Training",
-            "Reporting", "Transformer", "Benchmarks", "TextIO", "TextSegmentation",
+            "Reporting", "Transformer", "Benchmarks", "TextIO", "TextSegmentation", "RegularFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
