@@ -9,6 +9,7 @@ import Optimizers
 import Reporting
 import RunConfig
 import TaskSampling
+import Timeline
 import Transformer
 
 /// The training loop, the same for one process and for W ranks: each step takes this rank's slice
@@ -63,6 +64,10 @@ public final class Trainer {
     public var checkpointPhaseHook: (CheckpointWriter.Phase, Int) -> Void = { _, _ in }
     /// The run's identity (`RunIdentity`), set on rank 0: its checkpoints carry it and claim their directory for it.
     public var runID: String? = nil
+    /// With `--trace`: where each step's phases, evaluations and checkpoint saves are recorded
+    /// (all ranks set it or none: tracing adds a barrier before each blocking exchange, so that
+    /// the time a rank waits for the others shows as "waiting for ranks", apart from the transfer).
+    public var timeline: Timeline? = nil
 
     public init(resolved: ResolvedConfig, data: TrainingData, communicator: Communicator,
                 sampler: TrainingSampler, outputDirectory: URL, progress: ProgressReporter) throws {
@@ -121,11 +126,16 @@ public final class Trainer {
         while !loop.isStopping && loop.state.step < total {
             let stepsInEpoch = sampler.stepsPerEpoch(epoch: loop.state.epoch)
             guard loop.state.stepInEpoch < stepsInEpoch else { loop.state.startNextEpoch(); continue }
+            timeline?.currentStep = loop.state.step + 1
             let result = try step(&loop)
-            if let due = logDue(step: loop.state.step, total: total) { try logTraining(&loop, result: result, due: due, total: total, log: log) }
-            if let due = evaluationDue(loop.state, stepsInEpoch: stepsInEpoch, total: total) { try evaluate(&loop, due: due, log: log) }
+            if let due = logDue(step: loop.state.step, total: total) {
+                try traced("log line") { try logTraining(&loop, result: result, due: due, total: total, log: log) }
+            }
+            if let due = evaluationDue(loop.state, stepsInEpoch: stepsInEpoch, total: total) {
+                try traced("evaluation") { try evaluate(&loop, due: due, log: log) }
+            }
             loop.stoppedBy = try agreedStopSignal()
-            if isCheckpointDue(loop) { try checkpoint(&loop, stepsInEpoch: stepsInEpoch) }
+            if isCheckpointDue(loop) { try traced("checkpoint save") { try checkpoint(&loop, stepsInEpoch: stepsInEpoch) } }
         }
         // the epoch the loop was in is over (unless a signal stopped it mid-way)
         if runsAStep && loop.stoppedBy == nil { loop.state.startNextEpoch() }
