@@ -107,9 +107,13 @@ public struct TrainingBenchmark {
         }
         let data = try TrainingData(resolved: resolved)
         let sampler = try TrainingSession.makeSampler(resolved.config, data: data, worldSize: communicator.worldSize)
-        let progress = ProgressReporter(interactive: false, plainEvery: 1) { _ in }
+        // only what the trainer decides at start reaches the log (exchange: auto's measurements and choice), on stderr
+        let root = communicator.isRoot
+        let progress = ProgressReporter(interactive: false, plainEvery: 1) { text in
+            if root { try? FileHandle.standardError.write(contentsOf: Data(text.utf8)) }
+        }
         let trainer = try Trainer(resolved: resolved, data: data, communicator: communicator, sampler: sampler,
-                                  outputDirectory: FileManager.default.temporaryDirectory, progress: progress)
+                                  outputDirectory: FileManager.default.temporaryDirectory, progress: progress).decidingExchange()
         try communicator.broadcast(trainer.model.store.values.pointer, root: 0)
         var timings: [Trainer.StepTiming] = []
         var tokens = 0
@@ -139,7 +143,7 @@ public struct TrainingBenchmark {
                       allReduceBytes: Int(median(elements)) * MemoryLayout<Float>.size,
                       gradientBytes: trainer.model.store.count * MemoryLayout<Float>.size,
                       bucketBytes: try GradientBuckets(parameters: trainer.model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
-                                                       bucketElements: GradientBuckets.elements(mebibytes: resolved.config.training.allReduceBucketMB))
+                                                       bucketElements: GradientBuckets.elements(mebibytes: trainer.exchangeSettings.allReduceBucketMB))
                           .ranges.map { $0.count * MemoryLayout<Float>.size },
                       peakResidentBytes: try communicator.gather(Double(ResourceUsage.peakResidentBytes)),
                       hosts: Set(hostIDs).count, cores: ProcessInfo.processInfo.activeProcessorCount)

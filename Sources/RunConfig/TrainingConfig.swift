@@ -42,6 +42,22 @@ public struct TrainingConfig: Codable, Equatable {
         public init(rawValue: String) { self = rawValue == "mean" ? .mean : .task(rawValue) }
     }
 
+    /// How a step exchanges gradients over ranks (`exchange`).
+    public enum Exchange: String, Codable, CaseIterable {
+        /// `sparse_allreduce`, `allreduce_bucket_mb`, `overlap_allreduce` and `sharded_update` decide.
+        case manual
+        /// The ranks time the collective at start and take the strategy the step model predicts fastest.
+        case auto
+        /// One blocking all-reduce of the whole gradient.
+        case dense
+        /// One blocking all-reduce of the embedding rows the batch touched and every other parameter.
+        case touched
+        /// Buckets (`allreduce_bucket_mb`, 4 when 0) summed during backward.
+        case overlap
+        /// Reduce-scatter, each rank updates its slice, all-gather.
+        case sharded
+    }
+
     // The keys, in YAML order; what each means is in `meanings` below.
     public var epochs = 30
     public var maxSteps: Int?
@@ -67,9 +83,21 @@ public struct TrainingConfig: Codable, Equatable {
     public var sparseAllReduce = false
     public var shardedUpdate = false
     public var maxSentenceTokens = 500
+    public var exchange = Exchange.manual
 
     /// Every setting at its default.
     public init() {}
+
+    /// These settings with `strategy` (not `manual` or `auto`) set in the switches that make it,
+    /// `exchange` left as it was: what a fixed `exchange` value, or `auto`'s choice, trains with.
+    public func exchanging(_ strategy: Exchange) -> TrainingConfig {
+        var t = self
+        t.sparseAllReduce = strategy == .touched
+        t.shardedUpdate = strategy == .sharded
+        t.overlapAllReduce = strategy == .overlap
+        t.allReduceBucketMB = strategy == .overlap ? (allReduceBucketMB > 0 ? allReduceBucketMB : 4) : 0
+        return t
+    }
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -79,7 +107,7 @@ public struct TrainingConfig: Codable, Equatable {
         case evalEvery = "eval_every", mainScore = "main_score", allReduceBucketMB = "allreduce_bucket_mb"
         case overlapAllReduce = "overlap_allreduce", transformerLRMultiplier = "transformer_lr_multiplier"
         case accumulationSteps = "accumulation_steps", sparseAllReduce = "sparse_allreduce"
-        case shardedUpdate = "sharded_update", maxSentenceTokens = "max_sentence_tokens"
+        case shardedUpdate = "sharded_update", maxSentenceTokens = "max_sentence_tokens", exchange
     }
 }
 
@@ -135,6 +163,8 @@ extension TrainingConfig: ConfigSection {
             "Whether the ranks divide the update (ZeRO stage 1): the gradient is reduce-scattered, each rank clips its slice with the global norm and updates only its slice (`shardRange(total:rank:worldSize:)`, the slice its checkpoint shard holds), keeping optimizer state for that slice alone, and the parameters are all-gathered. The same update as the replicated one (`false`: every rank sums the whole gradient and updates every parameter), bit for bit on one rank, up to summation order on more. Needs the dense, unbucketed sum: `sparse_allreduce: false` and `allreduce_bucket_mb: 0`. Off by default; BENCHMARKS.md has its measurements.",
         .maxSentenceTokens:
             "Training sentences longer than this many tokens are skipped and counted (the log names the first file:line); a step's memory grows with the longest sentence of its batch.",
+        .exchange:
+            "How a step sums gradients over ranks: `manual` (the switches `sparse_allreduce`, `allreduce_bucket_mb`, `overlap_allreduce`, `sharded_update` decide), a fixed strategy (`dense`, `touched`, `overlap` with buckets of `allreduce_bucket_mb` or 4 MiB, `sharded`), or `auto`: at start the ranks time the all-reduce at a few sizes (about a second) and forward, backward and update on the first batch, predict each strategy's step with the step cost model (README, scaling) and take the fastest; the log lists every prediction and the choice.",
     ]
     static let defaults = TrainingConfig()
 
@@ -169,6 +199,11 @@ extension TrainingConfig: ConfigSection {
         try rules.check(!(shardedUpdate && sparseAllReduce), .shardedUpdate, found: "true with \(rules.keyPath(.sparseAllReduce)): true",
                         allowed: "one of the two: the sharded update reduce-scatters the whole gradient, the touched-rows sum all-reduces part of it",
                         hint: "set \(rules.keyPath(.shardedUpdate)): false or \(rules.keyPath(.sparseAllReduce)): false.")
+        for (key, isOn) in [(CodingKeys.sparseAllReduce, sparseAllReduce), (.shardedUpdate, shardedUpdate)] where exchange != .manual {
+            try rules.check(!isOn, key, found: "true with \(rules.keyPath(.exchange)): \(exchange.rawValue)",
+                            allowed: "false: \(rules.keyPath(.exchange)) decides the exchange unless it is manual",
+                            hint: "remove \(rules.keyPath(key)), or set \(rules.keyPath(.exchange)): manual to choose with the switches.")
+        }
         try rules.check(!(shardedUpdate && allReduceBucketMB > 0), .shardedUpdate,
                         found: "true with \(rules.keyPath(.allReduceBucketMB)): \(allReduceBucketMB)",
                         allowed: "\(rules.keyPath(.allReduceBucketMB)): 0 (the sharded update reduce-scatters the gradient in one call, not in buckets)",

@@ -32,7 +32,7 @@ extension Trainer {
     /// bucket after backward, or, with buckets, more than one rank and `overlap_allreduce`,
     /// non-blocking sums started during backward (`OverlappedGradientReduce`) and waited for after it.
     public func trainStep(epoch: Int, step s: Int) throws -> StepResult {
-        let t = resolved.config.training
+        let t = exchangeSettings
         let seed = UInt64(truncatingIfNeeded: t.seed)
         let taskCount = data.encoder.tasks.count
         let world = communicator.worldSize, rank = communicator.rank
@@ -127,7 +127,7 @@ extension Trainer {
     /// the slice. Clipping and update equal the replicated step's bit for bit on one rank; the sums
     /// differ in order only.
     private func shardedUpdate(learningRate lr: Float, timing: inout StepTiming, lap: (String, Int?) -> Double) throws {
-        let t = resolved.config.training, store = model.store, world = communicator.worldSize
+        let t = exchangeSettings, store = model.store, world = communicator.worldSize
         if world > 1 {
             timing.allReduce += try waitForRanksIfTraced { lap($0, nil) }
             try communicator.reduceScatterSum(store.grads.pointer)
@@ -178,7 +178,7 @@ extension Trainer {
 
     /// True when gradient sums overlap backward: buckets set, more than one rank, `overlap_allreduce`.
     var overlapsAllReduce: Bool {
-        let t = resolved.config.training
+        let t = exchangeSettings
         return t.overlapAllReduce && t.allReduceBucketMB > 0 && communicator.worldSize > 1
     }
 
@@ -187,7 +187,7 @@ extension Trainer {
     /// or one parameter`, `blocking, one call`.
     public var allReducePlan: String {
         if communicator.worldSize == 1 { return "none (one rank)" }
-        if resolved.config.training.shardedUpdate {
+        if exchangeSettings.shardedUpdate {
             return "sharded update: one reduce-scatter of the gradient, one sum of the squared norm, one all-gather of the parameters"
         }
         if exchangesTouchedRows {
@@ -195,7 +195,7 @@ extension Trainer {
         }
         let n = gradientBuckets.count
         if n <= 1 && !overlapsAllReduce { return "blocking, one call" }
-        let size = String(format: "%g MiB", resolved.config.training.allReduceBucketMB)
+        let size = String(format: "%g MiB", exchangeSettings.allReduceBucketMB)
         return (overlapsAllReduce ? "overlapped with backward" : "blocking")
             + ", \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter"
     }

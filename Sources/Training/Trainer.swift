@@ -69,8 +69,15 @@ public final class Trainer {
     /// the time a rank waits for the others shows as "waiting for ranks", apart from the transfer).
     public var timeline: Timeline? = nil
 
+    /// The training settings with the switches of the exchange this trainer makes (`exchange`
+    /// resolved: `manual` as written, a fixed value or `auto`'s choice set in the switches).
+    public let exchangeSettings: TrainingConfig
+
+    /// A trainer for `resolved`; `exchange` is the strategy `training.exchange: auto` chose (nil:
+    /// as the config says; `auto` without a choice exchanges densely).
     public init(resolved: ResolvedConfig, data: TrainingData, communicator: Communicator,
-                sampler: TrainingSampler, outputDirectory: URL, progress: ProgressReporter) throws {
+                sampler: TrainingSampler, outputDirectory: URL, progress: ProgressReporter,
+                exchange: TrainingConfig.Exchange? = nil) throws {
         self.resolved = resolved
         self.data = data
         self.communicator = communicator
@@ -84,7 +91,9 @@ public final class Trainer {
             let weights = URL(fileURLWithPath: transformer.path).appendingPathComponent("model.safetensors")
             try model.encoder.loadTransformer(from: SafeTensorsFile(url: weights), store: model.store)
         }
-        let t = config.training
+        let written = config.training.exchange
+        let t = written == .manual ? config.training : config.training.exchanging(exchange ?? (written == .auto ? .dense : written))
+        exchangeSettings = t
         optimizer = try Trainer.makeOptimizer(t)
         if let range = model.encoder.transformerRange, t.transformerLRMultiplier != 1 {
             precondition(range.lowerBound == 0, "the transformer's parameters are registered first, found at \(range)")

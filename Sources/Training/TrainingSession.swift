@@ -84,11 +84,13 @@ public enum TrainingSession {
             lock?.discard()
             throw TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize, message: failure.message)
         }
-        let (trainer, sampler, fingerprint, leftovers, plan) = prepared!
-        trainer.runID = runID
+        let (built, sampler, fingerprint, leftovers, plan) = prepared!
         defer { withExtendedLifetime(lock) {} }
         // before the first collective whose size depends on the config: ranks that differ stop here
         do { try fingerprint.agree(over: communicator) } catch { lock?.discard(); throw error }
+        let trainer: Trainer
+        do { trainer = try built.decidingExchange() } catch { lock?.discard(); throw error }
+        trainer.runID = runID
 
         let resolved = trainer.resolved, progress = trainer.progress
         var createdOutput = false
