@@ -455,6 +455,10 @@ def main(argv):
         for tokens in read_sentences(stdin):
             tags = model.tag(tokens)
             out.write("".join("\t".join([token] + [t[j] for t in tags]) + "\n" for j, token in enumerate(tokens)) + "\n")
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as a tool killed by SIGPIPE
+        sys.stderr.close()
+        return 141
     except (ExportError, UnicodeDecodeError, KeyError, ValueError) as e:
         sys.stderr.write("mtl_dist_infer: %s\n" % (e if not isinstance(e, KeyError) else "model.json: missing field %s" % e))
         return 1
