@@ -109,4 +109,37 @@ final class EndOfTrainingTests: XCTestCase {
         XCTAssertEqual(dev.status, 0, "\(dev)")
         XCTAssertEqual(dev.occurrences(of: "not scored"), 0, "\(dev)")
     }
+
+    /// Two corpora, only the first with a test file: training scores and writes the test split of
+    /// the first alone; `evaluate --split test` scores that task and names the other with its reason.
+    func testOnlyTasksWithATestFileAreScoredAndTheOthersNamed() throws {
+        let root = try temporaryDirectory()
+        let corpus = MTLDist.defaultCorpus.path
+        let config = root.appendingPathComponent("two.yaml")
+        try Data("""
+            data_dir: \(corpus)
+            corpora:
+              withtest: {format: columns, columns: [text, upos, ner], separator: tab, train: train.tsv, dev: dev.tsv, test: dev.tsv}
+              notest: {format: columns, columns: [text, upos, ner], separator: tab, train: train.tsv, dev: dev.tsv}
+            tasks:
+              upos: {corpus: withtest, label: upos, head: softmax, hidden: 0, metric: accuracy}
+              ner: {corpus: notest, label: ner, head: crf, hidden: 0, metric: span_f1, input_scheme: iob2, train_scheme: bioes}
+            training: {max_steps: 4, batch_size: 8, seed: 1}
+
+            """.utf8).write(to: config)
+        let output = root.appendingPathComponent("run")
+        let train = try MTLDist.run(["train", "--config", config.path, "--output", output.path] + MTLDist.tinyModel)
+        XCTAssertEqual(train.status, 0, "\(train)")
+        XCTAssertEqual(train.occurrences(of: "test (best model, step 4): upos acc "), 1, "\(train)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("predictions").path).sorted()
+        XCTAssertEqual(written, ["dev.ner.conll", "dev.upos.conll", "test.upos.conll"])
+
+        let result = try MTLDist.run(["evaluate", "--model", output.appendingPathComponent("best").path, "--split", "test", "--json"])
+        XCTAssertEqual(result.status, 0, "\(result)")
+        XCTAssertEqual(result.stderr.components(separatedBy: "task ner: corpus notest has no test file (corpora.notest.test)").count, 2,
+                       "named once on stderr: \(result)")
+        let object = try XCTUnwrap(result.jsonLines.last)
+        XCTAssertEqual((object["tasks"] as? [String: Any]).map { Array($0.keys) }, ["upos"], "\(object)")
+        XCTAssertEqual(object["unscored"] as? [String: String], ["ner": "corpus notest has no test file (corpora.notest.test)"])
+    }
 }
