@@ -32,7 +32,7 @@ enum ConfigDocs {
         ("corpora.<corpus>.dev",
          "Development file path, if any."),
         ("corpora.<corpus>.test",
-         "Test file path, if any."),
+         "Test file path, if any: read and checked before training, and the best model is scored on it at the end (predictions in OUTPUT/predictions/)."),
         ("corpora.<corpus>.docstart",
          "`-DOCSTART-` lines: `error` or `skip`."),
         ("corpora.<corpus>.crlf",

@@ -32,7 +32,7 @@ public struct CorpusConfig: Codable, Equatable {
     public var train: String
     /// Development file path, if any.
     public var dev: String?
-    /// Test file path, if any.
+    /// Test file path, if any: read and checked before training, and the best model is scored on it at the end.
     public var test: String?
     /// `-DOCSTART-` lines: `error` or `skip`.
     public var docstart: ReaderOptions.DocStartPolicy
