@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "Transformer", dependencies: ["Autodiff", "Layers", "RegularFiles"]),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
+        // `--trace FILE`: a rank's spans on an aligned clock, written as Chrome trace-event JSON
+        .target(name: "Timeline"),
         // SVG charts and the scaling / training-curve reports; Foundation only
         .target(name: "Reporting", dependencies: ["RegularFiles"]),
         .target(name: "Checkpointing", dependencies: ["Autodiff", "Collective", "RegularFiles"]),
@@ -60,13 +62,14 @@ let package = Package(
         // a training run: session, trainer, resume, fingerprint, run folder, metrics, progress
         .target(name: "Training",
                 dependencies: ["ModelFiles", "RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask",
-                               "Collective", "Checkpointing", "Reporting", "Transformer", .product(name: "Yams", package: "Yams")]),
+                               "Collective", "Checkpointing", "Reporting", "Transformer", "Timeline",
+                               .product(name: "Yams", package: "Yams")]),
         // `mtl-dist bench`'s harnesses: BiLSTM-CRF and transformer kernels against sgemm, training
         // steps of a config, MPI_Allreduce at several sizes
-        .target(name: "Benchmarks", dependencies: ["Autodiff", "Layers", "Collective", "RunConfig", "Training", "Transformer"]),
+        .target(name: "Benchmarks", dependencies: ["Autodiff", "Layers", "Collective", "RunConfig", "Training", "Transformer", "Timeline"]),
         .executableTarget(name: "mtl-dist", dependencies: [
             "Autodiff", "Layers", "Collective", "Checkpointing", "RunConfig", "ModelFiles", "Training",
-            "Reporting", "Transformer", "Benchmarks", "TextIO", "TextSegmentation",
+            "Reporting", "Transformer", "Benchmarks", "TextIO", "TextSegmentation", "RegularFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", dependencies: ["Autodiff"]),
@@ -80,6 +83,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
+        .testTarget(name: "TimelineTests", dependencies: ["Timeline"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "RegularFiles"]),
         .testTarget(name: "TextIOTests", dependencies: ["TextIO"]),

@@ -116,7 +116,10 @@ public struct TrainingBenchmark {
         var elements: [Double] = []
         let perEpoch = sampler.stepsPerEpoch(epoch: 0)
         for i in 0..<(warmup + steps) {
-            try communicator.barrier()
+            // the timed steps are traced (`--trace`), numbered from 1
+            if i == warmup { try trainer.startTimeline(request.trace != nil) }
+            trainer.timeline?.currentStep = i - warmup + 1
+            try trainer.traced("barrier between bench steps") { try communicator.barrier() }
             let step = try trainer.trainStep(epoch: i / perEpoch, step: i % perEpoch)
             guard i >= warmup else { continue }
             timings.append(step.timing)
@@ -127,6 +130,7 @@ public struct TrainingBenchmark {
                                          allReduce: median(timings.map(\.allReduce)), update: median(timings.map(\.update)),
                                          allReduceInBackward: median(timings.map(\.allReduceInBackward)))
         medians.allGather = median(timings.map(\.allGather))
+        try trainer.writeTimeline(to: request.trace)
         let hostIDs = try communicator.gather(Double(TrainingBenchmark.hostID()))
         return Report(worldSize: communicator.worldSize, batchSize: resolved.config.training.batchSize,
                       parameters: trainer.model.store.count, medians: medians, stepSeconds: timings.map(\.total),

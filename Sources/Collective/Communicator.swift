@@ -77,6 +77,16 @@ extension Communicator {
         return (failing, String(decoding: bytes, as: UTF8.self))
     }
 
+    /// Every rank learns whether every rank holds what rank 0 holds (`local`: e.g. a model's
+    /// checksum and the command's arguments, which mpirun's MPMD form `-np 1 A : -np 1 B` can make
+    /// differ): nil when they all do, else the lowest differing rank and a message naming `what`
+    /// and both values. Collective, and `agreeOnFailure`'s order: ranks stop together.
+    public func disagreementWithRoot(_ local: String, about what: String) throws -> (rank: Int, message: String)? {
+        let bytes = try broadcast(message: Array(local.utf8), root: 0, limit: 1 << 16)
+        let root = String(decoding: bytes, as: UTF8.self)
+        return try agreeOnFailure(root == local ? nil : "\(what) differs from rank 0's (rank \(rank): \(local); rank 0: \(root))")
+    }
+
     /// Rank `root`'s `message` on every rank (what other ranks pass is ignored): the length goes
     /// first as a UInt64, then the bytes, so the receivers need not know it. Collective. Every rank
     /// throws `CollectiveError.messageTooLong` when the root's message is longer than `limit` bytes

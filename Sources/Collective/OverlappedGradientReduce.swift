@@ -17,6 +17,8 @@ public final class OverlappedGradientReduce {
     private var requests: [CollectiveRequest] = []
     /// Seconds spent inside the communicator's start and progress calls (during backward).
     public private(set) var communicationSeconds: Double = 0
+    /// Called as each bucket's sum starts, with the bucket's index and bytes (for `--trace`).
+    public var bucketStarted: ((Int, Int) -> Void)? = nil
 
     /// Ready to reduce `gradients` (the flat gradient buffer the plan was made for) over ranks.
     public init(buckets: GradientBuckets, communicator: Communicator, gradients: UnsafeMutableBufferPointer<Float>) {
@@ -42,6 +44,7 @@ public final class OverlappedGradientReduce {
             let r = buckets.ranges[nextBucket]
             // gradients[r] = Σ_ranks gradients[r], complete once waited for
             requests.append(try communicator.startAllReduceSum(UnsafeMutableBufferPointer(rebasing: gradients[r])))
+            bucketStarted?(nextBucket, r.count * MemoryLayout<Float>.size)
             nextBucket += 1
         }
         if !requests.isEmpty { try communicator.progress() }

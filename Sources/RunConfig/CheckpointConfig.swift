@@ -1,19 +1,10 @@
 /// Checkpointing of a run config (`checkpoint:` in YAML): every `every` steps the trainer writes a
 /// sharded checkpoint `DIRECTORY/step-<N>/` (see `ResolvedConfig.checkpointDirectory(output:)`), and after each one
 /// deletes all but the newest `keep`. A stop signal (SIGTERM, SIGUSR1) also writes one.
-///
-/// ```yaml
-/// checkpoint:
-///   directory: null   # null = OUTPUT/checkpoints; a relative path resolves against the config file's folder
-///   every: 0          # steps between periodic checkpoints; 0 = none
-///   keep: 3           # keep the last K checkpoints (>= 1)
-/// ```
 public struct CheckpointConfig: Codable, Equatable {
-    /// Where checkpoints go, as written; `nil` lets the trainer use its output directory.
+    // The keys, in YAML order; what each means is in `meanings` below.
     public var directory: String?
-    /// Steps between periodic checkpoints; 0 = none.
     public var every = 0
-    /// How many of the most recent checkpoints to keep (>= 1).
     public var keep = 3
 
     /// YAML keys, mapped once.
@@ -23,6 +14,16 @@ public struct CheckpointConfig: Codable, Equatable {
 }
 
 extension CheckpointConfig: ConfigSection {
+    /// What each key means: the text `mtl-dist config reference` and docs/CONFIG.md print beside
+    /// its type and default (the one place it is written).
+    static let meanings: [CodingKeys: String] = [
+        .directory:
+            "Where checkpoints go, as written: `null` = OUTPUT/checkpoints; a relative path resolves against the config file's folder, `~` to the home folder.",
+        .every:
+            "Steps between periodic checkpoints; 0 = none.",
+        .keep:
+            "How many of the most recent checkpoints to keep (>= 1).",
+    ]
     static let defaults = CheckpointConfig()
 
     func validate(_ rules: ConfigRules<CodingKeys>) throws {

@@ -3,7 +3,7 @@ import Yams
 /// The reference of every config key, generated from the types: the key tree of the schema walk
 /// (`ConfigSchema`, the same tree that rejects unknown keys), each key's YAML type and default from
 /// its section's `defaults`, whether a file must write it from `required`, and what it means from
-/// `ConfigDocs`. `mtl-dist config reference` prints it; docs/CONFIG.md is its output.
+/// its section's `meanings`. `mtl-dist config reference` prints it; docs/CONFIG.md is its output.
 public enum ConfigReference {
     /// One key of the reference.
     public struct Entry: Equatable {
@@ -20,9 +20,8 @@ public enum ConfigReference {
 
     /// Every key the schema walk knows, in file order.
     public static func entries() throws -> [Entry] {
-        let docs = Dictionary(ConfigDocs.descriptions.map { ($0.key, $0.text) }, uniquingKeysWith: { $1 })
-        return try keys(TrainConfig.schema, path: []).map { key, type, value in
-            Entry(key: key, type: type, defaultValue: value, text: docs[key] ?? "")
+        try keys(TrainConfig.schema, path: []).map { key, type, value, text in
+            Entry(key: key, type: type, defaultValue: value, text: text)
         }
     }
 
@@ -46,26 +45,26 @@ public enum ConfigReference {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// (key, type, default) of every key under `schema` at `path`, depth first in key order.
-    private static func keys(_ schema: ConfigSchema, path: [String]) throws -> [(String, String, String)] {
+    /// (key, type, default, meaning) of every key under `schema` at `path`, depth first in key order.
+    private static func keys(_ schema: ConfigSchema, path: [String]) throws -> [(String, String, String, String)] {
         guard case .section(let type) = schema else { return [] }
         return try section(type, path: path)
     }
 
-    private static func section<S: ConfigSection>(_: S.Type, path: [String]) throws -> [(String, String, String)] {
+    private static func section<S: ConfigSection>(_: S.Type, path: [String]) throws -> [(String, String, String, String)] {
         let defaults = try Yams.compose(yaml: YAMLEncoder().encode(S.defaults))?.mapping ?? [:]
-        var result: [(String, String, String)] = []
+        var result: [(String, String, String, String)] = []
         for key in S.CodingKeys.allCases {
-            let name = key.stringValue, here = path + [name], dotted = here.joined(separator: ".")
+            let name = key.stringValue, here = path + [name], dotted = here.joined(separator: "."), text = S.meanings[key] ?? ""
             switch S.children[key] ?? .value {
             case .value:
                 let node = defaults[Node(name)]
-                result.append((dotted, typeName(node), S.required[key] != nil ? "required" : node.map(yamlText) ?? "null"))
+                result.append((dotted, typeName(node), S.required[key] != nil ? "required" : node.map(yamlText) ?? "null", text))
             case .section(let child):
-                result.append((dotted, "mapping", ""))
+                result.append((dotted, "mapping", "", text))
                 result += try section(child, path: here)
             case .names(let entry):
-                result.append((dotted, "names", ""))
+                result.append((dotted, "names", "", text))
                 result += try keys(entry, path: here + [name == "corpora" ? "<corpus>" : name == "tasks" ? "<task>" : "<name>"])
             }
         }

@@ -9,6 +9,8 @@ protocol ConfigSection: Codable {
     static var defaults: Self { get }
     /// Keys a file must write, with what they hold.
     static var required: [CodingKeys: String] { get }
+    /// What each key means (every key has one; the config reference prints it).
+    static var meanings: [CodingKeys: String] { get }
     /// Keys that hold mappings, with their schema (other keys hold values).
     static var children: [CodingKeys: ConfigSchema] { get }
     /// Defaults that depend on the `written` keys or on the only corpus's name.

@@ -21,34 +21,18 @@ public struct CorpusConfig: Codable, Equatable {
     /// The labels a task may read from a CoNLL-U corpus and from an `.iob2` corpus.
     static let conlluLabels = ["upos", "xpos", "feats", "lemma", "deprel"], iob2Labels = ["ner"]
 
-    /// The file format: `columns`, `conllu` or `iob2`.
+    // The keys, in YAML order; what each means is in `meanings` below.
     public var format: Format
-    /// Column names in file order, e.g. `[text, pos, chunk, ner]` (columns format only, and required
-    /// there): exactly one `text`, the others label columns, `-` ignores a column.
     public var columns: [String]?
-    /// `whitespace` (the default) or `tab` (columns format only).
     public var separator: ColumnFormat.Separator?
-    /// Training file path (relative to `data_dir`, else to the config file's folder); required.
     public var train: String
-    /// Development file path, if any.
     public var dev: String?
-    /// Test file path, if any: read and checked before training, and the best model is scored on it at the end.
     public var test: String?
-    /// `-DOCSTART-` lines: `error` or `skip`.
     public var docstart: ReaderOptions.DocStartPolicy
-    /// CRLF line ends: `error` or `accept`.
     public var crlf: ReaderOptions.Leniency
-    /// Runs of several blank lines: `error` or `accept`.
     public var blankLineRuns: ReaderOptions.Leniency
-    /// A last sentence not followed by a blank line: `accept` (the default, as most hand-edited files
-    /// end) or `error`.
     public var missingFinalBlankLine: ReaderOptions.Leniency
-    /// Whether ill-formed spans (`I-X` after `O`) are read as conlleval and seqeval read them, as the
-    /// start of a span (`true`, the default; the log counts them and names the first), or refused.
     public var repairTags: Bool
-    /// The largest data file of the corpus read, in MiB (>= 1; default 256): a larger file is
-    /// refused before any of it is read, since reading holds several times a file's size in memory.
-    /// Nil (models saved before the key existed) is the default.
     public var maxFileMB: Int?
 
     /// The bound `maxFileMB` sets, in bytes.
@@ -100,6 +84,34 @@ public struct CorpusConfig: Codable, Equatable {
 }
 
 extension CorpusConfig: ConfigSection {
+    /// What each key means: the text `mtl-dist config reference` and docs/CONFIG.md print beside
+    /// its type and default (the one place it is written).
+    static let meanings: [CodingKeys: String] = [
+        .format:
+            "The file format: `columns`, `conllu` or `iob2`.",
+        .columns:
+            "Column names in file order, e.g. `[text, pos, chunk, ner]` (columns format only, and required there): exactly one `text`, the others label columns, `-` ignores a column.",
+        .separator:
+            "`whitespace` (the default) or `tab` (columns format only).",
+        .train:
+            "Training file path (relative to `data_dir`, else to the config file's folder); required.",
+        .dev:
+            "Development file path, if any.",
+        .test:
+            "Test file path, if any: read and checked before training, and the best model is scored on it at the end (predictions in OUTPUT/predictions/).",
+        .docstart:
+            "`-DOCSTART-` lines: `error` or `skip`.",
+        .crlf:
+            "CRLF line ends: `error` or `accept`.",
+        .blankLineRuns:
+            "Runs of several blank lines: `error` or `accept`.",
+        .missingFinalBlankLine:
+            "A last sentence not followed by a blank line: `accept` (the default, as most hand-edited files end) or `error`.",
+        .repairTags:
+            "Whether ill-formed spans (`I-X` after `O`) are read as conlleval and seqeval read them, as the start of a span (`true`, the default; the log counts them and names the first), or refused.",
+        .maxFileMB:
+            "The largest data file of this corpus, in MiB (1 to 1048576): a larger file is refused before any of it is read, with the `--set` that raises the bound.",
+    ]
     static let defaults = CorpusConfig(train: "")
     static let required: [CodingKeys: String] = [.train: "the training file's path (relative to data_dir or the config file)"]
 

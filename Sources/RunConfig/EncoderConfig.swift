@@ -8,31 +8,19 @@ import CoNLL
 /// char_dim > 0) + case_dim`, then, when `shared_hidden > 0`, a BiLSTM to `[T, 2·shared_hidden]` that
 /// every task head reads.
 public struct EncoderConfig: Codable, Equatable {
-    /// Word embedding width (> 0; 0 = none, with a transformer).
+    // The keys, in YAML order; what each means is in `meanings` below.
     public var wordDim = 100
-    /// Minimum training count for a word to get its own embedding (words seen fewer times map to `<unk>`).
     public var wordMinCount = 1
-    /// Lowercase words before the vocabulary lookup.
     public var lowercaseWords = true
-    /// Replace every digit with `0` before the vocabulary lookup.
     public var normalizeDigits = true
-    /// Character embedding width; 0 disables the character encoder.
     public var charDim = 25
-    /// Character BiLSTM hidden size per direction (> 0 when `char_dim > 0`).
     public var charHidden = 25
-    /// Casing-feature embedding width; 0 disables.
     public var caseDim = 4
-    /// Shared BiLSTM hidden size per direction; 0 = none.
     public var sharedHidden = 0
-    /// Dropout probability on the features; every probability here lies in [0, 1).
     public var dropout = 0.5
-    /// Probability of zeroing a whole token vector during training (Flair's `WordDropout`).
     public var wordDropout = 0.05
-    /// Probability of replacing a word seen once in training by `<unk>`, which trains `<unk>` (Lample et al. 2016).
     public var unkReplacement = 0.0
-    /// Locked dropout probability: one mask per sentence over all timesteps (Gal & Ghahramani 2016).
     public var lockedDropout = 0.0
-    /// A pretrained transformer whose word vectors come first; its `path` is null when there is none.
     public var transformer = TransformerConfig()
 
     /// YAML keys, mapped once.
@@ -45,6 +33,36 @@ public struct EncoderConfig: Codable, Equatable {
 }
 
 extension EncoderConfig: ConfigSection {
+    /// What each key means: the text `mtl-dist config reference` and docs/CONFIG.md print beside
+    /// its type and default (the one place it is written).
+    static let meanings: [CodingKeys: String] = [
+        .wordDim:
+            "Word embedding width (> 0; 0 = none, with a transformer).",
+        .wordMinCount:
+            "Minimum training count for a word to get its own embedding (words seen fewer times map to `<unk>`).",
+        .lowercaseWords:
+            "Lowercase words before the vocabulary lookup.",
+        .normalizeDigits:
+            "Replace every digit with `0` before the vocabulary lookup.",
+        .charDim:
+            "Character embedding width; 0 disables the character encoder.",
+        .charHidden:
+            "Character BiLSTM hidden size per direction (> 0 when `char_dim > 0`).",
+        .caseDim:
+            "Casing-feature embedding width; 0 disables.",
+        .sharedHidden:
+            "Shared BiLSTM hidden size per direction; 0 = none.",
+        .dropout:
+            "Dropout probability on the features; every probability here lies in [0, 1).",
+        .wordDropout:
+            "Probability of zeroing a whole token vector during training (Flair's `WordDropout`).",
+        .unkReplacement:
+            "Probability of replacing a word seen once in training by `<unk>`, which trains `<unk>` (Lample et al. 2016).",
+        .lockedDropout:
+            "Locked dropout probability: one mask per sentence over all timesteps (Gal & Ghahramani 2016).",
+        .transformer:
+            "A pretrained transformer whose word vectors come first; its `path` is null when there is none.",
+    ]
     /// C, the width of a token vector; and the width of the encoder's output, the input of every head.
     var tokenWidth: Int { wordDim + (charDim > 0 ? 2 * charHidden : 0) + caseDim }
     var outputWidth: Int { sharedHidden > 0 ? 2 * sharedHidden : tokenWidth }

@@ -11,15 +11,10 @@ import TaskSampling
 /// follows the strategy's mixing more closely; unset, it is the most ranks that keep every task's
 /// share within 2 points of the strategy's (`TaskAwareSampler.defaultMaxWorldSize`).
 public struct SamplerConfig: Codable, Equatable {
-    /// Task mixing strategy: `proportional`, `uniform` or `temperature`.
+    // The keys, in YAML order; what each means is in `meanings` below.
     public var strategy = SamplingStrategy.proportional
-    /// `T > 0` of the temperature strategy.
     public var temperature = 2.0
-    /// Minimum sentences of every task in every rank's batch (>= 1).
     public var minPerRank = 1
-    /// The largest number of ranks the schedule plans for; nil: the largest W dividing `batch_size`
-    /// with `batch_size / W >= tasks × min_per_rank` whose reserved slots keep every task's share
-    /// within 2 points of the strategy's (the largest such W regardless, when none does).
     public var maxWorldSize: Int?
 
     /// YAML keys, mapped once.
@@ -29,6 +24,18 @@ public struct SamplerConfig: Codable, Equatable {
 }
 
 extension SamplerConfig: ConfigSection {
+    /// What each key means: the text `mtl-dist config reference` and docs/CONFIG.md print beside
+    /// its type and default (the one place it is written).
+    static let meanings: [CodingKeys: String] = [
+        .strategy:
+            "Task mixing strategy: `proportional`, `uniform` or `temperature`.",
+        .temperature:
+            "`T > 0` of the temperature strategy.",
+        .minPerRank:
+            "Minimum sentences of every task in every rank's batch (>= 1).",
+        .maxWorldSize:
+            "The largest number of ranks the schedule plans for; nil: the largest W dividing `batch_size` with `batch_size / W >= tasks × min_per_rank` whose reserved slots keep every task's share within 2 points of the strategy's (the largest such W regardless, when none does).",
+    ]
     static let defaults = SamplerConfig()
 
     func validate(_ rules: ConfigRules<CodingKeys>) throws {

@@ -6,21 +6,14 @@ import Yams
 /// metric and loss weight. Every key but `label` (and `corpus` when there are several corpora) has a
 /// default. The total loss is `Σ_task loss_weight · (task loss summed over its sentences / its sentence count)`.
 public struct TaskConfig: Codable, Equatable {
-    /// Name of the corpus the task reads (may be left out when there is exactly one corpus).
+    // The keys, in YAML order; what each means is in `meanings` below.
     public var corpus: String
-    /// A label column of that corpus (`ner`), or a label of its format (`upos` for CoNLL-U).
     public var label: String
-    /// Output layer: `crf` or `softmax`.
     public var head = HeadKind.crf
-    /// Hidden size per direction of the head's own BiLSTM (>= 0); 0 = none.
     public var hidden = 256
-    /// Evaluation metric: `span_f1` or `accuracy`.
     public var metric = TaskMetric.spanF1
-    /// Weight of the task's loss in the sum (> 0).
     public var lossWeight = 1.0
-    /// How the file writes the tags: `iob1`, `iob2` or `bioes` (span_f1 tasks only).
     public var inputScheme = TagScheme.iob2
-    /// What the head is trained on: `iob1`, `iob2` or `bioes` (span_f1 tasks only).
     public var trainScheme = TagScheme.bioes
 
     /// YAML keys, mapped once.
@@ -31,6 +24,26 @@ public struct TaskConfig: Codable, Equatable {
 }
 
 extension TaskConfig: ConfigSection {
+    /// What each key means: the text `mtl-dist config reference` and docs/CONFIG.md print beside
+    /// its type and default (the one place it is written).
+    static let meanings: [CodingKeys: String] = [
+        .corpus:
+            "Name of the corpus the task reads (may be left out when there is exactly one corpus).",
+        .label:
+            "A label column of that corpus (`ner`), or a label of its format (`upos` for CoNLL-U).",
+        .head:
+            "Output layer: `crf` or `softmax`.",
+        .hidden:
+            "Hidden size per direction of the head's own BiLSTM (>= 0); 0 = none.",
+        .metric:
+            "Evaluation metric: `span_f1` or `accuracy`.",
+        .lossWeight:
+            "Weight of the task's loss in the sum (> 0).",
+        .inputScheme:
+            "How the file writes the tags: `iob1`, `iob2` or `bioes` (span_f1 tasks only).",
+        .trainScheme:
+            "What the head is trained on: `iob1`, `iob2` or `bioes` (span_f1 tasks only).",
+    ]
     static let defaults = TaskConfig(corpus: "", label: "")
     static let required: [CodingKeys: String] = [.label: "a label column of the task's corpus",
                                                   .corpus: "the name of a corpus under corpora (required when there are several corpora)"]

@@ -5,23 +5,14 @@
 /// unknown keys at any depth, wrong types, impossible values and dangling names throw `ConfigError`.
 /// `corpora` and `tasks` keep their file order.
 public struct TrainConfig: Codable, Equatable {
-    /// Folder that relative corpus paths resolve against (itself relative to the config file's folder);
-    /// `nil` = the config file's folder.
+    // The keys, in YAML order; what each means is in `meanings` below.
     public var dataDir: String?
-    /// Corpora by name, in file order.
     public var corpora = OrderedMap<CorpusConfig>()
-    /// Tasks by name, in file order (task ids follow this order).
     public var tasks = OrderedMap<TaskConfig>()
-    /// Whether every sentence trains every task whose label it carries, not just its corpus's tasks
-    /// (so a corpus that no task names trains the tasks whose label columns it carries).
     public var useAllTasks = false
-    /// The shared encoder.
     public var encoder = EncoderConfig()
-    /// The optimisation loop.
     public var training = TrainingConfig()
-    /// The task-aware distributed sampler.
     public var sampler = SamplerConfig()
-    /// Checkpointing.
     public var checkpoint = CheckpointConfig()
 
     /// YAML keys, mapped once.
@@ -31,6 +22,26 @@ public struct TrainConfig: Codable, Equatable {
 }
 
 extension TrainConfig: ConfigSection {
+    /// What each key means: the text `mtl-dist config reference` and docs/CONFIG.md print beside
+    /// its type and default (the one place it is written).
+    static let meanings: [CodingKeys: String] = [
+        .dataDir:
+            "Folder that relative corpus paths resolve against (itself relative to the config file's folder); `nil` = the config file's folder.",
+        .corpora:
+            "Corpora by name, in file order.",
+        .tasks:
+            "Tasks by name, in file order (task ids follow this order).",
+        .useAllTasks:
+            "Whether every sentence trains every task whose label it carries, not just its corpus's tasks (so a corpus that no task names trains the tasks whose label columns it carries).",
+        .encoder:
+            "The shared encoder.",
+        .training:
+            "The optimisation loop.",
+        .sampler:
+            "The task-aware distributed sampler.",
+        .checkpoint:
+            "Checkpointing.",
+    ]
     static let defaults = TrainConfig()
     static let children: [CodingKeys: ConfigSchema] = [
         .corpora: .names(.section(CorpusConfig.self)), .tasks: .names(.section(TaskConfig.self)), .encoder: .section(EncoderConfig.self),

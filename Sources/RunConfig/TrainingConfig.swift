@@ -42,71 +42,30 @@ public struct TrainingConfig: Codable, Equatable {
         public init(rawValue: String) { self = rawValue == "mean" ? .mean : .task(rawValue) }
     }
 
-    /// Passes over the training data: >= 1, or >= 0 when `max_steps` is set (which overrides it).
+    // The keys, in YAML order; what each means is in `meanings` below.
     public var epochs = 30
-    /// When set (> 0), training stops after this many steps.
     public var maxSteps: Int?
-    /// The global batch: sentences per step over all ranks (> 0).
     public var batchSize = 32
-    /// Update rule.
     public var optimizer = Optimizer.sgd
-    /// Peak learning rate (> 0). 1.0, the shipped configs' recipe: the loss is a per-sentence mean
-    /// (Flair's 0.1 is for a summed loss, and learns several times slower here; see BENCHMARKS.md).
     public var learningRate = 1.0
-    /// SGD momentum, in [0, 1).
     public var momentum = 0.0
-    /// Weight decay coefficient (>= 0).
     public var weightDecay = 0.0
-    /// Maximum global gradient L2 norm; `nil` or 0 = no clipping.
     public var clipNorm: Double? = 5.0
-    /// Learning-rate schedule.
     public var schedule = Schedule.plateau
-    /// Steps of linear warm-up from 0.
     public var warmupSteps = 0
-    /// Plateau schedule: `lr ← lr · anneal_factor`, in (0, 1).
     public var annealFactor = 0.5
-    /// Plateau schedule: evaluations without improvement before annealing.
     public var patience = 3
-    /// Floor of the learning rate; linear and cosine decay to it.
     public var minLearningRate = 0.0001
-    /// Seed (>= 0) of every random stream of the run: sampler, initialisation, dropout.
     public var seed = 1
-    /// Steps between log lines (> 0).
     public var logEvery = 50
-    /// Steps between evaluations; `nil` = once per epoch.
     public var evalEvery: Int?
-    /// Model selection score: `mean` of the task scores (Flair's default) or a task name.
     public var mainScore = MainScore.mean
-    /// Size of one gradient all-reduce bucket in MiB; 0 sums the whole flat buffer in one call.
     public var allReduceBucketMB = 0.0
-    /// Whether bucketed gradient sums overlap the backward pass (only with buckets and > 1 rank).
     public var overlapAllReduce = true
-    /// A fine-tuned transformer's learning rate as a multiple of the schedule's (> 0): 1 updates it
-    /// with the rest; otherwise an optimizer of its own updates it at the multiplied rate.
     public var transformerLRMultiplier = 1.0
-    /// Micro-batches K each rank's slice of a global batch runs as, adding gradients, before the one
-    /// all-reduce and update (gradient accumulation); at most `batch_size` ÷ ranks.
     public var accumulationSteps = 1
-    /// Whether the gradient sum (with `allreduce_bucket_mb: 0`) exchanges only the embedding rows
-    /// the global batch touched (of the word, character and fine-tuned transformer's WordPiece
-    /// tables), plus every other parameter, instead of the whole buffer: the same
-    /// result, bit for bit on two ranks (see `TouchedRows`).
-    /// Off by default: on the shared 2-core machine it did not measurably pay (BENCHMARKS.md).
     public var sparseAllReduce = false
-    /// Whether the ranks divide the update (ZeRO stage 1): the gradient is reduce-scattered, each
-    /// rank clips its slice with the global norm and updates only its slice
-    /// (`shardRange(total:rank:worldSize:)`, the slice its checkpoint shard holds), keeping
-    /// optimizer state for that slice alone, and the parameters are all-gathered. The same update
-    /// as the replicated one (`false`: every rank sums the whole gradient and updates every
-    /// parameter), bit for bit on one rank, up to summation order on more. Needs the dense,
-    /// unbucketed sum: `sparse_allreduce: false` and `allreduce_bucket_mb: 0`. Off by default: on
-    /// the shared 2-core machine the longer exchange cost more than the halved update saved
-    /// (BENCHMARKS.md).
     public var shardedUpdate = false
-    /// Longest training sentence, in tokens (>= 1): longer ones are skipped and counted in the log
-    /// (with the first one's file:line), since a step's memory grows with `batch_size` × the longest
-    /// sentence of its batch. 500 keeps a step of every shipped config under 1 GB (784 MB for
-    /// `conll03-ner-pos-chunk.yaml` with one 500-token sentence; BENCHMARKS.md).
     public var maxSentenceTokens = 500
 
     /// Every setting at its default.
@@ -125,6 +84,58 @@ public struct TrainingConfig: Codable, Equatable {
 }
 
 extension TrainingConfig: ConfigSection {
+    /// What each key means: the text `mtl-dist config reference` and docs/CONFIG.md print beside
+    /// its type and default (the one place it is written).
+    static let meanings: [CodingKeys: String] = [
+        .epochs:
+            "Passes over the training data: >= 1, or >= 0 when `max_steps` is set (which overrides it).",
+        .maxSteps:
+            "When set (> 0), training stops after this many steps.",
+        .batchSize:
+            "The global batch: sentences per step over all ranks (> 0).",
+        .optimizer:
+            "Update rule.",
+        .learningRate:
+            "Peak learning rate (> 0). 1.0, the shipped configs' recipe: the loss is a per-sentence mean (Flair's 0.1 is for a summed loss, and learns several times slower here; see BENCHMARKS.md).",
+        .momentum:
+            "SGD momentum, in [0, 1).",
+        .weightDecay:
+            "Weight decay coefficient (>= 0).",
+        .clipNorm:
+            "Maximum global gradient L2 norm; `nil` or 0 = no clipping.",
+        .schedule:
+            "Learning-rate schedule.",
+        .warmupSteps:
+            "Steps of linear warm-up from 0.",
+        .annealFactor:
+            "Plateau schedule: `lr ← lr · anneal_factor`, in (0, 1).",
+        .patience:
+            "Plateau schedule: evaluations without improvement before annealing.",
+        .minLearningRate:
+            "Floor of the learning rate; linear and cosine decay to it.",
+        .seed:
+            "Seed (>= 0) of every random stream of the run: sampler, initialisation, dropout.",
+        .logEvery:
+            "Steps between log lines (> 0).",
+        .evalEvery:
+            "Steps between evaluations; `nil` = once per epoch.",
+        .mainScore:
+            "Model selection score: `mean` of the task scores (Flair's default) or a task name.",
+        .allReduceBucketMB:
+            "Size of one gradient all-reduce bucket in MiB; 0 sums the whole flat buffer in one call.",
+        .overlapAllReduce:
+            "Whether bucketed gradient sums overlap the backward pass (only with buckets and > 1 rank).",
+        .transformerLRMultiplier:
+            "A fine-tuned transformer's learning rate as a multiple of the schedule's (> 0): 1 updates it with the rest; otherwise an optimizer of its own updates it at the multiplied rate.",
+        .accumulationSteps:
+            "Micro-batches K each rank's slice of a global batch runs as, adding gradients, before the one all-reduce and update (gradient accumulation); at most `batch_size` ÷ ranks.",
+        .sparseAllReduce:
+            "Whether the gradient sum (with `allreduce_bucket_mb: 0`) exchanges only the embedding rows the global batch touched (of the word, character and fine-tuned transformer's WordPiece tables), plus every other parameter, instead of the whole buffer: the same result, bit for bit on two ranks (see `TouchedRows`). Off by default; BENCHMARKS.md shows where it pays (slow links between hosts).",
+        .shardedUpdate:
+            "Whether the ranks divide the update (ZeRO stage 1): the gradient is reduce-scattered, each rank clips its slice with the global norm and updates only its slice (`shardRange(total:rank:worldSize:)`, the slice its checkpoint shard holds), keeping optimizer state for that slice alone, and the parameters are all-gathered. The same update as the replicated one (`false`: every rank sums the whole gradient and updates every parameter), bit for bit on one rank, up to summation order on more. Needs the dense, unbucketed sum: `sparse_allreduce: false` and `allreduce_bucket_mb: 0`. Off by default; BENCHMARKS.md has its measurements.",
+        .maxSentenceTokens:
+            "Training sentences longer than this many tokens are skipped and counted (the log names the first file:line); a step's memory grows with the longest sentence of its batch.",
+    ]
     static let defaults = TrainingConfig()
 
     /// The ranges; whether `main_score` names a task is checked by `TrainConfig`.

@@ -2,28 +2,13 @@ import Transformer
 
 /// A pretrained BERT-family transformer in the shared encoder (`encoder.transformer:` in YAML), as
 /// Flair's `TransformerWordEmbeddings`: its word vectors come first in every token vector.
-///
-/// ```yaml
-/// encoder:
-///   transformer:
-///     path: null        # a Hugging Face model folder (config.json, vocab.txt, model.safetensors),
-///                       # relative to the config file's folder; null = no transformer
-///     fine_tune: true   # train it with the taggers; false freezes it (no gradient, not all-reduced)
-///     layers: [-1]      # hidden states averaged: 0 = embedding output, 1..L the layers, -1 the last
-///     pooling: first    # a word's vector from its subwords: first, mean or first_last
-///     dropout: null     # dropout inside the transformer; null = the model's config.json values
-/// ```
 /// The layers are checked against the model's `config.json` when the data is loaded.
 public struct TransformerConfig: Codable, Equatable {
-    /// The model folder, as written; `nil` = no transformer.
+    // The keys, in YAML order; what each means is in `meanings` below.
     public var path: String?
-    /// Train the transformer's parameters with the taggers.
     public var fineTune = true
-    /// Hidden-state indices to average (negative counts from the last layer).
     public var layers = [-1]
-    /// Subword pooling per word.
     public var pooling = SubwordPooling.first
-    /// Dropout on the transformer's hidden states and attention probabilities; `nil` keeps the model's.
     public var dropout: Double?
 
     /// YAML keys, mapped once.
@@ -33,6 +18,20 @@ public struct TransformerConfig: Codable, Equatable {
 }
 
 extension TransformerConfig: ConfigSection {
+    /// What each key means: the text `mtl-dist config reference` and docs/CONFIG.md print beside
+    /// its type and default (the one place it is written).
+    static let meanings: [CodingKeys: String] = [
+        .path:
+            "A Hugging Face model folder (config.json, vocab.txt, model.safetensors), relative to the config file's folder; `null` = no transformer.",
+        .fineTune:
+            "Train the transformer's parameters with the taggers; `false` freezes it (no gradient, not all-reduced).",
+        .layers:
+            "Hidden states averaged: 0 = the embedding output, 1..L the layers, negative counts from the last (-1); checked against the model's config.json when the data is loaded.",
+        .pooling:
+            "A word's vector from its subwords: `first`, `mean` or `first_last`.",
+        .dropout:
+            "Dropout on the transformer's hidden states and attention probabilities; `null` keeps the model's config.json values.",
+    ]
     static let defaults = TransformerConfig()
 
     func validate(_ rules: ConfigRules<CodingKeys>) throws {

@@ -54,4 +54,24 @@ public final class MetricsLog {
             throw TrainingError.cannotWrite(destination.path, reason: "\(error)")
         }
     }
+
+    /// Removes from `url` the lines at `step` marked `"end_of_run": true`: written because a run
+    /// ended there, and not what a run that goes on from `step` would have written. A missing file
+    /// is left missing.
+    public static func dropEndOfRunLines(at step: Int, in url: URL) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return }
+        var kept = Data()
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+            let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+            if let object, object["step"] as? Int == step, object["end_of_run"] as? Bool == true { continue }
+            kept.append(contentsOf: line)
+            kept.append(0x0A)
+        }
+        guard kept.count != data.count else { return }
+        do {
+            try kept.write(to: url, options: .atomic)
+        } catch {
+            throw TrainingError.cannotWrite(url.path, reason: "\(error)")
+        }
+    }
 }

@@ -20,10 +20,10 @@ extension Trainer {
         return results.sorted { order.firstIndex(of: $0.task)! < order.firstIndex(of: $1.task)! }
     }
 
-    func report(_ results: [TaskEvaluation], score: Double, step: Int, epoch: Int, log: MetricsLog?) throws {
+    func report(_ results: [TaskEvaluation], score: Double, step: Int, epoch: Int, due: Due, log: MetricsLog?) throws {
         var tasks: [String: Any] = [:]
         for r in results { tasks[r.task] = r.json }
-        try log?.append(["type": "eval", "split": "dev", "step": step, "epoch": epoch, "tasks": tasks, "main_score": score])
+        try log?.append(due.marking(["type": "eval", "split": "dev", "step": step, "epoch": epoch, "tasks": tasks, "main_score": score]))
         // the run's curves.svg, redrawn (atomically) from metrics.jsonl at every evaluation
         if communicator.isRoot { try TrainingCurves.redraw(runDirectory: outputDirectory) }
         let parts = results.map { r in

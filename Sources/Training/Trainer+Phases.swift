@@ -4,6 +4,16 @@ import ModelFiles
 /// The phases of `Trainer.run`'s loop, in the order it runs them: announce, step, log if due,
 /// evaluate if due, checkpoint if due (or when a stop signal arrived), finish.
 extension Trainer {
+    /// Why a log line or an evaluation happens at a step: its schedule, or only because the run ends there.
+    enum Due {
+        case scheduled, endOfRun
+
+        /// `record`, marked `"end_of_run": true` when only the end of the run made it due.
+        func marking(_ record: [String: Any]) -> [String: Any] {
+            self == .scheduled ? record : record.merging(["end_of_run": true]) { $1 }
+        }
+    }
+
     /// The first log lines: what trains on how many ranks, and where a resumed run continues.
     func announce(total: Int, from state: RunState) {
         let config = resolved.config, world = communicator.worldSize
@@ -32,14 +42,18 @@ extension Trainer {
         return result
     }
 
-    /// A train line every `log_every` steps and after the last one.
-    func isLogDue(step: Int, total: Int) -> Bool {
-        step % max(resolved.config.training.logEvery, 1) == 0 || step == total
+    /// A train line every `log_every` steps (`.scheduled`) and after the last one (`.endOfRun`,
+    /// unless scheduled there anyway).
+    func logDue(step: Int, total: Int) -> Due? {
+        step % max(resolved.config.training.logEvery, 1) == 0 ? .scheduled : step == total ? .endOfRun : nil
     }
 
     /// The mean loss per task over the window, summed over the ranks, to the log and
-    /// `metrics.jsonl`; the window starts again.
-    func logTraining(_ loop: inout LoopState, result: StepResult, total: Int, log: MetricsLog?) throws {
+    /// `metrics.jsonl`; after a scheduled line the window starts again. An end-of-run line is
+    /// marked `"end_of_run": true` and leaves the window as it was, so that a checkpoint at the
+    /// last step holds what a run resumed with a larger `max_steps` continues: the same lines as
+    /// a straight run (the resumed run drops the marked lines, `MetricsLog.dropEndOfRunLines`).
+    func logTraining(_ loop: inout LoopState, result: StepResult, due: Due, total: Int, log: MetricsLog?) throws {
         let summed = try communicator.sum(loop.windowLoss)
         let now = progress.elapsed
         let rate = Double(loop.windowSentences) / max(now - loop.windowStart, 1e-9)
@@ -51,23 +65,27 @@ extension Trainer {
             lossJSON[name] = mean
         }
         let step = loop.state.step, epoch = loop.state.epoch + 1
-        try log?.append(["type": "train", "step": step, "epoch": epoch, "loss": lossJSON,
-                         "sentences_per_s": rate, "learning_rate": Double(result.learningRate)])
+        try log?.append(due.marking(["type": "train", "step": step, "epoch": epoch, "loss": lossJSON,
+                                     "sentences_per_s": rate, "learning_rate": Double(result.learningRate)]))
         progress.step(step, of: total, epoch: epoch, losses: losses, sentencesPerSecond: rate)
+        guard due == .scheduled else { return }
         loop.windowLoss = loop.windowLoss.map { _ in 0 }
         loop.windowSentences = 0
         loop.windowStart = now
     }
 
-    /// A dev evaluation every `eval_every` steps, else at the end of each epoch, and after the last step.
-    func isEvaluationDue(_ state: RunState, stepsInEpoch: Int, total: Int) -> Bool {
+    /// A dev evaluation every `eval_every` steps, else at the end of each epoch (`.scheduled`), and
+    /// after the last step (`.endOfRun`, unless scheduled there anyway).
+    func evaluationDue(_ state: RunState, stepsInEpoch: Int, total: Int) -> Due? {
         let due = resolved.config.training.evalEvery.map { state.step % $0 == 0 } ?? (state.stepInEpoch == stepsInEpoch)
-        return due || state.step == total
+        return due ? .scheduled : state.step == total ? .endOfRun : nil
     }
 
-    /// Evaluates on the dev splits; a better main score saves `OUTPUT/best`; the score feeds the
-    /// plateau schedule, whose exhaustion stops the run.
-    func evaluate(_ loop: inout LoopState, log: MetricsLog?) throws {
+    /// Evaluates on the dev splits; a better main score saves `OUTPUT/best`; a scheduled
+    /// evaluation's score feeds the plateau schedule, whose exhaustion stops the run (an end-of-run
+    /// one's does not: the run stops anyway, and its checkpoint then holds the schedule a straight
+    /// run with a larger `max_steps` would have).
+    func evaluate(_ loop: inout LoopState, due: Due, log: MetricsLog?) throws {
         try refuseNonFiniteParameters(step: loop.state.step)
         let started = progress.elapsed
         loop.lastEvaluation = try evaluateDev()
@@ -75,11 +93,12 @@ extension Trainer {
         guard !loop.lastEvaluation.isEmpty else { return }
         let step = loop.state.step, epoch = loop.state.epoch + 1
         let score = Evaluator.mainScore(loop.lastEvaluation, rule: resolved.config.training.mainScore)
-        try report(loop.lastEvaluation, score: score, step: step, epoch: epoch, log: log)
+        try report(loop.lastEvaluation, score: score, step: step, epoch: epoch, due: due, log: log)
         if loop.state.best.map({ score > $0.score }) ?? true {
             loop.state.best = RunState.Best(score: score, step: step)
             try saveModel(named: "best", step: step, epoch: epoch, score: score)
         }
+        guard due == .scheduled else { return }
         if schedule.record(score) {
             progress.line(String(format: "learning rate reduced to %.6g", schedule.peak))
         }

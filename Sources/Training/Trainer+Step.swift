@@ -5,6 +5,7 @@ import ModelFiles
 import MultiTask
 import Optimizers
 import TaskSampling
+import Timeline
 
 extension Trainer {
     /// What one training step did.
@@ -37,10 +38,13 @@ extension Trainer {
         let world = communicator.worldSize, rank = communicator.rank
         let store = model.store
         var timing = StepTiming()
-        var clock = DispatchTime.now().uptimeNanoseconds
-        func lap() -> Double {
-            let now = DispatchTime.now().uptimeNanoseconds
+        var clock = Timeline.now
+        let traced = timeline
+        // seconds since the last lap, recorded on the timeline as `name`
+        func lap(_ name: String, bytes: Int? = nil) -> Double {
+            let now = Timeline.now
             defer { clock = now }
+            traced?.record(name, from: clock, to: now, bytes: bytes)
             return Double(now - clock) / 1e9
         }
         let global = sampler.globalBatch(epoch: epoch, step: s)
@@ -62,19 +66,19 @@ extension Trainer {
             tape = Tape()
             let loss = model.loss(batch, tape: tape)
             for (k, r) in loss.perTask.enumerated() { perTaskLoss[k] = (perTaskLoss[k].sum + r.sum, perTaskLoss[k].rows + r.rows) }
-            timing.forward += lap()
+            timing.forward += lap("forward")
             guard m < micro - 1 else { result = loss; break }
             // all but the last micro-batch: backward adds into the gradient buffer, no sum yet
             tape.backward(from: loss.total)
-            timing.backward += lap()
+            timing.backward += lap("backward")
         }
         guard let result else { preconditionFailure("accumulation_steps \(micro) ran no micro-batch") }
         var allReduceElements = world > 1 ? store.count : 0
         if t.shardedUpdate {
             tape.backward(from: result.total)
-            timing.backward += lap()
+            timing.backward += lap("backward")
             let lr = schedule(optimizer.stepCount)
-            try shardedUpdate(learningRate: lr, timing: &timing, lap: lap)
+            try shardedUpdate(learningRate: lr, timing: &timing, lap: { lap($0, bytes: $1) })
             return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
                               allReduceElements: allReduceElements)
         }
@@ -83,27 +87,34 @@ extension Trainer {
         if overlapsAllReduce {
             let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator,
                                                   gradients: store.grads.pointer)
+            if let traced {
+                reduce.bucketStarted = { b, bytes in
+                    traced.mark("bucket \(b) exchange started", track: .exchange, bytes: bytes)
+                }
+            }
             try tape.backward(from: result.total, store: store) { try reduce.parameterReady($0) }
             timing.allReduceInBackward = reduce.communicationSeconds
-            timing.backward += lap() - reduce.communicationSeconds
+            timing.backward += lap("backward") - reduce.communicationSeconds
             try reduce.finish()
-            timing.allReduce = lap()
+            timing.allReduce = lap("waiting for the bucket exchanges")
         } else {
             tape.backward(from: result.total)
-            timing.backward += lap()
+            timing.backward += lap("backward")
+            timing.allReduce = try waitForRanksIfTraced { lap($0) }
             if exchangesTouchedRows {
                 allReduceElements = try communicator.allReduceSum(store.grads.pointer, ranges: touched, scratch: &exchangeScratch)
             } else {
                 try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
             }
-            timing.allReduce = lap()
+            timing.allReduce += lap(exchangesTouchedRows ? "all-reduce of the touched rows" : "all-reduce",
+                                    bytes: allReduceElements * MemoryLayout<Float>.size)
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store.grads.base, ranges: touched, maxNorm: Float(clip)) }
         let lr = schedule(optimizer.stepCount)
         applyOptimizers(gradients: store.grads.base, learningRate: lr)
         // every other element is still zero
         store.zeroGrad(ranges: touched)
-        timing.update = lap()
+        timing.update = lap("update")
         return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
                           allReduceElements: allReduceElements)
     }
@@ -115,29 +126,39 @@ extension Trainer {
     /// all-gathered so every rank holds the whole replica. No buffer besides the optimizer state of
     /// the slice. Clipping and update equal the replicated step's bit for bit on one rank; the sums
     /// differ in order only.
-    private func shardedUpdate(learningRate lr: Float, timing: inout StepTiming, lap: () -> Double) throws {
+    private func shardedUpdate(learningRate lr: Float, timing: inout StepTiming, lap: (String, Int?) -> Double) throws {
         let t = resolved.config.training, store = model.store, world = communicator.worldSize
         if world > 1 {
+            timing.allReduce += try waitForRanksIfTraced { lap($0, nil) }
             try communicator.reduceScatterSum(store.grads.pointer)
-            timing.allReduce += lap()
+            timing.allReduce += lap("reduce-scatter", store.count * MemoryLayout<Float>.size)
         }
         // gradients[i] is the summed gradient of parameter updateRange.lowerBound + i
         let gradients = store.grads.base
         if let clip = t.clipNorm, clip > 0 {
             var squared = [squaredGradientNorm(gradients, count: updateRange.count)]
-            timing.update += lap()
+            timing.update += lap("gradient norm", nil)
             try squared.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
-            timing.allReduce += lap()
+            timing.allReduce += lap("all-reduce of the norm", nil)
             clipGradients(gradients, count: updateRange.count, norm: squared[0].squareRoot(), maxNorm: Float(clip))
         }
         applyOptimizers(gradients: gradients - updateRange.lowerBound, learningRate: lr)
         store.zeroGrad()
-        timing.update += lap()
+        timing.update += lap("update", nil)
         if world > 1 {
             try communicator.allGather(store.values.pointer)
-            timing.allGather = lap()
+            timing.allGather = lap("all-gather", store.count * MemoryLayout<Float>.size)
             timing.allReduce += timing.allGather
         }
+    }
+
+    /// With a timeline on more than one rank: a barrier before a blocking exchange, recorded as
+    /// "waiting for ranks" (the time this rank waits for the slowest, which the exchange would
+    /// otherwise hide), its seconds returned; 0 without.
+    private func waitForRanksIfTraced(_ lap: (String) -> Double) throws -> Double {
+        guard timeline != nil && communicator.worldSize > 1 else { return 0 }
+        try communicator.barrier()
+        return lap("waiting for ranks")
     }
 
     /// Steps the optimizers over `updateRange`: parameter i's gradient is `gradients[i]` (a pointer

@@ -9,6 +9,7 @@ import Optimizers
 import Reporting
 import RunConfig
 import TaskSampling
+import Timeline
 import Transformer
 
 /// The training loop, the same for one process and for W ranks: each step takes this rank's slice
@@ -63,6 +64,10 @@ public final class Trainer {
     public var checkpointPhaseHook: (CheckpointWriter.Phase, Int) -> Void = { _, _ in }
     /// The run's identity (`RunIdentity`), set on rank 0: its checkpoints carry it and claim their directory for it.
     public var runID: String? = nil
+    /// With `--trace`: where each step's phases, evaluations and checkpoint saves are recorded
+    /// (all ranks set it or none: tracing adds a barrier before each blocking exchange, so that
+    /// the time a rank waits for the others shows as "waiting for ranks", apart from the transfer).
+    public var timeline: Timeline? = nil
 
     public init(resolved: ResolvedConfig, data: TrainingData, communicator: Communicator,
                 sampler: TrainingSampler, outputDirectory: URL, progress: ProgressReporter) throws {
@@ -111,18 +116,26 @@ public final class Trainer {
     /// step, an exhausted learning rate or a stop signal every rank agrees on.
     public func run() throws -> Summary {
         let total = Trainer.totalSteps(config: resolved.config, sampler: sampler)
-        let log = communicator.isRoot ? try MetricsLog(url: outputDirectory.appendingPathComponent("metrics.jsonl")) : nil
+        let runsAStep = start.step < total
+        let metrics = outputDirectory.appendingPathComponent("metrics.jsonl")
+        // a run resumed past the step where an earlier one ended logs on as a straight run would
+        if communicator.isRoot && runsAStep && start.step > 0 { try MetricsLog.dropEndOfRunLines(at: start.step, in: metrics) }
+        let log = communicator.isRoot ? try MetricsLog(url: metrics) : nil
         var loop = LoopState(start: start, window: startWindow, taskCount: resolved.config.tasks.count, now: progress.elapsed)
         announce(total: total, from: loop.state)
-        let runsAStep = loop.state.step < total
         while !loop.isStopping && loop.state.step < total {
             let stepsInEpoch = sampler.stepsPerEpoch(epoch: loop.state.epoch)
             guard loop.state.stepInEpoch < stepsInEpoch else { loop.state.startNextEpoch(); continue }
+            timeline?.currentStep = loop.state.step + 1
             let result = try step(&loop)
-            if isLogDue(step: loop.state.step, total: total) { try logTraining(&loop, result: result, total: total, log: log) }
-            if isEvaluationDue(loop.state, stepsInEpoch: stepsInEpoch, total: total) { try evaluate(&loop, log: log) }
+            if let due = logDue(step: loop.state.step, total: total) {
+                try traced("log line") { try logTraining(&loop, result: result, due: due, total: total, log: log) }
+            }
+            if let due = evaluationDue(loop.state, stepsInEpoch: stepsInEpoch, total: total) {
+                try traced("evaluation") { try evaluate(&loop, due: due, log: log) }
+            }
             loop.stoppedBy = try agreedStopSignal()
-            if isCheckpointDue(loop) { try checkpoint(&loop, stepsInEpoch: stepsInEpoch) }
+            if isCheckpointDue(loop) { try traced("checkpoint save") { try checkpoint(&loop, stepsInEpoch: stepsInEpoch) } }
         }
         // the epoch the loop was in is over (unless a signal stopped it mid-way)
         if runsAStep && loop.stoppedBy == nil { loop.state.startNextEpoch() }

@@ -24,6 +24,9 @@ public enum TrainingSession {
         public var stopSignal: (() -> Int32?)?
         /// Called at each phase of every checkpoint save (tests end the process there).
         public var checkpointPhaseHook: (CheckpointWriter.Phase, Int) -> Void = { _, _ in }
+        /// `--trace FILE`: rank 0 writes every rank's timeline there as Chrome trace-event JSON at
+        /// the end of the run (or when a signal stops it); rank 0's request decides for all ranks.
+        public var trace: URL? = nil
         public init(configFile: URL?, overrides: [String], dataDir: URL?, output: URL, resume: String? = nil) {
             self.configFile = configFile
             self.overrides = overrides
@@ -120,7 +123,12 @@ public enum TrainingSession {
             trainer.stopSignal = request.stopSignal
             trainer.checkpointPhaseHook = request.checkpointPhaseHook
             try startReplicas(trainer, from: plan.reader, communicator: communicator)
-            return try trainer.run()
+            try trainer.startTimeline(request.trace != nil)
+            let summary = try trainer.run()
+            if let events = try trainer.writeTimeline(to: request.trace), let trace = request.trace {
+                progress.line("trace: \(trace.path) (\(events) events on rank 0; open it in https://ui.perfetto.dev)")
+            }
+            return summary
         } catch {
             // a run that never logged a step nor saved a model leaves nothing behind
             if rank0 && RunDirectory.holdsOnlyStartFiles(request.output) {

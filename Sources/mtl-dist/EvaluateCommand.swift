@@ -2,6 +2,7 @@ import ArgumentParser
 import Collective
 import Foundation
 import ModelFiles
+import RegularFiles
 import TextIO
 import Training
 
@@ -21,8 +22,13 @@ struct Evaluate: ParsableCommand {
         defer { try? communicator.finalize() }
         var loaded: TrainedModel? = nil
         var localError: String? = nil
-        do { loaded = try model.load() } catch { localError = "\(error)" }
-        if let failure = try communicator.agreeOnFailure(localError) {
+        var identity = ""
+        do {
+            loaded = try model.load()
+            identity = "model \(try loaded!.fingerprint()), --split \(try SplitIdentity.describe(split)), --corpus \(corpus ?? "(all)")"
+        } catch { localError = "\(error)" }
+        // ranks never assume they were started alike: mpirun's `-np 1 A : -np 1 B` would blend two models' counts
+        if let failure = try communicator.agreeOnFailure(localError) ?? communicator.disagreementWithRoot(identity, about: "the model or the arguments") {
             throw communicator.exitTogether(after: TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize,
                                                                               message: failure.message))
         }
@@ -94,5 +100,17 @@ struct Evaluate: ParsableCommand {
         }
         lines.append(String(format: "main score %.2f", 100 * score))
         return lines.joined(separator: "\n")
+    }
+}
+
+/// What `--split` names, in a form ranks can compare: `dev` or `test` as written, a file by its size
+/// and content hash (copies at different paths agree; the same path holding other data does not).
+enum SplitIdentity {
+    static func describe(_ split: String) throws -> String {
+        guard split != "dev" && split != "test" else { return split }
+        let size = try RegularFile.size(split)
+        var hash = FNV1a64()
+        try RegularFile.forEachChunk(of: split, bytes: 0..<size) { chunk, _ in hash.combine(bytes: chunk) }
+        return "a file of \(size) bytes (FNV-1a " + String(format: "%016llx", hash.value) + ")"
     }
 }

@@ -19,6 +19,8 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Continue from a checkpoint: auto (the newest under the run's checkpoint directory, or a fresh start when there is none; continues in --output), or a checkpoint folder or directory (continues into a new --output).", valueName: "DIR|auto"))
     var resume: String?
 
+    @OptionGroup var trace: TraceOption
+
     func validate() throws {
         if resume != nil && output == nil {
             throw ValidationError("--resume needs --output: the run folder to continue in (auto) or a new folder to continue into (DIR)")
@@ -32,6 +34,7 @@ struct Train: ParsableCommand {
         var request = try runConfig.request(output: URL(fileURLWithPath: output ?? Train.defaultOutput()), resume: resume)
         let signals = StopSignals()
         request.stopSignal = { signals.signal }
+        request.trace = trace.url
         request.checkpointPhaseHook = try TestKillPoint(environment: environment, rank: communicator.rank)?.hook ?? { _, _ in }
         // under mpirun rank 0's output is forwarded (often into a job log): plain lines there
         let interactive = isatty(STDOUT_FILENO) == 1 && environment["CI"] == nil

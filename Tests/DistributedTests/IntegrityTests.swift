@@ -6,7 +6,8 @@ import XCTest
 /// tampered manifest is refused by `checkpoint verify` and by a resume, naming the field; an
 /// edited export is refused; a pipe as a model file is named as one; `report` draws any finite
 /// values and a million-line metrics file in bounded time and memory; a transformer folder whose
-/// config says `true` for a size, or whose weights would not fit in memory, is refused.
+/// config says `true` for a size, or whose weights would not fit in memory, is refused; ranks of
+/// `evaluate` started with different models or splits are refused, not blended.
 final class IntegrityTests: XCTestCase {
     /// A run of 4 steps with a checkpoint every 2 and its export, shared by the tests.
     private static var run: URL?
@@ -117,6 +118,28 @@ final class IntegrityTests: XCTestCase {
         XCTAssertTrue(blocked.stderr.contains("a pipe, not a data file"), "\(blocked)")
     }
 
+    /// `mpirun -np 1 mtl-dist A : -np 1 mtl-dist B`: rank 0 runs A, rank 1 runs B.
+    private func mpmd(_ a: [String], _ b: [String]) throws -> ProcessRun {
+        let binary = try MTLDist.binary()
+        return try ProcessRun(try ProcessRun.mpirun() + ["-np", "1", binary] + a + [":", "-np", "1", binary] + b,
+                              environment: MTLDist.environment, timeout: 60)
+    }
+
+    func testRanksStartedWithAnotherModelOrSplitAreRefusedNotBlended() throws {
+        let run = try trained()
+        let best = run.appendingPathComponent("best").path, earlier = run.appendingPathComponent("checkpoints/step-2").path
+        let moved = try copy(run.appendingPathComponent("best"), as: "best-elsewhere").path
+        // the same model at another path is the same model
+        let same = try mpmd(["evaluate", "--model", best], ["evaluate", "--model", moved])
+        XCTAssertEqual(same.status, 0, "\(same)")
+        for (a, b) in [(["--model", best], ["--model", earlier]), (["--model", best, "--split", "dev"], ["--model", best, "--split", "test"])] {
+            let blended = try mpmd(["evaluate"] + a, ["evaluate"] + b)
+            XCTAssertNotEqual(blended.status, 0, "\(a) \(b)\n\(blended)")
+            XCTAssertTrue(blended.stderr.contains("the model or the arguments differs from rank 0's"), "\(blended)")
+            XCTAssertFalse(blended.stdout.contains("main"), "no score is printed\n\(blended)")
+        }
+    }
+
     func testReportDrawsAnyFiniteValuesAndAMillionLinesInBoundedMemory() throws {
         let folder = try temporaryDirectory()
         let metrics = folder.appendingPathComponent("metrics.jsonl")
@@ -145,6 +168,25 @@ final class IntegrityTests: XCTestCase {
         }
         let svg = try String(contentsOf: folder.appendingPathComponent("curves.svg"), encoding: .utf8)
         XCTAssertLessThan(svg.utf8.count, 1 << 20, "the curves are thinned")
+    }
+
+    func testAScalingRunThatTrainedNothingIsRefusedNotPrintedAsNaN() throws {
+        let folder = try temporaryDirectory()
+        func line(np: Int, sentences: Double) -> String {
+            """
+            {"mode":"strong","round":1,"launcher":"mpirun","bench":{"world_size":\(np),"hosts":1,"cores":2,\
+            "blas_threads_per_rank":1,"batch_size":32,"parameters":1000,"sentences_per_s":\(sentences),\
+            "tokens_per_s":\(sentences * 14),"median_step_ms":40,"median_forward_ms":20,"median_backward_ms":15,\
+            "median_allreduce_ms":1,"median_allreduce_in_backward_ms":0,"median_update_ms":4,"allreduce_bytes":4000,\
+            "peak_rss_mib_per_rank":[\((0..<np).map { _ in "100" }.joined(separator: ","))]}}
+            """
+        }
+        try (line(np: 1, sentences: 800) + "\n" + line(np: 2, sentences: 0) + "\n")
+            .write(to: folder.appendingPathComponent("runs.jsonl"), atomically: true, encoding: .utf8)
+        let report = try MTLDist.run(["report", "scaling", folder.path], timeout: 10)
+        XCTAssertNotEqual(report.status, 0, "\(report)")
+        XCTAssertTrue(report.stderr.contains("runs.jsonl:2") && report.stderr.contains("a throughput above 0"), "\(report)")
+        XCTAssertFalse(report.stdout.contains("nan"), "\(report)")
     }
 
     func testTransformerConfigsOfTheWrongTypeOrTooLargeForMemoryAreRefused() throws {

@@ -75,6 +75,34 @@ final class TransformerTrainingTests: XCTestCase {
         XCTAssertEqual(d.identical, dense.values.count, "np 2 touched rows vs dense: \(d)")
     }
 
+    func testAFrozenTransformerFolderThatChangedOrWentIsRefused() throws {
+        let root = try temporaryDirectory()
+        let bert = root.appendingPathComponent("bert"), output = root.appendingPathComponent("frozen")
+        try FileManager.default.copyItem(atPath: Self.tinyBert, toPath: bert.path)
+        let run = try MTLDist.run(["train", "--output", output.path] + settings(fineTune: false)
+                                  + ["--set", "encoder.transformer.path=\(bert.path)", "--set", "training.max_steps=2"], timeout: 300)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let best = output.appendingPathComponent("best").path
+        XCTAssertEqual(try MTLDist.run(["evaluate", "--model", best]).status, 0)
+        // the first weight of the pretrained folder (a tensor the encoder uses; the pooler at the end
+        // it does not) changed after training: the scores would silently move
+        let weights = try FileHandle(forUpdating: bert.appendingPathComponent("model.safetensors"))
+        let headerLength = try weights.read(upToCount: 8)!.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        try weights.seek(toOffset: 8 + headerLength)
+        try weights.write(contentsOf: Data([0x00, 0x00, 0x80, 0x3F]))
+        try weights.close()
+        for command in [["evaluate", "--model", best], ["export", "--model", best, "--output", root.appendingPathComponent("export").path]] {
+            let changed = try MTLDist.run(command)
+            XCTAssertNotEqual(changed.status, 0, "\(command)\n\(changed)")
+            XCTAssertTrue(changed.stderr.contains("frozen transformer") && changed.stderr.contains(bert.path), "\(changed)")
+        }
+        // the folder gone: the message says which folder the model needs
+        try FileManager.default.removeItem(at: bert)
+        let gone = try MTLDist.run(["evaluate", "--model", best])
+        XCTAssertNotEqual(gone.status, 0, "\(gone)")
+        XCTAssertTrue(gone.stderr.contains("Restore that folder"), "\(gone)")
+    }
+
     func testFrozenTransformerIsNotSavedEvaluatesAndExports() throws {
         let root = try temporaryDirectory()
         let frozen = root.appendingPathComponent("frozen"), tuned = root.appendingPathComponent("tuned")

@@ -3,7 +3,8 @@ import TestSupport
 import XCTest
 
 /// `launch/emulated-cluster.sh` for real: two emulated hosts (network namespaces behind a bridge,
-/// each link held to a rate by tc tbf) run a few training steps of `bench step --config` over TCP.
+/// each link held to a rate by tc tbf) run a few training steps of `bench step --config` over TCP,
+/// traced (`--trace`) on both ranks.
 /// Skipped (exit status 77) without root or tc.
 final class EmulatedClusterTests: XCTestCase {
     private var script: URL { ProcessRun.packageRoot.appendingPathComponent("launch/emulated-cluster.sh") }
@@ -12,12 +13,16 @@ final class EmulatedClusterTests: XCTestCase {
         _ = try ProcessRun.mpirun()   // skips without mpirun
         let binary = try ProcessRun.mtlDist(candidates: [ProcessRun.packageRoot.appendingPathComponent(".build/release/mtl-dist")])
         let record = FileManager.default.temporaryDirectory.appendingPathComponent("emulated-\(UUID().uuidString).json")
-        addTeardownBlock { try? FileManager.default.removeItem(at: record) }
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("emulated-trace-\(UUID().uuidString).json")
+        addTeardownBlock {
+            try? FileManager.default.removeItem(at: record)
+            try? FileManager.default.removeItem(at: trace)
+        }
         let rate = 200e6
         let run = try runScript(script, ["--hosts", "2", "--rate", "200mbit", "--binary", binary.path, "--timeout", "45",
                                          "--record", record.path, "--",
                                          "bench", "step", "--config", ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path,
-                                         "--steps", "3", "--warmup", "1", "--json"],
+                                         "--steps", "3", "--warmup", "1", "--json", "--trace", trace.path],
                                 removing: ["OPENBLAS_NUM_THREADS"], timeout: 55)
         if run.status == 77 { throw XCTSkip(run.lines.last { $0.hasPrefix("SKIP: ") } ?? "emulated-cluster.sh skipped: \(run)") }
         XCTAssertEqual(run.status, 0, "\(run)")
@@ -45,6 +50,17 @@ final class EmulatedClusterTests: XCTestCase {
             }
         }
         XCTAssertTrue(run.stderr.contains("emulated-cluster: {\"hosts\":2"), "\(run)")
+        // the trace: both ranks' tracks, each timed step's exchange with its bytes after the wait for the other rank
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: trace)) as? [String: Any])
+        let events = try XCTUnwrap(document["traceEvents"] as? [[String: Any]])
+        for rank in 0..<2 {
+            let mine = events.filter { $0["pid"] as? Int == rank && $0["ph"] as? String == "X" }
+            for name in ["forward", "backward", "waiting for ranks", "all-reduce", "update"] {
+                XCTAssertEqual(mine.filter { $0["name"] as? String == name }.count, 3, "rank \(rank), \(name): \(mine)")
+            }
+            let sums = mine.filter { $0["name"] as? String == "all-reduce" }
+            XCTAssertTrue(sums.allSatisfy { (($0["args"] as? [String: Any])?["bytes"] as? NSNumber)?.doubleValue == bytes }, "\(sums)")
+        }
         let namespaces = try runScript(URL(fileURLWithPath: "/usr/bin/env"), ["ip", "netns", "list"])
         XCTAssertFalse(namespaces.stdout.contains("mtl-ec-"), "the namespaces are removed on exit\n\(namespaces)")
     }

@@ -76,6 +76,33 @@ final class ResumeTests: TinyCorpusTestCase {
         XCTAssertEqual(names, ["latest", "owner.json", "step-12", "step-6", "step-8"])
     }
 
+    /// (type, step) of each train and eval line of a run's metrics.jsonl, in file order.
+    func loggedSteps(_ output: String) throws -> [String] {
+        let text = try String(contentsOf: folder.appendingPathComponent("\(output)/metrics.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").compactMap { line in
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            guard let type = o["type"] as? String, type == "train" || type == "eval" else { return nil }
+            return "\(type) \(o["step"] as! Int)"
+        }
+    }
+
+    func testAFinishedRunResumedWithMoreStepsLogsAsTheStraightRun() throws {
+        let longer = ["training.max_steps=20", "training.log_every=5"]
+        _ = try run("straight", overrides: longer)
+        // ends at step 12, not a multiple of log_every: its end-of-run line carries a partial window
+        let (short, shortLog) = try run("extended", overrides: ["training.log_every=5"])
+        XCTAssertEqual(short.steps, 12)
+        XCTAssertTrue(try loggedSteps("extended").contains("train 12"), shortLog)
+        let (extended, log) = try run("extended", overrides: longer, resume: "auto")
+        XCTAssertEqual(extended.steps, 20, log)
+        XCTAssertTrue(log.contains("resuming at step 12"), log)
+        XCTAssertEqual(try loggedSteps("extended"), try loggedSteps("straight"))
+        let a = try trainLosses("straight"), b = try trainLosses("extended")
+        XCTAssertEqual(a.map(\.step), [5, 10, 15, 20])
+        for (x, y) in zip(a, b) { XCTAssertEqual(x.loss, y.loss, "step \(x.step)") }
+        XCTAssertEqual(try shard("straight", step: 20), try shard("extended", step: 20))
+    }
+
     func testResumeIntoANewFolderLeavesTheOriginalUntouched() throws {
         _ = try run("first", stopAfter: 4)
         let original = try Data(contentsOf: folder.appendingPathComponent("first/metrics.jsonl"))

@@ -14,12 +14,14 @@ extension Bench {
         @Flag(help: "Weak scaling: the global batch is batch_size × ranks (each rank keeps batch_size).")
         var weak = false
         @OptionGroup var timing: TimingOptions
+        @OptionGroup var trace: TraceOption
         @OptionGroup var output: JSONOption
 
         func run() throws {
             let communicator = try makeCommunicator(environment: ProcessInfo.processInfo.environment)
             defer { try? communicator.finalize() }
-            let request = try runConfig.request(output: FileManager.default.temporaryDirectory)
+            var request = try runConfig.request(output: FileManager.default.temporaryDirectory)
+            request.trace = trace.url
             let report = try TrainingBenchmark(request: request, steps: timing.steps, warmup: timing.warmup, weak: weak)
                 .run(communicator: communicator)
             guard communicator.isRoot else { return }
