@@ -142,4 +142,21 @@ final class EndOfTrainingTests: XCTestCase {
         XCTAssertEqual((object["tasks"] as? [String: Any]).map { Array($0.keys) }, ["upos"], "\(object)")
         XCTAssertEqual(object["unscored"] as? [String: String], ["ner": "corpus notest has no test file (corpora.notest.test)"])
     }
+
+    /// A finished run resumed with a larger `max_steps` ends with one test record, its own.
+    func testAResumedRunKeepsOneTestRecord() throws {
+        let output = try temporaryDirectory().appendingPathComponent("run")
+        let base = run + MTLDist.settings(["corpora.ewt.test": devFile.path, "checkpoint.every": "4", "training.eval_every": "4"])
+        let first = try MTLDist.run(["train", "--output", output.path] + base + MTLDist.settings(["training.max_steps": "8"]))
+        XCTAssertEqual(first.status, 0, "\(first)")
+        let resumed = try MTLDist.run(["train", "--resume", "auto", "--output", output.path] + base
+                                      + MTLDist.settings(["training.max_steps": "12"]))
+        XCTAssertEqual(resumed.status, 0, "\(resumed)")
+        XCTAssertEqual(resumed.occurrences(of: "test (best model, step "), 1, "\(resumed)")
+        let tests = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "test" }
+        XCTAssertEqual(tests.count, 1, "one test record after the resume: \(tests)")
+        XCTAssertTrue([4, 8, 12].contains(tests.first?["best_step"] as? Int ?? -1), "\(tests)")
+    }
 }
