@@ -36,14 +36,17 @@ public struct TaskEvaluation: Equatable {
 public enum Evaluator {
     /// Decodes `sentences` for every task in `taskIndices` and scores them against their gold labels;
     /// a sentence without a task's labels (its column all `_`) is not scored for that task.
+    /// `observe(sentenceIndex, predictedTagsPerTask)` sees this rank's predictions in sentence order
+    /// (IOB2 for span tasks), so a caller can write them without decoding twice.
     public static func evaluate(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
-                                taskIndices: [Int], communicator: Communicator,
-                                batchSize: Int = 64) throws -> [TaskEvaluation] {
+                                taskIndices: [Int], communicator: Communicator, batchSize: Int = 64,
+                                observe: ((Int, [[String]]) throws -> Void)? = nil) throws -> [TaskEvaluation] {
         let mine = Swift.stride(from: communicator.rank, to: sentences.count, by: communicator.worldSize).map { $0 }
         var spanCounts = [SpanEvaluation](repeating: SpanEvaluation(), count: taskIndices.count)
         var tokenCounts = [AccuracyCounts](repeating: AccuracyCounts(), count: taskIndices.count)
         try forEachPrediction(model: model, encoder: encoder, sentences: sentences, indices: mine,
                               taskIndices: taskIndices, batchSize: batchSize) { s, predicted in
+            try observe?(s, predicted)
             for (i, t) in taskIndices.enumerated() {
                 let task = encoder.tasks[t]
                 // a sentence unannotated for the task (its column all _) is not scored for it

@@ -98,7 +98,7 @@ extension CorpusConfig: ConfigSection {
         .dev:
             "Development file path, if any.",
         .test:
-            "Test file path, if any.",
+            "Test file path, if any: read and checked before training, and the best model is scored on it at the end (predictions in OUTPUT/predictions/).",
         .docstart:
             "`-DOCSTART-` lines: `error` or `skip`.",
         .crlf:

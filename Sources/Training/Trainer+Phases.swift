@@ -137,6 +137,7 @@ extension Trainer {
             try refuseNonFiniteParameters(step: state.step)
             try saveModel(named: "best", step: state.step, epoch: state.epoch, score: nil)
         }
+        try scoreBestModel(log: log)
         var throughput = loop.throughput
         throughput.seconds = progress.elapsed - loop.runStart
         throughput.peakResidentBytes = try communicator.gather(Double(ResourceUsage.peakResidentBytes))

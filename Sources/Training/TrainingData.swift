@@ -17,6 +17,9 @@ public final class TrainingData {
     public let train: [[Sentence]]
     /// Development sentences per corpus (nil when the corpus has no dev file).
     public let dev: [[Sentence]?]
+    /// Test sentences per corpus (nil when the corpus has no test file): read and checked with the
+    /// rest before the first collective, scored with the best model at the end of training.
+    public let test: [[Sentence]?]
     public let routing: TaskRouting
     public let encoder: TextEncoder
     /// Training sentences per corpus, encoded with the gold tags of the tasks they train.
@@ -42,7 +45,7 @@ public final class TrainingData {
         let taskLabels = Set(taskList.map(\.value.label))
 
         var notes: [String] = []
-        var train: [[Sentence]] = [], dev: [[Sentence]?] = []
+        var train: [[Sentence]] = [], dev: [[Sentence]?] = [], test: [[Sentence]?] = []
         for (c, name) in names.enumerated() {
             let files = resolved.corpusFiles[name]!
             // span tasks of this corpus's label columns are validated in their input scheme
@@ -57,9 +60,11 @@ public final class TrainingData {
             train.append(SentenceLengthBound.skipping(try read(files.train), longerThan: config.training.maxSentenceTokens,
                                                       corpus: name, notes: &notes))
             dev.append(try files.dev.map(read))
+            test.append(try files.test.map(read))
         }
         self.train = train
         self.dev = dev
+        self.test = test
 
         let routingTasks = taskList.map { TaskRouting.Task(name: $0.name, corpus: $0.value.corpus, label: $0.value.label) }
         routing = try TaskRouting(

@@ -3,6 +3,7 @@ import Collective
 import Foundation
 import ModelFiles
 import RegularFiles
+import TextIO
 import Training
 
 /// `mtl-dist evaluate`: scores a trained model on a split of its corpora or on a file.
@@ -38,18 +39,27 @@ struct Evaluate: ParsableCommand {
             let known = meta.corpusOrder.filter { !trained.taskIndices(of: $0).isEmpty }
             throw ValidationError("--corpus \(corpus): the model has no task on such a corpus (its corpora: \(known.joined(separator: ", ")))")
         }
+        var unscored: [String: String] = [:]
         if split == "dev" || split == "test" {
             for name in meta.corpusOrder where corpus == nil || corpus == name {
                 let tasks = trained.taskIndices(of: name)
                 guard !tasks.isEmpty, let c = meta.corpora[name] else { continue }
-                guard let path = split == "dev" ? c.dev : c.test else { continue }
+                guard let path = split == "dev" ? c.dev : c.test else {
+                    // named, never silently dropped
+                    for t in tasks { unscored[meta.encoder.tasks[t].name] = "corpus \(name) has no \(split) file (corpora.\(name).\(split))" }
+                    continue
+                }
                 let sentences = try trained.read(URL(fileURLWithPath: path), corpus: name)
                 results += try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
                                                   taskIndices: tasks, communicator: communicator)
             }
+            let reasons = Self.unscoredLines(unscored, order: meta.encoder.tasks.map(\.name))
             guard !results.isEmpty else {
-                let which = corpus.map { "corpus \($0) has" } ?? "the model's corpora have"
-                throw ValidationError("\(which) no \(split) file; pass --split FILE")
+                throw ValidationError("no task can be scored on the \(split) split:\n" + reasons.joined(separator: "\n")
+                                      + "\nset the missing files in the model's config, or pass --split FILE")
+            }
+            if communicator.isRoot && !reasons.isEmpty {
+                try TextWriter.standardError.writeLine("not scored on \(split):\n" + reasons.joined(separator: "\n"))
             }
         } else {
             let name = corpus ?? meta.corpusOrder.first { !trained.taskIndices(of: $0).isEmpty } ?? ""
@@ -62,7 +72,14 @@ struct Evaluate: ParsableCommand {
         guard communicator.isRoot else { return }
         var tasks: [String: Any] = [:]
         for r in results { tasks[r.task] = r.json }
-        try output.emit(["tasks": tasks, "main_score": score], text: Self.table(results, mainScore: score))
+        var object: [String: Any] = ["tasks": tasks, "main_score": score]
+        if !unscored.isEmpty { object["unscored"] = unscored }
+        try output.emit(object, text: Self.table(results, mainScore: score))
+    }
+
+    /// `task pos: corpus ewt has no test file (corpora.ewt.test)`, one per unscored task, in task order.
+    static func unscoredLines(_ unscored: [String: String], order: [String]) -> [String] {
+        order.compactMap { name in unscored[name].map { "task \(name): \($0)" } }
     }
 
     /// Each task's scores (per span type for span tasks), then the main score.
