@@ -26,6 +26,7 @@ struct Evaluate: ParsableCommand {
                                                                               message: failure.message))
         }
         let trained = loaded!
+        try ModelFingerprint(trained).agree(over: communicator, model: model.model)
         let meta = trained.metadata
         var results: [TaskEvaluation] = []
         if let corpus, trained.taskIndices(of: corpus).isEmpty {
