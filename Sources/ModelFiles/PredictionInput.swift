@@ -84,9 +84,11 @@ public final class PredictionInput {
         return block
     }
 
-    /// Reads up to 64 KiB more into `pending`, checking it with `TextScan`.
+    /// Reads up to 64 KiB (about what a block lacks) more into `pending`, checking it with `TextScan`.
     private func fill() throws {
-        let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        // never much past a block: a block is cut from what was read
+        let size = min(chunk.count, max(4096, blockBytes - pending.count))
+        let n = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, size) }
         if n < 0 {
             let code = errno
             if code == EINTR { return }
