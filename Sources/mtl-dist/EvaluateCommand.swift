@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collective
+import CoNLL
 import Foundation
 import ModelFiles
 import Training
@@ -13,6 +14,16 @@ struct Evaluate: ParsableCommand {
     @Option(help: "With --split FILE: the corpus whose format and tasks apply (default: the first corpus); with dev or test: score only this corpus.")
     var corpus: String?
     @OptionGroup var output: JSONOption
+    @Flag(help: "Also measure each task's calibration: the expected calibration error of its token probabilities (see Calibration).")
+    var calibration = false
+    @Option(name: .customLong("calibration-bins"), help: "Equal-width confidence bins of --calibration (1 to 1000).")
+    var calibrationBins = 10
+
+    func validate() throws {
+        guard (1...1000).contains(calibrationBins) else {
+            throw ValidationError("--calibration-bins \(calibrationBins): expected 1 to 1000 (10 to 15 is usual)")
+        }
+    }
 
     func run() throws {
         // under mpirun the sentences are split over the ranks and the counts summed
@@ -29,6 +40,7 @@ struct Evaluate: ParsableCommand {
         try ModelFingerprint(trained).agree(over: communicator, model: model.model)
         let meta = trained.metadata
         var results: [TaskEvaluation] = []
+        var calibrations: [String: Calibration] = [:]
         if let corpus, trained.taskIndices(of: corpus).isEmpty {
             let known = meta.corpusOrder.filter { !trained.taskIndices(of: $0).isEmpty }
             throw ValidationError("--corpus \(corpus): the model has no task on such a corpus (its corpora: \(known.joined(separator: ", ")))")
@@ -41,6 +53,7 @@ struct Evaluate: ParsableCommand {
                 let sentences = try trained.read(URL(fileURLWithPath: path), corpus: name)
                 results += try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
                                                   taskIndices: tasks, communicator: communicator)
+                try measureCalibration(trained, sentences: sentences, tasks: tasks, communicator: communicator, into: &calibrations)
             }
             guard !results.isEmpty else {
                 let which = corpus.map { "corpus \($0) has" } ?? "the model's corpora have"
@@ -52,12 +65,32 @@ struct Evaluate: ParsableCommand {
             let sentences = try trained.read(URL(fileURLWithPath: split), corpus: name)
             results = try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
                                              taskIndices: tasks, communicator: communicator)
+            try measureCalibration(trained, sentences: sentences, tasks: tasks, communicator: communicator, into: &calibrations)
         }
         let score = Evaluator.mainScore(results, rule: .init(rawValue: meta.mainScore))
         guard communicator.isRoot else { return }
         var tasks: [String: Any] = [:]
-        for r in results { tasks[r.task] = r.json }
-        try output.emit(["tasks": tasks, "main_score": score], text: Self.table(results, mainScore: score))
+        for r in results {
+            var json = r.json
+            if let c = calibrations[r.task] { json["calibration"] = c.json }
+            tasks[r.task] = json
+        }
+        var text = Self.table(results, mainScore: score)
+        for r in results {
+            guard let c = calibrations[r.task] else { continue }
+            text += String(format: "\n%@  calibration: ECE %.4f over %d tokens (%d equal-width bins)", r.task,
+                           c.expectedCalibrationError, Int(c.total), c.binCount)
+        }
+        try output.emit(["tasks": tasks, "main_score": score], text: text)
+    }
+
+    /// With `--calibration`, each task's calibration on `sentences` (all ranks take part).
+    private func measureCalibration(_ trained: TrainedModel, sentences: [Sentence], tasks: [Int], communicator: Communicator,
+                                    into calibrations: inout [String: Calibration]) throws {
+        guard calibration else { return }
+        let found = try Evaluator.calibration(model: trained.model, encoder: trained.metadata.encoder, sentences: sentences,
+                                              taskIndices: tasks, communicator: communicator, bins: calibrationBins)
+        for (t, c) in zip(tasks, found) { calibrations[trained.metadata.encoder.tasks[t].name] = c }
     }
 
     /// Each task's scores (per span type for span tasks), then the main score.

@@ -87,3 +87,35 @@ final class DistributedPredictTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("UTF-8"), "\(run)")
     }
 }
+
+extension DistributedPredictTests {
+    /// `evaluate --calibration`: the expected calibration error of every task's token
+    /// probabilities, equal at np 1 and 2 (counts summed over ranks).
+    func testEvaluateMeasuresCalibrationOnEveryRankCount() throws {
+        let model = try model().path
+        var found: [[String: Any]] = []
+        for worldSize in [1, 2] {
+            let run = try MTLDist.ranks(worldSize, ["evaluate", "--model", model, "--calibration", "--calibration-bins", "12", "--json"])
+            XCTAssertEqual(run.status, 0, "\(run)")
+            let tasks = run.jsonLines.first?["tasks"] as? [String: [String: Any]] ?? [:]
+            XCTAssertEqual(Set(tasks.keys), ["upos", "ner"], "\(run)")
+            for (name, task) in tasks {
+                let calibration = task["calibration"] as? [String: Any] ?? [:]
+                let ece = calibration["ece"] as? Double ?? -1
+                XCTAssertTrue(ece >= 0 && ece <= 1, "\(name): \(calibration)")
+                XCTAssertEqual((calibration["bins"] as? [Any])?.count, 12, "\(name)")
+                // every dev token is counted (the accuracy task reports its token count)
+                if name == "upos" { XCTAssertEqual(calibration["tokens"] as? Int, task["tokens"] as? Int, "\(task)") }
+            }
+            found.append(tasks)
+        }
+        for name in ["upos", "ner"] {
+            let a = (found[0][name] as? [String: Any])?["calibration"] as? [String: Any]
+            let b = (found[1][name] as? [String: Any])?["calibration"] as? [String: Any]
+            XCTAssertEqual(a?["tokens"] as? Int, b?["tokens"] as? Int, name)
+            XCTAssertEqual(a?["ece"] as? Double ?? -1, b?["ece"] as? Double ?? -2, accuracy: 1e-9, name)
+        }
+        let text = try MTLDist.run(["evaluate", "--model", model, "--calibration"])
+        XCTAssertEqual(text.occurrences(of: "calibration: ECE "), 2, "\(text)")
+    }
+}
