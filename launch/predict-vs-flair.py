@@ -49,10 +49,11 @@ def read_sentences(path):
 def build_flair_tagger(train_sentences):
     import logging
     import torch
-    logging.getLogger("flair").setLevel(logging.WARNING)
     from flair.data import Dictionary
     from flair.embeddings import CharacterEmbeddings, OneHotEmbeddings, StackedEmbeddings
     from flair.models import SequenceTagger
+    # flair's import sets its logger to INFO; the vocabulary it logs is megabytes
+    logging.getLogger("flair").setLevel(logging.WARNING)
 
     torch.set_num_threads(1)
     words = Dictionary(add_unk=True)
