@@ -57,7 +57,7 @@ let package = Package(
         // a trained model and its files: text encoding, batches, evaluator, prediction I/O, model
         // archive, export, checkpoint record; what predict, evaluate and export need, without the trainer
         .target(name: "ModelFiles",
-                dependencies: ["RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask", "Transformer",
+                dependencies: ["RunConfig", "TaskSampling", "Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Transformer",
                                "Collective", "Checkpointing", "TextIO", "TextSegmentation", "RegularFiles"]),
         // a training run: session, trainer, resume, fingerprint, run folder, metrics, progress
         .target(name: "Training",

@@ -104,27 +104,11 @@ public enum Evaluator {
     public static func forEachPrediction(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
                                          indices: [Int], taskIndices: [Int], batchSize: Int,
                                          tokenBudget: Int = defaultTokenBudget, _ body: (Int, [[String]]) throws -> Void) throws {
-        // pieces[p] = (sentence, token range), in sentence order
-        var pieces: [(sentence: Int, tokens: Range<Int>)] = []
-        for s in indices {
-            let n = sentences[s].count
-            var a = 0
-            repeat {
-                pieces.append((s, a..<min(a + maxTokensPerPass, n)))
-                a += maxTokensPerPass
-            } while a < n
-        }
-        let order = pieces.indices.sorted { pieces[$0].tokens.count < pieces[$1].tokens.count
-            || (pieces[$0].tokens.count == pieces[$1].tokens.count && $0 < $1) }
+        let plan = DecodingPlan(lengths: indices.map { sentences[$0].count }, batchSize: batchSize, tokenBudget: tokenBudget)
+        let pieces = plan.pieces.map { (sentence: indices[$0.sentence], tokens: $0.tokens) }
         var predictions = [[[String]]](repeating: [], count: pieces.count)
         var unknown: [String: Int] = [:]
-        var start = 0
-        while start < order.count {
-            // ascending lengths: the piece added last is the batch's longest
-            var end = start + 1
-            while end < order.count && end - start < batchSize
-                && (end - start + 1) * pieces[order[end]].tokens.count <= tokenBudget { end += 1 }
-            let chunk = Array(order[start..<end])
+        for chunk in plan.batches {
             let batch = BatchBuilder.inference(chunk.map { p in
                 let sentence = sentences[pieces[p].sentence]
                 let piece = pieces[p].tokens.count == sentence.count ? sentence
@@ -135,7 +119,6 @@ public enum Evaluator {
             for (r, p) in chunk.enumerated() {
                 predictions[p] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r]) }
             }
-            start = end
         }
         var p = 0
         while p < pieces.count {

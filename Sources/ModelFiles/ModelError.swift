@@ -14,6 +14,12 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case fileTooLarge(String, corpus: String, bytes: Int, maxBytes: Int)
     /// Prediction input that does not fit the `--input-format` asked for.
     case inputFormat(file: String, line: Int, reason: String, hint: String)
+    /// Predictions sent between ranks that arrived damaged (a broken MPI transfer or build mismatch).
+    case transfer(String)
+    /// Ranks that loaded different models (their `ModelFingerprint`s differ).
+    case rankModelMismatch(rank: Int, mine: String, rankZero: String, model: String)
+    /// What rank `rank` failed with, as every rank reports it (so all stop together).
+    case failedOnRank(rank: Int, message: String)
 
     public var description: String {
         switch self {
@@ -23,6 +29,13 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "\(path): not a usable model: \(reason)"
         case let .inputFormat(file, line, reason, hint):
             return "\(file):\(line): \(reason). Hint: \(hint)"
+        case let .transfer(what):
+            return "predictions received from another rank are damaged: \(what). Hint: run every rank with the same mtl-dist build"
+        case let .rankModelMismatch(rank, mine, rankZero, model):
+            return "rank \(rank) loaded a different model from \(model) than rank 0 (fingerprint \(mine), rank 0's \(rankZero)). "
+                + "Hint: give every rank the same model folder (a copy per host must be byte-identical)"
+        case let .failedOnRank(_, message):
+            return message
         case let .corpusFile(corpus, error):
             guard let setting = error.acceptingSetting else { return error.description }
             return (error.location.map { "\($0): " } ?? "") + "expected \(error.expected), found \(error.found). Hint: "

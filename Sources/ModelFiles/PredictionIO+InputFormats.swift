@@ -1,28 +1,6 @@
 import CoNLL
-import TextSegmentation
 
 extension PredictionIO {
-    /// The sentences of raw text, split by `TextTokenizer` into UD EWT-style words (a multi-word
-    /// token such as `don't` gives the words `do` and `n't`); each sentence's source is the line its
-    /// first token is on.
-    static func rawTextSentences(in text: String, fileName: String) -> [Sentence] {
-        var result: [Sentence] = []
-        var line = 1
-        var offset = 0
-        var scalars = text.unicodeScalars.makeIterator()
-        var previous: Unicode.Scalar?
-        for sentence in TextTokenizer().sentences(in: text) {
-            // line of the sentence's first scalar: line ends before it (CRLF counted once)
-            while offset < sentence.start, let c = scalars.next() {
-                if (c == "\n" && previous != "\r") || c == "\r" { line += 1 }
-                previous = c
-                offset += 1
-            }
-            result.append(Sentence(tokens: sentence.words.map(\.form), source: SourceLocation(file: fileName, line: line)))
-        }
-        return result
-    }
-
     /// The token lines of CoNLL-like input: (1-based line, field count, holds a tab, starts a block).
     private static func tokenLines(of text: String) -> [(line: Int, fields: Int, tab: Bool, blockStart: Bool)] {
         var result: [(line: Int, fields: Int, tab: Bool, blockStart: Bool)] = []

@@ -21,10 +21,12 @@ public enum PredictionIO {
 
     /// How predictions are written.
     public enum OutputFormat: String, CaseIterable, Sendable {
-        /// `token<TAB>tag of task 1<TAB>...`, a blank line after each sentence (readable back by
-        /// `CoNLLReader` with columns `[text, task 1, ...]` and tab separation).
+        /// A `# columns = token task1 ...` line, then `token<TAB>tag of task 1<TAB>...`, a blank line
+        /// after each sentence (readable back by `CoNLLReader` with columns `[text, task 1, ...]`, tab
+        /// separation and `#` lines without a tab as comments, and by predict's own `conll` input).
         case conll
-        /// One JSON object per sentence: `{"tokens": [...], "<task>": [...], ...}`.
+        /// One JSON object per sentence: tokens, and per task its tags, each token's probability of
+        /// its tag and (span tasks) the spans with scores (`SentencePrediction.jsonLine`).
         case jsonl
     }
 
@@ -62,39 +64,16 @@ public enum PredictionIO {
     /// Splits `text` into sentences of tokens. `fileName` names the input in messages. Lines end
     /// with `\n`, `\r\n` or a lone `\r` (what users paste from any system); see `lines(of:)`.
     public static func sentences(in text: String, format: InputFormat, fileName: String) throws -> [Sentence] {
-        switch format {
-        case .text: return rawTextSentences(in: text, fileName: fileName)
-        case .auto: return try sentences(in: text, format: detectFormat(of: text), fileName: fileName)
-        case .conll: try refuseTextAsCoNLL(text, fileName: fileName)
-        case .pretokenized: break
-        }
-        var result: [Sentence] = []
-        var tokens: [String] = []
-        var start = 1
-        var lineNumber = 0
-        func flush() {
-            if !tokens.isEmpty {
-                result.append(Sentence(tokens: tokens, source: SourceLocation(file: fileName, line: start)))
-                tokens = []
-            }
-        }
-        for line in lines(of: text) {
-            lineNumber += 1
-            switch format {
-            case .text, .auto, .pretokenized:
-                let words = fields(of: line)
-                if !words.isEmpty { result.append(Sentence(tokens: words, source: SourceLocation(file: fileName, line: lineNumber))) }
-            case .conll:
-                let columns = fields(of: line)
-                if columns.isEmpty { flush(); continue }
-                // "# sent_id = 1" is a comment; "#" alone or "#<TAB>..." is the token "#"
-                if line.hasPrefix("#") && !line.unicodeScalars.contains("\t") && line.unicodeScalars.contains(" ") { continue }
-                if tokens.isEmpty { start = lineNumber }
-                tokens.append(columns[0])
-            }
-        }
-        flush()
-        return result
+        try inputSentences(in: text, format: format, fileName: fileName).map(\.sentence)
+    }
+
+    /// The sentences of `text` with their offsets (see `InputSentence`), read as one block of
+    /// `PredictionInput`: `auto` detects the format, `conll` input that is really text is refused.
+    public static func inputSentences(in text: String, format: InputFormat, fileName: String) throws -> [InputSentence] {
+        let resolved = format == .auto ? detectFormat(of: text) : format
+        if resolved == .conll { try refuseTextAsCoNLL(text, fileName: fileName) }
+        var parser = SentenceParser(format: resolved, fileName: fileName)
+        return try parser.sentences(in: Array(text.utf8))
     }
 
     /// The space- or tab-separated fields of `line`. Split on Unicode scalars, not Characters: a
@@ -124,22 +103,5 @@ public enum PredictionIO {
         }
         result.append(text[start...])
         return result
-    }
-
-    /// Formats one sentence's predictions (`tags[i]` for task `taskNames[i]`).
-    public static func format(tokens: [String], taskNames: [String], tags: [[String]], as output: OutputFormat) throws -> String {
-        switch output {
-        case .conll:
-            var lines = ""
-            for (j, token) in tokens.enumerated() {
-                lines += ([token] + tags.map { $0[j] }).joined(separator: "\t") + "\n"
-            }
-            return lines + "\n"
-        case .jsonl:
-            var object: [String: Any] = ["tokens": tokens]
-            for (name, t) in zip(taskNames, tags) { object[name] = t }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            return String(decoding: data, as: UTF8.self) + "\n"
-        }
     }
 }

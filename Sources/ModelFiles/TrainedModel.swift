@@ -55,17 +55,6 @@ public struct TrainedModel {
     public let metadata: ModelMetadata
     public let url: URL
 
-    /// What identifies this model's content across processes, for ranks to compare: its
-    /// parameters' checksum and a hash of its description (tasks, label dictionaries,
-    /// vocabularies, config). Two copies of one model at different paths have the same.
-    public func fingerprint() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        var description = FNV1a64()
-        try encoder.encode(metadata).withUnsafeBytes { description.combine(bytes: $0) }
-        return "parameters \(ModelIntegrity.checksum(of: model.store)), description " + String(format: "%016llx", description.value)
-    }
-
     /// Loads a model from `url`: a model folder (`OUTPUT/best`), an export (`mtl-dist export`) or a
     /// checkpoint folder (`OUTPUT/checkpoints/step-N`). All three take one validation path: the
     /// stored tensor table is checked against its file's size, the model description against

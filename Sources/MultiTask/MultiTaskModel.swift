@@ -85,4 +85,15 @@ public final class MultiTaskModel: Module {
             return heads[i].decode(emissions: e, lengths: batch.lengths)
         }
     }
+
+    /// `predict` with each row's posterior (`TagPosterior`: marginals and span scores) beside its
+    /// tags: result[i][row] for task `taskIndices[i]`.
+    public func predictWithPosteriors(_ batch: Batch, taskIndices: [Int]) -> [[(tags: [Int32], posterior: TagPosterior)]] {
+        let encoded = encoder(batch, tape: nil, training: false)
+        return taskIndices.map { i in
+            let e = heads[i].emissions(encoded, lengths: batch.lengths, keys: batch.rowKeys, tape: nil, training: false)
+            return Array(zip(heads[i].decode(emissions: e, lengths: batch.lengths),
+                             heads[i].posteriors(emissions: e, lengths: batch.lengths))).map { (tags: $0.0, posterior: $0.1) }
+        }
+    }
 }

@@ -61,4 +61,15 @@ public struct TaskHead: Module {
             }
         }
     }
+
+    /// The posterior over each row's tag paths, for confidence: the CRF's (forward–backward) or
+    /// the softmax's, from emissions `[R, T, K]` and `R` lengths in `1...T`.
+    public func posteriors(emissions: Tensor, lengths: [Int]) -> [TagPosterior] {
+        if let crf { return crf.posteriors(emissions: emissions, lengths: lengths) }
+        let t = emissions.shape[1], k = emissions.shape[2]
+        let values = emissions.scalars
+        return lengths.enumerated().map { r, len in
+            SoftmaxPosterior(logits: values[(r * t * k)..<((r * t + len) * k)], length: len, tagCount: k)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collective
+import CoNLL
 import Foundation
 import ModelFiles
 import RegularFiles
@@ -15,6 +16,16 @@ struct Evaluate: ParsableCommand {
     @Option(help: "With --split FILE: the corpus whose format and tasks apply (default: the first corpus); with dev or test: score only this corpus.")
     var corpus: String?
     @OptionGroup var output: JSONOption
+    @Flag(help: "Also measure each task's calibration: the expected calibration error of its token probabilities (see Calibration).")
+    var calibration = false
+    @Option(name: .customLong("calibration-bins"), help: "Equal-width confidence bins of --calibration (1 to 1000).")
+    var calibrationBins = 10
+
+    func validate() throws {
+        guard (1...1000).contains(calibrationBins) else {
+            throw ValidationError("--calibration-bins \(calibrationBins): expected 1 to 1000 (10 to 15 is usual)")
+        }
+    }
 
     func run() throws {
         // under mpirun the sentences are split over the ranks and the counts summed
@@ -25,7 +36,7 @@ struct Evaluate: ParsableCommand {
         var identity = ""
         do {
             loaded = try model.load()
-            identity = "model \(try loaded!.fingerprint()), --split \(try SplitIdentity.describe(split)), --corpus \(corpus ?? "(all)")"
+            identity = "model \(try ModelFingerprint(loaded!).value), --split \(try SplitIdentity.describe(split)), --corpus \(corpus ?? "(all)")"
         } catch { localError = "\(error)" }
         // ranks never assume they were started alike: mpirun's `-np 1 A : -np 1 B` would blend two models' counts
         if let failure = try communicator.agreeOnFailure(localError) ?? communicator.disagreementWithRoot(identity, about: "the model or the arguments") {
@@ -35,6 +46,7 @@ struct Evaluate: ParsableCommand {
         let trained = loaded!
         let meta = trained.metadata
         var results: [TaskEvaluation] = []
+        var calibrations: [String: Calibration] = [:]
         if let corpus, trained.taskIndices(of: corpus).isEmpty {
             let known = meta.corpusOrder.filter { !trained.taskIndices(of: $0).isEmpty }
             throw ValidationError("--corpus \(corpus): the model has no task on such a corpus (its corpora: \(known.joined(separator: ", ")))")
@@ -52,6 +64,7 @@ struct Evaluate: ParsableCommand {
                 let sentences = try trained.read(URL(fileURLWithPath: path), corpus: name)
                 results += try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
                                                   taskIndices: tasks, communicator: communicator)
+                try measureCalibration(trained, sentences: sentences, tasks: tasks, communicator: communicator, into: &calibrations)
             }
             let reasons = Self.unscoredLines(unscored, order: meta.encoder.tasks.map(\.name))
             guard !results.isEmpty else {
@@ -67,19 +80,39 @@ struct Evaluate: ParsableCommand {
             let sentences = try trained.read(URL(fileURLWithPath: split), corpus: name)
             results = try Evaluator.evaluate(model: trained.model, encoder: meta.encoder, sentences: sentences,
                                              taskIndices: tasks, communicator: communicator)
+            try measureCalibration(trained, sentences: sentences, tasks: tasks, communicator: communicator, into: &calibrations)
         }
         let score = Evaluator.mainScore(results, rule: .init(rawValue: meta.mainScore))
         guard communicator.isRoot else { return }
         var tasks: [String: Any] = [:]
-        for r in results { tasks[r.task] = r.json }
+        for r in results {
+            var json = r.json
+            if let c = calibrations[r.task] { json["calibration"] = c.json }
+            tasks[r.task] = json
+        }
+        var text = Self.table(results, mainScore: score)
+        for r in results {
+            guard let c = calibrations[r.task] else { continue }
+            text += String(format: "\n%@  calibration: ECE %.4f over %d tokens (%d equal-width bins)", r.task,
+                           c.expectedCalibrationError, Int(c.total), c.binCount)
+        }
         var object: [String: Any] = ["tasks": tasks, "main_score": score]
         if !unscored.isEmpty { object["unscored"] = unscored }
-        try output.emit(object, text: Self.table(results, mainScore: score))
+        try output.emit(object, text: text)
     }
 
     /// `task pos: corpus ewt has no test file (corpora.ewt.test)`, one per unscored task, in task order.
     static func unscoredLines(_ unscored: [String: String], order: [String]) -> [String] {
         order.compactMap { name in unscored[name].map { "task \(name): \($0)" } }
+    }
+
+    /// With `--calibration`, each task's calibration on `sentences` (all ranks take part).
+    private func measureCalibration(_ trained: TrainedModel, sentences: [Sentence], tasks: [Int], communicator: Communicator,
+                                    into calibrations: inout [String: Calibration]) throws {
+        guard calibration else { return }
+        let found = try Evaluator.calibration(model: trained.model, encoder: trained.metadata.encoder, sentences: sentences,
+                                              taskIndices: tasks, communicator: communicator, bins: calibrationBins)
+        for (t, c) in zip(tasks, found) { calibrations[trained.metadata.encoder.tasks[t].name] = c }
     }
 
     /// Each task's scores (per span type for span tasks), then the main score.

@@ -63,21 +63,40 @@ final class TrainerEndToEndTests: TinyCorpusTestCase {
         let input = "Mary lives in Paris\nthe dog sleeps\n"
         let sentences = try PredictionIO.sentences(in: input, format: .pretokenized, fileName: "input.txt")
         XCTAssertEqual(sentences.map(\.tokens), [["Mary", "lives", "in", "Paris"], ["the", "dog", "sleeps"]])
-        var conll = "", jsonl = ""
-        try Evaluator.forEachPrediction(model: model.model, encoder: model.metadata.encoder, sentences: sentences,
-                                        indices: [0, 1], taskIndices: [0, 1], batchSize: 8) { s, tags in
-            conll += try PredictionIO.format(tokens: sentences[s].tokens, taskNames: ["upos", "ner"], tags: tags, as: .conll)
-            jsonl += try PredictionIO.format(tokens: sentences[s].tokens, taskNames: ["upos", "ner"], tags: tags, as: .jsonl)
+        let file = folder.appendingPathComponent("input.txt")
+        try input.write(to: file, atomically: false, encoding: .utf8)
+        func predict(_ output: PredictionIO.OutputFormat) throws -> String {
+            var text = ""
+            let run = PredictionRun(model: model.model, encoder: model.metadata.encoder, taskIndices: [0, 1], output: output,
+                                    batchSize: 8, tokenBudget: 4096)
+            try run.run(input: try PredictionInput(path: file.path, format: .pretokenized),
+                        communicator: SingleProcessCommunicator()) { text += $0 }
+            return text
         }
+        let conll = try predict(.conll), jsonl = try predict(.jsonl)
+        XCTAssertTrue(conll.hasPrefix("# columns = token upos ner\n"), conll)
         let reader = CoNLLReader(format: .columns(ColumnFormat(columns: ["text", "upos", "ner"], separator: .tab,
-                                                               tagSchemes: ["ner": .iob2])))
+                                                               comments: .hashWithoutSeparator, tagSchemes: ["ner": .iob2])))
         let back = try reader.read(text: conll, fileName: "predicted.conll").sentences
         XCTAssertEqual(back.map(\.tokens), sentences.map(\.tokens))
         XCTAssertEqual(back[0].labels["ner"], ["B-PER", "O", "O", "B-LOC"])
         XCTAssertEqual(back[1].labels["upos"], ["DET", "NOUN", "VERB"])
-        let objects = jsonl.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: [String]] }
-        XCTAssertEqual(objects[0]["ner"], back[0].labels["ner"])
-        XCTAssertEqual(objects[1]["tokens"], ["the", "dog", "sleeps"])
+        // predict reads its own CoNLL output back as input, header included
+        XCTAssertEqual(try PredictionIO.sentences(in: conll, format: .conll, fileName: "predicted.conll").map(\.tokens),
+                       sentences.map(\.tokens))
+        let objects = jsonl.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let ner = objects[0]["ner"] as? [String: Any]
+        XCTAssertEqual(ner?["tags"] as? [String], back[0].labels["ner"])
+        XCTAssertEqual((ner?["probabilities"] as? [Double])?.count, 4)
+        XCTAssertTrue((ner?["probabilities"] as? [Double] ?? []).allSatisfy { $0 > 0.3 && $0 <= 1 }, "\(objects[0])")
+        let spans = ner?["spans"] as? [[String: Any]] ?? []
+        XCTAssertEqual(spans.map { $0["type"] as? String }, ["PER", "LOC"])
+        XCTAssertEqual(spans.map { $0["text"] as? String }, ["Mary", "Paris"])
+        XCTAssertEqual(spans.map { $0["char_start"] as? Int }, [0, 14])
+        XCTAssertEqual(spans.map { $0["char_end"] as? Int }, [4, 19])
+        XCTAssertTrue(spans.allSatisfy { ($0["score"] as? Double ?? -1) > 0 && ($0["score"] as? Double ?? 2) <= 1 }, "\(spans)")
+        XCTAssertNil((objects[0]["upos"] as? [String: Any])?["spans"])
+        XCTAssertEqual(objects[1]["tokens"] as? [String], ["the", "dog", "sleeps"])
     }
 
     func testASentenceLongerThanOnePassIsDecodedInPiecesWithTheTagsOfEachPiece() throws {

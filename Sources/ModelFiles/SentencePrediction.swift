@@ -1,0 +1,106 @@
+import CoNLL
+import Foundation
+
+/// One sentence's predictions for output: per task its tags (IOB2 for span tasks), and with
+/// confidence each token's probability of its tag and the spans with their scores.
+public struct SentencePrediction: Equatable {
+    /// One task's part.
+    public struct Task: Equatable {
+        public var name: String
+        public var tags: [String]
+        /// Empty without confidence.
+        public var probabilities: [Double]
+        /// Nil for tasks without spans or without confidence.
+        public var spans: [PredictedSpan]?
+    }
+
+    public var tokens: [String]
+    public var tasks: [Task]
+
+    /// The `# columns = token ner pos` line that starts CoNLL output: the column names, in order.
+    public static func conllHeader(taskNames: [String]) -> String {
+        "# columns = " + (["token"] + taskNames).joined(separator: " ") + "\n"
+    }
+
+    /// `token<TAB>tag of task 1<TAB>...` per token, then a blank line.
+    public var conll: String {
+        var out = ""
+        for (j, token) in tokens.enumerated() {
+            out += token
+            for task in tasks { out += "\t" + task.tags[j] }
+            out += "\n"
+        }
+        return out + "\n"
+    }
+
+    /// One JSON line: `{"tokens": [...], "<task>": {"tags": [...], "probabilities": [...],
+    /// "spans": [{"type", "start", "end", "text", "char_start", "char_end", "score"}]}, ...}`, tasks in
+    /// the model's order; `probabilities` and `spans` only with confidence, `spans` only for span tasks.
+    /// Numbers are printed with 6 decimals, trailing zeros dropped.
+    public var jsonLine: String {
+        var out = "{\"tokens\":"
+        Self.appendArray(tokens, to: &out)
+        for task in tasks {
+            out += ","
+            Self.appendString(task.name, to: &out)
+            out += ":{\"tags\":"
+            Self.appendArray(task.tags, to: &out)
+            if !task.probabilities.isEmpty {
+                out += ",\"probabilities\":[" + task.probabilities.map(Self.number).joined(separator: ",") + "]"
+            }
+            if let spans = task.spans {
+                out += ",\"spans\":["
+                for (i, span) in spans.enumerated() {
+                    out += (i == 0 ? "" : ",") + "{\"type\":"
+                    Self.appendString(span.type, to: &out)
+                    out += ",\"start\":\(span.start),\"end\":\(span.end),\"text\":"
+                    Self.appendString(span.text, to: &out)
+                    out += ",\"char_start\":\(span.charStart.map(String.init) ?? "null"),\"char_end\":\(span.charEnd.map(String.init) ?? "null")"
+                    out += ",\"score\":" + Self.number(span.score) + "}"
+                }
+                out += "]"
+            }
+            out += "}"
+        }
+        return out + "}\n"
+    }
+
+    /// `x` with 6 decimals, trailing zeros (and a bare point) dropped: `1`, `0.5`, `0.999987`.
+    static func number(_ x: Double) -> String {
+        var s = String(format: "%.6f", x)
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s
+    }
+
+    static func appendArray(_ items: [String], to out: inout String) {
+        out += "["
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += "," }
+            appendString(item, to: &out)
+        }
+        out += "]"
+    }
+
+    /// `text` as a JSON string (RFC 8259: `"` and `\` escaped, control characters as `\u00XX`).
+    static func appendString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}

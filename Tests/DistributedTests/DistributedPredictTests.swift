@@ -1,0 +1,121 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `predict` under mpirun: the ranks share the decoding and rank 0 writes the output once, in input
+/// order, byte for byte what one process writes; ranks that loaded different models stop before
+/// any output. Through the release binary and real mpirun.
+final class DistributedPredictTests: XCTestCase {
+    private static var trained: URL?
+    private static let root = FileManager.default.temporaryDirectory.appendingPathComponent("mtl-dist-predict-\(UUID().uuidString)")
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: root)
+        super.tearDown()
+    }
+
+    /// A tiny model trained for 20 steps on the embedded corpus (UPOS softmax + NER CRF).
+    private func model(_ name: String = "a", seed: Int = 1) throws -> URL {
+        if name == "a", let url = Self.trained { return url }
+        let output = Self.root.appendingPathComponent(name)
+        let run = try MTLDist.run(["train", "--output", output.path] + MTLDist.tinyModel
+                                  + MTLDist.settings(["training.max_steps": "20", "training.seed": "\(seed)"]))
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let url = output.appendingPathComponent("best")
+        if name == "a" { Self.trained = url }
+        return url
+    }
+
+    /// The embedded training file four times over (1.3 MB: two input blocks), and the same
+    /// sentences as raw text, a sentence per line.
+    private func inputs() throws -> (conll: URL, text: URL) {
+        let train = try String(contentsOf: MTLDist.defaultCorpus.appendingPathComponent("train.tsv"), encoding: .utf8)
+        let conll = Self.root.appendingPathComponent("input.conll")
+        try String(repeating: train, count: 4).write(to: conll, atomically: false, encoding: .utf8)
+        var prose = ""
+        for block in train.components(separatedBy: "\n\n") {
+            let words = block.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "\t").first }
+            if !words.isEmpty { prose += words.joined(separator: " ") + "\n\n" }
+        }
+        let text = Self.root.appendingPathComponent("input.txt")
+        try prose.write(to: text, atomically: false, encoding: .utf8)
+        return (conll, text)
+    }
+
+    func testTwoAndThreeRanksWriteTheBytesOfOneProcess() throws {
+        let model = try model().path
+        let (conll, text) = try inputs()
+        for (input, format) in [(conll, "conll"), (text, "text")] {
+            for output in ["conll", "jsonl"] {
+                let arguments = ["predict", "--model", model, "--input", input.path, "--input-format", format,
+                                 "--output-format", output, "--batch-size", "8"]
+                let one = try MTLDist.run(arguments)
+                XCTAssertEqual(one.status, 0, "\(one)")
+                let sentences = output == "jsonl" ? one.lines.count : one.stdout.components(separatedBy: "\n\n").count - 1
+                XCTAssertGreaterThan(sentences, format == "conll" ? 4 * 1000 : 1000, "\(format) → \(output)")
+                for worldSize in [2, 3] {
+                    let many = try MTLDist.mpirun(worldSize, arguments, timeout: 300)
+                    XCTAssertEqual(many.status, 0, "\(many)")
+                    XCTAssertTrue(Array(many.stdout.utf8) == Array(one.stdout.utf8),
+                                  "\(format) → \(output) at np \(worldSize): \(many.stdout.utf8.count) bytes, np 1 wrote \(one.stdout.utf8.count)")
+                }
+            }
+        }
+    }
+
+    func testRanksWithDifferentModelsStopBeforeAnyOutput() throws {
+        let a = try model().path, b = try model("b", seed: 2).path
+        let (conll, _) = try inputs()
+        let binary = try MTLDist.binary()
+        let arguments = { (model: String) in [binary, "predict", "--model", model, "--input", conll.path] }
+        let run = try ProcessRun(try ProcessRun.mpirun() + ["-np", "1"] + arguments(a) + [":", "-np", "1"] + arguments(b),
+                                 environment: MTLDist.environment, timeout: MTLDist.timeout)
+        XCTAssertNotEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(run.stdout, "", "\(run)")
+        XCTAssertEqual(run.occurrences(of: "rank 1 loaded a different model from \(b) than rank 0"), 1, "\(run)")
+    }
+
+    func testAReadErrorOnRankZeroStopsEveryRank() throws {
+        let bad = Self.root.appendingPathComponent("bad.conll")
+        try FileManager.default.createDirectory(at: Self.root, withIntermediateDirectories: true)
+        var bytes = Array(String(repeating: "EU\nrejects\n\n", count: 200_000).utf8)
+        bytes[1_500_000] = 0xFF
+        try Data(bytes).write(to: bad)
+        let run = try MTLDist.mpirun(2, ["predict", "--model", try model().path, "--input", bad.path])
+        XCTAssertNotEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(run.occurrences(of: "\(bad.path):"), 1, "\(run)")
+        XCTAssertTrue(run.stderr.contains("UTF-8"), "\(run)")
+    }
+}
+
+extension DistributedPredictTests {
+    /// `evaluate --calibration`: the expected calibration error of every task's token
+    /// probabilities, equal at np 1 and 2 (counts summed over ranks).
+    func testEvaluateMeasuresCalibrationOnEveryRankCount() throws {
+        let model = try model().path
+        var found: [[String: Any]] = []
+        for worldSize in [1, 2] {
+            let run = try MTLDist.ranks(worldSize, ["evaluate", "--model", model, "--calibration", "--calibration-bins", "12", "--json"])
+            XCTAssertEqual(run.status, 0, "\(run)")
+            let tasks = run.jsonLines.first?["tasks"] as? [String: [String: Any]] ?? [:]
+            XCTAssertEqual(Set(tasks.keys), ["upos", "ner"], "\(run)")
+            for (name, task) in tasks {
+                let calibration = task["calibration"] as? [String: Any] ?? [:]
+                let ece = calibration["ece"] as? Double ?? -1
+                XCTAssertTrue(ece >= 0 && ece <= 1, "\(name): \(calibration)")
+                XCTAssertEqual((calibration["bins"] as? [Any])?.count, 12, "\(name)")
+                // every dev token is counted (the accuracy task reports its token count)
+                if name == "upos" { XCTAssertEqual(calibration["tokens"] as? Int, task["tokens"] as? Int, "\(task)") }
+            }
+            found.append(tasks)
+        }
+        for name in ["upos", "ner"] {
+            let a = (found[0][name] as? [String: Any])?["calibration"] as? [String: Any]
+            let b = (found[1][name] as? [String: Any])?["calibration"] as? [String: Any]
+            XCTAssertEqual(a?["tokens"] as? Int, b?["tokens"] as? Int, name)
+            XCTAssertEqual(a?["ece"] as? Double ?? -1, b?["ece"] as? Double ?? -2, accuracy: 1e-9, name)
+        }
+        let text = try MTLDist.run(["evaluate", "--model", model, "--calibration"])
+        XCTAssertEqual(text.occurrences(of: "calibration: ECE "), 2, "\(text)")
+    }
+}

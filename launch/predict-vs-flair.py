@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Tagging throughput: `mtl-dist predict` at np = 1 and 2 against Flair's SequenceTagger.predict.
+
+Usage (Flair 0.15.1 in a venv outside the repository, e.g. `python3 -m venv /work/venv-flair &&
+/work/venv-flair/bin/pip install flair==0.15.1`):
+
+    /work/venv-flair/bin/python launch/predict-vs-flair.py --model runs/conll03/best \
+        --data-dir ../shared/data --copies 4 --rounds 3 [--binary .build/release/mtl-dist]
+
+The input is the CoNLL-2003 dev file (`conll03/dev.txt`) repeated `--copies` times. Each round
+times, one after the other: `mtl-dist predict --input FILE > /dev/null` as one process, the same
+under `mpirun -np 2`, then Flair. Both sides run one thread per process (OPENBLAS_NUM_THREADS=1,
+torch.set_num_threads(1)). mtl-dist's time is the whole command (start, model load, reading,
+tagging, writing CoNLL); Flair's is `SequenceTagger.predict` alone over Sentence objects built
+before the clock starts.
+
+Flair gets the architecture of the model's NER head, untrained (speed does not depend on the
+weights): one-hot word embeddings of 100 over the training tokens, character embeddings 25 with a
+BiLSTM of 25, a BiLSTM of 256 and a CRF over the BIOES NER tags, no reprojection. mtl-dist's model
+also has the casing feature and runs its POS head (BiLSTM 128 + softmax) in the same pass, so it
+does more work than the Flair tagger. Prints one JSON object with every round and the medians.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+
+
+def read_sentences(path):
+    sentences, tokens = [], []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            fields = line.split()
+            if not fields:
+                if tokens:
+                    sentences.append(tokens)
+                    tokens = []
+                continue
+            tokens.append(fields[0])
+    if tokens:
+        sentences.append(tokens)
+    return sentences
+
+
+def build_flair_tagger(train_sentences):
+    import logging
+    import torch
+    from flair.data import Dictionary
+    from flair.embeddings import CharacterEmbeddings, OneHotEmbeddings, StackedEmbeddings
+    from flair.models import SequenceTagger
+    # flair's import sets its logger to INFO; the vocabulary it logs is megabytes
+    logging.getLogger("flair").setLevel(logging.WARNING)
+
+    torch.set_num_threads(1)
+    words = Dictionary(add_unk=True)
+    chars = Dictionary(add_unk=True)
+    for sentence in train_sentences:
+        for token in sentence:
+            words.add_item(token)
+            for c in token:
+                chars.add_item(c)
+    tags = Dictionary(add_unk=False)
+    for tag in ["O"] + [f"{p}-{t}" for t in ["PER", "LOC", "ORG", "MISC"] for p in "BIES"]:
+        tags.add_item(tag)
+    embeddings = StackedEmbeddings([
+        OneHotEmbeddings(words, embedding_length=100),
+        CharacterEmbeddings(path_to_char_dict=chars, char_embedding_dim=25, hidden_size_char=25),
+    ])
+    tagger = SequenceTagger(embeddings=embeddings, tag_dictionary=tags, tag_type="ner", hidden_size=256,
+                            use_crf=True, reproject_embeddings=False, tag_format="BIOES")
+    tagger.eval()
+    return tagger
+
+
+def time_flair(tagger, sentences, batch):
+    from flair.data import Sentence
+    objects = [Sentence(tokens) for tokens in sentences]
+    start = time.perf_counter()
+    tagger.predict(objects, mini_batch_size=batch)
+    return time.perf_counter() - start
+
+
+def time_mtl(binary, model, path, ranks):
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    command = [binary, "predict", "--model", model, "--input", path]
+    if ranks > 1:
+        command = ["mpirun", "--oversubscribe", "--bind-to", "none", "-np", str(ranks)] + command
+    start = time.perf_counter()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--binary", default=".build/release/mtl-dist")
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--flair-batch", type=int, default=64)
+    args = parser.parse_args()
+    if not (1 <= args.copies <= 100 and 1 <= args.rounds <= 20 and 1 <= args.flair_batch <= 4096):
+        parser.error("--copies 1..100, --rounds 1..20, --flair-batch 1..4096")
+
+    dev = os.path.join(args.data_dir, "conll03", "dev.txt")
+    with open(dev, encoding="utf-8") as f:
+        text = f.read()
+    work = tempfile.mkdtemp(prefix="predict-vs-flair-")
+    path = os.path.join(work, "input.conll")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write((text.rstrip("\n") + "\n\n") * args.copies)
+    sentences = read_sentences(path)
+    tagger = build_flair_tagger(read_sentences(os.path.join(args.data_dir, "conll03", "train.txt")))
+
+    rounds = []
+    for r in range(args.rounds):
+        one = time_mtl(args.binary, args.model, path, 1)
+        two = time_mtl(args.binary, args.model, path, 2)
+        flair = time_flair(tagger, sentences, args.flair_batch)
+        row = {"round": r, "mtl_np1_s": one, "mtl_np2_s": two, "flair_s": flair}
+        rounds.append(row)
+        print(json.dumps(row), flush=True)
+
+    n = len(sentences)
+    median = {k: statistics.median(row[k] for row in rounds) for k in ["mtl_np1_s", "mtl_np2_s", "flair_s"]}
+    import flair
+    import torch
+    print(json.dumps({
+        "sentences": n, "tokens": sum(map(len, sentences)), "rounds": args.rounds,
+        "sentences_per_s": {"mtl_np1": n / median["mtl_np1_s"], "mtl_np2": n / median["mtl_np2_s"], "flair": n / median["flair_s"]},
+        "np2_over_np1": median["mtl_np1_s"] / median["mtl_np2_s"],
+        "np1_over_flair": median["flair_s"] / median["mtl_np1_s"],
+        "flair": flair.__version__, "torch": torch.__version__, "machine": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(), "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "(detected)"), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }))
+
+
+if __name__ == "__main__":
+    main()
