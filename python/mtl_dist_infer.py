@@ -328,8 +328,12 @@ def main(argv):
         model = Model(argv[1])
         stdin = open(sys.stdin.fileno(), encoding="utf-8", errors="strict", newline="")
         out = sys.stdout
+        header = "# columns = " + " ".join(["token"] + [t["name"] for t in model.tasks]) + "\n"
         for tokens in read_sentences(stdin):
             tags = model.tag(tokens)
+            # the header `mtl-dist predict` writes before its first sentence
+            out.write(header)
+            header = ""
             out.write("".join("\t".join([token] + [t[j] for t in tags]) + "\n" for j, token in enumerate(tokens)) + "\n")
     except BrokenPipeError:
         # the reader went away (`| head`): stop quietly, as a tool killed by SIGPIPE

@@ -140,7 +140,8 @@ struct Evaluate: ParsableCommand {
 /// and content hash (copies at different paths agree; the same path holding other data does not).
 enum SplitIdentity {
     static func describe(_ split: String) throws -> String {
-        guard split != "dev" && split != "test" else { return split }
+        // what cannot be read is refused by the reader, with its own message
+        guard split != "dev" && split != "test", RegularFile.problem(at: split) == nil else { return split }
         let size = try RegularFile.size(split)
         var hash = FNV1a64()
         try RegularFile.forEachChunk(of: split, bytes: 0..<size) { chunk, _ in hash.combine(bytes: chunk) }
