@@ -55,6 +55,36 @@ public enum BLAS {
     public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
     /// The number of threads OpenBLAS uses.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// The kernel family OpenBLAS runs, e.g. "SkylakeX", "Haswell" or "Prescott".
+    public static var coreName: String {
+        guard let s = openblas_get_corename() else { return "unknown" }
+        return String(cString: s)
+    }
+
+    /// The kernel family to run instead of OpenBLAS's own choice, or nil to keep it. OpenBLAS
+    /// (0.3.21) picks its kernels by CPU model and falls back to "Prescott", its SSE3 kernels,
+    /// for a model it does not know, such as Emerald Rapids (family 6, model 207), although that
+    /// CPU runs the AVX-512 ones: sgemm is then 2–4× slower, and slowest on the LSTM's small
+    /// per-step products. So when the choice is "Prescott" and the CPU and OS support AVX-512
+    /// (F, DQ, BW, VL), this is "SkylakeX"; with AVX2 and FMA, "Haswell".
+    public static var betterCore: String? {
+        guard coreName == "Prescott" else { return nil }
+        switch copenblas_cpu_vector_level() {
+        case 2: return "SkylakeX"
+        case 1: return "Haswell"
+        default: return nil
+        }
+    }
+
+    /// Makes OpenBLAS run the kernel family `core` (an `OPENBLAS_CORETYPE` name) and returns
+    /// true, or returns false where the library cannot switch (a build without run-time kernel
+    /// selection). Sets `OPENBLAS_CORETYPE` in this process's environment. Call it before the
+    /// first BLAS call and before starting threads.
+    @discardableResult
+    public static func selectCore(_ core: String) -> Bool {
+        copenblas_select_core(core) != 0
+    }
+
     /// OpenBLAS's build configuration (kernel family), for benchmark reports.
     public static var configuration: String {
         guard let s = openblas_get_config() else { return "unknown" }
