@@ -100,7 +100,7 @@ extension Trainer {
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store.grads.base, ranges: touched, maxNorm: Float(clip)) }
         let lr = schedule(optimizer.stepCount)
-        applyOptimizers(gradients: store.grads.base, learningRate: lr)
+        applyOptimizers(gradients: store.grads.base, nonZero: touched, learningRate: lr)
         // every other element is still zero
         store.zeroGrad(ranges: touched)
         timing.update = lap()
@@ -130,7 +130,7 @@ extension Trainer {
             timing.allReduce += lap()
             clipGradients(gradients, count: updateRange.count, norm: squared[0].squareRoot(), maxNorm: Float(clip))
         }
-        applyOptimizers(gradients: gradients - updateRange.lowerBound, learningRate: lr)
+        applyOptimizers(gradients: gradients - updateRange.lowerBound, nonZero: [updateRange], learningRate: lr)
         store.zeroGrad()
         timing.update += lap()
         if world > 1 {
@@ -143,11 +143,18 @@ extension Trainer {
     /// Steps the optimizers over `updateRange`: parameter i's gradient is `gradients[i]` (a pointer
     /// offset so that index i of the store is the right element, whether the gradients are the store's
     /// buffer or a slice). The transformer's part at its multiplied learning rate when it has an
-    /// optimizer of its own.
-    private func applyOptimizers(gradients: UnsafeMutablePointer<Float>, learningRate lr: Float) {
+    /// optimizer of its own. `nonZero`: the ranges of the store whose gradients may be non-zero
+    /// (an optimizer that leaves zero-gradient parameters unchanged updates only those).
+    private func applyOptimizers(gradients: UnsafeMutablePointer<Float>, nonZero: [Range<Int>], learningRate lr: Float) {
         let t = resolved.config.training, values = model.store.values.base
         func step(_ optimizer: inout any Optimizer, _ r: Range<Int>, _ rate: Float) {
-            optimizer.step(parameters: values + r.lowerBound, gradients: gradients + r.lowerBound, count: r.count, learningRate: rate)
+            // the parts of nonZero inside r, relative to r
+            let inside = nonZero.compactMap { n -> Range<Int>? in
+                let lo = max(n.lowerBound, r.lowerBound), hi = min(n.upperBound, r.upperBound)
+                return lo < hi ? (lo - r.lowerBound) ..< (hi - r.lowerBound) : nil
+            }
+            optimizer.step(parameters: values + r.lowerBound, gradients: gradients + r.lowerBound, count: r.count,
+                           nonZero: inside, learningRate: rate)
         }
         if let part = updateParts.transformer, transformerOptimizer != nil {
             step(&transformerOptimizer!, part, lr * Float(t.transformerLRMultiplier))

@@ -28,6 +28,20 @@ final class OpValueTests: XCTestCase {
         }
     }
 
+    /// `BLAS.betterCore` replaces only OpenBLAS's SSE3 fallback, and the kernels it selects
+    /// agree with the naive gemm.
+    func testBetterCoreReplacesOnlyTheSSE3Fallback() {
+        guard let core = BLAS.betterCore else {
+            XCTAssertNotEqual(BLAS.coreName, "Prescott", "an x86-64 CPU without AVX2 and FMA keeps the SSE3 kernels")
+            return
+        }
+        XCTAssertEqual(BLAS.coreName, "Prescott")
+        guard BLAS.selectCore(core) else { return }
+        XCTAssertEqual(BLAS.coreName, core)
+        XCTAssertNil(BLAS.betterCore)
+        testGemmAgreesWithNaiveForAllTransposes()
+    }
+
     func testMatmulByHand() {
         let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
         let b = Tensor(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])
