@@ -27,6 +27,34 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                 a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// The largest product (M·N·K multiply-adds) that OpenBLAS 0.3.21 multiplies with its
+/// small-matrix kernels (SkylakeX family, `sgemm_small_kernel_permit`), reading A and B where they
+/// are. Larger products first copy both operands into packed panels, which for the few rows of an
+/// LSTM step means copying the whole weight at every step.
+public let gemmSmallProductLimit = 1_000_000
+
+/// `gemm` without transposes for a product with few rows (one LSTM step, m ≤ B): the columns of B
+/// and C are split into panels of a width w (a multiple of 16) with m·w·k ≤
+/// `gemmSmallProductLimit`, so that OpenBLAS multiplies each panel in place instead of packing
+/// all of B at each call. Each element of C is the same sum as `gemm`'s, over the same k terms.
+/// Falls back to one `gemm` when even a panel of 16 columns is larger than the limit.
+public func gemmFewRows(m: Int, n: Int, k: Int,
+                        a: UnsafePointer<Float>, lda: Int,
+                        b: UnsafePointer<Float>, ldb: Int,
+                        beta: Float,
+                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let width = m * k > 0 ? gemmSmallProductLimit / (m * k) / 16 * 16 : n
+    guard width >= 16, width < n else {
+        gemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    // c[:, j0..<j0+w] = a · b[:, j0..<j0+w] + beta · c[:, j0..<j0+w]
+    for j0 in stride(from: 0, to: n, by: width) {
+        gemm(transA: false, transB: false, m: m, n: min(width, n - j0), k: k, a: a, lda: lda, b: b + j0, ldb: ldb,
+             beta: beta, c: c + j0, ldc: ldc)
+    }
+}
+
 /// The reference for `gemm`: the same contract, as three plain loops (llm.c's
 /// `matmul_forward_naive`). Tests check that the two agree.
 public func gemmNaive(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

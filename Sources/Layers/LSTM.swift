@@ -64,24 +64,21 @@ public struct LSTM: Module {
 }
 
 /// The recurrent term of the LSTM's forward steps, `gates[j, :] += W_hh · h_{t−1}[j, :]`, as a
-/// product with `W_hhᵀ` stored `[H, 4H]` (transposed once per call): `rec[m, 4H] = h_{t−1}[m, H] ·
-/// W_hhᵀ`, both operands untransposed and `beta = 0`, then added to the gates. For the few rows
-/// of one step (m ≤ B) this is the form OpenBLAS multiplies in place, with its small-matrix or
-/// direct kernels, whereas `h · W_hhᵀ` through a transpose flag (or with `beta = 1`) copies all
-/// of `W_hh` into its packed layout at every step, a cost that does not shrink with the batch.
-/// The result equals the transposed-flag product up to the order of the float sums.
+/// product with `W_hhᵀ` stored `[H, 4H]` (transposed once per call): `gates[m, 4H] +=
+/// h_{t−1}[m, H] · W_hhᵀ` with both operands untransposed, by column panels (`gemmFewRows`).
+/// For the few rows of one step (m ≤ B) OpenBLAS then multiplies in place with its small-matrix
+/// kernels, whereas `h · W_hhᵀ` through a transpose flag copies all of `W_hh` into its packed
+/// layout at every step, a cost that does not shrink with the batch. The result equals the
+/// transposed-flag product up to the order of the float sums.
 struct RecurrentProduct {
     let hidden: Int
     /// `[H, 4H]`: `transposed[k, r] = W_hh[r, k]`.
     let transposed: Buffer
-    /// `[B, 4H]`, the product of one step.
-    let product: Buffer
 
-    init(weightHH: UnsafePointer<Float>, hidden h: Int, batch: Int, inputs: [Tensor]) {
+    init(weightHH: UnsafePointer<Float>, hidden h: Int, inputs: [Tensor]) {
         hidden = h
         let g4 = 4 * h
         transposed = Tensor.scratch(count: h * g4, for: inputs)
-        product = Tensor.scratch(count: batch * g4, for: inputs)
         let wT = transposed.base
         // wT[k, r] = W_hh[r, k], in blocks of 16 rows so both sides stay in cache
         for r0 in stride(from: 0, to: g4, by: 16) {
@@ -95,11 +92,8 @@ struct RecurrentProduct {
     /// `gates[j, :] += W_hh · hPrev[j, :]` for the `rows` rows j of one step (`hPrev [rows, H]`,
     /// `gates [rows, 4H]`, both contiguous).
     func add(rows m: Int, hPrev: UnsafePointer<Float>, to gates: UnsafeMutablePointer<Float>) {
-        let h = hidden, g4 = 4 * h, rec = product.base
-        // rec[j, :] = hPrev[j, :] · W_hhᵀ
-        gemm(transA: false, transB: false, m: m, n: g4, k: h, a: hPrev, lda: h, b: transposed.base, ldb: g4,
-             beta: 0, c: rec, ldc: g4)
-        for i in 0..<(m * g4) { gates[i] += rec[i] }
+        let h = hidden, g4 = 4 * h
+        gemmFewRows(m: m, n: g4, k: h, a: hPrev, lda: h, b: transposed.base, ldb: g4, beta: 1, c: gates, ldc: g4)
     }
 }
 
@@ -177,7 +171,7 @@ extension LSTM {
         }
 
         // freed when this returns (backward does not need it)
-        let recurrent = RecurrentProduct(weightHH: weightHH.data, hidden: h, batch: bCount, inputs: inputs)
+        let recurrent = RecurrentProduct(weightHH: weightHH.data, hidden: h, inputs: inputs)
         let X = x.data, Y = out.data, wIH = weightIH.data, bz = bias.data
         let XS = xs.base, G = gates.base, CS = cells.base, TC = tanhCells.base, HP = hPrev.base
         // y[b, t ≥ lengths[b], :] = 0 (the real steps are written below)
@@ -268,8 +262,7 @@ extension LSTM {
             }
             if t > 0 {
                 // gates_t += W_hh · h_{t−1}  ⇒  dh_{t−1}[j, :] = dGates[(t, j), :] · W_hh
-                gemm(transA: false, transB: false, m: m, n: h, k: g4, a: DG + r0 * g4, lda: g4, b: wHH, ldb: h,
-                     beta: 0, c: DH, ldc: h)
+                gemmFewRows(m: m, n: h, k: g4, a: DG + r0 * g4, lda: g4, b: wHH, ldb: h, beta: 0, c: DH, ldc: h)
             }
         }
 

@@ -28,6 +28,32 @@ final class OpValueTests: XCTestCase {
         }
     }
 
+    /// `gemmFewRows` splits 3 × 4000 (K = 300) into panels of 1104 columns, and runs 16 × 300
+    /// (K = 4096, where 16 columns exceed the limit) and 2 × 50 (K = 7) as one gemm; all agree with
+    /// the naive gemm, for beta 0 and 1, with row strides wider than the matrices.
+    func testGemmFewRowsAgreesWithNaive() {
+        for (m, n, k) in [(3, 4000, 300), (16, 300, 4096), (2, 50, 7)] {
+            let lda = k + 3, ldb = n + 5, ldc = n + 2
+            let a = randomValues(m * lda, seed: 11), b = randomValues(k * ldb, seed: 12), c0 = randomValues(m * ldc, seed: 13)
+            for beta: Float in [0, 1] {
+                var fast = c0, slow = c0
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        fast.withUnsafeMutableBufferPointer { pc in
+                            gemmFewRows(m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                        beta: beta, c: pc.baseAddress!, ldc: ldc)
+                        }
+                        slow.withUnsafeMutableBufferPointer { pc in
+                            gemmNaive(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: lda,
+                                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc)
+                        }
+                    }
+                }
+                assertClose(fast, slow, atol: 1e-3, rtol: 1e-4, "gemmFewRows m=\(m) n=\(n) k=\(k) beta=\(beta)")
+            }
+        }
+    }
+
     /// `BLAS.betterCore` replaces only OpenBLAS's SSE3 fallback, and the kernels it selects
     /// agree with the naive gemm.
     func testBetterCoreReplacesOnlyTheSSE3Fallback() {
