@@ -55,6 +55,14 @@ public func gemmFewRows(m: Int, n: Int, k: Int,
     }
 }
 
+/// `b[c, r] = a[r, c]` for a row-major `a [rows, cols]` (row stride `lda`) into `b [cols, rows]`
+/// (row stride `ldb`), by OpenBLAS's blocked out-of-place transpose (`cblas_somatcopy`).
+public func transpose(rows: Int, cols: Int, a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafeMutablePointer<Float>, ldb: Int) {
+    guard rows > 0, cols > 0 else { return }
+    cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1, a, Int32(lda), b, Int32(ldb))
+}
+
 /// The reference for `gemm`: the same contract, as three plain loops (llm.c's
 /// `matmul_forward_naive`). Tests check that the two agree.
 public func gemmNaive(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

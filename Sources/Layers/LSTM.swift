@@ -79,14 +79,8 @@ struct RecurrentProduct {
         hidden = h
         let g4 = 4 * h
         transposed = Tensor.scratch(count: h * g4, for: inputs)
-        let wT = transposed.base
-        // wT[k, r] = W_hh[r, k], in blocks of 16 rows so both sides stay in cache
-        for r0 in stride(from: 0, to: g4, by: 16) {
-            let r1 = min(r0 + 16, g4)
-            for k in 0..<h {
-                for r in r0..<r1 { wT[k * g4 + r] = weightHH[r * h + k] }
-            }
-        }
+        // wT[k, r] = W_hh[r, k]
+        transpose(rows: g4, cols: h, a: weightHH, lda: h, b: transposed.base, ldb: g4)
     }
 
     /// `gates[j, :] += W_hh · hPrev[j, :]` for the `rows` rows j of one step (`hPrev [rows, H]`,

@@ -54,6 +54,18 @@ final class OpValueTests: XCTestCase {
         }
     }
 
+    func testTransposeByHand() {
+        // a [2, 3] stored with row stride 4 → b [3, 2] with row stride 3
+        let a: [Float] = [1, 2, 3, -1, 4, 5, 6, -1]
+        var b = [Float](repeating: 0, count: 9)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeMutableBufferPointer { pb in
+                transpose(rows: 2, cols: 3, a: pa.baseAddress!, lda: 4, b: pb.baseAddress!, ldb: 3)
+            }
+        }
+        XCTAssertEqual(b, [1, 4, 0, 2, 5, 0, 3, 6, 0])
+    }
+
     /// `BLAS.betterCore` replaces only OpenBLAS's SSE3 fallback, and the kernels it selects
     /// agree with the naive gemm.
     func testBetterCoreReplacesOnlyTheSSE3Fallback() {
