@@ -43,7 +43,7 @@ extension Trainer {
             defer { clock = now }
             return Double(now - clock) / 1e9
         }
-        let global = sampler.globalBatch(epoch: epoch, step: s)
+        let global = rankOrderedBatch(epoch: epoch, step: s)
         var globalCounts = [Int](repeating: 0, count: taskCount)
         for item in global { for k in item.tasks { globalCounts[k] += 1 } }
         let mine = rankSlice(batchSize: global.count, rank: rank, worldSize: world)
@@ -106,6 +106,17 @@ extension Trainer {
         timing.update = lap()
         return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
                           allReduceElements: allReduceElements)
+    }
+
+    /// The global batch of step `s`, ordered so that each rank's `rankSlice` holds about as many
+    /// words as another's (`balancedOrder`; the sampler's order on one rank). Each sentence's
+    /// dropout and the loss's normalisation depend on the sentence, not on its rank, so the summed
+    /// gradient is the same up to float summation order.
+    private func rankOrderedBatch(epoch: Int, step s: Int) -> [SampledItem] {
+        let global = sampler.globalBatch(epoch: epoch, step: s)
+        guard communicator.worldSize > 1 else { return global }
+        let words = global.map { data.encodedTrain[$0.corpus][$0.sentence].wordIDs.count }
+        return balancedOrder(costs: words, worldSize: communicator.worldSize).map { global[$0] }
     }
 
     /// The update of the sharded step (`sharded_update`), after backward: the gradient
