@@ -140,8 +140,9 @@ extension LSTM {
     /// → `[B, T, H]`, zero at `t ≥ lengths[b]`. Gradients flow to every input that requires one.
     ///
     /// Only real steps are computed (packed rows, see `PackedSteps`): one gemm projects the
-    /// inputs of all steps, then one gemm per step adds the recurrent term (`RecurrentProduct`). The backward pass
-    /// runs one gemm per step for dh_{t−1}, and one gemm each for dW_ih, dW_hh and dX.
+    /// inputs of all steps, then one product per step adds the recurrent term
+    /// (`RecurrentProduct`). The backward pass runs one product per step for dh_{t−1} (by column
+    /// panels, `gemmFewRows`), and one gemm each for dW_ih, dW_hh and dX.
     public static func forward(_ x: Tensor, lengths: [Int],
                                weightIH: Tensor, weightHH: Tensor, bias: Tensor) -> Tensor {
         let (bCount, tCount, c, h) = checkShapes(x, lengths: lengths, weightIH: weightIH, weightHH: weightHH, bias: bias)
