@@ -27,6 +27,42 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                 a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// The largest product (M·N·K multiply-adds) that OpenBLAS 0.3.21 multiplies with its
+/// small-matrix kernels (SkylakeX family, `sgemm_small_kernel_permit`), reading A and B where they
+/// are. Larger products first copy both operands into packed panels, which for the few rows of an
+/// LSTM step means copying the whole weight at every step.
+public let gemmSmallProductLimit = 1_000_000
+
+/// `gemm` without transposes for a product with few rows (one LSTM step, m ≤ B): the columns of B
+/// and C are split into panels of a width w (a multiple of 16) with m·w·k ≤
+/// `gemmSmallProductLimit`, so that OpenBLAS multiplies each panel in place instead of packing
+/// all of B at each call. Each element of C is the same sum as `gemm`'s, over the same k terms.
+/// Falls back to one `gemm` when even a panel of 16 columns is larger than the limit.
+public func gemmFewRows(m: Int, n: Int, k: Int,
+                        a: UnsafePointer<Float>, lda: Int,
+                        b: UnsafePointer<Float>, ldb: Int,
+                        beta: Float,
+                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let width = m * k > 0 ? gemmSmallProductLimit / (m * k) / 16 * 16 : n
+    guard width >= 16, width < n else {
+        gemm(transA: false, transB: false, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    // c[:, j0..<j0+w] = a · b[:, j0..<j0+w] + beta · c[:, j0..<j0+w]
+    for j0 in stride(from: 0, to: n, by: width) {
+        gemm(transA: false, transB: false, m: m, n: min(width, n - j0), k: k, a: a, lda: lda, b: b + j0, ldb: ldb,
+             beta: beta, c: c + j0, ldc: ldc)
+    }
+}
+
+/// `b[c, r] = a[r, c]` for a row-major `a [rows, cols]` (row stride `lda`) into `b [cols, rows]`
+/// (row stride `ldb`), by OpenBLAS's blocked out-of-place transpose (`cblas_somatcopy`).
+public func transpose(rows: Int, cols: Int, a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafeMutablePointer<Float>, ldb: Int) {
+    guard rows > 0, cols > 0 else { return }
+    cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1, a, Int32(lda), b, Int32(ldb))
+}
+
 /// The reference for `gemm`: the same contract, as three plain loops (llm.c's
 /// `matmul_forward_naive`). Tests check that the two agree.
 public func gemmNaive(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
@@ -55,6 +91,36 @@ public enum BLAS {
     public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
     /// The number of threads OpenBLAS uses.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// The kernel family OpenBLAS runs, e.g. "SkylakeX", "Haswell" or "Prescott".
+    public static var coreName: String {
+        guard let s = openblas_get_corename() else { return "unknown" }
+        return String(cString: s)
+    }
+
+    /// The kernel family to run instead of OpenBLAS's own choice, or nil to keep it. OpenBLAS
+    /// (0.3.21) picks its kernels by CPU model and falls back to "Prescott", its SSE3 kernels,
+    /// for a model it does not know, such as Emerald Rapids (family 6, model 207), although that
+    /// CPU runs the AVX-512 ones: sgemm is then 2–4× slower, and slowest on the LSTM's small
+    /// per-step products. So when the choice is "Prescott" and the CPU and OS support AVX-512
+    /// (F, DQ, BW, VL), this is "SkylakeX"; with AVX2 and FMA, "Haswell".
+    public static var betterCore: String? {
+        guard coreName == "Prescott" else { return nil }
+        switch copenblas_cpu_vector_level() {
+        case 2: return "SkylakeX"
+        case 1: return "Haswell"
+        default: return nil
+        }
+    }
+
+    /// Makes OpenBLAS run the kernel family `core` (an `OPENBLAS_CORETYPE` name) and returns
+    /// true, or returns false where the library cannot switch (a build without run-time kernel
+    /// selection). Sets `OPENBLAS_CORETYPE` in this process's environment. Call it before the
+    /// first BLAS call and before starting threads.
+    @discardableResult
+    public static func selectCore(_ core: String) -> Bool {
+        copenblas_select_core(core) != 0
+    }
+
     /// OpenBLAS's build configuration (kernel family), for benchmark reports.
     public static var configuration: String {
         guard let s = openblas_get_config() else { return "unknown" }

@@ -63,6 +63,34 @@ public struct LSTM: Module {
     }
 }
 
+/// The recurrent term of the LSTM's forward steps, `gates[j, :] += W_hh · h_{t−1}[j, :]`, as a
+/// product with `W_hhᵀ` stored `[H, 4H]` (transposed once per call): `gates[m, 4H] +=
+/// h_{t−1}[m, H] · W_hhᵀ` with both operands untransposed, by column panels (`gemmFewRows`).
+/// For the few rows of one step (m ≤ B) OpenBLAS then multiplies in place with its small-matrix
+/// kernels, whereas `h · W_hhᵀ` through a transpose flag copies all of `W_hh` into its packed
+/// layout at every step, a cost that does not shrink with the batch. The result equals the
+/// transposed-flag product up to the order of the float sums.
+struct RecurrentProduct {
+    let hidden: Int
+    /// `[H, 4H]`: `transposed[k, r] = W_hh[r, k]`.
+    let transposed: Buffer
+
+    init(weightHH: UnsafePointer<Float>, hidden h: Int, inputs: [Tensor]) {
+        hidden = h
+        let g4 = 4 * h
+        transposed = Tensor.scratch(count: h * g4, for: inputs)
+        // wT[k, r] = W_hh[r, k]
+        transpose(rows: g4, cols: h, a: weightHH, lda: h, b: transposed.base, ldb: g4)
+    }
+
+    /// `gates[j, :] += W_hh · hPrev[j, :]` for the `rows` rows j of one step (`hPrev [rows, H]`,
+    /// `gates [rows, 4H]`, both contiguous).
+    func add(rows m: Int, hPrev: UnsafePointer<Float>, to gates: UnsafeMutablePointer<Float>) {
+        let h = hidden, g4 = 4 * h
+        gemmFewRows(m: m, n: g4, k: h, a: hPrev, lda: h, b: transposed.base, ldb: g4, beta: 1, c: gates, ldc: g4)
+    }
+}
+
 /// The rows of a padded batch that hold real steps, packed time-major like PyTorch's
 /// `PackedSequence`: sequences are ranked by length, longest first (`order[j]` is the batch
 /// index of rank j), and step t holds the `active[t]` sequences with `lengths > t`, which are
@@ -112,8 +140,9 @@ extension LSTM {
     /// → `[B, T, H]`, zero at `t ≥ lengths[b]`. Gradients flow to every input that requires one.
     ///
     /// Only real steps are computed (packed rows, see `PackedSteps`): one gemm projects the
-    /// inputs of all steps, then one gemm per step adds the recurrent term. The backward pass
-    /// runs one gemm per step for dh_{t−1}, and one gemm each for dW_ih, dW_hh and dX.
+    /// inputs of all steps, then one product per step adds the recurrent term
+    /// (`RecurrentProduct`). The backward pass runs one product per step for dh_{t−1} (by column
+    /// panels, `gemmFewRows`), and one gemm each for dW_ih, dW_hh and dX.
     public static func forward(_ x: Tensor, lengths: [Int],
                                weightIH: Tensor, weightHH: Tensor, bias: Tensor) -> Tensor {
         let (bCount, tCount, c, h) = checkShapes(x, lengths: lengths, weightIH: weightIH, weightHH: weightHH, bias: bias)
@@ -136,7 +165,9 @@ extension LSTM {
                      xs: xs, gates: gates, cells: cells, tanhCells: tanhCells, hPrev: hPrev, zeros: zeros)
         }
 
-        let X = x.data, Y = out.data, wIH = weightIH.data, wHH = weightHH.data, bz = bias.data
+        // freed when this returns (backward does not need it)
+        let recurrent = RecurrentProduct(weightHH: weightHH.data, hidden: h, inputs: inputs)
+        let X = x.data, Y = out.data, wIH = weightIH.data, bz = bias.data
         let XS = xs.base, G = gates.base, CS = cells.base, TC = tanhCells.base, HP = hPrev.base
         // y[b, t ≥ lengths[b], :] = 0 (the real steps are written below)
         for b in 0..<bCount {
@@ -157,11 +188,8 @@ extension LSTM {
             let m = active[t], r0 = offset[t]
             if m == 0 { break }
             let mNext = t + 1 < tCount ? active[t + 1] : 0
-            if t > 0 {
-                // gates[(t, j), :] += W_hh · h_{t−1}[j, :]  for j < m
-                gemm(transA: false, transB: true, m: m, n: g4, k: h, a: HP + r0 * h, lda: h, b: wHH, ldb: h,
-                     beta: 1, c: G + r0 * g4, ldc: g4)
-            }
+            // gates[(t, j), :] += W_hh · h_{t−1}[j, :]  for j < m
+            if t > 0 { recurrent.add(rows: m, hPrev: HP + r0 * h, to: G + r0 * g4) }
             for j in 0..<m {
                 let r = r0 + j
                 let gr = G + r * g4, cr = CS + r * h, tc = TC + r * h
@@ -229,8 +257,7 @@ extension LSTM {
             }
             if t > 0 {
                 // gates_t += W_hh · h_{t−1}  ⇒  dh_{t−1}[j, :] = dGates[(t, j), :] · W_hh
-                gemm(transA: false, transB: false, m: m, n: h, k: g4, a: DG + r0 * g4, lda: g4, b: wHH, ldb: h,
-                     beta: 0, c: DH, ldc: h)
+                gemmFewRows(m: m, n: h, k: g4, a: DG + r0 * g4, lda: g4, b: wHH, ldb: h, beta: 0, c: DH, ldc: h)
             }
         }
 

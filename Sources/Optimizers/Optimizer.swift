@@ -58,9 +58,23 @@ public protocol Optimizer {
     /// `count` must equal the length of the state once it is allocated.
     mutating func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
                        count: Int, learningRate: Float)
+
+    /// The same update as `step(parameters:gradients:count:learningRate:)`, counted as one
+    /// step, when only `gradients[r]` for the ranges r of `nonZero` (sorted, disjoint, within
+    /// `0..<count`) may be non-zero: an optimizer whose update leaves a parameter with a zero
+    /// gradient unchanged (SGD without momentum or weight decay) visits those ranges only, as a
+    /// sparse embedding update does; the others update all `count`.
+    mutating func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+                       count: Int, nonZero: [Range<Int>], learningRate: Float)
 }
 
 extension Optimizer {
+    /// Updates all `count` parameters: a zero gradient still moves state and parameters.
+    public mutating func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>,
+                              count: Int, nonZero: [Range<Int>], learningRate: Float) {
+        step(parameters: parameters, gradients: gradients, count: count, learningRate: learningRate)
+    }
+
     /// One update of every parameter in `store` from its gradient buffer.
     public mutating func step(store: ParameterStore, learningRate: Float) {
         step(parameters: store.values.base, gradients: store.grads.base, count: store.count,

@@ -57,6 +57,24 @@ public struct SGD: Optimizer {
         stepCount = state.stepCount
     }
 
+    /// One update of the ranges `nonZero` of `parameters[0..<count]` when there is no momentum
+    /// and no weight decay (`p −= lr·g` leaves a parameter with a zero gradient as it is, bit for
+    /// bit), else of all `count`; one step either way.
+    public mutating func step(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+                              count n: Int, nonZero: [Range<Int>], learningRate lr: Float) {
+        guard momentum == 0 && weightDecay == 0 else {
+            step(parameters: p, gradients: g, count: n, learningRate: lr)
+            return
+        }
+        for r in nonZero {
+            precondition(r.lowerBound >= 0 && r.upperBound <= n, "SGD: range \(r) outside the \(n) parameters")
+            // p[i] -= lr · (g[i] + λ·p[i])  for i in r, λ = 0: the loop of `step` on r
+            let lambda = Float(weightDecay)
+            for i in r { p[i] -= lr * (g[i] + lambda * p[i]) }
+        }
+        stepCount += 1
+    }
+
     /// One update of `parameters[0..<count]` in place, in one loop (formula above).
     public mutating func step(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                               count n: Int, learningRate lr: Float) {

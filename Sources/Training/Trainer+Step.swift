@@ -47,7 +47,7 @@ extension Trainer {
             traced?.record(name, from: clock, to: now, bytes: bytes)
             return Double(now - clock) / 1e9
         }
-        let global = sampler.globalBatch(epoch: epoch, step: s)
+        let global = rankOrderedBatch(epoch: epoch, step: s)
         var globalCounts = [Int](repeating: 0, count: taskCount)
         for item in global { for k in item.tasks { globalCounts[k] += 1 } }
         let mine = rankSlice(batchSize: global.count, rank: rank, worldSize: world)
@@ -111,12 +111,23 @@ extension Trainer {
         }
         if let clip = t.clipNorm, clip > 0 { _ = clipGradientNorm(store.grads.base, ranges: touched, maxNorm: Float(clip)) }
         let lr = schedule(optimizer.stepCount)
-        applyOptimizers(gradients: store.grads.base, learningRate: lr)
+        applyOptimizers(gradients: store.grads.base, nonZero: touched, learningRate: lr)
         // every other element is still zero
         store.zeroGrad(ranges: touched)
         timing.update = lap("update")
         return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
                           allReduceElements: allReduceElements)
+    }
+
+    /// The global batch of step `s`, ordered so that each rank's `rankSlice` holds about as many
+    /// words as another's (`balancedOrder`; the sampler's order on one rank). Each sentence's
+    /// dropout and the loss's normalisation depend on the sentence, not on its rank, so the summed
+    /// gradient is the same up to float summation order.
+    private func rankOrderedBatch(epoch: Int, step s: Int) -> [SampledItem] {
+        let global = sampler.globalBatch(epoch: epoch, step: s)
+        guard communicator.worldSize > 1 else { return global }
+        let words = global.map { data.encodedTrain[$0.corpus][$0.sentence].wordIDs.count }
+        return balancedOrder(costs: words, worldSize: communicator.worldSize).map { global[$0] }
     }
 
     /// The update of the sharded step (`sharded_update`), after backward: the gradient
@@ -142,7 +153,7 @@ extension Trainer {
             timing.allReduce += lap("all-reduce of the norm", nil)
             clipGradients(gradients, count: updateRange.count, norm: squared[0].squareRoot(), maxNorm: Float(clip))
         }
-        applyOptimizers(gradients: gradients - updateRange.lowerBound, learningRate: lr)
+        applyOptimizers(gradients: gradients - updateRange.lowerBound, nonZero: [updateRange], learningRate: lr)
         store.zeroGrad()
         timing.update += lap("update", nil)
         if world > 1 {
@@ -164,11 +175,18 @@ extension Trainer {
     /// Steps the optimizers over `updateRange`: parameter i's gradient is `gradients[i]` (a pointer
     /// offset so that index i of the store is the right element, whether the gradients are the store's
     /// buffer or a slice). The transformer's part at its multiplied learning rate when it has an
-    /// optimizer of its own.
-    private func applyOptimizers(gradients: UnsafeMutablePointer<Float>, learningRate lr: Float) {
+    /// optimizer of its own. `nonZero`: the ranges of the store whose gradients may be non-zero
+    /// (an optimizer that leaves zero-gradient parameters unchanged updates only those).
+    private func applyOptimizers(gradients: UnsafeMutablePointer<Float>, nonZero: [Range<Int>], learningRate lr: Float) {
         let t = resolved.config.training, values = model.store.values.base
         func step(_ optimizer: inout any Optimizer, _ r: Range<Int>, _ rate: Float) {
-            optimizer.step(parameters: values + r.lowerBound, gradients: gradients + r.lowerBound, count: r.count, learningRate: rate)
+            // the parts of nonZero inside r, relative to r
+            let inside = nonZero.compactMap { n -> Range<Int>? in
+                let lo = max(n.lowerBound, r.lowerBound), hi = min(n.upperBound, r.upperBound)
+                return lo < hi ? (lo - r.lowerBound) ..< (hi - r.lowerBound) : nil
+            }
+            optimizer.step(parameters: values + r.lowerBound, gradients: gradients + r.lowerBound, count: r.count,
+                           nonZero: inside, learningRate: rate)
         }
         if let part = updateParts.transformer, transformerOptimizer != nil {
             step(&transformerOptimizer!, part, lr * Float(t.transformerLRMultiplier))

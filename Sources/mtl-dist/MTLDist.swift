@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autodiff
 import Foundation
 import TextIO
 
@@ -17,6 +18,7 @@ struct MTLDist: ParsableCommand {
     /// `TextWriter.brokenPipeExitStatus` (141, as a shell reports for any tool killed by SIGPIPE).
     static func main() {
         StandardStreams.claim()
+        selectBLASCore()
         TextWriter.ignoreBrokenPipeSignal()
         var command: ParsableCommand
         do {
@@ -30,6 +32,13 @@ struct MTLDist: ParsableCommand {
         } catch {
             end(after: error)
         }
+    }
+
+    /// Runs OpenBLAS's AVX kernels where it fell back to its SSE3 ones on a CPU it does not know
+    /// (see `BLAS.betterCore`), unless `OPENBLAS_CORETYPE` names the kernels to run.
+    static func selectBLASCore() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, let core = BLAS.betterCore else { return }
+        BLAS.selectCore(core)
     }
 
     /// Ends the process after `error` from a command's `run()`.

@@ -28,6 +28,58 @@ final class OpValueTests: XCTestCase {
         }
     }
 
+    /// `gemmFewRows` splits 3 × 4000 (K = 300) into panels of 1104 columns, and runs 16 × 300
+    /// (K = 4096, where 16 columns exceed the limit) and 2 × 50 (K = 7) as one gemm; all agree with
+    /// the naive gemm, for beta 0 and 1, with row strides wider than the matrices.
+    func testGemmFewRowsAgreesWithNaive() {
+        for (m, n, k) in [(3, 4000, 300), (16, 300, 4096), (2, 50, 7)] {
+            let lda = k + 3, ldb = n + 5, ldc = n + 2
+            let a = randomValues(m * lda, seed: 11), b = randomValues(k * ldb, seed: 12), c0 = randomValues(m * ldc, seed: 13)
+            for beta: Float in [0, 1] {
+                var fast = c0, slow = c0
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        fast.withUnsafeMutableBufferPointer { pc in
+                            gemmFewRows(m: m, n: n, k: k, a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                        beta: beta, c: pc.baseAddress!, ldc: ldc)
+                        }
+                        slow.withUnsafeMutableBufferPointer { pc in
+                            gemmNaive(transA: false, transB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: lda,
+                                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc)
+                        }
+                    }
+                }
+                assertClose(fast, slow, atol: 1e-3, rtol: 1e-4, "gemmFewRows m=\(m) n=\(n) k=\(k) beta=\(beta)")
+            }
+        }
+    }
+
+    func testTransposeByHand() {
+        // a [2, 3] stored with row stride 4 → b [3, 2] with row stride 3
+        let a: [Float] = [1, 2, 3, -1, 4, 5, 6, -1]
+        var b = [Float](repeating: 0, count: 9)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeMutableBufferPointer { pb in
+                transpose(rows: 2, cols: 3, a: pa.baseAddress!, lda: 4, b: pb.baseAddress!, ldb: 3)
+            }
+        }
+        XCTAssertEqual(b, [1, 4, 0, 2, 5, 0, 3, 6, 0])
+    }
+
+    /// `BLAS.betterCore` replaces only OpenBLAS's SSE3 fallback, and the kernels it selects
+    /// agree with the naive gemm.
+    func testBetterCoreReplacesOnlyTheSSE3Fallback() {
+        guard let core = BLAS.betterCore else {
+            XCTAssertNotEqual(BLAS.coreName, "Prescott", "an x86-64 CPU without AVX2 and FMA keeps the SSE3 kernels")
+            return
+        }
+        XCTAssertEqual(BLAS.coreName, "Prescott")
+        guard BLAS.selectCore(core) else { return }
+        XCTAssertEqual(BLAS.coreName, core)
+        XCTAssertNil(BLAS.betterCore)
+        testGemmAgreesWithNaiveForAllTransposes()
+    }
+
     func testMatmulByHand() {
         let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
         let b = Tensor(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])

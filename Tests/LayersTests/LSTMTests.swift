@@ -34,10 +34,20 @@ final class LSTMTests: XCTestCase {
 
     /// Unsorted lengths, a zero length and ties exercise the packing order.
     func testFusedMatchesReferenceValuesAndGradients() {
-        let b = 5, t = 4, c = 4, h = 3
-        let lengths = [2, 4, 0, 4, 1]
-        let xv = randomValues(b * t * c, seed: 6), wi = randomValues(4 * h * c, seed: 7), wh = randomValues(4 * h * h, seed: 8)
-        let bv = randomValues(4 * h, seed: 9)
+        assertFusedMatchesReference(b: 5, t: 4, c: 4, h: 3, lengths: [2, 4, 0, 4, 1], scale: 1)
+    }
+
+    /// A batch of 16 with H = 256: wide enough that the per-step products run by column panels
+    /// (`gemmFewRows`), forward (16 rows × 1024 columns, K = 256) and backward (K = 1024).
+    func testFusedMatchesReferenceWithColumnPanels() {
+        let lengths = [3, 1, 2, 3, 3, 2, 1, 3, 2, 3, 3, 1, 2, 3, 2, 3]
+        assertFusedMatchesReference(b: 16, t: 3, c: 4, h: 256, lengths: lengths, scale: 0.1)
+    }
+
+    func assertFusedMatchesReference(b: Int, t: Int, c: Int, h: Int, lengths: [Int], scale: Float) {
+        let xv = randomValues(b * t * c, seed: 6), wi = randomValues(4 * h * c, seed: 7, scale: scale)
+        let wh = randomValues(4 * h * h, seed: 8, scale: scale)
+        let bv = randomValues(4 * h, seed: 9, scale: scale)
         let r = Tensor(shape: [b, t, h], scalars: randomValues(b * t * h, seed: 10))
         func run(_ f: (Tensor, [Int], Tensor, Tensor, Tensor) -> Tensor) -> [[Float]] {
             let tape = Tape()
@@ -53,9 +63,11 @@ final class LSTMTests: XCTestCase {
         for (i, what) in ["output", "dX", "dW_ih", "dW_hh", "dBias"].enumerated() {
             assertClose(fused[i], reference[i], atol: 1e-5, rtol: 1e-4, what)
         }
-        // sequence 2 has length 0: all-zero output, no gradient
-        XCTAssertEqual(Array(fused[0][(2 * t * h)..<(3 * t * h)]), [Float](repeating: 0, count: t * h))
-        XCTAssertEqual(Array(fused[1][(2 * t * c)..<(3 * t * c)]), [Float](repeating: 0, count: t * c))
+        // a sequence of length 0: all-zero output, no gradient
+        for (j, length) in lengths.enumerated() where length == 0 {
+            XCTAssertEqual(Array(fused[0][(j * t * h)..<((j + 1) * t * h)]), [Float](repeating: 0, count: t * h))
+            XCTAssertEqual(Array(fused[1][(j * t * c)..<((j + 1) * t * c)]), [Float](repeating: 0, count: t * c))
+        }
     }
 
     func testPaddingChangesNothing() {

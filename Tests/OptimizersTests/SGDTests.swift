@@ -1,3 +1,4 @@
+import Autodiff
 import Optimizers
 import TestSupport
 import XCTest
@@ -57,6 +58,32 @@ final class SGDTests: XCTestCase {
         // step 2: d = 1 + 0.9 = 1.9;  b = 0.5·2 + 1.9 = 2.9;  p = 1.8 − 0.29
         step(&sgd, &p, [1], lr: 0.1)
         assertClose(p, [1.51], atol: 1e-6, "momentum + wd")
+    }
+
+    /// The sparse step of plain SGD visits the non-zero ranges only and equals the dense step bit
+    /// for bit; with momentum or weight decay it updates every parameter, as the dense step does.
+    func testStepOverNonZeroRangesEqualsTheDenseStep() throws {
+        var rng = SplitMix64(seed: 7)
+        let start = (0..<12).map { _ in Float(rng.nextUniform() * 2 - 1) }
+        var gradients = [Float](repeating: 0, count: 12)
+        let nonZero = [1 ..< 3, 6 ..< 7, 9 ..< 12]
+        for r in nonZero { for i in r { gradients[i] = Float(rng.nextUniform() - 0.5) } }
+        for make in [{ try SGD() }, { try SGD(momentum: 0.9) }, { try SGD(weightDecay: 0.1) }] {
+            var dense = try make(), sparse = try make()
+            var pDense = start, pSparse = start
+            for _ in 0..<2 {
+                step(&dense, &pDense, gradients, lr: 0.3)
+                pSparse.withUnsafeMutableBufferPointer { p in
+                    gradients.withUnsafeBufferPointer { g in
+                        sparse.step(parameters: p.baseAddress!, gradients: g.baseAddress!, count: 12, nonZero: nonZero,
+                                    learningRate: 0.3)
+                    }
+                }
+            }
+            XCTAssertEqual(pSparse, pDense, "sparse against dense, momentum \(dense.momentum), λ \(dense.weightDecay)")
+            XCTAssertEqual(sparse.stepCount, 2)
+            XCTAssertEqual(sparse.state.buffers, dense.state.buffers)
+        }
     }
 
     func testInvalidSettingsThrow() {
