@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// A diverging run stops with "loss became NaN/inf at step N (task …)", exits non-zero, and saves
+/// A diverging run stops with "loss became NaN/inf at step N (task …)" (or names the parameter that
+/// became infinite first), exits non-zero, and saves
 /// nothing broken: every line of metrics.jsonl parses, and `best/` and every checkpoint hold
 /// finite parameters only.
 final class DivergenceTests: XCTestCase {
@@ -16,7 +17,12 @@ final class DivergenceTests: XCTestCase {
             ]))
             XCTAssertNotEqual(result.status, 0, "\(result)")
             XCTAssertEqual(result.occurrences(of: "became NaN/inf at step "), 1, "\(result)")
-            XCTAssertTrue(result.stderr.contains("loss became NaN/inf at step ") && result.stderr.contains("(task "), "\(result)")
+            // which comes first, an infinite loss (named with its task) or a parameter overflowing before
+            // the loss does (named with the parameter; checked before each evaluation and save), depends on
+            // the BLAS kernels' rounding: either stops the run before anything of the step is saved
+            let loss = result.stderr.contains("loss became NaN/inf at step ") && result.stderr.contains("(task ")
+            let parameter = result.stderr.contains("parameters (encoder.") && result.stderr.contains("nothing of this step was saved")
+            XCTAssertTrue(loss || parameter, "\(result)")
             XCTAssertFalse(result.stderr.contains("metrics.jsonl"), "\(result)")
             _ = try metricsLines(folder)   // every line parses
             var models = [folder.appendingPathComponent("best/parameters.bin")]
