@@ -85,18 +85,7 @@ extension Trainer {
         // the only parts of the gradient this step can make non-zero (all of it without a table)
         let touched = touchedRows?.ranges(for: global.map { data.encodedTrain[$0.corpus][$0.sentence] }) ?? [0 ..< store.count]
         if overlapsAllReduce {
-            let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator,
-                                                  gradients: store.grads.pointer)
-            if let traced {
-                reduce.bucketStarted = { b, bytes in
-                    traced.mark("bucket \(b) exchange started", track: .exchange, bytes: bytes)
-                }
-            }
-            try tape.backward(from: result.total, store: store) { try reduce.parameterReady($0) }
-            timing.allReduceInBackward = reduce.communicationSeconds
-            timing.backward += lap("backward") - reduce.communicationSeconds
-            try reduce.finish()
-            timing.allReduce = lap("waiting for the bucket exchanges")
+            try backwardOverlappingExchange(tape, from: result.total, timing: &timing) { lap($0) }
         } else {
             tape.backward(from: result.total)
             timing.backward += lap("backward")
@@ -117,6 +106,23 @@ extension Trainer {
         timing.update = lap("update")
         return StepResult(perTaskLoss: perTaskLoss, globalBatch: global, learningRate: lr, timing: timing,
                           allReduceElements: allReduceElements)
+    }
+
+    /// Backward with each bucket's non-blocking sum started once its gradients are final
+    /// (`OverlappedGradientReduce`; each start marked on the timeline's exchange track), then the
+    /// wait for the sums still running.
+    private func backwardOverlappingExchange(_ tape: Tape, from loss: Tensor, timing: inout StepTiming,
+                                             lap: (String) -> Double) throws {
+        let store = model.store
+        let reduce = OverlappedGradientReduce(buckets: gradientBuckets, communicator: communicator, gradients: store.grads.pointer)
+        if let traced = timeline {
+            reduce.bucketStarted = { b, bytes in traced.mark("bucket \(b) exchange started", track: .exchange, bytes: bytes) }
+        }
+        try tape.backward(from: loss, store: store) { try reduce.parameterReady($0) }
+        timing.allReduceInBackward = reduce.communicationSeconds
+        timing.backward += lap("backward") - reduce.communicationSeconds
+        try reduce.finish()
+        timing.allReduce = lap("waiting for the bucket exchanges")
     }
 
     /// The global batch of step `s`, ordered so that each rank's `rankSlice` holds about as many
