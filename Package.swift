@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "RegularFiles"),
         .target(name: "CoNLL", dependencies: ["RegularFiles"]),
         // raw English text into UD-style sentences and tokens with offsets, and their evaluation; Foundation + CoNLL
-        .target(name: "TextSegmentation", dependencies: ["CoNLL"]),
+        .target(name: "TextSegmentation", dependencies: ["CoNLL", "TextIO"]),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
         .target(name: "Transformer", dependencies: ["Autodiff", "Layers", "RegularFiles"]),
         .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),

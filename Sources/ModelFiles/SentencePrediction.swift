@@ -1,5 +1,6 @@
 import CoNLL
 import Foundation
+import TextIO
 
 /// One sentence's predictions for output: per task its tags (IOB2 for span tasks), and with
 /// confidence each token's probability of its tag and the spans with their scores.
@@ -42,7 +43,7 @@ public struct SentencePrediction: Equatable {
         Self.appendArray(tokens, to: &out)
         for task in tasks {
             out += ","
-            Self.appendString(task.name, to: &out)
+            appendJSONString(task.name, to: &out)
             out += ":{\"tags\":"
             Self.appendArray(task.tags, to: &out)
             if !task.probabilities.isEmpty {
@@ -52,9 +53,9 @@ public struct SentencePrediction: Equatable {
                 out += ",\"spans\":["
                 for (i, span) in spans.enumerated() {
                     out += (i == 0 ? "" : ",") + "{\"type\":"
-                    Self.appendString(span.type, to: &out)
+                    appendJSONString(span.type, to: &out)
                     out += ",\"start\":\(span.start),\"end\":\(span.end),\"text\":"
-                    Self.appendString(span.text, to: &out)
+                    appendJSONString(span.text, to: &out)
                     out += ",\"char_start\":\(span.charStart.map(String.init) ?? "null"),\"char_end\":\(span.charEnd.map(String.init) ?? "null")"
                     out += ",\"score\":" + Self.number(span.score) + "}"
                 }
@@ -77,30 +78,8 @@ public struct SentencePrediction: Equatable {
         out += "["
         for (i, item) in items.enumerated() {
             if i > 0 { out += "," }
-            appendString(item, to: &out)
+            appendJSONString(item, to: &out)
         }
         out += "]"
-    }
-
-    /// `text` as a JSON string (RFC 8259: `"` and `\` escaped, control characters as `\u00XX`).
-    static func appendString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TextIO
 
 extension TextSentence {
     /// The sentence's tokens separated by single spaces: the `pretokenized` input format.
@@ -21,13 +22,4 @@ extension TextSentence {
         }
         return out + "]}"
     }
-}
-
-/// `s` as a JSON string literal (Foundation's encoder; slashes left as they are, so URLs read plainly).
-func jsonString(_ s: String) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.withoutEscapingSlashes]
-    // encoding a String cannot fail
-    guard let data = try? encoder.encode(s) else { return "\"\"" }
-    return String(decoding: data, as: UTF8.self)
 }
