@@ -44,13 +44,7 @@ public enum PredictionIO {
                 try scan.check($0, offset: $1)
             }
         } else {
-            if let problem = InputFile.problem(at: path), !InputFile.isPipe(path) {
-                throw CoNLLError.unreadableFile(file: path, reason: problem)
-            }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw CoNLLError.unreadableFile(file: path, reason: "cannot open it: " + String(cString: strerror(errno)))
-            }
+            let fd = try openInput(path)
             defer { close(fd) }
             do {
                 bytes = try DescriptorReader.readAll(descriptor: fd, name: path) { try scan.check($0, offset: $1) }
@@ -59,6 +53,19 @@ public enum PredictionIO {
             }
         }
         return try InputFile.text(Data(bytes), fileName: name)
+    }
+
+    /// A descriptor open for reading the input file `path` (a regular file or a pipe; anything else,
+    /// or a file that cannot be opened, is `CoNLLError.unreadableFile` saying what it is).
+    static func openInput(_ path: String) throws -> Int32 {
+        if let problem = InputFile.problem(at: path), !InputFile.isPipe(path) {
+            throw CoNLLError.unreadableFile(file: path, reason: problem)
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CoNLLError.unreadableFile(file: path, reason: "cannot open it: " + String(cString: strerror(errno)))
+        }
+        return fd
     }
 
     /// Splits `text` into sentences of tokens. `fileName` names the input in messages. Lines end

@@ -49,14 +49,7 @@ public final class PredictionInput {
             descriptor = STDIN_FILENO
             ownsDescriptor = false
         } else {
-            if let problem = InputFile.problem(at: path), !InputFile.isPipe(path) {
-                throw CoNLLError.unreadableFile(file: path, reason: problem)
-            }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw CoNLLError.unreadableFile(file: path, reason: "cannot open it: " + String(cString: strerror(errno)))
-            }
-            descriptor = fd
+            descriptor = try PredictionIO.openInput(path)
             ownsDescriptor = true
         }
     }
