@@ -82,9 +82,15 @@ extension Communicator {
     /// differ): nil when they all do, else the lowest differing rank and a message naming `what`
     /// and both values. Collective, and `agreeOnFailure`'s order: ranks stop together.
     public func disagreementWithRoot(_ local: String, about what: String) throws -> (rank: Int, message: String)? {
+        try disagreementWithRoot(local) { root in "\(what) differs from rank 0's (rank \(rank): \(local); rank 0: \(root))" }
+    }
+
+    /// `disagreementWithRoot(_:about:)` with the message of a differing rank made by `message`
+    /// from rank 0's value.
+    public func disagreementWithRoot(_ local: String, message: (String) -> String) throws -> (rank: Int, message: String)? {
         let bytes = try broadcast(message: Array(local.utf8), root: 0, limit: 1 << 16)
         let root = String(decoding: bytes, as: UTF8.self)
-        return try agreeOnFailure(root == local ? nil : "\(what) differs from rank 0's (rank \(rank): \(local); rank 0: \(root))")
+        return try agreeOnFailure(root == local ? nil : message(root))
     }
 
     /// Rank `root`'s `message` on every rank (what other ranks pass is ignored): the length goes

@@ -24,10 +24,10 @@ public struct ModelFingerprint: Equatable {
     /// names the folder in the message. Collective; a no-op with one rank.
     public func agree(over communicator: Communicator, model: String) throws {
         guard communicator.worldSize > 1 else { return }
-        let zero = String(decoding: try communicator.broadcast(message: Array(value.utf8), root: 0), as: UTF8.self)
-        let local: String? = zero == value ? nil
-            : ModelError.rankModelMismatch(rank: communicator.rank, mine: value, rankZero: zero, model: model).description
-        if let failure = try communicator.agreeOnFailure(local) {
+        let mismatch = try communicator.disagreementWithRoot(value) { zero in
+            ModelError.rankModelMismatch(rank: communicator.rank, mine: value, rankZero: zero, model: model).description
+        }
+        if let failure = mismatch {
             throw ModelError.failedOnRank(rank: failure.rank, message: failure.message)
         }
     }
