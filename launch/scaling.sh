@@ -42,8 +42,10 @@
 #   --hosts H             emulated hosts (default 2)
 #   --ranks-per-host R    ranks on each emulated host (default 1); above the cores, compute is shared
 #   --strategies LIST     of dense (the defaults), touched (training.sparse_allreduce=true), overlap
-#                         (training.allreduce_bucket_mb=MB, training.overlap_allreduce=true) and sharded
-#                         (training.sharded_update=true); default all four
+#                         (training.allreduce_bucket_mb=MB, training.overlap_allreduce=true), sharded
+#                         (training.sharded_update=true) and auto (training.exchange=auto: the ranks
+#                         measure and choose; the report compares it with the best fixed one);
+#                         default all five
 #   --bucket-mb MB        the overlapped strategy's bucket size (default 4)
 #   --collective-hosts L  hosts (one rank each) over which `bench collective` is timed on every rate,
 #                         for the inter-host alpha/beta fit (default 2,4,8); it is also timed at np = 2
@@ -56,6 +58,10 @@
 #   With --emulate, each runs.jsonl line also holds "strategy" and "link" (hosts, ranks_per_host,
 #   rate_bits_per_s, oversubscription, the bytes each link carried: emulated-cluster.sh's record),
 #   and the report writes projection.json: the cost model's step against the measured one per run.
+#   Every runs.jsonl line holds "load": the 1-minute load average at the run's start and end, and
+#   "others_running", the median over the run (sampled every 0.2 s from /proc/stat) of the
+#   runnable tasks beyond the run's own ranks; the report marks a run where that was 1 or more
+#   (something else wanted a core) and a sweep that started with a 1-minute load above its ranks.
 #   machine.txt, command.txt, logs/   the machine, the command that reproduces the sweep, each run's stderr
 #   results.csv, report.md, scaling.svg, projection.svg   written by `mtl-dist report scaling DIR`
 # Rounds alternate the order: ascending np in odd rounds, descending in even ones, so machine noise
@@ -71,7 +77,7 @@ original_args=("$@")
 force=0
 config="" output="" np_list="1,2,4,8" mode="both" steps=20 rounds=3 data_dir="" hostfile="" launcher="mpirun"
 blas_threads=1 binary="${MTL_DIST_BINARY:-}"
-emulate="" hosts=2 ranks_per_host=1 strategies="dense,touched,overlap,sharded" bucket_mb=4 collective_hosts="2,4,8"
+emulate="" hosts=2 ranks_per_host=1 strategies="dense,touched,overlap,sharded,auto" bucket_mb=4 collective_hosts="2,4,8"
 np_given=0 mode_given=0
 sets=()
 while [ $# -gt 0 ]; do
@@ -121,7 +127,7 @@ if [ -n "$emulate" ]; then
   done
   IFS=, read -r -a strategy_list <<< "$strategies"
   for st in "${strategy_list[@]}"; do
-    case "$st" in dense|touched|overlap|sharded) ;; *) die "--strategies expects dense, touched, overlap and sharded, got '$st'" ;; esac
+    case "$st" in dense|touched|overlap|sharded|auto) ;; *) die "--strategies expects dense, touched, overlap, sharded and auto, got '$st'" ;; esac
   done
   IFS=, read -r -a collective_list <<< "$collective_hosts"
   for h in "${collective_list[@]}"; do
@@ -218,8 +224,38 @@ strategy_sets() {
     touched) echo "--set training.sparse_allreduce=true" ;;
     overlap) echo "--set training.allreduce_bucket_mb=$bucket_mb --set training.overlap_allreduce=true" ;;
     sharded) echo "--set training.sharded_update=true" ;;
+    auto)    echo "--set training.exchange=auto" ;;
   esac
 }
+
+# the machine's load around a run: `sample_load_start` before it, `sample_load_end RANKS` after it
+# prints {"start_1min", "end_1min", "others_running"}; others_running is the median of
+# /proc/stat's procs_running, sampled every 0.2 s during the run, less the run's ranks and the
+# sampling shell itself (a busy-polling MPI rank is always runnable, so the ranks count fully)
+load_sampler=""
+sample_load_start() {
+  load_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
+  : > "$output/logs/.running"
+  ( trap 'exit 0' TERM
+    while :; do
+      while read -r key value; do [ "$key" = procs_running ] && echo "$value" && break; done < /proc/stat
+      sleep 0.2
+    done >> "$output/logs/.running" ) &
+  load_sampler=$!
+}
+sample_load_end() {
+  local ranks=$1
+  kill "$load_sampler" 2>/dev/null || true
+  wait "$load_sampler" 2>/dev/null || true
+  load_sampler=""
+  local end others
+  end=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
+  others=$(sort -n "$output/logs/.running" | awk -v r="$ranks" '{ v[NR] = $1 } END { if (NR == 0) { print 0; exit }
+    m = v[int((NR + 1) / 2)] - r - 1; if (m < 0) m = 0; print m }')
+  printf '{"start_1min":%s,"end_1min":%s,"others_running":%s}' "$load_start" "$end" "$others"
+}
+stop_load_sampler() { [ -z "$load_sampler" ] || kill "$load_sampler" 2>/dev/null || true; }
+trap stop_load_sampler EXIT
 
 # runs `mtl-dist ARGS...` on the emulated cluster (rate $1, $2 hosts, $3 ranks each); prints its JSON
 # line, and leaves the link record in $output/logs/$log.link.json
@@ -260,6 +296,7 @@ if [ -n "$emulate" ]; then
       args=("${bench_args[@]}" --weak $(strategy_sets "$st"))
       log="weak-np$cn-$rate-$st-round$round"
       echo "scaling: round $round/$rounds, np=$cn, link $rate, $st" >&2
+      sample_load_start
       if [ "$rate" = shm ]; then
         json=$(measure "$log" "$cn" "${args[@]}")
         link=$(shm_link "$cn")
@@ -269,8 +306,9 @@ if [ -n "$emulate" ]; then
         link=$(cat "$output/logs/$log.link.json")
         launched=emulated
       fi
-      printf '{"mode":"weak","round":%d,"launcher":"%s","strategy":"%s","link":%s,"bench":%s}\n' \
-        "$round" "$launched" "$st" "$link" "$json" >> "$output/runs.jsonl"
+      sample_load_end "$cn" > "$output/logs/.load"; load=$(cat "$output/logs/.load")
+      printf '{"mode":"weak","round":%d,"launcher":"%s","strategy":"%s","link":%s,"load":%s,"bench":%s}\n' \
+        "$round" "$launched" "$st" "$link" "$load" "$json" >> "$output/runs.jsonl"
     done
   done
   # the two levels of the cost model: shared memory on one host, and each emulated link
@@ -296,8 +334,10 @@ for ((round = 1; round <= rounds; round++)); do
       weak=()
       [ "$m" = weak ] && weak=(--weak)
       echo "scaling: round $round/$rounds, $m, np=$n" >&2
+      sample_load_start
       json=$(measure "$m-np$n-round$round" "$n" "${bench_args[@]}" "${weak[@]}")
-      printf '{"mode":"%s","round":%d,"launcher":"%s","bench":%s}\n' "$m" "$round" "$launcher" "$json" >> "$output/runs.jsonl"
+      sample_load_end "$n" > "$output/logs/.load"; load=$(cat "$output/logs/.load")
+      printf '{"mode":"%s","round":%d,"launcher":"%s","load":%s,"bench":%s}\n' "$m" "$round" "$launcher" "$load" "$json" >> "$output/runs.jsonl"
     done
   done
 done

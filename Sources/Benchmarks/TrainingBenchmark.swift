@@ -36,6 +36,8 @@ public struct TrainingBenchmark {
         var stepSeconds: [Double]
         var blasThreads: Int
         var allReducePlan: String
+        /// The exchange strategy in force (`Trainer.exchangeInForce`): with `exchange: auto`, its choice.
+        var exchange: String
         /// Mean words per timed step over the global batch.
         var tokensPerStep: Double
         /// Bytes each rank sums over the ranks per step (median; the whole gradient buffer unless
@@ -68,7 +70,7 @@ public struct TrainingBenchmark {
              "median_allreduce_in_backward_ms": 1000 * medians.allReduceInBackward,
              "median_update_ms": 1000 * medians.update, "allreduce_share": allReduceShare,
              "median_allgather_ms": 1000 * medians.allGather,
-             "allreduce_plan": allReducePlan, "blas_threads_per_rank": blasThreads,
+             "allreduce_plan": allReducePlan, "exchange": exchange, "blas_threads_per_rank": blasThreads,
              "tokens_per_s": tokensPerSecond, "allreduce_bytes": allReduceBytes, "gradient_bytes": gradientBytes,
              "allreduce_bucket_bytes": bucketBytes, "hosts": hosts, "cores": cores,
              "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 }]
@@ -138,7 +140,7 @@ public struct TrainingBenchmark {
         let hostIDs = try communicator.gather(Double(TrainingBenchmark.hostID()))
         return Report(worldSize: communicator.worldSize, batchSize: resolved.config.training.batchSize,
                       parameters: trainer.model.store.count, medians: medians, stepSeconds: timings.map(\.total),
-                      blasThreads: BLAS.threadCount, allReducePlan: trainer.allReducePlan,
+                      blasThreads: BLAS.threadCount, allReducePlan: trainer.allReducePlan, exchange: trainer.exchangeInForce,
                       tokensPerStep: Double(tokens) / Double(max(timings.count, 1)),
                       allReduceBytes: Int(median(elements)) * MemoryLayout<Float>.size,
                       gradientBytes: trainer.model.store.count * MemoryLayout<Float>.size,

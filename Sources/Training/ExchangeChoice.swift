@@ -32,8 +32,11 @@ public struct ExchangeChoice {
         compute = ComputeProfile(forward: slowest[0], backward: slowest[1], update: slowest[2])
         let volume = trainer.exchangeVolume()
         let timed = try timeAllReduce(communicator, largest: Int(volume.gradientBytes))
-        let samples = timed.map { AllReduceSample(worldSize: communicator.worldSize, bytes: Double($0.bytes), seconds: $0.seconds) }
-        guard let fit = AllReduceCostModel.fit(samples) else { preconditionFailure("no all-reduce timed on \(communicator.worldSize) ranks") }
+        // the exchanges move megabytes: fitted on those (a network's small messages ride its
+        // burst and socket buffers and would make the large ones look cheap)
+        let all = timed.map { AllReduceSample(worldSize: communicator.worldSize, bytes: Double($0.bytes), seconds: $0.seconds) }
+        let large = all.filter { $0.bytes >= Double(1 << 20) }
+        guard let fit = AllReduceCostModel.fit(large.count >= 2 ? large : all) else { preconditionFailure("no all-reduce timed on \(communicator.worldSize) ranks") }
         let model = StepCostModel(compute: compute, exchange: TwoLevelCostModel(levels: [.cluster: fit]))
         let link = ScalingLink(hosts: communicator.worldSize, ranksPerHost: 1, rateBitsPerSecond: 0)
         var candidates: [(TrainingConfig.Exchange, ExchangeStrategy)] = [(.dense, .dense), (.overlap, .overlap), (.sharded, .sharded)]
@@ -48,14 +51,16 @@ public struct ExchangeChoice {
         return ExchangeChoice(compute: compute, volume: volume, fit: fit, timedSizes: timed, predictions: predictions, chosen: chosen)
     }
 
-    /// The all-reduce of 64 KiB, 512 KiB and 4 MiB (at most the gradient's size) over the ranks,
-    /// each the median of up to 5 calls, a size's calls stopping once they took 0.4 s on the slowest
-    /// rank (ranks agree on when to stop, so they make the same calls).
+    /// The all-reduce of 256 KiB, 1 MiB, 4 MiB and 16 MiB (at most the gradient's size) over the
+    /// ranks, each the median of up to 5 calls, a size's calls stopping once they took 0.4 s on the
+    /// slowest rank, and no larger size started once 1 s went (a slow network stops at 4 MiB);
+    /// ranks agree on when to stop (the slowest rank's times), so they make the same calls.
     static func timeAllReduce(_ communicator: Communicator, largest: Int) throws -> [(bytes: Int, seconds: Double)] {
-        let sizes = Array(Set([64 << 10, 512 << 10, 4 << 20].map { min($0, max(largest, 4096)) })).sorted()
+        let sizes = Array(Set([256 << 10, 1 << 20, 4 << 20, 16 << 20].map { min($0, max(largest / 4 * 4, 4096)) })).sorted()
         var buffer = [Float](repeating: 0, count: sizes.last! / 4)
         var result: [(bytes: Int, seconds: Double)] = []
-        for bytes in sizes {
+        var total = 0.0
+        for bytes in sizes where total < 1 {
             var times: [Double] = []
             var spent = [0.0]
             while times.count < 5 && spent[0] < 0.4 {
@@ -67,6 +72,7 @@ public struct ExchangeChoice {
                 times.append(elapsed[0])
                 spent[0] += elapsed[0]
             }
+            total += spent[0]
             result.append((bytes, times.sorted()[times.count / 2]))
         }
         return result

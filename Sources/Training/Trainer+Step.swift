@@ -224,6 +224,16 @@ extension Trainer {
             + ", \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter"
     }
 
+    /// The strategy `trainStep` exchanges with, by `training.exchange`'s names (`dense`, `touched`,
+    /// `overlap`, `sharded`; a blocking sum in buckets counts as `dense`): what `exchange: auto` chose,
+    /// or what the switches make. `none` with one rank.
+    public var exchangeInForce: String {
+        if communicator.worldSize == 1 { return "none" }
+        if exchangeSettings.shardedUpdate { return "sharded" }
+        if exchangesTouchedRows { return "touched" }
+        return overlapsAllReduce ? "overlap" : "dense"
+    }
+
     var unkReplacement: UnkReplacement {
         UnkReplacement(probability: Float(resolved.config.encoder.unkReplacement), singletons: data.singletonWords,
                        unknownID: Int32(data.encoder.words.unknownID ?? 0))
