@@ -41,7 +41,7 @@
 #                         reference for the cost model
 #   --hosts H             emulated hosts (default 2)
 #   --ranks-per-host R    ranks on each emulated host (default 1); above the cores, compute is shared
-#   --strategies LIST     of dense (the defaults), touched (training.sparse_allreduce=true), overlap
+#   --strategies LIST     of dense (training.exchange=dense), touched (training.sparse_allreduce=true), overlap
 #                         (training.allreduce_bucket_mb=MB, training.overlap_allreduce=true), sharded
 #                         (training.sharded_update=true) and auto (training.exchange=auto: the ranks
 #                         measure and choose; the report compares it with the best fixed one);
@@ -220,7 +220,7 @@ bench_args=(bench step --config "$config" --json --steps "$steps" ${data_dir:+--
 # the configuration overrides of an exchange strategy
 strategy_sets() {
   case "$1" in
-    dense)   ;;
+    dense)   echo "--set training.exchange=dense" ;;
     touched) echo "--set training.sparse_allreduce=true" ;;
     overlap) echo "--set training.allreduce_bucket_mb=$bucket_mb --set training.overlap_allreduce=true" ;;
     sharded) echo "--set training.sharded_update=true" ;;

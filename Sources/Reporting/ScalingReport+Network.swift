@@ -6,8 +6,16 @@ import Foundation
 extension ScalingReport {
     /// One rank's compute at the per-rank batch of `point`, with a core of its own: the medians of
     /// the np = 1 runs of the point's mode (forward and backward scaled by per-rank batch ÷ the
-    /// np = 1 batch; the update is per step). Nil without an np = 1 run.
+    /// np = 1 batch; the update is per step), × `contention(for:)` when the point's ranks all ran on
+    /// this machine. Nil without an np = 1 run.
     public func computeProfile(for point: ScalingPoint) -> ComputeProfile? {
+        guard let one = soloCompute(for: point) else { return nil }
+        let c = contention(for: point)
+        return ComputeProfile(forward: c * one.forward, backward: c * one.backward, update: c * one.update)
+    }
+
+    /// The np = 1 compute at the point's per-rank batch.
+    func soloCompute(for point: ScalingPoint) -> ComputeProfile? {
         let ones = runs.filter { $0.worldSize == 1 && $0.mode == point.mode }
         let reference = ones.isEmpty ? runs.filter { $0.worldSize == 1 } : ones
         guard !reference.isEmpty else { return nil }
@@ -15,6 +23,22 @@ extension ScalingReport {
         return ComputeProfile(forward: scale * median(reference.map(\.forwardMs)) / 1000,
                               backward: scale * median(reference.map(\.backwardMs)) / 1000,
                               update: median(reference.map(\.updateMs)) / 1000)
+    }
+
+    /// How much slower W ranks computing at once on this machine are than one, beyond their core
+    /// sharing s (they share memory bandwidth, caches and, on a VM, perhaps SMT siblings): the
+    /// forward + backward of the shared-memory dense run at the same np and mode over s × the np = 1
+    /// one. Emulated hosts are namespaces of this machine, so their ranks contend alike; 1 for one
+    /// rank, for ranks on real hosts (a launched cluster) and without a shared-memory run at that np.
+    public func contention(for point: ScalingPoint) -> Double {
+        guard point.worldSize > 1, point.placement.level != .cluster,
+              let shm = points.first(where: { $0.mode == point.mode && $0.worldSize == point.worldSize && $0.strategy == .dense
+                                              && !$0.automatic && $0.placement.level == .sharedMemory }),
+              let one = soloCompute(for: shm) else { return 1 }
+        let solo = shm.placement.oversubscription * (one.forward + one.backward)
+        guard solo > 0 else { return 1 }
+        let c = (shm.forwardMs + shm.backwardMs) / 1000 / solo
+        return c.isFinite && c > 0 ? c : 1
     }
 
     /// What the cost model predicts for `point`: nil without a compute reference or without a fit
@@ -27,14 +51,16 @@ extension ScalingReport {
     }
 
     /// `projection.json`: one object per configuration the sweep ran (the median over its rounds),
-    /// `{"np", "hosts", "ranks_per_host", "rate_bits_per_s", "strategy", "mode", "predicted_step_ms",
-    /// "measured_step_ms"}`, `predicted_step_ms` null where the model has no fit for the link.
+    /// `{"np", "hosts", "ranks_per_host", "rate_bits_per_s", "strategy", "auto", "mode",
+    /// "predicted_step_ms", "measured_step_ms", "caveats"}`, `predicted_step_ms` null where the model
+    /// has no fit for the link; `strategy` is the one in force (with `"auto": true`, auto's choice).
     public var projectionJSON: String {
         let entries: [[String: Any]] = points.map { p in
             let link = p.placement
             return ["np": p.worldSize, "hosts": link.hosts, "ranks_per_host": link.ranksPerHost,
-                    "rate_bits_per_s": link.rateBitsPerSecond, "strategy": p.strategy.rawValue, "mode": p.mode,
-                    "predicted_step_ms": prediction(for: p).map { 1000 * $0.step } ?? NSNull(), "measured_step_ms": p.stepMs]
+                    "rate_bits_per_s": link.rateBitsPerSecond, "strategy": p.strategy.rawValue, "auto": p.automatic, "mode": p.mode,
+                    "predicted_step_ms": prediction(for: p).map { 1000 * $0.step } ?? NSNull(), "measured_step_ms": p.stepMs,
+                    "caveats": p.caveats]
         }
         let data = (try? JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])) ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
@@ -49,30 +75,38 @@ extension ScalingReport {
                   "Each row is the median over the rounds of one configuration. \"× dense\" is sentences/s against the dense sum "
                   + "on the same link; exchange is the time the step waited for the exchange (after backward, and inside MPI calls "
                   + "during it). Predicted: the cost model below, from the np = 1 compute (forward, backward, update, × the core "
-                  + "sharing) and the α, β fitted on `bench collective` over the same link; the exchanged bytes are the run's own "
-                  + "(touched rows: measured from the data).", "",
-                  "| link | np | hosts × ranks | strategy | sentences/s | × dense | step ms | forward | backward | exchange | update | MiB exchanged | predicted ms (exchange) | measured ÷ predicted: step | exchange |",
-                  "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                  + "sharing s, × the contention c of that many ranks on this machine) and the α, β fitted on `bench collective` "
+                  + "over the same link; the exchanged bytes are the run's own (touched rows: measured from the data). "
+                  + "\"auto → X\" is `training.exchange: auto`, which chose X at start; notes mark a configuration whose rounds "
+                  + "spread by more than 10% or during which something else wanted a core (loaded).", "",
+                  "| link | np | hosts × ranks | strategy | sentences/s | × dense | step ms | forward | backward | exchange | update | MiB exchanged | predicted ms (exchange) | measured ÷ predicted: step | exchange | notes |",
+                  "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
         for p in points {
             let link = p.placement
-            let dense = points.first { $0.mode == p.mode && $0.worldSize == p.worldSize && $0.placement == link && $0.strategy == .dense }
+            let dense = points.first { $0.mode == p.mode && $0.worldSize == p.worldSize && $0.placement == link && $0.strategy == .dense && !$0.automatic }
             let predicted = prediction(for: p)
             md.append("| \(link.rateLabel) | \(p.worldSize) | \(link.hosts) × \(link.ranksPerHost)\(link.oversubscription > 1 ? " (\(fmt(link.oversubscription, 1))× cores)" : "") | "
-                      + "\(p.strategy.rawValue) | \(fmt(p.sentencesPerSecond, 1)) | \(dense.map { fmt(p.sentencesPerSecond / $0.sentencesPerSecond, 2) + "×" } ?? "—") | "
+                      + "\(p.strategyLabel) | \(fmt(p.sentencesPerSecond, 1)) | \(dense.map { fmt(p.sentencesPerSecond / $0.sentencesPerSecond, 2) + "×" } ?? "—") | "
                       + "\(fmt(p.stepMs, 1)) | \(fmt(p.forwardMs, 1)) | \(fmt(p.backwardMs, 1)) | \(fmt(p.allReduceMs, 1)) | \(fmt(p.updateMs, 1)) | "
                       + "\(fmt(p.allReduceBytes / 1_048_576, 2)) | \(predicted.map { fmt(1000 * $0.step, 1) + " (" + fmt(1000 * $0.exchange, 1) + ")" } ?? "no fit") | "
                       + "\(predicted.map { fmt(p.stepMs / 1000 / $0.step, 2) } ?? "—") | "
-                      + "\(predicted.map { $0.exchange > 0 ? fmt(p.allReduceMs / 1000 / $0.exchange, 2) : "—" } ?? "—") |")
+                      + "\(predicted.map { $0.exchange > 0 ? fmt(p.allReduceMs / 1000 / $0.exchange, 2) : "—" } ?? "—") | "
+                      + "\(p.caveats.joined(separator: ", ")) |")
         }
         let errors = points.compactMap { p in prediction(for: p).map { abs(p.stepMs / 1000 / $0.step - 1) } }
         if let worst = errors.max() {
+            let contended = Set(points.map { contention(for: $0) }.filter { $0 != 1 }).sorted()
             md += ["", "Largest miss: \(fmt(100 * worst, 0))% of the predicted step; \(errors.filter { $0 <= 0.15 }.count) of \(errors.count) "
                    + "configurations within 15%. The compute is the np = 1 runs' (taken at other moments than each run): on a "
                    + "machine whose load changes between runs, the step's miss is mostly the compute's, the exchange's column "
-                   + "isolates the network model.", ""]
+                   + "isolates the network model."
+                   + (contended.isEmpty ? "" : " Contention c (the shared-memory dense run's forward + backward ÷ s × np = 1's): "
+                      + contended.map { fmt($0, 2) }.joined(separator: ", ") + "; it prices ranks sharing this machine's memory "
+                      + "and caches, which hosts of a real cluster do not share (the projection leaves it out)."), ""]
         }
-        md += ["Model, per strategy, with s the core sharing (ranks × BLAS threads ÷ cores, at least 1), F, B, U the np = 1 "
-               + "forward, backward and update, T(n) = 2(p−1)·α + 2(p−1)/p·n·β at the link's level:",
+        md += autoSection
+        md += ["Model, per strategy, with s the core sharing (ranks × BLAS threads ÷ cores, at least 1), c the contention, "
+               + "F, B, U the np = 1 forward, backward and update (each × c below), T(n) = 2(p−1)·α + 2(p−1)/p·n·β at the link's level:",
                "", "- dense: s·F + s·B + T(gradient) + s·U",
                "- touched rows: s·F + s·B + T(touched bytes) + s·U",
                "- overlapped buckets: bucket k is ready when backward has produced its bytes (s·B × the bytes of buckets 0..k ÷ the "
@@ -133,13 +167,39 @@ extension ScalingReport {
 
     /// The configurations measured on more than one host: where each strategy's exchanged bytes come from.
     func measured(_ strategy: ExchangeStrategy) -> ScalingPoint? {
-        points.filter { $0.strategy == strategy && $0.worldSize > 1 }.max { $0.placement.hosts < $1.placement.hosts }
-            ?? points.first { $0.strategy == strategy && $0.worldSize > 1 }
+        let fixed = points.filter { $0.strategy == strategy && !$0.automatic && $0.worldSize > 1 }
+        return fixed.max { $0.placement.hosts < $1.placement.hosts } ?? fixed.first
     }
 
-    /// The projected step of `strategy` on `hosts` hosts of one rank each at `level`, each with its own cores.
-    func projectedStep(_ strategy: ExchangeStrategy, hosts: Int, level: ScalingLevel) -> StepPrediction? {
-        guard let p = measured(strategy) ?? measured(.dense), let compute = computeProfile(for: p) else { return nil }
+    /// `training.exchange: auto` against the best fixed strategy on each link where both ran.
+    var autoSection: [String] {
+        let autos = points.filter(\.automatic)
+        guard !autos.isEmpty else { return [] }
+        var md = ["### `exchange: auto` against the best fixed strategy", "",
+                  "Auto's sentences/s is the median over all its rounds on the link (whatever it chose in each); the best fixed "
+                  + "strategy is the fastest of the fixed ones on the same link.", "",
+                  "| link | np | auto chose (rounds) | auto sentences/s | best fixed | its sentences/s | auto ÷ best |",
+                  "| --- | ---: | --- | ---: | --- | ---: | ---: |"]
+        var seen: [ScalingLink] = []
+        for a in autos where !seen.contains(a.placement) {
+            let link = a.placement
+            seen.append(link)
+            let runsOnLink = autos.filter { $0.placement == link && $0.mode == a.mode }.flatMap(\.runs)
+            let fixed = points.filter { !$0.automatic && $0.placement == link && $0.mode == a.mode && $0.worldSize == a.worldSize }
+            guard let best = fixed.max(by: { $0.sentencesPerSecond < $1.sentencesPerSecond }) else { continue }
+            let choices = Dictionary(grouping: runsOnLink, by: \.strategy).sorted { $0.value.count > $1.value.count }
+                .map { "\($0.key.rawValue) (\($0.value.count))" }.joined(separator: ", ")
+            let speed = median(runsOnLink.map(\.sentencesPerSecond))
+            md.append("| \(link.rateLabel) | \(a.worldSize) | \(choices) | \(fmt(speed, 1)) | \(best.strategy.rawValue) | "
+                      + "\(fmt(best.sentencesPerSecond, 1)) | \(fmt(speed / best.sentencesPerSecond, 3)) |")
+        }
+        return md + [""]
+    }
+
+    /// The projected step of `strategy` on `hosts` hosts of one rank each at `level`, each with its own cores
+    /// (so no contention: the np = 1 compute).
+    public func projectedStep(_ strategy: ExchangeStrategy, hosts: Int, level: ScalingLevel) -> StepPrediction? {
+        guard let p = measured(strategy) ?? measured(.dense), let compute = soloCompute(for: p) else { return nil }
         let rate: Double
         switch level {
         case .sharedMemory: return nil
@@ -153,7 +213,7 @@ extension ScalingReport {
 
     /// The strategies the sweep measured on more than one rank (the dense sum always).
     var projectedStrategies: [ExchangeStrategy] {
-        ExchangeStrategy.allCases.filter { s in s == .dense || points.contains { $0.strategy == s && $0.worldSize > 1 } }
+        ExchangeStrategy.allCases.filter { s in s == .dense || points.contains { $0.strategy == s && !$0.automatic && $0.worldSize > 1 } }
     }
 
     var projectionSection: [String] {
@@ -202,13 +262,17 @@ extension ScalingReport {
                     projectedStep(s, hosts: n, level: level).map { (x: Double(n), y: one.step / $0.step) }
                 }, style: .dashed)
             }
-            let measured = points.filter { $0.worldSize > 1 && $0.placement.level == level && $0.placement.ranksPerHost == 1 }
-                .compactMap { p -> (x: Double, y: Double)? in
-                    guard let one = computeProfile(for: p) else { return nil }
-                    return (x: Double(p.placement.hosts), y: (one.forward + one.backward + one.update) / (p.stepMs / 1000))
+            // each measured configuration its own labelled series: its strategy, its hosts, and its rounds' caveats
+            let measured = points.filter { $0.worldSize > 1 && !$0.automatic && $0.placement.level == level && $0.placement.ranksPerHost == 1 }
+                .compactMap { p -> SVGChart.Series? in
+                    guard let one = soloCompute(for: p) else { return nil }
+                    let caveat = p.caveats.isEmpty ? "" : ", " + p.caveats.joined(separator: ", ")
+                    return .init(name: "\(p.strategy.rawValue), \(p.placement.hosts) emulated hosts (measured\(caveat))",
+                                 points: [(x: Double(p.placement.hosts), y: (one.forward + one.backward + one.update) / (p.stepMs / 1000))],
+                                 style: .markers)
                 }
             return SVGChart(title: "Projected efficiency at \(level.label)", xLabel: "hosts (log scale)", yLabel: "efficiency",
-                            series: series + [.init(name: "measured (each strategy)", points: measured, style: .markers)], logX: true)
+                            series: series + measured, logX: true, integerX: true)
         }
         return SVGFigure(panels: Array(panels),
                          note: "PROJECTION, not measured: ring all-reduce 2(p-1)·α + 2(p-1)/p·n·β with each network's fitted α, β; "

@@ -80,7 +80,7 @@ public struct ScalingReport {
 
     /// The points of the plain sweep: the dense sum on one host or the launched hosts (no emulated link).
     var plainPoints: [ScalingPoint] {
-        points.filter { $0.strategy == .dense && ($0.placement.level == .sharedMemory || $0.placement.level == .cluster) }
+        points.filter { $0.strategy == .dense && !$0.automatic && ($0.placement.level == .sharedMemory || $0.placement.level == .cluster) }
     }
 
     // MARK: - report.md
@@ -89,6 +89,7 @@ public struct ScalingReport {
         var md = ["# Scaling report", ""]
         if let command { md += ["Reproduce with:", "", "```sh", command, "```", ""] }
         if let machine { md += ["Machine:", "", "```", machine, "```", ""] }
+        md += loadSection
         md += ["Each figure is the median over the rounds of each run's median step (rounds alternate the",
                "order of np so machine noise spreads evenly). Speed-up is sentences/s against np = 1 of the",
                "same mode; efficiency is speed-up ÷ np. Strong mode keeps the global batch, weak mode the",
@@ -97,15 +98,15 @@ public struct ScalingReport {
             let rows = plainPoints.filter { $0.mode == mode }
             guard !rows.isEmpty else { continue }
             md += ["## \(mode == "strong" ? "Strong" : "Weak") scaling", "",
-                   "| np | hosts | global batch | per-rank batch | sentences/s | tokens/s | speed-up | efficiency | step ms | forward | backward | all-reduce | update | peak RSS MiB (max rank) | runs |",
-                   "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                   "| np | hosts | global batch | per-rank batch | sentences/s | tokens/s | speed-up | efficiency | step ms | forward | backward | all-reduce | update | peak RSS MiB (max rank) | runs | notes |",
+                   "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
             for p in rows {
                 let s = speedUp(p)
                 md.append("| \(p.worldSize) | \(p.hosts) | \(p.globalBatch) | \(fmt(p.perRankBatch, p.perRankBatch == p.perRankBatch.rounded() ? 0 : 2)) | "
                           + "\(fmt(p.sentencesPerSecond, 0)) | \(fmt(p.tokensPerSecond, 0)) | \(s.map { fmt($0, 2) + "×" } ?? "—") | "
                           + "\(s.map { fmt(100 * $0 / Double(p.worldSize), 0) + "%" } ?? "—") | \(fmt(p.stepMs, 1)) | "
                           + "\(fmt(p.forwardMs, 1)) | \(fmt(p.backwardMs, 1)) | \(fmt(p.allReduceMs, 1)) | \(fmt(p.updateMs, 1)) | "
-                          + "\(fmt(p.peakRSSMiB, 0)) | \(p.runs.count) |")
+                          + "\(fmt(p.peakRSSMiB, 0)) | \(p.runs.count) | \(p.caveats.joined(separator: ", ")) |")
             }
             md.append("")
         }
@@ -116,6 +117,38 @@ public struct ScalingReport {
                + "peak RSS of any rank in any run: \(fmt(runs.flatMap(\.peakRSSMiB).max() ?? 0, 0)) MiB.", ""]
         md += costSection + emulatedSection + networkCostSection + projectionSection
         return md.joined(separator: "\n") + "\n"
+    }
+
+    /// The 1-minute load average `machine.txt` recorded at the sweep's start (its `load:` line).
+    var startLoad: Double? {
+        guard let line = machine?.split(separator: "\n").first(where: { $0.hasPrefix("load:") }) else { return nil }
+        return line.dropFirst(5).split(separator: " ").first.flatMap { Double($0) }
+    }
+
+    /// At the top of the report: whether the machine was quiet, from the load at the start and
+    /// each configuration's runs (something else runnable for most of a run; rounds spread > 10%).
+    var loadSection: [String] {
+        let largest = runs.map(\.worldSize).max() ?? 1
+        let busyStart = startLoad.map { $0 > Double(largest) } ?? false
+        let marked = points.filter { !$0.caveats.isEmpty }
+        let recorded = runs.contains { $0.load != nil }
+        guard busyStart || !marked.isEmpty else {
+            guard recorded else { return [] }
+            return ["Quiet machine: the 1-minute load at the start was \(startLoad.map { fmt($0, 2) } ?? "not recorded") "
+                    + "(at most the \(largest) ranks of the largest run), nothing else was runnable for most of any run, "
+                    + "and no configuration's rounds spread by more than 10%.", ""]
+        }
+        var md = ["> **Taken on a loaded machine.**"]
+        if busyStart, let load = startLoad {
+            md.append("> The 1-minute load at the start was \(fmt(load, 2)), above the \(largest) ranks of the largest run.")
+        }
+        if !marked.isEmpty {
+            md.append("> \(marked.count) of \(points.count) configurations are marked in the tables below: \"loaded\" (something "
+                      + "else was runnable for most of one of its runs\(recorded ? "" : "; not recorded by this sweep")) or \"spread\" "
+                      + "(its rounds differ by more than 10%). Their figures time the machine's other work as well as mtl-dist; "
+                      + "rerun the sweep on a quiet machine before relying on them.")
+        }
+        return md + [""]
     }
 
     var costSection: [String] {

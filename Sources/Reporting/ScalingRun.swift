@@ -34,6 +34,24 @@ public struct ScalingRun: Equatable {
     public var link: ScalingLink?
     /// Bytes of each bucket of the gradient sum in start order (empty when the record predates them).
     public var bucketBytes: [Double] = []
+    /// True for a run of `training.exchange: auto` (`"strategy": "auto"`): `strategy` is then the
+    /// one its ranks chose (bench's `"exchange"`).
+    public var automatic = false
+    /// The machine around the run (`"load"`), when the sweep recorded it.
+    public var load: RunLoad?
+
+    /// What `launch/scaling.sh` saw of the machine during a run.
+    public struct RunLoad: Equatable {
+        /// The 1-minute load average at the run's start and at its end.
+        public var start1Min: Double
+        public var end1Min: Double
+        /// The median over the run of the runnable tasks beyond the run's own ranks: 1 or more means
+        /// something else wanted a core for most of the run.
+        public var othersRunning: Double
+    }
+
+    /// The strategy as the report names it: `auto → touched` for a run of `exchange: auto`.
+    public var strategyLabel: String { automatic ? "auto → \(strategy.rawValue)" : strategy.rawValue }
 
     /// The recorded link, else the placement the bench reported: its hosts, ranks spread evenly,
     /// rate unknown (shared memory on one host), the core sharing of one host's cores.
@@ -47,7 +65,7 @@ public struct ScalingRun: Equatable {
                                    "sentences_per_s", "tokens_per_s", "step_ms", "forward_ms", "backward_ms",
                                    "allreduce_ms", "update_ms", "allreduce_bytes", "peak_rss_mib_max",
                                    "peak_rss_mib_per_rank", "strategy", "ranks_per_host", "link_rate_bits_per_s",
-                                   "oversubscription"]
+                                   "oversubscription", "auto", "others_running"]
 
     /// This run as a CSV row (the per-rank RSS list separated by `;`).
     public var csvRow: [String] {
@@ -55,7 +73,8 @@ public struct ScalingRun: Equatable {
          fmt(perRankBatch, 2), fmt(sentencesPerSecond, 1), fmt(tokensPerSecond, 0), fmt(stepMs, 3), fmt(forwardMs, 3),
          fmt(backwardMs, 3), fmt(allReduceMs, 3), fmt(updateMs, 3), String(Int(allReduceBytes)),
          fmt(peakRSSMiB.max() ?? 0, 1), peakRSSMiB.map { fmt($0, 1) }.joined(separator: ";"), strategy.rawValue,
-         String(placement.ranksPerHost), String(Int(placement.rateBitsPerSecond)), fmt(placement.oversubscription, 2)]
+         String(placement.ranksPerHost), String(Int(placement.rateBitsPerSecond)), fmt(placement.oversubscription, 2),
+         String(automatic), load.map { fmt($0.othersRunning, 1) } ?? ""]
     }
 
     /// Reads one `runs.jsonl` object; `path` and `line` name it in errors.
@@ -102,10 +121,26 @@ public struct ScalingRun: Equatable {
         }
         peakRSSMiB = rss.map(\.doubleValue)
         if let name = object["strategy"] {
-            guard let name = name as? String, let st = ExchangeStrategy(rawValue: name) else {
-                throw bad("\"strategy\": one of \(ExchangeStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
+            let names = ExchangeStrategy.allCases.map(\.rawValue) + ["auto"]
+            guard let name = name as? String, names.contains(name) else {
+                throw bad("\"strategy\": one of \(names.joined(separator: ", "))")
+            }
+            automatic = name == "auto"
+            let inForce = automatic ? b["exchange"] as? String : name
+            guard let st = inForce.flatMap(ExchangeStrategy.init(rawValue:)) else {
+                throw bad("bench field \"exchange\": the strategy exchange: auto chose, one of \(names.dropLast().joined(separator: ", "))")
             }
             strategy = st
+        }
+        if let l = object["load"] {
+            func reading(_ key: String) -> Double? {
+                guard let v = ((l as? [String: Any])?[key] as? NSNumber)?.doubleValue, v.isFinite, v >= 0, v < 1e6 else { return nil }
+                return v
+            }
+            guard let start = reading("start_1min"), let end = reading("end_1min"), let others = reading("others_running") else {
+                throw bad("\"load\": {\"start_1min\", \"end_1min\", \"others_running\"}, numbers ≥ 0")
+            }
+            load = RunLoad(start1Min: start, end1Min: end, othersRunning: others)
         }
         if let l = object["link"] {
             guard let l = l as? [String: Any] else { throw bad("\"link\": an object") }
@@ -161,9 +196,25 @@ public struct ScalingPoint {
     public var runs: [ScalingRun]
 
     public var strategy: ExchangeStrategy { runs[0].strategy }
+    /// True for the runs of `exchange: auto` (`strategy` is their choice).
+    public var automatic: Bool { runs[0].automatic }
+    public var strategyLabel: String { runs[0].strategyLabel }
+    /// True when something else wanted a core for most of one of the runs (`RunLoad.othersRunning` ≥ 1).
+    public var loaded: Bool { runs.contains { ($0.load?.othersRunning ?? 0) >= 1 } }
+    /// (slowest − fastest) ÷ median of the runs' steps: the spread between rounds.
+    public var spread: Double {
+        let steps = runs.map(\.stepMs)
+        guard steps.count > 1, let lo = steps.min(), let hi = steps.max(), median(steps) > 0 else { return 0 }
+        return (hi - lo) / median(steps)
+    }
+    /// What makes this point's figure doubtful, for the report's rows: `loaded`, `spread 14%` (above
+    /// 10% between rounds); empty when neither.
+    public var caveats: [String] {
+        (loaded ? ["loaded"] : []) + (spread > 0.1 ? ["spread \(fmt(100 * spread, 0))%"] : [])
+    }
     public var placement: ScalingLink { runs[0].placement }
     /// True for the points a sweep without `--emulate` has: the dense sum, no recorded link.
-    public var isPlain: Bool { runs[0].link == nil && strategy == .dense }
+    public var isPlain: Bool { runs[0].link == nil && strategy == .dense && !automatic }
     public var allReduceBytes: Double { median(runs.map(\.allReduceBytes)) }
     public var gradientBytes: Double { runs[0].gradientBytes }
     public var bucketBytes: [Double] { runs.first { !$0.bucketBytes.isEmpty }?.bucketBytes ?? [] }
@@ -185,9 +236,9 @@ public struct ScalingPoint {
         var keys: [String: [ScalingRun]] = [:]
         for r in runs {
             let p = r.placement
-            keys["\(r.mode) \(r.worldSize) \(p.hosts) \(p.ranksPerHost) \(p.rateBitsPerSecond) \(r.link == nil) \(r.strategy)", default: []].append(r)
+            keys["\(r.mode) \(r.worldSize) \(p.hosts) \(p.ranksPerHost) \(p.rateBitsPerSecond) \(r.link == nil) \(r.strategy) \(r.automatic)", default: []].append(r)
         }
-        func order(_ p: ScalingPoint) -> Int { ExchangeStrategy.allCases.firstIndex(of: p.strategy) ?? 0 }
+        func order(_ p: ScalingPoint) -> Int { (ExchangeStrategy.allCases.firstIndex(of: p.strategy) ?? 0) + (p.automatic ? 100 : 0) }
         return keys.values.map { ScalingPoint(mode: $0[0].mode, worldSize: $0[0].worldSize, runs: $0) }
             .sorted { a, b in
                 if a.mode != b.mode { return a.mode < b.mode }

@@ -12,7 +12,9 @@ import TaskSampling
 /// forward and backward of this rank's slice of the first global batch (the slowest rank's, since a
 /// step waits for it), the update timed on scratch buffers, and the bytes each strategy moves
 /// (the touched rows of the first global batches, from the data). `StepCostModel` predicts each
-/// strategy's step from them; the fastest is taken (the dense sum on a tie).
+/// strategy's step from them; the fastest is taken (the dense sum on a tie). A margin (keep the
+/// dense sum unless another is predicted 5% faster) was tried and measured worse: at 10 Gbit/s the
+/// probe predicts touched rows 1.3% faster where they train 7.5% faster (BENCHMARKS.md).
 public struct ExchangeChoice {
     public let compute: ComputeProfile
     public let volume: ExchangeVolume
@@ -44,11 +46,19 @@ public struct ExchangeChoice {
         let predictions = candidates.compactMap { exchange, strategy in
             model.predict(strategy, volume: volume, link: link).map { (strategy: exchange, seconds: $0.step) }
         }
-        let best = predictions.min { $0.seconds < $1.seconds }?.strategy ?? .dense
+        let best = choose(predictions)
         // every rank takes rank 0's choice, whatever its own arithmetic gave
         let index = try communicator.broadcast(message: [UInt8(TrainingConfig.Exchange.allCases.firstIndex(of: best)!)], root: 0, limit: 1)
         let chosen = TrainingConfig.Exchange.allCases[Int(index[0]) % TrainingConfig.Exchange.allCases.count]
         return ExchangeChoice(compute: compute, volume: volume, fit: fit, timedSizes: timed, predictions: predictions, chosen: chosen)
+    }
+
+    /// The strategy of `predictions` with the shortest step; the dense sum on a tie with it, or
+    /// when there is no prediction.
+    public static func choose(_ predictions: [(strategy: TrainingConfig.Exchange, seconds: Double)]) -> TrainingConfig.Exchange {
+        guard let fastest = predictions.min(by: { $0.seconds < $1.seconds }) else { return .dense }
+        let dense = predictions.first { $0.strategy == .dense }?.seconds
+        return dense == fastest.seconds ? .dense : fastest.strategy
     }
 
     /// The all-reduce of 256 KiB, 1 MiB, 4 MiB and 16 MiB (at most the gradient's size) over the

@@ -110,6 +110,86 @@ final class ScalingReportTests: XCTestCase {
         XCTAssertTrue(String(decoding: svg, as: UTF8.self).contains("PROJECTION"))
     }
 
+    /// `exchange: auto` runs are reported as their choice and compared with the best fixed strategy
+    /// on their link; a run during which something else was runnable, and a configuration whose
+    /// rounds spread by more than 10%, are marked, and the report says the machine was loaded; two
+    /// ranks computing on one machine are priced with their measured contention, the projection
+    /// (hosts with their own machines) without it.
+    func testAutoIsComparedWithTheBestFixedStrategyAndALoadedSweepSaysSo() throws {
+        let gigabit = AllReduceCostModel(alpha: 5e-5, beta: 8e-9)
+        let link = "{\"hosts\":2,\"ranks_per_host\":1,\"rate_bits_per_s\":1000000000,\"oversubscription\":1}"
+        let shmLink = "{\"hosts\":1,\"ranks_per_host\":2,\"rate_bits_per_s\":0,\"oversubscription\":1}"
+        func line(_ strategy: String, np: Int, round: Int, stepMs: Double, link l: String, others: Double = 0,
+                  forward: Int = 20, backward: Int = 30, exchange: String? = nil) -> String {
+            run(mode: "weak", np: np, round: round, sentences: Double(32 * np) / stepMs * 1000)
+                .replacingOccurrences(of: "{\"mode\"", with: "{\"strategy\":\"\(strategy)\",\"link\":\(l),"
+                                      + "\"load\":{\"start_1min\":0.5,\"end_1min\":2.1,\"others_running\":\(others)},\"mode\"")
+                .replacingOccurrences(of: "\"hosts\":1,", with: "\"hosts\":\(np == 2 && l == link ? 2 : 1),")
+                .replacingOccurrences(of: "\"median_forward_ms\":20", with: "\"median_forward_ms\":\(forward)")
+                .replacingOccurrences(of: "\"median_backward_ms\":30", with: "\"median_backward_ms\":\(backward)")
+                .replacingOccurrences(of: "\"allreduce_bytes\":4000", with: "\"allreduce_bytes\":4000,\"gradient_bytes\":4000000"
+                                      + (exchange.map { ",\"exchange\":\"\($0)\"" } ?? ""))
+        }
+        let one = "{\"hosts\":1,\"ranks_per_host\":1,\"rate_bits_per_s\":0,\"oversubscription\":1}"
+        let runs = [line("dense", np: 1, round: 1, stepMs: 54, link: one),
+                    // two ranks on this machine: forward 22 + backward 33 = 1.1 × one rank's 50
+                    line("dense", np: 2, round: 1, stepMs: 60, link: shmLink, forward: 22, backward: 33),
+                    line("dense", np: 2, round: 1, stepMs: 100, link: link),
+                    line("dense", np: 2, round: 2, stepMs: 120, link: link),
+                    line("touched", np: 2, round: 1, stepMs: 80, link: link),
+                    line("auto", np: 2, round: 1, stepMs: 82, link: link, others: 1.5, exchange: "touched"),
+                    line("auto", np: 2, round: 2, stepMs: 81, link: link, exchange: "touched")]
+        let directory = try sweepFolder(runs: runs)
+        try "load:      3.50 1.00 0.50 (1, 5, 15 min, at the start)\n".write(to: directory.appendingPathComponent("machine.txt"),
+                                                                             atomically: true, encoding: .utf8)
+        let sizes = [1_048_576.0, 4_194_304, 16_777_216]
+        try ("{\"link\":\(link),\"world_size\":2,\"allreduce\":[" + sizes.map {
+            "{\"bytes\":\(Int($0)),\"median_s\":\(gigabit.seconds(worldSize: 2, bytes: $0)),\"repetitions\":5}"
+        }.joined(separator: ",") + "]}\n").write(to: directory.appendingPathComponent("collective.jsonl"), atomically: true, encoding: .utf8)
+        let report = try ScalingReport(directory: directory)
+        try report.write()
+
+        let auto = try XCTUnwrap(report.points.first(where: \.automatic))
+        XCTAssertEqual(auto.strategy, .touched, "auto's choice, from bench's \"exchange\"")
+        XCTAssertEqual(auto.caveats, ["loaded"], "one of its runs had another task runnable for most of it")
+        let dense = try XCTUnwrap(report.points.first { $0.strategy == .dense && $0.placement.hosts == 2 })
+        XCTAssertEqual(dense.caveats, ["spread 18%"], "100 and 120 ms around a median of 110")
+        XCTAssertEqual(report.contention(for: dense), 1.1, accuracy: 1e-12)
+        let predicted = try XCTUnwrap(report.prediction(for: dense))
+        XCTAssertEqual(predicted.forward + predicted.backward + predicted.update, 1.1 * 0.054, accuracy: 1e-9)
+        XCTAssertEqual(predicted.exchange, gigabit.seconds(worldSize: 2, bytes: 4e6), accuracy: 1e-12)
+        XCTAssertEqual(report.contention(for: report.points[0]), 1, "one rank contends with nobody")
+        let projected = try XCTUnwrap(report.projectedStep(.dense, hosts: 16, level: .network(bitsPerSecond: 1e9)))
+        XCTAssertEqual(projected.forward + projected.backward, 0.050, accuracy: 1e-9, "hosts of a cluster compute alone")
+
+        let md = try String(contentsOf: directory.appendingPathComponent("report.md"), encoding: .utf8)
+        for part in ["**Taken on a loaded machine.**", "The 1-minute load at the start was 3.50, above the 2 ranks",
+                     "| auto → touched |", "| loaded |", "| spread 18% |", "### `exchange: auto` against the best fixed strategy",
+                     "| 1 Gbit/s | 2 | touched (2) | \(fmt(64 / 0.0815)) | touched | \(fmt(64 / 0.080)) | \(String(format: "%.3f", 80 / 81.5)) |",
+                     "Contention c"] {
+            XCTAssertTrue(md.contains(part), "report.md lacks \(part):\n\(md)")
+        }
+        let csv = try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertTrue(csv[6].hasSuffix(",touched,1,1000000000,1.00,true,1.5"), "\(csv[6])")
+        let entries = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("projection.json")))
+            as? [[String: Any]])
+        XCTAssertEqual(entries.filter { $0["auto"] as? Bool == true }.count, 1)
+        XCTAssertTrue(XMLParser(data: try Data(contentsOf: directory.appendingPathComponent("projection.svg"))).parse())
+        XCTAssertTrue(String(decoding: try Data(contentsOf: directory.appendingPathComponent("projection.svg")), as: UTF8.self)
+            .contains("dense, 2 emulated hosts (measured, spread 18%)"), "each measured point labelled by what it was")
+
+        // a quiet sweep says so; an auto run without bench's choice is refused naming the field
+        let quiet = try sweepFolder(runs: [line("dense", np: 1, round: 1, stepMs: 54, link: one),
+                                           line("dense", np: 2, round: 1, stepMs: 60, link: shmLink)])
+        XCTAssertTrue(try ScalingReport(directory: quiet).markdown.contains("Quiet machine"))
+        let unnamed = try sweepFolder(runs: [line("auto", np: 2, round: 1, stepMs: 60, link: shmLink)])
+        XCTAssertThrowsError(try ScalingReport(directory: unnamed)) {
+            XCTAssertTrue("\($0)".contains("runs.jsonl:1") && "\($0)".contains("\"exchange\""), "\($0)")
+        }
+    }
+
+    private func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+
     func testMalformedRunLineNamesFileAndLine() throws {
         let directory = try sweepFolder(runs: [run(mode: "strong", np: 1, round: 1, sentences: 500), "{\"mode\": \"sideways\"}"])
         XCTAssertThrowsError(try ScalingReport(directory: directory)) { error in

@@ -38,6 +38,7 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertEqual(training.mainScore, .mean)
         XCTAssertEqual(training.allReduceBucketMB, 0)
         XCTAssertTrue(training.overlapAllReduce)
+        XCTAssertEqual(training.exchange, .auto)
 
         XCTAssertEqual(config.sampler, SamplerConfig())
         XCTAssertEqual(config.sampler.strategy, .proportional)
@@ -47,6 +48,23 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertEqual(config.checkpoint, CheckpointConfig())
         XCTAssertNil(config.checkpoint.directory)
         XCTAssertEqual([config.checkpoint.every, config.checkpoint.keep], [0, 3])
+    }
+
+    /// `exchange` is `auto` unless the file writes one of the switches that choose by hand: then
+    /// `manual`, so a config that says `sparse_allreduce: true` keeps meaning it; a written
+    /// `exchange` is what it says, and refuses a switch beside it unless `manual`.
+    func testExchangeIsAutoUnlessASwitchIsWritten() throws {
+        XCTAssertEqual(try TrainConfig(yaml: minimalYAML + "\ntraining: {epochs: 2}\n").training.exchange, .auto)
+        for written in ["sparse_allreduce: true", "sparse_allreduce: false", "sharded_update: true", "allreduce_bucket_mb: 4",
+                        "overlap_allreduce: false"] {
+            let training = try TrainConfig(yaml: minimalYAML + "\ntraining: {\(written)}\n").training
+            XCTAssertEqual(training.exchange, .manual, written)
+        }
+        XCTAssertEqual(try TrainConfig(yaml: minimalYAML + "\ntraining: {exchange: dense}\n").training.exchange, .dense)
+        XCTAssertEqual(try TrainConfig(yaml: minimalYAML + "\ntraining: {exchange: manual, allreduce_bucket_mb: 4}\n").training.exchange, .manual)
+        XCTAssertThrowsError(try TrainConfig(yaml: minimalYAML + "\ntraining: {exchange: auto, sparse_allreduce: true}\n")) {
+            XCTAssertTrue("\($0)".contains("decides the exchange unless it is manual"), "\($0)")
+        }
     }
 
     func testEmptySectionsTakeTheirDefaults() throws {
