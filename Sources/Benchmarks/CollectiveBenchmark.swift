@@ -1,16 +1,29 @@
 import Collective
 import Foundation
 
-/// `mtl-dist bench collective`: the time of one in-place `MPI_Allreduce` (float sum) at several
-/// sizes, on every rank of the run, for the scaling kit's latency–bandwidth fit. Each call starts
-/// after a barrier; a call's time is the slowest rank's, and each size reports the median over its
-/// repetitions.
+/// `mtl-dist bench collective`: the time of the collectives the exchange strategies use, at several
+/// sizes, on every rank of the run, for the scaling kit's latency–bandwidth fits: the in-place
+/// `MPI_Allreduce` (float sum) of the dense and touched-rows sums, the reduce-scatter + all-gather
+/// pair of the sharded update, and the non-blocking all-reduce (started, then waited for) of the
+/// overlapped buckets. Each call starts after a barrier; a call's time is the slowest rank's, and
+/// each size reports the median over its repetitions.
 public struct CollectiveBenchmark {
+    /// A collective as the exchange strategies call it.
+    public enum Operation: String, CaseIterable {
+        /// `allReduceSum`: the dense and the touched-rows sums.
+        case allreduce
+        /// `reduceScatterSum` then `allGather` of the same buffer: the sharded update's exchange.
+        case reduceScatterAllGather = "reduce_scatter_allgather"
+        /// `startAllReduceSum` then `wait`: one bucket of the overlapped sum.
+        case iallreduce
+    }
+
     /// Buffer sizes in bytes, each a multiple of 4.
     let sizes: [Int]
     let warmup: Int
 
-    /// A benchmark of `MPI_Allreduce` at each of `sizes` (bytes), after `warmup` untimed calls.
+    /// A benchmark of every operation at each of `sizes` (bytes; the all-reduce at all of them, the
+    /// others at those of 256 KiB and more, the sizes exchanges move), after `warmup` untimed calls.
     public init(sizes: [Int], warmup: Int) {
         self.sizes = sizes
         self.warmup = warmup
@@ -24,37 +37,53 @@ public struct CollectiveBenchmark {
 
     public struct Report {
         var worldSize: Int
-        var rows: [(bytes: Int, medianSeconds: Double, repetitions: Int)]
+        var rows: [(operation: Operation, bytes: Int, medianSeconds: Double, repetitions: Int)]
 
-        /// `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t, "repetitions": k}, ...]}`.
+        /// `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t, "repetitions": k}, ...],
+        /// "reduce_scatter_allgather": [...], "iallreduce": [...]}`.
         public var dictionary: [String: Any] {
-            ["world_size": worldSize,
-             "allreduce": rows.map { ["bytes": $0.bytes, "median_s": $0.medianSeconds, "repetitions": $0.repetitions] }]
+            var d: [String: Any] = ["world_size": worldSize]
+            for operation in Operation.allCases {
+                d[operation.rawValue] = rows.filter { $0.operation == operation }
+                    .map { ["bytes": $0.bytes, "median_s": $0.medianSeconds, "repetitions": $0.repetitions] }
+            }
+            return d
         }
 
         public var table: String {
-            rows.map { String(format: "MPI_Allreduce %9d bytes on %d rank(s): median %.3f ms over %d calls",
-                              $0.bytes, worldSize, 1000 * $0.medianSeconds, $0.repetitions) }.joined(separator: "\n")
+            rows.map { String(format: "%@ %9d bytes on %d rank(s): median %.3f ms over %d calls",
+                              $0.operation.rawValue, $0.bytes, worldSize, 1000 * $0.medianSeconds, $0.repetitions) }
+                .joined(separator: "\n")
         }
     }
 
     public func run(communicator: Communicator) throws -> Report {
-        var rows: [(bytes: Int, medianSeconds: Double, repetitions: Int)] = []
-        for bytes in sizes {
-            // zeros stay zeros under summation: no overflow however often the buffer is summed
-            var buffer = [Float](repeating: 0, count: bytes / MemoryLayout<Float>.size)
-            let count = CollectiveBenchmark.repetitions(bytes: bytes)
-            var seconds = [Double](repeating: 0, count: count)
-            try buffer.withUnsafeMutableBufferPointer { pointer in
-                for i in 0..<(warmup + count) {
-                    try communicator.barrier()
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    try communicator.allReduceSum(pointer)
-                    if i >= warmup { seconds[i - warmup] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        var rows: [(operation: Operation, bytes: Int, medianSeconds: Double, repetitions: Int)] = []
+        for operation in Operation.allCases {
+            for bytes in sizes where operation == .allreduce || bytes >= 256 << 10 {
+                // zeros stay zeros under summation: no overflow however often the buffer is summed
+                var buffer = [Float](repeating: 0, count: bytes / MemoryLayout<Float>.size)
+                let count = CollectiveBenchmark.repetitions(bytes: bytes)
+                var seconds = [Double](repeating: 0, count: count)
+                try buffer.withUnsafeMutableBufferPointer { pointer in
+                    for i in 0..<(warmup + count) {
+                        try communicator.barrier()
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        switch operation {
+                        case .allreduce:
+                            try communicator.allReduceSum(pointer)
+                        case .reduceScatterAllGather:
+                            try communicator.reduceScatterSum(pointer)
+                            try communicator.allGather(pointer)
+                        case .iallreduce:
+                            try communicator.wait([try communicator.startAllReduceSum(pointer)])
+                        }
+                        if i >= warmup { seconds[i - warmup] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+                    }
                 }
+                try seconds.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
+                rows.append((operation, bytes, median(seconds), count))
             }
-            try seconds.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
-            rows.append((bytes, median(seconds), count))
         }
         return Report(worldSize: communicator.worldSize, rows: rows)
     }

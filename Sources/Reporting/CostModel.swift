@@ -1,23 +1,49 @@
 import Foundation
 
-/// One timed all-reduce: `bytes` summed over `worldSize` ranks in a median of `seconds`, on `link`
-/// when the sweep recorded where the ranks sat (`--emulate`), nil otherwise (the ranks as launched).
+/// A collective as an exchange strategy calls it, timed by `mtl-dist bench collective` under the
+/// key of its `--json` output.
+public enum CollectiveOperation: String, CaseIterable, Sendable, Comparable {
+    /// The blocking all-reduce: the dense and the touched-rows sums.
+    case allReduce = "allreduce"
+    /// A reduce-scatter then an all-gather of the same buffer: the sharded update's exchange.
+    case reduceScatterAllGather = "reduce_scatter_allgather"
+    /// A non-blocking all-reduce started and waited for: one bucket of the overlapped sum.
+    case nonBlockingAllReduce = "iallreduce"
+
+    public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+
+    /// "all-reduce", "reduce-scatter + all-gather", "non-blocking all-reduce".
+    public var label: String {
+        switch self {
+        case .allReduce: return "all-reduce"
+        case .reduceScatterAllGather: return "reduce-scatter + all-gather"
+        case .nonBlockingAllReduce: return "non-blocking all-reduce"
+        }
+    }
+}
+
+/// One timed collective (an all-reduce unless `operation` says otherwise): `bytes` summed over
+/// `worldSize` ranks in a median of `seconds`, on `link` when the sweep recorded where the ranks
+/// sat (`--emulate`), nil otherwise (the ranks as launched).
 public struct AllReduceSample: Equatable {
     public var worldSize: Int
     public var bytes: Double
     public var seconds: Double
     public var link: ScalingLink?
+    public var operation: CollectiveOperation
 
-    public init(worldSize: Int, bytes: Double, seconds: Double, link: ScalingLink? = nil) {
+    public init(worldSize: Int, bytes: Double, seconds: Double, link: ScalingLink? = nil, operation: CollectiveOperation = .allReduce) {
         self.worldSize = worldSize
         self.bytes = bytes
         self.seconds = seconds
         self.link = link
+        self.operation = operation
     }
 
     /// Every sample of `collective.jsonl`: one line per world size, as `mtl-dist bench collective
     /// --json` prints it: `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t}, ...]}`, with
-    /// `"link": {...}` (`ScalingLink`) when the sweep emulated the network.
+    /// `"reduce_scatter_allgather"` and `"iallreduce"` lists of the same form where it timed them,
+    /// and `"link": {...}` (`ScalingLink`) when the sweep emulated the network.
     public static func read(_ url: URL) throws -> [AllReduceSample] {
         var samples: [AllReduceSample] = []
         for (line, object) in try readJSONLines(url) {
@@ -34,13 +60,20 @@ public struct AllReduceSample: Equatable {
                                               found: String(describing: l).prefix(80).description)
                 }
             }
-            for s in sizes {
-                guard let n = (s["bytes"] as? NSNumber)?.doubleValue, n > 0,
-                      let t = (s["median_s"] as? NSNumber)?.doubleValue, t.isFinite, t > 0 else {
-                    throw ReportError.badLine(path: url.path, line: line, expected: "bytes > 0 and median_s > 0 in every size",
-                                              found: String(describing: s).prefix(80).description)
+            for operation in CollectiveOperation.allCases {
+                guard let value = operation == .allReduce ? sizes : object[operation.rawValue] else { continue }
+                guard let list = value as? [[String: Any]] else {
+                    throw ReportError.badLine(path: url.path, line: line, expected: "\"\(operation.rawValue)\": a list of {\"bytes\": n, \"median_s\": t}",
+                                              found: String(describing: value).prefix(80).description)
                 }
-                samples.append(AllReduceSample(worldSize: w, bytes: n, seconds: t, link: link))
+                for s in list {
+                    guard let n = (s["bytes"] as? NSNumber)?.doubleValue, n > 0, n <= 1e12,
+                          let t = (s["median_s"] as? NSNumber)?.doubleValue, t.isFinite, t > 0 else {
+                        throw ReportError.badLine(path: url.path, line: line, expected: "bytes > 0 and median_s > 0 in every size",
+                                                  found: String(describing: s).prefix(80).description)
+                    }
+                    samples.append(AllReduceSample(worldSize: w, bytes: n, seconds: t, link: link, operation: operation))
+                }
             }
         }
         return samples
@@ -89,12 +122,6 @@ public struct AllReduceCostModel: Equatable {
         // one of them would be negative: the best fit with only the other
         let alphaOnly = AllReduceCostModel(alpha: sat / saa, beta: 0), betaOnly = AllReduceCostModel(alpha: 0, beta: sbt / sbb)
         return alphaOnly.relativeError(used) <= betaOnly.relativeError(used) ? alphaOnly : betaOnly
-    }
-
-    /// Seconds of a reduce-scatter (or of an all-gather) of `bytes` over `p` ranks, half a ring
-    /// all-reduce: (p−1)·α + (p−1)/p · n · β; 0 for one rank.
-    public func halfSeconds(worldSize p: Int, bytes n: Double) -> Double {
-        seconds(worldSize: p, bytes: n) / 2
     }
 
     /// Σ (model/measured − 1)² over `samples`.

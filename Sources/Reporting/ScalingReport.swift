@@ -32,14 +32,15 @@ public struct ScalingReport {
         samples = FileManager.default.fileExists(atPath: collective.path) ? try AllReduceSample.read(collective) : []
         // ranks sharing cores time the scheduler, not the transfer: fit on a core per rank when there are such samples
         let slots = runs.map { $0.cores * $0.hosts / max($0.blasThreads, 1) }.min() ?? 1
-        let unlinked = samples.filter { $0.link == nil }
+        let unlinked = samples.filter { $0.link == nil && $0.operation == .allReduce }
         let ownCores = unlinked.filter { $0.worldSize <= slots }
         let fitted = ownCores.contains { $0.worldSize > 1 } ? ownCores : unlinked
+        let others = samples.filter { $0.link == nil && $0.operation != .allReduce && $0.worldSize <= slots }
         cost = AllReduceCostModel.fit(fitted)
         fittedWorldSizes = Set(fitted.map(\.worldSize))
         // timings without a link describe the ranks as launched: one host is shared memory, several a cluster
         let launched: ScalingLevel = runs.allSatisfy { $0.link != nil || $0.hosts == 1 } ? .sharedMemory : .cluster
-        exchange = TwoLevelCostModel(fitting: samples.filter { $0.link != nil } + fitted, unlinked: launched)
+        exchange = TwoLevelCostModel(fitting: samples.filter { $0.link != nil } + fitted + others, unlinked: launched)
         func optionalText(_ name: String) -> String? {
             (try? RegularFile.read(directory.appendingPathComponent(name).path, limit: 1 << 20))
                 .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -165,7 +166,7 @@ public struct ScalingReport {
                "Only world sizes with a core per rank enter the fit when there are any (with ranks sharing cores",
                "the time is mostly waiting for the scheduler); the others are shown against the model.", "",
                "| np | bytes | measured ms | model ms | in the fit |", "| ---: | ---: | ---: | ---: | --- |"]
-        for s in samples.sorted(by: { ($0.worldSize, $0.bytes) < ($1.worldSize, $1.bytes) }) where s.worldSize > 1 {
+        for s in samples.sorted(by: { ($0.worldSize, $0.bytes) < ($1.worldSize, $1.bytes) }) where s.worldSize > 1 && s.operation == .allReduce {
             md.append("| \(s.worldSize) | \(Int(s.bytes)) | \(fmt(1000 * s.seconds, 3)) | \(fmt(1000 * cost.seconds(worldSize: s.worldSize, bytes: s.bytes), 3)) | "
                       + (fittedWorldSizes.contains(s.worldSize) ? "yes" : "no (ranks share cores)") + " |")
         }

@@ -68,11 +68,12 @@ public struct StepPrediction: Equatable, Sendable {
 /// - overlap: s·F + s·B + max(0, e_K − s·B) + s·U, where bucket k (of n_k bytes) is ready once
 ///   backward has produced its bytes, r_k = s·B · (n_0 + … + n_k) / gradient (gradients assumed
 ///   produced at an even rate in bytes), its sum starts at max(r_k, e_(k−1)) and ends at
-///   e_k = start + T(n_k): the sums run one after another, each hidden behind the backward still
-///   running (MPI assumed to progress them in the background).
-/// - sharded: s·F + s·B + RS(gradient) + 2(p−1)·α + AG(gradient) + s·U/p, where a reduce-scatter or
-///   an all-gather is half a ring all-reduce, (p−1)·α + (p−1)/p·n·β, and 2(p−1)·α is the sum of
-///   the squared norm (clipping) over the ranks.
+///   e_k = start + T_nb(n_k), T_nb the non-blocking all-reduce's fit: the sums run one after
+///   another, each hidden behind the backward still running.
+/// - sharded: s·F + s·B + T_rs+ag(gradient) + 2(p−1)·α + s·U/p, T_rs+ag the fit of the
+///   reduce-scatter + all-gather pair (the two halves of a ring all-reduce, so of the same form),
+///   and 2(p−1)·α the all-reduce of the squared norm (clipping) over the ranks.
+/// T_nb and T_rs+ag are the all-reduce's T where the sweep did not time those collectives.
 /// One rank exchanges nothing: s·(F + B + U).
 public struct StepCostModel {
     public var compute: ComputeProfile
@@ -99,16 +100,18 @@ public struct StepCostModel {
         case .overlap:
             let buckets = volume.bucketBytes.isEmpty ? [volume.gradientBytes] : volume.bucketBytes
             let total = max(buckets.reduce(0, +), 1)
+            let started = exchange.model(for: link, operation: .nonBlockingAllReduce) ?? cost
             var produced = 0.0, end = 0.0
             for n in buckets {
                 produced += n
                 let ready = backward * produced / total
-                end = max(ready, end) + cost.seconds(worldSize: p, bytes: n)
+                end = max(ready, end) + started.seconds(worldSize: p, bytes: n)
             }
             return StepPrediction(forward: forward, backward: backward, exchange: max(0, end - backward), update: update)
         case .sharded:
             let q = Double(p)
-            let exchange = 2 * cost.halfSeconds(worldSize: p, bytes: volume.gradientBytes) + 2 * (q - 1) * cost.alpha
+            let pair = self.exchange.model(for: link, operation: .reduceScatterAllGather) ?? cost
+            let exchange = pair.seconds(worldSize: p, bytes: volume.gradientBytes) + 2 * (q - 1) * cost.alpha
             return StepPrediction(forward: forward, backward: backward, exchange: exchange, update: update / q)
         }
     }

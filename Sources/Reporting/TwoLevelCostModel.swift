@@ -18,6 +18,10 @@ public struct TwoLevelCostModel {
     public private(set) var samples: [ScalingLevel: [AllReduceSample]] = [:]
     /// The samples each level's fit used.
     public private(set) var fitted: [ScalingLevel: [AllReduceSample]] = [:]
+    /// The other collectives' fits (reduce-scatter + all-gather, the non-blocking all-reduce), each
+    /// per level as the all-reduce's, where the sweep timed them; `levels`, `samples` and `fitted`
+    /// above are the all-reduce's.
+    public private(set) var operations: [CollectiveOperation: TwoLevelCostModel] = [:]
 
     /// The smallest message a network level's fit uses when it has timings of two such sizes.
     public static let smallestFittedNetworkBytes = 1_048_576.0
@@ -35,9 +39,22 @@ public struct TwoLevelCostModel {
     /// it has two such sizes: one α and one β cannot follow TCP from 4 KiB (within the shaper's burst
     /// and the socket buffers, at line rate) to 16 MiB (a ring sending both ways at once), and
     /// gradients, touched rows and buckets are of the large kind. The other timings stay in `samples`.
+    ///
+    /// Each operation is fitted on its own samples alone (the form T(p, n) serves for all three: the
+    /// reduce-scatter and the all-gather are the two halves of a ring all-reduce).
     public init(fitting all: [AllReduceSample], unlinked: ScalingLevel?) {
+        var others: [CollectiveOperation: TwoLevelCostModel] = [:]
+        for operation in Set(all.map(\.operation)) where operation != .allReduce {
+            others[operation] = TwoLevelCostModel(fitting: all.filter { $0.operation == operation }, unlinked: unlinked, only: operation)
+        }
+        self.init(fitting: all.filter { $0.operation == .allReduce }, unlinked: unlinked, only: .allReduce, operations: others)
+    }
+
+    private init(fitting all: [AllReduceSample], unlinked: ScalingLevel?, only operation: CollectiveOperation,
+                 operations: [CollectiveOperation: TwoLevelCostModel] = [:]) {
+        self.operations = operations
         var byLevel: [ScalingLevel: [AllReduceSample]] = [:]
-        for s in all where s.worldSize > 1 {
+        for s in all where s.worldSize > 1 && s.operation == operation {
             guard let level = s.link?.level ?? unlinked else { continue }
             byLevel[level, default: []].append(s)
         }
@@ -56,8 +73,12 @@ public struct TwoLevelCostModel {
         }
     }
 
-    /// The fit that prices exchanges on `link`; nil when its level was not measured.
-    public func model(for link: ScalingLink) -> AllReduceCostModel? { levels[link.level] }
+    /// The fit that prices `operation` on `link`: its own fit at the link's level, else (a sweep that
+    /// timed only the all-reduce, or `exchange: auto`'s probe) the all-reduce's; nil when the level
+    /// was not measured.
+    public func model(for link: ScalingLink, operation: CollectiveOperation = .allReduce) -> AllReduceCostModel? {
+        operation == .allReduce ? levels[link.level] : operations[operation]?.levels[link.level] ?? levels[link.level]
+    }
 
     /// Seconds of an all-reduce of `bytes` over the ranks of `link`; nil when its level was not measured.
     public func allReduce(bytes: Double, on link: ScalingLink) -> Double? {

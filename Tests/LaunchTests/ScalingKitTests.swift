@@ -23,7 +23,7 @@ final class ScalingKitTests: XCTestCase {
         XCTAssertEqual(csv.first, ["mode", "round", "np", "hosts", "blas_threads", "global_batch", "per_rank_batch",
                                    "sentences_per_s", "tokens_per_s", "step_ms", "forward_ms", "backward_ms",
                                    "allreduce_ms", "update_ms", "allreduce_bytes", "peak_rss_mib_max", "peak_rss_mib_per_rank",
-                                   "strategy", "ranks_per_host", "link_rate_bits_per_s", "oversubscription"])
+                                   "strategy", "ranks_per_host", "link_rate_bits_per_s", "oversubscription", "auto", "others_running"])
         let rows = csv.dropFirst()
         XCTAssertEqual(rows.count, 4, "strong and weak at np 1 and 2\n\(csv)")
         let column = { (name: String) in csv[0].firstIndex(of: name)! }

@@ -102,4 +102,41 @@ final class CostModelTests: XCTestCase {
                        0.31, accuracy: 1e-12)
         XCTAssertNil(model.predict(.dense, volume: volume, link: ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e8)))
     }
+
+    /// The sharded update is priced with the reduce-scatter + all-gather pair's own fit and the
+    /// overlapped buckets with the non-blocking all-reduce's, each fitted on its own timings from
+    /// `collective.jsonl`; where a sweep timed only the all-reduce, its fit stands in.
+    func testEachStrategyIsPricedWithTheCollectiveItCalls() throws {
+        let link = ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e8)
+        let allReduce = AllReduceCostModel(alpha: 0, beta: 1.25e-7), pair = AllReduceCostModel(alpha: 0, beta: 8.5e-8),
+            started = AllReduceCostModel(alpha: 0, beta: 1.6e-7)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("collective-\(UUID().uuidString).jsonl")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let sizes = [262_144.0, 1_048_576, 4_194_304, 16_777_216]
+        func list(_ m: AllReduceCostModel) -> String {
+            "[" + sizes.map { "{\"bytes\":\(Int($0)),\"median_s\":\(m.seconds(worldSize: 2, bytes: $0))}" }.joined(separator: ",") + "]"
+        }
+        try ("{\"link\":{\"hosts\":2,\"ranks_per_host\":1,\"rate_bits_per_s\":100000000},\"world_size\":2,\"allreduce\":\(list(allReduce)),"
+             + "\"reduce_scatter_allgather\":\(list(pair)),\"iallreduce\":\(list(started))}\n").write(to: directory, atomically: true, encoding: .utf8)
+        let samples = try AllReduceSample.read(directory)
+        XCTAssertEqual(samples.count, 12)
+        XCTAssertEqual(Set(samples.map(\.operation)), Set(CollectiveOperation.allCases))
+        let two = TwoLevelCostModel(fitting: samples, unlinked: nil)
+        XCTAssertEqual(try XCTUnwrap(two.model(for: link)).beta, allReduce.beta, accuracy: 1e-15)
+        XCTAssertEqual(try XCTUnwrap(two.model(for: link, operation: .reduceScatterAllGather)).beta, pair.beta, accuracy: 1e-15)
+        XCTAssertEqual(try XCTUnwrap(two.model(for: link, operation: .nonBlockingAllReduce)).beta, started.beta, accuracy: 1e-15)
+        XCTAssertEqual(two.check(.network(bitsPerSecond: 1e8)).count, 4, "the all-reduce's own timings only")
+
+        let g = 11_658_372.0
+        let model = StepCostModel(compute: ComputeProfile(forward: 0.02, backward: 0.025, update: 0.002), exchange: two)
+        let volume = ExchangeVolume(gradientBytes: g, touchedBytes: 4.86e6, bucketBytes: [3.98e6, 0.68e6, g - 4.66e6])
+        XCTAssertEqual(try XCTUnwrap(model.predict(.dense, volume: volume, link: link)).exchange, g * allReduce.beta, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(model.predict(.sharded, volume: volume, link: link)).exchange, g * pair.beta, accuracy: 1e-9)
+        // each bucket's sum takes longer than the backward still running: all but what starts before its end shows
+        let overlap = try XCTUnwrap(model.predict(.overlap, volume: volume, link: link))
+        XCTAssertEqual(overlap.exchange, 0.025 * 3.98e6 / g + g * started.beta - 0.025, accuracy: 1e-9)
+        // a sweep without those timings: the all-reduce's fit prices every strategy
+        let onlyAllReduce = StepCostModel(compute: model.compute, exchange: TwoLevelCostModel(fitting: samples.filter { $0.operation == .allReduce }, unlinked: nil))
+        XCTAssertEqual(try XCTUnwrap(onlyAllReduce.predict(.sharded, volume: volume, link: link)).exchange, g * allReduce.beta, accuracy: 1e-9)
+    }
 }

@@ -104,7 +104,7 @@ final class ScalingReportTests: XCTestCase {
             XCTAssertTrue(md.contains(part), "report.md lacks \(part):\n\(md)")
         }
         let csv = try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
-        XCTAssertTrue(csv[3].hasSuffix(",touched,1,1000000000,1.00"), "\(csv[3])")
+        XCTAssertTrue(csv[3].hasSuffix(",touched,1,1000000000,1.00,false,"), "\(csv[3])")
         let svg = try Data(contentsOf: directory.appendingPathComponent("projection.svg"))
         XCTAssertTrue(XMLParser(data: svg).parse())
         XCTAssertTrue(String(decoding: svg, as: UTF8.self).contains("PROJECTION"))

@@ -4,11 +4,12 @@ import Collective
 import Foundation
 
 extension Bench {
-    /// `mtl-dist bench collective`: `MPI_Allreduce` (float sum, in place) at 4 KiB to 16 MiB, for
-    /// the scaling kit's cost model. Formerly `bench --collective`.
+    /// `mtl-dist bench collective`: `MPI_Allreduce` (float sum, in place) at 4 KiB to 16 MiB, and
+    /// the reduce-scatter + all-gather pair and the non-blocking all-reduce from 256 KiB, for the
+    /// scaling kit's cost model. Formerly `bench --collective`.
     struct Collective: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Time MPI_Allreduce (float sum, in place) at 4 KiB to 16 MiB (under mpirun).")
+            abstract: "Time MPI_Allreduce (float sum, in place) at 4 KiB to 16 MiB, reduce-scatter + all-gather and the non-blocking all-reduce from 256 KiB (under mpirun).")
 
         @Option(parsing: .unconditional, help: "Untimed calls per size first.") var warmup = 3
         @OptionGroup var output: JSONOption
