@@ -52,8 +52,9 @@
 #                         over shared memory (the intra-host level)
 #
 # What it writes into DIR:
-#   runs.jsonl            one line per bench run: {"mode", "round", "launcher", "bench": <bench --json>}
-#   collective.jsonl      `mtl-dist bench collective --json` (MPI_Allreduce at 4 KiB-16 MiB) per np > 1
+#   runs.jsonl            one line per bench run: {"mode", "round", "launcher", "load", "bench": <bench --json>}
+#   collective.jsonl      `mtl-dist bench collective --json` (MPI_Allreduce at 4 KiB-16 MiB, the reduce-scatter +
+#                         all-gather pair and the non-blocking all-reduce from 256 KiB) per np > 1
 #                         (with --emulate each line also holds "link": the emulated link it ran on)
 #   With --emulate, each runs.jsonl line also holds "strategy" and "link" (hosts, ranks_per_host,
 #   rate_bits_per_s, oversubscription, the bytes each link carried: emulated-cluster.sh's record),
@@ -312,12 +313,12 @@ if [ -n "$emulate" ]; then
     done
   done
   # the two levels of the cost model: shared memory on one host, and each emulated link
-  echo "scaling: MPI_Allreduce at 4 KiB-16 MiB, np=2, shared memory" >&2
+  echo "scaling: collectives at 4 KiB-16 MiB, np=2, shared memory" >&2
   json=$(measure "allreduce-np2-shm" 2 bench collective --json)
   printf '{"link":%s,%s\n' "$(shm_link 2)" "${json#\{}" >> "$output/collective.jsonl"
   for rate in "${rates[@]}"; do
     for h in "${collective_list[@]}"; do
-      echo "scaling: MPI_Allreduce at 4 KiB-16 MiB, $h emulated hosts at $rate" >&2
+      echo "scaling: collectives at 4 KiB-16 MiB, $h emulated hosts at $rate" >&2
       json=$(measure_emulated "allreduce-h$h-$rate" "$rate" "$h" 1 bench collective --json)
       printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h$h-$rate.link.json")" "${json#\{}" >> "$output/collective.jsonl"
     done
@@ -344,7 +345,7 @@ done
 
 for n in "${nps[@]}"; do
   [ "$n" -gt 1 ] || continue
-  echo "scaling: MPI_Allreduce at 4 KiB-16 MiB, np=$n" >&2
+  echo "scaling: collectives at 4 KiB-16 MiB, np=$n" >&2
   measure "allreduce-np$n" "$n" bench collective --json >> "$output/collective.jsonl"
 done
 

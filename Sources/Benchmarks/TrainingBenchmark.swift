@@ -137,7 +137,7 @@ public struct TrainingBenchmark {
                                          allReduceInBackward: median(timings.map(\.allReduceInBackward)))
         medians.allGather = median(timings.map(\.allGather))
         try trainer.writeTimeline(to: request.trace)
-        let hostIDs = try communicator.gather(Double(TrainingBenchmark.hostID()))
+        let hosts = try communicator.hostCount()
         return Report(worldSize: communicator.worldSize, batchSize: resolved.config.training.batchSize,
                       parameters: trainer.model.store.count, medians: medians, stepSeconds: timings.map(\.total),
                       blasThreads: BLAS.threadCount, allReducePlan: trainer.allReducePlan, exchange: trainer.exchangeInForce,
@@ -148,15 +148,6 @@ public struct TrainingBenchmark {
                                                        bucketElements: GradientBuckets.elements(mebibytes: trainer.exchangeSettings.allReduceBucketMB))
                           .ranges.map { $0.count * MemoryLayout<Float>.size },
                       peakResidentBytes: try communicator.gather(Double(ResourceUsage.peakResidentBytes)),
-                      hosts: Set(hostIDs).count, cores: ProcessInfo.processInfo.activeProcessorCount)
-    }
-
-    /// This machine's host name as a number below 2^52 (exact in a Double, for `gather`): FNV-1a.
-    static func hostID() -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var name = [CChar](repeating: 0, count: 256)
-        let length = gethostname(&name, name.count - 1) == 0 ? (name.firstIndex(of: 0) ?? 0) : 0
-        for byte in name[..<length] { hash = (hash ^ UInt64(UInt8(bitPattern: byte))) &* 0x100_0000_01b3 }
-        return hash & ((1 << 52) - 1)
+                      hosts: hosts, cores: ProcessInfo.processInfo.activeProcessorCount)
     }
 }

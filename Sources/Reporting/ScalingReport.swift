@@ -139,15 +139,17 @@ public struct ScalingReport {
                     + "(at most the \(largest) ranks of the largest run), nothing else was runnable for most of any run, "
                     + "and no configuration's rounds spread by more than 10%.", ""]
         }
-        var md = ["> **Taken on a loaded machine.**"]
+        let loadedRuns = marked.filter(\.loaded).count
+        var md = [busyStart || loadedRuns > 0 ? "> **Taken on a loaded machine.**"
+                  : "> **Rounds that disagree.** Nothing else was runnable for most of any run, but some configurations' rounds differ by more than 10%."]
         if busyStart, let load = startLoad {
             md.append("> The 1-minute load at the start was \(fmt(load, 2)), above the \(largest) ranks of the largest run.")
         }
         if !marked.isEmpty {
             md.append("> \(marked.count) of \(points.count) configurations are marked in the tables below: \"loaded\" (something "
-                      + "else was runnable for most of one of its runs\(recorded ? "" : "; not recorded by this sweep")) or \"spread\" "
-                      + "(its rounds differ by more than 10%). Their figures time the machine's other work as well as mtl-dist; "
-                      + "rerun the sweep on a quiet machine before relying on them.")
+                      + "else was runnable for most of one of its runs\(recorded ? "" : "; not recorded by this sweep"), \(loadedRuns) "
+                      + "here) or \"spread\" (its rounds differ by more than 10%: the median is reported, but one round saw what the "
+                      + "others did not). Rerun those configurations, on a quiet machine where one is loaded, before relying on them.")
         }
         return md + [""]
     }

@@ -26,8 +26,10 @@ public struct TwoLevelCostModel {
     /// The smallest message a network level's fit uses when it has timings of two such sizes.
     public static let smallestFittedNetworkBytes = 1_048_576.0
 
-    public init(levels: [ScalingLevel: AllReduceCostModel]) {
+    /// Fits given, not fitted here: `levels` the all-reduce's, `operations` the other collectives' per level.
+    public init(levels: [ScalingLevel: AllReduceCostModel], operations: [CollectiveOperation: [ScalingLevel: AllReduceCostModel]] = [:]) {
         self.levels = levels
+        self.operations = operations.mapValues { TwoLevelCostModel(levels: $0) }
     }
 
     /// One fit per level. A sample with a link (`--emulate` sweeps) belongs to its link's level; one

@@ -90,6 +90,14 @@ public struct TrainingConfig: Codable, Equatable {
     /// Every setting at its default.
     public init() {}
 
+    /// The exchange a run makes: `exchange`, except that `auto` with a switch turned on
+    /// (`sparse_allreduce`, `sharded_update`, `allreduce_bucket_mb` > 0) is `manual`, the switch
+    /// honoured: so a stored config (which writes `exchange: auto`) resumed with
+    /// `--set training.sharded_update=true` does what that says.
+    public var effectiveExchange: Exchange {
+        exchange == .auto && (sparseAllReduce || shardedUpdate || allReduceBucketMB > 0) ? .manual : exchange
+    }
+
     /// These settings with `strategy` (not `manual` or `auto`) set in the switches that make it,
     /// `exchange` left as it was: what a fixed `exchange` value, or `auto`'s choice, trains with.
     public func exchanging(_ strategy: Exchange) -> TrainingConfig {
@@ -166,7 +174,7 @@ extension TrainingConfig: ConfigSection {
         .maxSentenceTokens:
             "Training sentences longer than this many tokens are skipped and counted (the log names the first file:line); a step's memory grows with the longest sentence of its batch.",
         .exchange:
-            "How a step sums gradients over ranks: `manual` (the switches `sparse_allreduce`, `allreduce_bucket_mb`, `overlap_allreduce`, `sharded_update` decide), a fixed strategy (`dense`, `touched`, `overlap` with buckets of `allreduce_bucket_mb` or 4 MiB, `sharded`), or `auto`: at start the ranks time the all-reduce at a few sizes (about a second) and forward, backward and update on the first batch, predict each strategy's step with the step cost model (README, scaling) and take the fastest; the log lists every prediction and the choice. `auto` by default (within 5% of the best fixed strategy on shared memory and on emulated 100 Mbit/s, 1 and 10 Gbit/s links, BENCHMARKS.md), `manual` when a file writes one of the switches. One rank exchanges nothing, whatever it says.",
+            "How a step sums gradients over ranks: `manual` (the switches `sparse_allreduce`, `allreduce_bucket_mb`, `overlap_allreduce`, `sharded_update` decide), a fixed strategy (`dense`, `touched`, `overlap` with buckets of `allreduce_bucket_mb` or 4 MiB, `sharded`), or `auto`: ranks all on one host take `dense` (the fastest or within 3% there); across hosts, at start the ranks time the collectives at a few sizes (under 2 s) and forward, backward and update on the first batch, predict each strategy's step with the step cost model (README, scaling) and take the fastest; the log lists every prediction and the choice. `auto` by default (within 5% of the best fixed strategy on shared memory and on emulated 100 Mbit/s, 1 and 10 Gbit/s links, BENCHMARKS.md), `manual` when a file writes one of the switches; `auto` with a switch turned on (as a resume's `--set` can make it) runs as `manual`, the switch honoured. One rank exchanges nothing, whatever it says.",
     ]
     static let defaults = TrainingConfig()
 
@@ -210,9 +218,9 @@ extension TrainingConfig: ConfigSection {
         try rules.check(!(shardedUpdate && sparseAllReduce), .shardedUpdate, found: "true with \(rules.keyPath(.sparseAllReduce)): true",
                         allowed: "one of the two: the sharded update reduce-scatters the whole gradient, the touched-rows sum all-reduces part of it",
                         hint: "set \(rules.keyPath(.shardedUpdate)): false or \(rules.keyPath(.sparseAllReduce)): false.")
-        for (key, isOn) in [(CodingKeys.sparseAllReduce, sparseAllReduce), (.shardedUpdate, shardedUpdate)] where exchange != .manual {
+        for (key, isOn) in [(CodingKeys.sparseAllReduce, sparseAllReduce), (.shardedUpdate, shardedUpdate)] where exchange != .manual && exchange != .auto {
             try rules.check(!isOn, key, found: "true with \(rules.keyPath(.exchange)): \(exchange.rawValue)",
-                            allowed: "false: \(rules.keyPath(.exchange)) decides the exchange unless it is manual",
+                            allowed: "false: \(rules.keyPath(.exchange)) decides the exchange unless it is manual (or auto, which then runs as manual)",
                             hint: "remove \(rules.keyPath(key)), or set \(rules.keyPath(.exchange)): manual to choose with the switches.")
         }
         try rules.check(!(shardedUpdate && allReduceBucketMB > 0), .shardedUpdate,

@@ -76,7 +76,7 @@ extension Trainer {
     /// `auto` without a choice); the choice's lines go to the log. Collective: call it after the
     /// ranks compared their fingerprints (so all of them measure) and before the replicas start.
     public func decidingExchange() throws -> Trainer {
-        guard resolved.config.training.exchange == .auto && communicator.worldSize > 1 else { return self }
+        guard resolved.config.training.effectiveExchange == .auto && communicator.worldSize > 1 else { return self }
         let choice = try ExchangeChoice.measure(self)
         for line in choice.lines { progress.line(line) }
         guard choice.chosen != .dense else { return self }

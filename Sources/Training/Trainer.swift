@@ -91,7 +91,7 @@ public final class Trainer {
             let weights = URL(fileURLWithPath: transformer.path).appendingPathComponent("model.safetensors")
             try model.encoder.loadTransformer(from: SafeTensorsFile(url: weights), store: model.store)
         }
-        let written = config.training.exchange
+        let written = config.training.effectiveExchange
         let t = written == .manual ? config.training : config.training.exchanging(exchange ?? (written == .auto ? .dense : written))
         exchangeSettings = t
         optimizer = try Trainer.makeOptimizer(t)

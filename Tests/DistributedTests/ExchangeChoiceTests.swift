@@ -2,16 +2,27 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `training.exchange` through the binary at np 2: `auto` logs what it measured, each strategy's
-/// predicted step and its choice, and trains exactly what the chosen fixed value trains; a fixed
-/// value trains what its switches train; a switch beside a non-manual value is refused.
+/// `training.exchange` through the binary at np 2: `auto` on one host takes the dense sum without
+/// measuring; across two emulated hosts it logs what it measured, each strategy's predicted step and
+/// its choice, and trains exactly what the chosen fixed value trains; a fixed value trains what its
+/// switches train; a switch beside a non-manual value is refused.
 final class ExchangeChoiceTests: XCTestCase {
     private let run = MTLDist.tinyModel + MTLDist.settings([
         "training.max_steps": "4", "training.batch_size": "8", "training.log_every": "1", "encoder.dropout": "0.2",
     ])
 
-    private func train(_ output: URL, _ settings: [String: String]) throws -> (ProcessRun, String) {
-        let result = try MTLDist.mpirun(2, ["train", "--output", output.path] + run + MTLDist.settings(settings))
+    private func train(_ output: URL, _ settings: [String: String], hosts: Int = 1) throws -> (ProcessRun, String) {
+        let arguments = ["train", "--output", output.path] + run + MTLDist.settings(settings)
+        let result: ProcessRun
+        if hosts == 1 {
+            result = try MTLDist.mpirun(2, arguments)
+        } else {
+            // two emulated hosts (network namespaces, a shaped link): skipped without root or tc
+            let script = ProcessRun.packageRoot.appendingPathComponent("launch/emulated-cluster.sh")
+            result = try ProcessRun(["/bin/bash", script.path, "--hosts", "\(hosts)", "--rate", "100mbit", "--binary", try MTLDist.binary(),
+                                     "--timeout", "80", "--"] + arguments, removing: ["OPENBLAS_NUM_THREADS"], timeout: MTLDist.timeout)
+            if result.status == 77 { throw XCTSkip(result.lines.last { $0.hasPrefix("SKIP: ") } ?? "emulated-cluster.sh skipped: \(result)") }
+        }
         XCTAssertEqual(result.status, 0, "\(settings)\n\(result)")
         let losses = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").filter { $0.contains("\"type\":\"train\"") }
@@ -23,16 +34,26 @@ final class ExchangeChoiceTests: XCTestCase {
         return (result, losses.joined(separator: "\n"))
     }
 
-    func testAutoLogsItsPredictionsAndTrainsWhatItsChoiceTrains() throws {
+    func testAutoOnOneHostTakesTheDenseSumWithoutMeasuring() throws {
         let root = try temporaryDirectory()
-        let (auto, autoLosses) = try train(root.appendingPathComponent("auto"), ["training.exchange": "auto"])
-        for part in ["exchange auto: all-reduce", "-> alpha", "(slowest rank)", "predicted step dense"] {
+        let (auto, autoLosses) = try train(root.appendingPathComponent("auto"), [:])   // auto is the default
+        XCTAssertTrue(auto.stdout.contains("exchange auto: the 2 ranks share one host (shared memory): dense"), "\(auto)")
+        XCTAssertFalse(auto.stdout.contains("predicted step"), "nothing measured on one host\n\(auto)")
+        let (_, denseLosses) = try train(root.appendingPathComponent("dense"), ["training.exchange": "dense"])
+        XCTAssertEqual(autoLosses, denseLosses)
+    }
+
+    func testAutoAcrossHostsLogsItsPredictionsAndTrainsWhatItsChoiceTrains() throws {
+        let root = try temporaryDirectory()
+        let (auto, autoLosses) = try train(root.appendingPathComponent("auto"), ["training.exchange": "auto"], hosts: 2)
+        for part in ["exchange auto: 2 ranks on 2 hosts; all-reduce", "-> alpha", "reduce-scatter + all-gather",
+                     "non-blocking all-reduce", "(slowest rank)", "predicted step dense"] {
             XCTAssertTrue(auto.stdout.contains(part), "\(part)\n\(auto)")
         }
         let line = try XCTUnwrap(auto.stdout.split(separator: "\n").first { $0.contains("exchange auto: predicted step") })
         let chosen = try XCTUnwrap(line.components(separatedBy: "-> ").last).trimmingCharacters(in: .whitespaces)
         XCTAssertTrue(["dense", "touched", "overlap", "sharded"].contains(chosen), "\(line)")
-        let (_, fixedLosses) = try train(root.appendingPathComponent("fixed"), ["training.exchange": chosen])
+        let (_, fixedLosses) = try train(root.appendingPathComponent("fixed"), ["training.exchange": chosen], hosts: 2)
         XCTAssertEqual(autoLosses, fixedLosses, "auto chose \(chosen)")
     }
 

@@ -51,8 +51,8 @@ final class ConfigDefaultsTests: XCTestCase {
     }
 
     /// `exchange` is `auto` unless the file writes one of the switches that choose by hand: then
-    /// `manual`, so a config that says `sparse_allreduce: true` keeps meaning it; a written
-    /// `exchange` is what it says, and refuses a switch beside it unless `manual`.
+    /// `manual`, so a config that says `sparse_allreduce: true` keeps meaning it; a written fixed
+    /// `exchange` refuses a switch beside it, `auto` runs as `manual` with one turned on.
     func testExchangeIsAutoUnlessASwitchIsWritten() throws {
         XCTAssertEqual(try TrainConfig(yaml: minimalYAML + "\ntraining: {epochs: 2}\n").training.exchange, .auto)
         for written in ["sparse_allreduce: true", "sparse_allreduce: false", "sharded_update: true", "allreduce_bucket_mb: 4",
@@ -62,9 +62,14 @@ final class ConfigDefaultsTests: XCTestCase {
         }
         XCTAssertEqual(try TrainConfig(yaml: minimalYAML + "\ntraining: {exchange: dense}\n").training.exchange, .dense)
         XCTAssertEqual(try TrainConfig(yaml: minimalYAML + "\ntraining: {exchange: manual, allreduce_bucket_mb: 4}\n").training.exchange, .manual)
-        XCTAssertThrowsError(try TrainConfig(yaml: minimalYAML + "\ntraining: {exchange: auto, sparse_allreduce: true}\n")) {
+        // a fixed value beside a switch is refused; auto beside one runs as manual, the switch honoured
+        XCTAssertThrowsError(try TrainConfig(yaml: minimalYAML + "\ntraining: {exchange: dense, sparse_allreduce: true}\n")) {
             XCTAssertTrue("\($0)".contains("decides the exchange unless it is manual"), "\($0)")
         }
+        let autoWithSwitch = try TrainConfig(yaml: minimalYAML + "\ntraining: {exchange: auto, sharded_update: true}\n").training
+        XCTAssertEqual(autoWithSwitch.exchange, .auto)
+        XCTAssertEqual(autoWithSwitch.effectiveExchange, .manual)
+        XCTAssertEqual(try TrainConfig(yaml: minimalYAML + "\ntraining: {exchange: auto}\n").training.effectiveExchange, .auto)
     }
 
     func testEmptySectionsTakeTheirDefaults() throws {
