@@ -124,6 +124,21 @@ public struct AllReduceCostModel: Equatable {
         return alphaOnly.relativeError(used) <= betaOnly.relativeError(used) ? alphaOnly : betaOnly
     }
 
+    /// β ≥ 0 minimising the squared relative error over `samples` (more than one rank) with α
+    /// given; nil without such samples.
+    public static func fitBeta(_ samples: [AllReduceSample], alpha: Double) -> AllReduceCostModel? {
+        let used = samples.filter { $0.worldSize > 1 }
+        guard !used.isEmpty else { return nil }
+        var sxy = 0.0, sxx = 0.0
+        for s in used {
+            let q = Double(s.worldSize)
+            let x = 2 * (q - 1) / q * s.bytes / s.seconds, y = 1 - 2 * (q - 1) * alpha / s.seconds
+            sxy += x * y
+            sxx += x * x
+        }
+        return AllReduceCostModel(alpha: alpha, beta: sxx > 0 ? max(0, sxy / sxx) : 0)
+    }
+
     /// Σ (model/measured − 1)² over `samples`.
     func relativeError(_ samples: [AllReduceSample]) -> Double {
         samples.reduce(0) { acc, s in

@@ -129,8 +129,9 @@ extension ScalingReport {
                   + "(each emulated rate, or the hosts the sweep was launched on). Between hosts OpenMPI runs one ring over all "
                   + "ranks, whose every step waits for its network hop, so traffic between hosts is priced with the network's α "
                   + "and β only, never with shared memory's. A fit uses the timings with a core per rank (with ranks sharing "
-                  + "cores the time is mostly the scheduler's), and a network's fit its messages of 1 MiB and more: one α and one "
-                  + "β cannot follow TCP from 4 KiB (within the shaper's burst and the socket buffers) to 16 MiB (a ring sending "
+                  + "cores the time is mostly the scheduler's), and a network's fit its messages of 1 MiB and more for β, with α "
+                  + "from the all-reduce's smallest message (large messages cannot tell α from zero, yet it decides a ring of a "
+                  + "thousand ranks; the other collectives take that α): one α and one β cannot follow TCP from 4 KiB (within the shaper's burst and the socket buffers) to 16 MiB (a ring sending "
                   + "both ways at once), and gradients, touched rows and buckets are of the large kind. Every timing is shown "
                   + "against the model below. The reduce-scatter + all-gather pair (the sharded update) and the non-blocking "
                   + "all-reduce (a bucket of the overlapped sum) are timed from 256 KiB and fitted alike, each on its own timings.", "",

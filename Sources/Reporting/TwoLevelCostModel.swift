@@ -42,19 +42,25 @@ public struct TwoLevelCostModel {
     /// and the socket buffers, at line rate) to 16 MiB (a ring sending both ways at once), and
     /// gradients, touched rows and buckets are of the large kind. The other timings stay in `samples`.
     ///
+    /// Those large messages cannot tell the latency α from zero (a 1 MiB sum at 100 Mbit/s is 10^4
+    /// latencies long), yet α decides a ring of 1,024 ranks: a network level's α is the all-reduce's
+    /// smallest message over its 2(p−1) steps (the fastest such timing), and β is fitted on the large
+    /// messages with that α; the other collectives take the all-reduce's α at their level.
+    ///
     /// Each operation is fitted on its own samples alone (the form T(p, n) serves for all three: the
     /// reduce-scatter and the all-gather are the two halves of a ring all-reduce).
     public init(fitting all: [AllReduceSample], unlinked: ScalingLevel?) {
-        var others: [CollectiveOperation: TwoLevelCostModel] = [:]
+        let reduce = TwoLevelCostModel(fitting: all.filter { $0.operation == .allReduce }, unlinked: unlinked, only: .allReduce, latency: nil)
+        self = reduce
         for operation in Set(all.map(\.operation)) where operation != .allReduce {
-            others[operation] = TwoLevelCostModel(fitting: all.filter { $0.operation == operation }, unlinked: unlinked, only: operation)
+            operations[operation] = TwoLevelCostModel(fitting: all.filter { $0.operation == operation }, unlinked: unlinked, only: operation,
+                                                      latency: reduce.levels.mapValues(\.alpha))
         }
-        self.init(fitting: all.filter { $0.operation == .allReduce }, unlinked: unlinked, only: .allReduce, operations: others)
     }
 
+    /// `latency`: each network level's α, when it is given rather than taken from the smallest messages.
     private init(fitting all: [AllReduceSample], unlinked: ScalingLevel?, only operation: CollectiveOperation,
-                 operations: [CollectiveOperation: TwoLevelCostModel] = [:]) {
-        self.operations = operations
+                 latency: [ScalingLevel: Double]?) {
         var byLevel: [ScalingLevel: [AllReduceSample]] = [:]
         for s in all where s.worldSize > 1 && s.operation == operation {
             guard let level = s.link?.level ?? unlinked else { continue }
@@ -63,11 +69,36 @@ public struct TwoLevelCostModel {
         for (level, group) in byLevel {
             var used = group.filter { ($0.link?.oversubscription ?? 1) <= 1 }
             if used.isEmpty { used = group }
+            var alpha: Double?
             if level != .sharedMemory {
                 let large = used.filter { $0.bytes >= TwoLevelCostModel.smallestFittedNetworkBytes }
-                if Set(large.map(\.bytes)).count >= 2 { used = large }
+                if Set(large.map(\.bytes)).count >= 2 {
+                    if let given = latency {
+                        alpha = given[level]
+                    } else if let smallest = used.map(\.bytes).min(), smallest < TwoLevelCostModel.smallestFittedNetworkBytes {
+                        // the smallest message less its bytes' share, which needs β: rounds settle both, each
+                        // shrinking α's error by about smallest ÷ 1 MiB (converged well within 100)
+                        let tiny = used.filter { $0.bytes == smallest }
+                        func latency(beta: Double) -> Double {
+                            let each: [Double] = tiny.map { s in
+                                let steps = 2 * Double(s.worldSize - 1)
+                                return (s.seconds - steps / Double(s.worldSize) * s.bytes * beta) / steps
+                            }
+                            return max(0, each.min() ?? 0)
+                        }
+                        var a = latency(beta: 0)
+                        for _ in 0..<100 {
+                            let next = latency(beta: AllReduceCostModel.fitBeta(large, alpha: a)?.beta ?? 0)
+                            let settled = abs(next - a) <= 1e-15
+                            a = next
+                            if settled { break }
+                        }
+                        alpha = a
+                    }
+                    used = large
+                }
             }
-            if let fit = AllReduceCostModel.fit(used) {
+            if let fit = alpha.map({ AllReduceCostModel.fitBeta(used, alpha: $0) }) ?? AllReduceCostModel.fit(used) {
                 levels[level] = fit
                 samples[level] = group
                 fitted[level] = used

@@ -1,5 +1,3 @@
-import Yams
-
 /// The optimisation loop of a run config (`training:` in YAML); each property's comment gives its range.
 ///
 /// With `allreduce_bucket_mb > 0` and more than one rank, `overlap_allreduce: true` starts a
@@ -85,7 +83,7 @@ public struct TrainingConfig: Codable, Equatable {
     public var sparseAllReduce = false
     public var shardedUpdate = false
     public var maxSentenceTokens = 500
-    public var exchange = Exchange.auto
+    public var exchange = Exchange.manual
 
     /// Every setting at its default.
     public init() {}
@@ -174,18 +172,9 @@ extension TrainingConfig: ConfigSection {
         .maxSentenceTokens:
             "Training sentences longer than this many tokens are skipped and counted (the log names the first file:line); a step's memory grows with the longest sentence of its batch.",
         .exchange:
-            "How a step sums gradients over ranks: `manual` (the switches `sparse_allreduce`, `allreduce_bucket_mb`, `overlap_allreduce`, `sharded_update` decide), a fixed strategy (`dense`, `touched`, `overlap` with buckets of `allreduce_bucket_mb` or 4 MiB, `sharded`), or `auto`: ranks all on one host take `dense` (the fastest or within 3% there); across hosts, at start the ranks time the collectives at a few sizes (under 2 s) and forward, backward and update on the first batch, predict each strategy's step with the step cost model (README, scaling) and take the fastest; the log lists every prediction and the choice. `auto` by default (within 5% of the best fixed strategy on shared memory and on emulated 100 Mbit/s, 1 and 10 Gbit/s links, BENCHMARKS.md), `manual` when a file writes one of the switches; `auto` with a switch turned on (as a resume's `--set` can make it) runs as `manual`, the switch honoured. One rank exchanges nothing, whatever it says.",
+            "How a step sums gradients over ranks: `manual` (the switches `sparse_allreduce`, `allreduce_bucket_mb`, `overlap_allreduce`, `sharded_update` decide), a fixed strategy (`dense`, `touched`, `overlap` with buckets of `allreduce_bucket_mb` or 4 MiB, `sharded`), or `auto`: ranks all on one host take `dense` (the fastest or within 3% there); across hosts, at start the ranks time the collectives at a few sizes (under 2 s) and forward, backward and update on the first batch, predict each strategy's step with the step cost model (README, scaling) and take the fastest; the log lists every prediction and the choice. `manual` by default: `auto` chose the fastest strategy on every link measured, but trained the MiniLM config at 0.82 of the same strategy fixed on a 1 Gbit/s link (BENCHMARKS.md), more than the 5% it may lose before it becomes the default. `auto` with a switch turned on (as a resume's `--set` can make it) runs as `manual`, the switch honoured. One rank exchanges nothing, whatever it says.",
     ]
     static let defaults = TrainingConfig()
-
-    /// The switches a file (or `--set`) may write to choose the exchange by hand.
-    static let exchangeSwitches: [CodingKeys] = [.sparseAllReduce, .shardedUpdate, .allReduceBucketMB, .overlapAllReduce]
-
-    /// `exchange` defaults to `auto`, but to `manual` where one of the switches is written: a
-    /// config that sets them keeps meaning what it says.
-    static func dependentDefaults(written: [String: Node], soleCorpus: String?) -> [String: Node] {
-        exchangeSwitches.contains { written[$0.stringValue] != nil } ? [CodingKeys.exchange.stringValue: Node(Exchange.manual.rawValue)] : [:]
-    }
 
     /// The ranges; whether `main_score` names a task is checked by `TrainConfig`.
     func validate(_ rules: ConfigRules<CodingKeys>) throws {

@@ -36,7 +36,7 @@ final class ExchangeChoiceTests: XCTestCase {
 
     func testAutoOnOneHostTakesTheDenseSumWithoutMeasuring() throws {
         let root = try temporaryDirectory()
-        let (auto, autoLosses) = try train(root.appendingPathComponent("auto"), [:])   // auto is the default
+        let (auto, autoLosses) = try train(root.appendingPathComponent("auto"), ["training.exchange": "auto"])
         XCTAssertTrue(auto.stdout.contains("exchange auto: the 2 ranks share one host (shared memory): dense"), "\(auto)")
         XCTAssertFalse(auto.stdout.contains("predicted step"), "nothing measured on one host\n\(auto)")
         let (_, denseLosses) = try train(root.appendingPathComponent("dense"), ["training.exchange": "dense"])

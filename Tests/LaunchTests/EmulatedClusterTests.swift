@@ -3,8 +3,8 @@ import TestSupport
 import XCTest
 
 /// `launch/emulated-cluster.sh` for real: two emulated hosts (network namespaces behind a bridge,
-/// each link held to a rate by tc tbf) run a few training steps of `bench step --config` over TCP
-/// with the dense sum, traced (`--trace`) on both ranks.
+/// each link held to a rate by tc tbf) run a few training steps of `bench step --config` over TCP,
+/// traced (`--trace`) on both ranks.
 /// Skipped (exit status 77) without root or tc.
 final class EmulatedClusterTests: XCTestCase {
     private var script: URL { ProcessRun.packageRoot.appendingPathComponent("launch/emulated-cluster.sh") }
@@ -22,8 +22,7 @@ final class EmulatedClusterTests: XCTestCase {
         let run = try runScript(script, ["--hosts", "2", "--rate", "200mbit", "--binary", binary.path, "--timeout", "45",
                                          "--record", record.path, "--",
                                          "bench", "step", "--config", ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path,
-                                         "--steps", "3", "--warmup", "1", "--json", "--trace", trace.path,
-                                         "--set", "training.exchange=dense"],
+                                         "--steps", "3", "--warmup", "1", "--json", "--trace", trace.path],
                                 removing: ["OPENBLAS_NUM_THREADS"], timeout: 55)
         if run.status == 77 { throw XCTSkip(run.lines.last { $0.hasPrefix("SKIP: ") } ?? "emulated-cluster.sh skipped: \(run)") }
         XCTAssertEqual(run.status, 0, "\(run)")

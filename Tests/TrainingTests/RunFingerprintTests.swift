@@ -58,11 +58,9 @@ final class RunFingerprintTests: XCTestCase {
     }
 
     func testTheUpdateModeIsPartOfIt() throws {
-        // ranks started with and without the sharded update would call different collectives (a
-        // written switch also makes the exchange manual, where it is auto by default)
+        // ranks started with and without the sharded update would call different collectives
         let differences = try fingerprint(overrides: ["training.sharded_update=true"]).differences(from: fingerprint(), reference: "rank 0")
-        XCTAssertEqual(differences, ["config training.sharded_update: true here, false on rank 0",
-                                     "config training.exchange: manual here, auto on rank 0"])
+        XCTAssertEqual(differences, ["config training.sharded_update: true here, false on rank 0"])
     }
 
     func testAnotherModelSizeChangesConfigAndParameterLayout() throws {
