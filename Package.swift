@@ -66,7 +66,7 @@ let package = Package(
                                .product(name: "Yams", package: "Yams")]),
         // `mtl-dist bench`'s harnesses: BiLSTM-CRF and transformer kernels against sgemm, training
         // steps of a config, MPI_Allreduce at several sizes
-        .target(name: "Benchmarks", dependencies: ["Autodiff", "Layers", "Collective", "RunConfig", "Training", "Transformer", "Timeline"]),
+        .target(name: "Benchmarks", dependencies: ["Autodiff", "Layers", "Collective", "RunConfig", "Reporting", "Training", "Transformer", "Timeline"]),
         .executableTarget(name: "mtl-dist", dependencies: [
             "Autodiff", "Layers", "Collective", "Checkpointing", "RunConfig", "ModelFiles", "Training",
             "Reporting", "Transformer", "Benchmarks", "TextIO", "TextSegmentation", "RegularFiles",

@@ -1,5 +1,7 @@
 import Collective
 import Foundation
+import Reporting
+import Training
 
 /// `mtl-dist bench collective`: the time of the collectives the exchange strategies use, at several
 /// sizes, on every rank of the run, for the scaling kit's latency–bandwidth fits: the in-place
@@ -8,16 +10,6 @@ import Foundation
 /// overlapped buckets. Each call starts after a barrier; a call's time is the slowest rank's, and
 /// each size reports the median over its repetitions.
 public struct CollectiveBenchmark {
-    /// A collective as the exchange strategies call it.
-    public enum Operation: String, CaseIterable {
-        /// `allReduceSum`: the dense and the touched-rows sums.
-        case allreduce
-        /// `reduceScatterSum` then `allGather` of the same buffer: the sharded update's exchange.
-        case reduceScatterAllGather = "reduce_scatter_allgather"
-        /// `startAllReduceSum` then `wait`: one bucket of the overlapped sum.
-        case iallreduce
-    }
-
     /// Buffer sizes in bytes, each a multiple of 4.
     let sizes: [Int]
     let warmup: Int
@@ -37,13 +29,13 @@ public struct CollectiveBenchmark {
 
     public struct Report {
         var worldSize: Int
-        var rows: [(operation: Operation, bytes: Int, medianSeconds: Double, repetitions: Int)]
+        var rows: [(operation: CollectiveOperation, bytes: Int, medianSeconds: Double, repetitions: Int)]
 
         /// `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t, "repetitions": k}, ...],
         /// "reduce_scatter_allgather": [...], "iallreduce": [...]}`.
         public var dictionary: [String: Any] {
             var d: [String: Any] = ["world_size": worldSize]
-            for operation in Operation.allCases {
+            for operation in CollectiveOperation.allCases {
                 d[operation.rawValue] = rows.filter { $0.operation == operation }
                     .map { ["bytes": $0.bytes, "median_s": $0.medianSeconds, "repetitions": $0.repetitions] }
             }
@@ -58,9 +50,9 @@ public struct CollectiveBenchmark {
     }
 
     public func run(communicator: Communicator) throws -> Report {
-        var rows: [(operation: Operation, bytes: Int, medianSeconds: Double, repetitions: Int)] = []
-        for operation in Operation.allCases {
-            for bytes in sizes where operation == .allreduce || bytes >= 256 << 10 {
+        var rows: [(operation: CollectiveOperation, bytes: Int, medianSeconds: Double, repetitions: Int)] = []
+        for operation in CollectiveOperation.allCases {
+            for bytes in sizes where operation == .allReduce || bytes >= 256 << 10 {
                 // zeros stay zeros under summation: no overflow however often the buffer is summed
                 var buffer = [Float](repeating: 0, count: bytes / MemoryLayout<Float>.size)
                 let count = CollectiveBenchmark.repetitions(bytes: bytes)
@@ -69,15 +61,7 @@ public struct CollectiveBenchmark {
                     for i in 0..<(warmup + count) {
                         try communicator.barrier()
                         let start = DispatchTime.now().uptimeNanoseconds
-                        switch operation {
-                        case .allreduce:
-                            try communicator.allReduceSum(pointer)
-                        case .reduceScatterAllGather:
-                            try communicator.reduceScatterSum(pointer)
-                            try communicator.allGather(pointer)
-                        case .iallreduce:
-                            try communicator.wait([try communicator.startAllReduceSum(pointer)])
-                        }
+                        try communicator.perform(operation, on: pointer)
                         if i >= warmup { seconds[i - warmup] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
                     }
                 }

@@ -129,13 +129,7 @@ public struct ExchangeChoice {
         while times.count < 5 && spent < 0.4 {
             try communicator.barrier()
             let start = DispatchTime.now().uptimeNanoseconds
-            try buffer.withUnsafeMutableBufferPointer { b in
-                switch operation {
-                case .allReduce: try communicator.allReduceSum(b)
-                case .reduceScatterAllGather: try communicator.reduceScatterSum(b); try communicator.allGather(b)
-                case .nonBlockingAllReduce: try communicator.wait([try communicator.startAllReduceSum(b)])
-                }
-            }
+            try buffer.withUnsafeMutableBufferPointer { try communicator.perform(operation, on: $0) }
             var elapsed = [Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9]
             try elapsed.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
             times.append(elapsed[0])
