@@ -28,7 +28,9 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev"])]),
 
-        .target(name: "Autodiff", dependencies: ["COpenBLAS"]),
+        // elementwise exp, sigmoid, tanh, erf, GELU built for SSE2, AVX2 and AVX-512, picked at run time
+        .target(name: "CVectorMath"),
+        .target(name: "Autodiff", dependencies: ["COpenBLAS", "CVectorMath"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         // text output that reports every failed write (write(2), EPIPE, closed descriptors); Foundation only

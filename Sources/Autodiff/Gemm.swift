@@ -105,7 +105,7 @@ public enum BLAS {
     /// (F, DQ, BW, VL), this is "SkylakeX"; with AVX2 and FMA, "Haswell".
     public static var betterCore: String? {
         guard coreName == "Prescott" else { return nil }
-        switch copenblas_cpu_vector_level() {
+        switch FastMath.supportedLevel {
         case 2: return "SkylakeX"
         case 1: return "Haswell"
         default: return nil
