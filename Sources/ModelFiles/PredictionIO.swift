@@ -90,6 +90,47 @@ public enum PredictionIO {
         line.unicodeScalars.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { String(String.UnicodeScalarView($0)) }
     }
 
+    /// `lines(of:)` over UTF-8 bytes: the byte ranges of `bytes`' lines without their line ends.
+    /// What predict's parser reads a block with: a Substring per line costs a Character-boundary
+    /// check each, which took most of the parsing time.
+    public static func lineRanges(of bytes: [UInt8]) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start = 0, i = 0
+        while i < bytes.count {
+            let byte = bytes[i]
+            i += 1
+            guard byte == 0x0A || byte == 0x0D else { continue }
+            result.append(start..<(i - 1))
+            if byte == 0x0D && i < bytes.count && bytes[i] == 0x0A { i += 1 }
+            start = i
+        }
+        result.append(start..<bytes.count)
+        return result
+    }
+
+    /// `fields(of:)` over the bytes `line` of `bytes`: space and tab are single bytes that never
+    /// occur inside a multi-byte UTF-8 sequence, so splitting bytes splits scalars.
+    static func fields(of line: Range<Int>, in bytes: [UInt8]) -> [String] {
+        var result: [String] = []
+        var rest = line
+        while let field = firstField(of: rest, in: bytes) {
+            result.append(String(decoding: bytes[field], as: UTF8.self))
+            rest = field.upperBound..<line.upperBound
+        }
+        return result
+    }
+
+    /// The bytes of the first space- or tab-separated field of `line`, nil when it has none.
+    static func firstField(of line: Range<Int>, in bytes: [UInt8]) -> Range<Int>? {
+        func separator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        var start = line.lowerBound
+        while start < line.upperBound && separator(bytes[start]) { start += 1 }
+        guard start < line.upperBound else { return nil }
+        var end = start + 1
+        while end < line.upperBound && !separator(bytes[end]) { end += 1 }
+        return start..<end
+    }
+
     /// The lines of `text` without their line ends, the part after the last line end included (so
     /// `"a\n"` is `["a", ""]`). `\n`, `\r\n` and a lone `\r` each end one line. Splitting on the
     /// Character `"\n"` would not do: Swift reads `"\r\n"` as one Character, which never equals

@@ -76,30 +76,33 @@ public struct SentenceParser {
             }
             text = String(decoding: block, as: UTF8.self)
         }
-        let lines = PredictionIO.lines(of: text)
+        let lines = PredictionIO.lineRanges(of: block)
         var result: [InputSentence] = []
         switch format {
         case .text, .auto:
             result = PredictionIO.rawTextSentences(in: text, fileName: fileName, firstLine: line, scalarBase: scalarOffset)
         case .pretokenized:
             for (i, row) in lines.enumerated() {
-                let words = PredictionIO.fields(of: row)
+                let words = PredictionIO.fields(of: row, in: block)
                 if !words.isEmpty { result.append(InputSentence(joining: words, source: SourceLocation(file: fileName, line: line + i))) }
             }
         case .conll:
             var tokens: [String] = []
             var start = line
             for (i, row) in lines.enumerated() {
-                let columns = PredictionIO.fields(of: row)
-                if columns.isEmpty {
+                guard let first = PredictionIO.firstField(of: row, in: block) else {
                     if !tokens.isEmpty { result.append(InputSentence(joining: tokens, source: SourceLocation(file: fileName, line: start))) }
                     tokens = []
                     continue
                 }
-                // "# sent_id = 1" is a comment; "#" alone or "#<TAB>..." is the token "#"
-                if row.hasPrefix("#") && !row.unicodeScalars.contains("\t") && row.unicodeScalars.contains(" ") { continue }
+                // "# sent_id = 1" is a comment; "#" alone or "#<TAB>..." is the token "#" (and so is
+                // "#" with a combining mark, one Character that is not "#")
+                if block[row.lowerBound] == UInt8(ascii: "#") {
+                    let text = String(decoding: block[row], as: UTF8.self)
+                    if text.hasPrefix("#") && !text.unicodeScalars.contains("\t") && text.unicodeScalars.contains(" ") { continue }
+                }
                 if tokens.isEmpty { start = line + i }
-                tokens.append(columns[0])
+                tokens.append(String(decoding: block[first], as: UTF8.self))
             }
             if !tokens.isEmpty { result.append(InputSentence(joining: tokens, source: SourceLocation(file: fileName, line: start))) }
         }

@@ -20,6 +20,8 @@ struct Predict: ParsableCommand {
             help: "Padded tokens decoded together (sentences × the longest): what bounds memory, about 24 KB each.")
     var batchTokens = Evaluator.defaultTokenBudget
     @Option(parsing: .unconditional, help: "At most this many sentences decoded together.") var batchSize = 64
+    @Option(help: "The tasks to tag, comma-separated, in output order (default: every task of the model); the other tasks' heads do not run.")
+    var tasks: String?
 
     /// `--batch-tokens`' range: below `Evaluator.maxTokensPerPass` a long sentence's pieces run
     /// alone anyway; 1,000,000 padded tokens are about 24 GB.
@@ -36,21 +38,22 @@ struct Predict: ParsableCommand {
         let communicator = try makeCommunicator(environment: ProcessInfo.processInfo.environment)
         defer { try? communicator.finalize() }
         // every rank loads and opens what it needs, then all agree before the first block
-        var prepared: (TrainedModel, PredictionInput?)? = nil
+        var prepared: (TrainedModel, [Int], PredictionInput?)? = nil
         var localError: String? = nil
         do {
             let trained = try model.load()
-            prepared = (trained, communicator.isRoot ? try PredictionInput(path: input, format: inputFormat) : nil)
+            let taskIndices = try Self.taskIndices(tasks, of: trained.metadata.encoder, model: model.model)
+            prepared = (trained, taskIndices, communicator.isRoot ? try PredictionInput(path: input, format: inputFormat) : nil)
         } catch { localError = "\(error)" }
         if let failure = try communicator.agreeOnFailure(localError) {
             throw communicator.exitTogether(after: TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize,
                                                                               message: failure.message))
         }
-        let (trained, source) = prepared!
+        let (trained, taskIndices, source) = prepared!
         do {
             try ModelFingerprint(trained).agree(over: communicator, model: model.model)
             let run = PredictionRun(model: trained.model, encoder: trained.metadata.encoder,
-                                    taskIndices: Array(trained.metadata.encoder.tasks.indices), output: outputFormat,
+                                    taskIndices: taskIndices, output: outputFormat,
                                     batchSize: batchSize, tokenBudget: batchTokens)
             let out = TextWriter.standardOutput
             try run.run(input: source, communicator: communicator) { try out.write($0) }
@@ -59,6 +62,24 @@ struct Predict: ParsableCommand {
             guard communicator.isRoot else { throw ExitCode.failure }
             throw error
         }
+    }
+}
+
+extension Predict {
+    /// The model's task indices named by `--tasks` (in that order), or every task when it is absent.
+    static func taskIndices(_ list: String?, of encoder: TextEncoder, model: String) throws -> [Int] {
+        let known = encoder.tasks.map(\.name)
+        guard let list else { return Array(known.indices) }
+        let names = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var indices: [Int] = []
+        for name in names {
+            guard let index = known.firstIndex(of: name) else {
+                throw ValidationError("--tasks \(list): the model \(model) has no task \"\(name)\"; its tasks are \(known.joined(separator: ", "))")
+            }
+            guard !indices.contains(index) else { throw ValidationError("--tasks \(list): \"\(name)\" is named twice") }
+            indices.append(index)
+        }
+        return indices
     }
 }
 

@@ -119,3 +119,53 @@ extension DistributedPredictTests {
         XCTAssertEqual(text.occurrences(of: "calibration: ECE "), 2, "\(text)")
     }
 }
+
+extension DistributedPredictTests {
+    /// `predict --tasks`: only the tasks named, in that order, each column what the full run
+    /// writes for that task, the same at np 2; a name the model lacks is refused with its tasks.
+    func testTasksPicksAndOrdersTheColumns() throws {
+        let model = try model().path
+        let (conll, _) = try inputs()
+        let base = ["predict", "--model", model, "--input", conll.path, "--batch-size", "8"]
+        let all = try MTLDist.run(base)
+        XCTAssertEqual(all.status, 0, "\(all)")
+        let header = all.lines.first ?? ""
+        XCTAssertTrue(header.hasPrefix("# columns = token "), header)
+        let names = header.dropFirst("# columns = token ".count).split(separator: " ").map(String.init)
+        XCTAssertEqual(Set(names), ["upos", "ner"])
+        let reversed = Array(names.reversed())
+        let picked = try MTLDist.run(base + ["--tasks", reversed.joined(separator: ",")])
+        XCTAssertEqual(picked.status, 0, "\(picked)")
+        XCTAssertEqual(picked.lines.first, "# columns = token " + reversed.joined(separator: " "))
+        // every token line: the same token, the columns swapped
+        let allRows = all.lines.dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        let pickedRows = picked.lines.dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        XCTAssertEqual(allRows.count, pickedRows.count)
+        XCTAssertGreaterThan(allRows.filter { $0.count == 3 }.count, 4 * 1000)
+        for (a, p) in zip(allRows, pickedRows) where a.count == 3 {
+            XCTAssertEqual([a[0], a[2], a[1]], p)
+        }
+        let one = try MTLDist.run(base + ["--tasks", "ner"])
+        XCTAssertEqual(one.status, 0, "\(one)")
+        let nerColumn = names.firstIndex(of: "ner")! + 1
+        XCTAssertEqual(one.lines.first, "# columns = token ner")
+        // the token and the ner tag of every line, blank lines included
+        let expected: [String] = all.stdout.components(separatedBy: "\n").dropFirst().map { line in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            return fields.count == 3 ? fields[0] + "\t" + fields[nerColumn] : line
+        }
+        XCTAssertEqual(Array(one.stdout.components(separatedBy: "\n").dropFirst()), expected)
+        let two = try MTLDist.mpirun(2, base + ["--tasks", "ner"])
+        XCTAssertEqual(two.status, 0, "\(two)")
+        XCTAssertTrue(two.stdout == one.stdout, "np 2 --tasks ner: \(two.stdout.utf8.count) bytes, np 1 wrote \(one.stdout.utf8.count)")
+
+        for bad in ["chunk", "ner,ner", "ner,"] {
+            let refused = try MTLDist.run(base + ["--tasks", bad])
+            XCTAssertNotEqual(refused.status, 0, "\(refused)")
+            XCTAssertEqual(refused.stdout, "", "\(refused)")
+            XCTAssertTrue(refused.stderr.contains("--tasks \(bad):"), "\(refused)")
+        }
+        let unknown = try MTLDist.run(base + ["--tasks", "chunk"])
+        XCTAssertTrue(unknown.stderr.contains("has no task \"chunk\"; its tasks are \(names.joined(separator: ", "))"), "\(unknown)")
+    }
+}

@@ -14,6 +14,25 @@ final class PredictionIOTests: XCTestCase {
         XCTAssertEqual(PredictionIO.lines(of: "e\r\n\u{301}x"), ["e", "\u{301}x"])
     }
 
+    /// The parser's byte lines are `lines(of:)`'s, line ends and combining marks included.
+    func testByteLinesAreTheLinesOfTheText() {
+        for text in ["a\nb\r\nc\rd", "a\r\n", "\r\r\n\n", "", "e\r\n\u{301}x", "Müller\tNNP\n\u{1F600} x\r", "no end"] {
+            let bytes = Array(text.utf8)
+            let byByte = PredictionIO.lineRanges(of: bytes).map { String(decoding: bytes[$0], as: UTF8.self) }
+            XCTAssertEqual(byByte, PredictionIO.lines(of: text).map(String.init), text.debugDescription)
+        }
+    }
+
+    /// A line starting with "#" and holding a space but no tab is a comment; "#" with a combining
+    /// mark is one Character that is not "#", so that line is a token (read byte by byte, as the
+    /// parser does, and by Characters, as the rule says).
+    func testCommentLinesOfCoNLLInput() throws {
+        let text = ["# sent_id = 1", "#\u{301} x", "#", "#\tSYM", "EU\tNNP", "", "#text", ""].joined(separator: "\n")
+        let sentences = try PredictionIO.sentences(in: text, format: .conll, fileName: "in.conll")
+        XCTAssertEqual(sentences.map(\.tokens), [["#\u{301}", "#", "#", "EU"], ["#text"]])
+        XCTAssertEqual(sentences.map(\.source.line), [2, 7])
+    }
+
     func testTextSentencesAreTheSameForEveryLineEnding() throws {
         for end in ["\n", "\r\n", "\r"] {
             let text = "EU rejects German call" + end + "John lives in Paris" + end
