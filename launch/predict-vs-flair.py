@@ -9,7 +9,8 @@ Usage (Flair 0.15.1 in a venv outside the repository, e.g. `python3 -m venv /wor
 
 The input is the CoNLL-2003 dev file (`conll03/dev.txt`) repeated `--copies` times. Each round
 times, one after the other: `mtl-dist predict --input FILE > /dev/null` as one process, the same
-under `mpirun -np 2`, then Flair. Both sides run one thread per process (OPENBLAS_NUM_THREADS=1,
+with `--tasks ner` (the one task Flair's tagger stands for, `--flair-task`), both under
+`mpirun -np 2`, then Flair. Both sides run one thread per process (OPENBLAS_NUM_THREADS=1,
 torch.set_num_threads(1)). mtl-dist's time is the whole command (start, model load, reading,
 tagging, writing CoNLL); Flair's is `SequenceTagger.predict` alone over Sentence objects built
 before the clock starts.
@@ -84,9 +85,9 @@ def time_flair(tagger, sentences, batch):
     return time.perf_counter() - start
 
 
-def time_mtl(binary, model, path, ranks):
+def time_mtl(binary, model, path, ranks, tasks=None):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    command = [binary, "predict", "--model", model, "--input", path]
+    command = [binary, "predict", "--model", model, "--input", path] + (["--tasks", tasks] if tasks else [])
     if ranks > 1:
         command = ["mpirun", "--oversubscribe", "--bind-to", "none", "-np", str(ranks)] + command
     start = time.perf_counter()
@@ -102,6 +103,8 @@ def main():
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--flair-batch", type=int, default=64)
+    parser.add_argument("--flair-task", default="ner",
+                        help="the model's task Flair's tagger stands for: mtl-dist also runs with --tasks TASK alone")
     args = parser.parse_args()
     if not (1 <= args.copies <= 100 and 1 <= args.rounds <= 20 and 1 <= args.flair_batch <= 4096):
         parser.error("--copies 1..100, --rounds 1..20, --flair-batch 1..4096")
@@ -118,22 +121,28 @@ def main():
 
     rounds = []
     for r in range(args.rounds):
-        one = time_mtl(args.binary, args.model, path, 1)
-        two = time_mtl(args.binary, args.model, path, 2)
-        flair = time_flair(tagger, sentences, args.flair_batch)
-        row = {"round": r, "mtl_np1_s": one, "mtl_np2_s": two, "flair_s": flair}
+        row = {"round": r}
+        for ranks in [1, 2]:
+            row[f"mtl_np{ranks}_s"] = time_mtl(args.binary, args.model, path, ranks)
+            row[f"mtl_np{ranks}_task_s"] = time_mtl(args.binary, args.model, path, ranks, args.flair_task)
+        row["flair_s"] = time_flair(tagger, sentences, args.flair_batch)
         rounds.append(row)
         print(json.dumps(row), flush=True)
 
     n = len(sentences)
-    median = {k: statistics.median(row[k] for row in rounds) for k in ["mtl_np1_s", "mtl_np2_s", "flair_s"]}
+    keys = ["mtl_np1_s", "mtl_np1_task_s", "mtl_np2_s", "mtl_np2_task_s", "flair_s"]
+    median = {k: statistics.median(row[k] for row in rounds) for k in keys}
     import flair
     import torch
     print(json.dumps({
         "sentences": n, "tokens": sum(map(len, sentences)), "rounds": args.rounds,
-        "sentences_per_s": {"mtl_np1": n / median["mtl_np1_s"], "mtl_np2": n / median["mtl_np2_s"], "flair": n / median["flair_s"]},
+        "median_s": median,
+        "sentences_per_s": {k[:-2]: n / median[k] for k in keys},
         "np2_over_np1": median["mtl_np1_s"] / median["mtl_np2_s"],
+        "np2_over_np1_task": median["mtl_np1_task_s"] / median["mtl_np2_task_s"],
         "np1_over_flair": median["flair_s"] / median["mtl_np1_s"],
+        "np1_task_over_flair": median["flair_s"] / median["mtl_np1_task_s"],
+        "task": args.flair_task,
         "flair": flair.__version__, "torch": torch.__version__, "machine": platform.processor() or platform.machine(),
         "cores": os.cpu_count(), "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "(detected)"), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }))

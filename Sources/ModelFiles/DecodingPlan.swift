@@ -43,9 +43,38 @@ public struct DecodingPlan: Equatable, Sendable {
         self.batches = batches
     }
 
-    /// The batches rank `rank` of `worldSize` decodes: batch `b` goes to rank `b mod worldSize`.
-    public func batches(rank: Int, worldSize: Int) -> [[Int]] {
+    /// What decoding `batch` costs: its pieces × its longest piece's tokens (at least 1 each).
+    public func cost(of batch: [Int]) -> Int {
+        batch.count * max(1, batch.map { pieces[$0].tokens.count }.max() ?? 0)
+    }
+
+    /// The cost of every batch.
+    public var totalCost: Int { batches.reduce(0) { $0 + cost(of: $1) } }
+
+    /// The batches rank `rank` of `worldSize` decodes when rank 0 takes about `rootPermille` ‰ of
+    /// the padded tokens (`cost(of:)`) and the other ranks share the rest evenly (the default: an
+    /// even split). Each batch in turn goes to the rank whose load with it is the smallest against
+    /// its target, ties to the lower rank; integer arithmetic over lengths and `rootPermille`
+    /// alone, so every rank computes the same split.
+    public func batches(rank: Int, worldSize: Int, rootPermille: Int? = nil) -> [[Int]] {
         precondition(worldSize >= 1 && rank >= 0 && rank < worldSize, "rank \(rank) of \(worldSize)")
-        return Swift.stride(from: rank, to: batches.count, by: worldSize).map { batches[$0] }
+        let permille = rootPermille ?? 1000 / worldSize
+        precondition((0...1000).contains(permille), "rank 0's share \(permille) ‰")
+        guard worldSize > 1 else { return batches }
+        // targets in proportion: rank 0 permille/1000, every other (1000 − permille)/(1000·(W − 1))
+        let weights = [permille * (worldSize - 1)] + Array(repeating: 1000 - permille, count: worldSize - 1)
+        var loads = Array(repeating: 0, count: worldSize)
+        var mine: [[Int]] = []
+        for batch in batches {
+            let c = cost(of: batch)
+            var best = -1
+            for r in 0..<worldSize where weights[r] > 0 {
+                // (loads[r] + c) / weights[r] < (loads[best] + c) / weights[best]
+                if best < 0 || (loads[r] + c) * weights[best] < (loads[best] + c) * weights[r] { best = r }
+            }
+            loads[best] += c
+            if best == rank { mine.append(batch) }
+        }
+        return mine
     }
 }

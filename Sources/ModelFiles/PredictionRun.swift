@@ -42,60 +42,100 @@ public final class PredictionRun {
     /// Runs to the end of the input. `input` is read on rank 0 only (nil elsewhere); `write` is
     /// called on rank 0 with each block's formatted output. A read or parse error stops every rank
     /// (rank 0 throws it, the others `ModelError.failedOnRank`); so does a failed write.
+    ///
+    /// Rank 0 sends the next block before it formats and writes the one just decoded, so the other
+    /// ranks decode while it writes; it takes a smaller share of each block's batches to make up
+    /// for that (`RootShare`). Which rank decodes a batch never changes what it decodes.
     public func run(input: PredictionInput?, communicator: Communicator, write: (String) throws -> Void) throws {
         let isRoot = communicator.isRoot
         precondition(!isRoot || input != nil, "rank 0 reads the input")
         var parser: SentenceParser? = nil
         var rootError: Error? = nil
+        var stopWriting = false
+        var share = RootShare(worldSize: communicator.worldSize)
+        var message = try nextMessage(input, rootError: &rootError, permille: share.permille, communicator: communicator)
         while true {
-            // kind: 0 block (format, bytes), 1 end, 2 rank 0 failed (message)
-            var message: [UInt8] = []
-            if isRoot, let input {
-                if let error = rootError {
-                    message = [2] + Array("\(error)".utf8)
-                } else {
-                    do {
-                        if let block = try input.nextBlock() {
-                            message = [0, UInt8(PredictionIO.InputFormat.allCases.firstIndex(of: input.format) ?? 0)] + block
-                        } else {
-                            message = [1]
-                        }
-                    } catch {
-                        rootError = error
-                        message = [2] + Array("\(error)".utf8)
-                    }
-                }
-            }
-            if communicator.worldSize > 1 { message = try communicator.broadcast(message: message, root: 0) }
-            guard let kind = message.first, kind == 0, message.count >= 2 else {
+            guard let kind = message.first, kind == 0, message.count >= 4 else {
                 if message.first == 1 { return }
                 if let rootError { throw rootError }
                 throw ModelError.failedOnRank(rank: 0, message: String(decoding: message.dropFirst(), as: UTF8.self))
             }
             let allFormats = PredictionIO.InputFormat.allCases
             let format = allFormats[min(Int(message[1]), allFormats.count - 1)]
+            let permille = min(Int(message[2]) << 8 | Int(message[3]), 1000)
             if parser == nil { parser = SentenceParser(format: format, fileName: input?.fileName ?? "<input>") }
-            let sentences = try parser!.sentences(in: Array(message.dropFirst(2)))
-            let text = try predictions(for: sentences, communicator: communicator)
-            guard isRoot, !text.isEmpty else { continue }
-            do { try write(text) } catch {
-                if communicator.worldSize == 1 { throw error }
-                rootError = error
+            let sentences = try parser!.sentences(in: Array(message.dropFirst(4)))
+            let plan = DecodingPlan(lengths: sentences.map { $0.tokens.count }, batchSize: batchSize, tokenBudget: tokenBudget)
+            let mine = plan.batches(rank: communicator.rank, worldSize: communicator.worldSize, rootPermille: permille)
+            let decodeStart = DispatchTime.now().uptimeNanoseconds
+            var pieces = decode(sentences, plan: plan, batches: mine)
+            share.decoded(tokens: mine.reduce(0) { $0 + plan.cost(of: $1) }, total: plan.totalCost,
+                          seconds: Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9)
+            do { try gather(&pieces, communicator: communicator) } catch {
+                // only rank 0 decodes what it gathers: the others hear of a failure with the next message
+                guard isRoot, communicator.worldSize > 1 else { throw error }
+                rootError = rootError ?? error
+                stopWriting = true
             }
+            message = try nextMessage(input, rootError: &rootError, permille: share.permille, communicator: communicator)
+            // a failed read of the next block still leaves this one to write
+            guard isRoot, !stopWriting else { continue }
+            let writeStart = DispatchTime.now().uptimeNanoseconds
+            do {
+                let text = try formatted(sentences, plan: plan, predictions: pieces)
+                if !text.isEmpty { try write(text) }
+            } catch {
+                if communicator.worldSize == 1 { throw error }
+                // the others hear of it with the block after the one already sent
+                rootError = rootError ?? error
+                stopWriting = true
+            }
+            share.wrote(seconds: Double(DispatchTime.now().uptimeNanoseconds - writeStart) / 1e9)
         }
     }
 
-    /// The formatted predictions of one block's sentences on rank 0 (empty elsewhere), decoded
-    /// over all ranks.
-    func predictions(for sentences: [InputSentence], communicator: Communicator) throws -> String {
-        let plan = DecodingPlan(lengths: sentences.map { $0.tokens.count }, batchSize: batchSize, tokenBudget: tokenBudget)
-        var pieces = decode(sentences, plan: plan, batches: plan.batches(rank: communicator.rank, worldSize: communicator.worldSize))
+    /// Rank 0 reads the next block and every rank receives it: `[0, format, rank 0's share in ‰
+    /// (2 bytes)] + bytes`, `[1]` at the end, or `[2] + message` once rank 0 has failed.
+    private func nextMessage(_ input: PredictionInput?, rootError: inout Error?, permille: Int,
+                             communicator: Communicator) throws -> [UInt8] {
+        var message: [UInt8] = []
+        if communicator.isRoot, let input {
+            if let error = rootError {
+                message = [2] + Array("\(error)".utf8)
+            } else {
+                do {
+                    if let block = try input.nextBlock() {
+                        let format = UInt8(PredictionIO.InputFormat.allCases.firstIndex(of: input.format) ?? 0)
+                        message = [0, format, UInt8(permille >> 8), UInt8(permille & 0xFF)] + block
+                    } else {
+                        message = [1]
+                    }
+                } catch {
+                    rootError = error
+                    message = [2] + Array("\(error)".utf8)
+                }
+            }
+        }
+        if communicator.worldSize > 1 { message = try communicator.broadcast(message: message, root: 0) }
+        return message
+    }
+
+    /// Sends each rank's predictions to rank 0 (one broadcast per rank), where they join `pieces`;
+    /// throws on rank 0 when one cannot be read, after every broadcast.
+    private func gather(_ pieces: inout [Int: PiecePrediction], communicator: Communicator) throws {
+        var failure: Error? = nil
         for r in Swift.stride(from: 1, to: communicator.worldSize, by: 1) {
             let bytes = try communicator.broadcast(message: communicator.rank == r ? PiecePrediction.encode(pieces) : [],
                                                    root: r, limit: 1 << 30)
-            if communicator.isRoot { pieces.merge(try PiecePrediction.decode(bytes)) { a, _ in a } }
+            // every broadcast is still joined after a failure, so the ranks stay in step
+            guard communicator.isRoot, failure == nil else { continue }
+            do { pieces.merge(try PiecePrediction.decode(bytes)) { a, _ in a } } catch { failure = error }
         }
-        guard communicator.isRoot else { return "" }
+        if let failure { throw failure }
+    }
+
+    /// The formatted predictions of one block's sentences, in input order, from every piece's prediction.
+    func formatted(_ sentences: [InputSentence], plan: DecodingPlan, predictions pieces: [Int: PiecePrediction]) throws -> String {
         var out = ""
         if output == .conll && !wroteHeader && !sentences.isEmpty {
             out += SentencePrediction.conllHeader(taskNames: taskIndices.map { encoder.tasks[$0].name })

@@ -58,9 +58,9 @@ struct Predict: ParsableCommand {
             let out = TextWriter.standardOutput
             try run.run(input: source, communicator: communicator) { try out.write($0) }
         } catch {
-            // rank 0 reports; the others stop with it, quietly
-            guard communicator.isRoot else { throw ExitCode.failure }
-            throw error
+            // every rank stops here together (a failure on rank 0 reaches the others with the next
+            // block's message); rank 0 reports before any rank exits, the others stop quietly
+            throw communicator.exitTogether(after: error)
         }
     }
 }

@@ -131,10 +131,24 @@ final class PredictionInputTests: XCTestCase {
             let longest = batch.map { plan.pieces[$0].tokens.count }.max()!
             XCTAssertTrue(batch.count == 1 || (batch.count <= 16 && batch.count * longest <= 512), "\(batch)")
         }
+        let largest = plan.batches.map(plan.cost(of:)).max()!
         for w in 1...4 {
-            let shares = (0..<w).map { plan.batches(rank: $0, worldSize: w) }
-            XCTAssertEqual(shares.flatMap { $0 }.flatMap { $0 }.sorted(), Array(plan.pieces.indices), "W = \(w)")
-            XCTAssertEqual(shares.map(\.count).max()! - shares.map(\.count).min()!, plan.batches.count % w == 0 ? 0 : 1)
+            for permille in [nil, 0, 100, 1000 / w, 1000] {
+                let shares = (0..<w).map { plan.batches(rank: $0, worldSize: w, rootPermille: permille) }
+                XCTAssertEqual(shares.flatMap { $0 }.flatMap { $0 }.sorted(), Array(plan.pieces.indices), "W = \(w), \(String(describing: permille)) ‰")
+                let loads = shares.map { $0.reduce(0) { $0 + plan.cost(of: $1) } }
+                XCTAssertEqual(loads.reduce(0, +), plan.totalCost)
+                guard w > 1 else { continue }
+                let root = permille ?? 1000 / w
+                // each rank within one batch of its target
+                let targets = [Double(root) / 1000] + Array(repeating: Double(1000 - root) / 1000 / Double(w - 1), count: w - 1)
+                for r in 0..<w {
+                    XCTAssertLessThanOrEqual(abs(Double(loads[r]) - targets[r] * Double(plan.totalCost)), Double(largest),
+                                             "W = \(w), rank \(r), \(root) ‰: \(loads)")
+                }
+                if root == 0 { XCTAssertEqual(loads[0], 0) }
+                if root == 1000 { XCTAssertEqual(loads[0], plan.totalCost) }
+            }
         }
     }
 }
