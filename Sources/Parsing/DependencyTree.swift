@@ -67,21 +67,8 @@ public struct DependencyTree: Hashable, Sendable {
         guard roots.count == 1 else {
             return "\(roots.count) words with HEAD 0" + (roots.isEmpty ? "" : " (words \(roots.map { String($0 + 1) }.joined(separator: ", ")))")
         }
-        // state: 0 unvisited, 1 on the current walk, 2 known to reach the root
-        var state = [UInt8](repeating: 0, count: count + 1)
-        state[0] = 2
-        for start in 1...count where state[start] == 0 {
-            var v = start
-            while state[v] == 0 {
-                state[v] = 1
-                v = heads[v - 1]
-            }
-            if state[v] == 1 { return "a cycle through word \(v)" }
-            v = start
-            while state[v] == 1 {
-                state[v] = 2
-                v = heads[v - 1]
-            }
+        if let cycle = TreeDecoder.firstCycle([-1] + heads) {
+            return "a cycle through words " + cycle.map(String.init).joined(separator: ", ")
         }
         return nil
     }

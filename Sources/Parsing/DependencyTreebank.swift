@@ -90,6 +90,8 @@ private struct Reader {
     var skippedEmptyNodes = 0
     // the sentence being read; firstLine == 0 when none is in progress
     private var firstLine = 0
+    // the first comment line of the sentence to come, 0 when none
+    private var commentStart = 0
     private var id: String?
     private var words: [DependencyWord] = []
     private var wordLines: [Int] = []
@@ -131,7 +133,7 @@ private struct Reader {
 
     /// `# sent_id = X` names the sentence; other comments are skipped.
     private mutating func comment(_ line: String, number: Int) {
-        if id == nil, commentStart == 0 { commentStart = number }
+        if commentStart == 0 { commentStart = number }
         let text = line.dropFirst().drop { $0 == " " }
         guard id == nil, text.hasPrefix("sent_id") else { return }
         var value = text.dropFirst("sent_id".count).drop { $0 == " " }
@@ -139,9 +141,6 @@ private struct Reader {
         value = value.dropFirst().drop { $0 == " " }
         if !value.isEmpty { id = String(value) }
     }
-    // the first comment line of the sentence to come, 0 when none
-    private var commentStart = 0
-
     private mutating func wordLine(_ line: String, number: Int) throws {
         let columns = line.split(separator: "\t", omittingEmptySubsequences: false)
         guard columns.count == 10 else {

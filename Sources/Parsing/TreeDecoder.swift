@@ -191,8 +191,9 @@ public enum TreeDecoder {
         return heads
     }
 
-    /// The nodes of the first cycle met walking up from nodes 1, 2, … (sorted), or nil for a tree.
-    private static func firstCycle(_ heads: [Int]) -> [Int]? {
+    /// The nodes of the first cycle met walking up from nodes 1, 2, … (sorted), or nil for a tree;
+    /// `heads[v]` is node v's head (0 the root, `heads[0]` unused), every head within 0..<count.
+    static func firstCycle(_ heads: [Int]) -> [Int]? {
         let n = heads.count
         // state: 0 unvisited, 1 on the current walk, 2 known to reach the root
         var state = [UInt8](repeating: 0, count: n)

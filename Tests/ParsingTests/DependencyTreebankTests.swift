@@ -1,3 +1,4 @@
+import Foundation
 import Parsing
 import XCTest
 
@@ -42,7 +43,7 @@ final class DependencyTreebankTests: XCTestCase {
 
     func testMalformedFilesNameTheirLine() throws {
         let cases: [(String, ParsingError)] = [
-            ("cycle.conllu", .invalidTree(file: "cycle.conllu", line: 2, reason: "a cycle through word 2")),
+            ("cycle.conllu", .invalidTree(file: "cycle.conllu", line: 2, reason: "a cycle through words 2, 3")),
             ("two-roots.conllu", .invalidTree(file: "two-roots.conllu", line: 1, reason: "2 words with HEAD 0 (words 1, 2)")),
             ("head-outside.conllu", .invalidTree(file: "head-outside.conllu", line: 2,
                                                  reason: "HEAD 7 of word 2 points outside the sentence's 2 words")),
@@ -80,6 +81,17 @@ final class DependencyTreebankTests: XCTestCase {
         }
         XCTAssertThrowsError(try DependencyTreebank(contentsOf: NSTemporaryDirectory())) {
             guard case .unreadableFile? = $0 as? ParsingError else { return XCTFail("\($0)") }
+        }
+        let latin1 = FileManager.default.temporaryDirectory.appendingPathComponent("parsing-latin1-\(getpid()).conllu")
+        defer { try? FileManager.default.removeItem(at: latin1) }
+        try Data("1\tcaf\u{e9}\t_\tX\t_\t_\t0\troot\t_\t_\n\n".utf8).write(to: latin1)
+        var bytes = try Data(contentsOf: latin1)
+        bytes.remove(at: 6)
+        bytes[5] = 0xE9
+        try bytes.write(to: latin1)
+        XCTAssertThrowsError(try DependencyTreebank(contentsOf: latin1.path)) {
+            XCTAssertEqual($0 as? ParsingError, .malformedLine(file: latin1.lastPathComponent, line: 1, expected: "UTF-8 text",
+                                                               found: "bytes that are not UTF-8"))
         }
     }
 

@@ -1,5 +1,5 @@
 import Autodiff
-import Parsing
+@testable import Parsing
 import XCTest
 
 /// `TreeDecoder` against brute-force enumeration of every head assignment that is a tree with one
@@ -97,6 +97,30 @@ final class TreeDecoderTests: XCTestCase {
             try assertOptimal(scores)
         }
         XCTAssertGreaterThan(withoutTree, 0, "some matrices have no finite tree, so that path is tested")
+    }
+
+    func testBoundSkipsNoBetterRootChildOnLongerSentences() throws {
+        // sentences too long to enumerate: the pruned search over root children equals trying every one
+        var rng = SplitMix64(seed: 44)
+        for k in 0..<40 {
+            let n = 8 + k
+            var s = [Double](repeating: -.infinity, count: n * n)
+            for d in 1..<n {
+                for h in 0..<n where h != d { s[d * n + h] = Double.random(in: -1..<1, using: &rng) + (h == 0 ? 0.8 : 0) }
+            }
+            var best = -Double.infinity
+            for r in 1..<n {
+                var constrained = s
+                for d in 1..<n where d != r { constrained[d * n] = -.infinity }
+                if let heads = TreeDecoder.chuLiuEdmonds(constrained, n) {
+                    best = max(best, TreeDecoder.treeScore(heads, s, n))
+                }
+            }
+            let heads = try XCTUnwrap(TreeDecoder.decodeOneRoot(s, n))
+            XCTAssertEqual(heads.filter { $0 == 0 }.count, 1)
+            XCTAssertNil(DependencyTree.treeProblem(Array(heads[1...])))
+            XCTAssertEqual(TreeDecoder.treeScore(heads, s, n), best, accuracy: 1e-9)
+        }
     }
 
     func testOneRootChildEvenWhenTheRootScoresBest() throws {
