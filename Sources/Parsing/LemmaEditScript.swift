@@ -1,7 +1,9 @@
 /// The shortest prefix/suffix edit that turns a word form into its lemma, with a casing rule: what a
-/// lemmatiser predicts as a class instead of the lemma itself (UDPipe 2, Straka 2018, "UDPipe 2.0
-/// Prototype at CoNLL 2018 UD Shared Task", Section 4.4; MaChAmp's lemma task, van der Goot et al.
-/// 2021), so `running → run` and `sitting → sit` share the class "strip 4 letters".
+/// lemmatiser predicts as a class instead of the lemma itself (UDPipe 2: Straka 2018, "UDPipe 2.0
+/// Prototype at CoNLL 2018 UD Shared Task"; MaChAmp's lemma task: van der Goot et al. 2021), so
+/// `running → run` and `sitting → sit` share the class "strip 4 characters". Simpler than UDPipe's
+/// rule (which cases runs of the lemma separately and edits character by character inside the
+/// affixes): one casing for the whole lemma, and affixes stripped by count and added as text.
 ///
 /// Applying a script to a form (counted in Characters):
 ///   source = form lowercased (or the form itself when casing is `keep`)

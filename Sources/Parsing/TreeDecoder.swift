@@ -15,7 +15,8 @@
 /// root child r with every other root arc forbidden, skipping an r whose upper bound
 /// `s[r][0] + Σ_{d≠r} max_{h∉{0,d}} s[d][h]` cannot beat the best tree found. O(N³) per run.
 ///
-/// Deterministic: ties go to the smaller index (head, then the cycle found first, then root child).
+/// Deterministic: the same scores always give the same tree (a word's tied heads go to the smaller
+/// index; tied root children to the one tried first: the higher bound, then the smaller index).
 public enum TreeDecoder {
     /// The largest N (words + 1) decoded; the work grows as N³ to N⁴ and the memory as N².
     public static let maxRows = 1024
