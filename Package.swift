@@ -38,6 +38,9 @@ let package = Package(
         // the one checked way to open a file for reading (regular files only; pipes and devices named as such)
         .target(name: "RegularFiles"),
         .target(name: "CoNLL", dependencies: ["RegularFiles"]),
+        // dependency trees and lemmas: the one-root tree decoder, CoNLL-U heads and relations, UAS/LAS as
+        // the CoNLL 2018 script counts them, lemma edit scripts; RegularFiles only
+        .target(name: "Parsing", dependencies: ["RegularFiles"]),
         // raw English text into UD-style sentences and tokens with offsets, and their evaluation; Foundation + CoNLL
         .target(name: "TextSegmentation", dependencies: ["CoNLL", "TextIO"]),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
@@ -80,6 +83,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ParsingTests", dependencies: ["Parsing", "Autodiff", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextSegmentationTests", dependencies: ["TextSegmentation", "CoNLL"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autodiff", "TestSupport"],
                     resources: [.copy("Fixtures")]),
