@@ -162,7 +162,7 @@ final class ModelFamilyTests: XCTestCase {
 
     /// A copy of `family`'s folder whose weights are `edit`ed (a single model.safetensors).
     func edited(_ family: String, config: ((String) -> String)? = nil,
-                _ edit: ([SafeTensorsFile.Tensor32]) -> [SafeTensorsFile.Tensor32] = { $0 }) throws -> URL {
+                tensors edit: ([SafeTensorsFile.Tensor32]) -> [SafeTensorsFile.Tensor32] = { $0 }) throws -> URL {
         let source = try folder(family)
         let weights = try SafeTensorsWeights(folder: source)
         let tensors = try weights.names.map { name -> SafeTensorsFile.Tensor32 in
@@ -183,20 +183,20 @@ final class ModelFamilyTests: XCTestCase {
     }
 
     func testMalformedFoldersAreRefusedNamingTheProblem() throws {
-        let misshapen = try edited("distilbert") { ts in
+        let misshapen = try edited("distilbert", tensors: { ts in
             ts.map { $0.name == "transformer.layer.0.ffn.lin1.weight" ? SafeTensorsFile.Tensor32(name: $0.name, shape: [32, 64], values: $0.values) : $0 }
-        }
+        })
         XCTAssertTrue(loadError(misshapen).contains("tensor 'transformer.layer.0.ffn.lin1.weight' has shape [32, 64], config.json implies [64, 32]"),
                       loadError(misshapen))
-        let missing = try edited("electra") { $0.filter { $0.name != "embeddings_project.weight" } }
+        let missing = try edited("electra", tensors: { $0.filter { $0.name != "embeddings_project.weight" } })
         XCTAssertTrue(loadError(missing).contains("missing tensor 'embeddings_project.weight' of shape [32, 16]"), loadError(missing))
-        let extra = try edited("roberta") { $0 + [SafeTensorsFile.Tensor32(name: "classifier.dense.weight", shape: [2], values: [0, 0])] }
+        let extra = try edited("roberta", tensors: { $0 + [SafeTensorsFile.Tensor32(name: "classifier.dense.weight", shape: [2], values: [0, 0])] })
         XCTAssertTrue(loadError(extra).contains("unexpected tensor 'classifier.dense.weight'"), loadError(extra))
         // a published checkpoint's pretraining head and prefix are accepted
-        let withHead = try edited("roberta") { ts in
+        let withHead = try edited("roberta", tensors: { ts in
             ts.map { SafeTensorsFile.Tensor32(name: "roberta." + $0.name, shape: $0.shape, values: $0.values) }
                 + [SafeTensorsFile.Tensor32(name: "lm_head.bias", shape: [100], values: [Float](repeating: 0, count: 100))]
-        }
+        })
         XCTAssertEqual(loadError(withHead), "no error")
         let configCases: [(String, String, String, String)] = [
             ("roberta", "\"model_type\": \"roberta\"", "\"model_type\": \"deberta-v2\"", "'model_type': expected one of \"bert\", \"roberta\""),
