@@ -50,8 +50,15 @@ public struct TransformerWordEmbeddings: Module {
 
     /// Packs the subword sentences for the model; `rowKeys` has one dropout key per sentence.
     public func batch(_ sentences: [SubwordSentence], rowKeys: [UInt64], tokenizer: BertTokenizer) -> SubwordBatch {
-        SubwordBatch(sentences: sentences, rowKeys: rowKeys, maxPositions: model.config.maxSequenceLength,
-                     classID: tokenizer.classID, separatorID: tokenizer.separatorID)
+        SubwordBatch(sentences: sentences, rowKeys: rowKeys, packing: packing(classID: tokenizer.classID, separatorID: tokenizer.separatorID))
+    }
+
+    /// How sentences are packed for this model by any tokenizer: each window `classID subwords
+    /// separatorID` (BERT's [CLS] … [SEP], RoBERTa's `<s>` … `</s>`), at most
+    /// `config.maxSequenceLength` long. The model never sees padding; the RoBERTa family's padding
+    /// id is `config.paddingIndex` (config.json's `pad_token_id`), which its positions count past.
+    public func packing(classID: Int32, separatorID: Int32) -> SubwordPacking {
+        SubwordPacking(maxPositions: model.config.maxSequenceLength, classID: classID, separatorID: separatorID)
     }
 
     /// The word vectors of the batch, `[W, outputWidth]`, the words of sentence 0 first

@@ -267,6 +267,26 @@ final class ModelFamilyTests: XCTestCase {
         }
     }
 
+    /// The tokenizer-free path a RoBERTa tokenizer plugs into: subword ids and the model's `<s>`
+    /// and `</s>` from outside, packed (`packing(classID:separatorID:)`) and pooled per word, give
+    /// transformers' last layer at each subword (one word a subword here).
+    func testRobertaWordVectorsFromIdsAndSpecialIds() throws {
+        let references = try Fixtures.json([String: Reference].self, "tiny-models/hidden-states.json")
+        for family in ["roberta", "xlm-roberta", "camembert"] {
+            let reference = try XCTUnwrap(references[family])
+            let embeddings = try TransformerWordEmbeddings(model: load(folder(family)), layers: [-1], pooling: .first)
+            let sentences = reference.sequences.map { s in
+                SubwordSentence(ids: Array(s.input_ids.dropFirst().dropLast()), wordStarts: Array(0...(s.input_ids.count - 2)))
+            }
+            let batch = SubwordBatch(sentences: sentences, rowKeys: [UInt64](repeating: 0, count: sentences.count),
+                                     packing: embeddings.packing(classID: reference.bos, separatorID: reference.eos))
+            XCTAssertEqual(batch.ids, reference.sequences.flatMap(\.input_ids), "\(family): <s> subwords </s>, 16 positions hold the longest")
+            let vectors = embeddings(batch, training: false, tape: nil).scalars
+            let expected = reference.sequences.flatMap { $0.hidden_states.last!.dropFirst().dropLast().joined() }
+            assertClose(vectors, expected, atol: 1e-4, rtol: 0, family)
+        }
+    }
+
     func testTheWordPieceFolderReaderRefusesTheRobertaFamily() throws {
         XCTAssertThrowsError(try PretrainedBert(folder: folder("xlm-roberta"))) { error in
             XCTAssertTrue("\(error)".contains("'model_type': \"xlm-roberta\" needs its own tokenizer (tokenizer.json)"), "\(error)")
