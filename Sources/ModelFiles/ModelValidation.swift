@@ -69,6 +69,9 @@ extension ModelMetadata {
             // its tokenizer (tokenizer.json) is not read yet: a WordPiece tokenizer would feed it wrong ids
             throw bad("spec.encoder.transformer.config.family", "\(c.family.rawValue), whose tokenizer this build does not read; expected bert, distilbert or electra")
         }
+        guard c.embeddingSize == c.hiddenSize || c.family == .electra else {
+            throw bad("spec.encoder.transformer.config.embeddingSize", "\(c.embeddingSize) beside hidden size \(c.hiddenSize), expected them equal (only ELECTRA projects its embeddings)")
+        }
         guard c.maxSequenceLength >= 3 else {
             throw bad("spec.encoder.transformer.config.paddingIndex", "\(c.paddingIndex) leaves \(c.maxSequenceLength) of \(c.maxPositions) positions, expected at least 3")
         }
