@@ -198,6 +198,16 @@ final class ModelFamilyTests: XCTestCase {
                 + [SafeTensorsFile.Tensor32(name: "lm_head.bias", shape: [100], values: [Float](repeating: 0, count: 100))]
         })
         XCTAssertEqual(loadError(withHead), "no error")
+        for (family, prefix, head) in [("distilbert", "distilbert.", "vocab_projector.bias"), ("electra", "electra.", "discriminator_predictions.dense_prediction.bias")] {
+            let published = try edited(family, tensors: { ts in
+                ts.map { SafeTensorsFile.Tensor32(name: prefix + $0.name, shape: $0.shape, values: $0.values) }
+                    + [SafeTensorsFile.Tensor32(name: head, shape: [1], values: [0])]
+            })
+            XCTAssertEqual(loadError(published), "no error", family)
+        }
+        // another family's head is not one of these
+        let foreign = try edited("electra", tensors: { $0 + [SafeTensorsFile.Tensor32(name: "lm_head.bias", shape: [1], values: [0])] })
+        XCTAssertTrue(loadError(foreign).contains("unexpected tensor 'lm_head.bias'"), loadError(foreign))
         let configCases: [(String, String, String, String)] = [
             ("roberta", "\"model_type\": \"roberta\"", "\"model_type\": \"deberta-v2\"", "'model_type': expected one of \"bert\", \"roberta\""),
             ("electra", "\"hidden_act\": \"gelu\"", "\"hidden_act\": \"gelu_new\"", "'hidden_act': expected \"gelu\", found gelu_new"),
