@@ -7,7 +7,8 @@ import Autodiff
 ///     out = (attention(x·W_qᵀ + b_q, x·W_kᵀ + b_k, x·W_vᵀ + b_v)) · W_oᵀ + b_o
 ///
 /// Parameters, in BERT's names under `<name>`: `self.query`, `self.key`, `self.value` and
-/// `output.dense` (each `.weight [C, C]`, `.bias [C]`). Dropout on the attention probabilities
+/// `output.dense` (each `.weight [C, C]`, `.bias [C]`), or the four names `projectionNames` gives
+/// (DistilBERT's `q_lin`, `k_lin`, `v_lin`, `out_lin`). Dropout on the attention probabilities
 /// is drawn at `site`, keyed per sequence like every other dropout.
 public struct MultiHeadAttention: Module {
     public let width: Int
@@ -19,15 +20,20 @@ public struct MultiHeadAttention: Module {
     /// Dropout on the attention probabilities.
     public let probabilityDropout: Dropout
 
+    /// BERT's names of the query, key, value and output projections.
+    public static let bertProjectionNames = ["self.query", "self.key", "self.value", "output.dense"]
+
     public init(width: Int, headCount: Int, dropout: Float = 0, site: UInt64 = 0,
-                name: String, store: ParameterStore, rng: inout SplitMix64) {
+                name: String, projectionNames: [String] = MultiHeadAttention.bertProjectionNames,
+                store: ParameterStore, rng: inout SplitMix64) {
         precondition(headCount > 0 && width % headCount == 0, "MultiHeadAttention: width \(width) is not a multiple of \(headCount) heads")
+        precondition(projectionNames.count == 4, "MultiHeadAttention: projection names \(projectionNames), expected query, key, value, output")
         self.width = width
         self.headCount = headCount
-        query = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, "self.query"), store: store, rng: &rng)
-        key = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, "self.key"), store: store, rng: &rng)
-        value = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, "self.value"), store: store, rng: &rng)
-        output = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, "output.dense"), store: store, rng: &rng)
+        query = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, projectionNames[0]), store: store, rng: &rng)
+        key = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, projectionNames[1]), store: store, rng: &rng)
+        value = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, projectionNames[2]), store: store, rng: &rng)
+        output = Linear(inputSize: width, outputSize: width, name: qualifiedName(name, projectionNames[3]), store: store, rng: &rng)
         probabilityDropout = Dropout(probability: dropout, site: site)
     }
 

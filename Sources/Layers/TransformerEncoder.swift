@@ -8,13 +8,13 @@ public struct TransformerEncoder: Module {
 
     public init(layerCount: Int, width: Int, headCount: Int, intermediateSize: Int, layerNormEps: Float,
                 hiddenDropout: Float, attentionDropout: Float, site: UInt64,
-                name: String, store: ParameterStore, rng: inout SplitMix64) {
+                name: String, names: TransformerLayerNames = .bert, store: ParameterStore, rng: inout SplitMix64) {
         var layers: [TransformerEncoderLayer] = []
         for i in 0..<layerCount {
             layers.append(TransformerEncoderLayer(width: width, headCount: headCount, intermediateSize: intermediateSize,
                                                   layerNormEps: layerNormEps, hiddenDropout: hiddenDropout,
                                                   attentionDropout: attentionDropout, site: site + 3 * UInt64(i),
-                                                  name: qualifiedName(name, "layer.\(i)"), store: store, rng: &rng))
+                                                  name: qualifiedName(name, "layer.\(i)"), names: names, store: store, rng: &rng))
         }
         self.layers = layers
     }

@@ -8,8 +8,9 @@ import Autodiff
 ///
 /// with the exact (erf) GELU. Parameters in BERT's names under `<name>`: `attention.*` (see
 /// `MultiHeadAttention`), `attention.output.LayerNorm`, `intermediate.dense` (`[I, C]`),
-/// `output.dense` (`[C, I]`), `output.LayerNorm`. Dropout sites: `site` (attention
-/// probabilities), `site + 1` (attention branch), `site + 2` (feed-forward branch).
+/// `output.dense` (`[C, I]`), `output.LayerNorm`, or DistilBERT's (`TransformerLayerNames`).
+/// Dropout sites: `site` (attention probabilities), `site + 1` (attention branch), `site + 2`
+/// (feed-forward branch).
 public struct TransformerEncoderLayer: Module {
     public let attention: MultiHeadAttention
     public let attentionNorm: LayerNorm
@@ -21,16 +22,17 @@ public struct TransformerEncoderLayer: Module {
 
     public init(width: Int, headCount: Int, intermediateSize: Int, layerNormEps: Float,
                 hiddenDropout: Float, attentionDropout: Float, site: UInt64,
-                name: String, store: ParameterStore, rng: inout SplitMix64) {
+                name: String, names: TransformerLayerNames = .bert, store: ParameterStore, rng: inout SplitMix64) {
         attention = MultiHeadAttention(width: width, headCount: headCount, dropout: attentionDropout, site: site,
-                                       name: qualifiedName(name, "attention"), store: store, rng: &rng)
-        attentionNorm = LayerNorm(width: width, eps: layerNormEps, name: qualifiedName(name, "attention.output.LayerNorm"),
+                                       name: qualifiedName(name, "attention"), projectionNames: names.attention,
+                                       store: store, rng: &rng)
+        attentionNorm = LayerNorm(width: width, eps: layerNormEps, name: qualifiedName(name, names.attentionNorm),
                                   store: store, rng: &rng)
-        intermediate = Linear(inputSize: width, outputSize: intermediateSize, name: qualifiedName(name, "intermediate.dense"),
+        intermediate = Linear(inputSize: width, outputSize: intermediateSize, name: qualifiedName(name, names.intermediate),
                               store: store, rng: &rng)
-        output = Linear(inputSize: intermediateSize, outputSize: width, name: qualifiedName(name, "output.dense"),
+        output = Linear(inputSize: intermediateSize, outputSize: width, name: qualifiedName(name, names.output),
                         store: store, rng: &rng)
-        outputNorm = LayerNorm(width: width, eps: layerNormEps, name: qualifiedName(name, "output.LayerNorm"),
+        outputNorm = LayerNorm(width: width, eps: layerNormEps, name: qualifiedName(name, names.outputNorm),
                                store: store, rng: &rng)
         self.attentionDropout = Dropout(probability: hiddenDropout, site: site + 1)
         outputDropout = Dropout(probability: hiddenDropout, site: site + 2)
@@ -47,4 +49,24 @@ public struct TransformerEncoderLayer: Module {
         let f = output(intermediate(a, tape: tape).gelu(), tape: tape)
         return outputNorm(a + outputDropout(f, lengths: lengths, keys: keys, training: training), tape: tape)
     }
+}
+
+/// The parameter names of one encoder layer, relative to the layer: BERT's (also RoBERTa's and
+/// ELECTRA's) or DistilBERT's.
+public struct TransformerLayerNames: Equatable, Sendable {
+    /// Query, key, value and output projections, relative to `attention`.
+    public let attention: [String]
+    public let attentionNorm: String
+    public let intermediate: String
+    public let output: String
+    public let outputNorm: String
+
+    /// transformers' `BertLayer`.
+    public static let bert = TransformerLayerNames(attention: MultiHeadAttention.bertProjectionNames,
+                                                   attentionNorm: "attention.output.LayerNorm", intermediate: "intermediate.dense",
+                                                   output: "output.dense", outputNorm: "output.LayerNorm")
+    /// transformers' DistilBERT `TransformerBlock`.
+    public static let distilbert = TransformerLayerNames(attention: ["q_lin", "k_lin", "v_lin", "out_lin"],
+                                                         attentionNorm: "sa_layer_norm", intermediate: "ffn.lin1",
+                                                         output: "ffn.lin2", outputNorm: "output_layer_norm")
 }

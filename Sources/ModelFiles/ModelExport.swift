@@ -17,7 +17,7 @@ import Transformer
 /// A model with a transformer also gets `transformer/`, a Hugging Face model folder of the trained
 /// (fine-tuned, or frozen as loaded) encoder: `config.json`, `vocab.txt`, `tokenizer_config.json`
 /// and `model.safetensors` with every tensor under its original name, so transformers'
-/// `BertModel.from_pretrained` and `mtl-dist encode --transformer` load it as they load the
+/// `AutoModel.from_pretrained` and `mtl-dist encode --transformer` load it as they load the
 /// pretrained one.
 public enum ModelExport {
     public static let format = "mtl-dist-export"
@@ -77,10 +77,8 @@ public enum ModelExport {
                 }
                 try document.withUnsafeBytes { try DurableFile.write([$0], to: temp.appendingPathComponent("model.json")) }
                 if let transformer = model.encoder.transformer, let tokenizer = metadata.encoder.subwordTokenizer {
-                    let bert = transformer.model, values = model.encoder.frozenStore ?? store
-                    let tensors = bert.parameters.map {
-                        SafeTensorsFile.Tensor32(name: bert.originalName(of: $0), shape: $0.shape.dims, values: values.scalars(of: $0))
-                    }
+                    let bert = transformer.model
+                    let tensors = PretrainedEncoder.tensors(of: bert, in: model.encoder.frozenStore ?? store)
                     let folder = temp.appendingPathComponent(transformerFolder)
                     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
                     try PretrainedBert.write(config: bert.config, tokenizer: tokenizer, tensors: tensors, to: folder)

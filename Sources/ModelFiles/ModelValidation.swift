@@ -60,11 +60,22 @@ extension ModelMetadata {
             ("vocabularySize", c.vocabularySize, 1...1_000_000), ("hiddenSize", c.hiddenSize, 1...8192),
             ("layerCount", c.layerCount, 1...128), ("headCount", c.headCount, 1...256),
             ("intermediateSize", c.intermediateSize, 1...65536), ("maxPositions", c.maxPositions, 3...65536),
-            ("typeVocabularySize", c.typeVocabularySize, 1...1024)]
+            ("typeVocabularySize", c.typeVocabularySize, c.family == .distilbert ? 0...0 : 1...1024),
+            ("embeddingSize", c.embeddingSize, 1...8192), ("paddingIndex", c.paddingIndex, 0...max(0, c.vocabularySize - 1))]
         for (field, value, range) in bounds where !range.contains(value) {
             throw bad("spec.encoder.transformer.config.\(field)", "\(value), expected \(range.lowerBound)...\(range.upperBound)")
         }
-        guard c.hiddenSize % c.headCount == 0, c.vocabularySize * c.hiddenSize <= 1 << 31 else {
+        guard !c.family.isRoberta else {
+            // its tokenizer (tokenizer.json) is not read yet: a WordPiece tokenizer would feed it wrong ids
+            throw bad("spec.encoder.transformer.config.family", "\(c.family.rawValue), whose tokenizer this build does not read; expected bert, distilbert or electra")
+        }
+        guard c.embeddingSize == c.hiddenSize || c.family == .electra else {
+            throw bad("spec.encoder.transformer.config.embeddingSize", "\(c.embeddingSize) beside hidden size \(c.hiddenSize), expected them equal (only ELECTRA projects its embeddings)")
+        }
+        guard c.maxSequenceLength >= 3 else {
+            throw bad("spec.encoder.transformer.config.paddingIndex", "\(c.paddingIndex) leaves \(c.maxSequenceLength) of \(c.maxPositions) positions, expected at least 3")
+        }
+        guard c.hiddenSize % c.headCount == 0, c.vocabularySize * max(c.hiddenSize, c.embeddingSize) <= 1 << 31 else {
             throw bad("spec.encoder.transformer.config", "hidden size \(c.hiddenSize), \(c.headCount) heads, vocabulary \(c.vocabularySize): expected a multiple of the heads and at most 2^31 embedding values")
         }
         for (field, p) in [("layerNormEps", c.layerNormEps), ("hiddenDropout", c.hiddenDropout),
@@ -74,9 +85,9 @@ extension ModelMetadata {
         guard !t.hiddenStates.isEmpty, t.hiddenStates.allSatisfy({ (0...c.layerCount).contains($0) }) else {
             throw bad("spec.encoder.transformer.hiddenStates", "\(t.hiddenStates), expected indices in 0...\(c.layerCount)")
         }
-        guard encoder.transformerPositions == c.maxPositions, let tokenizer = encoder.subwordTokenizer,
+        guard encoder.transformerPositions == c.maxSequenceLength, let tokenizer = encoder.subwordTokenizer,
               tokenizer.vocabulary.count <= c.vocabularySize else {
-            throw bad("encoder.subwordTokenizer", "expected the transformer's tokeniser (at most \(c.vocabularySize) tokens) and its \(c.maxPositions) positions")
+            throw bad("encoder.subwordTokenizer", "expected the transformer's tokeniser (at most \(c.vocabularySize) tokens) and its \(c.maxSequenceLength) positions")
         }
     }
 

@@ -102,7 +102,7 @@ public struct TrainedModel {
                 + "it was saved by an older build; train it again or export it with that build")
         }
         do {
-            try model.encoder.loadTransformer(from: SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors")), store: model.store)
+            try model.encoder.loadTransformer(from: SafeTensorsWeights(folder: folder), store: model.store)
         } catch {
             throw ModelError.invalidModel(url.path, reason: "\(hint): \(error). Restore that folder (the model it was trained with)")
         }

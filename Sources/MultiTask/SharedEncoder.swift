@@ -75,9 +75,9 @@ public struct SharedEncoder: Module {
         frozenStore == nil ? transformer?.model.embeddings.words : nil
     }
 
-    /// Fills the transformer's parameters from its pretrained `model.safetensors` (in the model's
-    /// store when fine-tuned, in `frozenStore` otherwise).
-    public func loadTransformer(from file: SafeTensorsFile, store: ParameterStore) throws {
+    /// Fills the transformer's parameters from its pretrained weights (in the model's store when
+    /// fine-tuned, in `frozenStore` otherwise).
+    public func loadTransformer(from file: any TensorSource, store: ParameterStore) throws {
         guard let transformer else { return }
         try transformer.model.load(from: file, into: frozenStore ?? store)
     }

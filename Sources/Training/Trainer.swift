@@ -88,8 +88,8 @@ public final class Trainer {
         model = MultiTaskModel(spec: Trainer.modelSpec(config: config, encoder: data.encoder, transformer: data.transformer),
                                seed: UInt64(truncatingIfNeeded: config.training.seed))
         if let transformer = data.transformer {
-            let weights = URL(fileURLWithPath: transformer.path).appendingPathComponent("model.safetensors")
-            try model.encoder.loadTransformer(from: SafeTensorsFile(url: weights), store: model.store)
+            let weights = try SafeTensorsWeights(folder: URL(fileURLWithPath: transformer.path))
+            try model.encoder.loadTransformer(from: weights, store: model.store)
         }
         let written = config.training.effectiveExchange
         let t = written == .manual ? config.training : config.training.exchanging(exchange ?? (written == .auto ? .dense : written))

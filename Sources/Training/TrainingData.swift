@@ -100,7 +100,7 @@ public final class TrainingData {
         self.transformer = transformer
         let textEncoder = TextEncoder(words: words, characters: characters, lowercaseWords: enc.lowercaseWords,
                                       normalizeDigits: enc.normalizeDigits, tasks: tasks, subwordTokenizer: tokenizer,
-                                      transformerPositions: transformer?.config.maxPositions)
+                                      transformerPositions: transformer?.config.maxSequenceLength)
         encoder = textEncoder
         let assignments = routing.assignments
         var unknown: [String: Int] = [:]
@@ -150,7 +150,7 @@ public final class TrainingData {
         } catch let error as TransformerError {
             throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
                                            keyPath: "encoder.transformer.path", found: folder.path,
-                                           allowed: "a BERT-family model folder (config.json, vocab.txt, model.safetensors)",
+                                           allowed: "a BERT, DistilBERT or ELECTRA model folder (config.json, vocab.txt, model.safetensors)",
                                            hint: "\(error)")
         }
         let t = resolved.config.encoder.transformer

@@ -50,8 +50,15 @@ public struct TransformerWordEmbeddings: Module {
 
     /// Packs the subword sentences for the model; `rowKeys` has one dropout key per sentence.
     public func batch(_ sentences: [SubwordSentence], rowKeys: [UInt64], tokenizer: BertTokenizer) -> SubwordBatch {
-        SubwordBatch(sentences: sentences, rowKeys: rowKeys, maxPositions: model.config.maxPositions,
-                     classID: tokenizer.classID, separatorID: tokenizer.separatorID)
+        SubwordBatch(sentences: sentences, rowKeys: rowKeys, packing: packing(classID: tokenizer.classID, separatorID: tokenizer.separatorID))
+    }
+
+    /// How sentences are packed for this model by any tokenizer: each window `classID subwords
+    /// separatorID` (BERT's [CLS] … [SEP], RoBERTa's `<s>` … `</s>`), at most
+    /// `config.maxSequenceLength` long. The model never sees padding; the RoBERTa family's padding
+    /// id is `config.paddingIndex` (config.json's `pad_token_id`), which its positions count past.
+    public func packing(classID: Int32, separatorID: Int32) -> SubwordPacking {
+        SubwordPacking(maxPositions: model.config.maxSequenceLength, classID: classID, separatorID: separatorID)
     }
 
     /// The word vectors of the batch, `[W, outputWidth]`, the words of sentence 0 first
@@ -68,21 +75,27 @@ public struct TransformerWordEmbeddings: Module {
     }
 }
 
-/// A Hugging Face model folder of a BERT-family encoder: `config.json`, `vocab.txt`
-/// (+ optional `tokenizer_config.json`) and `model.safetensors`.
+/// A Hugging Face model folder of a BERT-family encoder read with its WordPiece tokenizer:
+/// `config.json`, `vocab.txt` (+ optional `tokenizer_config.json`) and `model.safetensors` (or
+/// its shards). The model side is `PretrainedEncoder`; this adds the tokenizer.
 public struct PretrainedBert {
     public let folder: URL
     public let config: BertConfig
     public let tokenizer: BertTokenizer
+    /// The model side: config and weights.
+    public let encoder: PretrainedEncoder
 
-    /// Reads and checks the configuration and the vocabulary (not yet the weights).
+    /// Reads and checks the configuration and the vocabulary (not yet the weights). The RoBERTa
+    /// family is refused: its tokenizer (`tokenizer.json`, BPE or Unigram) is not a WordPiece `vocab.txt`.
     public init(folder: URL) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw TransformerError.unreadable(file: folder.path, reason: "no such folder; a transformer is a folder with config.json, vocab.txt and model.safetensors (launch/fetch-minilm.sh makes one)")
-        }
+        encoder = try PretrainedEncoder(folder: folder)
         self.folder = folder
-        config = try BertConfig(contentsOf: folder.appendingPathComponent("config.json"))
+        config = encoder.config
+        guard !config.family.isRoberta else {
+            throw TransformerError.config(file: folder.appendingPathComponent("config.json").path, key: "model_type",
+                                          problem: "\"\(config.family.rawValue)\" needs its own tokenizer (tokenizer.json), which this build does not read yet; "
+                                            + "load the weights with PretrainedEncoder and pass subword ids, or use a BERT, DistilBERT or ELECTRA model (vocab.txt)")
+        }
         tokenizer = try BertTokenizer(folder: folder)
         guard tokenizer.vocabulary.count <= config.vocabularySize else {
             throw TransformerError.vocabulary(file: folder.appendingPathComponent("vocab.txt").path, line: nil,
@@ -90,35 +103,16 @@ public struct PretrainedBert {
         }
     }
 
-    /// Opens `model.safetensors` and checks that it holds every tensor `config.json` asks for, with
-    /// its shape, before anything is allocated: the model's size is then bounded by the file's, whatever
-    /// sizes `config.json` claims; and the model's float32 parameters must fit in this machine's
-    /// memory (`maxBytes`), as a config's sizes must: a config within its limits beside a sparse
-    /// 30 GB file is refused here instead of being allocated.
-    public func checkedWeights(maxBytes: Double = Double(ProcessInfo.processInfo.physicalMemory)) throws -> SafeTensorsFile {
-        let file = try SafeTensorsFile(url: folder.appendingPathComponent("model.safetensors"))
-        var rng = SplitMix64(seed: 0)
-        let layout = ParameterStore(layoutOnly: true)
-        _ = try BertModel(config: config, name: "", site: 0, store: layout, rng: &rng).tensorPlan(in: file)
-        let bytes = 4 * Double(layout.count)
-        guard bytes <= maxBytes else {
-            let gib = { (b: Double) in String(format: "%.3g GiB", b / 1_073_741_824) }
-            throw TransformerError.config(file: folder.appendingPathComponent("config.json").path, key: "(model size)",
-                                          problem: "the model it describes, which model.safetensors holds, has \(layout.count) parameters "
-                                            + "(\(gib(bytes)) as float32), more than this machine's \(gib(maxBytes)) of memory; use a smaller model")
-        }
-        return file
+    /// The weights, checked against the config before anything is allocated (`PretrainedEncoder.checkedWeights`).
+    public func checkedWeights(maxBytes: Double = Double(ProcessInfo.processInfo.physicalMemory)) throws -> SafeTensorsWeights {
+        try encoder.checkedWeights(maxBytes: maxBytes)
     }
 
-    /// Builds the model's parameters in `store` under `name` and fills them from `model.safetensors`
+    /// Builds the model's parameters in `store` under `name` and fills them from the weights
     /// (checked first, see `checkedWeights`).
     public func load(name: String, hiddenDropout: Float? = nil, attentionDropout: Float? = nil, site: UInt64,
                      store: ParameterStore, rng: inout SplitMix64) throws -> BertModel {
-        let file = try checkedWeights()
-        let model = BertModel(config: config, name: name, hiddenDropout: hiddenDropout, attentionDropout: attentionDropout,
-                              site: site, store: store, rng: &rng)
-        try model.load(from: file, into: store)
-        return model
+        try encoder.load(name: name, hiddenDropout: hiddenDropout, attentionDropout: attentionDropout, site: site, store: store, rng: &rng)
     }
 }
 
