@@ -36,7 +36,10 @@ struct Evaluate: ParsableCommand {
         var identity = ""
         do {
             loaded = try model.load()
-            identity = "model \(try ModelFingerprint(loaded!).value), --split \(try SplitIdentity.describe(split)), --corpus \(corpus ?? "(all)")"
+            // a file larger than the corpus's bound is refused by the read, unhashed (2 GB took 8 s to hash)
+            let m = loaded!, read = corpus ?? m.metadata.corpusOrder.first { !m.taskIndices(of: $0).isEmpty } ?? ""
+            let bound = m.metadata.corpora[read]?.maxFileBytes ?? 0
+            identity = "model \(try ModelFingerprint(loaded!).value), --split \(try SplitIdentity.describe(split, maxBytes: bound)), --corpus \(corpus ?? "(all)")"
         } catch { localError = "\(error)" }
         // ranks never assume they were started alike: mpirun's `-np 1 A : -np 1 B` would blend two models' counts
         if let failure = try communicator.agreeOnFailure(localError) ?? communicator.disagreementWithRoot(identity, about: "the model or the arguments") {
@@ -139,10 +142,13 @@ struct Evaluate: ParsableCommand {
 /// What `--split` names, in a form ranks can compare: `dev` or `test` as written, a file by its size
 /// and content hash (copies at different paths agree; the same path holding other data does not).
 enum SplitIdentity {
-    static func describe(_ split: String) throws -> String {
+    /// `split` itself for `dev`, `test` and a file the reader will refuse (unreadable, or more than
+    /// `maxBytes`: it is not read at all); else the file's size and FNV-1a hash.
+    static func describe(_ split: String, maxBytes: Int) throws -> String {
         // what cannot be read is refused by the reader, with its own message
         guard split != "dev" && split != "test", RegularFile.problem(at: split) == nil else { return split }
         let size = try RegularFile.size(split)
+        guard size <= maxBytes else { return "a file of \(size) bytes" }
         var hash = FNV1a64()
         try RegularFile.forEachChunk(of: split, bytes: 0..<size) { chunk, _ in hash.combine(bytes: chunk) }
         return "a file of \(size) bytes (FNV-1a " + String(format: "%016llx", hash.value) + ")"
