@@ -72,6 +72,18 @@ final class LayerMixTrainingTests: XCTestCase {
         XCTAssertEqual(d.outside, 0, "np 2 vs np 1: \(d.outside) of \(one.values.count) differ; worst \(d.worstRatio)× at [\(d.worstIndex)]")
     }
 
+    func testEncodeReadsAllLayersAsTheEmbeddingOutputAndEveryLayer() throws {
+        let input = try temporaryDirectory().appendingPathComponent("input.txt")
+        try "Peter Blackburn visited Brussels .\n".write(to: input, atomically: true, encoding: .utf8)
+        func encode(_ layers: String) throws -> String {
+            let run = try MTLDist.run(["encode", "--transformer", TransformerTrainingTests.tinyBert, "--input", input.path, "--layers", layers])
+            XCTAssertEqual(run.status, 0, "\(run)")
+            return run.stdout
+        }
+        XCTAssertEqual(try encode("all"), try encode("0,1,2"))
+        XCTAssertNotEqual(try encode("all"), try encode("-1"))
+    }
+
     func testAMixOverNoLayerListIsRefusedWithTheFix() throws {
         let output = try temporaryDirectory().appendingPathComponent("run")
         let run = try MTLDist.run(["train", "--output", output.path] + settings()
