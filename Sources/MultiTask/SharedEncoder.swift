@@ -35,7 +35,11 @@ public struct SharedEncoder: Module {
             let target = t.fineTune ? store : ParameterStore()
             let model = BertModel(config: t.config, name: "encoder.transformer", hiddenDropout: t.dropout,
                                   attentionDropout: t.dropout, site: 1000, store: target, rng: &rng)
-            transformer = TransformerWordEmbeddings(model: model, hiddenStates: t.hiddenStates, pooling: t.pooling)
+            // the mix learns in the model's store even when the transformer is frozen
+            let mix = t.layerMix == .learned
+                ? ScalarMix(count: t.hiddenStates.count, name: "encoder.layer_mix", store: store, rng: &rng)
+                : nil
+            transformer = TransformerWordEmbeddings(model: model, hiddenStates: t.hiddenStates, pooling: t.pooling, mix: mix)
             frozenStore = t.fineTune ? nil : target
         } else {
             transformer = nil
@@ -56,9 +60,10 @@ public struct SharedEncoder: Module {
             : nil
     }
 
-    /// The parameters in the model's store: a frozen transformer's are not among them.
+    /// The parameters in the model's store: a frozen transformer's are not among them, its layer mix's are.
     public var parameters: [Parameter] {
-        (frozenStore == nil ? transformer?.parameters ?? [] : []) + (words?.parameters ?? []) + (cases?.parameters ?? [])
+        (frozenStore == nil ? transformer?.parameters ?? [] : []) + (transformer?.mix?.parameters ?? [])
+            + (words?.parameters ?? []) + (cases?.parameters ?? [])
             + (characters?.parameters ?? []) + (lstm?.parameters ?? [])
     }
 
@@ -91,7 +96,7 @@ public struct SharedEncoder: Module {
             guard let subwords = batch.subwords else { preconditionFailure("an encoder with a transformer needs the batch's subwords") }
             let fineTune = frozenStore == nil
             // one vector per real token, laid out as a padded batch
-            parts.append(transformer(subwords, training: training && fineTune, tape: fineTune ? tape : nil)
+            parts.append(transformer(subwords, training: training, tape: tape, fineTune: fineTune)
                 .paddedSequences(lengths: batch.lengths, steps: t))
         }
         if let words { parts.append(words(batch.wordIDs, batch: b, steps: t, tape: tape)) }

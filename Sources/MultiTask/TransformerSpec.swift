@@ -16,14 +16,36 @@ public struct TransformerSpec: Codable, Equatable, Sendable {
     public var fineTune: Bool
     /// Dropout inside the transformer (hidden and attention probabilities); nil keeps config.json's.
     public var dropout: Float?
+    /// How the hidden states are combined: their mean, or a learned scalar mix whose parameters
+    /// (`encoder.layer_mix.weights [hiddenStates.count]`, `encoder.layer_mix.scale [1]`) are in the
+    /// model's store whether or not the transformer is fine-tuned.
+    public var layerMix: LayerMix
 
-    public init(path: String, config: BertConfig, hiddenStates: [Int], pooling: SubwordPooling, fineTune: Bool, dropout: Float?) {
+    public init(path: String, config: BertConfig, hiddenStates: [Int], pooling: SubwordPooling, fineTune: Bool, dropout: Float?,
+                layerMix: LayerMix = .mean) {
         self.path = path
         self.config = config
         self.hiddenStates = hiddenStates
         self.pooling = pooling
         self.fineTune = fineTune
         self.dropout = dropout
+        self.layerMix = layerMix
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, config, hiddenStates, pooling, fineTune, dropout, layerMix
+    }
+
+    /// Reads a spec; one written before `layerMix` existed averages its hidden states.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decode(String.self, forKey: .path)
+        config = try c.decode(BertConfig.self, forKey: .config)
+        hiddenStates = try c.decode([Int].self, forKey: .hiddenStates)
+        pooling = try c.decode(SubwordPooling.self, forKey: .pooling)
+        fineTune = try c.decode(Bool.self, forKey: .fineTune)
+        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout)
+        layerMix = try c.decodeIfPresent(LayerMix.self, forKey: .layerMix) ?? .mean
     }
 
     /// Width of one word vector.

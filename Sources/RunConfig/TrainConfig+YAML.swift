@@ -1,4 +1,5 @@
 import Foundation
+import Transformer
 import Yams
 
 /// Reading and writing configs as YAML text or Yams node trees.
@@ -73,6 +74,7 @@ extension TrainConfig {
         case is String.Type: return "a string"
         case is Node.Sequence.Type: return "a list"
         case is Node.Scalar.Type: return "a single value (not a list or mapping)"
+        case is LayerSelection.Type: return "a list of layer indices such as [-1] or [-1, -2, -3, -4], or all"
         default: return "a value of type \(type)"
         }
     }

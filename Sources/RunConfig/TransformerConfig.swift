@@ -7,13 +7,14 @@ public struct TransformerConfig: Codable, Equatable {
     // The keys, in YAML order; what each means is in `meanings` below.
     public var path: String?
     public var fineTune = true
-    public var layers = [-1]
+    public var layers = LayerSelection.indices([-1])
+    public var layerMix = LayerMix.mean
     public var pooling = SubwordPooling.first
     public var dropout: Double?
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case path, fineTune = "fine_tune", layers, pooling, dropout
+        case path, fineTune = "fine_tune", layers, layerMix = "layer_mix", pooling, dropout
     }
 }
 
@@ -26,7 +27,9 @@ extension TransformerConfig: ConfigSection {
         .fineTune:
             "Train the transformer's parameters with the taggers; `false` freezes it (no gradient, not all-reduced).",
         .layers:
-            "Hidden states averaged: 0 = the embedding output, 1..L the layers, negative counts from the last (-1); checked against the model's config.json when the data is loaded.",
+            "Hidden states read: a list (0 = the embedding output, 1..L the layers, negative counts from the last, -1) or `all` (0..L); checked against the model's config.json when the data is loaded.",
+        .layerMix:
+            "How the hidden states of `layers` combine: `mean`, or `learned` (softmax-normalised weights and a scale, ELMo's scalar mix, trained with the tasks even when the transformer is frozen).",
         .pooling:
             "A word's vector from its subwords: `first`, `mean` or `first_last`.",
         .dropout:
@@ -37,7 +40,7 @@ extension TransformerConfig: ConfigSection {
     func validate(_ rules: ConfigRules<CodingKeys>) throws {
         try rules.path(.path, path, allowed: "a model folder, or null for no transformer",
                        hint: "set \(rules.keyPath(.path)) to a folder holding config.json, vocab.txt and model.safetensors (launch/fetch-minilm.sh makes one), or null.")
-        try rules.check(!layers.isEmpty && layers.count <= 64, .layers, found: "\(layers)", allowed: "1 to 64 layer indices",
+        try rules.check(layers.indexCount.map { (1...64).contains($0) } ?? true, .layers, found: "\(layers)", allowed: "1 to 64 layer indices, or all",
                         hint: "set \(rules.keyPath(.layers)) to a list such as [-1] (the last layer) or [-1, -2, -3, -4].")
         try rules.number(.dropout, dropout, .probability, hint: "set \(rules.keyPath(.dropout)) to a number in [0, 1), or null for the model's own.")
     }

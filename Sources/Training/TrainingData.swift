@@ -155,14 +155,14 @@ public final class TrainingData {
         }
         let t = resolved.config.encoder.transformer
         let states: [Int]
-        do { states = try TransformerWordEmbeddings.hiddenStates(t.layers, layerCount: bert.config.layerCount) } catch {
+        do { states = try t.layers.hiddenStates(layerCount: bert.config.layerCount) } catch {
             throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
                                            keyPath: "encoder.transformer.layers", found: "\(t.layers)",
-                                           allowed: "layer indices in \(-(bert.config.layerCount + 1))...\(bert.config.layerCount), each once",
+                                           allowed: "layer indices in \(-(bert.config.layerCount + 1))...\(bert.config.layerCount), each once, or all",
                                            hint: "\(error)")
         }
         let transformer = TransformerSpec(path: folder.path, config: bert.config, hiddenStates: states, pooling: t.pooling,
-                                          fineTune: t.fineTune, dropout: t.dropout.map(Float.init))
+                                          fineTune: t.fineTune, dropout: t.dropout.map(Float.init), layerMix: t.layerMix)
         return (transformer, bert.tokenizer)
     }
 

@@ -5,13 +5,17 @@ import Layers
 /// Word vectors from a pretrained BERT-family encoder, as Flair's `TransformerWordEmbeddings`
 /// makes them: each sentence's words are tokenised on their own, cut into windows when longer
 /// than the model's positions (`SubwordWindows`), encoded, and each word's vector is pooled from
-/// its subwords (`pooling`) in one layer or the mean of several (`layers`: 0 is the embedding
-/// output, 1...L the encoder layers, negative counts from the end, so -1 is the last layer).
+/// its subwords (`pooling`) in one layer, or the mean or a learned mix (`mix`) of several (`layers`:
+/// 0 is the embedding output, 1...L the encoder layers, negative counts from the end, so -1 is the
+/// last layer).
 public struct TransformerWordEmbeddings: Module {
     public let model: BertModel
     /// Hidden-state indices into `[embeddings, layer 1, ..., layer L]`, each in 0...L.
     public let layers: [Int]
     public let pooling: SubwordPooling
+    /// The learned mix of the hidden states `layers` (one weight each, in their order); nil: their mean.
+    /// Its parameters are not among `parameters` (the model's): they train even when the model is frozen.
+    public let mix: ScalarMix?
 
     /// Checks `layers` (each in −(L+1)...L, no repeats) against the model.
     public init(model: BertModel, layers: [Int] = [-1], pooling: SubwordPooling = .first) throws {
@@ -19,13 +23,17 @@ public struct TransformerWordEmbeddings: Module {
                   pooling: pooling)
     }
 
-    /// Word vectors from the hidden states `hiddenStates` (each in 0...L, as `hiddenStates(_:layerCount:)` returns them).
-    public init(model: BertModel, hiddenStates: [Int], pooling: SubwordPooling) {
+    /// Word vectors from the hidden states `hiddenStates` (each in 0...L, as `hiddenStates(_:layerCount:)`
+    /// returns them), mixed by `mix` (one weight per hidden state) or averaged.
+    public init(model: BertModel, hiddenStates: [Int], pooling: SubwordPooling, mix: ScalarMix? = nil) {
         precondition(!hiddenStates.isEmpty && hiddenStates.allSatisfy { (0...model.config.layerCount).contains($0) },
                      "hidden states \(hiddenStates) for \(model.config.layerCount) layers")
+        precondition(mix.map { $0.count == hiddenStates.count } ?? true,
+                     "a mix of \(mix?.count ?? 0) for \(hiddenStates.count) hidden states")
         self.model = model
         self.layers = hiddenStates
         self.pooling = pooling
+        self.mix = mix
     }
 
     /// The hidden-state indices (0...L) of user layer indices (each in −(L+1)...L, no repeats).
@@ -63,11 +71,15 @@ public struct TransformerWordEmbeddings: Module {
 
     /// The word vectors of the batch, `[W, outputWidth]`, the words of sentence 0 first
     /// (`paddedSequences(lengths: batch.wordCounts, steps:)` lays them out as `[B, T, C']`).
-    public func callAsFunction(_ batch: SubwordBatch, training: Bool, tape: Tape?) -> Tensor {
-        let states = model(batch.ids, lengths: batch.lengths, keys: batch.keys, training: training, tape: tape,
-                           through: layers.max())
+    /// With `fineTune` false the model runs without `tape` and without dropout, and only the mix
+    /// (when there is one) records on the tape.
+    public func callAsFunction(_ batch: SubwordBatch, training: Bool, tape: Tape?, fineTune: Bool = true) -> Tensor {
+        let states = model(batch.ids, lengths: batch.lengths, keys: batch.keys, training: training && fineTune,
+                           tape: fineTune ? tape : nil, through: layers.max())
         var x = states[layers[0]]
-        if layers.count > 1 {
+        if let mix {
+            x = mix(layers.map { states[$0] }, tape: tape)
+        } else if layers.count > 1 {
             for l in layers.dropFirst() { x = x + states[l] }
             x = x.scaled(by: 1 / Float(layers.count))
         }

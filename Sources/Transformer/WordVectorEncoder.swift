@@ -13,11 +13,12 @@ public struct WordVectorEncoder {
 
     /// Loads the transformer in `folder` (throws `TransformerError` naming the file) and checks
     /// `layers` against it (`TransformerError.request`).
-    public init(folder: URL, layers: [Int], pooling: SubwordPooling) throws {
+    public init(folder: URL, layers: LayerSelection, pooling: SubwordPooling) throws {
         bert = try PretrainedBert(folder: folder)
         var rng = SplitMix64(seed: 0)
         let model = try bert.load(name: "", site: 0, store: ParameterStore(), rng: &rng)
-        embeddings = try TransformerWordEmbeddings(model: model, layers: layers, pooling: pooling)
+        embeddings = TransformerWordEmbeddings(model: model, hiddenStates: try layers.hiddenStates(layerCount: model.config.layerCount),
+                                               pooling: pooling)
     }
 
     /// Encodes `sentences` (words each), `batchSize` sentences per forward pass, handing each

@@ -20,7 +20,7 @@ struct Encode: ParsableCommand {
     @Option(help: "Input file, or - for standard input.") var input = "-"
     @Option(name: .customLong("input-format"), help: "pretokenized (a sentence per line, tokens separated by spaces), text (raw text, tokenised UD-style), conll (a token per line) or auto.")
     var inputFormat: PredictionIO.InputFormat = .pretokenized
-    @Option(parsing: .unconditional, help: "Hidden states to average, comma-separated: 0 is the embedding output, -1 the last layer.")
+    @Option(parsing: .unconditional, help: "Hidden states to average, comma-separated: 0 is the embedding output, -1 the last layer; or all (0 to the last).")
     var layers = "-1"
     @Option(help: "Subword pooling per token: first, mean or first_last.") var pooling: SubwordPooling = .first
     @Option(name: .customLong("batch-size"), help: "Sentences encoded together.") var batchSize = 32
@@ -30,13 +30,14 @@ struct Encode: ParsableCommand {
         _ = try layerIndices()
     }
 
-    func layerIndices() throws -> [Int] {
+    func layerIndices() throws -> LayerSelection {
+        if layers == "all" { return .all }
         let parts = layers.split(separator: ",", omittingEmptySubsequences: false)
         let indices = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !parts.isEmpty, indices.count == parts.count else {
-            throw ValidationError("--layers: expected comma-separated integers such as -1 or -1,-2,-3,-4, got '\(layers)'")
+            throw ValidationError("--layers: expected comma-separated integers such as -1 or -1,-2,-3,-4, or all, got '\(layers)'")
         }
-        return indices
+        return .indices(indices)
     }
 
     func run() throws {
