@@ -5,7 +5,9 @@ Usage (Flair 0.15.1 in a venv outside the repository, e.g. `python3 -m venv /wor
 /work/venv-flair/bin/pip install flair==0.15.1`):
 
     /work/venv-flair/bin/python launch/predict-vs-flair.py --model runs/conll03/best \
-        --data-dir ../shared/data --copies 4 --rounds 3 [--binary .build/release/mtl-dist]
+        --data-dir ../shared/data --copies 4 --rounds 3 [--binary .build/release/mtl-dist] [--no-flair]
+
+`--no-flair` times mtl-dist alone (np = 1 and 2), with any python3 and no Flair installed.
 
 The input is the CoNLL-2003 dev file (`conll03/dev.txt`) repeated `--copies` times. Each round
 times, one after the other: `mtl-dist predict --input FILE > /dev/null` as one process, the same
@@ -105,6 +107,8 @@ def main():
     parser.add_argument("--flair-batch", type=int, default=64)
     parser.add_argument("--flair-task", default="ner",
                         help="the model's task Flair's tagger stands for: mtl-dist also runs with --tasks TASK alone")
+    parser.add_argument("--no-flair", action="store_true",
+                        help="time mtl-dist at np = 1 and 2 only (no Flair needed)")
     args = parser.parse_args()
     if not (1 <= args.copies <= 100 and 1 <= args.rounds <= 20 and 1 <= args.flair_batch <= 4096):
         parser.error("--copies 1..100, --rounds 1..20, --flair-batch 1..4096")
@@ -117,7 +121,7 @@ def main():
     with open(path, "w", encoding="utf-8") as f:
         f.write((text.rstrip("\n") + "\n\n") * args.copies)
     sentences = read_sentences(path)
-    tagger = build_flair_tagger(read_sentences(os.path.join(args.data_dir, "conll03", "train.txt")))
+    tagger = None if args.no_flair else build_flair_tagger(read_sentences(os.path.join(args.data_dir, "conll03", "train.txt")))
 
     rounds = []
     for r in range(args.rounds):
@@ -125,27 +129,30 @@ def main():
         for ranks in [1, 2]:
             row[f"mtl_np{ranks}_s"] = time_mtl(args.binary, args.model, path, ranks)
             row[f"mtl_np{ranks}_task_s"] = time_mtl(args.binary, args.model, path, ranks, args.flair_task)
-        row["flair_s"] = time_flair(tagger, sentences, args.flair_batch)
+        if tagger is not None:
+            row["flair_s"] = time_flair(tagger, sentences, args.flair_batch)
         rounds.append(row)
         print(json.dumps(row), flush=True)
 
     n = len(sentences)
-    keys = ["mtl_np1_s", "mtl_np1_task_s", "mtl_np2_s", "mtl_np2_task_s", "flair_s"]
+    keys = ["mtl_np1_s", "mtl_np1_task_s", "mtl_np2_s", "mtl_np2_task_s"] + ([] if tagger is None else ["flair_s"])
     median = {k: statistics.median(row[k] for row in rounds) for k in keys}
-    import flair
-    import torch
-    print(json.dumps({
+    summary = {
         "sentences": n, "tokens": sum(map(len, sentences)), "rounds": args.rounds,
         "median_s": median,
         "sentences_per_s": {k[:-2]: n / median[k] for k in keys},
         "np2_over_np1": median["mtl_np1_s"] / median["mtl_np2_s"],
         "np2_over_np1_task": median["mtl_np1_task_s"] / median["mtl_np2_task_s"],
-        "np1_over_flair": median["flair_s"] / median["mtl_np1_s"],
-        "np1_task_over_flair": median["flair_s"] / median["mtl_np1_task_s"],
-        "task": args.flair_task,
-        "flair": flair.__version__, "torch": torch.__version__, "machine": platform.processor() or platform.machine(),
+        "task": args.flair_task, "machine": platform.processor() or platform.machine(),
         "cores": os.cpu_count(), "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "(detected)"), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-    }))
+    }
+    if tagger is not None:
+        import flair
+        import torch
+        summary.update({"np1_over_flair": median["flair_s"] / median["mtl_np1_s"],
+                        "np1_task_over_flair": median["flair_s"] / median["mtl_np1_task_s"],
+                        "flair": flair.__version__, "torch": torch.__version__})
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":
