@@ -105,9 +105,12 @@ public struct TransformerBenchmark {
         let r = Tensor(shape: [batch * words, width], scalars: (0..<(batch * words * width)).map { _ in rng.nextUniform() - 0.5 })
 
         var train: [Double] = []
+        // one workspace for every step, as training lends the model's to each step's tape (a new one
+        // per step would fault fresh pages in every time: 8-10 % of the time in the kernel)
+        let workspace = Workspace()
         for i in 0..<(warmup + steps) {
             let start = DispatchTime.now().uptimeNanoseconds
-            let tape = Tape()
+            let tape = Tape(workspace: workspace)
             let loss = (embeddings(input, training: true, tape: tape) * r).sum()
             tape.backward(from: loss)
             store.zeroGrad()
