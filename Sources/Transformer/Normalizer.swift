@@ -10,6 +10,8 @@ import Foundation
 /// - `Lowercase`: each scalar's full lower-case mapping (no final-sigma rule, as tokenizers).
 /// - `StripAccents`: drops every mark (Mn, Mc, Me); pair it with NFD, as tokenizer files do.
 /// - `Replace`: every match of a string or regex pattern replaced by `content`.
+/// - `Strip`: whitespace removed from the start (`strip_left`) and the end (`strip_right`), as
+///   transformers' SentencePiece converters write it for XLM-R and CamemBERT.
 /// - `Precompiled`: SentencePiece's charsmap (`PrecompiledCharsMap`); an empty one does nothing.
 /// - `Sequence`: each in turn.
 public indirect enum Normalizer: Sendable {
@@ -18,10 +20,11 @@ public indirect enum Normalizer: Sendable {
     case lowercase
     case stripAccents
     case replace(SplitPattern, content: [Unicode.Scalar])
+    case strip(left: Bool, right: Bool)
     case precompiled(PrecompiledCharsMap?)
     case sequence([Normalizer])
 
-    static let types = ["BertNormalizer", "NFC", "NFD", "NFKC", "NFKD", "Lowercase", "StripAccents", "Replace", "Precompiled", "Sequence"]
+    static let types = ["BertNormalizer", "NFC", "NFD", "NFKC", "NFKD", "Lowercase", "StripAccents", "Replace", "Strip", "Precompiled", "Sequence"]
     /// Nesting of `Sequence`s accepted.
     static let maxDepth = 8
 
@@ -40,6 +43,8 @@ public indirect enum Normalizer: Sendable {
         case "StripAccents": self = .stripAccents
         case "Replace":
             self = .replace(try SplitPattern(f.object("pattern")), content: Array(try f.string("content").unicodeScalars))
+        case "Strip":
+            self = .strip(left: try f.bool("strip_left", default: true), right: try f.bool("strip_right", default: true))
         case "Precompiled":
             guard let text = try f.optionalString("precompiled_charsmap"), !text.isEmpty else { self = .precompiled(nil); return }
             guard text.utf8.count <= PrecompiledCharsMap.maxBytes * 4 / 3 + 4, let data = Data(base64Encoded: text) else {
@@ -83,6 +88,11 @@ public indirect enum Normalizer: Sendable {
                 }
             }
         case let .replace(pattern, content): return pattern.replacing(in: text, with: content)
+        case let .strip(left, right):
+            var r = text[...]
+            while left, let s = r.first, BasicTokenizer.isWhitespace(s) { r = r.dropFirst() }
+            while right, let s = r.last, BasicTokenizer.isWhitespace(s) { r = r.dropLast() }
+            return Array(r)
         case let .precompiled(map): return map?.normalize(text) ?? text
         case let .sequence(all): return all.reduce(text) { $1($0) }
         }
