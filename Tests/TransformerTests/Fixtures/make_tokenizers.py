@@ -12,8 +12,9 @@ where SENTENCEPIECE_TEST_MODEL is google/sentencepiece's python/test/test_model.
 
 Writes, next to this script:
 - tokenizers/*.json: tokenizers trained here on TRAIN_TEXT (WordPiece with BertNormalizer; BPE over characters
-  with NFD + StripAccents + Lowercase and WhitespaceSplit + Punctuation + Digits; BPE with NFKC + Replace and
-  Whitespace + Split behaviours; Unigram with Metaspace prepend "first"), and sentencepiece-unigram.json,
+  with NFKD + StripAccents + Lowercase and WhitespaceSplit + Punctuation + Digits; BPE with NFKC + Replace,
+  Whitespace + Split behaviours and added tokens (single_word, lstrip/rstrip, normalized or not); Unigram with
+  NFC + Lowercase and Metaspace prepend "first"), and sentencepiece-unigram.json,
   SENTENCEPIECE_TEST_MODEL converted by transformers' XLMRobertaConverter (Precompiled charsmap, Strip, Replace,
   Metaspace, Unigram).
 - tiny-models/{roberta,xlm-roberta,camembert}/tokenizer.json, each within its model's 100 ids: a byte-level BPE
@@ -41,7 +42,7 @@ from types import SimpleNamespace
 
 import sentencepiece as spm
 import torch
-from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import AutoModel, AutoTokenizer
 from transformers.convert_slow_tokenizer import CamembertConverter, XLMRobertaConverter
 
@@ -96,7 +97,7 @@ def wordpiece():
 
 def char_bpe():
     t = Tokenizer(models.BPE(unk_token="<unk>", fuse_unk=True, continuing_subword_prefix="##", end_of_word_suffix="</w>"))
-    t.normalizer = normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents(), normalizers.Lowercase()])
+    t.normalizer = normalizers.Sequence([normalizers.NFKD(), normalizers.StripAccents(), normalizers.Lowercase()])
     t.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation(behavior="isolated"),
                                                pre_tokenizers.Digits(individual_digits=True)])
     train(t, trainers.BpeTrainer(vocab_size=250, special_tokens=["<s>", "<pad>", "</s>", "<unk>"], limit_alphabet=60,
@@ -116,12 +117,16 @@ def split_bpe():
         pre_tokenizers.Digits(individual_digits=False)])
     train(t, trainers.BpeTrainer(vocab_size=220, special_tokens=["<s>", "</s>", "<unk>"]))
     t.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 1)])
+    # added tokens matched in raw text (normalized=False) and in normalised text, whole words only, taking
+    # the whitespace around them
+    t.add_tokens([AddedToken("New York", single_word=True, normalized=False), AddedToken("b", single_word=True),
+                  AddedToken("tab", lstrip=True, rstrip=True, normalized=False), AddedToken("rr", normalized=True)])
     return t
 
 
 def unigram():
     t = Tokenizer(models.Unigram())
-    t.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase(), normalizers.Replace(Regex(" {2,}"), " ")])
+    t.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Lowercase(), normalizers.Replace(Regex(" {2,}"), " ")])
     t.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="first")
     t.decoder = decoders.Metaspace(prepend_scheme="first")
     train(t, trainers.UnigramTrainer(vocab_size=150, special_tokens=["<pad>", "<unk>", "<cls>", "<sep>"], unk_token="<unk>"))
