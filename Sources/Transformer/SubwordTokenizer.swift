@@ -86,6 +86,9 @@ public enum SubwordTokenizer: Sendable {
         }
     }
 
+    /// The subword strings of `text` (one word, or text the tokenizer splits itself).
+    public func tokens(_ text: String) -> [String] { tokenize(text).map(token) }
+
     /// The subwords of a sentence of words, each word tokenised on its own (transformers'
     /// `is_split_into_words=True`, as Flair calls it); a word that leaves nothing (a zero-width
     /// space) becomes the unknown token, so every word gets a vector.
