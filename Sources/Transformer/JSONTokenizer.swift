@@ -58,7 +58,7 @@ public struct JSONTokenizer: Sendable {
         normalizer = try f.optionalObject("normalizer").map { try Normalizer($0) }
         preTokenizer = try f.optionalObject("pre_tokenizer").map { try PreTokenizer($0) }
         var tokens: [String] = []
-        model = try SubwordModel(f.object("model"), tokens: &tokens)
+        model = try SubwordModel(f.object("model"), tokens: &tokens, text: text)
         added = try AddedTokens(f, normalizer: normalizer)
         for t in added.tokens {
             if Int(t.id) >= tokens.count { tokens += [String](repeating: "", count: Int(t.id) + 1 - tokens.count) }

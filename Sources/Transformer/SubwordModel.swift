@@ -11,11 +11,12 @@ public enum SubwordModel: Sendable {
 
     static let types = ["WordPiece", "BPE", "Unigram"]
 
-    /// Reads the model; `tokens` receives the token of each id (gaps are "").
-    init(_ f: TokenizerFields, tokens: inout [String]) throws {
+    /// Reads the model; `tokens` receives the token of each id (gaps are ""); `text` is the whole
+    /// file, whose Unigram scores are read again exactly (`UnigramModel.exactScores`).
+    init(_ f: TokenizerFields, tokens: inout [String], text: String) throws {
         switch try f.type(SubwordModel.types) {
         case "Unigram":
-            self = .unigram(try UnigramModel(f, tokens: &tokens))
+            self = .unigram(try UnigramModel(f, tokens: &tokens, exactScores: UnigramModel.exactScores(text: text)))
         case let type:
             let vocabulary = try SubwordModel.vocabulary(f, tokens: &tokens)
             if type == "BPE" {

@@ -101,7 +101,7 @@ public struct PretrainedBert {
         tokenizer = try SubwordTokenizer(folder: folder)
         guard tokenizer.idCount <= config.vocabularySize else {
             throw TransformerError.vocabulary(file: folder.appendingPathComponent(tokenizer.fileName).path, line: nil,
-                                              problem: "\(tokenizer.idCount) token ids, but config.json's vocab_size is \(config.vocabularySize): ids would fall outside the embedding table")
+                                              problem: "\(tokenizer.idCount) tokens, but config.json's vocab_size is \(config.vocabularySize): ids would fall outside the embedding table")
         }
     }
 

@@ -19,8 +19,10 @@ public struct UnigramModel: Sendable {
     static let maxPieceScalars = 1024
 
     /// Reads `vocab` (a list of `[piece, score]`), `unk_id` and `byte_fallback`; `tokens` receives
-    /// the piece of each id.
-    init(_ f: TokenizerFields, tokens: inout [String]) throws {
+    /// the piece of each id. `exactScores` (`exactScores(text:)`) replaces the scores as
+    /// Foundation's JSONSerialization reads them, which can be an ulp off: Viterbi ties between
+    /// segmentations of equal score are then broken as tokenizers breaks them.
+    init(_ f: TokenizerFields, tokens: inout [String], exactScores: [Double]? = nil) throws {
         let list = try f.array("vocab", maxCount: WordPieceVocabulary.maxTokens)
         guard !list.isEmpty else { throw f.error("vocab", "empty, expected [piece, score] pairs") }
         var pieces: [[Unicode.Scalar]: (id: Int32, score: Double)] = [:]
@@ -37,9 +39,10 @@ public struct UnigramModel: Sendable {
             guard !scalars.isEmpty, scalars.count <= UnigramModel.maxPieceScalars else {
                 throw f.error("vocab[\(i)]", "a piece of \(scalars.count) scalars, expected 1...\(UnigramModel.maxPieceScalars)")
             }
-            pieces[scalars] = (Int32(i), score)
+            let exact = exactScores.map { $0.count == list.count ? $0[i] : score } ?? score
+            pieces[scalars] = (Int32(i), exact)
             tokens.append(piece)
-            minScore = min(minScore, score)
+            minScore = min(minScore, exact)
             longest = max(longest, scalars.count)
         }
         guard let unk = try f.optionalInt("unk_id", in: 0...(list.count - 1)) else {
@@ -50,6 +53,24 @@ public struct UnigramModel: Sendable {
         unknownScore = minScore - 10
         byteFallback = try f.bool("byte_fallback", default: false)
         maxPieceLength = longest
+    }
+
+    /// The scores of `model.vocab` in a tokenizer.json's text, read exactly (JSONDecoder rounds
+    /// decimal numbers correctly); nil when the text does not hold a list of [piece, score].
+    static func exactScores(text: String) -> [Double]? {
+        struct File: Decodable {
+            struct Model: Decodable { let vocab: [Entry] }
+            struct Entry: Decodable {
+                let score: Double
+                init(from decoder: Decoder) throws {
+                    var c = try decoder.unkeyedContainer()
+                    _ = try c.decode(String.self)
+                    score = try c.decode(Double.self)
+                }
+            }
+            let model: Model
+        }
+        return (try? JSONDecoder().decode(File.self, from: Data(text.utf8)))?.model.vocab.map(\.score)
     }
 
     /// The ids of one piece.

@@ -78,7 +78,7 @@ final class JSONTokenizerTests: XCTestCase {
         try FileManager.default.removeItem(at: dir.appendingPathComponent("tokenizer.json"))
         try FileManager.default.copyItem(at: Fixtures.url("tokenizers/char-bpe.json"), to: dir.appendingPathComponent("tokenizer.json"))
         XCTAssertThrowsError(try PretrainedBert(folder: dir)) { error in
-            XCTAssertTrue("\(error)".contains("tokenizer.json: 250 token ids, but config.json's vocab_size is 100"), "\(error)")
+            XCTAssertTrue("\(error)".contains("tokenizer.json: 250 tokens, but config.json's vocab_size is 100"), "\(error)")
         }
     }
 
