@@ -14,7 +14,7 @@ Writes, next to this script:
 - tokenizers/*.json: tokenizers trained here on TRAIN_TEXT (WordPiece with BertNormalizer; BPE over characters
   with NFKD + StripAccents + Lowercase and WhitespaceSplit + Punctuation + Digits; BPE with NFKC + Replace,
   Whitespace + Split behaviours and added tokens (single_word, lstrip/rstrip, normalized or not); Unigram with
-  NFC + Lowercase and Metaspace prepend "first"), and sentencepiece-unigram.json,
+  NFC + Lowercase and Metaspace prepend "first"; a BPE and a Unigram model with byte_fallback, built here), and sentencepiece-unigram.json,
   SENTENCEPIECE_TEST_MODEL converted by transformers' XLMRobertaConverter (Precompiled charsmap, Strip, Replace,
   Metaspace, Unigram).
 - tiny-models/{roberta,xlm-roberta,camembert}/tokenizer.json, each within its model's 100 ids: a byte-level BPE
@@ -132,6 +132,26 @@ def unigram():
     train(t, trainers.UnigramTrainer(vocab_size=150, special_tokens=["<pad>", "<unk>", "<cls>", "<sep>"], unk_token="<unk>"))
     t.post_processor = processors.TemplateProcessing(single="<cls> $A <sep>", special_tokens=[("<cls>", 2), ("<sep>", 3)])
     return t
+
+
+def byte_fallback():
+    """A BPE and a Unigram model over ASCII letters with <0xXX> pieces for every byte (as Llama's and Gemma's
+    SentencePiece conversions carry them): anything else falls back to its UTF-8 bytes."""
+    letters = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [chr(c) for c in range(ord("A"), ord("Z") + 1)] + ["▁"]
+    pieces = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)] + letters
+    merges = [("▁", "t"), ("h", "e"), ("▁t", "he"), ("e", "r"), ("i", "n"), ("▁", "a")]
+    pieces += [a + b for a, b in merges]
+    bpe = Tokenizer(models.BPE(vocab={p: i for i, p in enumerate(pieces)}, merges=merges, unk_token="<unk>", fuse_unk=True,
+                               byte_fallback=True))
+    bpe.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="always")
+    bpe.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 1), ("</s>", 2)])
+    bpe.add_special_tokens(["<unk>", "<s>", "</s>"])
+    scores = [0.0, 0.0, 0.0] + [-20.0] * 256 + [-5.0 - i / 10 for i in range(len(letters))] + [-4.0] * len(merges)
+    uni = Tokenizer(models.Unigram(list(zip(pieces, scores)), unk_id=0, byte_fallback=True))
+    uni.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="always")
+    uni.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 1), ("</s>", 2)])
+    uni.add_special_tokens(["<unk>", "<s>", "</s>"])
+    return bpe, uni
 
 
 def byte_level_bpe():
@@ -253,6 +273,7 @@ def main():
     reference, vectors = {}, {}
     standalone = [("wordpiece", wordpiece()), ("char-bpe", char_bpe()), ("split-bpe", split_bpe()), ("unigram", unigram()),
                   ("sentencepiece-unigram", converted(XLMRobertaConverter, sys.argv[1]))]
+    standalone += list(zip(["byte-fallback-bpe", "byte-fallback-unigram"], byte_fallback()))
     for name, t in standalone:
         t.save(os.path.join(TOKENIZERS, name + ".json"))
         reference[name] = {"file": f"tokenizers/{name}.json", "sentences": parity(name, t)}
