@@ -78,13 +78,18 @@ encoder.word_dim=16
 tasks.ner.hidden=32
 YAML
 
-# transformer: a model folder as config.json %% vocab.txt %% tokenizer_config.json %% model.safetensors
+# transformer: a model folder as config.json %% vocab.txt %% tokenizer_config.json %% model.safetensors %% tokenizer.json
 tiny=Tests/TransformerTests/Fixtures/tiny-bert
 mkdir -p "$scratch/seeds/transformer"
 for f in config.json vocab.txt tokenizer_config.json model.safetensors; do
   cat "$tiny/$f"; [ $f = model.safetensors ] || printf '\n%%%%\n'
 done > "$scratch/seeds/transformer/tiny-bert"
 { cat "$tiny/config.json"; printf '\n%%%%\n'; cat "$tiny/vocab.txt"; } > "$scratch/seeds/transformer/no-weights"
+# ... %% tokenizer.json: the RoBERTa fixture's config beside each tokenizer.json fixture (no weights)
+for t in Tests/TransformerTests/Fixtures/tokenizers/*.json Tests/TransformerTests/Fixtures/tiny-models/*/tokenizer.json; do
+  { cat Tests/TransformerTests/Fixtures/tiny-models/roberta/config.json; printf '\n%%%%\n\n%%%%\n\n%%%%\n\n%%%%\n'; cat "$t"; } \
+    > "$scratch/seeds/transformer/tokenizer-$(basename "$(dirname "$t")")-$(basename "$t" .json)"
+done
 
 # manifest, model-json, safetensors, metrics: the files of a tiny real run (a few steps of the
 # default config with a checkpoint and an export), made once per call with the release binary

@@ -89,11 +89,11 @@ public struct TransformerBenchmark {
         let store = ParameterStore()
         let model = try bert.load(name: "encoder.transformer", site: 1000, store: store, rng: &rng)
         let embeddings = try TransformerWordEmbeddings(model: model)
-        // whole-word tokens: letters only, not special, not a continuation
-        let vocabulary = bert.tokenizer.vocabulary.tokens
+        // whole-word tokens: letters only (after a byte-level "Ġ" or SentencePiece "▁"), not special, not a continuation
+        let vocabulary = (0..<bert.tokenizer.idCount).map { bert.tokenizer.token(Int32($0)) }
         let candidates = vocabulary.indices.filter { i in
-            let t = vocabulary[i]
-            return t.count >= 2 && t.unicodeScalars.allSatisfy { ("a"..."z").contains($0) }
+            let t = vocabulary[i].unicodeScalars.drop { $0 == "\u{120}" || $0 == "\u{2581}" }
+            return t.count >= 2 && t.allSatisfy { ("a"..."z").contains($0) }
         }
         precondition(!candidates.isEmpty, "the vocabulary has no whole-word tokens")
         let sentences = (0..<batch).map { _ in

@@ -65,10 +65,6 @@ extension ModelMetadata {
         for (field, value, range) in bounds where !range.contains(value) {
             throw bad("spec.encoder.transformer.config.\(field)", "\(value), expected \(range.lowerBound)...\(range.upperBound)")
         }
-        guard !c.family.isRoberta else {
-            // its tokenizer (tokenizer.json) is not read yet: a WordPiece tokenizer would feed it wrong ids
-            throw bad("spec.encoder.transformer.config.family", "\(c.family.rawValue), whose tokenizer this build does not read; expected bert, distilbert or electra")
-        }
         guard c.embeddingSize == c.hiddenSize || c.family == .electra else {
             throw bad("spec.encoder.transformer.config.embeddingSize", "\(c.embeddingSize) beside hidden size \(c.hiddenSize), expected them equal (only ELECTRA projects its embeddings)")
         }
@@ -85,8 +81,12 @@ extension ModelMetadata {
         guard !t.hiddenStates.isEmpty, t.hiddenStates.allSatisfy({ (0...c.layerCount).contains($0) }) else {
             throw bad("spec.encoder.transformer.hiddenStates", "\(t.hiddenStates), expected indices in 0...\(c.layerCount)")
         }
+        if c.family.isRoberta, case .wordPiece = encoder.subwordTokenizer {
+            // a WordPiece vocabulary would feed a BPE or Unigram model wrong ids
+            throw bad("encoder.subwordTokenizer", "a WordPiece vocabulary beside \(c.family.rawValue), expected its tokenizer.json")
+        }
         guard encoder.transformerPositions == c.maxSequenceLength, let tokenizer = encoder.subwordTokenizer,
-              tokenizer.vocabulary.count <= c.vocabularySize else {
+              tokenizer.idCount <= c.vocabularySize else {
             throw bad("encoder.subwordTokenizer", "expected the transformer's tokeniser (at most \(c.vocabularySize) tokens) and its \(c.maxSequenceLength) positions")
         }
     }

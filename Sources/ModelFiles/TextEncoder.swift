@@ -59,12 +59,12 @@ public struct TextEncoder: Codable, Equatable, Sendable {
     public let normalizeDigits: Bool
     public let tasks: [TaskInfo]
     /// The transformer's tokeniser, when the model has one: every sentence is also encoded as subwords.
-    public let subwordTokenizer: BertTokenizer?
+    public let subwordTokenizer: SubwordTokenizer?
     /// The transformer's positions, with `subwordTokenizer`.
     public let transformerPositions: Int?
 
     public init(words: Vocabulary, characters: Vocabulary, lowercaseWords: Bool, normalizeDigits: Bool, tasks: [TaskInfo],
-                subwordTokenizer: BertTokenizer? = nil, transformerPositions: Int? = nil) {
+                subwordTokenizer: SubwordTokenizer? = nil, transformerPositions: Int? = nil) {
         precondition((subwordTokenizer == nil) == (transformerPositions == nil), "a transformer needs its tokenizer and positions")
         self.words = words
         self.characters = characters

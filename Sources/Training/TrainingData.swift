@@ -141,7 +141,7 @@ public final class TrainingData {
 
     /// The transformer of `encoder.transformer` and its tokeniser (nil without one), checked on
     /// every rank before the first collective: its folder, weights and layer indices.
-    static func checkedTransformer(_ resolved: ResolvedConfig) throws -> (TransformerSpec, BertTokenizer)? {
+    static func checkedTransformer(_ resolved: ResolvedConfig) throws -> (TransformerSpec, SubwordTokenizer)? {
         guard let folder = resolved.transformerFolder else { return nil }
         let bert: PretrainedBert
         do {
@@ -150,7 +150,7 @@ public final class TrainingData {
         } catch let error as TransformerError {
             throw ConfigError.invalidValue(file: resolved.file?.lastPathComponent ?? "built-in default config",
                                            keyPath: "encoder.transformer.path", found: folder.path,
-                                           allowed: "a BERT, DistilBERT or ELECTRA model folder (config.json, vocab.txt, model.safetensors)",
+                                           allowed: "a transformer folder: config.json (bert, roberta, xlm-roberta, camembert, distilbert or electra), tokenizer.json or vocab.txt, model.safetensors",
                                            hint: "\(error)")
         }
         let t = resolved.config.encoder.transformer

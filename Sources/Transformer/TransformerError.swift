@@ -1,5 +1,5 @@
 /// What can be wrong with a pretrained transformer folder (`config.json`, `vocab.txt`,
-/// `tokenizer_config.json`, `model.safetensors`) or with what is asked of it. Every message names
+/// `tokenizer_config.json`, `tokenizer.json`, `model.safetensors`) or with what is asked of it. Every message names
 /// the file, and the key or tensor, says what was expected and what was found, and how to fix it.
 public enum TransformerError: Error, CustomStringConvertible, Equatable {
     /// A file could not be opened or read.
@@ -22,6 +22,9 @@ public enum TransformerError: Error, CustomStringConvertible, Equatable {
     case config(file: String, key: String, problem: String)
     /// A line of `vocab.txt` is unusable, or the vocabulary lacks a required token.
     case vocabulary(file: String, line: Int?, problem: String)
+    /// A field of `tokenizer.json` is missing, of the wrong type, out of its bounds, or names a
+    /// component this build does not implement; `field` is its path, e.g. `normalizer.normalizers[1].type`.
+    case tokenizer(file: String, field: String, problem: String)
     /// A request that does not fit the model (a layer index, a pooling name, an empty sentence).
     case request(String)
 
@@ -47,6 +50,8 @@ public enum TransformerError: Error, CustomStringConvertible, Equatable {
             return "\(file): '\(key)': \(problem)"
         case let .vocabulary(file, line, problem):
             return "\(file)\(line.map { ":\($0)" } ?? ""): \(problem)"
+        case let .tokenizer(file, field, problem):
+            return "\(file): '\(field)': \(problem)"
         case let .request(message):
             return message
         }

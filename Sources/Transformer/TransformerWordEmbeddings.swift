@@ -57,7 +57,7 @@ public struct TransformerWordEmbeddings: Module {
     public var outputWidth: Int { pooling.width(modelWidth: model.config.hiddenSize) }
 
     /// Packs the subword sentences for the model; `rowKeys` has one dropout key per sentence.
-    public func batch(_ sentences: [SubwordSentence], rowKeys: [UInt64], tokenizer: BertTokenizer) -> SubwordBatch {
+    public func batch(_ sentences: [SubwordSentence], rowKeys: [UInt64], tokenizer: SubwordTokenizer) -> SubwordBatch {
         SubwordBatch(sentences: sentences, rowKeys: rowKeys, packing: packing(classID: tokenizer.classID, separatorID: tokenizer.separatorID))
     }
 
@@ -87,31 +87,33 @@ public struct TransformerWordEmbeddings: Module {
     }
 }
 
-/// A Hugging Face model folder of a BERT-family encoder read with its WordPiece tokenizer:
-/// `config.json`, `vocab.txt` (+ optional `tokenizer_config.json`) and `model.safetensors` (or
-/// its shards). The model side is `PretrainedEncoder`; this adds the tokenizer.
+/// A Hugging Face model folder of a BERT-family encoder read with its tokenizer: `config.json`,
+/// `tokenizer.json` or (BERT, DistilBERT, ELECTRA) a WordPiece `vocab.txt` (+ optional
+/// `tokenizer_config.json`), and `model.safetensors` (or its shards). The model side is
+/// `PretrainedEncoder`; this adds the tokenizer (`SubwordTokenizer`).
 public struct PretrainedBert {
     public let folder: URL
     public let config: BertConfig
-    public let tokenizer: BertTokenizer
+    public let tokenizer: SubwordTokenizer
     /// The model side: config and weights.
     public let encoder: PretrainedEncoder
 
-    /// Reads and checks the configuration and the vocabulary (not yet the weights). The RoBERTa
-    /// family is refused: its tokenizer (`tokenizer.json`, BPE or Unigram) is not a WordPiece `vocab.txt`.
+    /// Reads and checks the configuration and the tokenizer (not yet the weights). The RoBERTa
+    /// family (BPE or Unigram) needs `tokenizer.json`: a WordPiece `vocab.txt` alone is refused.
     public init(folder: URL) throws {
         encoder = try PretrainedEncoder(folder: folder)
         self.folder = folder
         config = encoder.config
-        guard !config.family.isRoberta else {
+        let hasJSON = FileManager.default.fileExists(atPath: folder.appendingPathComponent(JSONTokenizer.fileName).path)
+        guard hasJSON || !config.family.isRoberta else {
             throw TransformerError.config(file: folder.appendingPathComponent("config.json").path, key: "model_type",
-                                          problem: "\"\(config.family.rawValue)\" needs its own tokenizer (tokenizer.json), which this build does not read yet; "
-                                            + "load the weights with PretrainedEncoder and pass subword ids, or use a BERT, DistilBERT or ELECTRA model (vocab.txt)")
+                                          problem: "\"\(config.family.rawValue)\" needs its tokenizer.json (BPE or Unigram), which the folder lacks; "
+                                            + "save it with the model (tokenizer.save_pretrained) or convert it with transformers' AutoTokenizer")
         }
-        tokenizer = try BertTokenizer(folder: folder)
-        guard tokenizer.vocabulary.count <= config.vocabularySize else {
-            throw TransformerError.vocabulary(file: folder.appendingPathComponent("vocab.txt").path, line: nil,
-                                              problem: "\(tokenizer.vocabulary.count) tokens, but config.json's vocab_size is \(config.vocabularySize): ids would fall outside the embedding table")
+        tokenizer = try SubwordTokenizer(folder: folder)
+        guard tokenizer.idCount <= config.vocabularySize else {
+            throw TransformerError.vocabulary(file: folder.appendingPathComponent(tokenizer.fileName).path, line: nil,
+                                              problem: "\(tokenizer.idCount) tokens, but config.json's vocab_size is \(config.vocabularySize): ids would fall outside the embedding table")
         }
     }
 
@@ -139,7 +141,7 @@ extension TransformerWordEmbeddings {
 
     /// Encodes `sentences` (words each) in inference mode, `batchSize` sentences per forward pass,
     /// handing each result to `body` in order.
-    public func encode(_ sentences: [[String]], tokenizer: BertTokenizer, batchSize: Int,
+    public func encode(_ sentences: [[String]], tokenizer: SubwordTokenizer, batchSize: Int,
                        _ body: (EncodedSentence) throws -> Void) rethrows {
         precondition(batchSize > 0, "encode: batch size \(batchSize)")
         let width = outputWidth
@@ -152,7 +154,7 @@ extension TransformerWordEmbeddings {
             var word = 0
             for s in subwords {
                 let pieces = (0..<s.wordCount).map { w in
-                    s.ids[s.wordStarts[w]..<s.wordStarts[w + 1]].map { tokenizer.vocabulary.tokens[Int($0)] }
+                    s.ids[s.wordStarts[w]..<s.wordStarts[w + 1]].map { tokenizer.token($0) }
                 }
                 let rows = (0..<s.wordCount).map { w in
                     Array(UnsafeBufferPointer(start: values + (word + w) * width, count: width))

@@ -3,9 +3,10 @@ import TestSupport
 import XCTest
 
 /// DistilBERT and ELECTRA (the tiny fixtures of `make_tiny_models.py`, with tiny-bert's WordPiece
-/// vocabulary) as the shared encoder, through the real binary in one process: each trains
-/// fine-tuned, resumes from its checkpoint, exports a Hugging Face folder of its own family that
-/// `encode` reads, and predicts from the export. (The RoBERTa family waits for its tokenizer.json.)
+/// vocabulary) and RoBERTa, XLM-R and CamemBERT (with the tokenizer.json of `make_tokenizers.py`:
+/// byte-level BPE, SentencePiece Unigram) as the shared encoder, through the real binary in one
+/// process: each trains fine-tuned, resumes from its checkpoint, exports a Hugging Face folder of
+/// its own family that `encode` reads, and predicts from the export.
 final class TransformerFamilyTrainingTests: XCTestCase {
     static func fixture(_ family: String) -> String {
         ProcessRun.packageRoot.appendingPathComponent("Tests/TransformerTests/Fixtures/tiny-models/\(family)").path
@@ -22,10 +23,27 @@ final class TransformerFamilyTrainingTests: XCTestCase {
     }
 
     func testDistilBertAndElectraTrainResumeExportAndPredict() throws {
+        try trainResumeExportAndPredict(["distilbert", "electra"])
+    }
+
+    /// The RoBERTa family tokenises with its tokenizer.json, which the export carries unchanged.
+    func testRobertaXLMRAndCamembertTrainResumeExportAndPredict() throws {
+        let exports = try trainResumeExportAndPredict(["roberta", "xlm-roberta", "camembert"])
+        for (family, folder) in exports {
+            let original = try Data(contentsOf: URL(fileURLWithPath: Self.fixture(family)).appendingPathComponent("tokenizer.json"))
+            XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("tokenizer.json")), original, family)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("vocab.txt").path), family)
+        }
+    }
+
+    /// Trains, resumes, exports, encodes and predicts each family; returns each export's transformer folder.
+    @discardableResult
+    func trainResumeExportAndPredict(_ families: [String]) throws -> [String: URL] {
         let root = try temporaryDirectory()
         let input = root.appendingPathComponent("input.txt")
-        try "Peter Blackburn visited Brussels .\nEU rejects German call\n".write(to: input, atomically: true, encoding: .utf8)
-        for family in ["distilbert", "electra"] {
+        try "Peter Blackburn visited Brussels .\nSøstre kender hinandens inderste i Århus\n".write(to: input, atomically: true, encoding: .utf8)
+        var exports: [String: URL] = [:]
+        for family in families {
             let output = root.appendingPathComponent(family)
             let train = try MTLDist.run(["train", "--output", output.path] + settings(family), timeout: 300)
             XCTAssertEqual(train.status, 0, "\(family): \(train)")
@@ -45,7 +63,9 @@ final class TransformerFamilyTrainingTests: XCTestCase {
             XCTAssertEqual(encode.stdout.split(separator: "\n").count, 2)
             let predict = try MTLDist.run(["predict", "--model", export.path, "--input-format", "pretokenized", "--input", input.path], timeout: 300)
             XCTAssertEqual(predict.status, 0, "\(family) predict: \(predict)")
-            XCTAssertTrue(predict.stdout.contains("Brussels"), predict.stdout)
+            XCTAssertTrue(predict.stdout.contains("Brussels") && predict.stdout.contains("Århus"), predict.stdout)
+            exports[family] = folder
         }
+        return exports
     }
 }

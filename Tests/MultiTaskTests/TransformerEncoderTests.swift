@@ -22,7 +22,7 @@ final class TransformerEncoderTests: XCTestCase {
         words.map { w in w.first!.isUppercase ? 1 : (w.first!.isPunctuation ? 2 : 0) }
     }
 
-    func makeModel(fineTune: Bool, dropout: Float = 0, caseDimension: Int = 2) throws -> (MultiTaskModel, BertTokenizer) {
+    func makeModel(fineTune: Bool, dropout: Float = 0, caseDimension: Int = 2) throws -> (MultiTaskModel, SubwordTokenizer) {
         let bert = try PretrainedBert(folder: Self.tinyBert)
         let transformer = TransformerSpec(path: Self.tinyBert.path, config: bert.config, hiddenStates: [2], pooling: .first,
                                           fineTune: fineTune, dropout: dropout)
@@ -37,7 +37,7 @@ final class TransformerEncoderTests: XCTestCase {
         return (model, bert.tokenizer)
     }
 
-    func batch(_ rows: [Int], tokenizer: BertTokenizer, globalCount: Int) -> Batch {
+    func batch(_ rows: [Int], tokenizer: SubwordTokenizer, globalCount: Int) -> Batch {
         let chosen = rows.map { sentences[$0] }
         let lengths = chosen.map(\.count), steps = lengths.max()!
         var tagIDs = [Int32](repeating: 0, count: rows.count * steps)

@@ -297,9 +297,18 @@ final class ModelFamilyTests: XCTestCase {
         }
     }
 
-    func testTheWordPieceFolderReaderRefusesTheRobertaFamily() throws {
-        XCTAssertThrowsError(try PretrainedBert(folder: folder("xlm-roberta"))) { error in
-            XCTAssertTrue("\(error)".contains("'model_type': \"xlm-roberta\" needs its own tokenizer (tokenizer.json)"), "\(error)")
+    /// A RoBERTa-family folder reads its tokenizer.json; without one it is refused (a WordPiece
+    /// vocab.txt would feed a BPE or Unigram model wrong ids).
+    func testTheRobertaFamilyNeedsItsTokenizerJSON() throws {
+        XCTAssertNoThrow(try PretrainedBert(folder: folder("xlm-roberta")))
+        let source = try folder("xlm-roberta")
+        let dir = try temporaryDirectory()
+        for f in try FileManager.default.contentsOfDirectory(atPath: source.path) where f != "tokenizer.json" {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(f), to: dir.appendingPathComponent(f))
+        }
+        try FileManager.default.copyItem(at: Fixtures.tinyBert.appendingPathComponent("vocab.txt"), to: dir.appendingPathComponent("vocab.txt"))
+        XCTAssertThrowsError(try PretrainedBert(folder: dir)) { error in
+            XCTAssertTrue("\(error)".contains("'model_type': \"xlm-roberta\" needs its tokenizer.json (BPE or Unigram), which the folder lacks"), "\(error)")
         }
     }
 }

@@ -4,8 +4,8 @@ import FuzzSupport
 import Transformer
 
 /// A pretrained transformer folder from arbitrary bytes: the input is cut at the lines `%%` into
-/// `config.json`, `vocab.txt`, `tokenizer_config.json` and `model.safetensors` (missing or empty
-/// parts are absent files), written to a scratch folder and read as `mtl-dist train` and `encode` read a
+/// `config.json`, `vocab.txt`, `tokenizer_config.json`, `model.safetensors` and `tokenizer.json`
+/// (missing or empty parts are absent files), written to a scratch folder and read as `mtl-dist train` and `encode` read a
 /// model folder: the configuration and the tokeniser, the safetensors header checked against the
 /// model the configuration describes, and, when that passes, the weights loaded and a sentence
 /// encoded. Whatever sizes `config.json` claims, nothing larger than the file is allocated
@@ -15,7 +15,7 @@ public func fuzzTransformer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
     let bytes = fuzzBytes(data, size)
     let marker = Array("\n%%\n".utf8)
     var parts: [[UInt8]] = [], start = 0, i = 0
-    while i + marker.count <= bytes.count && parts.count < 3 {
+    while i + marker.count <= bytes.count && parts.count < 4 {
         if Array(bytes[i..<(i + marker.count)]) == marker {
             parts.append(Array(bytes[start..<i]))
             i += marker.count
@@ -25,7 +25,7 @@ public func fuzzTransformer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         }
     }
     parts.append(Array(bytes[start...]))
-    let names = ["config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors"]
+    let names = ["config.json", "vocab.txt", "tokenizer_config.json", "model.safetensors", "tokenizer.json"]
     for (n, name) in names.enumerated() {
         let url = scratch.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: url)
