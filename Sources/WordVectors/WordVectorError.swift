@@ -28,7 +28,7 @@ public enum WordVectorError: Error, CustomStringConvertible, Equatable, Sendable
             return "\(place): expected \(expected), found \(found). Hint: \(hint)"
         case .dimensionMismatch(let place, let found, let configured, let setting):
             return "\(place): the vectors have \(found) values, but the word table is \(configured) wide (\(setting)). "
-                + "Hint: set \(setting): \(found) to use this file (the table takes the file's width, it is never cut or padded)."
+                + "Hint: set \(setting): \(found) to use this file (vectors of another width are refused, never cut or padded)."
         case .impossibleHeader(let file, let count, let dimension, let reason):
             return "\(file):1: the header declares \(count) words of \(dimension) values: \(reason). "
                 + "Hint: the first line of a fastText .vec or word2vec file is `count dim`; fix it, or remove it (text files need no header)."
