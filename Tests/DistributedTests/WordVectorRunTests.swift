@@ -125,6 +125,23 @@ final class WordVectorRunTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("different/best").path))
     }
 
+    /// `bench vectors --write` makes a file holding every word of the embedded corpus; loading it
+    /// gives each of them a vector.
+    func testBenchVectorsWritesAFileWithTheCorpusWordsAndLoadsIt() throws {
+        let file = try temporaryDirectory().appendingPathComponent("bench.txt").path
+        let written = try MTLDist.run(["bench", "vectors", "--write", "--file", file, "--words", "6000", "--dimension", "8", "--json"])
+        XCTAssertEqual(written.status, 0, "\(written)")
+        let w = try XCTUnwrap(written.jsonLines.first)
+        XCTAssertEqual(w["words"] as? Int, 6000)
+        let load = try MTLDist.run(["bench", "vectors", "--file", file, "--dimension", "8", "--json"])
+        XCTAssertEqual(load.status, 0, "\(load)")
+        let report = try XCTUnwrap(load.jsonLines.first)
+        XCTAssertEqual(report["words_in_file"] as? Int, 6000)
+        let with = try XCTUnwrap(report["with_vectors"] as? [String: Any])
+        XCTAssertEqual(with["vectors_kept"] as? Int, w["corpus_words"] as? Int, "every word of the corpora has its vector")
+        XCTAssertGreaterThan(with["peak_rss_bytes"] as? Int ?? 0, 0)
+    }
+
     func testAMalformedVectorsFileStopsTheRunWithItsLine() throws {
         let root = try temporaryDirectory()
         let vectors = root.appendingPathComponent("bad.vec")
