@@ -23,8 +23,9 @@ struct VectorTable {
     private(set) var wordsSeen = 0
 
     /// An empty table for `request`; rows are allocated here, after the file's width was checked
-    /// against `request.dimension` (`dimension` is that width).
-    init(request: VectorRequest, dimension: Int) {
+    /// against `request.dimension` (`dimension` is that width). A file of `fileBytes` holds at most
+    /// `fileBytes / (2·dimension + 1)` vectors, which bounds the rows reserved for added words.
+    init(request: VectorRequest, dimension: Int, fileBytes: Int) {
         precondition(dimension == request.dimension, "VectorTable: width \(dimension), request \(request.dimension)")
         self.request = request
         self.dimension = dimension
@@ -32,8 +33,11 @@ struct VectorTable {
         matches = []
         vectors = []
         let initial = request.required.count + request.optional.count
-        keys.reserveCapacity(initial + request.maxWords)
-        vectors.reserveCapacity(initial * dimension)
+        // every row there can be, reserved once (pages are touched only as rows are added), so the
+        // table never grows by copying
+        let added = min(request.maxWords, fileBytes / (2 * dimension + 1))
+        keys.reserveCapacity(initial + added)
+        vectors.reserveCapacity((initial + added) * dimension)
         for key in request.required + request.optional where keyIndex[key] == nil { addEntry(key) }
     }
 
@@ -112,17 +116,28 @@ struct VectorTable {
         }
     }
 
-    /// The result: the required keys, the optional keys that matched, the added keys.
-    func finished(wordsInFile: Int, bytes: Int) -> PretrainedVectors {
+    /// The result: the required keys, the optional keys that matched, the added keys. The rows of
+    /// optional keys without a vector are dropped in place (no second copy of the table); the table
+    /// is left empty.
+    mutating func finish(wordsInFile: Int, bytes: Int) -> PretrainedVectors {
         let required = request.required.count
-        var keptKeys: [String] = [], keptVectors: [Float] = [], keptMatches: [VectorMatch?] = []
-        keptVectors.reserveCapacity(vectors.count)
-        for e in keys.indices where e < required || matches[e] != nil {
-            keptKeys.append(keys[e])
-            keptMatches.append(matches[e])
-            keptVectors.append(contentsOf: vectors[(e * dimension)..<((e + 1) * dimension)])
+        var rows = vectors
+        vectors = []
+        forms = [:]
+        keyIndex = [:]
+        var keptKeys: [String] = [], keptMatches: [VectorMatch?] = []
+        var kept = 0
+        rows.withUnsafeMutableBufferPointer { r in
+            for e in keys.indices where e < required || matches[e] != nil {
+                keptKeys.append(keys[e])
+                keptMatches.append(matches[e])
+                // rows[kept, :] = rows[e, :]  (kept ≤ e)
+                if kept != e { for d in 0..<dimension { r[kept * dimension + d] = r[e * dimension + d] } }
+                kept += 1
+            }
         }
-        return PretrainedVectors(keys: keptKeys, vectors: keptVectors, matches: keptMatches, dimension: dimension,
+        rows.removeLast(rows.count - kept * dimension)
+        return PretrainedVectors(keys: keptKeys, vectors: rows, matches: keptMatches, dimension: dimension,
                                  wordsInFile: wordsInFile, bytes: bytes)
     }
 }

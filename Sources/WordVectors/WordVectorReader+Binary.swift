@@ -29,7 +29,7 @@ extension WordVectorReader {
         try checkHeader(count: header.count, dimension: header.dimension, available: size - stream.offset,
                         request: request, minimumBytes: { 4 * $0 + 2 })
         let dimension = header.dimension
-        var table = VectorTable(request: request, dimension: dimension)
+        var table = VectorTable(request: request, dimension: dimension, fileBytes: size)
         var values = [Float](repeating: 0, count: dimension)
         var raw = [UInt8](repeating: 0, count: 4 * dimension)
         for entry in stride(from: 1, through: header.count, by: 1) {
@@ -71,7 +71,7 @@ extension WordVectorReader {
             throw WordVectorError.countMismatch(file: displayName, declared: header.count, found: header.count + 1,
                                                 hint: "bytes follow the last declared entry at byte \(stream.offset); correct the header's count.")
         }
-        return table.finished(wordsInFile: header.count, bytes: size)
+        return table.finish(wordsInFile: header.count, bytes: size)
     }
 
     private func truncated(entry: Int, of count: Int, at offset: Int, what: String) -> WordVectorError {

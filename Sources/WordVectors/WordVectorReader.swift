@@ -73,7 +73,7 @@ public struct WordVectorReader {
                     try checkHeader(count: header.count, dimension: header.dimension, available: size - offset,
                                     request: request, minimumBytes: { 2 * $0 + 1 })
                     declared = header.count
-                    table = VectorTable(request: request, dimension: header.dimension)
+                    table = VectorTable(request: request, dimension: header.dimension, fileBytes: size)
                     return
                 }
                 guard !line.isBlank else {
@@ -105,7 +105,7 @@ public struct WordVectorReader {
                         throw WordVectorError.dimensionMismatch(place: place, found: count, configured: request.dimension,
                                                                 setting: request.dimensionSetting)
                     }
-                    table = VectorTable(request: request, dimension: count)
+                    table = VectorTable(request: request, dimension: count, fileBytes: size)
                 }
                 guard count == width else {
                     throw WordVectorError.malformed(place: place, expected: "\(width + 1) fields (a word and \(width) numbers, as \(declared == nil ? "the first line has" : "the header says"))",
@@ -135,11 +135,11 @@ public struct WordVectorReader {
             throw WordVectorError.countMismatch(file: displayName, declared: declared, found: vectorsRead,
                                                 hint: "the file is truncated, or the header's count is wrong; download it again or correct line 1.")
         }
-        guard let table else {
+        guard var table else {
             throw WordVectorError.malformed(place: "\(displayName):1", expected: "lines of `word v1 … vD`", found: "no vector",
                                             hint: "set encoder.word_vectors.path to a file of word vectors.")
         }
-        return table.finished(wordsInFile: vectorsRead, bytes: size)
+        return table.finish(wordsInFile: vectorsRead, bytes: size)
     }
 
     private var binaryHint: String {
