@@ -6,7 +6,7 @@ import Training
 
 /// `mtl-dist bench vectors`: the cost of `encoder.word_vectors` on a config's corpora. `write` makes
 /// a GloVe-style text file of random vectors that holds every word of the corpora (at evenly spread
-/// lines, among made-up words), `run` loads the config's data without and then with the file and
+/// lines, among made-up words of letters), `run` loads the config's data without and then with the file and
 /// reports the seconds and the peak resident memory of each.
 public enum WordVectorBenchmark {
     /// What `write` made.
@@ -49,7 +49,10 @@ public enum WordVectorBenchmark {
                 buffer += Array(corpus[next].utf8)
                 next += 1
             } else {
-                buffer += Array("w\(line)".utf8)
+                // a made-up word of letters only (digits would fold together under normalize_digits)
+                buffer.append(0x71)
+                var n = line
+                repeat { buffer.append(0x61 + UInt8(n % 26)); n /= 26 } while n > 0
             }
             for _ in 0..<dimension {
                 // a value in [-1, 1) with 6 decimals: sign, "0.", six digits
