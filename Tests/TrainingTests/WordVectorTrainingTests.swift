@@ -92,6 +92,20 @@ final class WordVectorTrainingTests: TinyCorpusTestCase {
                 XCTAssertTrue(buffer.values[table.offset..<(table.offset + table.count)].allSatisfy { $0 == 0 })
             }
         }
+        // a fine-tuned transformer before the frozen table: its own optimizer (at the same rate) steps
+        // it, the table stays, the rest trains
+        let tinyBert = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TransformerTests/Fixtures/tiny-bert").path
+        let withBert = try trainer(["encoder.transformer.path=\(tinyBert)", "training.optimizer=adamw", "training.weight_decay=0.1"])
+        let bertRange = try XCTUnwrap(withBert.model.encoder.transformerRange)
+        let frozen = try XCTUnwrap(withBert.model.encoder.frozenWordRange)
+        XCTAssertEqual(frozen.lowerBound, bertRange.upperBound)
+        let values = { (r: Range<Int>) in Array(UnsafeBufferPointer(start: withBert.model.store.values.base + r.lowerBound, count: r.count)) }
+        let (bertBefore, tableBefore) = (values(bertRange), values(frozen))
+        for step in 0..<2 { _ = try withBert.trainStep(epoch: 0, step: step) }
+        XCTAssertEqual(values(frozen), tableBefore, "the frozen table after the transformer moved")
+        XCTAssertNotEqual(values(bertRange), bertBefore, "the fine-tuned transformer trains")
+
         let tuned = try trainer(["encoder.word_vectors.fine_tune=true"])
         let table = try XCTUnwrap(tuned.model.store.parameter(named: "encoder.words.weight"))
         let before = tuned.model.store.scalars(of: table)
