@@ -41,6 +41,9 @@ let package = Package(
         // dependency trees and lemmas: the one-root tree decoder, CoNLL-U heads and relations, UAS/LAS as
         // the CoNLL 2018 script counts them, lemma edit scripts; RegularFiles only
         .target(name: "Parsing", dependencies: ["RegularFiles"]),
+        // GloVe / fastText text and word2vec binary vectors files, streamed into the rows a vocabulary
+        // asks for (Flair's WordEmbeddings lookup); CoNLL for the vocabulary's word folding
+        .target(name: "WordVectors", dependencies: ["CoNLL", "RegularFiles"]),
         // raw English text into UD-style sentences and tokens with offsets, and their evaluation; Foundation + CoNLL
         .target(name: "TextSegmentation", dependencies: ["CoNLL", "TextIO"]),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
@@ -57,7 +60,7 @@ let package = Package(
         .target(name: "TaskSampling", dependencies: ["Autodiff"]),
         // the run config: types, schema walk, YAML loader, --set overrides, the embedded default corpus
         .target(name: "RunConfig",
-                dependencies: ["TaskSampling", "CoNLL", "MultiTask", "Transformer", .product(name: "Yams", package: "Yams")],
+                dependencies: ["TaskSampling", "CoNLL", "MultiTask", "Transformer", "WordVectors", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         // a trained model and its files: text encoding, batches, evaluator, prediction I/O, model
         // archive, export, checkpoint record; what predict, evaluate and export need, without the trainer
@@ -67,7 +70,7 @@ let package = Package(
         // a training run: session, trainer, resume, fingerprint, run folder, metrics, progress
         .target(name: "Training",
                 dependencies: ["ModelFiles", "RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask",
-                               "Collective", "Checkpointing", "Reporting", "Transformer", "Timeline",
+                               "Collective", "Checkpointing", "Reporting", "Transformer", "Timeline", "WordVectors",
                                .product(name: "Yams", package: "Yams")]),
         // `mtl-dist bench`'s harnesses: BiLSTM-CRF and transformer kernels against sgemm, training
         // steps of a config, MPI_Allreduce at several sizes
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ParsingTests", dependencies: ["Parsing", "Autodiff", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WordVectorsTests", dependencies: ["WordVectors"]),
         .testTarget(name: "TextSegmentationTests", dependencies: ["TextSegmentation", "CoNLL"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autodiff", "TestSupport"],
                     resources: [.copy("Fixtures")]),

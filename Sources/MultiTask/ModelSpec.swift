@@ -35,11 +35,15 @@ public struct EncoderSpec: Codable, Equatable, Sendable {
     public var lockedDropout: Float
     /// A pretrained transformer whose word vectors come first in each token vector; nil: none.
     public var transformer: TransformerSpec?
+    /// True: the word table is frozen (pretrained word vectors with `fine_tune: false`): it takes no
+    /// gradient and no update, but stays in the store, so checkpoints and exports hold it. Nil (as
+    /// saved by models before it existed, and written for a trained table) means trained.
+    public var frozenWords: Bool?
 
     public init(wordVocabularySize: Int, wordDimension: Int, characterVocabularySize: Int,
                 characterDimension: Int, characterHidden: Int, caseClassCount: Int, caseDimension: Int,
                 sharedHidden: Int, dropout: Float, wordDropout: Float, lockedDropout: Float,
-                transformer: TransformerSpec? = nil) {
+                transformer: TransformerSpec? = nil, frozenWords: Bool? = nil) {
         self.wordVocabularySize = wordVocabularySize
         self.wordDimension = wordDimension
         self.characterVocabularySize = characterVocabularySize
@@ -52,7 +56,11 @@ public struct EncoderSpec: Codable, Equatable, Sendable {
         self.wordDropout = wordDropout
         self.lockedDropout = lockedDropout
         self.transformer = transformer
+        self.frozenWords = frozenWords
     }
+
+    /// Whether the word table is frozen (`frozenWords == true`).
+    public var wordsFrozen: Bool { frozenWords == true }
 
     /// Width of one token vector before the shared BiLSTM.
     public var tokenWidth: Int {

@@ -74,6 +74,16 @@ public struct SharedEncoder: Module {
         return first.offset..<(last.offset + last.count)
     }
 
+    /// The range of the model's flat store that a frozen word table occupies (nil when there is none
+    /// or it is trained): no gradient reaches it and no optimizer updates it.
+    public var frozenWordRange: Range<Int>? {
+        guard spec.wordsFrozen, let table = words?.table else { return nil }
+        return table.offset..<(table.offset + table.count)
+    }
+
+    /// The word table `[V, wordDimension]` (nil without one).
+    public var wordTable: Parameter? { words?.table }
+
     /// A fine-tuned transformer's WordPiece embedding table `[V, C]` in the model's store (nil
     /// otherwise): a batch reads, and back-propagates into, only the rows of its subword ids.
     public var subwordTable: Parameter? {
@@ -99,7 +109,8 @@ public struct SharedEncoder: Module {
             parts.append(transformer(subwords, training: training, tape: tape, fineTune: fineTune)
                 .paddedSequences(lengths: batch.lengths, steps: t))
         }
-        if let words { parts.append(words(batch.wordIDs, batch: b, steps: t, tape: tape)) }
+        // a frozen table is read without the tape: no gradient reaches it
+        if let words { parts.append(words(batch.wordIDs, batch: b, steps: t, tape: spec.wordsFrozen ? nil : tape)) }
         if let cases { parts.append(cases(batch.caseIDs, batch: b, steps: t, tape: tape)) }
         if let characters {
             // one vector per real token, laid out as a padded batch

@@ -58,7 +58,8 @@ public enum ConfigLoader {
                 test: try corpus.test.map { try locate($0, "test") })
         }
         return ResolvedConfig(config: config, file: file.map(absolute), dataDirectory: root, corpusFiles: files,
-                              transformerFolder: config.encoder.transformer.path.map { resolve($0, against: configFolder) })
+                              transformerFolder: config.encoder.transformer.path.map { resolve($0, against: configFolder) },
+                              wordVectorsFile: config.encoder.wordVectors.path.map { resolve($0, against: configFolder) })
     }
 
     /// `path` (with `~` expanded) as an absolute URL; relative paths are taken from `base`.

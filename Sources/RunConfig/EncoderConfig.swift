@@ -22,13 +22,14 @@ public struct EncoderConfig: Codable, Equatable {
     public var unkReplacement = 0.0
     public var lockedDropout = 0.0
     public var transformer = TransformerConfig()
+    public var wordVectors = WordVectorsConfig()
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case wordDim = "word_dim", wordMinCount = "word_min_count", lowercaseWords = "lowercase_words"
         case normalizeDigits = "normalize_digits", charDim = "char_dim", charHidden = "char_hidden", caseDim = "case_dim"
         case sharedHidden = "shared_hidden", dropout, wordDropout = "word_dropout", unkReplacement = "unk_replacement"
-        case lockedDropout = "locked_dropout", transformer
+        case lockedDropout = "locked_dropout", transformer, wordVectors = "word_vectors"
     }
 }
 
@@ -62,13 +63,16 @@ extension EncoderConfig: ConfigSection {
             "Locked dropout probability: one mask per sentence over all timesteps (Gal & Ghahramani 2016).",
         .transformer:
             "A pretrained transformer whose word vectors come first; its `path` is null when there is none.",
+        .wordVectors:
+            "Pretrained word vectors (GloVe, fastText, word2vec) that fill the word table; its `path` is null when there are none.",
     ]
     /// C, the width of a token vector; and the width of the encoder's output, the input of every head.
     var tokenWidth: Int { wordDim + (charDim > 0 ? 2 * charHidden : 0) + caseDim }
     var outputWidth: Int { sharedHidden > 0 ? 2 * sharedHidden : tokenWidth }
 
     static let defaults = EncoderConfig()
-    static let children: [CodingKeys: ConfigSchema] = [.transformer: .section(TransformerConfig.self)]
+    static let children: [CodingKeys: ConfigSchema] = [.transformer: .section(TransformerConfig.self),
+                                                       .wordVectors: .section(WordVectorsConfig.self)]
 
     func validate(_ rules: ConfigRules<CodingKeys>) throws {
         // the least memory of each width: its parameters and their gradients, 8 bytes each, with every
@@ -93,5 +97,13 @@ extension EncoderConfig: ConfigSection {
         try rules.number(.unkReplacement, unkReplacement, .probability)
         try rules.number(.lockedDropout, lockedDropout, .probability)
         try transformer.validate(rules.nested(.transformer))
+        try wordVectors.validate(rules.nested(.wordVectors))
+        let vectors: ConfigRules<WordVectorsConfig.CodingKeys> = rules.nested(.wordVectors)
+        try vectors.check(wordVectors.path == nil || wordDim > 0, .path, found: wordVectors.path ?? "",
+                          allowed: "a file only when \(rules.keyPath(.wordDim)) > 0 (the vectors fill the word table)",
+                          hint: "set \(rules.keyPath(.wordDim)) to the file's width, or \(vectors.keyPath(.path)): null.")
+        // the added rows, their gradients and two optimizer moments
+        try vectors.size(.maxWords, wordVectors.maxWords, bytes: { 16 * $0 * Double(max(wordDim, 1)) },
+                         for: "the added rows of the word table (\(wordDim) wide), their gradients and optimizer state")
     }
 }

@@ -22,6 +22,9 @@ public struct ResolvedConfig: Equatable {
     /// The absolute folder of `encoder.transformer.path` (relative paths from the config file's
     /// folder), when set; whether it holds a model is checked when the data is loaded.
     public var transformerFolder: URL? = nil
+    /// The absolute file of `encoder.word_vectors.path` (relative paths from the config file's
+    /// folder), when set; it is read (and checked) when a fresh run loads its data.
+    public var wordVectorsFile: URL? = nil
 
     /// The config with absolute corpus paths and no `data_dir`: what `resolved-config.yaml` holds, so a
     /// run can be repeated from its output directory alone.
@@ -34,6 +37,7 @@ public struct ResolvedConfig: Equatable {
             result.corpora[name]?.test = files.test?.path
         }
         if let transformerFolder { result.encoder.transformer.path = transformerFolder.path }
+        if let wordVectorsFile { result.encoder.wordVectors.path = wordVectorsFile.path }
         if let directory = result.checkpoint.directory { result.checkpoint.directory = resolvedCheckpointDirectory(directory).path }
         return result
     }

@@ -6,10 +6,10 @@ import ModelFiles
 import RunConfig
 import Yams
 
-/// What a rank is about to train, condensed: the resolved config (corpus file paths aside: the
-/// data is compared by content, so ranks may read copies at different paths), the training and dev
-/// sentences it read, the vocabularies and label dictionaries built from them, and the parameter
-/// layout. Ranks compare theirs with rank 0's before the parameters are broadcast
+/// What a rank is about to train, condensed: the resolved config (corpus and word vectors file
+/// paths aside: the data is compared by content, so ranks may read copies at different paths), the
+/// training and dev sentences it read, the vocabularies and label dictionaries built from them, the
+/// pretrained word vectors it read, and the parameter layout. Ranks compare theirs with rank 0's before the parameters are broadcast
 /// (`agree(over:)`); a resume compares the current one with the one saved with a checkpoint
 /// (`differences(from:reference:)`, `Mismatch`).
 ///
@@ -34,7 +34,8 @@ public struct RunFingerprint: Codable, Equatable {
 
     /// The fingerprint of training `data` (read with `resolved`) into parameters laid out as `parameters`.
     public init(resolved: ResolvedConfig, data: TrainingData, parameters: [Parameter]) throws {
-        let paths = Set(["data_dir"] + resolved.config.corpora.names.flatMap { name in
+        // the word vectors are compared by what was read (a part below), so ranks may read copies too
+        let paths = Set(["data_dir", "encoder.word_vectors.path"] + resolved.config.corpora.names.flatMap { name in
             ["train", "dev", "test"].map { "corpora.\(name).\($0)" }
         })
         config = try RunFingerprint.lines(of: resolved.config).filter { !paths.contains(RunFingerprint.split($0).key) }
@@ -45,6 +46,14 @@ public struct RunFingerprint: Codable, Equatable {
         }
         let encoder = data.encoder
         parts.append(RunFingerprint.part("word vocabulary", encoder.words, unit: "words"))
+        if let vectors = data.wordVectors {
+            // every rank read the vectors file itself: a rank that read another file differs here
+            var h = FNV1a64()
+            vectors.vectors.withUnsafeBytes { h.combine(bytes: $0) }
+            for match in vectors.matches { h.combine(match?.rawValue ?? -1) }
+            let found = vectors.matches.filter { $0 != nil }.count
+            parts.append(Part(name: "pretrained word vectors", summary: "\(found) vectors of \(vectors.dimension) values", hash: h.hex))
+        }
         parts.append(RunFingerprint.part("character vocabulary", encoder.characters, unit: "characters"))
         for task in encoder.tasks {
             parts.append(RunFingerprint.part("label dictionary of task '\(task.name)'", task.labels, unit: "labels"))

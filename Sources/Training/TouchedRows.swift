@@ -22,6 +22,8 @@ struct TouchedRows {
         case characters
         /// The transformer's WordPiece table: subword ids and the packing's [CLS] and [SEP].
         case subwords(SubwordPacking)
+        /// A frozen table (word vectors with `fine_tune: false`): no row ever takes a gradient.
+        case frozen
     }
 
     /// A table: its offset in the store, rows, row width and how the batch reads it.
@@ -70,6 +72,8 @@ struct TouchedRows {
             case .subwords(let packing):
                 rows = [packing.classID, packing.separatorID]
                 for s in sentences { if let sub = s.subwords { rows.formUnion(sub.ids) } }
+            case .frozen:
+                rows = []
             }
             out += TouchedRows.rowRanges(rows, of: table)
         }

@@ -42,14 +42,18 @@ extension Trainer {
     }
 
     /// The optimizer state over `updateRange`: with a transformer optimizer of its own, its buffers
-    /// (over the part in the transformer's range, the first parameters) followed by the main
-    /// optimizer's, which is what one optimizer over the range would hold (both take every step,
-    /// with the same settings).
+    /// (over the part in the transformer's range, the first parameters), then zeros over the part in
+    /// a frozen word table (the state of parameters that never moved), then the main optimizer's,
+    /// which is what one optimizer over the range would hold (both take every step, with the same
+    /// settings). Before the first step every buffer is empty, as one optimizer's would be.
     var combinedOptimizerState: OptimizerState {
-        guard let second = transformerOptimizer?.state else { return optimizer.state }
         let rest = optimizer.state
-        return OptimizerState(kind: rest.kind, stepCount: rest.stepCount,
-                              buffers: zip(second.buffers, rest.buffers).map { StateBuffer(name: $1.name, values: $0.values + $1.values) })
+        guard transformerOptimizer != nil || !frozenPart.isEmpty else { return rest }
+        let first = transformerOptimizer?.state.buffers
+        guard rest.stepCount > 0 else { return rest }
+        return OptimizerState(kind: rest.kind, stepCount: rest.stepCount, buffers: rest.buffers.enumerated().map { i, buffer in
+            StateBuffer(name: buffer.name, values: (first?[i].values ?? []) + [Float](repeating: 0, count: frozenPart.count) + buffer.values)
+        })
     }
 
     /// Continues from a checkpoint: parameters, optimizer state (for `updateRange`, from the shards
@@ -58,8 +62,9 @@ extension Trainer {
     /// rank 0 takes their sum (the sum at the next log line is the same up to float order).
     public func restore(from reader: CheckpointReader<CheckpointRecord>) throws {
         try TrainingCheckpoint.restore(reader, store: model.store, optimizer: &optimizer, stateRange: updateRange)
-        if let transformerPart = updateParts.transformer, transformerOptimizer != nil {
-            // the saved state covers `updateRange`: the part in the transformer's range goes back to its own optimizer
+        if transformerOptimizer != nil || !frozenPart.isEmpty {
+            // the saved state covers `updateRange`: the part in the transformer's range goes back to its
+            // own optimizer, the part in a frozen word table to none
             let full = optimizer.state
             func part(_ r: Range<Int>) -> OptimizerState {
                 let within = (r.lowerBound - updateRange.lowerBound)..<(r.upperBound - updateRange.lowerBound)
@@ -68,7 +73,9 @@ extension Trainer {
             }
             let rest = updateParts.rest
             optimizer = try Trainer.makeOptimizer(resolved.config.training)
-            try transformerOptimizer!.restore(part(transformerPart), count: transformerPart.count)
+            if let transformerPart = updateParts.transformer, transformerOptimizer != nil {
+                try transformerOptimizer!.restore(part(transformerPart), count: transformerPart.count)
+            }
             try optimizer.restore(part(rest), count: rest.count)
         }
         let r = reader.manifest.training

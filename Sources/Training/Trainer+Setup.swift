@@ -6,15 +6,42 @@ import RunConfig
 import TaskSampling
 import Transformer
 import CoNLL
+import Autodiff
+import WordVectors
 
 extension Trainer {
     /// The parts of `range` (of a store of `count` parameters whose first `transformer` parameters
     /// have an optimizer of their own) that each optimizer steps: the part inside `transformer`
     /// (nil when there is none) and the rest. A part `range` does not reach is empty, placed inside
     /// `range`, so its optimizer still takes every step, over no parameter.
-    static func parts(of range: Range<Int>, transformer: Range<Int>?, count: Int) -> (transformer: Range<Int>?, rest: Range<Int>) {
-        guard let transformer else { return (nil, range) }
-        return (range.clamped(to: transformer).clamped(to: range), range.clamped(to: transformer.upperBound ..< count).clamped(to: range))
+    ///
+    /// A frozen word table (`frozen`, registered right after the transformer's parameters, or first)
+    /// belongs to neither part: the rest starts after it.
+    static func parts(of range: Range<Int>, transformer: Range<Int>?, frozen: Range<Int>? = nil,
+                      count: Int) -> (transformer: Range<Int>?, rest: Range<Int>) {
+        if let frozen {
+            precondition(frozen.lowerBound == (transformer?.upperBound ?? 0),
+                         "a frozen word table at \(frozen) must follow the transformer's parameters (\(transformer.map { "\($0)" } ?? "none"))")
+        }
+        let restStart = frozen?.upperBound ?? transformer?.upperBound ?? 0
+        let rest = range.clamped(to: restStart ..< count).clamped(to: range)
+        guard let transformer else { return (nil, rest) }
+        return (range.clamped(to: transformer).clamped(to: range), rest)
+    }
+
+    /// Copies the file's vectors into the rows of the word table `table` that the file has; the
+    /// other rows keep their random initialisation. Row i is word id i (the vectors' keys are the
+    /// vocabulary's entries, in order).
+    static func fill(_ table: Parameter, of store: ParameterStore, with vectors: PretrainedVectors) {
+        let d = vectors.dimension
+        precondition(table.shape.dims == [vectors.keys.count, d],
+                     "word table \(table.shape.dims), vectors for \(vectors.keys.count) words of \(d)")
+        var values = store.scalars(of: table)
+        for (i, match) in vectors.matches.enumerated() where match != nil {
+            // table[i, :] = vector of word i
+            values.replaceSubrange((i * d)..<((i + 1) * d), with: vectors.vector(i))
+        }
+        store.setScalars(values, of: table)
     }
 
     /// The optimizer `t` asks for.
@@ -56,7 +83,8 @@ extension Trainer {
             characterVocabularySize: encoder.characters.count, characterDimension: e.charDim,
             characterHidden: e.charHidden, caseClassCount: TokenFeatures.casingCount, caseDimension: e.caseDim,
             sharedHidden: e.sharedHidden, dropout: Float(e.dropout), wordDropout: Float(e.wordDropout),
-            lockedDropout: Float(e.lockedDropout), transformer: transformer)
+            lockedDropout: Float(e.lockedDropout), transformer: transformer,
+            frozenWords: e.wordVectors.path != nil && !e.wordVectors.fineTune && e.wordDim > 0 ? true : nil)
         let heads = zip(config.tasks.names, encoder.tasks).map { name, task in
             let t = config.tasks[name]!
             return HeadSpec(name: name, tagCount: task.labels.count, kind: t.head,

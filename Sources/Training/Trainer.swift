@@ -39,6 +39,9 @@ public final class Trainer {
     /// The parts of `updateRange` the optimizers step: the part inside `transformerRange` for
     /// `transformerOptimizer` (nil without one), and the rest for `optimizer`; either may be empty.
     let updateParts: (transformer: Range<Int>?, rest: Range<Int>)
+    /// The part of `updateRange` inside a frozen word table (empty without one): no optimizer steps
+    /// it, and the optimizer state saved for it is zero.
+    let frozenPart: Range<Int>
     /// The learning rate of every update; a plateau schedule also changes with the dev scores.
     var schedule: Schedule
     /// The buckets of the gradient sum over ranks, blocking or overlapped (`allreduce_bucket_mb`;
@@ -91,11 +94,15 @@ public final class Trainer {
             let weights = try SafeTensorsWeights(folder: URL(fileURLWithPath: transformer.path))
             try model.encoder.loadTransformer(from: weights, store: model.store)
         }
+        if let vectors = data.wordVectors, let table = model.encoder.wordTable { Trainer.fill(table, of: model.store, with: vectors) }
         let written = config.training.effectiveExchange
         let t = written == .manual ? config.training : config.training.exchanging(exchange ?? (written == .auto ? .dense : written))
         exchangeSettings = t
         optimizer = try Trainer.makeOptimizer(t)
-        if let range = model.encoder.transformerRange, t.transformerLRMultiplier != 1 {
+        let frozen = model.encoder.frozenWordRange
+        // a frozen word table follows the transformer's range, so the transformer needs an optimizer of
+        // its own then, even at the same learning rate
+        if let range = model.encoder.transformerRange, t.transformerLRMultiplier != 1 || frozen != nil {
             precondition(range.lowerBound == 0, "the transformer's parameters are registered first, found at \(range)")
             transformerRange = range
             transformerOptimizer = try Trainer.makeOptimizer(t)
@@ -105,12 +112,14 @@ public final class Trainer {
         }
         updateRange = t.shardedUpdate ? shardRange(total: model.store.count, rank: communicator.rank, worldSize: communicator.worldSize)
                                       : 0..<model.store.count
-        updateParts = Trainer.parts(of: updateRange, transformer: transformerRange, count: model.store.count)
+        updateParts = Trainer.parts(of: updateRange, transformer: transformerRange, frozen: frozen, count: model.store.count)
+        let range = updateRange
+        frozenPart = frozen.map { range.clamped(to: $0) } ?? range.lowerBound..<range.lowerBound
         schedule = try Trainer.learningRateSchedule(t, totalSteps: Trainer.totalSteps(config: config, sampler: sampler))
         gradientBuckets = try GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                               bucketElements: GradientBuckets.elements(mebibytes: t.allReduceBucketMB))
         var tables: [(name: String, lookup: TouchedRows.Lookup)] = [
-            ("encoder.words.weight", .words(unknown: data.encoder.words.unknownID.map { Int32($0) })),
+            ("encoder.words.weight", frozen != nil ? .frozen : .words(unknown: data.encoder.words.unknownID.map { Int32($0) })),
             ("encoder.chars.embedding.weight", .characters),
         ]
         if let subwords = model.encoder.subwordTable, let packing = data.encoder.subwordPacking {

@@ -5,6 +5,7 @@ import MultiTask
 import RunConfig
 import TaskSampling
 import Transformer
+import WordVectors
 
 /// Everything training reads, loaded and checked before the first step: the corpora, the routing
 /// of sentences to tasks, the vocabularies and the encoded training sentences.
@@ -33,8 +34,13 @@ public final class TrainingData {
     /// layers and pooling, checked against its `config.json`, `vocab.txt` and safetensors header.
     public let transformer: TransformerSpec?
 
-    /// Reads and checks every corpus of `resolved` and builds the vocabularies.
-    public init(resolved: ResolvedConfig) throws {
+    /// The pretrained vectors of `encoder.word_vectors` read for this run, a row per word id (nil
+    /// without them, and on a resume or `plan`, which do not read the file).
+    public let wordVectors: PretrainedVectors?
+
+    /// Reads and checks every corpus of `resolved` and builds the vocabularies; `wordVectors` says
+    /// whether a vectors file is read (see `WordVectorSource`).
+    public init(resolved: ResolvedConfig, wordVectors source: WordVectorSource = .file) throws {
         self.resolved = resolved
         let config = resolved.config
         var names: [String] = [], configs: [CorpusConfig] = []
@@ -85,7 +91,11 @@ public final class TrainingData {
         let keyed = train.joined().map { s in
             s.tokens.map { TokenFeatures.wordKey($0, lowercase: enc.lowercaseWords, normalizeDigits: enc.normalizeDigits) }
         }
-        let words = Vocabulary(counting: keyed, minCount: enc.wordMinCount, order: .frequency)
+        let trainingWords = Vocabulary(counting: keyed, minCount: enc.wordMinCount, order: .frequency)
+        // with word vectors: the corpora's other words and the file's most frequent ones after those
+        let (words, vectors) = try TrainingData.wordVectors(resolved, words: trainingWords, corpora: [train.map { Optional($0) }, dev, test],
+                                                            source: source, notes: &notes)
+        wordVectors = vectors
         var counts: [String: Int] = [:]
         for sentence in keyed { for w in sentence { counts[w, default: 0] += 1 } }
         singletonWords = words.entries.enumerated().map { id, w in id >= words.specials.count && counts[w] == 1 }

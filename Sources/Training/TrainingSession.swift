@@ -66,7 +66,8 @@ public enum TrainingSession {
                 runID = try RunIdentity.resolve(output: request.output, checkpointDirectory: checkpoints, reader: plan.reader,
                                                 continuesInPlace: plan.continuesInPlace)
             }
-            let data = try TrainingData(resolved: resolved)
+            // a resume takes the word table, and the vocabulary of its rows, from the checkpoint
+            let data = try TrainingData(resolved: resolved, wordVectors: plan.reader.map { .saved($0.manifest.training.model.encoder.words) } ?? .file)
             try plan.check(resolved: resolved, data: data)
             let sampler = try makeSampler(resolved.config, data: data, worldSize: communicator.worldSize)
             let progress = ProgressReporter(interactive: interactive && rank0, plainEvery: resolved.config.training.logEvery) { text in

@@ -24,7 +24,8 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         let resolved = try runConfig.load()
-        let data = try TrainingData(resolved: resolved)
+        // the plan needs sentences and tasks, not the word vectors
+        let data = try TrainingData(resolved: resolved, wordVectors: .skipped)
         let sampler = try TrainingSession.makeSampler(resolved.config, data: data, worldSize: worldSize)
         // planned against configured task shares on stderr, so stdout stays one JSON line per assignment
         for message in sampler.shareMessages(taskNames: resolved.config.tasks.names) {
