@@ -19,17 +19,25 @@ public struct SubwordSentence: Equatable, Sendable {
     public var wordCount: Int { wordStarts.count - 1 }
 }
 
-extension BertTokenizer {
-    /// The subwords of a sentence of words, each word tokenised on its own (transformers'
-    /// `is_split_into_words=True`); an empty result becomes [UNK].
-    public func subwords(words: [String]) -> SubwordSentence {
+extension SubwordSentence {
+    /// The subwords of a sentence of words, each word tokenised on its own by `tokenize`
+    /// (transformers' `is_split_into_words=True`); a word that leaves nothing becomes `unknownID`,
+    /// so every word gets a vector.
+    public init(words: [String], unknownID: Int32, tokenize: (String) -> [Int32]) {
         var ids: [Int32] = [], starts = [0]
         for w in words {
             let pieces = tokenize(w)
             ids.append(contentsOf: pieces.isEmpty ? [unknownID] : pieces)
             starts.append(ids.count)
         }
-        return SubwordSentence(ids: ids, wordStarts: starts)
+        self.init(ids: ids, wordStarts: starts)
+    }
+}
+
+extension BertTokenizer {
+    /// The subwords of a sentence of words, each word tokenised on its own; an empty result becomes [UNK].
+    public func subwords(words: [String]) -> SubwordSentence {
+        SubwordSentence(words: words, unknownID: unknownID, tokenize: tokenize)
     }
 }
 

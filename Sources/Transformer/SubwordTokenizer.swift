@@ -93,13 +93,7 @@ public enum SubwordTokenizer: Sendable {
     /// `is_split_into_words=True`, as Flair calls it); a word that leaves nothing (a zero-width
     /// space) becomes the unknown token, so every word gets a vector.
     public func subwords(words: [String]) -> SubwordSentence {
-        var ids: [Int32] = [], starts = [0]
-        for w in words {
-            let pieces = tokenize(w)
-            ids.append(contentsOf: pieces.isEmpty ? [unknownID] : pieces)
-            starts.append(ids.count)
-        }
-        return SubwordSentence(ids: ids, wordStarts: starts)
+        SubwordSentence(words: words, unknownID: unknownID, tokenize: tokenize)
     }
 
     /// How sentences are packed for a model of `maxPositions` positions with this tokenizer's framing.
