@@ -40,7 +40,9 @@ public struct MultiHeadAttention: Module {
     public var parameters: [Parameter] { query.parameters + key.parameters + value.parameters + output.parameters }
 
     /// `x [N, width]` packed by `lengths` → `[N, width]`; `keys` holds one dropout key per sequence.
-    public func callAsFunction(_ x: Tensor, lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?) -> Tensor {
+    /// With `queries`, only those rows attend (to every row of their sequence): `[queries.rows.count, width]`.
+    public func callAsFunction(_ x: Tensor, lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?,
+                               queries: PackedRows? = nil) -> Tensor {
         let dropping = training && probabilityDropout.probability > 0
         let salt = SplitMix64.mix(probabilityDropout.site)
         // [q ; k ; v] per row, one GEMM over the three weights
@@ -49,7 +51,7 @@ public struct MultiHeadAttention: Module {
                          biases: projections.compactMap { $0.biasTensor(tape: tape) })
         let context = packedSelfAttention(qkv, heads: headCount, lengths: lengths,
                                           dropout: dropping ? probabilityDropout.probability : 0,
-                                          keys: dropping ? keys.map { SplitMix64.mix($0 ^ salt) } : [])
+                                          keys: dropping ? keys.map { SplitMix64.mix($0 ^ salt) } : [], queries: queries)
         return output(context, tape: tape)
     }
 }

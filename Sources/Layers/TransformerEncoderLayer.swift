@@ -42,12 +42,21 @@ public struct TransformerEncoderLayer: Module {
         attention.parameters + attentionNorm.parameters + intermediate.parameters + output.parameters + outputNorm.parameters
     }
 
-    /// `x [N, C]` packed by `lengths` → `[N, C]`.
-    public func callAsFunction(_ x: Tensor, lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?) -> Tensor {
-        let attended = attention(x, lengths: lengths, keys: keys, training: training, tape: tape)
-        let a = attentionNorm(x + attentionDropout(attended, lengths: lengths, keys: keys, training: training), tape: tape)
+    /// `x [N, C]` packed by `lengths` → `[N, C]`. With `outputRows`, only those rows are computed
+    /// (every row still serves as a key and value of attention), `[outputRows.rows.count, C]`, each
+    /// equal to its row of the whole output (dropout too): what a last layer needs when only some
+    /// rows are read, for a fraction of the feed-forward and output projections' work.
+    public func callAsFunction(_ x: Tensor, lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?,
+                               outputRows: PackedRows? = nil) -> Tensor {
+        let selection = outputRows.flatMap { $0.isAll ? nil : $0 }
+        func dropout(_ d: Dropout, _ y: Tensor) -> Tensor {
+            selection.map { d(y, rows: $0, keys: keys, training: training) } ?? d(y, lengths: lengths, keys: keys, training: training)
+        }
+        let attended = attention(x, lengths: lengths, keys: keys, training: training, tape: tape, queries: selection)
+        let residual = selection.map { x.selectingRows($0.rows) } ?? x
+        let a = attentionNorm(residual + dropout(attentionDropout, attended), tape: tape)
         let f = output(intermediate(a, tape: tape).gelu(), tape: tape)
-        return outputNorm(a + outputDropout(f, lengths: lengths, keys: keys, training: training), tape: tape)
+        return outputNorm(a + dropout(outputDropout, f), tape: tape)
     }
 }
 

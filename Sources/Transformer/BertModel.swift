@@ -51,14 +51,18 @@ public struct BertModel: Module {
 
     /// The hidden states of packed sequences `ids` (lengths `lengths`, one dropout key each):
     /// the embedding output first, then the output of each layer, `[N, C]` each (transformers'
-    /// `output_hidden_states`). `through` stops after that many layers (all by default).
+    /// `output_hidden_states`). `through` stops after that many layers (all by default). With
+    /// `lastRows`, the last layer run (when one runs) computes only those rows: the last state is then
+    /// `[lastRows.rows.count, C]`, each row equal to its row of the whole state.
     public func callAsFunction(_ ids: [Int32], lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?,
-                               through layerCount: Int? = nil) -> [Tensor] {
+                               through layerCount: Int? = nil, lastRows: PackedRows? = nil) -> [Tensor] {
         var h = embeddings(ids, lengths: lengths, keys: keys, training: training, tape: tape)
         if let embeddingProjection { h = embeddingProjection(h, tape: tape) }
         var states = [h]
-        for layer in encoder.layers.prefix(layerCount ?? encoder.layers.count) {
-            h = layer(h, lengths: lengths, keys: keys, training: training, tape: tape)
+        let running = encoder.layers.prefix(layerCount ?? encoder.layers.count)
+        for (i, layer) in running.enumerated() {
+            h = layer(h, lengths: lengths, keys: keys, training: training, tape: tape,
+                      outputRows: i == running.count - 1 ? lastRows : nil)
             states.append(h)
         }
         return states

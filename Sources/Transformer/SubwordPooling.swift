@@ -12,6 +12,20 @@ public enum SubwordPooling: String, CaseIterable, Codable, Sendable {
     /// Output width for a model of width `c`.
     public func width(modelWidth c: Int) -> Int { self == .firstLast ? 2 * c : c }
 
+    /// The rows of `x` that `pool(x, rows:starts:)` reads, ascending, each once: every word's first
+    /// subword (`first`), its first and last (`first_last`), or all its subwords (`mean`).
+    public func rowsRead(rows: [Int], starts: [Int]) -> [Int] {
+        let words = starts.count - 1
+        var read: [Int]
+        switch self {
+        case .first: read = (0..<words).map { rows[starts[$0]] }
+        case .firstLast: read = (0..<words).flatMap { [rows[starts[$0]], rows[starts[$0 + 1] - 1]] }
+        case .mean: read = rows
+        }
+        read.sort()
+        return read.enumerated().compactMap { i, r in i > 0 && read[i - 1] == r ? nil : r }
+    }
+
     /// Word vectors `[W, C']` from subword vectors `x [N, C]`: word w's subwords are the rows
     /// `rows[starts[w] ..< starts[w + 1]]` of x.
     public func pool(_ x: Tensor, rows: [Int], starts: [Int]) -> Tensor {

@@ -73,17 +73,29 @@ public struct TransformerWordEmbeddings: Module {
     /// (`paddedSequences(lengths: batch.wordCounts, steps:)` lays them out as `[B, T, C']`).
     /// With `fineTune` false the model runs without `tape` and without dropout, and only the mix
     /// (when there is one) records on the tape.
+    ///
+    /// Only the rows the pooling reads are mixed, and the highest layer (when it is not the embedding
+    /// output) computes only those rows, since nothing reads the others: [CLS], [SEP] and, with
+    /// `first`, every subword after a word's first.
     public func callAsFunction(_ batch: SubwordBatch, training: Bool, tape: Tape?, fineTune: Bool = true) -> Tensor {
+        let top = layers.max() ?? 0
+        let read = pooling.rowsRead(rows: batch.subwordRows, starts: batch.wordStarts)
+        let selection = top > 0 ? PackedRows(lengths: batch.lengths, rows: read) : nil
         let states = model(batch.ids, lengths: batch.lengths, keys: batch.keys, training: training && fineTune,
-                           tape: fineTune ? tape : nil, through: layers.max())
-        var x = states[layers[0]]
+                           tape: fineTune ? tape : nil, through: top, lastRows: selection)
+        // each chosen state at the rows `read` (the highest already has no others)
+        let chosen = layers.map { l in l == top && selection != nil ? states[l] : states[l].selectingRows(read) }
+        var x = chosen[0]
         if let mix {
-            x = mix(layers.map { states[$0] }, tape: tape)
+            x = mix(chosen, tape: tape)
         } else if layers.count > 1 {
-            for l in layers.dropFirst() { x = x + states[l] }
+            for state in chosen.dropFirst() { x = x + state }
             x = x.scaled(by: 1 / Float(layers.count))
         }
-        return pooling.pool(x, rows: batch.subwordRows, starts: batch.wordStarts)
+        // subword row r of the batch is row position[r] of x
+        var position = [Int](repeating: -1, count: batch.ids.count)
+        for (i, r) in read.enumerated() { position[r] = i }
+        return pooling.pool(x, rows: batch.subwordRows.map { position[$0] }, starts: batch.wordStarts)
     }
 }
 

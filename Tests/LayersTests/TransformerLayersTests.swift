@@ -96,6 +96,39 @@ final class TransformerLayersTests: XCTestCase {
         XCTAssertEqual(alone, Array(both[12...]))
     }
 
+    // rows 0 and 2 of the first sequence, row 1 (position 1) of the second
+    let queryRows = PackedRows(lengths: [3, 2], rows: [0, 2, 4])
+
+    func testPackedRowsPlaceEachRowInItsSequence() {
+        XCTAssertEqual(queryRows.counts, [2, 1])
+        XCTAssertEqual(queryRows.positions, [0, 2, 1])
+        XCTAssertFalse(queryRows.isAll)
+        let some = PackedRows(lengths: [0, 2, 0, 3], rows: [1, 2, 4])
+        XCTAssertEqual(some.counts, [0, 1, 0, 2])
+        XCTAssertEqual(some.positions, [1, 0, 2])
+        XCTAssertTrue(PackedRows(all: [2, 0, 1]).isAll)
+    }
+
+    /// The rows of a query selection are the rows of the whole attention, dropout included, and
+    /// their gradients check against finite differences.
+    func testAttentionOfSomeQueriesEqualsTheirRowsOfTheWhole() {
+        let qkv = Tensor(shape: [5, 12], scalars: randomValues(60, seed: 40))
+        for p: Float in [0, 0.4] {
+            let keys = p > 0 ? self.keys : []
+            let whole = packedSelfAttention(qkv, heads: 2, lengths: lengths, dropout: p, keys: keys).scalars
+            let some = packedSelfAttention(qkv, heads: 2, lengths: lengths, dropout: p, keys: keys, queries: queryRows).scalars
+            let expected = queryRows.rows.flatMap { whole[($0 * 4)..<($0 * 4 + 4)] }
+            assertClose(some, expected, atol: 1e-6, rtol: 1e-6, "dropout \(p)")
+        }
+        let inputs: [(Shape, [Float])] = [([5, 12], randomValues(60, seed: 41))]
+        GradientCheck.check("packedSelfAttention of some queries, with dropout", inputs: inputs) {
+            packedSelfAttention($0[0], heads: 2, lengths: self.lengths, dropout: 0.3, keys: self.keys, queries: self.queryRows)
+        }
+        GradientCheck.check("packedSelfAttention, a sequence with no query", inputs: inputs) {
+            packedSelfAttention($0[0], heads: 2, lengths: self.lengths, queries: PackedRows(lengths: self.lengths, rows: [3]))
+        }
+    }
+
     func testMultiHeadAttentionGradients() {
         let store = ParameterStore()
         var rng = SplitMix64(seed: 5)
@@ -128,6 +161,30 @@ final class TransformerLayersTests: XCTestCase {
         }
     }
 
+    /// An encoder layer computing only some rows gives those rows of the whole layer (dropout
+    /// included) and gradients that check.
+    func testEncoderLayerOfSomeRowsEqualsTheirRowsOfTheWhole() {
+        let store = ParameterStore()
+        var rng = SplitMix64(seed: 13)
+        let layer = TransformerEncoderLayer(width: 4, headCount: 2, intermediateSize: 6, layerNormEps: 1e-12,
+                                            hiddenDropout: 0.2, attentionDropout: 0.2, site: 70, name: "layer",
+                                            store: store, rng: &rng)
+        var noise = SplitMix64(seed: 14)
+        for p in store.parameters where p.name.contains("LayerNorm") || p.name.hasSuffix("bias") {
+            store.setScalars((0..<p.count).map { _ in (p.name.hasSuffix("LayerNorm.weight") ? 1 : 0) + 0.3 * noise.nextNormal() }, of: p)
+        }
+        let x = Tensor(shape: [5, 4], scalars: randomValues(20, seed: 15))
+        for training in [false, true] {
+            let whole = layer(x, lengths: lengths, keys: keys, training: training, tape: nil).scalars
+            let some = layer(x, lengths: lengths, keys: keys, training: training, tape: nil, outputRows: queryRows).scalars
+            XCTAssertEqual(some.count, 12)
+            assertClose(some, queryRows.rows.flatMap { whole[($0 * 4)..<($0 * 4 + 4)] }, atol: 1e-5, rtol: 1e-5, "training \(training)")
+        }
+        checkLayerGradients("TransformerEncoderLayer of some rows", store: store, inputs: [([5, 4], randomValues(20, seed: 16))]) { x, tape in
+            layer(x[0], lengths: self.lengths, keys: self.keys, training: true, tape: tape, outputRows: self.queryRows)
+        }
+    }
+
     func testEmbeddingsGradients() {
         let store = ParameterStore()
         var rng = SplitMix64(seed: 11)
@@ -154,6 +211,14 @@ final class TransformerLayersTests: XCTestCase {
         XCTAssertEqual(Array(a[12..<20]), Array(b[12..<20]))
         XCTAssertTrue(a.contains(0) && a.contains { $0 != 0 })
         XCTAssertTrue(dropout(packed, lengths: lengths, keys: keys, training: false) === packed)
+    }
+
+    func testPackedDropoutOfSomeRowsKeepsTheirMasks() {
+        let dropout = Dropout(probability: 0.4, site: 18)
+        let packed = Tensor(shape: [5, 4], scalars: randomValues(20, seed: 19).map { $0 + 2 })
+        let whole = dropout(packed, lengths: lengths, keys: keys, training: true).scalars
+        let some = dropout(packed.selectingRows(queryRows.rows), rows: queryRows, keys: keys, training: true).scalars
+        XCTAssertEqual(some, queryRows.rows.flatMap { whole[($0 * 4)..<($0 * 4 + 4)] })
     }
 
     func testGeluIsTheExactErfForm() {
