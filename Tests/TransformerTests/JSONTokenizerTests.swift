@@ -55,7 +55,7 @@ final class JSONTokenizerTests: XCTestCase {
                 XCTAssertEqual(encoder.bert.tokenizer.subwords(words: s.words).ids, s.ids.flatMap { $0 }, "\(family): \(s.words)")
             }
             var index = 0
-            try encoder.embeddings.encode(sentences.map(\.words), tokenizer: encoder.bert.tokenizer, batchSize: 3) { encoded in
+            encoder.embeddings.encode(sentences.map(\.words), tokenizer: encoder.bert.tokenizer, batchSize: 3) { encoded in
                 let expected = sentences[index]
                 XCTAssertEqual(encoded.subwords, expected.ids.map { $0.map { encoder.bert.tokenizer.token($0) } })
                 assertClose(encoded.vectors.flatMap { $0 }, expected.vectors.flatMap { $0 }, atol: 1e-4, rtol: 0, "\(family) \(expected.words)")
