@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ParsingTests", dependencies: ["Parsing", "Autodiff", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ParsingTests", dependencies: ["Parsing", "CoNLL", "Autodiff", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WordVectorsTests", dependencies: ["WordVectors"]),
         .testTarget(name: "TextSegmentationTests", dependencies: ["TextSegmentation", "CoNLL"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autodiff", "TestSupport"],
