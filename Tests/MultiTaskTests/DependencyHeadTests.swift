@@ -49,6 +49,21 @@ final class DependencyHeadTests: XCTestCase {
         }
     }
 
+    /// With dropout, masks drawn from the rows' keys: the same keys give the same loss (so the
+    /// check can perturb), and the loss is not the one without dropout.
+    func testLossGradientsWithDropout() {
+        let (head, store) = makeHead(dropout: 0.25)
+        func loss(_ tape: Tape?, training: Bool, _ input: Tensor? = nil) -> Tensor {
+            head.loss(input ?? Tensor(shape: [2, 3, 4], scalars: x), heads: heads, relations: relations, lengths: [3, 2],
+                      keys: [1, 2], tape: tape, training: training)
+        }
+        XCTAssertEqual(loss(nil, training: true).item, loss(nil, training: true).item)
+        XCTAssertNotEqual(loss(nil, training: true).item, loss(nil, training: false).item)
+        checkLayerGradients("DependencyHead loss with dropout", store: store, inputs: [([2, 3, 4], x)]) { xs, tape in
+            loss(tape, training: true, xs[0])
+        }
+    }
+
     /// The loss of a batch is the sum of its sentences' losses alone, whatever the padding holds,
     /// and so are the parameters' gradients; padding gets no gradient.
     func testPaddingChangesNothing() {
@@ -87,6 +102,52 @@ final class DependencyHeadTests: XCTestCase {
             let real = Array(batchInputGrad[(r * t * c)..<((r * t + lengths[r]) * c)])
             assertClose(real, alone[r].1, atol: 1e-5, rtol: 1e-4, "input gradient of row \(r)")
             XCTAssertTrue(batchInputGrad[((r * t + lengths[r]) * c)..<((r + 1) * t * c)].allSatisfy { $0 == 0 }, "padding of row \(r)")
+        }
+    }
+
+    /// What data parallelism relies on: with dropout masks keyed by the sentence, the gradients of
+    /// two halves of a batch (each padded to its own longest sentence) sum to the whole's; and
+    /// backward reports each of the head's parameters once, with its final gradient.
+    func testSplitBatchesSumAndParametersAreReportedOnceFinal() {
+        let (head, store) = makeHead(dropout: 0.3)
+        let lengths = [3, 5, 2, 4], c = 4
+        let rows = lengths.enumerated().map { r, len in randomValues(len * c, seed: 60 + UInt64(r)) }
+        let gold: [[Int32]] = [[0, 1, 1], [2, 0, 2, 5, 4], [2, 0], [0, 1, 1, 3]]
+        let labels: [[Int32]] = [[0, 1, 2], [2, 1, 0, 0, 1], [1, 0], [2, 2, 1, 0]]
+        func loss(_ members: [Int], tape: Tape) -> Tensor {
+            let t = members.map { lengths[$0] }.max()!
+            var x = [Float](repeating: 0, count: members.count * t * c)
+            var heads = [Int32](repeating: 0, count: members.count * t), relations = heads
+            for (k, r) in members.enumerated() {
+                for i in 0..<lengths[r] {
+                    for j in 0..<c { x[(k * t + i) * c + j] = rows[r][i * c + j] }
+                    heads[k * t + i] = gold[r][i]
+                    relations[k * t + i] = labels[r][i]
+                }
+            }
+            return head.loss(Tensor(shape: [members.count, t, c], scalars: x), heads: heads, relations: relations,
+                             lengths: members.map { lengths[$0] }, keys: members.map { UInt64(100 + $0) }, tape: tape, training: true)
+        }
+        func gradient(_ members: [Int]) -> [Float] {
+            store.zeroGrad()
+            let tape = Tape()
+            tape.backward(from: loss(members, tape: tape))
+            return Array(store.grads.pointer)
+        }
+        let whole = gradient([0, 1, 2, 3])
+        assertClose(zip(gradient([0, 2]), gradient([1, 3])).map { $0 + $1 }, whole, atol: 1e-5, rtol: 1e-4, "halves")
+
+        store.zeroGrad()
+        let tape = Tape()
+        var snapshots: [(Range<Int>, [Float])] = []
+        tape.backward(from: loss([0, 1, 2, 3], tape: tape), store: store) { range in
+            snapshots.append((range, Array(store.grads.pointer[range])))
+        }
+        let final = Array(store.grads.pointer)
+        XCTAssertEqual(final, whole, "same gradients as plain backward")
+        XCTAssertEqual(snapshots.map(\.0.lowerBound).sorted(), head.parameters.map(\.offset), "each parameter once")
+        for (range, snapshot) in snapshots {
+            XCTAssertEqual(snapshot, Array(final[range]), "\(range) reported before its gradient was final")
         }
     }
 
