@@ -29,6 +29,7 @@ public struct Biaffine: Module {
         headBias = store.add(qualifiedName(name, "head_bias"), shape: [headSize], initializer: .zeros, rng: &rng)
     }
 
+    /// The parameters this module registered, in registration order.
     public var parameters: [Parameter] { [weight, headBias] }
 
     /// `dependents [R, N1, A]`, `heads [R, N2, B]` → arc scores `[R, N1, N2]`,
@@ -76,6 +77,7 @@ public struct BiaffineLabeler: Module {
                         store: store, rng: &rng)
     }
 
+    /// The parameters this module registered, in registration order.
     public var parameters: [Parameter] { [weight] + linear.parameters }
 
     /// `dependents [..., A]` and `heads [..., B]` (the head of each dependent, same leading axes) →

@@ -73,6 +73,7 @@ public struct DependencyHead: Module {
         headDropout = Dropout(probability: dropout, site: 0x64_6570_0000 + 2 * UInt64(index) + 1)
     }
 
+    /// The parameters this module registered, in registration order.
     public var parameters: [Parameter] {
         [root] + arcDependent.parameters + arcHead.parameters + relationDependent.parameters + relationHead.parameters
             + arc.parameters + relation.parameters
