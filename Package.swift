@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "TextSegmentation", dependencies: ["CoNLL", "TextIO"]),
         // pretrained BERT-family encoders: safetensors, config.json, WordPiece, the model, word pooling
         .target(name: "Transformer", dependencies: ["Autodiff", "Layers", "RegularFiles"]),
-        .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer"]),
+        .target(name: "MultiTask", dependencies: ["Autodiff", "Layers", "Transformer", "Parsing"]),
         .target(name: "Collective", dependencies: ["CMPI"]),
         // `--trace FILE`: a rank's spans on an aligned clock, written as Chrome trace-event JSON
         .target(name: "Timeline"),
@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Autodiff", "TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "Autodiff", "TestSupport"]),
         .testTarget(name: "CoNLLTests", dependencies: ["CoNLL", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ParsingTests", dependencies: ["Parsing", "Autodiff", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ParsingTests", dependencies: ["Parsing", "CoNLL", "Autodiff", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WordVectorsTests", dependencies: ["WordVectors"]),
         .testTarget(name: "TextSegmentationTests", dependencies: ["TextSegmentation", "CoNLL"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Autodiff", "TestSupport"],
@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "TimelineTests", dependencies: ["Timeline"]),
-        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "TestSupport"]),
+        .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "Parsing", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "RegularFiles"]),
         .testTarget(name: "TextIOTests", dependencies: ["TextIO"]),
         .testTarget(name: "TaskSamplingTests", dependencies: ["TaskSampling", "TestSupport"]),

@@ -22,6 +22,9 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
     case emptyField(file: String, line: Int, column: String)
     /// A token index column (CoNLL-U `ID`, Universal NER index) out of sequence or not a number.
     case invalidTokenID(file: String, line: Int, expected: String, found: String)
+    /// A CoNLL-U HEAD that is not a word of its sentence nor 0 (the root): not a number, beyond
+    /// the sentence's `words` words, or the word's own ID.
+    case invalidHead(file: String, line: Int, found: String, words: Int)
     /// A label that is not a tag of the column's scheme at all (`X-PER`, `B-`, `PER`).
     case malformedTag(file: String, line: Int, labelType: String, scheme: TagScheme, tag: String)
     /// A well-formed tag in an ill-formed position (`I-PER` after `O` in IOB2) while
@@ -54,7 +57,8 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidUTF8(let file, let line, _, _), .crlfLineEnding(let file, let line),
              .binaryData(let file, let line, _), .tokenTooLong(let file, let line, _),
              .wrongColumnCount(let file, let line, _, _, _), .emptyField(let file, let line, _),
-             .invalidTokenID(let file, let line, _, _), .malformedTag(let file, let line, _, _, _),
+             .invalidTokenID(let file, let line, _, _), .invalidHead(let file, let line, _, _),
+             .malformedTag(let file, let line, _, _, _),
              .tagSequence(let file, let line, _, _, _, _), .documentSeparator(let file, let line),
              .documentSeparatorInsideSentence(let file, let line), .blankLineRun(let file, let line),
              .missingFinalBlankLine(let file, let line), .sentenceWithoutTokens(let file, let line):
@@ -77,6 +81,7 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .emptyField(_, _, let column):
             return column == "text" ? "a non-empty token" : "a non-empty \(column) field"
         case .invalidTokenID(_, _, let expected, _): return expected
+        case .invalidHead(_, _, _, let words): return "HEAD 0…\(words) (a word of the sentence other than itself, or 0 for the root)"
         case .malformedTag(_, _, _, let scheme, _): return scheme.tagFormDescription
         case .tagSequence(_, _, _, _, let expected, _): return expected
         case .documentSeparator: return "a token line"
@@ -102,6 +107,7 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .wrongColumnCount(_, _, _, let found, let separator): return "\(found) (separated by \(separator))"
         case .emptyField: return "an empty field"
         case .invalidTokenID(_, _, _, let found): return found
+        case .invalidHead(_, _, let found, _): return found
         case .malformedTag(_, _, let labelType, _, let tag): return "\"\(tag)\" in column \(labelType)"
         case .tagSequence(_, _, let labelType, _, _, let found): return "\(found) in column \(labelType)"
         case .documentSeparator: return "a -DOCSTART- document separator"
@@ -148,6 +154,9 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
             return "remove the doubled separator, or write `_` for a missing value"
         case .invalidTokenID:
             return "token IDs count 1, 2, 3, … within each sentence; a missing blank line between sentences also causes this"
+        case .invalidHead:
+            return "HEAD counts the sentence's words 1, 2, 3, … (multi-word token lines and empty nodes are not words); "
+                + "write _ in every HEAD of a sentence that has no tree"
         case .malformedTag(_, _, let labelType, _, _):
             return "fix the label, or declare the right tag scheme (iob1, iob2, bioes) for column \(labelType) in "
                 + "the format, or none if its labels are not spans; repair_tags cannot fix a malformed tag"

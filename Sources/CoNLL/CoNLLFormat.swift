@@ -2,9 +2,12 @@
 public enum CoNLLFormat: Equatable, Sendable {
     /// Column files described by a column map (CoNLL-2003, Universal NER `.iob2`, TSV).
     case columns(ColumnFormat)
-    /// CoNLL-U (10 tab-separated columns). Labels: `upos`, `xpos`, `feats`, `lemma`, `deprel`.
-    /// Multi-word token ranges (`1-2`) and empty nodes (`8.1`) are skipped, so tokens are syntactic
-    /// words; `#` lines are comments (word lines start with an ID, so a `#` token is a token).
+    /// CoNLL-U (10 tab-separated columns). Labels: `upos`, `xpos`, `feats`, `lemma`, `head`, `deprel`.
+    /// Multi-word token ranges (`N-M`, N the next word's ID) and empty nodes (`8.1`) are skipped, so
+    /// tokens are syntactic words, as the CoNLL 2018 evaluation script counts them; `#` lines are
+    /// comments (word lines start with an ID, so a `#` token is a token). `head` holds HEAD as
+    /// written, each a word ID of the sentence other than the word's own, or `0` for the root
+    /// (`CoNLLError.invalidHead` otherwise); a sentence whose HEADs are all `_` carries no `head`.
     case conllu
 
     /// CoNLL-2003 (`token POS chunk NER`, whitespace-separated; chunk and NER in IOB2).
@@ -14,7 +17,7 @@ public enum CoNLLFormat: Equatable, Sendable {
     /// The joined EWT file (`token<TAB>UPOS<TAB>NER`, `# sent_id` comment lines without tabs).
     public static let ewtNERPOS = CoNLLFormat.columns(.ewtNERPOS)
 
-    /// CoNLL-U column names in file order; the labels kept are `upos`, `xpos`, `feats`, `lemma`, `deprel`.
+    /// CoNLL-U column names in file order; the labels kept are `upos`, `xpos`, `feats`, `lemma`, `head`, `deprel`.
     public static let conlluColumns = ["id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc"]
 }
 

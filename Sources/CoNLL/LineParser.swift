@@ -1,8 +1,9 @@
 /// The line-by-line state machine behind `CoNLLReader`: one instance per file.
 ///
 /// Every format is read as a column map: CoNLL-U is the tab-separated map
-/// `id text lemma upos xpos feats - deprel - -` with `#` comments, plus its ID rules (ranges `1-2`
-/// and empty nodes `8.1` skipped).
+/// `id text lemma upos xpos feats head deprel - -` with `#` comments, plus its ID rules (ranges `1-2`
+/// and empty nodes `8.1` skipped, as the CoNLL 2018 evaluation script skips them) and its HEAD rule
+/// (a word of the sentence or 0).
 struct LineParser {
     /// What a column holds.
     private enum Role {
@@ -21,6 +22,8 @@ struct LineParser {
     private let separator: ColumnFormat.Separator
     private let comments: ColumnFormat.CommentStyle
     private let isCoNLLU: Bool
+    /// The index of CoNLL-U's `head` among the label types; nil for other formats.
+    private let headLabel: Int?
 
     private(set) var sentences: [Sentence] = []
     var report = ReadReport()
@@ -44,7 +47,7 @@ struct LineParser {
             columns = c
             isCoNLLU = false
         case .conllu:
-            columns = ColumnFormat(columns: ["id", "text", "lemma", "upos", "xpos", "feats", "-", "deprel", "-", "-"],
+            columns = ColumnFormat(columns: ["id", "text", "lemma", "upos", "xpos", "feats", "head", "deprel", "-", "-"],
                                    separator: .tab, comments: .hash)
             isCoNLLU = true
         }
@@ -68,6 +71,7 @@ struct LineParser {
         }
         self.roles = roles
         let labelTypes = columns.labelTypes
+        headLabel = isCoNLLU ? labelTypes.firstIndex(of: "head") : nil
         schemes = labelTypes.enumerated().compactMap { k, type in columns.tagSchemes[type].map { (k, $0) } }
         labels = Array(repeating: [], count: labelTypes.count)
     }
@@ -195,11 +199,17 @@ struct LineParser {
     private mutating func skipsCoNLLUNode(_ field: UnsafeBufferPointer<UInt8>, number: Int) throws -> Bool {
         for (mark, isRange) in [(UInt8(ascii: "-"), true), (UInt8(ascii: "."), false)] {
             guard let k = field.firstIndex(of: mark) else { continue }
-            guard parseInt(UnsafeBufferPointer(rebasing: field[..<k])) != nil,
-                  parseInt(UnsafeBufferPointer(rebasing: field[(k + 1)...])) != nil else {
+            let found = "\"\(String(decoding: field, as: UTF8.self))\""
+            guard let start = parseInt(UnsafeBufferPointer(rebasing: field[..<k])),
+                  let end = parseInt(UnsafeBufferPointer(rebasing: field[(k + 1)...])) else {
                 throw CoNLLError.invalidTokenID(file: fileName, line: number,
-                                                expected: "a word ID N, a range N-M or an empty node N.K",
-                                                found: "\"\(String(decoding: field, as: UTF8.self))\"")
+                                                expected: "a word ID N, a range N-M or an empty node N.K", found: found)
+            }
+            // a range covers the words that follow it (the CoNLL 2018 script reads them as its words)
+            let next = tokens.count + 1
+            if isRange && (start != next || end < start) {
+                throw CoNLLError.invalidTokenID(file: fileName, line: number,
+                                                expected: "a multi-word token range \(next)-M (M ≥ \(next))", found: found)
             }
             if firstLine == 0 { firstLine = number }
             if isRange { report.skippedMultiwordTokens += 1 } else { report.skippedEmptyNodes += 1 }
@@ -222,6 +232,7 @@ struct LineParser {
             annotated[k] = false
             report.unannotatedSentences[labelTypes[k], default: 0] += 1
         }
+        if let k = headLabel, annotated[k] { try checkHeads(labels[k]) }
         for (k, scheme) in schemes where annotated[k] {
             guard let violation = scheme.validate(labels[k]) else { continue }
             let type = labelTypes[k]
@@ -251,6 +262,20 @@ struct LineParser {
         tokens = []
         labels = Array(repeating: [], count: labelTypes.count)
         tokenLines.removeAll(keepingCapacity: true)
+    }
+
+    /// Throws `CoNLLError.invalidHead` at the first HEAD of the sentence being finished that is not
+    /// 0 or the ID of another of its words (a `_` among numbers included).
+    private func checkHeads(_ heads: [String]) throws {
+        for (t, value) in heads.enumerated() {
+            var head: Int?
+            var text = value
+            text.withUTF8 { head = parseInt($0) }
+            guard let head, head <= tokens.count, head != t + 1 else {
+                let found = head == t + 1 ? "HEAD \(value) of word \(t + 1), the word itself" : "HEAD \"\(value)\" of word \(t + 1)"
+                throw CoNLLError.invalidHead(file: fileName, line: tokenLines[t], found: found, words: tokens.count)
+            }
+        }
     }
 
     // MARK: - Bytes

@@ -66,8 +66,8 @@ final class CoNLLReaderTests: XCTestCase {
         ].joined(separator: "\n") + "\n"
         let result = try CoNLLReader(format: .conllu).read(text: text, fileName: "partial.conllu")
         let s = result.sentences
-        // sentence a: UPOS, XPOS and FEATS all _, so it carries none of them; its lemma and deprel stay
-        XCTAssertEqual(Set(s[0].labels.keys), ["lemma", "deprel"])
+        // sentence a: UPOS, XPOS and FEATS all _, so it carries none of them; its lemma, head and deprel stay
+        XCTAssertEqual(Set(s[0].labels.keys), ["lemma", "head", "deprel"])
         XCTAssertNil(s[0].labels["upos"])
         // sentence b: a _ among real values stays a value (FEATS "no features")
         XCTAssertEqual(s[1].labels["upos"], ["VERB", "ADV"])
@@ -94,12 +94,14 @@ final class CoNLLReaderTests: XCTestCase {
         XCTAssertEqual(s[0].labels["xpos"], ["PRP", "VBP", "RB", "VB", "."])
         XCTAssertEqual(s[0].labels["lemma"], ["I", "do", "not", "know", "."])
         XCTAssertEqual(s[0].labels["deprel"], ["nsubj", "aux", "advmod", "root", "punct"])
+        XCTAssertEqual(s[0].labels["head"], ["4", "4", "4", "0", "4"])
         XCTAssertEqual(s[0].labels["feats"]?[2], "Polarity=Neg")
-        XCTAssertEqual(Set(s[0].labels.keys), ["upos", "xpos", "feats", "lemma", "deprel"])
+        XCTAssertEqual(Set(s[0].labels.keys), ["upos", "xpos", "feats", "lemma", "head", "deprel"])
         // A `#` token on a word line is a token.
         XCTAssertEqual(s[1].tokens, ["#", "1"])
         // The empty node 5.1 is skipped.
         XCTAssertEqual(s[2].tokens, ["Sue", "likes", "tea", "and", "Bob", "coffee"])
+        XCTAssertEqual(s[2].labels["head"], ["2", "0", "2", "5", "2", "2"])
         XCTAssertEqual(s.map(\.id), ["demo-0001", "demo-0002", "demo-0003"])
         XCTAssertEqual(result.report.skippedMultiwordTokens, 1)
         XCTAssertEqual(result.report.skippedEmptyNodes, 1)
