@@ -66,7 +66,7 @@ final class RanksAgreeOnWhatTheyTrainTests: XCTestCase {
         let output = folder.appendingPathComponent("run")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try "stale: true\n".write(to: output.appendingPathComponent("resolved-config.yaml"), atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: output.appendingPathComponent("metrics.jsonl").path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: output.appendingPathComponent("metrics.jsonl").path, contents: nil))
         let run = try MTLDist.run(train(output) + ["--data-dir", MTLDist.defaultCorpus.path])
         XCTAssertEqual(run.status, 0, "\(run)")
         XCTAssertTrue(run.stdout.contains("note: --output held only resolved-config.yaml, metrics.jsonl (empty)"), "\(run)")
