@@ -6,6 +6,13 @@ public enum CoNLLFormat: Equatable, Sendable {
     /// Multi-word token ranges (`1-2`) and empty nodes (`8.1`) are skipped, so tokens are syntactic
     /// words; `#` lines are comments (word lines start with an ID, so a `#` token is a token).
     case conllu
+    /// One sentence per line: its whitespace-separated words, a tab and the sentence's label, read as
+    /// the label type `textLabelType` on every token (a classification task's source). Blank lines
+    /// are refused (or skipped with `blankLineRuns: .accept`); `#` starts no comment.
+    case textLabel
+
+    /// The label type of a `textLabel` file's label.
+    public static let textLabelType = "label"
 
     /// CoNLL-2003 (`token POS chunk NER`, whitespace-separated; chunk and NER in IOB2).
     public static let conll03 = CoNLLFormat.columns(.conll03)
