@@ -1,5 +1,4 @@
 import Autodiff
-import TestSupport
 import XCTest
 
 /// Central-difference gradient check of a layer whose parameters live in a `ParameterStore`:
@@ -8,7 +7,7 @@ import XCTest
 /// `f` builds the output from the inputs; it gets the tape to pass to the layer (nil when
 /// evaluating a perturbed loss).
 @discardableResult
-func checkLayerGradients(_ name: String, store: ParameterStore, inputs: [(Shape, [Float])] = [],
+public func checkLayerGradients(_ name: String, store: ParameterStore, inputs: [(Shape, [Float])] = [],
                          seed: UInt64 = 7, file: StaticString = #filePath, line: UInt = #line,
                          _ f: ([Tensor], Tape?) -> Tensor) -> Float {
     let eps = GradientCheck.defaultEps, atol = GradientCheck.defaultAtol, rtol = GradientCheck.defaultRtol
