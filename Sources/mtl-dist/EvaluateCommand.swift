@@ -130,6 +130,12 @@ struct Evaluate: ParsableCommand {
                     lines.append(String(format: "  %-8@ precision %.2f  recall %.2f  F1 %.2f  (%d gold, %d predicted)",
                                         type, 100 * c.precision, 100 * c.recall, 100 * c.f1, c.gold, c.predicted))
                 }
+            } else if let labels = r.labels {
+                lines.append(String(format: "%@  accuracy %.2f  macro-F1 %.2f (%d sentences)", r.task, 100 * r.tokens.accuracy,
+                                    100 * labels.macroF1, r.tokens.total))
+                for label in labels.labels {
+                    lines.append(String(format: "  %-8@ F1 %.2f", label, 100 * labels.f1(of: label)))
+                }
             } else {
                 lines.append(String(format: "%@  accuracy %.2f (%d tokens)", r.task, 100 * r.tokens.accuracy, r.tokens.total))
             }
