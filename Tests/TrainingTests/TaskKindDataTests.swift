@@ -47,6 +47,17 @@ final class TaskKindDataTests: XCTestCase {
         }
     }
 
+    func testTheNoteOnUnseenDevLabelsNamesTheFirstTwenty() throws {
+        let task = TaskInfo(name: "topic", corpus: "c", label: "topic", metric: .accuracy, inputScheme: nil, trainScheme: nil,
+                            labels: Vocabulary(counting: [["seen"]], specials: [], unknown: nil), kind: .classification)
+        let dev = (0..<25).map { i in
+            Sentence(tokens: ["w"], labels: ["topic": [String(format: "t%02d", i)]], source: SourceLocation(file: "dev", line: i + 1))
+        } + [Sentence(tokens: ["w"], labels: ["topic": ["seen"]], source: SourceLocation(file: "dev", line: 30))]
+        let note = try XCTUnwrap(TrainingData.unseenDevLabels(tasks: [task], corpusNames: ["c"], dev: [dev]))
+        XCTAssertTrue(note.hasSuffix("topic: t19 ×1 and 5 more"), note)
+        XCTAssertFalse(note.contains("seen ×"), note)
+    }
+
     func testAClassificationTaskHasOneLabelPerSentenceAndNoUnknownClass() throws {
         let data = try load(train: "Rain\tweather\nfalls\tweather\n\nGoal\tsport\n\n",
                             "corpora: {c: {columns: [text, topic], separator: tab, train: train.tsv}}\n"
