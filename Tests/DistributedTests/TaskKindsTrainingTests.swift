@@ -81,6 +81,13 @@ final class TaskKindsTrainingTests: XCTestCase {
         let d = one.differences(from: two)
         XCTAssertEqual(d.outside, 0, "np 2 vs np 1: \(d.outside) of \(one.values.count) differ; worst \(d.worstRatio)× at [\(d.worstIndex)]")
 
+        let inspect = try MTLDist.run(["checkpoint", "inspect", root.appendingPathComponent("np2/checkpoints/step-4").path])
+        XCTAssertEqual(inspect.status, 0, "\(inspect)")
+        for part in ["ner (14 labels, crf)", "genre (5 labels, classification, softmax, attention pooling)", "labels, lemma, softmax)",
+                     "topic (2 labels, classification, softmax, mean pooling)", "intent (2 labels, classification, softmax, first pooling)"] {
+            XCTAssertTrue(inspect.stdout.contains(part), "\(part) in \(inspect.stdout)")
+        }
+
         // np 2's checkpoint at step 4, resumed on 1 rank, ends where np 2 ended (up to summation order)
         let resumed = root.appendingPathComponent("resumed")
         let resume = try MTLDist.run(["train", "--output", resumed.path, "--resume",
