@@ -96,8 +96,9 @@ struct Evaluate: ParsableCommand {
         var text = Self.table(results, mainScore: score)
         for r in results {
             guard let c = calibrations[r.task] else { continue }
-            text += String(format: "\n%@  calibration: ECE %.4f over %d tokens (%d equal-width bins)", r.task,
-                           c.expectedCalibrationError, Int(c.total), c.binCount)
+            // a classification task's calibration counts sentences
+            text += String(format: "\n%@  calibration: ECE %.4f over %d %@ (%d equal-width bins)", r.task,
+                           c.expectedCalibrationError, Int(c.total), r.labels == nil ? "tokens" : "sentences", c.binCount)
         }
         var object: [String: Any] = ["tasks": tasks, "main_score": score]
         if !unscored.isEmpty { object["unscored"] = unscored }
