@@ -66,7 +66,7 @@ let package = Package(
         // archive, export, checkpoint record; what predict, evaluate and export need, without the trainer
         .target(name: "ModelFiles",
                 dependencies: ["RunConfig", "TaskSampling", "Autodiff", "Layers", "Optimizers", "CoNLL", "MultiTask", "Transformer",
-                               "Collective", "Checkpointing", "TextIO", "TextSegmentation", "RegularFiles"]),
+                               "Collective", "Checkpointing", "TextIO", "TextSegmentation", "RegularFiles", "Parsing"]),
         // a training run: session, trainer, resume, fingerprint, run folder, metrics, progress
         .target(name: "Training",
                 dependencies: ["ModelFiles", "RunConfig", "TaskSampling", "Autodiff", "Optimizers", "CoNLL", "MultiTask",

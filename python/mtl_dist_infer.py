@@ -20,8 +20,8 @@ LSTM gates are in PyTorch's order i, f, g, o with one bias; a BiLSTM's backward 
 each sentence right to left. The character encoder gives [forward state after the last
 character ; backward state after reading the word backwards]. Span tasks trained in BIOES are
 written back in IOB2, as conlleval reads the spans. Both checksums of the export are verified
-(CRC-32C of `model.safetensors`, and of `model.json` itself). Models with a transformer encoder
-are refused.
+(CRC-32C of `model.safetensors`, and of `model.json` itself). Models with a transformer encoder,
+or with a task that is not a tagging task (classification, lemma), are refused.
 """
 import json
 import re
@@ -221,6 +221,10 @@ class Model:
         if spec.get("transformer") is not None:
             raise ExportError("%s: the model has a transformer encoder, which this module does not run; "
                               "use 'mtl-dist predict', or transformers with the export's transformer/ folder" % json_path)
+        for task in enc["tasks"]:
+            if task.get("kind", "tagging") != "tagging":
+                raise ExportError("%s: task %s is a %s task, which this module does not run (it runs tagging tasks only); "
+                                  "use 'mtl-dist predict'" % (json_path, task["name"], task["kind"]))
         self.words, self.chars = Vocabulary(enc["words"], "encoder.words"), Vocabulary(enc["characters"], "encoder.characters")
         self.lowercase, self.normalize_digits = bool(enc["lowercaseWords"]), bool(enc["normalizeDigits"])
         self.word_table = _get(tensors, "encoder.words.weight", (spec["wordVocabularySize"], spec["wordDimension"])) \

@@ -48,6 +48,13 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidFormat(reason: String)
     /// An item missing from a vocabulary that has no unknown entry.
     case unknownItem(item: String, vocabularySize: Int)
+    /// A sentence-level label column (a classification task's) whose value changes within a
+    /// sentence: `line` is the first token line that differs from the sentence's first.
+    case sentenceLabelVaries(file: String, line: Int, labelType: String, first: String, found: String)
+    /// A `# key = value` comment read as a sentence label written twice for one sentence.
+    case repeatedCommentLabel(file: String, line: Int, key: String)
+    /// A line of a `text<TAB>label` file without exactly one tab.
+    case textLabelLine(file: String, line: Int, tabs: Int)
 
     /// `file:line` (or `file`) where the problem is, nil when it is not about a file.
     public var location: String? {
@@ -61,7 +68,9 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
              .malformedTag(let file, let line, _, _, _),
              .tagSequence(let file, let line, _, _, _, _), .documentSeparator(let file, let line),
              .documentSeparatorInsideSentence(let file, let line), .blankLineRun(let file, let line),
-             .missingFinalBlankLine(let file, let line), .sentenceWithoutTokens(let file, let line):
+             .missingFinalBlankLine(let file, let line), .sentenceWithoutTokens(let file, let line),
+             .sentenceLabelVaries(let file, let line, _, _, _), .repeatedCommentLabel(let file, let line, _),
+             .textLabelLine(let file, let line, _):
             return "\(file):\(line)"
         case .invalidFormat, .unknownItem:
             return nil
@@ -92,6 +101,10 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noSentences: return "at least one sentence"
         case .invalidFormat: return "a readable format"
         case .unknownItem(_, let size): return "an item of the vocabulary (\(size) entries)"
+        case .sentenceLabelVaries(_, _, let labelType, let first, _):
+            return "\(labelType) \"\(first)\" on every token (a sentence label, constant over the sentence)"
+        case .repeatedCommentLabel(_, _, let key): return "one `# \(key) = …` comment per sentence"
+        case .textLabelLine: return "text<TAB>label (the whitespace-separated words, one tab, the sentence's label)"
         }
     }
 
@@ -118,6 +131,9 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noSentences: return "none"
         case .invalidFormat(let reason): return reason
         case .unknownItem(let item, _): return "\"\(item)\""
+        case .sentenceLabelVaries(_, _, _, _, let found): return "\"\(found)\""
+        case .repeatedCommentLabel(_, _, let key): return "a second `# \(key) = …` comment"
+        case .textLabelLine(_, _, let tabs): return "\(tabs) tabs"
         }
     }
 
@@ -180,6 +196,12 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
             return "name exactly one column text, give every other column a distinct name, and use - or _ for ignored columns"
         case .unknownItem:
             return "build the vocabulary with an unknown entry (specials [\"<unk>\"]) or from data that contains the item"
+        case .sentenceLabelVaries(_, _, let labelType, _, _):
+            return "give every token of the sentence the same \(labelType) value, or train \(labelType) as a tagging task (kind: tagging)"
+        case .repeatedCommentLabel(_, _, let key):
+            return "keep one `# \(key) = …` line per sentence"
+        case .textLabelLine:
+            return "write each sentence on one line as its words, a tab and its label (no tab inside the text or the label)"
         }
     }
 

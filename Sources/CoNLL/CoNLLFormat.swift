@@ -9,6 +9,13 @@ public enum CoNLLFormat: Equatable, Sendable {
     /// written, each a word ID of the sentence other than the word's own, or `0` for the root
     /// (`CoNLLError.invalidHead` otherwise); a sentence whose HEADs are all `_` carries no `head`.
     case conllu
+    /// One sentence per line: its whitespace-separated words, a tab and the sentence's label, read as
+    /// the label type `textLabelType` on every token (a classification task's source). Blank lines
+    /// are refused (or skipped with `blankLineRuns: .accept`); `#` starts no comment.
+    case textLabel
+
+    /// The label type of a `textLabel` file's label.
+    public static let textLabelType = "label"
 
     /// CoNLL-2003 (`token POS chunk NER`, whitespace-separated; chunk and NER in IOB2).
     public static let conll03 = CoNLLFormat.columns(.conll03)

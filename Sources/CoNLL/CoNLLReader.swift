@@ -14,11 +14,26 @@ public struct CoNLLReader: Sendable {
     public var format: CoNLLFormat
     /// Strictness settings.
     public var options: ReaderOptions
+    /// Keys of `# key = value` comments read as sentence labels: label type `key` with `value` on
+    /// every token of the sentence that follows (a classification task's source). A key written
+    /// twice for one sentence is an error; a sentence without the comment does not carry the label.
+    public var commentLabels: Set<String>
+    /// Label columns that hold one label per sentence (classification tasks'): a value that changes
+    /// within a sentence is an error naming the line.
+    public var sentenceLabelColumns: Set<String>
+    /// A label type read from each sentence's `# sent_id = …`: the part of the id before its first
+    /// `-` (UD English EWT's genre: `weblog-juancole.com_…-0001` → `weblog`). A sentence without an id,
+    /// or whose id has no `-`, does not carry it. Nil: none.
+    public var sentIDPrefixLabel: String?
 
     /// A reader for `format` with `options` (strict by default).
-    public init(format: CoNLLFormat, options: ReaderOptions = .strict) {
+    public init(format: CoNLLFormat, options: ReaderOptions = .strict, commentLabels: Set<String> = [],
+                sentenceLabelColumns: Set<String> = [], sentIDPrefixLabel: String? = nil) {
         self.format = format
         self.options = options
+        self.commentLabels = commentLabels
+        self.sentenceLabelColumns = sentenceLabelColumns
+        self.sentIDPrefixLabel = sentIDPrefixLabel
     }
 
     /// Reads the file at `url`; messages name it by its last path component. The file is read in
@@ -27,7 +42,7 @@ public struct CoNLLReader: Sendable {
     public func read(contentsOf url: URL, chunkSize: Int = 4 << 20) throws -> ReadResult {
         let fileName = url.lastPathComponent
         if case .columns(let columns) = format { try columns.validate() }
-        var splitter = LineSplitter(parser: LineParser(format: format, options: options, fileName: fileName), fileName: fileName)
+        var splitter = LineSplitter(parser: parser(fileName: fileName), fileName: fileName)
         var bytes = 0
         try InputFile.forEachChunk(path: url.path, size: chunkSize) { chunk in
             bytes += chunk.count
@@ -50,9 +65,15 @@ public struct CoNLLReader: Sendable {
     /// Splits `bytes` into lines and hands them to a `LineParser`.
     private func parse(_ bytes: UnsafeBufferPointer<UInt8>, fileName: String) throws -> ReadResult {
         if case .columns(let columns) = format { try columns.validate() }
-        var splitter = LineSplitter(parser: LineParser(format: format, options: options, fileName: fileName), fileName: fileName)
+        var splitter = LineSplitter(parser: parser(fileName: fileName), fileName: fileName)
         try splitter.consume(bytes)
         return try result(of: &splitter, bytes: bytes.count, fileName: fileName)
+    }
+
+    /// The line parser of one file.
+    private func parser(fileName: String) -> LineParser {
+        LineParser(format: format, options: options, fileName: fileName, commentLabels: commentLabels,
+                   sentenceLabelColumns: sentenceLabelColumns, sentIDPrefixLabel: sentIDPrefixLabel)
     }
 
     /// The sentences and report once `splitter` has had all `bytes` of the file.

@@ -24,6 +24,11 @@ struct LineParser {
     private let isCoNLLU: Bool
     /// The index of CoNLL-U's `head` among the label types; nil for other formats.
     private let headLabel: Int?
+    private let isTextLabel: Bool
+    private let commentLabels: Set<String>
+    private let sentIDPrefixLabel: String?
+    // Indices into `labelTypes` of the columns that must be constant over a sentence.
+    private let constantLabels: [Int]
 
     private(set) var sentences: [Sentence] = []
     var report = ReadReport()
@@ -31,6 +36,7 @@ struct LineParser {
     // The sentence being read; firstLine == 0 when none is in progress.
     private var firstLine = 0
     private var sentenceID: String?
+    private var commentValues: [String: String] = [:]
     private var tokens: [String] = []
     private var labels: [[String]]
     private var tokenLines: [Int] = []
@@ -40,17 +46,22 @@ struct LineParser {
     private var fieldStarts: [Int] = []
     private var fieldEnds: [Int] = []
 
-    init(format: CoNLLFormat, options: ReaderOptions, fileName: String) {
+    init(format: CoNLLFormat, options: ReaderOptions, fileName: String, commentLabels: Set<String> = [],
+         sentenceLabelColumns: Set<String> = [], sentIDPrefixLabel: String? = nil) {
         let columns: ColumnFormat
+        isCoNLLU = format == .conllu
+        isTextLabel = format == .textLabel
         switch format {
         case .columns(let c):
             columns = c
-            isCoNLLU = false
         case .conllu:
             columns = ColumnFormat(columns: ["id", "text", "lemma", "upos", "xpos", "feats", "head", "deprel", "-", "-"],
                                    separator: .tab, comments: .hash)
-            isCoNLLU = true
+        case .textLabel:
+            columns = ColumnFormat(columns: ["text", CoNLLFormat.textLabelType], separator: .tab)
         }
+        self.commentLabels = commentLabels
+        self.sentIDPrefixLabel = sentIDPrefixLabel
         self.fileName = fileName
         self.options = options
         separator = columns.separator
@@ -72,19 +83,22 @@ struct LineParser {
         self.roles = roles
         let labelTypes = columns.labelTypes
         headLabel = isCoNLLU ? labelTypes.firstIndex(of: "head") : nil
+        constantLabels = labelTypes.indices.filter { sentenceLabelColumns.contains(labelTypes[$0]) }
         schemes = labelTypes.enumerated().compactMap { k, type in columns.tagSchemes[type].map { (k, $0) } }
         labels = Array(repeating: [], count: labelTypes.count)
     }
 
     /// Handles one line (without its line end); `number` is 1-based.
     mutating func consume(line: UnsafeBufferPointer<UInt8>, number: Int) throws {
-        if line.isEmpty {
+        if isTextLabel {
+            try textLabelLine(line, number: number)
+        } else if line.isEmpty {
             try blankLine(number: number)
         } else if isDocumentSeparator(line) {
             try documentSeparator(number: number)
         } else if isComment(line) {
             pendingDocumentSeparator = false
-            comment(line, number: number)
+            try comment(line, number: number)
         } else {
             pendingDocumentSeparator = false
             try tokenLine(line, number: number)
@@ -147,11 +161,12 @@ struct LineParser {
         }
     }
 
-    private mutating func comment(_ line: UnsafeBufferPointer<UInt8>, number: Int) {
+    private mutating func comment(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws {
         if firstLine == 0 { firstLine = number }
         // `# sent_id = ID` (the `=` is optional).
         var text = Substring(String(decoding: line, as: UTF8.self).dropFirst())
         text = text.drop { $0 == " " }
+        if !commentLabels.isEmpty { try commentLabel(text, number: number) }
         guard sentenceID == nil, text.hasPrefix("sent_id") else { return }
         text = text.dropFirst("sent_id".count)
         guard text.isEmpty || text.first == " " || text.first == "=" else { return }
@@ -159,6 +174,41 @@ struct LineParser {
         if text.first == "=" { text = text.dropFirst().drop { $0 == " " } }
         let id = text.trimmingTrailingSpaces()
         if !id.isEmpty { sentenceID = String(id) }
+    }
+
+    /// `key = value` of a comment whose key is in `commentLabels` (the value trimmed of spaces; an
+    /// empty value is no label).
+    private mutating func commentLabel(_ text: Substring, number: Int) throws {
+        guard let equals = text.firstIndex(of: "=") else { return }
+        let key = String(text[..<equals].trimmingTrailingSpaces())
+        guard commentLabels.contains(key) else { return }
+        let value = text[text.index(after: equals)...].drop { $0 == " " }.trimmingTrailingSpaces()
+        guard !value.isEmpty else { return }
+        guard commentValues[key] == nil else { throw CoNLLError.repeatedCommentLabel(file: fileName, line: number, key: key) }
+        commentValues[key] = String(value)
+    }
+
+    /// One line of a `text<TAB>label` file: a whole sentence.
+    private mutating func textLabelLine(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws {
+        if line.isEmpty {
+            guard options.blankLineRuns == .accept else { throw CoNLLError.blankLineRun(file: fileName, line: number) }
+            report.extraBlankLines += 1
+            return
+        }
+        let tabs = line.filter { $0 == 0x09 }.count
+        guard tabs == 1, let tab = line.firstIndex(of: 0x09) else {
+            throw CoNLLError.textLabelLine(file: fileName, line: number, tabs: tabs)
+        }
+        let words = spaceSeparatedWords(UnsafeBufferPointer(rebasing: line[..<tab]))
+        guard !words.isEmpty else { throw CoNLLError.emptyField(file: fileName, line: number, column: "text") }
+        let label = Substring(String(decoding: UnsafeBufferPointer(rebasing: line[(tab + 1)...]), as: UTF8.self))
+            .drop { $0 == " " }.trimmingTrailingSpaces()
+        guard !label.isEmpty else { throw CoNLLError.emptyField(file: fileName, line: number, column: CoNLLFormat.textLabelType) }
+        firstLine = number
+        tokens = words
+        labels = [Array(repeating: String(label), count: words.count)]
+        tokenLines = Array(repeating: number, count: words.count)
+        try finishSentence(endLine: number)
     }
 
     private mutating func tokenLine(_ line: UnsafeBufferPointer<UInt8>, number: Int) throws {
@@ -233,6 +283,11 @@ struct LineParser {
             report.unannotatedSentences[labelTypes[k], default: 0] += 1
         }
         if let k = headLabel, annotated[k] { try checkHeads(labels[k]) }
+        for k in constantLabels where annotated[k] {
+            guard let t = labels[k].firstIndex(where: { $0 != labels[k][0] }) else { continue }
+            throw CoNLLError.sentenceLabelVaries(file: fileName, line: tokenLines[t], labelType: labelTypes[k],
+                                                 first: labels[k][0], found: labels[k][t])
+        }
         for (k, scheme) in schemes where annotated[k] {
             guard let violation = scheme.validate(labels[k]) else { continue }
             let type = labelTypes[k]
@@ -253,12 +308,17 @@ struct LineParser {
         }
         var byType: [String: [String]] = [:]
         for (k, type) in labelTypes.enumerated() where annotated[k] { byType[type] = labels[k] }
+        for (key, value) in commentValues { byType[key] = Array(repeating: value, count: tokens.count) }
+        if let name = sentIDPrefixLabel, let id = sentenceID, let dash = id.firstIndex(of: "-"), dash > id.startIndex {
+            byType[name] = Array(repeating: String(id[..<dash]), count: tokens.count)
+        }
         sentences.append(Sentence(tokens: tokens, labels: byType,
                                   source: SourceLocation(file: fileName, line: firstLine), id: sentenceID))
         report.sentences += 1
         report.tokens += tokens.count
         firstLine = 0
         sentenceID = nil
+        commentValues = [:]
         tokens = []
         labels = Array(repeating: [], count: labelTypes.count)
         tokenLines.removeAll(keepingCapacity: true)
@@ -309,6 +369,11 @@ struct LineParser {
             }
         }
     }
+}
+
+/// The words of a `text<TAB>label` line's text: maximal runs of bytes other than space.
+private func spaceSeparatedWords(_ bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+    bytes.split(separator: 0x20).map { String(decoding: UnsafeBufferPointer(rebasing: $0), as: UTF8.self) }
 }
 
 /// The value of a non-empty run of at most 9 ASCII digits, else nil.

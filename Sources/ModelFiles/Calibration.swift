@@ -99,12 +99,15 @@ extension Evaluator {
                 for (i, t) in taskIndices.enumerated() {
                     let task = encoder.tasks[t]
                     guard let raw = mine[piece.sentence].labels[task.label] else { continue }
-                    let gold = task.trainingTags(raw)
+                    // a sentence task's one label comes from the sentence's first piece
+                    let sentenceLevel = task.taskKind.isSentenceLevel
+                    if sentenceLevel && piece.tokens.lowerBound > 0 { continue }
+                    let gold = task.trainingTags(raw, forms: mine[piece.sentence].tokens)
                     let (tags, posterior) = decoded[i][r]
-                    let labels = task.labels.entries
+                    let labels = task.labels.entries, offset = sentenceLevel ? 0 : piece.tokens.lowerBound
                     for (j, tag) in tags.enumerated() {
                         result[i].add(confidence: posterior.marginal(position: j, tag: Int(tag)),
-                                      correct: labels[Int(tag)] == gold[piece.tokens.lowerBound + j])
+                                      correct: labels[Int(tag)] == gold[offset + j])
                     }
                 }
             }

@@ -4,26 +4,33 @@ import RunConfig
 
 /// Reading a corpus file with the settings of its config entry.
 public enum CorpusFiles {
-    /// The reader for a corpus: its format and columns, its strictness options, and the tag scheme
-    /// each span-labelled column must follow.
-    public static func reader(for corpus: CorpusConfig, spanSchemes: [String: TagScheme]) -> CoNLLReader {
-        let options = corpus.readerOptions
+    /// The reader for a corpus: its format and columns, its strictness options, the tag scheme
+    /// each span-labelled column must follow, its comment labels, and the `sentenceLabels`
+    /// (classification tasks' labels) whose column must be constant over each sentence.
+    public static func reader(for corpus: CorpusConfig, spanSchemes: [String: TagScheme], sentenceLabels: Set<String> = []) -> CoNLLReader {
+        var reader: CoNLLReader
         switch corpus.format {
         case .conllu:
-            return CoNLLReader(format: .conllu, options: options)
+            reader = CoNLLReader(format: .conllu)
+        case .textLabel:
+            reader = CoNLLReader(format: .textLabel)
         case .iob2:
             var f = ColumnFormat.universalNER
             f.tagSchemes = ["ner": spanSchemes["ner"] ?? .iob2]
-            return CoNLLReader(format: .columns(f), options: options)
+            reader = CoNLLReader(format: .columns(f))
         case .columns:
             let columns = corpus.columns ?? []
             let separator = corpus.separator ?? .whitespace
             let schemes = spanSchemes.filter { columns.contains($0.key) }
-            return CoNLLReader(format: .columns(ColumnFormat(columns: columns, separator: separator,
-                                                             comments: separator == .tab ? .hashWithoutSeparator : .none,
-                                                             tagSchemes: schemes)),
-                               options: options)
+            reader = CoNLLReader(format: .columns(ColumnFormat(columns: columns, separator: separator,
+                                                               comments: separator == .tab ? .hashWithoutSeparator : .none,
+                                                               tagSchemes: schemes)))
         }
+        reader.options = corpus.readerOptions
+        reader.commentLabels = Set(corpus.commentLabels ?? [])
+        reader.sentIDPrefixLabel = corpus.sentIDPrefixLabel
+        reader.sentenceLabelColumns = sentenceLabels.intersection(corpus.columnLabelNames)
+        return reader
     }
 
     /// Reads `url` with `reader`; a refusal names the key of `corpora.<corpus>` that would accept it.

@@ -10,14 +10,40 @@ public struct TaskEvaluation: Equatable {
     public let metric: TaskInfo.Metric
     /// Span counts per type (span tasks).
     public let spans: SpanEvaluation?
-    /// Token counts (accuracy tasks, and token accuracy of span tasks).
+    /// Token counts (accuracy tasks, and token accuracy of span tasks; lemma accuracy of lemma
+    /// tasks); sentence counts of classification tasks.
     public let tokens: AccuracyCounts
+    /// Per-label counts of a classification task (nil for the others).
+    public var labels: LabelCounts? = nil
 
-    /// The task's main score: micro F1 for span tasks, token accuracy otherwise (fractions in [0, 1]).
-    public var mainScore: Double { metric == .spanF1 ? (spans?.f1 ?? 0) : tokens.accuracy }
+    /// The task's main score: micro F1 for span tasks, macro-F1 for classification tasks scored by
+    /// it, accuracy otherwise (fractions in [0, 1]).
+    public var mainScore: Double {
+        switch metric {
+        case .spanF1: return spans?.f1 ?? 0
+        case .macroF1: return labels?.macroF1 ?? 0
+        case .accuracy: return tokens.accuracy
+        }
+    }
+
+    /// One line part for the log: `ner F1 91.20`, `upos acc 95.10`, `genre acc 80.00 macro-F1 71.00`.
+    public var summary: String {
+        if let labels {
+            return String(format: "%@ acc %.2f macro-F1 %.2f", task, 100 * tokens.accuracy, 100 * labels.macroF1)
+        }
+        return metric == .spanF1 ? String(format: "%@ F1 %.2f", task, 100 * mainScore) : String(format: "%@ acc %.2f", task, 100 * mainScore)
+    }
 
     /// The JSON form used by `evaluate --json` and `metrics.jsonl`.
     public var json: [String: Any] {
+        if let labels {
+            var perLabel: [String: Any] = [:]
+            for label in labels.labels {
+                let c = labels.counts[label]!
+                perLabel[label] = ["f1": labels.f1(of: label), "tp": c.tp, "fp": c.fp, "fn": c.fn]
+            }
+            return ["accuracy": tokens.accuracy, "macro_f1": labels.macroF1, "sentences": tokens.total, "per_label": perLabel]
+        }
         guard metric == .spanF1, let spans else { return ["accuracy": tokens.accuracy, "tokens": tokens.total] }
         var perType: [String: Any] = [:]
         for type in spans.types {
@@ -37,13 +63,15 @@ public enum Evaluator {
     /// Decodes `sentences` for every task in `taskIndices` and scores them against their gold labels;
     /// a sentence without a task's labels (its column all `_`) is not scored for that task.
     /// `observe(sentenceIndex, predictedTagsPerTask)` sees this rank's predictions in sentence order
-    /// (IOB2 for span tasks), so a caller can write them without decoding twice.
+    /// (IOB2 for span tasks, one label for a classification task, lemmas for a lemma task), so a
+    /// caller can write them without decoding twice.
     public static func evaluate(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
                                 taskIndices: [Int], communicator: Communicator, batchSize: Int = 64,
                                 observe: ((Int, [[String]]) throws -> Void)? = nil) throws -> [TaskEvaluation] {
         let mine = Swift.stride(from: communicator.rank, to: sentences.count, by: communicator.worldSize).map { $0 }
         var spanCounts = [SpanEvaluation](repeating: SpanEvaluation(), count: taskIndices.count)
         var tokenCounts = [AccuracyCounts](repeating: AccuracyCounts(), count: taskIndices.count)
+        var labelCounts = [LabelCounts](repeating: LabelCounts(), count: taskIndices.count)
         try forEachPrediction(model: model, encoder: encoder, sentences: sentences, indices: mine,
                               taskIndices: taskIndices, batchSize: batchSize) { s, predicted in
             try observe?(s, predicted)
@@ -51,9 +79,11 @@ public enum Evaluator {
                 let task = encoder.tasks[t]
                 // a sentence unannotated for the task (its column all _) is not scored for it
                 guard let raw = sentences[s].labels[task.label] else { continue }
+                // a lemma task compares lemmas: a gold script outside the dictionary cannot be predicted
                 let gold = task.goldTags(raw)
                 tokenCounts[i].add(gold: gold, predicted: predicted[i])
                 if task.metric == .spanF1 { spanCounts[i].add(gold: gold, predicted: predicted[i], scheme: .iob2) }
+                if task.taskKind == .classification { labelCounts[i].add(gold: gold[0], predicted: predicted[i][0]) }
             }
         }
         // sum the raw counts over ranks; span types agreed from the whole split's gold and the dictionary
@@ -66,11 +96,18 @@ public enum Evaluator {
                 types = spanTypes(task: task, sentences: sentences)
                 flat += spanCounts[i].flatCounts(types: types).map(Double.init)
             }
+            // classification: every label of the dictionary and of the split's gold, in one order on every rank
+            let classes = task.taskKind == .classification ? sentenceLabels(task: task, sentences: sentences) : []
+            flat += labelCounts[i].flatCounts(labels: classes).map(Double.init)
             let summed = try communicator.sum(flat)
             let tokens = AccuracyCounts(correct: Int(summed[0]), total: Int(summed[1]))
             let spans = task.metric == .spanF1
                 ? SpanEvaluation(types: types, flatCounts: summed.dropFirst(2).map { Int($0) }) : nil
-            results.append(TaskEvaluation(task: task.name, metric: task.metric, spans: spans, tokens: tokens))
+            var result = TaskEvaluation(task: task.name, metric: task.metric, spans: spans, tokens: tokens)
+            if task.taskKind == .classification {
+                result.labels = LabelCounts(labels: classes, flatCounts: summed.dropFirst(2).map { Int($0) })
+            }
+            results.append(result)
         }
         return results
     }
@@ -83,6 +120,13 @@ public enum Evaluator {
             for span in spans(task.goldTags(s.labels[task.label] ?? []), scheme: .iob2) { types.insert(span.type) }
         }
         return types.sorted()
+    }
+
+    /// Every label of a classification task's dictionary and of the split's gold sentence labels, sorted.
+    static func sentenceLabels(task: TaskInfo, sentences: [Sentence]) -> [String] {
+        var labels = Set(task.labels.entries)
+        for s in sentences { if let first = s.labels[task.label]?.first { labels.insert(first) } }
+        return labels.sorted()
     }
 
     /// The most tokens of one sentence decoded in one pass. A longer sentence is decoded in
@@ -117,16 +161,19 @@ public enum Evaluator {
             }, packing: encoder.subwordPacking)
             let ids = model.predict(batch, taskIndices: taskIndices)
             for (r, p) in chunk.enumerated() {
-                predictions[p] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r]) }
+                let forms = Array(sentences[pieces[p].sentence].tokens[pieces[p].tokens])
+                predictions[p] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r], forms: forms) }
             }
         }
+        // a sentence task's label is its first piece's
+        let tokenLevel = taskIndices.map { !encoder.tasks[$0].taskKind.isSentenceLevel }
         var p = 0
         while p < pieces.count {
             let s = pieces[p].sentence
             var tags = predictions[p]
             p += 1
             while p < pieces.count && pieces[p].sentence == s && pieces[p].tokens.lowerBound > 0 {
-                for i in tags.indices { tags[i] += predictions[p][i] }
+                for i in tags.indices where tokenLevel[i] { tags[i] += predictions[p][i] }
                 p += 1
             }
             try body(s, tags)

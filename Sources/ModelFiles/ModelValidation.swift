@@ -129,6 +129,13 @@ extension ModelMetadata {
             guard head.tagCount == task.labels.count && head.tagCount >= 1 else {
                 throw bad("encoder.tasks[\(i)].labels", "\(task.labels.count) labels, head '\(head.name)' has \(head.tagCount) tags")
             }
+            guard (head.pooling != nil) == task.taskKind.isSentenceLevel else {
+                throw bad("spec.heads[\(i)].pooling", "\(head.pooling?.rawValue ?? "none") for a \(task.taskKind.rawValue) task: "
+                          + "a classification task's head pools the sentence, every other head labels tokens")
+            }
+            guard head.pooling == nil || head.kind == .softmax else {
+                throw bad("spec.heads[\(i)].kind", "\(head.kind.rawValue) for a sentence head, expected softmax")
+            }
             guard head.lossWeight.isFinite && head.lossWeight >= 0 else {
                 throw bad("spec.heads[\(i)].lossWeight", "\(head.lossWeight), expected finite and ≥ 0")
             }

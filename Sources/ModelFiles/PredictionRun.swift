@@ -36,8 +36,9 @@ public final class PredictionRun {
         self.tokenBudget = tokenBudget
     }
 
-    /// JSONL output carries probabilities and spans; CoNLL output only tags.
-    var confidence: Bool { output == .jsonl }
+    /// JSONL output carries probabilities and spans; CoNLL output only tags, and the label and
+    /// probability of each classification task.
+    var confidence: Bool { output == .jsonl || taskIndices.contains { encoder.tasks[$0].taskKind.isSentenceLevel } }
 
     /// Runs to the end of the input. `input` is read on rank 0 only (nil elsewhere); `write` is
     /// called on rank 0 with each block's formatted output. A read or parse error stops every rank
@@ -138,7 +139,9 @@ public final class PredictionRun {
     func formatted(_ sentences: [InputSentence], plan: DecodingPlan, predictions pieces: [Int: PiecePrediction]) throws -> String {
         var out = ""
         if output == .conll && !wroteHeader && !sentences.isEmpty {
-            out += SentencePrediction.conllHeader(taskNames: taskIndices.map { encoder.tasks[$0].name })
+            // classification tasks are comment lines, not columns
+            let columns = taskIndices.filter { !encoder.tasks[$0].taskKind.isSentenceLevel }
+            out += SentencePrediction.conllHeader(taskNames: columns.map { encoder.tasks[$0].name })
             wroteHeader = true
         }
         var p = 0
@@ -195,15 +198,17 @@ public final class PredictionRun {
         var tasks: [SentencePrediction.Task] = []
         for (i, t) in taskIndices.enumerated() {
             let task = encoder.tasks[t]
+            let sentenceLevel = task.taskKind.isSentenceLevel
             var out = SentencePrediction.Task(name: task.name, tags: [], probabilities: [],
-                                              spans: confidence && task.metric == .spanF1 ? [] : nil)
-            for p in pieces {
+                                              spans: confidence && task.metric == .spanF1 ? [] : nil, sentenceLevel: sentenceLevel)
+            // a sentence task's label is its first piece's
+            for p in sentenceLevel ? pieces.prefix(1) : pieces {
                 guard let prediction = predictions[p], i < prediction.tags.count,
-                      prediction.tags[i].count == plan.pieces[p].tokens.count else {
+                      prediction.tags[i].count == (sentenceLevel ? 1 : plan.pieces[p].tokens.count) else {
                     throw ModelError.transfer("no prediction of piece \(p) for task \(task.name)")
                 }
                 let ids = prediction.tags[i]
-                out.tags += task.predictedTags(ids)
+                out.tags += task.predictedTags(ids, forms: Array(sentence.tokens[plan.pieces[p].tokens]))
                 out.probabilities += prediction.probabilities[i]
                 guard out.spans != nil else { continue }
                 let range = plan.pieces[p].tokens

@@ -13,6 +13,8 @@ public struct SentencePrediction: Equatable {
         public var probabilities: [Double]
         /// Nil for tasks without spans or without confidence.
         public var spans: [PredictedSpan]?
+        /// A classification task: `tags` holds the sentence's one label, `probabilities` its probability.
+        public var sentenceLevel = false
     }
 
     public var tokens: [String]
@@ -23,12 +25,17 @@ public struct SentencePrediction: Equatable {
         "# columns = " + (["token"] + taskNames).joined(separator: " ") + "\n"
     }
 
-    /// `token<TAB>tag of task 1<TAB>...` per token, then a blank line.
+    /// `# task = label` and `# task.probability = p` per classification task, then
+    /// `token<TAB>tag of task 1<TAB>...` per token (the other tasks), then a blank line.
     public var conll: String {
         var out = ""
+        for task in tasks where task.sentenceLevel {
+            out += "# \(task.name) = \(task.tags.first ?? "")\n"
+            if let p = task.probabilities.first { out += "# \(task.name).probability = \(Self.number(p))\n" }
+        }
         for (j, token) in tokens.enumerated() {
             out += token
-            for task in tasks { out += "\t" + task.tags[j] }
+            for task in tasks where !task.sentenceLevel { out += "\t" + task.tags[j] }
             out += "\n"
         }
         return out + "\n"
@@ -37,6 +44,7 @@ public struct SentencePrediction: Equatable {
     /// One JSON line: `{"tokens": [...], "<task>": {"tags": [...], "probabilities": [...],
     /// "spans": [{"type", "start", "end", "text", "char_start", "char_end", "score"}]}, ...}`, tasks in
     /// the model's order; `probabilities` and `spans` only with confidence, `spans` only for span tasks.
+    /// A classification task writes `"<task>": {"label": "...", "probability": p}`.
     /// Numbers are printed with 6 decimals, trailing zeros dropped.
     public var jsonLine: String {
         var out = "{\"tokens\":"
@@ -44,6 +52,12 @@ public struct SentencePrediction: Equatable {
         for task in tasks {
             out += ","
             appendJSONString(task.name, to: &out)
+            if task.sentenceLevel {
+                out += ":{\"label\":"
+                appendJSONString(task.tags.first ?? "", to: &out)
+                out += ",\"probability\":" + Self.number(task.probabilities.first ?? 0) + "}"
+                continue
+            }
             out += ":{\"tags\":"
             Self.appendArray(task.tags, to: &out)
             if !task.probabilities.isEmpty {

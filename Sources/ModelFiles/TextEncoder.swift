@@ -1,5 +1,6 @@
 import CoNLL
 import MultiTask
+import Parsing
 import Transformer
 
 /// What a task is, as a trained model remembers it: its label column, how its tags are written
@@ -16,11 +17,15 @@ public struct TaskInfo: Codable, Equatable, Sendable {
     public let inputScheme: TagScheme?
     /// What the head is trained on (span tasks): BIOES gives the CRF explicit span ends.
     public let trainScheme: TagScheme?
-    /// The task's label dictionary, built from its training tags in `trainScheme`; `<unk>` at id 0.
+    /// The task's label dictionary, built from its training tags in `trainScheme` (a classification
+    /// task's sentence labels, a lemma task's edit-script labels); `<unk>` at id 0.
     public let labels: Vocabulary
+    /// What the task predicts; nil for tagging (so a tagger's description is what it was before
+    /// task kinds existed).
+    public let kind: TaskKind?
 
     public init(name: String, corpus: String, label: String, metric: Metric,
-                inputScheme: TagScheme?, trainScheme: TagScheme?, labels: Vocabulary) {
+                inputScheme: TagScheme?, trainScheme: TagScheme?, labels: Vocabulary, kind: TaskKind = .tagging) {
         self.name = name
         self.corpus = corpus
         self.label = label
@@ -28,23 +33,45 @@ public struct TaskInfo: Codable, Equatable, Sendable {
         self.inputScheme = inputScheme
         self.trainScheme = trainScheme
         self.labels = labels
+        self.kind = kind == .tagging ? nil : kind
     }
 
-    /// The tags as the head sees them (converted to `trainScheme` for span tasks).
-    public func trainingTags(_ tags: [String]) -> [String] {
-        guard metric == .spanF1, let from = inputScheme, let to = trainScheme, from != to else { return tags }
-        return TagScheme.convert(tags, from: from, to: to)
+    /// What the task predicts (`kind`, tagging when nil).
+    public var taskKind: TaskKind { kind ?? .tagging }
+
+    /// The labels as the head learns them from a sentence's label sequence `tags` and its `forms`:
+    /// tags converted to `trainScheme` for span tasks, the one sentence label of a classification
+    /// task, each token's edit-script label (`LemmaEditScript`) for a lemma task.
+    public func trainingTags(_ tags: [String], forms: [String]) -> [String] {
+        switch taskKind {
+        case .classification:
+            return Array(tags.prefix(1))
+        case .lemma:
+            return zip(forms, tags).map { LemmaEditScript(form: $0, lemma: $1).label }
+        case .tagging:
+            guard metric == .spanF1, let from = inputScheme, let to = trainScheme, from != to else { return tags }
+            return TagScheme.convert(tags, from: from, to: to)
+        }
     }
 
-    /// Gold tags in the form they are evaluated and printed: IOB2 for span tasks.
+    /// Gold labels in the form they are evaluated and printed: IOB2 for span tasks, the one sentence
+    /// label of a classification task, the lemmas of a lemma task.
     public func goldTags(_ tags: [String]) -> [String] {
+        if taskKind == .classification { return Array(tags.prefix(1)) }
         guard metric == .spanF1, let from = inputScheme, from != .iob2 else { return tags }
         return TagScheme.convert(tags, from: from, to: .iob2)
     }
 
-    /// Predicted ids back to tags in the evaluated form (IOB2 for span tasks).
-    public func predictedTags(_ ids: [Int32]) -> [String] {
+    /// Predicted ids back to labels in the evaluated form: IOB2 tags for span tasks, the lemmas the
+    /// predicted scripts make of `forms` for a lemma task (the form itself where a script does not
+    /// fit it, or for `<unk>`).
+    public func predictedTags(_ ids: [Int32], forms: [String]) -> [String] {
         let tags = ids.map { labels[Int($0)] }
+        if taskKind == .lemma {
+            return zip(forms, tags).map { form, label in
+                (try? LemmaEditScript(label: label))?.apply(to: form) ?? form
+            }
+        }
         guard metric == .spanF1, let scheme = trainScheme, scheme != .iob2 else { return tags }
         return TagScheme.convert(tags, from: scheme, to: .iob2)
     }
@@ -103,7 +130,7 @@ public struct TextEncoder: Codable, Equatable, Sendable {
             let task = tasks[t]
             guard let raw = sentence.labels[task.label] else { continue }
             let labelUnk = Int32(task.labels.unknownID ?? 0)
-            tags[t] = task.trainingTags(raw).map { tag in
+            tags[t] = task.trainingTags(raw, forms: sentence.tokens).map { tag in
                 if let id = task.labels.id(of: tag), id != task.labels.unknownID { return Int32(id) }
                 unknownLabels["\(task.name):\(tag)", default: 0] += 1
                 return labelUnk

@@ -123,7 +123,9 @@ public struct TrainedModel {
         }
         var schemes: [String: TagScheme] = [:]
         for task in metadata.encoder.tasks where task.corpus == corpus { if let s = task.inputScheme { schemes[task.label] = s } }
-        return try CorpusFiles.read(file, with: CorpusFiles.reader(for: config, spanSchemes: schemes), corpus: corpus,
+        let sentenceLabels = metadata.encoder.tasks.filter { $0.taskKind.isSentenceLevel }.map(\.label)
+        let reader = CorpusFiles.reader(for: config, spanSchemes: schemes, sentenceLabels: Set(sentenceLabels))
+        return try CorpusFiles.read(file, with: reader, corpus: corpus,
                                     maxBytes: config.maxFileBytes).sentences
     }
 

@@ -47,7 +47,8 @@ public struct Batch {
 public struct TaskRows {
     /// Batch rows, ascending.
     public let rows: [Int]
-    /// Gold tag ids, row-major `[rows.count, T]` (padding ignored); empty when decoding only.
+    /// Gold tag ids, row-major `[rows.count, T]` (padding ignored): one per token for a token task,
+    /// the sentence's label at `[r, 0]` for a sentence task; empty when decoding only.
     public let tags: [Int32]
     /// The number of this task's sentences in the whole global batch (all ranks): the task's loss
     /// is divided by it, so the gradient does not depend on how the batch is split.

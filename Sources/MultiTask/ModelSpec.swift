@@ -79,7 +79,9 @@ public enum HeadKind: String, Codable, Sendable, CaseIterable {
     case softmax
 }
 
-/// One task's head: its own optional BiLSTM, a linear map to its tags, softmax or CRF.
+/// One task's head: its own optional BiLSTM, then either a linear map to its tags per token
+/// (softmax or CRF, `TaskHead`) or, with `pooling`, one sentence vector and a softmax over the
+/// sentence labels (`ClassificationHead`).
 public struct HeadSpec: Codable, Equatable, Sendable {
     public var name: String
     public var tagCount: Int
@@ -87,12 +89,16 @@ public struct HeadSpec: Codable, Equatable, Sendable {
     /// Hidden size per direction of the head's own BiLSTM; 0 means none.
     public var hidden: Int
     public var lossWeight: Float
+    /// Set for a sentence classifier: how it pools the tokens. Nil for a token head (and absent
+    /// from the JSON of models saved before sentence heads existed).
+    public var pooling: SentencePooling?
 
-    public init(name: String, tagCount: Int, kind: HeadKind, hidden: Int, lossWeight: Float) {
+    public init(name: String, tagCount: Int, kind: HeadKind, hidden: Int, lossWeight: Float, pooling: SentencePooling? = nil) {
         self.name = name
         self.tagCount = tagCount
         self.kind = kind
         self.hidden = hidden
         self.lossWeight = lossWeight
+        self.pooling = pooling
     }
 }

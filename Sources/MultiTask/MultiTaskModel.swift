@@ -11,7 +11,9 @@ public final class MultiTaskModel: Module {
     public let spec: ModelSpec
     public let store: ParameterStore
     public let encoder: SharedEncoder
-    public let heads: [TaskHead]
+    /// One head per task, in task order: a `TaskHead` for token tasks, a `ClassificationHead` for
+    /// sentence tasks (`HeadSpec.pooling`).
+    public let heads: [any OutputHead]
     /// The memory of every training step's activations, gradients and scratch: lent to each
     /// step's tape, so a step of a (B, T) seen before allocates nothing new.
     public let workspace = Workspace()
@@ -32,10 +34,12 @@ public final class MultiTaskModel: Module {
         self.store = store
         var rng = SplitMix64(keys: seed, 0x6D6F_6465_6C)
         encoder = SharedEncoder(spec: spec.encoder, store: store, rng: &rng)
-        var heads: [TaskHead] = []
+        var heads: [any OutputHead] = []
         for (i, h) in spec.heads.enumerated() {
-            heads.append(TaskHead(spec: h, index: i, inputWidth: spec.encoder.outputWidth,
-                                  dropout: spec.encoder.dropout, store: store, rng: &rng))
+            let width = spec.encoder.outputWidth, dropout = spec.encoder.dropout
+            heads.append(h.pooling == nil
+                ? TaskHead(spec: h, index: i, inputWidth: width, dropout: dropout, store: store, rng: &rng)
+                : ClassificationHead(spec: h, index: i, inputWidth: width, dropout: dropout, store: store, rng: &rng))
         }
         self.heads = heads
     }
@@ -64,8 +68,7 @@ public final class MultiTaskModel: Module {
             let lengths = task.rows.map { batch.lengths[$0] }
             let keys = task.rows.map { batch.rowKeys[$0] }
             let x = task.rows.count == batch.size ? encoded : encoded.selectingRows(task.rows)
-            let e = head.emissions(x, lengths: lengths, keys: keys, tape: tape, training: training)
-            let l = head.loss(emissions: e, tags: task.tags, lengths: lengths, tape: tape)
+            let l = head.loss(x, lengths: lengths, keys: keys, targets: task.tags, tape: tape, training: training)
             perTask.append((l.item, task.rows.count))
             let term = l.scaled(by: head.spec.lossWeight / Float(task.globalCount))
             total = total.map { $0 + term } ?? term
@@ -77,23 +80,17 @@ public final class MultiTaskModel: Module {
     }
 
     /// Decodes every row of the batch for the tasks `taskIndices` (inference: nothing recorded,
-    /// no dropout): result[i][row] is the predicted tag ids of that row for task `taskIndices[i]`.
+    /// no dropout): result[i][row] is the predicted label ids of that row for task `taskIndices[i]`
+    /// (one per token, or one for a sentence task).
     public func predict(_ batch: Batch, taskIndices: [Int]) -> [[[Int32]]] {
         let encoded = encoder(batch, tape: nil, training: false)
-        return taskIndices.map { i in
-            let e = heads[i].emissions(encoded, lengths: batch.lengths, keys: batch.rowKeys, tape: nil, training: false)
-            return heads[i].decode(emissions: e, lengths: batch.lengths)
-        }
+        return taskIndices.map { heads[$0].decode(encoded, lengths: batch.lengths, keys: batch.rowKeys) }
     }
 
     /// `predict` with each row's posterior (`TagPosterior`: marginals and span scores) beside its
     /// tags: result[i][row] for task `taskIndices[i]`.
     public func predictWithPosteriors(_ batch: Batch, taskIndices: [Int]) -> [[(tags: [Int32], posterior: TagPosterior)]] {
         let encoded = encoder(batch, tape: nil, training: false)
-        return taskIndices.map { i in
-            let e = heads[i].emissions(encoded, lengths: batch.lengths, keys: batch.rowKeys, tape: nil, training: false)
-            return Array(zip(heads[i].decode(emissions: e, lengths: batch.lengths),
-                             heads[i].posteriors(emissions: e, lengths: batch.lengths))).map { (tags: $0.0, posterior: $0.1) }
-        }
+        return taskIndices.map { heads[$0].decodeWithPosteriors(encoded, lengths: batch.lengths, keys: batch.rowKeys) }
     }
 }

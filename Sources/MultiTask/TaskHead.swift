@@ -5,35 +5,27 @@ import Layers
 /// the task's tags, and a softmax or CRF output.
 public struct TaskHead: Module {
     public let spec: HeadSpec
-    let lstm: BiLSTM?
+    let lstm: HeadLSTM
     let projection: Linear
     let crf: CRF?
-    let dropout: Dropout
 
     public init(spec: HeadSpec, index: Int, inputWidth: Int, dropout: Float,
                 store: ParameterStore, rng: inout SplitMix64) {
         self.spec = spec
-        self.dropout = Dropout(probability: dropout, site: 100 + UInt64(index))
         let prefix = "heads.\(spec.name)"
-        lstm = spec.hidden > 0
-            ? BiLSTM(inputSize: inputWidth, hiddenSize: spec.hidden, name: prefix + ".lstm", store: store, rng: &rng)
-            : nil
-        projection = Linear(inputSize: spec.hidden > 0 ? 2 * spec.hidden : inputWidth, outputSize: spec.tagCount,
+        lstm = HeadLSTM(spec: spec, index: index, inputWidth: inputWidth, dropout: dropout, store: store, rng: &rng)
+        projection = Linear(inputSize: lstm.outputWidth, outputSize: spec.tagCount,
                             name: prefix + ".projection", store: store, rng: &rng)
         crf = spec.kind == .crf ? CRF(tagCount: spec.tagCount, name: prefix + ".crf", store: store, rng: &rng) : nil
     }
 
     public var parameters: [Parameter] {
-        (lstm?.parameters ?? []) + projection.parameters + (crf?.parameters ?? [])
+        lstm.parameters + projection.parameters + (crf?.parameters ?? [])
     }
 
     /// Tag scores `[R, T, K]` for the encoded rows `x [R, T, C]` of lengths `lengths`.
     public func emissions(_ x: Tensor, lengths: [Int], keys: [UInt64], tape: Tape?, training: Bool) -> Tensor {
-        var h = x
-        if let lstm {
-            h = dropout(lstm(h, lengths: lengths, tape: tape), keys: keys, training: training)
-        }
-        return projection(h, tape: tape)
+        projection(lstm(x, lengths: lengths, keys: keys, tape: tape, training: training), tape: tape)
     }
 
     /// The loss summed over the rows: CRF negative log-likelihood, or cross-entropy summed over

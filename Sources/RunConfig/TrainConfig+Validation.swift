@@ -71,8 +71,13 @@ extension TrainConfig {
         try rules.check(labels.contains(task.label), .label, found: task.label,
                         allowed: "\(what): " + (labels.isEmpty ? "none" : labels.joined(separator: " | ")),
                         hint: ConfigSpelling.hint(for: task.label, among: labels, otherwise: fix))
-        try rules.check(task.metric == .accuracy || corpus.format != .conllu, .metric, found: "span_f1 for label \(task.label)",
+        try rules.check(task.metric != .spanF1 || corpus.format != .conllu, .metric, found: "span_f1 for label \(task.label)",
                         allowed: "accuracy (\(task.label) tags are not BIO spans)", hint: "set \(rules.keyPath(.metric)): accuracy.")
+        // a sentence label (a text_label file's, a comment's) trains only a classification task
+        let sentenceLabel = corpus.format == .textLabel || corpus.sentenceLabelNames.contains(task.label)
+        try rules.check(!sentenceLabel || task.kind == .classification, .kind, found: "\(task.kind.rawValue) for the sentence label \(task.label)",
+                        allowed: "classification (\(task.label) is one label per sentence)",
+                        hint: "set \(rules.keyPath(.kind)): classification.")
     }
 
     private static func isValidName(_ name: String) -> Bool {

@@ -10,7 +10,8 @@ import ModelFiles
 /// Tags are in the evaluated form (IOB2 for span tasks, as the corpus writes them otherwise).
 /// Whitespace inside a token (a CoNLL-U form may hold a space) becomes `_`, so every line has
 /// exactly three fields. A sentence without the task's labels (its column all `_`) is not written
-/// to that task's file, as it is not scored.
+/// to that task's file, as it is not scored. A classification task's file has one line per sentence:
+/// its words joined by `_`, the gold and the predicted label.
 struct PredictionFiles {
     let split: String
     let tasks: [TaskInfo]
@@ -34,6 +35,12 @@ struct PredictionFiles {
         for (i, task) in tasks.enumerated() {
             guard let raw = sentence.labels[task.label] else { continue }
             let gold = task.goldTags(raw)
+            if task.taskKind.isSentenceLevel {
+                // one line per sentence: its words joined by `_`, the gold and the predicted label
+                precondition(gold.count == 1 && predicted[i].count == 1, "\(gold.count) gold and \(predicted[i].count) predicted sentence labels")
+                texts[i] += Self.field(sentence.tokens.joined(separator: " ")) + " " + Self.field(gold[0]) + " " + Self.field(predicted[i][0]) + "\n"
+                continue
+            }
             precondition(gold.count == sentence.count && predicted[i].count == sentence.count,
                          "\(sentence.count) tokens, \(gold.count) gold and \(predicted[i].count) predicted tags")
             for (t, token) in sentence.tokens.enumerated() {

@@ -26,10 +26,7 @@ extension Trainer {
         try log?.append(due.marking(["type": "eval", "split": "dev", "step": step, "epoch": epoch, "tasks": tasks, "main_score": score]))
         // the run's curves.svg, redrawn (atomically) from metrics.jsonl at every evaluation
         if communicator.isRoot { try TrainingCurves.redraw(runDirectory: outputDirectory) }
-        let parts = results.map { r in
-            r.metric == .spanF1 ? String(format: "%@ F1 %.2f", r.task, 100 * r.mainScore)
-                                : String(format: "%@ acc %.2f", r.task, 100 * r.mainScore)
-        }
+        let parts = results.map(\.summary)
         progress.line("dev after epoch \(epoch), step \(step): " + parts.joined(separator: ", ") + String(format: "  (main %.2f)", 100 * score))
     }
 

@@ -87,8 +87,9 @@ extension Trainer {
             frozenWords: e.wordVectors.path != nil && !e.wordVectors.fineTune && e.wordDim > 0 ? true : nil)
         let heads = zip(config.tasks.names, encoder.tasks).map { name, task in
             let t = config.tasks[name]!
-            return HeadSpec(name: name, tagCount: task.labels.count, kind: t.head,
-                            hidden: t.hidden, lossWeight: Float(t.lossWeight))
+            // a classification task's head pools the sentence; every other head labels tokens
+            return HeadSpec(name: name, tagCount: task.labels.count, kind: t.head, hidden: t.hidden, lossWeight: Float(t.lossWeight),
+                            pooling: task.taskKind == .classification ? (t.pooling ?? .mean) : nil)
         }
         return ModelSpec(encoder: encoderSpec, heads: heads)
     }

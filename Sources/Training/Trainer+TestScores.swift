@@ -24,10 +24,7 @@ extension Trainer {
         var tasks: [String: Any] = [:]
         for r in outcome.results { tasks[r.task] = r.json }
         try log?.append(["type": "test", "split": "test", "best_step": outcome.bestStep, "tasks": tasks, "main_score": score])
-        let parts = outcome.results.map { r in
-            r.metric == .spanF1 ? String(format: "%@ F1 %.2f", r.task, 100 * r.mainScore)
-                                : String(format: "%@ acc %.2f", r.task, 100 * r.mainScore)
-        }
+        let parts = outcome.results.map(\.summary)
         progress.line("test (best model, step \(outcome.bestStep)): " + parts.joined(separator: ", ")
                       + String(format: "  (main %.2f); predictions in %@", 100 * score,
                                outputDirectory.appendingPathComponent("predictions").path))

@@ -57,7 +57,9 @@ public final class TrainingData {
             // span tasks of this corpus's label columns are validated in their input scheme
             var schemes: [String: TagScheme] = [:]
             for (_, task) in taskList where task.metric == .spanF1 { schemes[task.label] = task.inputScheme }
-            let reader = CorpusFiles.reader(for: configs[c], spanSchemes: schemes)
+            // classification tasks' label columns hold one label per sentence (in every corpus: use_all_tasks routes by label)
+            let sentenceLabels = taskList.filter { $0.value.kind == .classification }.map(\.value.label)
+            let reader = CorpusFiles.reader(for: configs[c], spanSchemes: schemes, sentenceLabels: Set(sentenceLabels))
             let read = { (url: URL) throws -> [Sentence] in
                 let result = try CorpusFiles.read(url, with: reader, corpus: name, maxBytes: configs[c].maxFileBytes)
                 notes += CorpusFiles.notes(result.report, file: url, corpus: name, taskLabels: taskLabels)
@@ -134,17 +136,22 @@ public final class TrainingData {
         for (t, (name, task)) in taskList.enumerated() {
             let span = task.metric == .spanF1
             let input = span ? task.inputScheme : nil, trained = span ? task.trainScheme : nil
+            // validation refuses the kinds this build cannot train before any data is read
+            let kind = task.kind.taskKind ?? .tagging
             let probe = TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: task.metric,
-                                 inputScheme: input, trainScheme: trained, labels: Vocabulary())
+                                 inputScheme: input, trainScheme: trained, labels: Vocabulary(), kind: kind)
             var sequences: [[String]] = []
             for c in train.indices {
                 for (s, ids) in routing.assignments[c].enumerated() where ids.contains(t) {
-                    sequences.append(probe.trainingTags(train[c][s].labels[task.label]!))
+                    sequences.append(probe.trainingTags(train[c][s].labels[task.label]!, forms: train[c][s].tokens))
                 }
             }
+            // a sentence label outside the dictionary is scored wrong, never predicted: no `<unk>` class
+            let labels = kind == .classification
+                ? Vocabulary(counting: sequences, order: .firstSeen, specials: [], unknown: nil)
+                : Vocabulary(counting: sequences, order: .firstSeen)
             tasks.append(TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: probe.metric,
-                                  inputScheme: input, trainScheme: trained,
-                                  labels: Vocabulary(counting: sequences, order: .firstSeen)))
+                                  inputScheme: input, trainScheme: trained, labels: labels, kind: kind))
         }
         return tasks
     }
@@ -176,19 +183,23 @@ public final class TrainingData {
         return (transformer, bert.tokenizer)
     }
 
-    /// A note counting the dev labels training never saw (nil when there are none).
+    /// A note counting the dev labels training never saw (nil when there are none): for a lemma
+    /// task, the edit scripts of its dev lemmas that no training lemma has.
     static func unseenDevLabels(tasks: [TaskInfo], corpusNames: [String], dev: [[Sentence]?]) -> String? {
         var unseen: [String: Int] = [:]
         for (t, task) in tasks.enumerated() {
             guard let c = corpusNames.firstIndex(of: task.corpus), let sentences = dev[c] else { continue }
             for s in sentences {
-                for tag in task.trainingTags(s.labels[task.label] ?? []) where !task.labels.contains(tag) {
+                for tag in task.trainingTags(s.labels[task.label] ?? [], forms: s.tokens) where !task.labels.contains(tag) {
                     unseen["\(tasks[t].name): \(tag)", default: 0] += 1
                 }
             }
         }
         guard !unseen.isEmpty else { return nil }
-        let list = unseen.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
-        return "dev labels never seen in training (mapped to <unk>, always scored wrong): \(list)"
+        // a lemma task's unseen edit scripts can number hundreds: the first 20, then how many more
+        let sorted = unseen.sorted { $0.key < $1.key }, shown = 20
+        var list = sorted.prefix(shown).map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+        if sorted.count > shown { list += " and \(sorted.count - shown) more" }
+        return "dev labels never seen in training (no head predicts them: always scored wrong): \(list)"
     }
 }

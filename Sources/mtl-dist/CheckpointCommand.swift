@@ -65,7 +65,12 @@ struct CheckpointCommand: ParsableCommand {
             var lines = [
                 "checkpoint \(reader.directory.path)",
                 "step \(m.step) (epoch \(r.sampler.epoch + 1), step \(r.sampler.step) of it), saved by \(m.worldSize) rank\(m.worldSize == 1 ? "" : "s")",
-                "tasks: " + zip(meta.spec.heads, meta.encoder.tasks).map { "\($1.name) (\($1.labels.count) labels, \($0.kind.rawValue))" }.joined(separator: ", "),
+                "tasks: " + zip(meta.spec.heads, meta.encoder.tasks).map { head, task in
+                    // a tagger as before; another kind says so, and a sentence head its pooling
+                    let kind = task.taskKind == .tagging ? "" : "\(task.taskKind.rawValue), "
+                    let pooling = head.pooling.map { ", \($0.rawValue) pooling" } ?? ""
+                    return "\(task.name) (\(task.labels.count) labels, \(kind)\(head.kind.rawValue)\(pooling))"
+                }.joined(separator: ", "),
                 "sizes: \(m.parameterCount) parameters in \(m.tensors.count) tensors; state \(m.stateBytes) bytes in \(m.shards.count) shard\(m.shards.count == 1 ? "" : "s"); vocabulary \(meta.encoder.words.count) words, \(meta.encoder.characters.count) characters",
                 "optimizer: \(m.optimizer.kind), \(m.optimizer.stepCount) updates, buffers [\(m.optimizer.buffers.joined(separator: ", "))]",
             ]

@@ -96,8 +96,9 @@ struct Evaluate: ParsableCommand {
         var text = Self.table(results, mainScore: score)
         for r in results {
             guard let c = calibrations[r.task] else { continue }
-            text += String(format: "\n%@  calibration: ECE %.4f over %d tokens (%d equal-width bins)", r.task,
-                           c.expectedCalibrationError, Int(c.total), c.binCount)
+            // a classification task's calibration counts sentences
+            text += String(format: "\n%@  calibration: ECE %.4f over %d %@ (%d equal-width bins)", r.task,
+                           c.expectedCalibrationError, Int(c.total), r.labels == nil ? "tokens" : "sentences", c.binCount)
         }
         var object: [String: Any] = ["tasks": tasks, "main_score": score]
         if !unscored.isEmpty { object["unscored"] = unscored }
@@ -129,6 +130,12 @@ struct Evaluate: ParsableCommand {
                     let c = spans.counts(for: type)
                     lines.append(String(format: "  %-8@ precision %.2f  recall %.2f  F1 %.2f  (%d gold, %d predicted)",
                                         type, 100 * c.precision, 100 * c.recall, 100 * c.f1, c.gold, c.predicted))
+                }
+            } else if let labels = r.labels {
+                lines.append(String(format: "%@  accuracy %.2f  macro-F1 %.2f (%d sentences)", r.task, 100 * r.tokens.accuracy,
+                                    100 * labels.macroF1, r.tokens.total))
+                for label in labels.labels {
+                    lines.append(String(format: "  %-8@ F1 %.2f", label, 100 * labels.f1(of: label)))
                 }
             } else {
                 lines.append(String(format: "%@  accuracy %.2f (%d tokens)", r.task, 100 * r.tokens.accuracy, r.tokens.total))

@@ -46,8 +46,41 @@ enum MTLDist {
                        : try mpirun(worldSize, arguments, timeout: timeout, file: file, line: line)
     }
 
+    /// Trains `config` once per world size into `root/np<W>`, checks that the run succeeded and that
+    /// every logged training step has a finite positive loss for exactly `tasks`, lets `check` look
+    /// at each run, and returns each run's best model.
+    static func trainedModels(worldSizes: [Int], config: URL, root: URL, tasks: Set<String>,
+                              check: (ProcessRun, Int) -> Void = { _, _ in },
+                              file: StaticString = #filePath, line: UInt = #line) throws -> [Int: Parameters] {
+        var models: [Int: Parameters] = [:]
+        for worldSize in worldSizes {
+            let output = root.appendingPathComponent("np\(worldSize)")
+            let run = try ranks(worldSize, ["train", "--config", config.path, "--output", output.path], file: file, line: line)
+            XCTAssertEqual(run.status, 0, "\(run)", file: file, line: line)
+            check(run, worldSize)
+            let train = try metricsLines(output, file: file, line: line).filter { $0["type"] as? String == "train" }
+            XCTAssertFalse(train.isEmpty, "np \(worldSize): no training step logged", file: file, line: line)
+            for entry in train {
+                let loss = entry["loss"] as? [String: Double] ?? [:]
+                XCTAssertEqual(Set(loss.keys), tasks, "np \(worldSize): \(entry)", file: file, line: line)
+                XCTAssertTrue(loss.values.allSatisfy { $0.isFinite && $0 > 0 }, "np \(worldSize): \(entry)", file: file, line: line)
+            }
+            models[worldSize] = try Parameters(model: output.appendingPathComponent("best"))
+        }
+        return models
+    }
+
     /// The embedded default corpus in the source tree (train.tsv, dev.tsv).
     static var defaultCorpus: URL { ProcessRun.packageRoot.appendingPathComponent("Sources/RunConfig/DefaultCorpus") }
+
+    /// Copies the default corpus's train.tsv and dev.tsv into `folder/name/`.
+    static func copyDefaultCorpus(into folder: URL, as name: String) throws {
+        let target = folder.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        for split in ["train.tsv", "dev.tsv"] {
+            try FileManager.default.copyItem(at: defaultCorpus.appendingPathComponent(split), to: target.appendingPathComponent(split))
+        }
+    }
 
     /// `configs/default.yaml`.
     static var defaultConfig: URL { ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml") }

@@ -69,12 +69,7 @@ final class SmallTaskOnEveryRankTests: XCTestCase {
     /// Writes the config and its corpora into a new temporary folder; returns the config file.
     private func writeConfig() throws -> URL {
         let folder = try temporaryDirectory()
-        let ewt = folder.appendingPathComponent("ewt")
-        try FileManager.default.createDirectory(at: ewt, withIntermediateDirectories: true)
-        for split in ["train.tsv", "dev.tsv"] {
-            try FileManager.default.copyItem(at: MTLDist.defaultCorpus.appendingPathComponent(split),
-                                             to: ewt.appendingPathComponent(split))
-        }
+        try MTLDist.copyDefaultCorpus(into: folder, as: "ewt")
         try Self.tinyCorpus.write(to: folder.appendingPathComponent("tiny.tsv"), atomically: true, encoding: .utf8)
         let config = folder.appendingPathComponent("two-corpora.yaml")
         try Self.config.write(to: config, atomically: true, encoding: .utf8)
@@ -101,23 +96,12 @@ final class SmallTaskOnEveryRankTests: XCTestCase {
     func testFourRanksTrainTheSmallTaskAndSayItIsOversampled() throws {
         let config = try writeConfig()
         let root = try temporaryDirectory()
-        var models: [Int: Parameters] = [:]
-        for worldSize in [1, 4] {
-            let output = root.appendingPathComponent("np\(worldSize)")
-            let run = try MTLDist.ranks(worldSize, ["train", "--config", config.path, "--output", output.path])
-            XCTAssertEqual(run.status, 0, "\(run)")
+        let models = try MTLDist.trainedModels(worldSizes: [1, 4], config: config, root: root, tasks: ["upos", "tiny_ner"]) { run, worldSize in
             XCTAssertEqual(run.occurrences(of: "sampler: task 'tiny_ner' is oversampled: 3 sentences drawn"), 1, "\(run)")
             XCTAssertEqual(run.occurrences(of: "to keep at least 1 per rank on up to 4 ranks"), 1, "\(run)")
             XCTAssertEqual(run.occurrences(of: "on \(worldSize) rank"), 1, "\(run)")
-
-            let train = try metricsLines(output).filter { $0["type"] as? String == "train" }
-            XCTAssertEqual(train.compactMap { $0["step"] as? Int }, [1, 2, 3, 4], "np \(worldSize)")
-            for entry in train {
-                let loss = entry["loss"] as? [String: Double] ?? [:]
-                XCTAssertEqual(Set(loss.keys), ["upos", "tiny_ner"], "np \(worldSize): \(entry)")
-                XCTAssertTrue(loss.values.allSatisfy { $0.isFinite && $0 > 0 }, "np \(worldSize): \(entry)")
-            }
-            models[worldSize] = try Parameters(model: output.appendingPathComponent("best"))
+            let steps = (try? metricsLines(root.appendingPathComponent("np\(worldSize)")))?.filter { $0["type"] as? String == "train" }
+            XCTAssertEqual(steps?.compactMap { $0["step"] as? Int }, [1, 2, 3, 4], "np \(worldSize)")
         }
         // every rank's share of the small task went into the gradient: np 4 trained what np 1 trained
         let d = try XCTUnwrap(models[1]).differences(from: try XCTUnwrap(models[4]))

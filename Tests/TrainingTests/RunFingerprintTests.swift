@@ -107,7 +107,7 @@ final class RunFingerprintTests: XCTestCase {
         XCTAssertTrue(try RunDirectory.create(output))
         XCTAssertFalse(try RunDirectory.create(output), "already there")
         try "x: 1\n".write(to: output.appendingPathComponent("resolved-config.yaml"), atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: output.appendingPathComponent("metrics.jsonl").path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: output.appendingPathComponent("metrics.jsonl").path, contents: nil))
         XCTAssertTrue(RunDirectory.holdsOnlyStartFiles(output))
         XCTAssertEqual(try RunDirectory.check(output), ["resolved-config.yaml", "metrics.jsonl (empty)"])
         XCTAssertFalse(try RunDirectory.create(output))

@@ -26,7 +26,7 @@ final class TrainingDataTests: XCTestCase {
         XCTAssertEqual(Set(task.labels.entries.dropFirst()), ["I-PER", "O", "I-LOC"])
         XCTAssertEqual(task.goldTags(["S-PER", "O", "B-LOC", "E-LOC"]), ["B-PER", "O", "B-LOC", "I-LOC"])
         let ids = try ["I-PER", "O", "I-LOC", "I-LOC"].map { Int32(try XCTUnwrap(task.labels.id(of: $0))) }
-        XCTAssertEqual(task.predictedTags(ids), ["B-PER", "O", "B-LOC", "I-LOC"])
+        XCTAssertEqual(task.predictedTags(ids, forms: ["Ann", "in", "New", "York"]), ["B-PER", "O", "B-LOC", "I-LOC"])
     }
 
     func testATagOfAnotherSchemeIsRefusedWithItsLine() throws {
