@@ -109,9 +109,9 @@ extension Evaluator {
                         guard let heads = mine[piece.sentence].labels[TaskInfo.headLabel] else { continue }
                         let n = tags.count / 2, offset = piece.tokens.lowerBound
                         for j in 0..<n {
-                            let relation = Int(tags[n + j])
+                            let relation = Int(tags[n + j]), head = tags[j] == 0 ? 0 : Int(tags[j]) + offset
                             result[i].add(confidence: posterior.marginal(position: j, tag: relation),
-                                          correct: heads[offset + j] == String(tags[j]) && task.labels[relation] == gold[offset + j])
+                                          correct: heads[offset + j] == String(head) && task.labels[relation] == gold[offset + j])
                         }
                         continue
                     }

@@ -201,7 +201,10 @@ public enum Evaluator {
             let ids = try model.predict(batch, taskIndices: taskIndices)
             for (r, p) in chunk.enumerated() {
                 let forms = Array(sentences[pieces[p].sentence].tokens[pieces[p].tokens])
-                predictions[p] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r], forms: forms) }
+                let offset = pieces[p].tokens.lowerBound
+                predictions[p] = taskIndices.indices.map { i in
+                    encoder.tasks[taskIndices[i]].predictedTags(ids[i][r], forms: forms, offset: offset)
+                }
             }
         }
         // a sentence task's label is its first piece's

@@ -211,10 +211,10 @@ public final class PredictionRun {
                     throw ModelError.transfer("no prediction of piece \(p) for task \(task.name)")
                 }
                 let ids = prediction.tags[i]
-                out.tags += task.predictedTags(ids, forms: Array(sentence.tokens[plan.pieces[p].tokens]))
+                let range = plan.pieces[p].tokens
+                out.tags += task.predictedTags(ids, forms: Array(sentence.tokens[range]), offset: range.lowerBound)
                 out.probabilities += prediction.probabilities[i]
                 guard out.spans != nil else { continue }
-                let range = plan.pieces[p].tokens
                 let labels = task.labels.entries
                 var scores = prediction.spanScores[i].makeIterator()
                 let found = predictedSpans(tags: ids.map { labels[Int($0)] }, scheme: task.headScheme, labels: labels,

@@ -72,10 +72,13 @@ public struct TaskInfo: Codable, Equatable, Sendable {
     /// predicted scripts make of `forms` for a lemma task (the form itself where a script does not
     /// fit it, or for `<unk>`); for a dependency task, whose ids are the L heads then the L relation
     /// ids, each word's `HEAD<TAB>DEPREL` (`dependencyParts` reads it back), as the two CoNLL-U columns.
-    public func predictedTags(_ ids: [Int32], forms: [String]) -> [String] {
+    /// `forms` may be a piece of a longer sentence that starts after its first `offset` words: a
+    /// parser parses each piece as a tree of its own, whose heads other than the root are moved by
+    /// `offset` into the sentence.
+    public func predictedTags(_ ids: [Int32], forms: [String], offset: Int = 0) -> [String] {
         if taskKind == .dependency {
             precondition(ids.count == 2 * forms.count, "a parse of \(forms.count) words with \(ids.count) ids (heads then relations)")
-            return forms.indices.map { w in "\(ids[w])\t" + labels[Int(ids[forms.count + w])] }
+            return forms.indices.map { w in "\(ids[w] == 0 ? 0 : Int(ids[w]) + offset)\t" + labels[Int(ids[forms.count + w])] }
         }
         let tags = ids.map { labels[Int($0)] }
         if taskKind == .lemma {
