@@ -99,6 +99,12 @@ final class DependencyTrainingTests: XCTestCase {
         XCTAssertEqual(NSDictionary(dictionary: try evaluate(best, ranks: 2)), NSDictionary(dictionary: scores))
         let deps = try XCTUnwrap((scores["tasks"] as? [String: Any])?["deps"] as? [String: Any], "\(scores)")
         XCTAssertEqual(deps["words"] as? Int, 36)
+        // --calibration bins each word's relation probability against a right head and relation
+        let calibrated = try MTLDist.run(["evaluate", "--model", best.path, "--json", "--calibration"])
+        XCTAssertEqual(calibrated.status, 0, "\(calibrated)")
+        let calibratedTasks = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(calibrated.stdout.utf8)) as? [String: Any])["tasks"]
+        let calibration = try XCTUnwrap(((calibratedTasks as? [String: Any])?["deps"] as? [String: Any])?["calibration"] as? [String: Any])
+        XCTAssertEqual(calibration["tokens"] as? Int, 36, "\(calibration)")
 
         // predict the dev words (one per line) on 1 and 2 ranks: one tree per sentence
         let gold = Self.sentences.map { $0.split(separator: " ").map { $0.split(separator: "/").map(String.init) } }
