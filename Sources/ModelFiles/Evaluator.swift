@@ -20,6 +20,7 @@ public struct TaskEvaluation: Equatable {
     /// and with subtypes (nil for the other tasks).
     public var attachment: (universal: AttachmentScore, withSubtypes: AttachmentScore)? = nil
 
+    /// Equal task, metric and counts (written out: `attachment` is a tuple).
     public static func == (a: TaskEvaluation, b: TaskEvaluation) -> Bool {
         a.task == b.task && a.metric == b.metric && a.spans == b.spans && a.tokens == b.tokens && a.labels == b.labels
             && a.attachment?.universal == b.attachment?.universal && a.attachment?.withSubtypes == b.attachment?.withSubtypes

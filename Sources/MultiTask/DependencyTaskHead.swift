@@ -23,11 +23,14 @@ public struct DependencyTaskHead: OutputHead {
 
     public var parameters: [Parameter] { lstm.parameters + parser.parameters }
 
+    /// The parser's summed arc and relation loss over the rows' words: `targets` the relation ids,
+    /// `heads` the gold heads, both row-major `[R, T]`.
     public func loss(_ x: Tensor, lengths: [Int], keys: [UInt64], targets: [Int32], heads: [Int32], tape: Tape?, training: Bool) -> Tensor {
         let h = lstm(x, lengths: lengths, keys: keys, tape: tape, training: training)
         return parser.loss(h, heads: heads, relations: targets, lengths: lengths, keys: keys, tape: tape, training: training)
     }
 
+    /// Each row's L heads (0 the root) then its L relation ids; throws `ParsingError` on NaN or +∞ scores.
     public func decode(_ x: Tensor, lengths: [Int], keys: [UInt64]) throws -> [[Int32]] {
         try decodeWithPosteriors(x, lengths: lengths, keys: keys).map(\.tags)
     }

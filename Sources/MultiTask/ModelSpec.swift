@@ -111,7 +111,9 @@ public struct HeadSpec: Codable, Equatable, Sendable {
 
 /// The MLP widths of a dependency head (`DependencyHead`): A for the arc scorer, Q for the relation scorer.
 public struct ParserSizes: Codable, Equatable, Sendable {
+    /// Width A of the arc MLPs' outputs (`tasks.<name>.arc_size`).
     public var arcSize: Int
+    /// Width Q of the relation MLPs' outputs (`tasks.<name>.relation_size`).
     public var relationSize: Int
 
     public init(arcSize: Int, relationSize: Int) {
