@@ -105,7 +105,7 @@ let package = Package(
         // runs the launch/ scripts (and through them the built mtl-dist) as separate processes
         .testTarget(name: "LaunchTests", dependencies: ["TestSupport"]),
         // the built release mtl-dist under mpirun (see Tests/DistributedTests/MTLDist.swift)
-        .testTarget(name: "DistributedTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["TestSupport", "Parsing"]),
     ],
     swiftLanguageModes: [.v5]
 )

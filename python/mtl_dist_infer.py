@@ -21,7 +21,7 @@ each sentence right to left. The character encoder gives [forward state after th
 character ; backward state after reading the word backwards]. Span tasks trained in BIOES are
 written back in IOB2, as conlleval reads the spans. Both checksums of the export are verified
 (CRC-32C of `model.safetensors`, and of `model.json` itself). Models with a transformer encoder,
-or with a task that is not a tagging task (classification, lemma), are refused.
+or with a task that is not a tagging task (classification, lemma, dependency), are refused.
 """
 import json
 import re

@@ -25,6 +25,9 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A CoNLL-U HEAD that is not a word of its sentence nor 0 (the root): not a number, beyond
     /// the sentence's `words` words, or the word's own ID.
     case invalidHead(file: String, line: Int, found: String, words: Int)
+    /// A sentence whose HEAD column is not a tree with one root word (a dependency task's gold):
+    /// `problem` names the cycle or the root words (`DependencyTree.treeProblem`).
+    case notATree(file: String, line: Int, problem: String)
     /// A label that is not a tag of the column's scheme at all (`X-PER`, `B-`, `PER`).
     case malformedTag(file: String, line: Int, labelType: String, scheme: TagScheme, tag: String)
     /// A well-formed tag in an ill-formed position (`I-PER` after `O` in IOB2) while
@@ -65,7 +68,7 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
              .binaryData(let file, let line, _), .tokenTooLong(let file, let line, _),
              .wrongColumnCount(let file, let line, _, _, _), .emptyField(let file, let line, _),
              .invalidTokenID(let file, let line, _, _), .invalidHead(let file, let line, _, _),
-             .malformedTag(let file, let line, _, _, _),
+             .notATree(let file, let line, _), .malformedTag(let file, let line, _, _, _),
              .tagSequence(let file, let line, _, _, _, _), .documentSeparator(let file, let line),
              .documentSeparatorInsideSentence(let file, let line), .blankLineRun(let file, let line),
              .missingFinalBlankLine(let file, let line), .sentenceWithoutTokens(let file, let line),
@@ -91,6 +94,7 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
             return column == "text" ? "a non-empty token" : "a non-empty \(column) field"
         case .invalidTokenID(_, _, let expected, _): return expected
         case .invalidHead(_, _, _, let words): return "HEAD 0…\(words) (a word of the sentence other than itself, or 0 for the root)"
+        case .notATree: return "a dependency tree: every word reaches the root, exactly one word has HEAD 0"
         case .malformedTag(_, _, _, let scheme, _): return scheme.tagFormDescription
         case .tagSequence(_, _, _, _, let expected, _): return expected
         case .documentSeparator: return "a token line"
@@ -121,6 +125,7 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .emptyField: return "an empty field"
         case .invalidTokenID(_, _, _, let found): return found
         case .invalidHead(_, _, let found, _): return found
+        case .notATree(_, _, let problem): return problem
         case .malformedTag(_, _, let labelType, _, let tag): return "\"\(tag)\" in column \(labelType)"
         case .tagSequence(_, _, let labelType, _, _, let found): return "\(found) in column \(labelType)"
         case .documentSeparator: return "a -DOCSTART- document separator"
@@ -173,6 +178,8 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidHead:
             return "HEAD counts the sentence's words 1, 2, 3, … (multi-word token lines and empty nodes are not words); "
                 + "write _ in every HEAD of a sentence that has no tree"
+        case .notATree:
+            return "fix the sentence's HEAD column, or write _ in every HEAD of a sentence that has no tree (a dependency task does not train on it)"
         case .malformedTag(_, _, let labelType, _, _):
             return "fix the label, or declare the right tag scheme (iob1, iob2, bioes) for column \(labelType) in "
                 + "the format, or none if its labels are not spans; repair_tags cannot fix a malformed tag"

@@ -10,15 +10,18 @@ public struct EncodedSentence: Sendable {
     public let characters: [[Int32]]
     /// Gold tag ids per task index, for the tasks whose labels the sentence carries.
     public let tags: [Int: [Int32]]
+    /// Gold heads per dependency task index (0 the root, w word w), for the parsers it trains.
+    public let heads: [Int: [Int32]]
     /// The words as WordPiece subwords, for a model with a transformer (nil otherwise).
     public let subwords: SubwordSentence?
 
-    public init(wordIDs: [Int32], caseIDs: [Int32], characters: [[Int32]], tags: [Int: [Int32]],
+    public init(wordIDs: [Int32], caseIDs: [Int32], characters: [[Int32]], tags: [Int: [Int32]], heads: [Int: [Int32]] = [:],
                 subwords: SubwordSentence? = nil) {
         self.wordIDs = wordIDs
         self.caseIDs = caseIDs
         self.characters = characters
         self.tags = tags
+        self.heads = heads
         self.subwords = subwords
     }
 
@@ -64,7 +67,7 @@ public enum BatchBuilder {
                 var ids = encoded[r].wordIDs
                 for j in ids.indices where u.singletons[Int(ids[j])] && rng.nextUniform() < u.probability { ids[j] = u.unknownID }
                 encoded[r] = EncodedSentence(wordIDs: ids, caseIDs: encoded[r].caseIDs, characters: encoded[r].characters,
-                                             tags: encoded[r].tags, subwords: encoded[r].subwords)
+                                             tags: encoded[r].tags, heads: encoded[r].heads, subwords: encoded[r].subwords)
             }
         }
         var taskRows = [[Int]](repeating: [], count: taskCount)
@@ -72,13 +75,17 @@ public enum BatchBuilder {
         let steps = encoded.map(\.count).max() ?? 0
         let tasks = (0..<taskCount).map { t -> TaskRows in
             var tags = [Int32](repeating: 0, count: taskRows[t].count * steps)
+            // a parser's rows carry heads; its first row says whether this task is one
+            let parser = taskRows[t].first.map { encoded[$0].heads[t] != nil } ?? false
+            var heads = [Int32](repeating: 0, count: parser ? tags.count : 0)
             for (i, r) in taskRows[t].enumerated() {
-                guard let gold = encoded[r].tags[t] else {
-                    preconditionFailure("item routed to task \(t) without its tags (routing checks this at load time)")
+                guard let gold = encoded[r].tags[t], (encoded[r].heads[t] != nil) == parser else {
+                    preconditionFailure("item routed to task \(t) without its tags or heads (routing checks this at load time)")
                 }
                 for (j, tag) in gold.enumerated() { tags[i * steps + j] = tag }
+                if let goldHeads = encoded[r].heads[t] { for (j, head) in goldHeads.enumerated() { heads[i * steps + j] = head } }
             }
-            return TaskRows(rows: taskRows[t], tags: tags, globalCount: globalCounts[t])
+            return TaskRows(rows: taskRows[t], tags: tags, heads: heads, globalCount: globalCounts[t])
         }
         return assemble(encoded, keys: keys, tasks: tasks, packing: packing)
     }

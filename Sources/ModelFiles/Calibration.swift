@@ -93,7 +93,7 @@ extension Evaluator {
                 return encoder.encode(Sentence(tokens: Array(mine[piece.sentence].tokens[piece.tokens]), source: mine[piece.sentence].source),
                                       taskIndices: [], unknownLabels: &unknown)
             }, packing: encoder.subwordPacking)
-            let decoded = model.predictWithPosteriors(batch, taskIndices: taskIndices)
+            let decoded = try model.predictWithPosteriors(batch, taskIndices: taskIndices)
             for (r, p) in chunk.enumerated() {
                 let piece = plan.pieces[p]
                 for (i, t) in taskIndices.enumerated() {
@@ -104,6 +104,17 @@ extension Evaluator {
                     if sentenceLevel && piece.tokens.lowerBound > 0 { continue }
                     let gold = task.trainingTags(raw, forms: mine[piece.sentence].tokens)
                     let (tags, posterior) = decoded[i][r]
+                    if task.taskKind == .dependency {
+                        // a parser's confidence: its relation's probability at the decoded head; correct: head and relation
+                        guard let heads = mine[piece.sentence].labels[TaskInfo.headLabel] else { continue }
+                        let n = tags.count / 2, offset = piece.tokens.lowerBound
+                        for j in 0..<n {
+                            let relation = Int(tags[n + j]), head = tags[j] == 0 ? 0 : Int(tags[j]) + offset
+                            result[i].add(confidence: posterior.marginal(position: j, tag: relation),
+                                          correct: heads[offset + j] == String(head) && task.labels[relation] == gold[offset + j])
+                        }
+                        continue
+                    }
                     let labels = task.labels.entries, offset = sentenceLevel ? 0 : piece.tokens.lowerBound
                     for (j, tag) in tags.enumerated() {
                         result[i].add(confidence: posterior.marginal(position: j, tag: Int(tag)),

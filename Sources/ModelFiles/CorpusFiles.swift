@@ -1,5 +1,6 @@
 import CoNLL
 import Foundation
+import Parsing
 import RunConfig
 
 /// Reading a corpus file with the settings of its config entry.
@@ -44,6 +45,20 @@ public enum CorpusFiles {
             return try reader.read(contentsOf: url)
         } catch let error as CoNLLError {
             throw ModelError.corpusFile(corpus: corpus, error: error)
+        }
+    }
+
+    /// Refuses a sentence whose HEAD column (label `head`) is not a tree with one root word, as a
+    /// dependency task's gold must be: `ModelError.corpusFile` with `CoNLLError.notATree` at the
+    /// sentence's first line. Sentences without heads are not checked (they train no parser).
+    public static func checkTrees(_ sentences: [Sentence], corpus: String) throws {
+        for sentence in sentences {
+            guard let raw = sentence.labels[TaskInfo.headLabel] else { continue }
+            // the reader checked every HEAD to be a number in 0…words
+            if let problem = DependencyTree.treeProblem(raw.map { Int($0) ?? -1 }) {
+                throw ModelError.corpusFile(corpus: corpus, error: .notATree(file: sentence.source.file, line: sentence.source.line,
+                                                                            problem: problem))
+            }
         }
     }
 

@@ -2,6 +2,7 @@ import Collective
 import CoNLL
 import Foundation
 import MultiTask
+import Parsing
 import RunConfig
 
 /// The score of one task on one split, from raw counts that sum across ranks.
@@ -15,19 +16,33 @@ public struct TaskEvaluation: Equatable {
     public let tokens: AccuracyCounts
     /// Per-label counts of a classification task (nil for the others).
     public var labels: LabelCounts? = nil
+    /// A dependency task's attachment counts on universal relations (the CoNLL 2018 script's LAS),
+    /// and with subtypes (nil for the other tasks).
+    public var attachment: (universal: AttachmentScore, withSubtypes: AttachmentScore)? = nil
+
+    /// Equal task, metric and counts (written out: `attachment` is a tuple).
+    public static func == (a: TaskEvaluation, b: TaskEvaluation) -> Bool {
+        a.task == b.task && a.metric == b.metric && a.spans == b.spans && a.tokens == b.tokens && a.labels == b.labels
+            && a.attachment?.universal == b.attachment?.universal && a.attachment?.withSubtypes == b.attachment?.withSubtypes
+    }
 
     /// The task's main score: micro F1 for span tasks, macro-F1 for classification tasks scored by
-    /// it, accuracy otherwise (fractions in [0, 1]).
+    /// it, LAS for dependency tasks, accuracy otherwise (fractions in [0, 1]).
     public var mainScore: Double {
         switch metric {
         case .spanF1: return spans?.f1 ?? 0
         case .macroF1: return labels?.macroF1 ?? 0
+        case .las: return attachment?.universal.las ?? 0
         case .accuracy: return tokens.accuracy
         }
     }
 
-    /// One line part for the log: `ner F1 91.20`, `upos acc 95.10`, `genre acc 80.00 macro-F1 71.00`.
+    /// One line part for the log: `ner F1 91.20`, `upos acc 95.10`, `genre acc 80.00 macro-F1 71.00`,
+    /// `deps LAS 80.10 UAS 84.00`.
     public var summary: String {
+        if let attachment {
+            return String(format: "%@ LAS %.2f UAS %.2f", task, 100 * attachment.universal.las, 100 * attachment.universal.uas)
+        }
         if let labels {
             return String(format: "%@ acc %.2f macro-F1 %.2f", task, 100 * tokens.accuracy, 100 * labels.macroF1)
         }
@@ -36,6 +51,10 @@ public struct TaskEvaluation: Equatable {
 
     /// The JSON form used by `evaluate --json` and `metrics.jsonl`.
     public var json: [String: Any] {
+        if let attachment {
+            return ["las": attachment.universal.las, "uas": attachment.universal.uas, "las_with_subtypes": attachment.withSubtypes.las,
+                    "words": attachment.universal.words]
+        }
         if let labels {
             var perLabel: [String: Any] = [:]
             for label in labels.labels {
@@ -63,8 +82,9 @@ public enum Evaluator {
     /// Decodes `sentences` for every task in `taskIndices` and scores them against their gold labels;
     /// a sentence without a task's labels (its column all `_`) is not scored for that task.
     /// `observe(sentenceIndex, predictedTagsPerTask)` sees this rank's predictions in sentence order
-    /// (IOB2 for span tasks, one label for a classification task, lemmas for a lemma task), so a
-    /// caller can write them without decoding twice.
+    /// (IOB2 for span tasks, one label for a classification task, lemmas for a lemma task,
+    /// `HEAD<TAB>DEPREL` per word for a dependency task), so a caller can write them without
+    /// decoding twice. A dependency task is scored by `AttachmentScore` on the sentences with heads.
     public static func evaluate(model: MultiTaskModel, encoder: TextEncoder, sentences: [Sentence],
                                 taskIndices: [Int], communicator: Communicator, batchSize: Int = 64,
                                 observe: ((Int, [[String]]) throws -> Void)? = nil) throws -> [TaskEvaluation] {
@@ -72,6 +92,8 @@ public enum Evaluator {
         var spanCounts = [SpanEvaluation](repeating: SpanEvaluation(), count: taskIndices.count)
         var tokenCounts = [AccuracyCounts](repeating: AccuracyCounts(), count: taskIndices.count)
         var labelCounts = [LabelCounts](repeating: LabelCounts(), count: taskIndices.count)
+        var attachments = [(universal: AttachmentScore, withSubtypes: AttachmentScore)](
+            repeating: (AttachmentScore(), AttachmentScore()), count: taskIndices.count)
         try forEachPrediction(model: model, encoder: encoder, sentences: sentences, indices: mine,
                               taskIndices: taskIndices, batchSize: batchSize) { s, predicted in
             try observe?(s, predicted)
@@ -79,6 +101,17 @@ public enum Evaluator {
                 let task = encoder.tasks[t]
                 // a sentence unannotated for the task (its column all _) is not scored for it
                 guard let raw = sentences[s].labels[task.label] else { continue }
+                if task.taskKind == .dependency {
+                    guard let heads = sentences[s].labels[TaskInfo.headLabel] else { continue }
+                    let system = predicted[i].map(TaskInfo.dependencyParts)
+                    for match in [AttachmentScore.RelationMatch.universal, .withSubtypes] {
+                        var score = AttachmentScore()
+                        score.add(goldHeads: heads.map { Int($0) ?? -1 }, goldRelations: raw, systemHeads: system.map(\.head),
+                                  systemRelations: system.map(\.relation), relations: match)
+                        if match == .universal { attachments[i].universal += score } else { attachments[i].withSubtypes += score }
+                    }
+                    continue
+                }
                 // a lemma task compares lemmas: a gold script outside the dictionary cannot be predicted
                 let gold = task.goldTags(raw)
                 tokenCounts[i].add(gold: gold, predicted: predicted[i])
@@ -99,13 +132,20 @@ public enum Evaluator {
             // classification: every label of the dictionary and of the split's gold, in one order on every rank
             let classes = task.taskKind == .classification ? sentenceLabels(task: task, sentences: sentences) : []
             flat += labelCounts[i].flatCounts(labels: classes).map(Double.init)
+            let (u, w) = attachments[i]
+            flat += [u.words, u.correctHeads, u.correctLabelled, w.correctLabelled].map(Double.init)
             let summed = try communicator.sum(flat)
             let tokens = AccuracyCounts(correct: Int(summed[0]), total: Int(summed[1]))
             let spans = task.metric == .spanF1
-                ? SpanEvaluation(types: types, flatCounts: summed.dropFirst(2).map { Int($0) }) : nil
+                ? SpanEvaluation(types: types, flatCounts: summed.dropFirst(2).dropLast(4).map { Int($0) }) : nil
             var result = TaskEvaluation(task: task.name, metric: task.metric, spans: spans, tokens: tokens)
             if task.taskKind == .classification {
-                result.labels = LabelCounts(labels: classes, flatCounts: summed.dropFirst(2).map { Int($0) })
+                result.labels = LabelCounts(labels: classes, flatCounts: summed.dropFirst(2).dropLast(4).map { Int($0) })
+            }
+            if task.taskKind == .dependency {
+                let c = summed.suffix(4).map { Int($0) }
+                result.attachment = (AttachmentScore(words: c[0], correctHeads: c[1], correctLabelled: c[2]),
+                                     AttachmentScore(words: c[0], correctHeads: c[1], correctLabelled: c[3]))
             }
             results.append(result)
         }
@@ -159,10 +199,13 @@ public enum Evaluator {
                     : Sentence(tokens: Array(sentence.tokens[pieces[p].tokens]), source: sentence.source)
                 return encoder.encode(piece, taskIndices: [], unknownLabels: &unknown)
             }, packing: encoder.subwordPacking)
-            let ids = model.predict(batch, taskIndices: taskIndices)
+            let ids = try model.predict(batch, taskIndices: taskIndices)
             for (r, p) in chunk.enumerated() {
                 let forms = Array(sentences[pieces[p].sentence].tokens[pieces[p].tokens])
-                predictions[p] = taskIndices.indices.map { i in encoder.tasks[taskIndices[i]].predictedTags(ids[i][r], forms: forms) }
+                let offset = pieces[p].tokens.lowerBound
+                predictions[p] = taskIndices.indices.map { i in
+                    encoder.tasks[taskIndices[i]].predictedTags(ids[i][r], forms: forms, offset: offset)
+                }
             }
         }
         // a sentence task's label is its first piece's

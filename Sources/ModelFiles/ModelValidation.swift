@@ -133,6 +133,13 @@ extension ModelMetadata {
                 throw bad("spec.heads[\(i)].pooling", "\(head.pooling?.rawValue ?? "none") for a \(task.taskKind.rawValue) task: "
                           + "a classification task's head pools the sentence, every other head labels tokens")
             }
+            guard (head.parser != nil) == (task.taskKind == .dependency) else {
+                throw bad("spec.heads[\(i)].parser", "\(head.parser == nil ? "none" : "parser sizes") for a \(task.taskKind.rawValue) task: "
+                          + "a dependency task's head, and only it, has parser sizes")
+            }
+            if let sizes = head.parser, sizes.arcSize < 1 || sizes.relationSize < 1 || head.pooling != nil {
+                throw bad("spec.heads[\(i)].parser", "arc size \(sizes.arcSize), relation size \(sizes.relationSize), expected ≥ 1 and no pooling")
+            }
             guard head.pooling == nil || head.kind == .softmax else {
                 throw bad("spec.heads[\(i)].kind", "\(head.kind.rawValue) for a sentence head, expected softmax")
             }

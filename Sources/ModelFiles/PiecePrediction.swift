@@ -25,7 +25,13 @@ public struct PiecePrediction: Equatable, Sendable {
     /// printed `B-PER` of a head trained on BIOES), and a span's score the posterior probability that
     /// exactly that labelled segment appears, with the tags decoded and boundaries that keep it a
     /// span (`TagPosterior`, `spanBoundaryMasks`).
+    /// A parser's tags are its words' heads then their relations, and its posterior is over each
+    /// word's relations at its decoded head: the probability of a word is that of its relation.
     static func confidence(task: TaskInfo, tags: [Int32], posterior: TagPosterior) -> (probabilities: [Double], spanScores: [Double]) {
+        if task.taskKind == .dependency {
+            let n = tags.count / 2
+            return ((0..<n).map { posterior.marginal(position: $0, tag: Int(tags[n + $0])) }, [])
+        }
         let probabilities = tags.indices.map { posterior.marginal(position: $0, tag: Int(tags[$0])) }
         guard task.metric == .spanF1 else { return (probabilities, []) }
         let labels = task.labels.entries

@@ -69,7 +69,7 @@ public final class PredictionRun {
             let plan = DecodingPlan(lengths: sentences.map { $0.tokens.count }, batchSize: batchSize, tokenBudget: tokenBudget)
             let mine = plan.batches(rank: communicator.rank, worldSize: communicator.worldSize, rootPermille: permille)
             let decodeStart = DispatchTime.now().uptimeNanoseconds
-            var pieces = decode(sentences, plan: plan, batches: mine)
+            var pieces = try decode(sentences, plan: plan, batches: mine)
             share.decoded(tokens: mine.reduce(0) { $0 + plan.cost(of: $1) }, total: plan.totalCost,
                           seconds: Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9)
             do { try gather(&pieces, communicator: communicator) } catch {
@@ -139,9 +139,11 @@ public final class PredictionRun {
     func formatted(_ sentences: [InputSentence], plan: DecodingPlan, predictions pieces: [Int: PiecePrediction]) throws -> String {
         var out = ""
         if output == .conll && !wroteHeader && !sentences.isEmpty {
-            // classification tasks are comment lines, not columns
-            let columns = taskIndices.filter { !encoder.tasks[$0].taskKind.isSentenceLevel }
-            out += SentencePrediction.conllHeader(taskNames: columns.map { encoder.tasks[$0].name })
+            // classification tasks are comment lines, not columns; a parser has two, HEAD and DEPREL
+            let columns = taskIndices.map { encoder.tasks[$0] }.filter { !$0.taskKind.isSentenceLevel }
+            out += SentencePrediction.conllHeader(taskNames: columns.flatMap { task in
+                task.taskKind == .dependency ? [task.name + ".head", task.name + ".deprel"] : [task.name]
+            })
             wroteHeader = true
         }
         var p = 0
@@ -156,7 +158,7 @@ public final class PredictionRun {
     }
 
     /// Decodes the pieces of `batches` (indices into `plan.pieces`).
-    func decode(_ sentences: [InputSentence], plan: DecodingPlan, batches: [[Int]]) -> [Int: PiecePrediction] {
+    func decode(_ sentences: [InputSentence], plan: DecodingPlan, batches: [[Int]]) throws -> [Int: PiecePrediction] {
         var result: [Int: PiecePrediction] = [:]
         var unknown: [String: Int] = [:]
         for chunk in batches {
@@ -167,7 +169,7 @@ public final class PredictionRun {
                                       unknownLabels: &unknown)
             }, packing: encoder.subwordPacking)
             if confidence {
-                let decoded = model.predictWithPosteriors(batch, taskIndices: taskIndices)
+                let decoded = try model.predictWithPosteriors(batch, taskIndices: taskIndices)
                 for (r, p) in chunk.enumerated() {
                     var prediction = PiecePrediction(tags: [], probabilities: [], spanScores: [])
                     for (i, t) in taskIndices.enumerated() {
@@ -180,7 +182,7 @@ public final class PredictionRun {
                     result[p] = prediction
                 }
             } else {
-                let ids = model.predict(batch, taskIndices: taskIndices)
+                let ids = try model.predict(batch, taskIndices: taskIndices)
                 for (r, p) in chunk.enumerated() {
                     result[p] = PiecePrediction(tags: ids.map { $0[r] }, probabilities: taskIndices.map { _ in [] },
                                                 spanScores: taskIndices.map { _ in [] })
@@ -198,20 +200,21 @@ public final class PredictionRun {
         var tasks: [SentencePrediction.Task] = []
         for (i, t) in taskIndices.enumerated() {
             let task = encoder.tasks[t]
-            let sentenceLevel = task.taskKind.isSentenceLevel
+            let sentenceLevel = task.taskKind.isSentenceLevel, parser = task.taskKind == .dependency
             var out = SentencePrediction.Task(name: task.name, tags: [], probabilities: [],
-                                              spans: confidence && task.metric == .spanF1 ? [] : nil, sentenceLevel: sentenceLevel)
+                                              spans: confidence && task.metric == .spanF1 ? [] : nil, sentenceLevel: sentenceLevel,
+                                              dependency: parser)
             // a sentence task's label is its first piece's
             for p in sentenceLevel ? pieces.prefix(1) : pieces {
                 guard let prediction = predictions[p], i < prediction.tags.count,
-                      prediction.tags[i].count == (sentenceLevel ? 1 : plan.pieces[p].tokens.count) else {
+                      prediction.tags[i].count == (sentenceLevel ? 1 : (parser ? 2 : 1) * plan.pieces[p].tokens.count) else {
                     throw ModelError.transfer("no prediction of piece \(p) for task \(task.name)")
                 }
                 let ids = prediction.tags[i]
-                out.tags += task.predictedTags(ids, forms: Array(sentence.tokens[plan.pieces[p].tokens]))
+                let range = plan.pieces[p].tokens
+                out.tags += task.predictedTags(ids, forms: Array(sentence.tokens[range]), offset: range.lowerBound)
                 out.probabilities += prediction.probabilities[i]
                 guard out.spans != nil else { continue }
-                let range = plan.pieces[p].tokens
                 let labels = task.labels.entries
                 var scores = prediction.spanScores[i].makeIterator()
                 let found = predictedSpans(tags: ids.map { labels[Int($0)] }, scheme: task.headScheme, labels: labels,

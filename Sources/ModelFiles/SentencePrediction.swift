@@ -15,6 +15,9 @@ public struct SentencePrediction: Equatable {
         public var spans: [PredictedSpan]?
         /// A classification task: `tags` holds the sentence's one label, `probabilities` its probability.
         public var sentenceLevel = false
+        /// A dependency task: each of `tags` is a word's `HEAD<TAB>DEPREL`, `probabilities` each
+        /// relation's probability at its head.
+        public var dependency = false
     }
 
     public var tokens: [String]
@@ -26,7 +29,8 @@ public struct SentencePrediction: Equatable {
     }
 
     /// `# task = label` and `# task.probability = p` per classification task, then
-    /// `token<TAB>tag of task 1<TAB>...` per token (the other tasks), then a blank line.
+    /// `token<TAB>tag of task 1<TAB>...` per token (the other tasks; a dependency task's two
+    /// columns HEAD and DEPREL), then a blank line.
     public var conll: String {
         var out = ""
         for task in tasks where task.sentenceLevel {
@@ -44,7 +48,9 @@ public struct SentencePrediction: Equatable {
     /// One JSON line: `{"tokens": [...], "<task>": {"tags": [...], "probabilities": [...],
     /// "spans": [{"type", "start", "end", "text", "char_start", "char_end", "score"}]}, ...}`, tasks in
     /// the model's order; `probabilities` and `spans` only with confidence, `spans` only for span tasks.
-    /// A classification task writes `"<task>": {"label": "...", "probability": p}`.
+    /// A classification task writes `"<task>": {"label": "...", "probability": p}`, a dependency task
+    /// `"<task>": {"heads": [2, 0, ...], "relations": ["nsubj", "root", ...], "probabilities": [...]}`
+    /// (each word's head, 0 the root, its relation, and with confidence the relation's probability).
     /// Numbers are printed with 6 decimals, trailing zeros dropped.
     public var jsonLine: String {
         var out = "{\"tokens\":"
@@ -56,6 +62,16 @@ public struct SentencePrediction: Equatable {
                 out += ":{\"label\":"
                 appendJSONString(task.tags.first ?? "", to: &out)
                 out += ",\"probability\":" + Self.number(task.probabilities.first ?? 0) + "}"
+                continue
+            }
+            if task.dependency {
+                let parts = task.tags.map(TaskInfo.dependencyParts)
+                out += ":{\"heads\":[" + parts.map { String($0.head) }.joined(separator: ",") + "],\"relations\":"
+                Self.appendArray(parts.map(\.relation), to: &out)
+                if !task.probabilities.isEmpty {
+                    out += ",\"probabilities\":[" + task.probabilities.map(Self.number).joined(separator: ",") + "]"
+                }
+                out += "}"
                 continue
             }
             out += ":{\"tags\":"

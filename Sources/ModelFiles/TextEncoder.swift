@@ -39,11 +39,17 @@ public struct TaskInfo: Codable, Equatable, Sendable {
     /// What the task predicts (`kind`, tagging when nil).
     public var taskKind: TaskKind { kind ?? .tagging }
 
+    /// The label type of the CoNLL-U HEAD column, a dependency task's gold heads (its `label` is the relation).
+    public static let headLabel = "head"
+
     /// The labels as the head learns them from a sentence's label sequence `tags` and its `forms`:
     /// tags converted to `trainScheme` for span tasks, the one sentence label of a classification
-    /// task, each token's edit-script label (`LemmaEditScript`) for a lemma task.
+    /// task, each token's edit-script label (`LemmaEditScript`) for a lemma task, the relations of a
+    /// dependency task (its heads are read apart, `headLabel`).
     public func trainingTags(_ tags: [String], forms: [String]) -> [String] {
         switch taskKind {
+        case .dependency:
+            return tags
         case .classification:
             return Array(tags.prefix(1))
         case .lemma:
@@ -64,8 +70,16 @@ public struct TaskInfo: Codable, Equatable, Sendable {
 
     /// Predicted ids back to labels in the evaluated form: IOB2 tags for span tasks, the lemmas the
     /// predicted scripts make of `forms` for a lemma task (the form itself where a script does not
-    /// fit it, or for `<unk>`).
-    public func predictedTags(_ ids: [Int32], forms: [String]) -> [String] {
+    /// fit it, or for `<unk>`); for a dependency task, whose ids are the L heads then the L relation
+    /// ids, each word's `HEAD<TAB>DEPREL` (`dependencyParts` reads it back), as the two CoNLL-U columns.
+    /// `forms` may be a piece of a longer sentence that starts after its first `offset` words: a
+    /// parser parses each piece as a tree of its own, whose heads other than the root are moved by
+    /// `offset` into the sentence.
+    public func predictedTags(_ ids: [Int32], forms: [String], offset: Int = 0) -> [String] {
+        if taskKind == .dependency {
+            precondition(ids.count == 2 * forms.count, "a parse of \(forms.count) words with \(ids.count) ids (heads then relations)")
+            return forms.indices.map { w in "\(ids[w] == 0 ? 0 : Int(ids[w]) + offset)\t" + labels[Int(ids[forms.count + w])] }
+        }
         let tags = ids.map { labels[Int($0)] }
         if taskKind == .lemma {
             return zip(forms, tags).map { form, label in
@@ -74,6 +88,13 @@ public struct TaskInfo: Codable, Equatable, Sendable {
         }
         guard metric == .spanF1, let scheme = trainScheme, scheme != .iob2 else { return tags }
         return TagScheme.convert(tags, from: scheme, to: .iob2)
+    }
+
+    /// A dependency task's predicted word `HEAD<TAB>DEPREL` (`predictedTags`) as its head and relation.
+    public static func dependencyParts(_ tag: String) -> (head: Int, relation: String) {
+        let parts = tag.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let head = Int(parts[0]) else { preconditionFailure("\"\(tag)\" is not a predicted HEAD<TAB>DEPREL") }
+        return (head, String(parts[1]))
     }
 }
 
@@ -125,10 +146,15 @@ public struct TextEncoder: Codable, Equatable, Sendable {
         let chars = sentence.tokens.map { token in
             TokenFeatures.encodedCharacters(token).map { characters.id(of: String($0)).map(Int32.init) ?? charUnk }
         }
-        var tags: [Int: [Int32]] = [:]
+        var tags: [Int: [Int32]] = [:], heads: [Int: [Int32]] = [:]
         for t in taskIndices {
             let task = tasks[t]
             guard let raw = sentence.labels[task.label] else { continue }
+            if task.taskKind == .dependency {
+                // routing gives a parser only sentences with heads; the reader checked each in 0…words
+                guard let gold = sentence.labels[TaskInfo.headLabel] else { continue }
+                heads[t] = gold.map { Int32($0) ?? 0 }
+            }
             let labelUnk = Int32(task.labels.unknownID ?? 0)
             tags[t] = task.trainingTags(raw, forms: sentence.tokens).map { tag in
                 if let id = task.labels.id(of: tag), id != task.labels.unknownID { return Int32(id) }
@@ -136,7 +162,7 @@ public struct TextEncoder: Codable, Equatable, Sendable {
                 return labelUnk
             }
         }
-        return EncodedSentence(wordIDs: wordIDs, caseIDs: caseIDs, characters: chars, tags: tags,
+        return EncodedSentence(wordIDs: wordIDs, caseIDs: caseIDs, characters: chars, tags: tags, heads: heads,
                                subwords: subwordTokenizer?.subwords(words: sentence.tokens))
     }
 }

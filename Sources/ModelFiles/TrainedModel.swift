@@ -125,8 +125,10 @@ public struct TrainedModel {
         for task in metadata.encoder.tasks where task.corpus == corpus { if let s = task.inputScheme { schemes[task.label] = s } }
         let sentenceLabels = metadata.encoder.tasks.filter { $0.taskKind.isSentenceLevel }.map(\.label)
         let reader = CorpusFiles.reader(for: config, spanSchemes: schemes, sentenceLabels: Set(sentenceLabels))
-        return try CorpusFiles.read(file, with: reader, corpus: corpus,
-                                    maxBytes: config.maxFileBytes).sentences
+        let sentences = try CorpusFiles.read(file, with: reader, corpus: corpus, maxBytes: config.maxFileBytes).sentences
+        // a parser's gold trees are scored: a HEAD column that is no tree is refused, as training refuses it
+        if metadata.encoder.tasks.contains(where: { $0.taskKind == .dependency }) { try CorpusFiles.checkTrees(sentences, corpus: corpus) }
+        return sentences
     }
 
     /// The indices of the tasks trained on corpus `corpus`.

@@ -50,13 +50,17 @@ public struct TaskRows {
     /// Gold tag ids, row-major `[rows.count, T]` (padding ignored): one per token for a token task,
     /// the sentence's label at `[r, 0]` for a sentence task; empty when decoding only.
     public let tags: [Int32]
+    /// Gold head of each word, row-major `[rows.count, T]` like `tags` (0 the root, w word w of the
+    /// row; padding ignored): a dependency task's, whose `tags` are the relations. Empty otherwise.
+    public let heads: [Int32]
     /// The number of this task's sentences in the whole global batch (all ranks): the task's loss
     /// is divided by it, so the gradient does not depend on how the batch is split.
     public let globalCount: Int
 
-    public init(rows: [Int], tags: [Int32], globalCount: Int) {
+    public init(rows: [Int], tags: [Int32], heads: [Int32] = [], globalCount: Int) {
         self.rows = rows
         self.tags = tags
+        self.heads = heads
         self.globalCount = globalCount
     }
 }

@@ -60,7 +60,7 @@ public struct ClassificationHead: OutputHead {
         return projection(h.weightedTokenSum(weights, lengths: lengths), tape: tape)
     }
 
-    public func loss(_ x: Tensor, lengths: [Int], keys: [UInt64], targets: [Int32], tape: Tape?, training: Bool) -> Tensor {
+    public func loss(_ x: Tensor, lengths: [Int], keys: [UInt64], targets: [Int32], heads: [Int32], tape: Tape?, training: Bool) -> Tensor {
         let t = x.shape[1]
         precondition(targets.count == lengths.count * t, "ClassificationHead: \(targets.count) targets for [\(lengths.count), \(t)]")
         let gold = lengths.indices.map { targets[$0 * t] }

@@ -158,6 +158,12 @@ public struct DependencyHead: Module {
     /// relation at its head. Throws `ParsingError` when the scores hold NaN or +∞, or a sentence has
     /// more than `TreeDecoder.maxRows − 1` words.
     public func decode(_ x: Tensor, lengths: [Int]) throws -> [DependencyParse] {
+        try decodeScored(x, lengths: lengths).parses
+    }
+
+    /// `decode`, with the relation scores `[R, T, L]` of each word at its decoded head that chose
+    /// its relation (entries at padding are not meaningful).
+    public func decodeScored(_ x: Tensor, lengths: [Int]) throws -> (parses: [DependencyParse], relationScores: Tensor) {
         let f = features(x, lengths: lengths, keys: [UInt64](repeating: 0, count: lengths.count), tape: nil, training: false)
         let t = x.shape[1], l = relationCount
         let scores = arcScores(f), s = scores.data
@@ -184,7 +190,7 @@ public struct DependencyHead: Module {
                 return Int32(best)
             }
         }
-        return parses
+        return (parses, relationScores)
     }
 }
 

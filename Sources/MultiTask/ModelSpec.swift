@@ -80,8 +80,9 @@ public enum HeadKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// One task's head: its own optional BiLSTM, then either a linear map to its tags per token
-/// (softmax or CRF, `TaskHead`) or, with `pooling`, one sentence vector and a softmax over the
-/// sentence labels (`ClassificationHead`).
+/// (softmax or CRF, `TaskHead`), or, with `pooling`, one sentence vector and a softmax over the
+/// sentence labels (`ClassificationHead`), or, with `parser`, biaffine arc and relation scorers
+/// (`DependencyTaskHead`; `tagCount` is then the number of relations).
 public struct HeadSpec: Codable, Equatable, Sendable {
     public var name: String
     public var tagCount: Int
@@ -92,13 +93,31 @@ public struct HeadSpec: Codable, Equatable, Sendable {
     /// Set for a sentence classifier: how it pools the tokens. Nil for a token head (and absent
     /// from the JSON of models saved before sentence heads existed).
     public var pooling: SentencePooling?
+    /// Set for a dependency parser: its MLP widths. Nil for the other heads (and absent from the
+    /// JSON of models saved before parsers existed).
+    public var parser: ParserSizes?
 
-    public init(name: String, tagCount: Int, kind: HeadKind, hidden: Int, lossWeight: Float, pooling: SentencePooling? = nil) {
+    public init(name: String, tagCount: Int, kind: HeadKind, hidden: Int, lossWeight: Float, pooling: SentencePooling? = nil,
+                parser: ParserSizes? = nil) {
         self.name = name
         self.tagCount = tagCount
         self.kind = kind
         self.hidden = hidden
         self.lossWeight = lossWeight
         self.pooling = pooling
+        self.parser = parser
+    }
+}
+
+/// The MLP widths of a dependency head (`DependencyHead`): A for the arc scorer, Q for the relation scorer.
+public struct ParserSizes: Codable, Equatable, Sendable {
+    /// Width A of the arc MLPs' outputs (`tasks.<name>.arc_size`).
+    public var arcSize: Int
+    /// Width Q of the relation MLPs' outputs (`tasks.<name>.relation_size`).
+    public var relationSize: Int
+
+    public init(arcSize: Int, relationSize: Int) {
+        self.arcSize = arcSize
+        self.relationSize = relationSize
     }
 }

@@ -12,7 +12,7 @@ public final class MultiTaskModel: Module {
     public let store: ParameterStore
     public let encoder: SharedEncoder
     /// One head per task, in task order: a `TaskHead` for token tasks, a `ClassificationHead` for
-    /// sentence tasks (`HeadSpec.pooling`).
+    /// sentence tasks (`HeadSpec.pooling`), a `DependencyTaskHead` for parsers (`HeadSpec.parser`).
     public let heads: [any OutputHead]
     /// The memory of every training step's activations, gradients and scratch: lent to each
     /// step's tape, so a step of a (B, T) seen before allocates nothing new.
@@ -37,9 +37,13 @@ public final class MultiTaskModel: Module {
         var heads: [any OutputHead] = []
         for (i, h) in spec.heads.enumerated() {
             let width = spec.encoder.outputWidth, dropout = spec.encoder.dropout
-            heads.append(h.pooling == nil
-                ? TaskHead(spec: h, index: i, inputWidth: width, dropout: dropout, store: store, rng: &rng)
-                : ClassificationHead(spec: h, index: i, inputWidth: width, dropout: dropout, store: store, rng: &rng))
+            if h.parser != nil {
+                heads.append(DependencyTaskHead(spec: h, index: i, inputWidth: width, dropout: dropout, store: store, rng: &rng))
+            } else if h.pooling != nil {
+                heads.append(ClassificationHead(spec: h, index: i, inputWidth: width, dropout: dropout, store: store, rng: &rng))
+            } else {
+                heads.append(TaskHead(spec: h, index: i, inputWidth: width, dropout: dropout, store: store, rng: &rng))
+            }
         }
         self.heads = heads
     }
@@ -68,7 +72,7 @@ public final class MultiTaskModel: Module {
             let lengths = task.rows.map { batch.lengths[$0] }
             let keys = task.rows.map { batch.rowKeys[$0] }
             let x = task.rows.count == batch.size ? encoded : encoded.selectingRows(task.rows)
-            let l = head.loss(x, lengths: lengths, keys: keys, targets: task.tags, tape: tape, training: training)
+            let l = head.loss(x, lengths: lengths, keys: keys, targets: task.tags, heads: task.heads, tape: tape, training: training)
             perTask.append((l.item, task.rows.count))
             let term = l.scaled(by: head.spec.lossWeight / Float(task.globalCount))
             total = total.map { $0 + term } ?? term
@@ -81,16 +85,17 @@ public final class MultiTaskModel: Module {
 
     /// Decodes every row of the batch for the tasks `taskIndices` (inference: nothing recorded,
     /// no dropout): result[i][row] is the predicted label ids of that row for task `taskIndices[i]`
-    /// (one per token, or one for a sentence task).
-    public func predict(_ batch: Batch, taskIndices: [Int]) -> [[[Int32]]] {
+    /// (one per token, one for a sentence task, heads then relations for a parser). Throws
+    /// `ParsingError` when a parser's scores hold NaN or +∞.
+    public func predict(_ batch: Batch, taskIndices: [Int]) throws -> [[[Int32]]] {
         let encoded = encoder(batch, tape: nil, training: false)
-        return taskIndices.map { heads[$0].decode(encoded, lengths: batch.lengths, keys: batch.rowKeys) }
+        return try taskIndices.map { try heads[$0].decode(encoded, lengths: batch.lengths, keys: batch.rowKeys) }
     }
 
     /// `predict` with each row's posterior (`TagPosterior`: marginals and span scores) beside its
     /// tags: result[i][row] for task `taskIndices[i]`.
-    public func predictWithPosteriors(_ batch: Batch, taskIndices: [Int]) -> [[(tags: [Int32], posterior: TagPosterior)]] {
+    public func predictWithPosteriors(_ batch: Batch, taskIndices: [Int]) throws -> [[(tags: [Int32], posterior: TagPosterior)]] {
         let encoded = encoder(batch, tape: nil, training: false)
-        return taskIndices.map { heads[$0].decodeWithPosteriors(encoded, lengths: batch.lengths, keys: batch.rowKeys) }
+        return try taskIndices.map { try heads[$0].decodeWithPosteriors(encoded, lengths: batch.lengths, keys: batch.rowKeys) }
     }
 }

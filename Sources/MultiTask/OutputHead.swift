@@ -9,20 +9,24 @@ public protocol OutputHead: Module {
     var spec: HeadSpec { get }
 
     /// The loss summed over the rows of `x [R, T, C]` (lengths `lengths`, dropout keys `keys`) for
-    /// the gold label ids `targets`, row-major `[R, T]`: one per token for a token head, the
-    /// sentence's label at `[r, 0]` for a sentence head.
-    func loss(_ x: Tensor, lengths: [Int], keys: [UInt64], targets: [Int32], tape: Tape?, training: Bool) -> Tensor
+    /// the gold label ids `targets`, row-major `[R, T]`: one per token for a token head (a relation
+    /// per word for a parser), the sentence's label at `[r, 0]` for a sentence head. `heads` are a
+    /// parser's gold heads, row-major `[R, T]` (`TaskRows.heads`); the other heads ignore them.
+    func loss(_ x: Tensor, lengths: [Int], keys: [UInt64], targets: [Int32], heads: [Int32], tape: Tape?, training: Bool) -> Tensor
 
     /// The best label ids per row (inference, nothing recorded): one per token for a token head,
-    /// one per row for a sentence head.
-    func decode(_ x: Tensor, lengths: [Int], keys: [UInt64]) -> [[Int32]]
+    /// one per row for a sentence head, and for a parser the L words' heads followed by their L
+    /// relation ids (`DependencyTaskHead`).
+    /// Throws `ParsingError` when a parser's scores hold NaN or +∞.
+    func decode(_ x: Tensor, lengths: [Int], keys: [UInt64]) throws -> [[Int32]]
 
-    /// `decode` with each row's posterior over its labels (position 0 of a sentence head's).
-    func decodeWithPosteriors(_ x: Tensor, lengths: [Int], keys: [UInt64]) -> [(tags: [Int32], posterior: TagPosterior)]
+    /// `decode` with each row's posterior over its labels (position 0 of a sentence head's; a
+    /// parser's over each word's relations at its decoded head).
+    func decodeWithPosteriors(_ x: Tensor, lengths: [Int], keys: [UInt64]) throws -> [(tags: [Int32], posterior: TagPosterior)]
 }
 
 extension TaskHead: OutputHead {
-    public func loss(_ x: Tensor, lengths: [Int], keys: [UInt64], targets: [Int32], tape: Tape?, training: Bool) -> Tensor {
+    public func loss(_ x: Tensor, lengths: [Int], keys: [UInt64], targets: [Int32], heads: [Int32], tape: Tape?, training: Bool) -> Tensor {
         let e = emissions(x, lengths: lengths, keys: keys, tape: tape, training: training)
         return loss(emissions: e, tags: targets, lengths: lengths, tape: tape)
     }

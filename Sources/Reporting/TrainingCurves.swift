@@ -5,7 +5,7 @@ import Foundation
 public struct TrainingCurves {
     /// Per task, (step, mean training loss).
     public var loss: [String: [(x: Double, y: Double)]] = [:]
-    /// Per task, (step, dev score in %): F1 for span tasks, accuracy otherwise.
+    /// Per task, (step, dev score in %): F1 for span tasks, LAS for dependency tasks, accuracy otherwise.
     public var devScore: [String: [(x: Double, y: Double)]] = [:]
     /// Task names in the order they first appear.
     public var tasks: [String] = []
@@ -54,7 +54,7 @@ public struct TrainingCurves {
                     throw ReportError.badLine(path: url.path, line: line, expected: "\"tasks\": {task: scores}", found: "no tasks object")
                 }
                 for (task, v) in tasks.sorted(by: { $0.key < $1.key }) {
-                    guard let scores = v as? [String: Any], let y = try value(scores["f1"] ?? scores["accuracy"], "score") else { continue }
+                    guard let scores = v as? [String: Any], let y = try value(scores["f1"] ?? scores["las"] ?? scores["accuracy"], "score") else { continue }
                     note(task)
                     devSeries[task, default: ThinnedSeries(capacity: Self.maxPointsPerSeries)].append((x: step, y: 100 * y))
                 }
@@ -74,7 +74,7 @@ public struct TrainingCurves {
         let devSeries = tasks.compactMap { t in devScore[t].map { SVGChart.Series(name: t, points: $0, style: .line) } }
         return SVGFigure(panels: [
             SVGChart(title: "Training loss", xLabel: "step", yLabel: "mean loss per sentence", series: lossSeries),
-            SVGChart(title: "Dev score", xLabel: "step", yLabel: "F1 (span tasks) or accuracy, %", series: devSeries, yFromZero: false),
+            SVGChart(title: "Dev score", xLabel: "step", yLabel: "F1 (span tasks), LAS (dependency) or accuracy, %", series: devSeries, yFromZero: false),
         ])
     }
 

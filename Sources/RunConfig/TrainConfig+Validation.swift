@@ -73,6 +73,11 @@ extension TrainConfig {
                         hint: ConfigSpelling.hint(for: task.label, among: labels, otherwise: fix))
         try rules.check(task.metric != .spanF1 || corpus.format != .conllu, .metric, found: "span_f1 for label \(task.label)",
                         allowed: "accuracy (\(task.label) tags are not BIO spans)", hint: "set \(rules.keyPath(.metric)): accuracy.")
+        // a parser learns the relations of a conllu corpus, and its heads from the HEAD column
+        try rules.check(task.kind != .dependency || (corpus.format == .conllu && task.label == "deprel"), .label,
+                        found: "\(task.label) of a \(corpus.format.rawValue) corpus for kind dependency",
+                        allowed: "deprel of a conllu corpus (heads are read from its HEAD column)",
+                        hint: "set \(rules.keyPath(.label)): deprel, with a corpus of format conllu.")
         // a sentence label (a text_label file's, a comment's) trains only a classification task
         let sentenceLabel = corpus.format == .textLabel || corpus.sentenceLabelNames.contains(task.label)
         try rules.check(!sentenceLabel || task.kind == .classification, .kind, found: "\(task.kind.rawValue) for the sentence label \(task.label)",

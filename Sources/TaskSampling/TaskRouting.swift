@@ -14,10 +14,13 @@ public struct TaskRouting {
         public let name: String
         public let corpus: String
         public let label: String
-        public init(name: String, corpus: String, label: String) {
+        /// Further label types a sentence must carry to train the task (a parser's `head` beside its `deprel`).
+        public let alsoRequires: [String]
+        public init(name: String, corpus: String, label: String, alsoRequires: [String] = []) {
             self.name = name
             self.corpus = corpus
             self.label = label
+            self.alsoRequires = alsoRequires
         }
     }
 
@@ -66,7 +69,7 @@ public struct TaskRouting {
             for labels in corpus.labelTypes {
                 var ids: [Int] = []
                 for (t, task) in tasks.enumerated() {
-                    if labels.contains(task.label) {
+                    if labels.contains(task.label) && task.alsoRequires.allSatisfy(labels.contains) {
                         if task.corpus == corpus.name || useAllTasks { ids.append(t) }
                     } else if task.corpus == corpus.name {
                         unlabelled[t] += 1

@@ -11,7 +11,8 @@ import ModelFiles
 /// Whitespace inside a token (a CoNLL-U form may hold a space) becomes `_`, so every line has
 /// exactly three fields. A sentence without the task's labels (its column all `_`) is not written
 /// to that task's file, as it is not scored. A classification task's file has one line per sentence:
-/// its words joined by `_`, the gold and the predicted label.
+/// its words joined by `_`, the gold and the predicted label. A dependency task's file has per word
+/// `token goldHEAD goldDEPREL predictedHEAD predictedDEPREL`, for the sentences with gold heads.
 struct PredictionFiles {
     let split: String
     let tasks: [TaskInfo]
@@ -43,6 +44,15 @@ struct PredictionFiles {
             }
             precondition(gold.count == sentence.count && predicted[i].count == sentence.count,
                          "\(sentence.count) tokens, \(gold.count) gold and \(predicted[i].count) predicted tags")
+            if task.taskKind == .dependency {
+                guard let heads = sentence.labels[TaskInfo.headLabel] else { continue }
+                for (t, token) in sentence.tokens.enumerated() {
+                    let system = TaskInfo.dependencyParts(predicted[i][t])
+                    texts[i] += Self.field(token) + " " + heads[t] + " " + gold[t] + " \(system.head) " + system.relation + "\n"
+                }
+                texts[i] += "\n"
+                continue
+            }
             for (t, token) in sentence.tokens.enumerated() {
                 texts[i] += Self.field(token) + " " + gold[t] + " " + predicted[i][t] + "\n"
             }

@@ -87,9 +87,12 @@ extension Trainer {
             frozenWords: e.wordVectors.path != nil && !e.wordVectors.fineTune && e.wordDim > 0 ? true : nil)
         let heads = zip(config.tasks.names, encoder.tasks).map { name, task in
             let t = config.tasks[name]!
-            // a classification task's head pools the sentence; every other head labels tokens
+            // a classification task's head pools the sentence, a parser scores arcs; every other head labels tokens
+            let parser = task.taskKind == .dependency
+                ? ParserSizes(arcSize: t.arcSize ?? TaskConfig.defaultArcSize, relationSize: t.relationSize ?? TaskConfig.defaultRelationSize)
+                : nil
             return HeadSpec(name: name, tagCount: task.labels.count, kind: t.head, hidden: t.hidden, lossWeight: Float(t.lossWeight),
-                            pooling: task.taskKind == .classification ? (t.pooling ?? .mean) : nil)
+                            pooling: task.taskKind == .classification ? (t.pooling ?? .mean) : nil, parser: parser)
         }
         return ModelSpec(encoder: encoderSpec, heads: heads)
     }

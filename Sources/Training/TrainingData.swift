@@ -60,9 +60,12 @@ public final class TrainingData {
             // classification tasks' label columns hold one label per sentence (in every corpus: use_all_tasks routes by label)
             let sentenceLabels = taskList.filter { $0.value.kind == .classification }.map(\.value.label)
             let reader = CorpusFiles.reader(for: configs[c], spanSchemes: schemes, sentenceLabels: Set(sentenceLabels))
+            let parsers = taskList.contains { $0.value.kind == .dependency }
             let read = { (url: URL) throws -> [Sentence] in
                 let result = try CorpusFiles.read(url, with: reader, corpus: name, maxBytes: configs[c].maxFileBytes)
                 notes += CorpusFiles.notes(result.report, file: url, corpus: name, taskLabels: taskLabels)
+                // a parser's gold must be trees (use_all_tasks routes every corpus's heads to it)
+                if parsers { try CorpusFiles.checkTrees(result.sentences, corpus: name) }
                 return result.sentences
             }
             train.append(SentenceLengthBound.skipping(try read(files.train), longerThan: config.training.maxSentenceTokens,
@@ -74,7 +77,11 @@ public final class TrainingData {
         self.dev = dev
         self.test = test
 
-        let routingTasks = taskList.map { TaskRouting.Task(name: $0.name, corpus: $0.value.corpus, label: $0.value.label) }
+        // a parser trains on the sentences with relations and heads
+        let routingTasks = taskList.map {
+            TaskRouting.Task(name: $0.name, corpus: $0.value.corpus, label: $0.value.label,
+                             alsoRequires: $0.value.kind == .dependency ? [TaskInfo.headLabel] : [])
+        }
         routing = try TaskRouting(
             tasks: routingTasks,
             corpora: names.indices.map { c in
@@ -136,8 +143,7 @@ public final class TrainingData {
         for (t, (name, task)) in taskList.enumerated() {
             let span = task.metric == .spanF1
             let input = span ? task.inputScheme : nil, trained = span ? task.trainScheme : nil
-            // validation refuses the kinds this build cannot train before any data is read
-            let kind = task.kind.taskKind ?? .tagging
+            let kind = task.kind.taskKind
             let probe = TaskInfo(name: name, corpus: task.corpus, label: task.label, metric: task.metric,
                                  inputScheme: input, trainScheme: trained, labels: Vocabulary(), kind: kind)
             var sequences: [[String]] = []

@@ -44,8 +44,11 @@ struct CheckpointCommand: ParsableCommand {
             let reader = try CheckpointCommand.open(folder.directory)
             let m = reader.manifest, r = m.training, meta = r.model
             let tasks: [[String: Any]] = zip(meta.spec.heads, meta.encoder.tasks).map { head, task in
-                ["name": task.name, "corpus": task.corpus, "label": task.label, "labels": task.labels.count,
-                 "head": head.kind.rawValue, "hidden": head.hidden, "metric": task.metric.rawValue]
+                var entry: [String: Any] = ["name": task.name, "corpus": task.corpus, "label": task.label, "labels": task.labels.count,
+                                            "head": head.kind.rawValue, "hidden": head.hidden, "metric": task.metric.rawValue]
+                if task.taskKind != .tagging { entry["kind"] = task.taskKind.rawValue }
+                if let sizes = head.parser { entry["arc_size"] = sizes.arcSize; entry["relation_size"] = sizes.relationSize }
+                return entry
             }
             var object: [String: Any] = [
                 "checkpoint": reader.directory.path, "step": m.step, "epoch": r.sampler.epoch + 1,
@@ -66,10 +69,11 @@ struct CheckpointCommand: ParsableCommand {
                 "checkpoint \(reader.directory.path)",
                 "step \(m.step) (epoch \(r.sampler.epoch + 1), step \(r.sampler.step) of it), saved by \(m.worldSize) rank\(m.worldSize == 1 ? "" : "s")",
                 "tasks: " + zip(meta.spec.heads, meta.encoder.tasks).map { head, task in
-                    // a tagger as before; another kind says so, and a sentence head its pooling
+                    // a tagger as before; another kind says so, a sentence head its pooling, a parser its MLP widths
                     let kind = task.taskKind == .tagging ? "" : "\(task.taskKind.rawValue), "
                     let pooling = head.pooling.map { ", \($0.rawValue) pooling" } ?? ""
-                    return "\(task.name) (\(task.labels.count) labels, \(kind)\(head.kind.rawValue)\(pooling))"
+                    let parser = head.parser.map { ", arcs \($0.arcSize), relations \($0.relationSize)" } ?? ""
+                    return "\(task.name) (\(task.labels.count) labels, \(kind)\(head.kind.rawValue)\(pooling)\(parser))"
                 }.joined(separator: ", "),
                 "sizes: \(m.parameterCount) parameters in \(m.tensors.count) tensors; state \(m.stateBytes) bytes in \(m.shards.count) shard\(m.shards.count == 1 ? "" : "s"); vocabulary \(meta.encoder.words.count) words, \(meta.encoder.characters.count) characters",
                 "optimizer: \(m.optimizer.kind), \(m.optimizer.stepCount) updates, buffers [\(m.optimizer.buffers.joined(separator: ", "))]",

@@ -131,6 +131,10 @@ struct Evaluate: ParsableCommand {
                     lines.append(String(format: "  %-8@ precision %.2f  recall %.2f  F1 %.2f  (%d gold, %d predicted)",
                                         type, 100 * c.precision, 100 * c.recall, 100 * c.f1, c.gold, c.predicted))
                 }
+            } else if let attachment = r.attachment {
+                lines.append(String(format: "%@  LAS %.2f  UAS %.2f  LAS with subtypes %.2f (%d words)", r.task,
+                                    100 * attachment.universal.las, 100 * attachment.universal.uas,
+                                    100 * attachment.withSubtypes.las, attachment.universal.words))
             } else if let labels = r.labels {
                 lines.append(String(format: "%@  accuracy %.2f  macro-F1 %.2f (%d sentences)", r.task, 100 * r.tokens.accuracy,
                                     100 * labels.macroF1, r.tokens.total))

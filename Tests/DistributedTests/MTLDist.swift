@@ -84,6 +84,24 @@ enum MTLDist {
 
     /// `configs/default.yaml`.
     static var defaultConfig: URL { ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml") }
+
+    /// `mtl-dist evaluate --model MODEL --json` on `worldSize` ranks, checked to succeed, as JSON.
+    static func evaluation(_ model: URL, worldSize: Int = 1, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let run = try ranks(worldSize, ["evaluate", "--model", model.path, "--json"], file: file, line: line)
+        XCTAssertEqual(run.status, 0, "\(run)", file: file, line: line)
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], file: file, line: line)
+    }
+
+    /// The numpy runtime runs taggers only: it refuses `export` (reading `input`) with `message`
+    /// naming the task. Nothing is checked when numpy is not there.
+    static func assertNumpyRuntimeRefuses(_ export: URL, input: URL, saying message: String,
+                                          file: StaticString = #filePath, line: UInt = #line) throws {
+        guard try ProcessRun(["/bin/sh", "-c", "python3 -c 'import numpy'"]).status == 0 else { return }
+        let script = ProcessRun.packageRoot.appendingPathComponent("python/mtl_dist_infer.py").path
+        let py = try ProcessRun(["/bin/sh", "-c", "exec python3 \"$@\" < \"$0\"", input.path, script, export.path], timeout: 120)
+        XCTAssertNotEqual(py.status, 0, "\(py)", file: file, line: line)
+        XCTAssertTrue(py.stderr.contains(message), "\(py)", file: file, line: line)
+    }
 }
 
 /// A model's flat parameters: `best/parameters.bin`, raw little-endian float32.

@@ -112,11 +112,7 @@ final class TaskKindsTrainingTests: XCTestCase {
         XCTAssertEqual(train.status, 0, "\(train)")
 
         // evaluate: the same scores on 1 and 2 ranks, from the best model and from its checkpoint
-        func evaluate(_ model: URL, ranks: Int = 1) throws -> [String: Any] {
-            let run = try MTLDist.ranks(ranks, ["evaluate", "--model", model.path, "--json"])
-            XCTAssertEqual(run.status, 0, "\(run)")
-            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
-        }
+        func evaluate(_ model: URL, ranks: Int = 1) throws -> [String: Any] { try MTLDist.evaluation(model, worldSize: ranks) }
         let best = output.appendingPathComponent("best")
         let scores = try evaluate(best)
         let tasks = try XCTUnwrap(scores["tasks"] as? [String: [String: Any]])
@@ -176,22 +172,7 @@ final class TaskKindsTrainingTests: XCTestCase {
         XCTAssertFalse(tensors.names.contains("heads.intent.attention.weight"), "first-token pooling has no scorer")
         XCTAssertEqual(try predict(export, format: "jsonl"), jsonl)
         XCTAssertEqual(NSDictionary(dictionary: try evaluate(export)), NSDictionary(dictionary: scores))
-        // the numpy runtime runs taggers only: it refuses the export, naming the task (when numpy is there)
-        if try ProcessRun(["/bin/sh", "-c", "python3 -c 'import numpy'"]).status == 0 {
-            let script = ProcessRun.packageRoot.appendingPathComponent("python/mtl_dist_infer.py").path
-            let py = try ProcessRun(["/bin/sh", "-c", "exec python3 \"$@\" < \"$0\"", input.path, script, export.path], timeout: 120)
-            XCTAssertNotEqual(py.status, 0, "\(py)")
-            XCTAssertTrue(py.stderr.contains("task genre is a classification task"), "\(py)")
-        }
-    }
-
-    func testADependencyTaskIsRefusedAsNotAvailableYet() throws {
-        let config = try writeConfig()
-        let output = try temporaryDirectory().appendingPathComponent("run")
-        let run = try MTLDist.run(["train", "--config", config.path, "--output", output.path, "--set", "tasks.lemma.kind=dependency"])
-        XCTAssertNotEqual(run.status, 0)
-        XCTAssertTrue(run.stderr.contains("tasks.lemma.kind") && run.stderr.contains("not available"), "\(run)")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: output.appendingPathComponent("checkpoints").path))
+        try MTLDist.assertNumpyRuntimeRefuses(export, input: input, saying: "task genre is a classification task")
     }
 
     func testATaggingTaskOnASentenceLabelIsRefusedWithTheFix() throws {

@@ -20,7 +20,7 @@ final class ClassificationHeadTests: XCTestCase {
         let store = ParameterStore()
         let h = head(pooling, hidden: hidden, store: store)
         checkLayerGradients("classification \(pooling) hidden \(hidden)", store: store, inputs: [([2, 3, 4], x)]) { xs, tape in
-            h.loss(xs[0], lengths: [3, 2], keys: [1, 2], targets: self.targets, tape: tape, training: false)
+            h.loss(xs[0], lengths: [3, 2], keys: [1, 2], targets: self.targets, heads: [], tape: tape, training: false)
         }
     }
 
@@ -37,7 +37,7 @@ final class ClassificationHeadTests: XCTestCase {
         XCTAssertEqual(decoded.map(\.tags.count), [1, 1])
         // −log p(gold) summed over the rows equals the loss
         let expected = -log(decoded[0].posterior.marginal(position: 0, tag: 2)) - log(decoded[1].posterior.marginal(position: 0, tag: 1))
-        let loss = h.loss(input, lengths: [3, 2], keys: [1, 2], targets: targets, tape: nil, training: false).item
+        let loss = h.loss(input, lengths: [3, 2], keys: [1, 2], targets: targets, heads: [], tape: nil, training: false).item
         XCTAssertEqual(Double(loss), expected, accuracy: 1e-4)
         // the decoded label is the most probable one
         for row in decoded {

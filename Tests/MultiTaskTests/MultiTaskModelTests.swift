@@ -130,7 +130,7 @@ final class MultiTaskModelTests: XCTestCase {
             adam.step(store: model.store, learningRate: 0.03)
         }
         XCTAssertLessThan(last, 0.02, "loss went from \(first) to \(last)")
-        let predicted = model.predict(batch, taskIndices: [0, 1])
+        let predicted = try model.predict(batch, taskIndices: [0, 1])
         for s in 0..<4 {
             XCTAssertEqual(predicted[0][s], toy.pos(s), "pos of sentence \(s)")
             XCTAssertEqual(predicted[1][s], toy.ner(s), "ner of sentence \(s)")

@@ -78,7 +78,7 @@ final class TransformerEncoderTests: XCTestCase {
         }
         XCTAssertLessThan(last, first / 20, "loss \(first) → \(last)")
         XCTAssertNotEqual(Array(model.store.values.pointer[range]), before, "the transformer was fine-tuned")
-        let predicted = model.predict(b, taskIndices: [0])[0]
+        let predicted = try model.predict(b, taskIndices: [0])[0]
         for (s, words) in sentences.enumerated() { XCTAssertEqual(predicted[s], tags(words), "\(words)") }
     }
 

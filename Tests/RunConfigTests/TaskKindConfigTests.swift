@@ -4,8 +4,8 @@ import RunConfig
 import TestSupport
 import XCTest
 
-/// `tasks.<task>.kind` and the keys that go with it: defaults per kind, the kinds this build cannot
-/// train, and settings that do not fit a kind, each refused with the key and the fix.
+/// `tasks.<task>.kind` and the keys that go with it: defaults per kind, and settings that do not fit
+/// a kind, each refused with the key and the fix.
 final class TaskKindConfigTests: XCTestCase {
     let ewt = """
         corpora:
@@ -38,9 +38,33 @@ final class TaskKindConfigTests: XCTestCase {
         XCTAssertNil(tasks["upos"]?.pooling)
     }
 
-    func testADependencyTaskIsNotAvailableYet() throws {
-        try assertConfigError(ewt + "  deps: {label: deprel, kind: dependency}\n",
-                              contains: ["tasks.deps.kind", "dependency", "not available in this build yet", "label: deprel"])
+    func testADependencyTaskDefaultsToDozatAndManningsSizesScoredByLAS() throws {
+        let fixture = try ConfigFixture(self)
+        try fixture.touch("configs/ewt/train.conllu")
+        let config = try fixture.write(ewt + """
+              deps: {label: deprel, kind: dependency}
+              small: {label: deprel, kind: dependency, arc_size: 32, relation_size: 8, hidden: 0}
+            """, to: "configs/x.yaml")
+        let tasks = try ConfigLoader.load(file: config).config.tasks
+        XCTAssertEqual(tasks["deps"]?.head, .softmax)
+        XCTAssertEqual(tasks["deps"]?.metric, .las)
+        XCTAssertEqual(tasks["deps"]?.arcSize, 500)
+        XCTAssertEqual(tasks["deps"]?.relationSize, 100)
+        XCTAssertEqual(tasks["small"]?.arcSize, 32)
+        XCTAssertEqual(tasks["small"]?.relationSize, 8)
+    }
+
+    func testADependencyTaskNeedsTheRelationsOfAConlluCorpus() throws {
+        try assertConfigError(ewt + "  deps: {label: upos, kind: dependency}\n", contains: ["tasks.deps.label", "deprel of a conllu corpus"])
+        try assertConfigError("""
+            corpora: {c: {columns: [text, deprel], train: conll03/train.txt}}
+            tasks: {deps: {label: deprel, kind: dependency}}
+            """, contains: ["tasks.deps.label", "conllu"])
+        try assertConfigError(ewt + "  deps: {label: deprel, kind: dependency, arc_size: 0}\n", contains: ["tasks.deps.arc_size", ">= 1"])
+        try assertConfigError(ewt + "  deps: {label: deprel, kind: dependency, metric: accuracy}\n", contains: ["tasks.deps.metric", "las"])
+        try assertConfigError(ewt + "  upos: {label: upos, metric: accuracy, relation_size: 8}\n",
+                              contains: ["tasks.upos.relation_size", "kind: dependency"])
+        try assertConfigError(ewt + "  upos: {label: upos, metric: las}\n", contains: ["tasks.upos.metric", "span_f1 | accuracy"])
     }
 
     func testSettingsThatDoNotFitTheKindAreRefused() throws {

@@ -29,6 +29,17 @@ final class TaskRoutingTests: XCTestCase {
         XCTAssertEqual(off.assignments, [[[0]], [[1], [1]]])
     }
 
+    func testATaskThatAlsoRequiresALabelTrainsOnlyTheSentencesCarryingBoth() throws {
+        // a parser reads relations and heads: a sentence with relations but no heads is unlabelled for it
+        let parser = [TaskRouting.Task(name: "pos", corpus: "ud", label: "upos"),
+                      TaskRouting.Task(name: "deps", corpus: "ud", label: "deprel", alsoRequires: ["head"])]
+        let r = try TaskRouting(tasks: parser, corpora: [corpus("ud", [["upos", "deprel", "head"], ["upos", "deprel"], ["upos"]])],
+                                useAllTasks: true)
+        XCTAssertEqual(r.assignments, [[[0, 1], [0], [0]]])
+        XCTAssertEqual(r.sentencesPerTask, [3, 1])
+        XCTAssertEqual(r.unlabelledPerTask, [0, 2])
+    }
+
     func testSentencesWithoutTaskAreAnErrorThatSaysHowMany() {
         XCTAssertThrowsError(try TaskRouting(tasks: tasks, corpora: [corpus("conll03", [["ner"]]), corpus("ewt", [["upos"]]),
                                                                      corpus("extra", [["chunk"], ["chunk"], ["chunk"]])],
