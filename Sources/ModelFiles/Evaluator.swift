@@ -114,7 +114,7 @@ public enum Evaluator {
                 }
                 // a lemma task compares lemmas: a gold script outside the dictionary cannot be predicted
                 let gold = task.goldTags(raw)
-                tokenCounts[i].add(gold: gold, predicted: predicted[i])
+                tokenCounts[i].add(gold: gold, predicted: task.scored(predicted[i], gold: gold))
                 if task.metric == .spanF1 { spanCounts[i].add(gold: gold, predicted: predicted[i], scheme: .iob2) }
                 if task.taskKind == .classification { labelCounts[i].add(gold: gold[0], predicted: predicted[i][0]) }
             }

@@ -68,6 +68,14 @@ public struct TaskInfo: Codable, Equatable, Sendable {
         return TagScheme.convert(tags, from: from, to: .iob2)
     }
 
+    /// `predicted` (labels in the evaluated form) as scored against `gold`: for a lemma task a
+    /// word whose gold lemma is `_` (unknown; EWT's `goeswith` parts) counts as right whatever was
+    /// predicted, as the CoNLL 2018 shared task's script counts lemmas; otherwise unchanged.
+    public func scored(_ predicted: [String], gold: [String]) -> [String] {
+        guard taskKind == .lemma else { return predicted }
+        return zip(predicted, gold).map { p, g in g == "_" ? g : p }
+    }
+
     /// Predicted ids back to labels in the evaluated form: IOB2 tags for span tasks, the lemmas the
     /// predicted scripts make of `forms` for a lemma task (the form itself where a script does not
     /// fit it, or for `<unk>`); for a dependency task, whose ids are the L heads then the L relation

@@ -32,6 +32,11 @@ final class TaskKindDataTests: XCTestCase {
         XCTAssertEqual(AccuracyCounts(gold: task.goldTags(gold), predicted: task.predictedTags([3, 1, 3], forms: forms)).correct, 3)
         // <unk> predicts the form itself
         XCTAssertEqual(task.predictedTags([0], forms: ["Geese"]), ["Geese"])
+        // a gold lemma `_` is right whatever is predicted, as conll18_ud_eval.py counts it
+        let unknown = ["the", "_", "sleep"], predicted = task.predictedTags([3, 2, 2], forms: forms)
+        XCTAssertEqual(predicted, ["the", "caun", "sleun"], "the run → run script on other forms")
+        XCTAssertEqual(AccuracyCounts(gold: unknown, predicted: task.scored(predicted, gold: unknown)).correct, 2)
+        XCTAssertEqual(AccuracyCounts(gold: unknown, predicted: predicted).correct, 1)
     }
 
     func testALemmaWhoseScriptIsNotInTheDictionaryIsCountedWrongWhateverIsPredicted() throws {
