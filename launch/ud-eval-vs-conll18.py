@@ -8,8 +8,8 @@ outside the repository):
         --script /path/to/conll18_ud_eval.py [--binary .build/release/mtl-dist] [--np 2] \
         [--upos upos] [--lemma lemma] [--deps deps]
 
-Steps: the gold file's words (multi-word token lines and empty nodes skipped, as the script reads
-them) go to `mtl-dist predict` one token a line; the predicted UPOS, lemma, head and relation
+Steps: `mtl-dist predict --input-format conllu` tags the gold file's words (multi-word token lines
+and empty nodes skipped, as the script reads them); the predicted UPOS, lemma, head and relation
 replace the gold file's columns of the same words, everything else kept, so the system file has the
 gold tokenisation; the script scores it (`-v`, and `-c` for counts); `mtl-dist evaluate --split GOLD
 --json` scores the same model on the same file. Prints one JSON object with both sides' UPOS, lemma,
@@ -75,15 +75,8 @@ def main():
 
     sentences = gold_sentences(args.gold)
     with tempfile.TemporaryDirectory() as work:
-        tokens = os.path.join(work, "tokens.txt")
-        with open(tokens, "w", encoding="utf-8") as f:
-            for s in sentences:
-                for line in s:
-                    if is_word(line):
-                        f.write(line.split("\t")[1] + "\n")
-                f.write("\n")
         tasks = [t for t in (args.upos, args.lemma, args.deps) if t]
-        out = run(launcher + [args.binary, "predict", "--model", args.model, "--input", tokens,
+        out = run(launcher + [args.binary, "predict", "--model", args.model, "--input", args.gold, "--input-format", "conllu",
                               "--output-format", "jsonl", "--tasks", ",".join(tasks)], env)
         predicted = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         if len(predicted) != len(sentences):

@@ -10,12 +10,18 @@ public enum PredictionIO {
         /// sentence, `# ...` comment lines skipped. Input that is really text (see
         /// `conllInputLooksLikeText`) is refused with the fix.
         case conll
+        /// CoNLL-U (Universal Dependencies): the FORM (second column) of each word line of 10
+        /// tab-separated columns, a blank line after each sentence, `#` comment lines, multi-word token
+        /// ranges (`3-4`) and empty nodes (`5.1`) skipped, as the CoNLL 2018 evaluation script reads
+        /// words. `conll` input that is CoNLL-U is refused with this fix, never read as its ID column.
+        case conllu
         /// Raw, untokenised English text, split into sentences and UD EWT-style words by
         /// `TextSegmentation.TextTokenizer` (`Tuesday.` → `Tuesday` `.`, `don't` → `do` `n't`).
         case text
         /// One sentence per line, tokens already separated by white space.
         case pretokenized
-        /// `conll` when a line holds a tab or every token line holds one field, else `text`.
+        /// `conllu` when the first sentence's lines are CoNLL-U word lines, else `conll` when a line
+        /// holds a tab or every token line holds one field, else `text`.
         case auto
     }
 
@@ -78,7 +84,7 @@ public enum PredictionIO {
     /// `PredictionInput`: `auto` detects the format, `conll` input that is really text is refused.
     public static func inputSentences(in text: String, format: InputFormat, fileName: String) throws -> [InputSentence] {
         let resolved = format == .auto ? detectFormat(of: text) : format
-        if resolved == .conll { try refuseTextAsCoNLL(text, fileName: fileName) }
+        if resolved == .conll { try refuseMisreadCoNLL(text, fileName: fileName) }
         var parser = SentenceParser(format: resolved, fileName: fileName)
         return try parser.sentences(in: Array(text.utf8))
     }

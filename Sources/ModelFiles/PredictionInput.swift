@@ -59,7 +59,7 @@ public final class PredictionInput {
     }
 
     /// The next block's bytes, or nil at the end of the input. The first block also fixes `format`
-    /// (for `auto`) and refuses text given as `conll` (`ModelError.inputFormat`).
+    /// (for `auto`) and refuses text or CoNLL-U given as `conll` (`ModelError.inputFormat`).
     public func nextBlock() throws -> [UInt8]? {
         let want = isFirst ? max(detectionBytes, blockBytes) : blockBytes
         while !atEnd && pending.count < want { try fill() }
@@ -69,7 +69,7 @@ public final class PredictionInput {
             let window = atEnd ? pending.count : lastLineEnd(in: pending.count) ?? pending.count
             let text = try InputFile.text(Data(pending[0..<window]), fileName: fileName)
             if format == .auto { format = PredictionIO.detectFormat(of: text) }
-            if format == .conll { try PredictionIO.refuseTextAsCoNLL(text, fileName: fileName) }
+            if format == .conll { try PredictionIO.refuseMisreadCoNLL(text, fileName: fileName) }
         }
         let cut = atEnd ? pending.count : cutPoint()
         let block = Array(pending[0..<cut])
@@ -104,7 +104,7 @@ public final class PredictionInput {
         switch format {
         case .pretokenized:
             if let end = lastLineEnd(in: limit) { return end }
-        case .conll, .text, .auto:
+        case .conll, .conllu, .text, .auto:
             if let end = lastBlankLine(in: limit) { return end }
             if let end = lastLineEnd(in: limit) { return end }
         }

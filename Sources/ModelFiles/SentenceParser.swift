@@ -105,10 +105,46 @@ public struct SentenceParser {
                 tokens.append(String(decoding: block[first], as: UTF8.self))
             }
             if !tokens.isEmpty { result.append(InputSentence(joining: tokens, source: SourceLocation(file: fileName, line: start))) }
+        case .conllu:
+            result = try coNLLUSentences(lines: lines, in: block)
         }
         line += lines.count - 1
         byteOffset += block.count
         for byte in block where byte & 0xC0 != 0x80 { scalarOffset += 1 }
+        return result
+    }
+}
+
+extension SentenceParser {
+    /// The sentences of a block of CoNLL-U: each word line's FORM; comments, multi-word ranges and
+    /// empty nodes skipped. A line that is not 10 tab-separated columns with an ID first is refused
+    /// with its line.
+    private func coNLLUSentences(lines: [Range<Int>], in block: [UInt8]) throws -> [InputSentence] {
+        var result: [InputSentence] = []
+        var tokens: [String] = []
+        var start = line
+        func flush() {
+            if !tokens.isEmpty { result.append(InputSentence(joining: tokens, source: SourceLocation(file: fileName, line: start))) }
+            tokens = []
+        }
+        for (i, row) in lines.enumerated() {
+            let text = String(decoding: block[row], as: UTF8.self)
+            if text.unicodeScalars.allSatisfy({ $0 == " " || $0 == "\t" }) { flush(); continue }
+            if text.hasPrefix("#") { continue }
+            let columns = text.split(separator: "\t", omittingEmptySubsequences: false)
+            guard columns.count == 10, PredictionIO.isCoNLLUID(columns[0]), !columns[1].isEmpty else {
+                throw ModelError.inputFormat(
+                    file: fileName, line: line + i,
+                    reason: "a CoNLL-U word line has 10 tab-separated columns, an ID (1, 1-2 or 1.1) and a FORM first; "
+                        + "this one has \(columns.count) column\(columns.count == 1 ? "" : "s") starting \"\(columns[0].prefix(20))\"",
+                    hint: "fix the line, or use --input-format conll for a token per line")
+            }
+            // multi-word token ranges and empty nodes are not words
+            if columns[0].contains("-") || columns[0].contains(".") { continue }
+            if tokens.isEmpty { start = line + i }
+            tokens.append(String(columns[1]))
+        }
+        flush()
         return result
     }
 }

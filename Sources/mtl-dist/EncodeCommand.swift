@@ -18,7 +18,7 @@ struct Encode: ParsableCommand {
     @Option(help: "The model folder: config.json, vocab.txt, model.safetensors (launch/fetch-minilm.sh gets one).")
     var transformer: String
     @Option(help: "Input file, or - for standard input.") var input = "-"
-    @Option(name: .customLong("input-format"), help: "pretokenized (a sentence per line, tokens separated by spaces), text (raw text, tokenised UD-style), conll (a token per line) or auto.")
+    @Option(name: .customLong("input-format"), help: "pretokenized (a sentence per line, tokens separated by spaces), text (raw text, tokenised UD-style), conll (a token per line), conllu (the FORM column of CoNLL-U) or auto.")
     var inputFormat: PredictionIO.InputFormat = .pretokenized
     @Option(parsing: .unconditional, help: "Hidden states to average, comma-separated: 0 is the embedding output, -1 the last layer; or all (0 to the last).")
     var layers = "-1"

@@ -12,7 +12,7 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var model: ModelOption
     @Option(help: "Input file, or - for standard input.") var input = "-"
-    @Option(name: .customLong("input-format"), help: "conll (a token per line), text (raw text, tokenised UD-style), pretokenized (a sentence per line, tokens separated by spaces) or auto.")
+    @Option(name: .customLong("input-format"), help: "conll (a token per line), conllu (the FORM column of CoNLL-U), text (raw text, tokenised UD-style), pretokenized (a sentence per line, tokens separated by spaces) or auto.")
     var inputFormat: PredictionIO.InputFormat = .conll
     @Option(name: .customLong("output-format"), help: "conll (a header line, then the token and one column per task) or jsonl (tags, probabilities, spans with scores).")
     var outputFormat: PredictionIO.OutputFormat = .conll

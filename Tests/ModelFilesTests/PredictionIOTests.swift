@@ -118,6 +118,32 @@ final class PredictionInputFormatTests: XCTestCase {
         XCTAssertNoThrow(try PredictionIO.sentences(in: "EU\tB-ORG\nsays\n\n", format: .conll, fileName: "c.conll"))
     }
 
+    /// A CoNLL-U sentence with a comment, a multi-word token and an empty node.
+    static let coNLLU = "# sent_id = a-1\n# text = I'm here\n1-2\tI'm\t_\t_\t_\t_\t_\t_\t_\t_\n"
+        + "1\tI\tI\tPRON\tPRP\t_\t2\tnsubj\t_\t_\n2\t'm\tbe\tAUX\tVBP\t_\t0\troot\t_\t_\n"
+        + "2.1\tx\tx\tX\tX\t_\t_\t_\t2:dep\t_\n3\there\there\tADV\tRB\t_\t2\tadvmod\t_\t_\n\n"
+        + "1\tYes\tyes\tINTJ\tUH\t_\t0\troot\t_\t_\n\n"
+
+    func testCoNLLUGivesTheWordsFormsAndIsNeverReadAsItsIDs() throws {
+        let expected = [["I", "'m", "here"], ["Yes"]]
+        XCTAssertEqual(try PredictionIO.sentences(in: Self.coNLLU, format: .conllu, fileName: "u").map(\.tokens), expected)
+        XCTAssertEqual(try PredictionIO.sentences(in: Self.coNLLU, format: .auto, fileName: "u").map(\.tokens), expected)
+        XCTAssertEqual(try PredictionIO.sentences(in: Self.coNLLU, format: .conllu, fileName: "u").map(\.source.line), [4, 9])
+        // as conll it would be the IDs 1-2, 1, 2, 2.1, 3: refused at the first word line, with the fix
+        XCTAssertThrowsError(try PredictionIO.sentences(in: Self.coNLLU, format: .conll, fileName: "dev.conllu")) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.hasPrefix("dev.conllu:3: --input-format conll reads the first column"), message)
+            XCTAssertTrue(message.contains("--input-format conllu"), message)
+        }
+        // a word line without its 10 columns is refused with its line
+        XCTAssertThrowsError(try PredictionIO.sentences(in: "1\tI\tI\n", format: .conllu, fileName: "u")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("u:1: a CoNLL-U word line has 10 tab-separated columns"), "\(error)")
+        }
+        // a token-per-line file whose tokens are numbers, or with fewer columns, stays conll
+        XCTAssertEqual(try PredictionIO.sentences(in: "1\tCD\n2\tCD\n\n", format: .conll, fileName: "c").map(\.tokens), [["1", "2"]])
+        XCTAssertEqual(try PredictionIO.sentences(in: "1\tCD\n2\tCD\n\n", format: .auto, fileName: "c").map(\.tokens), [["1", "2"]])
+    }
+
     func testAutoDetectsCoNLLAndText() throws {
         XCTAssertEqual(try PredictionIO.sentences(in: "EU\nrejects\n\nPeter\n", format: .auto, fileName: "a").map(\.tokens),
                        [["EU", "rejects"], ["Peter"]])

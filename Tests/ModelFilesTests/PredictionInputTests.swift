@@ -94,6 +94,17 @@ final class PredictionInputTests: XCTestCase {
         }
     }
 
+    func testCoNLLUInBlocksGivesTheWholeInputsSentences() throws {
+        let text = String(repeating: PredictionInputFormatTests.coNLLU, count: 600)
+        for format in [PredictionIO.InputFormat.conllu, .auto] {
+            let whole = try PredictionIO.inputSentences(in: text, format: format, fileName: inputName)
+            let (blocks, parts) = try streamed(text, format: format)
+            XCTAssertGreaterThan(blocks, 3, "\(format)")
+            XCTAssertEqual(whole.count, 1200)
+            XCTAssertEqual(parts, whole, "\(format)")
+        }
+    }
+
     func testJoinedOffsetsIndexTheTokensJoinedBySpaces() throws {
         let s = try PredictionIO.inputSentences(in: "Zoë  lives\tin São_Paulo\n", format: .pretokenized, fileName: "x")[0]
         XCTAssertEqual(s.text, "Zoë lives in São_Paulo")
