@@ -81,7 +81,7 @@ extension PredictionIO {
     /// What `--input-format auto` reads `text` as: `conllu` when its first sentence is CoNLL-U
     /// (`coNLLULine`), `conll` when a line holds a tab, or the lines read as CoNLL (see
     /// `textLineInCoNLL`), else raw `text`.
-    static func detectFormat(of text: String) -> InputFormat {
+    public static func detectFormat(of text: String) -> InputFormat {
         if coNLLULine(text) != nil { return .conllu }
         let rows = tokenLines(of: text)
         if rows.isEmpty { return .conll }
