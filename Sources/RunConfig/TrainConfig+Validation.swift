@@ -19,8 +19,16 @@ extension TrainConfig {
         try rules.nested(.training).size(TrainingConfig.CodingKeys.batchSize, training.batchSize, bytes: { 8 * $0 * (c + o) },
                                          for: "one step's token vectors, encoder outputs and their gradients (one token per sentence)")
         for (name, task) in tasks {
-            try rules.nested(.tasks, name).size(TaskConfig.CodingKeys.hidden, task.hidden, bytes: { 64 * $0 * (o + $0 + 1) },
-                                                for: "the head's BiLSTM weights and their gradients")
+            let taskRules: ConfigRules<TaskConfig.CodingKeys> = rules.nested(.tasks, name)
+            try taskRules.size(.hidden, task.hidden, bytes: { 64 * $0 * (o + $0 + 1) },
+                               for: "the head's BiLSTM weights and their gradients")
+            // a parser's MLPs read width w = the head's BiLSTM or the encoder output; the biaffine
+            // weights are [A, A] and (at least one relation) [Q, Q]: weights, gradients, two moments
+            let w = task.hidden > 0 ? Double(2 * task.hidden) : o
+            try taskRules.size(.arcSize, task.arcSize, bytes: { 16 * $0 * (2 * w + $0 + 1) },
+                               for: "the parser's arc MLPs and biaffine weights with their gradients and optimizer moments")
+            try taskRules.size(.relationSize, task.relationSize, bytes: { 16 * $0 * (2 * w + $0 + 1) },
+                               for: "the parser's relation MLPs and bilinear weights with their gradients and optimizer moments")
         }
         let share = "every rank's share of training.batch_size (\(training.batchSize)) holds "
         let samplerRules: ConfigRules<SamplerConfig.CodingKeys> = rules.nested(.sampler)

@@ -20,6 +20,14 @@ final class ConfigLimitTests: XCTestCase {
                                                          "of memory", "set \(key) to at most"])
             XCTAssertEqual(error?.keyPath, key)
         }
+        // a parser's arc and relation widths
+        let parser = "corpora: {ewt: {format: conllu, train: ewt/train.conllu}}\n"
+            + "tasks: {deps: {label: deprel, kind: dependency}}\n"
+        for key in ["arc_size", "relation_size"] {
+            let error = try assertConfigError(parser, overrides: ["tasks.deps.\(key)=1000000000"],
+                                              contains: ["invalid value for tasks.deps.\(key)", "of memory", "set tasks.deps.\(key) to at most"])
+            XCTAssertEqual(error?.keyPath, "tasks.deps.\(key)")
+        }
     }
 
     func testTheLargestAllowedValueFitsAndTheNextDoesNot() throws {
