@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `training.exchange` through the binary at np 2: `auto` on one host takes the dense sum without
+/// `training.exchange` through the binary at np 2: `auto` (the default) on one host takes the dense sum without
 /// measuring; across two emulated hosts it logs what it measured, each strategy's predicted step and
 /// its choice, and trains exactly what the chosen fixed value trains; a fixed value trains what its
 /// switches train; a switch beside a non-manual value is refused.
@@ -36,7 +36,8 @@ final class ExchangeChoiceTests: XCTestCase {
 
     func testAutoOnOneHostTakesTheDenseSumWithoutMeasuring() throws {
         let root = try temporaryDirectory()
-        let (auto, autoLosses) = try train(root.appendingPathComponent("auto"), ["training.exchange": "auto"])
+        // no `exchange` set: `auto` is the default
+        let (auto, autoLosses) = try train(root.appendingPathComponent("auto"), [:])
         XCTAssertTrue(auto.stdout.contains("exchange auto: the 2 ranks share one host (shared memory): dense"), "\(auto)")
         XCTAssertFalse(auto.stdout.contains("predicted step"), "nothing measured on one host\n\(auto)")
         let (_, denseLosses) = try train(root.appendingPathComponent("dense"), ["training.exchange": "dense"])

@@ -38,7 +38,8 @@ final class ConfigDefaultsTests: XCTestCase {
         XCTAssertEqual(training.mainScore, .mean)
         XCTAssertEqual(training.allReduceBucketMB, 0)
         XCTAssertTrue(training.overlapAllReduce)
-        XCTAssertEqual(training.exchange, .manual)
+        XCTAssertEqual(training.exchange, .auto)
+        XCTAssertEqual(training.effectiveExchange, .auto, "no switch is on by default")
 
         XCTAssertEqual(config.sampler, SamplerConfig())
         XCTAssertEqual(config.sampler.strategy, .proportional)
