@@ -58,6 +58,8 @@ seed columns 00 "$fixtures"/conll03*.txt "$fixtures"/conlleval.txt "$fixtures"/m
 seed columns 80 "$fixtures"/conll03*.txt "$fixtures"/malformed/*.txt
 seed columns 01 "$fixtures"/ewt-ner-pos.tsv "$fixtures"/malformed/*.tsv
 seed columns 81 "$fixtures"/ewt-ner-pos.tsv "$fixtures"/malformed/*.tsv
+seed columns 03 "$fixtures"/intents.tsv "$fixtures"/malformed/*.tsv
+seed columns 83 "$fixtures"/intents.tsv
 seed conllu 00 "$fixtures"/*.conllu "$fixtures"/malformed/*.conllu
 seed conllu 80 "$fixtures"/*.conllu "$fixtures"/malformed/*.conllu
 seed iob2 00 "$fixtures"/uner.iob2

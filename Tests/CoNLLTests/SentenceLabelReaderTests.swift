@@ -76,6 +76,16 @@ final class SentenceLabelReaderTests: XCTestCase {
         XCTAssertEqual(s.map(\.source.description), ["intents.tsv:1", "intents.tsv:2"])
     }
 
+    /// The fuzz seed of `text_label` (launch/fuzz.sh): refused strictly at its blank line, read leniently.
+    func testTheTextLabelFixture() throws {
+        XCTAssertEqual(try Fixtures.error("intents.tsv", format: .textLabel), .blankLineRun(file: "intents.tsv", line: 3))
+        var lenient = ReaderOptions.strict
+        lenient.blankLineRuns = .accept
+        let read = try Fixtures.read("intents.tsv", format: .textLabel, options: lenient)
+        XCTAssertEqual(read.sentences.map(\.tokens), [["I", "want", "a", "flight", "to", "Boston"], ["what", "time", "is", "it"], ["no,", "thanks!"]])
+        XCTAssertEqual(read.sentences.map { Set($0.labels[CoNLLFormat.textLabelType]!) }, [["book_flight"], ["time"], ["deny"]])
+    }
+
     func testMalformedTextLabelLinesNameTheirLine() {
         let reader = CoNLLReader(format: .textLabel)
         XCTAssertEqual(error("a b\tx\nno label here\n", reader), .textLabelLine(file: "in.txt", line: 2, tabs: 0))
