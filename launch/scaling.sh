@@ -50,6 +50,11 @@
 #   --collective-hosts L  hosts (one rank each) over which `bench collective` is timed on every rate,
 #                         for the inter-host alpha/beta fit (default 2,4,8); it is also timed at np = 2
 #                         over shared memory (the intra-host level)
+#   --collective-pause P  milliseconds every rank waits before each timed collective of 256 KiB and more
+#                         (`bench collective --pause-ms`), or `step` (the default): the median step of the
+#                         sweep's np = 1 runs, as a training step's exchange follows its compute. Over TCP,
+#                         calls back to back stall more often than calls spaced out (BENCHMARKS.md,
+#                         2026-12-06), and the cost model is fitted on these timings. Applies to every sweep
 #
 # What it writes into DIR:
 #   runs.jsonl            one line per bench run: {"mode", "round", "launcher", "load", "bench": <bench --json>}
@@ -79,6 +84,7 @@ force=0
 config="" output="" np_list="1,2,4,8" mode="both" steps=20 rounds=3 data_dir="" hostfile="" launcher="mpirun"
 blas_threads=1 binary="${MTL_DIST_BINARY:-}"
 emulate="" hosts=2 ranks_per_host=1 strategies="dense,touched,overlap,sharded,auto" bucket_mb=4 collective_hosts="2,4,8"
+collective_pause=step
 np_given=0 mode_given=0
 sets=()
 while [ $# -gt 0 ]; do
@@ -93,6 +99,7 @@ while [ $# -gt 0 ]; do
     --strategies)   [ $# -ge 2 ] || die "$1 needs a value"; strategies=$2; shift 2 ;;
     --bucket-mb)    [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; bucket_mb=$2; shift 2 ;;
     --collective-hosts) [ $# -ge 2 ] || die "$1 needs a value"; collective_hosts=$2; shift 2 ;;
+    --collective-pause) [ $# -ge 2 ] || die "$1 needs a value"; collective_pause=$2; shift 2 ;;
     --steps)        [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; steps=$2; shift 2 ;;
     --rounds)       [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; rounds=$2; shift 2 ;;
     --data-dir)     [ $# -ge 2 ] || die "$1 needs a value"; data_dir=$2; shift 2 ;;
@@ -116,6 +123,8 @@ case "$launcher" in mpirun|srun) ;; *) die "--launcher expects mpirun or srun, g
 [ -z "$hostfile" ] || [ "$launcher" = mpirun ] || die "--hostfile goes with --launcher mpirun (srun takes its hosts from SLURM)"
 [ -z "$hostfile" ] || [ -f "$hostfile" ] || die "--hostfile $hostfile: no such file"
 [ -z "$data_dir" ] || [ -d "$data_dir" ] || die "--data-dir $data_dir: no such folder"
+[ "$collective_pause" = step ] || { [[ $collective_pause =~ ^[0-9]{1,5}$ ]] && [ "$collective_pause" -le 10000 ]; } \
+  || die "--collective-pause expects step or 0 to 10000 milliseconds, got '$collective_pause'"
 if [ -n "$emulate" ]; then
   [ "$np_given" -eq 0 ] || die "--np goes without --emulate: an emulated sweep runs np = 1 and np = hosts x ranks-per-host"
   [ "$mode_given" -eq 0 ] || [ "$mode" = weak ] || die "--emulate sweeps weak scaling only (each rank keeps the config's batch, so the np = 1 run is the cost model's compute reference); drop --mode $mode"
@@ -218,6 +227,19 @@ measure() {
 
 bench_args=(bench step --config "$config" --json --steps "$steps" ${data_dir:+--data-dir "$data_dir"} "${sets[@]}")
 
+# the pause before each timed collective (ms): --collective-pause, or the median step of the np = 1
+# runs in runs.jsonl (0 without one); noted in machine.txt, which the report shows
+collective_pause_ms() {
+  local ms=$collective_pause
+  if [ "$ms" = step ]; then
+    ms=$(grep -E '"np":1[,}]|"world_size":1[,}]' "$output/runs.jsonl" 2>/dev/null \
+      | grep -o '"median_step_ms":[0-9.eE+-]*' | cut -d: -f2 | sort -g \
+      | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; m = int(m + 0.5); print (m > 10000 ? 10000 : m) } }')
+  fi
+  echo "collectives: every call of 256 KiB and more after a pause of $ms ms on each rank (--collective-pause $collective_pause)" >> "$output/machine.txt"
+  echo "$ms"
+}
+
 # the configuration overrides of an exchange strategy
 strategy_sets() {
   case "$1" in
@@ -313,13 +335,14 @@ if [ -n "$emulate" ]; then
     done
   done
   # the two levels of the cost model: shared memory on one host, and each emulated link
-  echo "scaling: collectives at 4 KiB-16 MiB, np=2, shared memory" >&2
-  json=$(measure "allreduce-np2-shm" 2 bench collective --json)
+  pause=$(collective_pause_ms)
+  echo "scaling: collectives at 4 KiB-16 MiB, np=2, shared memory, $pause ms before each call of 256 KiB and more" >&2
+  json=$(measure "allreduce-np2-shm" 2 bench collective --json --pause-ms "$pause")
   printf '{"link":%s,%s\n' "$(shm_link 2)" "${json#\{}" >> "$output/collective.jsonl"
   for rate in "${rates[@]}"; do
     for h in "${collective_list[@]}"; do
       echo "scaling: collectives at 4 KiB-16 MiB, $h emulated hosts at $rate" >&2
-      json=$(measure_emulated "allreduce-h$h-$rate" "$rate" "$h" 1 bench collective --json)
+      json=$(measure_emulated "allreduce-h$h-$rate" "$rate" "$h" 1 bench collective --json --pause-ms "$pause")
       printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h$h-$rate.link.json")" "${json#\{}" >> "$output/collective.jsonl"
     done
   done
@@ -343,10 +366,11 @@ for ((round = 1; round <= rounds; round++)); do
   done
 done
 
+pause=$(collective_pause_ms)
 for n in "${nps[@]}"; do
   [ "$n" -gt 1 ] || continue
-  echo "scaling: collectives at 4 KiB-16 MiB, np=$n" >&2
-  measure "allreduce-np$n" "$n" bench collective --json >> "$output/collective.jsonl"
+  echo "scaling: collectives at 4 KiB-16 MiB, np=$n, $pause ms before each call of 256 KiB and more" >&2
+  measure "allreduce-np$n" "$n" bench collective --json --pause-ms "$pause" >> "$output/collective.jsonl"
 done
 
 "$binary" report scaling "$output"

@@ -8,33 +8,48 @@ import Training
 /// `MPI_Allreduce` (float sum) of the dense and touched-rows sums, the reduce-scatter + all-gather
 /// pair of the sharded update, and the non-blocking all-reduce (started, then waited for) of the
 /// overlapped buckets. Each call starts after a barrier; a call's time is the slowest rank's, and
-/// each size reports the median over its repetitions.
+/// each size reports the median over its repetitions. With a pause, every rank sleeps that long
+/// before each call of 256 KiB and more (the barrier after it), as a step's exchange comes after
+/// its forward and backward: over TCP, calls back to back stall more often than calls spaced out
+/// (BENCHMARKS.md, 2026-12-06), so the spaced calls are what a step's exchange costs.
 public struct CollectiveBenchmark {
     /// Buffer sizes in bytes, each a multiple of 4.
     let sizes: [Int]
     let warmup: Int
+    /// Seconds before each call of 256 KiB and more.
+    let pause: Double
 
     /// A benchmark of every operation at each of `sizes` (bytes; the all-reduce at all of them, the
-    /// others at those of 256 KiB and more, the sizes exchanges move), after `warmup` untimed calls.
-    public init(sizes: [Int], warmup: Int) {
+    /// others at those of 256 KiB and more, the sizes exchanges move), after `warmup` untimed calls,
+    /// each call of 256 KiB and more after `pause` seconds.
+    public init(sizes: [Int], warmup: Int, pause: Double = 0) {
         self.sizes = sizes
         self.warmup = warmup
+        self.pause = max(0, pause)
     }
+
+    /// The sizes a pause comes before: those the exchanges move.
+    static let pausedFrom = 256 << 10
 
     /// 4 KiB to 16 MiB in steps of 4×.
     public static let defaultSizes = [4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20]
 
-    /// Repetitions of a size: about 64 MiB moved in all, between 5 and 200 calls.
-    static func repetitions(bytes: Int) -> Int { min(200, max(5, (64 << 20) / max(bytes, 1))) }
+    /// Repetitions of a size: about 64 MiB moved in all, between 5 and 200 calls; with a pause
+    /// before each, no more calls than fit 5 s of pauses (at least 5).
+    static func repetitions(bytes: Int, pause: Double = 0) -> Int {
+        let moved = min(200, max(5, (64 << 20) / max(bytes, 1)))
+        return pause > 0 ? max(5, min(moved, Int(5 / pause))) : moved
+    }
 
     public struct Report {
         var worldSize: Int
+        var pauseSeconds: Double
         var rows: [(operation: CollectiveOperation, bytes: Int, medianSeconds: Double, repetitions: Int)]
 
-        /// `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t, "repetitions": k}, ...],
+        /// `{"world_size": W, "pause_ms": P, "allreduce": [{"bytes": n, "median_s": t, "repetitions": k}, ...],
         /// "reduce_scatter_allgather": [...], "iallreduce": [...]}`.
         public var dictionary: [String: Any] {
-            var d: [String: Any] = ["world_size": worldSize]
+            var d: [String: Any] = ["world_size": worldSize, "pause_ms": (1000 * pauseSeconds).rounded()]
             for operation in CollectiveOperation.allCases {
                 d[operation.rawValue] = rows.filter { $0.operation == operation }
                     .map { ["bytes": $0.bytes, "median_s": $0.medianSeconds, "repetitions": $0.repetitions] }
@@ -55,10 +70,11 @@ public struct CollectiveBenchmark {
             for bytes in sizes where operation == .allReduce || bytes >= 256 << 10 {
                 // zeros stay zeros under summation: no overflow however often the buffer is summed
                 var buffer = [Float](repeating: 0, count: bytes / MemoryLayout<Float>.size)
-                let count = CollectiveBenchmark.repetitions(bytes: bytes)
+                let count = CollectiveBenchmark.repetitions(bytes: bytes, pause: bytes >= CollectiveBenchmark.pausedFrom ? pause : 0)
                 var seconds = [Double](repeating: 0, count: count)
                 try buffer.withUnsafeMutableBufferPointer { pointer in
                     for i in 0..<(warmup + count) {
+                        if pause > 0 && bytes >= CollectiveBenchmark.pausedFrom { Thread.sleep(forTimeInterval: pause) }
                         try communicator.barrier()
                         let start = DispatchTime.now().uptimeNanoseconds
                         try communicator.perform(operation, on: pointer)
@@ -69,6 +85,6 @@ public struct CollectiveBenchmark {
                 rows.append((operation, bytes, median(seconds), count))
             }
         }
-        return Report(worldSize: communicator.worldSize, rows: rows)
+        return Report(worldSize: communicator.worldSize, pauseSeconds: pause, rows: rows)
     }
 }

@@ -22,6 +22,25 @@ final class BenchCommandTests: XCTestCase {
         let run = try MTLDist.run(["bench", "collective", "--warmup", "0", "--json"])
         XCTAssertEqual(run.status, 0, "\(run)")
         XCTAssertEqual(run.jsonLines.count, 1, "\(run)")
+        XCTAssertEqual(run.jsonLines.first?["pause_ms"] as? Double, 0, "\(run)")
+    }
+
+    /// `--pause-ms`: every rank waits before each call of 256 KiB and more (as a step's exchange
+    /// follows its compute), said in the JSON; bounded.
+    func testCollectivePausesBeforeTheLargeCalls() throws {
+        let run = try MTLDist.run(["bench", "collective", "--warmup", "0", "--pause-ms", "3", "--json"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let report = try XCTUnwrap(run.jsonLines.first, "\(run)")
+        XCTAssertEqual(report["pause_ms"] as? Double, 3)
+        // 256 KiB is paused: at most 5 s of pauses, at least 5 calls; 4 KiB is not
+        let sizes = try XCTUnwrap(report["allreduce"] as? [[String: Any]])
+        XCTAssertEqual(sizes.first { $0["bytes"] as? Int == 4096 }?["repetitions"] as? Int, 200)
+        XCTAssertEqual(sizes.first { $0["bytes"] as? Int == 16 << 20 }?["repetitions"] as? Int, 5)
+        for bad in ["10001", "-1"] {
+            let refused = try MTLDist.run(["bench", "collective", "--pause-ms", bad])
+            XCTAssertNotEqual(refused.status, 0, "\(refused)")
+            XCTAssertTrue(refused.stderr.contains("--pause-ms"), "\(refused)")
+        }
     }
 
     func testTransformerTimesAPretrainedFolder() throws {

@@ -50,6 +50,12 @@ final class ScalingKitTests: XCTestCase {
         }
         let collective = try String(contentsOf: output.appendingPathComponent("collective.jsonl"), encoding: .utf8)
         XCTAssertTrue(collective.contains("\"world_size\":2"), collective)
+        // timed after a pause of np = 1's median step (--collective-pause step, the default), said where the report shows it
+        XCTAssertTrue(collective.contains("\"pause_ms\":"), collective)
+        XCTAssertFalse(collective.contains("\"pause_ms\":0"), "np = 1's step is more than half a millisecond: \(collective)")
+        let machine = try String(contentsOf: output.appendingPathComponent("machine.txt"), encoding: .utf8)
+        XCTAssertTrue(machine.contains("collectives: every call of 256 KiB and more after a pause of"), machine)
+        XCTAssertTrue(report.contains("after a pause of"), "the report shows machine.txt: \(report)")
     }
 
     /// `launch/sharded-ab.sh` in a quick mode: np 1, 2 replicated and 2 sharded, one line each in
@@ -121,6 +127,8 @@ final class ScalingKitTests: XCTestCase {
             (["--config", config, "--output", output.path, "--emulate", "fast"], "tc rates"),
             (["--config", config, "--output", output.path, "--emulate", "1gbit", "--strategies", "dense,magic"], "--strategies expects"),
             (["--config", config, "--output", output.path, "--np", "1,1000"], "pass --force"),
+            (["--config", config, "--output", output.path, "--collective-pause", "soon"], "--collective-pause expects"),
+            (["--config", config, "--output", output.path, "--collective-pause", "20000"], "--collective-pause expects"),
             (["--config", config, "--output", output.path, "--np", "1,4", "--hostfile", hostfile.path], "the 3 slots of"),
         ] {
             let run = try runScript(kit, arguments + ["--binary", "/bin/true"])
