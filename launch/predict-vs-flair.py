@@ -21,7 +21,8 @@ Flair gets the architecture of the model's NER head, untrained (speed does not d
 weights): one-hot word embeddings of 100 over the training tokens, character embeddings 25 with a
 BiLSTM of 25, a BiLSTM of 256 and a CRF over the BIOES NER tags, no reprojection. mtl-dist's model
 also has the casing feature and runs its POS head (BiLSTM 128 + softmax) in the same pass, so it
-does more work than the Flair tagger. Prints one JSON object with every round and the medians.
+does more work than the Flair tagger. Prints one JSON line per round as it ends, then one line
+with the medians and ratios (read the last line for the summary).
 """
 import argparse
 import json
