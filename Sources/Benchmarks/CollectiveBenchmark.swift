@@ -28,8 +28,9 @@ public struct CollectiveBenchmark {
         self.pause = max(0, pause)
     }
 
-    /// The sizes a pause comes before: those the exchanges move.
-    static let pausedFrom = 256 << 10
+    /// The smallest of the sizes exchanges move: the other collectives start there, and a pause
+    /// comes before these calls only.
+    static let exchangeSizesFrom = 256 << 10
 
     /// 4 KiB to 16 MiB in steps of 4×.
     public static let defaultSizes = [4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20]
@@ -67,14 +68,15 @@ public struct CollectiveBenchmark {
     public func run(communicator: Communicator) throws -> Report {
         var rows: [(operation: CollectiveOperation, bytes: Int, medianSeconds: Double, repetitions: Int)] = []
         for operation in CollectiveOperation.allCases {
-            for bytes in sizes where operation == .allReduce || bytes >= 256 << 10 {
+            for bytes in sizes where operation == .allReduce || bytes >= CollectiveBenchmark.exchangeSizesFrom {
                 // zeros stay zeros under summation: no overflow however often the buffer is summed
                 var buffer = [Float](repeating: 0, count: bytes / MemoryLayout<Float>.size)
-                let count = CollectiveBenchmark.repetitions(bytes: bytes, pause: bytes >= CollectiveBenchmark.pausedFrom ? pause : 0)
+                let pause = bytes >= CollectiveBenchmark.exchangeSizesFrom ? self.pause : 0
+                let count = CollectiveBenchmark.repetitions(bytes: bytes, pause: pause)
                 var seconds = [Double](repeating: 0, count: count)
                 try buffer.withUnsafeMutableBufferPointer { pointer in
                     for i in 0..<(warmup + count) {
-                        if pause > 0 && bytes >= CollectiveBenchmark.pausedFrom { Thread.sleep(forTimeInterval: pause) }
+                        if pause > 0 { Thread.sleep(forTimeInterval: pause) }
                         try communicator.barrier()
                         let start = DispatchTime.now().uptimeNanoseconds
                         try communicator.perform(operation, on: pointer)
