@@ -30,7 +30,9 @@ let package = Package(
 
         // elementwise exp, sigmoid, tanh, erf, GELU built for SSE2, AVX2 and AVX-512, picked at run time
         .target(name: "CVectorMath"),
-        .target(name: "Autodiff", dependencies: ["COpenBLAS", "CVectorMath"]),
+        // matrix products with bfloat16 operands and float sums (AVX512_BF16), for `precision: bf16`
+        .target(name: "CBFloat16"),
+        .target(name: "Autodiff", dependencies: ["COpenBLAS", "CVectorMath", "CBFloat16"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         // text output that reports every failed write (write(2), EPIPE, closed descriptors); Foundation only
@@ -60,7 +62,7 @@ let package = Package(
         .target(name: "TaskSampling", dependencies: ["Autodiff"]),
         // the run config: types, schema walk, YAML loader, --set overrides, the embedded default corpus
         .target(name: "RunConfig",
-                dependencies: ["TaskSampling", "CoNLL", "MultiTask", "Transformer", "WordVectors", .product(name: "Yams", package: "Yams")],
+                dependencies: ["Autodiff", "TaskSampling", "CoNLL", "MultiTask", "Transformer", "WordVectors", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("DefaultCorpus")]),
         // a trained model and its files: text encoding, batches, evaluator, prediction I/O, model
         // archive, export, checkpoint record; what predict, evaluate and export need, without the trainer

@@ -5,7 +5,8 @@ Usage (Flair 0.15.1 in a venv outside the repository, e.g. `python3 -m venv /wor
 /work/venv-flair/bin/pip install flair==0.15.1`; the model from launch/fetch-minilm.sh):
 
     /work/venv-flair/bin/python launch/minilm-train-vs-flair.py --model models/all-MiniLM-L6-v2 \
-        --data-dir ../shared/data --steps 15 --warmup 2 --rounds 3 [--binary .build/release/mtl-dist]
+        --data-dir ../shared/data --steps 15 --warmup 2 --rounds 3 [--binary .build/release/mtl-dist] \
+        [--precision fp32,bf16]
 
 The recipe is Flair's: the MiniLM fine-tuned, last layer, a word's first subword, a linear head per
 task (NER and POS of CoNLL-2003, every sentence in both tasks), AdamW, mini-batches of 32 sentences,
@@ -18,8 +19,10 @@ Flair's trainer does per mini-batch, over training sentences in a seeded random 
 `use_all_tasks` Flair's MultitaskModel hands the batch to each tagger in turn and each runs the
 shared (fine-tuned, so never cached) transformer on it: two encoder passes per step where mtl-dist
 runs one; that is Flair's behaviour, and it is what is timed. The two sides draw different
-sentences, so tokens/s is printed beside sentences/s. Prints one JSON object per round and one with
-the medians.
+sentences, so tokens/s is printed beside sentences/s. `--precision` lists the values of
+`encoder.transformer.precision` to time mtl-dist with (default fp32), each once per round, in the
+order given, before Flair (which runs fp32, as its recipe does). Prints one JSON object per round and
+one with the medians (keys `mtl_<precision>_...`).
 """
 import argparse
 import json
@@ -31,10 +34,11 @@ import subprocess
 import time
 
 
-def time_mtl(binary, config, data_dir, model, steps, warmup):
+def time_mtl(binary, config, data_dir, model, steps, warmup, precision):
     command = [binary, "bench", "step", "--config", config, "--data-dir", data_dir, "--steps", str(steps),
                "--warmup", str(warmup), "--json",
                "--set", f"encoder.transformer.path={os.path.abspath(model)}",
+               "--set", f"encoder.transformer.precision={precision}",
                "--set", "tasks.ner.hidden=0", "--set", "tasks.pos.hidden=0",
                "--set", "encoder.char_dim=0", "--set", "encoder.case_dim=0"]
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
@@ -101,34 +105,46 @@ def main():
     parser.add_argument("--steps", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--precision", default="fp32", help="comma-separated: fp32, bf16 (default fp32)")
     args = parser.parse_args()
     if not (1 <= args.steps <= 1000 and 0 <= args.warmup <= 100 and 1 <= args.rounds <= 20):
         parser.error("--steps 1..1000, --warmup 0..100, --rounds 1..20")
+    precisions = args.precision.split(",")
+    if not precisions or any(p not in ("fp32", "bf16") for p in precisions) or len(set(precisions)) != len(precisions):
+        parser.error("--precision: fp32, bf16 or both, comma-separated, each once")
 
     flair_model, sentences = build_flair(args.model, args.data_dir)
     if len(sentences) < 32 * (args.steps + args.warmup):
         parser.error("not enough training sentences for --steps + --warmup mini-batches of 32")
     rounds = []
     for r in range(args.rounds):
-        mtl = time_mtl(args.binary, args.config, args.data_dir, args.model, args.steps, args.warmup)
+        row = {"round": r}
+        for p in precisions:
+            mtl = time_mtl(args.binary, args.config, args.data_dir, args.model, args.steps, args.warmup, p)
+            row.update({f"mtl_{p}_sentences_per_s": mtl["sentences_per_s"], f"mtl_{p}_step_ms": mtl["median_step_ms"],
+                        f"mtl_{p}_tokens_per_s": mtl["tokens_per_s"]})
         flair_step, flair_tokens = time_flair(flair_model, sentences, args.steps, args.warmup)
-        row = {"round": r, "mtl_sentences_per_s": mtl["sentences_per_s"], "mtl_step_ms": mtl["median_step_ms"], "mtl_tokens_per_s": mtl["tokens_per_s"],
-               "flair_sentences_per_s": 32 / flair_step, "flair_step_ms": 1000 * flair_step,
-               "flair_tokens_per_s": flair_tokens}
+        row.update({"flair_sentences_per_s": 32 / flair_step, "flair_step_ms": 1000 * flair_step,
+                    "flair_tokens_per_s": flair_tokens})
         rounds.append(row)
         print(json.dumps(row), flush=True)
     import flair
     import torch
-    mtl = statistics.median(r["mtl_sentences_per_s"] for r in rounds)
-    fl = statistics.median(r["flair_sentences_per_s"] for r in rounds)
-    mtl_tokens = statistics.median(r["mtl_tokens_per_s"] for r in rounds)
-    flair_tokens = statistics.median(r["flair_tokens_per_s"] for r in rounds)
-    print(json.dumps({"rounds": args.rounds, "median_mtl_sentences_per_s": mtl, "median_flair_sentences_per_s": fl,
-                      "mtl_over_flair": mtl / fl, "median_mtl_tokens_per_s": mtl_tokens,
-                      "median_flair_tokens_per_s": flair_tokens, "mtl_over_flair_tokens": mtl_tokens / flair_tokens, "flair": flair.__version__, "torch": torch.__version__,
-                      "machine": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                      "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}))
 
+    def median(key):
+        return statistics.median(r[key] for r in rounds)
+
+    summary = {"rounds": args.rounds, "median_flair_sentences_per_s": median("flair_sentences_per_s"),
+               "median_flair_tokens_per_s": median("flair_tokens_per_s")}
+    for p in precisions:
+        summary.update({f"median_mtl_{p}_sentences_per_s": median(f"mtl_{p}_sentences_per_s"),
+                        f"median_mtl_{p}_tokens_per_s": median(f"mtl_{p}_tokens_per_s"),
+                        f"mtl_{p}_over_flair": median(f"mtl_{p}_sentences_per_s") / median("flair_sentences_per_s"),
+                        f"mtl_{p}_over_flair_tokens": median(f"mtl_{p}_tokens_per_s") / median("flair_tokens_per_s")})
+    summary.update({"flair": flair.__version__, "torch": torch.__version__,
+                    "machine": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    print(json.dumps(summary))
 
 if __name__ == "__main__":
     main()

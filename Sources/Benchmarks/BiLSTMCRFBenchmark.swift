@@ -126,8 +126,9 @@ public struct BiLSTMCRFBenchmark {
                       shape: "B=\(batch) T=\(tokens) C=\(input) H=\(hidden) K=\(tags)", shapeBatch: batch)
     }
 
-    /// Median GFLOP/s of `cblas_sgemm` on one shape (beta = 1, as the gradient GEMMs accumulate).
-    static func sgemmGflops(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) -> Double {
+    /// Median GFLOP/s of `cblas_sgemm` on one shape (beta = 1, as the gradient GEMMs accumulate), or
+    /// of the bf16 products with `precision: .bf16` (where this CPU has them).
+    static func sgemmGflops(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, precision: MatmulPrecision = .fp32) -> Double {
         let a = Buffer(count: m * k), b = Buffer(count: k * n), c = Buffer(count: m * n)
         for i in 0..<a.count { a.base[i] = Float(i % 7) * 0.01 }
         for i in 0..<b.count { b.base[i] = Float(i % 5) * 0.01 }
@@ -135,7 +136,7 @@ public struct BiLSTMCRFBenchmark {
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<reps {
                 gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.base, lda: transA ? m : k,
-                     b: b.base, ldb: transB ? k : n, beta: 1, c: c.base, ldc: n)
+                     b: b.base, ldb: transB ? k : n, beta: 1, c: c.base, ldc: n, precision: precision)
             }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }

@@ -6,16 +6,20 @@ import Transformer
 /// first-subword word vectors) forward and backward over B sentences of T words, next to
 /// `cblas_sgemm` timed on the very matrix shapes the encoder runs, plus inference (forward only,
 /// no tape). Words are whole-word vocabulary tokens drawn at random, so a sentence is T subwords
-/// plus [CLS] and [SEP].
+/// plus [CLS] and [SEP]. With `precision: .bf16` the encoder's linear maps run in bf16
+/// (`MatmulPrecision`) and the bf16 products are timed on the same shapes too; the fraction stays
+/// of sgemm's time, so it can pass 1.
 public struct TransformerBenchmark {
     let folder: URL
     let batch: Int, words: Int
+    let precision: MatmulPrecision
 
     /// A benchmark of the transformer in `folder` over `batch` sentences of `words` words.
-    public init(folder: URL, batch: Int, words: Int) {
+    public init(folder: URL, batch: Int, words: Int, precision: MatmulPrecision = .fp32) {
         self.folder = folder
         self.batch = batch
         self.words = words
+        self.precision = precision
     }
 
     public struct Report {
@@ -24,6 +28,11 @@ public struct TransformerBenchmark {
         var gemmFlops: Double
         var sgemmGflops: [String: Double]
         var sgemmMixGflops: Double
+        /// The precision asked and what it ran as, and bf16's GFLOP/s on the linear maps' shapes
+        /// (nil unless bf16 ran).
+        var precision: MatmulPrecision
+        var bf16LinearGflops: Double?
+        var sgemmLinearGflops: Double
         var threads: Int
         var config: String
         var shape: String
@@ -37,6 +46,8 @@ public struct TransformerBenchmark {
                     "gemm_gflop_per_batch": gemmFlops / 1e9, "achieved_gflops": gemmFlops / (train * 1e6),
                     "sgemm_gflops_same_shapes": sgemmMixGflops, "sgemm_gflops_by_shape": sgemmGflops,
                     "fraction_of_sgemm": gemmFlops / (train * 1e6) / sgemmMixGflops,
+                    "precision": precision.rawValue, "precision_ran_as": precision.effective.rawValue,
+                    "sgemm_gflops_linear_maps": sgemmLinearGflops, "bf16_gflops_linear_maps": bf16LinearGflops ?? NSNull(),
                     "blas_threads": threads, "blas_config": config]
         }
 
@@ -44,7 +55,7 @@ public struct TransformerBenchmark {
             let train = median(trainMs), infer = median(inferenceMs), achieved = gemmFlops / (train * 1e6)
             var lines = [
                 "Transformer encoder forward+backward \(shape)",
-                "  BLAS: \(config), \(threads) thread(s)",
+                "  BLAS: \(config), \(threads) thread(s); linear maps in \(precision.description)",
                 String(format: "  median %.1f ms/batch (min %.1f, max %.1f over %d runs), %.1f sentences/s",
                        train, trainMs.min() ?? 0, trainMs.max() ?? 0, trainMs.count, 1000 / train * Double(batch)),
                 String(format: "  GEMM work %.3f GFLOP/batch -> %.1f GFLOP/s achieved", gemmFlops / 1e9, achieved),
@@ -52,13 +63,18 @@ public struct TransformerBenchmark {
                        sgemmMixGflops, 100 * achieved / sgemmMixGflops),
                 String(format: "  inference (forward only): median %.1f ms/batch, %.1f sentences/s", infer, 1000 / infer * Double(batch)),
             ]
+            if let bf16LinearGflops {
+                lines.append(String(format: "  linear maps' shapes: bf16 products %.1f GFLOP/s, sgemm %.1f (%.2fx)",
+                                    bf16LinearGflops, sgemmLinearGflops, bf16LinearGflops / sgemmLinearGflops))
+            }
             for (k, v) in sgemmGflops.sorted(by: { $0.key < $1.key }) { lines.append(String(format: "    sgemm %@: %.1f GFLOP/s", k, v)) }
             return lines.joined(separator: "\n")
         }
     }
 
     /// The GEMMs of one forward+backward over N packed rows of sequences of length L, as
-    /// (label, transA, transB, m, n, k, repeats).
+    /// (label, transA, transB, m, n, k, repeats): the linear maps' first (`linearMapCount`), then
+    /// attention's per-head products.
     static func gemms(config c: BertConfig, sequences: Int, length l: Int) -> [(String, Bool, Bool, Int, Int, Int, Int)] {
         let n = sequences * l, h = c.hiddenSize, i = c.intermediateSize, d = c.headSize, layers = c.layerCount
         let heads = sequences * c.headCount * layers
@@ -76,12 +92,15 @@ public struct TransformerBenchmark {
             ("a·W2ᵀ [\(n)x\(i)]·[\(i)x\(h)]", false, true, n, h, i, layers),
             ("dY·W2 [\(n)x\(h)]·[\(h)x\(i)]", false, false, n, i, h, layers),
             ("dYᵀ·a [\(h)x\(n)]·[\(n)x\(i)]", true, false, h, i, n, layers),
-            // per sequence and head: S = Q·Kᵀ, out = P·V; backward dV, dP, dQ, dK
+            // (linearMapCount ends here) per sequence and head: S = Q·Kᵀ, out = P·V; backward dV, dP, dQ, dK
             ("Q·Kᵀ [\(l)x\(d)]·[\(d)x\(l)]", false, true, l, l, d, 2 * heads),
             ("P·V [\(l)x\(l)]·[\(l)x\(d)]", false, false, l, d, l, 2 * heads),
             ("Pᵀ·dO [\(l)x\(l)]·[\(l)x\(d)]", true, false, l, d, l, 2 * heads),
         ]
     }
+
+    /// How many of `gemms`' entries are the linear maps (the products `precision` applies to).
+    static let linearMapCount = 11
 
     public func run(steps: Int, warmup: Int) throws -> Report {
         let bert = try PretrainedBert(folder: folder)
@@ -111,7 +130,8 @@ public struct TransformerBenchmark {
         for i in 0..<(warmup + steps) {
             let start = DispatchTime.now().uptimeNanoseconds
             let tape = Tape(workspace: workspace)
-            let loss = (embeddings(input, training: true, tape: tape) * r).sum()
+            let vectors = MatmulPrecision.$current.withValue(precision) { embeddings(input, training: true, tape: tape) }
+            let loss = (vectors * r).sum()
             tape.backward(from: loss)
             store.zeroGrad()
             if i >= warmup { train.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
@@ -119,22 +139,32 @@ public struct TransformerBenchmark {
         var inference: [Double] = []
         for i in 0..<(warmup + steps) {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = embeddings(input, training: false, tape: nil)
+            _ = MatmulPrecision.$current.withValue(precision) { embeddings(input, training: false, tape: nil) }
             if i >= warmup { inference.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
 
-        var flops = 0.0, sgemmSeconds = 0.0
+        var flops = 0.0, sgemmSeconds = 0.0, linearFlops = 0.0, linearSeconds = 0.0, bf16Seconds = 0.0
         var byShape: [String: Double] = [:]
-        for (label, ta, tb, m, n, k, reps) in Self.gemms(config: bert.config, sequences: batch, length: words + 2) {
+        let bf16 = precision.effective == .bf16
+        for (i, (label, ta, tb, m, n, k, reps)) in Self.gemms(config: bert.config, sequences: batch, length: words + 2).enumerated() {
             let f = 2.0 * Double(m * n * k)
             let gf = BiLSTMCRFBenchmark.sgemmGflops(transA: ta, transB: tb, m: m, n: n, k: k)
             byShape[label] = gf
             flops += f * Double(reps)
             sgemmSeconds += f * Double(reps) / (gf * 1e9)
+            if i < Self.linearMapCount {
+                linearFlops += f * Double(reps)
+                linearSeconds += f * Double(reps) / (gf * 1e9)
+                if bf16 {
+                    bf16Seconds += f * Double(reps) / (BiLSTMCRFBenchmark.sgemmGflops(transA: ta, transB: tb, m: m, n: n, k: k, precision: .bf16) * 1e9)
+                }
+            }
         }
         let c = bert.config
         return Report(trainMs: train, inferenceMs: inference, gemmFlops: flops, sgemmGflops: byShape,
-                      sgemmMixGflops: flops / sgemmSeconds / 1e9, threads: BLAS.threadCount, config: BLAS.configuration,
+                      sgemmMixGflops: flops / sgemmSeconds / 1e9, precision: precision,
+                      bf16LinearGflops: bf16 ? linearFlops / bf16Seconds / 1e9 : nil, sgemmLinearGflops: linearFlops / linearSeconds / 1e9,
+                      threads: BLAS.threadCount, config: BLAS.configuration,
                       shape: "B=\(batch) words=\(words) (\(words + 2) subword positions) C=\(c.hiddenSize) layers=\(c.layerCount) heads=\(c.headCount) I=\(c.intermediateSize)",
                       batch: batch)
     }

@@ -34,7 +34,7 @@ public struct SharedEncoder: Module {
         if let t = spec.transformer {
             let target = t.fineTune ? store : ParameterStore()
             let model = BertModel(config: t.config, name: "encoder.transformer", hiddenDropout: t.dropout,
-                                  attentionDropout: t.dropout, site: 1000, store: target, rng: &rng)
+                                  attentionDropout: t.dropout, precision: t.precision, site: 1000, store: target, rng: &rng)
             // the mix learns in the model's store even when the transformer is frozen
             let mix = t.layerMix == .learned
                 ? ScalarMix(count: t.hiddenStates.count, name: "encoder.layer_mix", store: store, rng: &rng)

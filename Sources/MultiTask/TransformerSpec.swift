@@ -1,3 +1,4 @@
+import Autodiff
 import Transformer
 
 /// A pretrained BERT-family transformer in the shared encoder, as Flair's
@@ -20,9 +21,12 @@ public struct TransformerSpec: Codable, Equatable, Sendable {
     /// (`encoder.layer_mix.weights [hiddenStates.count]`, `encoder.layer_mix.scale [1]`) are in the
     /// model's store whether or not the transformer is fine-tuned.
     public var layerMix: LayerMix
+    /// The arithmetic of the transformer's linear maps (`MatmulPrecision`): what the config asked,
+    /// `bf16` even where this CPU runs it as fp32.
+    public var precision: MatmulPrecision
 
     public init(path: String, config: BertConfig, hiddenStates: [Int], pooling: SubwordPooling, fineTune: Bool, dropout: Float?,
-                layerMix: LayerMix = .mean) {
+                layerMix: LayerMix = .mean, precision: MatmulPrecision = .fp32) {
         self.path = path
         self.config = config
         self.hiddenStates = hiddenStates
@@ -30,13 +34,15 @@ public struct TransformerSpec: Codable, Equatable, Sendable {
         self.fineTune = fineTune
         self.dropout = dropout
         self.layerMix = layerMix
+        self.precision = precision
     }
 
     enum CodingKeys: String, CodingKey {
-        case path, config, hiddenStates, pooling, fineTune, dropout, layerMix
+        case path, config, hiddenStates, pooling, fineTune, dropout, layerMix, precision
     }
 
-    /// Reads a spec; one written before `layerMix` existed averages its hidden states.
+    /// Reads a spec; one written before `layerMix` existed averages its hidden states, one written
+    /// before `precision` multiplies in fp32.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         path = try c.decode(String.self, forKey: .path)
@@ -46,6 +52,7 @@ public struct TransformerSpec: Codable, Equatable, Sendable {
         fineTune = try c.decode(Bool.self, forKey: .fineTune)
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout)
         layerMix = try c.decodeIfPresent(LayerMix.self, forKey: .layerMix) ?? .mean
+        precision = try c.decodeIfPresent(MatmulPrecision.self, forKey: .precision) ?? .fp32
     }
 
     /// Width of one word vector.

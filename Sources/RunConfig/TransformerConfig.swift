@@ -1,3 +1,4 @@
+import Autodiff
 import Transformer
 
 /// A pretrained BERT-family transformer in the shared encoder (`encoder.transformer:` in YAML), as
@@ -11,10 +12,11 @@ public struct TransformerConfig: Codable, Equatable {
     public var layerMix = LayerMix.mean
     public var pooling = SubwordPooling.first
     public var dropout: Double?
+    public var precision = MatmulPrecision.fp32
 
     /// YAML keys, mapped once.
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case path, fineTune = "fine_tune", layers, layerMix = "layer_mix", pooling, dropout
+        case path, fineTune = "fine_tune", layers, layerMix = "layer_mix", pooling, dropout, precision
     }
 }
 
@@ -34,6 +36,8 @@ extension TransformerConfig: ConfigSection {
             "A word's vector from its subwords: `first`, `mean` or `first_last`.",
         .dropout:
             "Dropout on the transformer's hidden states and attention probabilities; `null` keeps the model's config.json values.",
+        .precision:
+            "The arithmetic of the transformer's linear maps, forward and backward: `fp32`, or `bf16` (each operand rounded to bfloat16, float sums; weights, gradients and the optimizer stay float; 1.7-2x the speed of fp32 products on CPUs with AVX512_BF16, which run it as fp32 with a warning; `MTL_DIST_BF16=off` forces fp32).",
     ]
     static let defaults = TransformerConfig()
 

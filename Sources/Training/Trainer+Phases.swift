@@ -14,12 +14,21 @@ extension Trainer {
         }
     }
 
-    /// The first log lines: what trains on how many ranks, and where a resumed run continues.
-    func announce(total: Int, from state: RunState) {
+    /// The first log lines: what trains on how many ranks, the transformer's arithmetic when it was
+    /// asked for in bf16 (counted over the ranks: each decides by its own CPU), and where a resumed
+    /// run continues.
+    func announce(total: Int, from state: RunState) throws {
         let config = resolved.config, world = communicator.worldSize
         progress.line("training \(config.tasks.names.joined(separator: " + ")) on \(world) rank\(world == 1 ? "" : "s"): " +
                       "\(model.store.count) parameters, \(total) steps, batch \(config.training.batchSize)" +
                       (world > 1 ? "; gradient all-reduce \(allReducePlan)" : ""))
+        if let precision = model.spec.encoder.transformer?.precision, precision == .bf16 {
+            let inBF16 = Int(try communicator.sum([precision.effective == .bf16 ? 1 : 0])[0].rounded())
+            progress.line(inBF16 == world || inBF16 == 0
+                ? "transformer products: \(precision.description)" + (world > 1 ? " on every rank" : "")
+                : "transformer products: bf16 on \(inBF16) of \(world) ranks, fp32 on the others (no AVX512_BF16 there, "
+                  + "or MTL_DIST_BF16=off); the replicas stay equal, as every rank applies the same summed gradient")
+        }
         if state.step > 0 {
             progress.line("resuming at step \(state.step) (epoch \(state.epoch + 1), step \(state.stepInEpoch) of it)")
         }

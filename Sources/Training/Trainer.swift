@@ -140,7 +140,7 @@ public final class Trainer {
         if communicator.isRoot && runsAStep && start.step > 0 { try MetricsLog.dropEndOfRunLines(at: start.step, in: metrics) }
         let log = communicator.isRoot ? try MetricsLog(url: metrics) : nil
         var loop = LoopState(start: start, window: startWindow, taskCount: resolved.config.tasks.count, now: progress.elapsed)
-        announce(total: total, from: loop.state)
+        try announce(total: total, from: loop.state)
         while !loop.isStopping && loop.state.step < total {
             let stepsInEpoch = sampler.stepsPerEpoch(epoch: loop.state.epoch)
             guard loop.state.stepInEpoch < stepsInEpoch else { loop.state.startNextEpoch(); continue }

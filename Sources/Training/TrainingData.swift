@@ -185,7 +185,8 @@ public final class TrainingData {
                                            hint: "\(error)")
         }
         let transformer = TransformerSpec(path: folder.path, config: bert.config, hiddenStates: states, pooling: t.pooling,
-                                          fineTune: t.fineTune, dropout: t.dropout.map(Float.init), layerMix: t.layerMix)
+                                          fineTune: t.fineTune, dropout: t.dropout.map(Float.init), layerMix: t.layerMix,
+                                          precision: t.precision)
         return (transformer, bert.tokenizer)
     }
 

@@ -23,13 +23,17 @@ public struct BertModel: Module {
     /// ELECTRA's projection of the embeddings from E to C (nil when they are C wide).
     public let embeddingProjection: Linear?
     public let encoder: TransformerEncoder
+    /// The arithmetic of the linear maps (embedding projection, query/key/value, attention output,
+    /// feed-forward) in forward and backward; attention's per-head products stay fp32.
+    public let precision: MatmulPrecision
 
     /// Registers the parameters (random; `load` overwrites them). Dropout probabilities default to
     /// the config's; dropout sites are `site ..< site + 1 + 3 · layers`.
     public init(config: BertConfig, name: String, hiddenDropout: Float? = nil, attentionDropout: Float? = nil,
-                site: UInt64, store: ParameterStore, rng: inout SplitMix64) {
+                precision: MatmulPrecision = .fp32, site: UInt64, store: ParameterStore, rng: inout SplitMix64) {
         self.config = config
         self.name = name
+        self.precision = precision
         embeddings = TransformerEmbeddings(vocabularySize: config.vocabularySize, maxPositions: config.maxPositions,
                                            typeCount: config.typeVocabularySize, width: config.embeddingSize,
                                            layerNormEps: config.layerNormEps, dropout: hiddenDropout ?? config.hiddenDropout,
@@ -56,16 +60,18 @@ public struct BertModel: Module {
     /// `[lastRows.rows.count, C]`, each row equal to its row of the whole state.
     public func callAsFunction(_ ids: [Int32], lengths: [Int], keys: [UInt64], training: Bool, tape: Tape?,
                                through layerCount: Int? = nil, lastRows: PackedRows? = nil) -> [Tensor] {
-        var h = embeddings(ids, lengths: lengths, keys: keys, training: training, tape: tape)
-        if let embeddingProjection { h = embeddingProjection(h, tape: tape) }
-        var states = [h]
-        let running = encoder.layers.prefix(layerCount ?? encoder.layers.count)
-        for (i, layer) in running.enumerated() {
-            h = layer(h, lengths: lengths, keys: keys, training: training, tape: tape,
-                      outputRows: i == running.count - 1 ? lastRows : nil)
-            states.append(h)
+        MatmulPrecision.$current.withValue(precision) {
+            var h = embeddings(ids, lengths: lengths, keys: keys, training: training, tape: tape)
+            if let embeddingProjection { h = embeddingProjection(h, tape: tape) }
+            var states = [h]
+            let running = encoder.layers.prefix(layerCount ?? encoder.layers.count)
+            for (i, layer) in running.enumerated() {
+                h = layer(h, lengths: lengths, keys: keys, training: training, tape: tape,
+                          outputRows: i == running.count - 1 ? lastRows : nil)
+                states.append(h)
+            }
+            return states
         }
-        return states
     }
 
     /// The name of `p` in a Hugging Face checkpoint: its name without this model's prefix.

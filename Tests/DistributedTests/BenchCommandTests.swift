@@ -48,6 +48,19 @@ final class BenchCommandTests: XCTestCase {
         let run = try MTLDist.run(["bench", "transformer", tiny, "--steps", "1", "--warmup", "0", "--batch", "2", "--tokens", "3", "--json"])
         XCTAssertEqual(run.status, 0, "\(run)")
         XCTAssertEqual(run.jsonLines.count, 1, "\(run)")
+        XCTAssertEqual(run.jsonLines.first?["precision"] as? String, "fp32", "\(run)")
+        XCTAssertTrue(run.jsonLines.first?["bf16_gflops_linear_maps"] is NSNull, "\(run)")
+        // bf16: said as asked and as run; where it ran, its products on the linear maps' shapes are timed
+        let bf16 = try MTLDist.run(["bench", "transformer", tiny, "--steps", "1", "--warmup", "0", "--batch", "2", "--tokens", "3",
+                                    "--json", "--precision", "bf16"])
+        XCTAssertEqual(bf16.status, 0, "\(bf16)")
+        let report = try XCTUnwrap(bf16.jsonLines.first, "\(bf16)")
+        XCTAssertEqual(report["precision"] as? String, "bf16")
+        let ranAs = try XCTUnwrap(report["precision_ran_as"] as? String)
+        XCTAssertEqual(ranAs == "bf16", (report["bf16_gflops_linear_maps"] as? Double ?? 0) > 0, "\(bf16)")
+        let refused = try MTLDist.run(["bench", "transformer", tiny, "--precision", "fp16"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("'fp32' and 'bf16'"), "\(refused)")
     }
 
     func testTheBareBenchIsTheKernelBenchmark() throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import Autodiff
 import Foundation
 
 extension Bench {
@@ -15,11 +16,16 @@ extension Bench {
         @OptionGroup var timing: TimingOptions
         @OptionGroup var shape: BatchShapeOptions
         @OptionGroup var output: JSONOption
+        @Option(help: "The linear maps' arithmetic, as encoder.transformer.precision: fp32 or bf16.")
+        var precision: MatmulPrecision = .fp32
 
         func run() throws {
-            let report = try TransformerBenchmark(folder: URL(fileURLWithPath: folder), batch: shape.batch, words: shape.tokens)
+            let report = try TransformerBenchmark(folder: URL(fileURLWithPath: folder), batch: shape.batch, words: shape.tokens,
+                                                  precision: precision)
                 .run(steps: timing.steps, warmup: timing.warmup)
             try output.emit(report.dictionary, text: report.table)
         }
     }
 }
+
+extension MatmulPrecision: ExpressibleByArgument {}
