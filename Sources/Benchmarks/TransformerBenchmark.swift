@@ -106,7 +106,7 @@ public struct TransformerBenchmark {
         let bert = try PretrainedBert(folder: folder)
         var rng = SplitMix64(seed: 42)
         let store = ParameterStore()
-        let model = try bert.load(name: "encoder.transformer", site: 1000, store: store, rng: &rng)
+        let model = try bert.load(name: "encoder.transformer", precision: precision, site: 1000, store: store, rng: &rng)
         let embeddings = try TransformerWordEmbeddings(model: model)
         // whole-word tokens: letters only (after a byte-level "Ġ" or SentencePiece "▁"), not special, not a continuation
         let vocabulary = (0..<bert.tokenizer.idCount).map { bert.tokenizer.token(Int32($0)) }
@@ -130,8 +130,7 @@ public struct TransformerBenchmark {
         for i in 0..<(warmup + steps) {
             let start = DispatchTime.now().uptimeNanoseconds
             let tape = Tape(workspace: workspace)
-            let vectors = MatmulPrecision.$current.withValue(precision) { embeddings(input, training: true, tape: tape) }
-            let loss = (vectors * r).sum()
+            let loss = (embeddings(input, training: true, tape: tape) * r).sum()
             tape.backward(from: loss)
             store.zeroGrad()
             if i >= warmup { train.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
@@ -139,7 +138,7 @@ public struct TransformerBenchmark {
         var inference: [Double] = []
         for i in 0..<(warmup + steps) {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = MatmulPrecision.$current.withValue(precision) { embeddings(input, training: false, tape: nil) }
+            _ = embeddings(input, training: false, tape: nil)
             if i >= warmup { inference.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
 

@@ -5,13 +5,15 @@ import RunConfig
 /// model, the data or the optimisation would make the resumed run a different run; they are
 /// refused with what differs. Keys that only say how long to run, how often to log, where and how
 /// often to checkpoint, the learning-rate floor, the data-file size bound (`corpora.*.max_file_mb`)
-/// and how gradients are exchanged (the same sums in another order, as on another world size) are
-/// safe, and a resume lists them in the log.
+/// how gradients are exchanged (the same sums in another order, as on another world size) and the
+/// transformer's arithmetic (`encoder.transformer.precision`: the same parameters multiplied in fp32
+/// or bf16, as a CPU without bf16 does anyway) are safe, and a resume lists them in the log.
 public enum ResumeCheck {
     /// Config keys (dotted, as in `--set`) that may differ on resume; `checkpoint.*` covers its section.
     public static let safeKeys = ["training.epochs", "training.max_steps", "training.log_every",
                                   "training.min_learning_rate", "training.sharded_update", "training.exchange",
-                                  "training.sparse_allreduce", "training.allreduce_bucket_mb", "training.overlap_allreduce", "checkpoint.*"]
+                                  "training.sparse_allreduce", "training.allreduce_bucket_mb", "training.overlap_allreduce",
+                                  "encoder.transformer.precision", "checkpoint.*"]
 
     /// One key whose value differs: as saved and as now.
     public struct Difference: Equatable, CustomStringConvertible {

@@ -24,7 +24,8 @@ public struct BertModel: Module {
     public let embeddingProjection: Linear?
     public let encoder: TransformerEncoder
     /// The arithmetic of the linear maps (embedding projection, query/key/value, attention output,
-    /// feed-forward) in forward and backward; attention's per-head products stay fp32.
+    /// feed-forward) in forward and backward, whatever scope the caller runs in; attention's
+    /// per-head products stay fp32.
     public let precision: MatmulPrecision
 
     /// Registers the parameters (random; `load` overwrites them). Dropout probabilities default to

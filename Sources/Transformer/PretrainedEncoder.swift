@@ -41,12 +41,13 @@ public struct PretrainedEncoder {
     }
 
     /// Builds the model's parameters in `store` under `name` and fills them from the weights
-    /// (checked first, see `checkedWeights`).
-    public func load(name: String, hiddenDropout: Float? = nil, attentionDropout: Float? = nil, site: UInt64,
+    /// (checked first, see `checkedWeights`); its linear maps multiply at `precision`.
+    public func load(name: String, hiddenDropout: Float? = nil, attentionDropout: Float? = nil,
+                     precision: MatmulPrecision = .fp32, site: UInt64,
                      store: ParameterStore, rng: inout SplitMix64) throws -> BertModel {
         let weights = try checkedWeights()
         let model = BertModel(config: config, name: name, hiddenDropout: hiddenDropout, attentionDropout: attentionDropout,
-                              site: site, store: store, rng: &rng)
+                              precision: precision, site: site, store: store, rng: &rng)
         try model.load(from: weights, into: store)
         return model
     }

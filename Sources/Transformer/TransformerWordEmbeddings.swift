@@ -135,10 +135,12 @@ public struct PretrainedBert {
     }
 
     /// Builds the model's parameters in `store` under `name` and fills them from the weights
-    /// (checked first, see `checkedWeights`).
-    public func load(name: String, hiddenDropout: Float? = nil, attentionDropout: Float? = nil, site: UInt64,
+    /// (checked first, see `checkedWeights`); its linear maps multiply at `precision`.
+    public func load(name: String, hiddenDropout: Float? = nil, attentionDropout: Float? = nil,
+                     precision: MatmulPrecision = .fp32, site: UInt64,
                      store: ParameterStore, rng: inout SplitMix64) throws -> BertModel {
-        try encoder.load(name: name, hiddenDropout: hiddenDropout, attentionDropout: attentionDropout, site: site, store: store, rng: &rng)
+        try encoder.load(name: name, hiddenDropout: hiddenDropout, attentionDropout: attentionDropout, precision: precision,
+                         site: site, store: store, rng: &rng)
     }
 }
 

@@ -1,3 +1,4 @@
+import Autodiff
 import RunConfig
 import Training
 import XCTest
@@ -20,5 +21,18 @@ final class ResumeCheckTests: XCTestCase {
         XCTAssertEqual(refused.map(\.description), ["training.learning_rate: 0.1 → 0.25",
                                                     "use_all_tasks: \(saved.useAllTasks) → \(current.useAllTasks)"])
         XCTAssertTrue(ResumeCheck.safeKeys.contains("checkpoint.*"))
+    }
+
+    /// The transformer's arithmetic may change on resume (the same parameters, multiplied in bf16 or
+    /// fp32); which transformer it is may not.
+    func testTheTransformersPrecisionMayChangeItsFolderMayNot() throws {
+        var saved = try TrainConfig(yaml: TrainConfig.defaultYAML)
+        saved.encoder.transformer.path = "models/a"
+        var current = saved
+        current.encoder.transformer.precision = .bf16
+        current.encoder.transformer.path = "models/b"
+        let (safe, refused) = try ResumeCheck.differences(saved: saved, current: current)
+        XCTAssertEqual(safe.map(\.description), ["encoder.transformer.precision: fp32 → bf16"])
+        XCTAssertEqual(refused.map(\.description), ["encoder.transformer.path: models/a → models/b"])
     }
 }

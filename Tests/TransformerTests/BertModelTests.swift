@@ -32,6 +32,30 @@ final class BertModelTests: XCTestCase {
         return (folder, model)
     }
 
+    /// A model built with `precision: .bf16` multiplies its linear maps in bf16: its last layer stays
+    /// near transformers' (inputs rounded to 8 significant bits) but differs from fp32's; a model's
+    /// precision holds whatever scope its caller runs it in.
+    func testAModelsPrecisionIsItsOwnWhateverTheCallersScope() throws {
+        let reference = try Fixtures.json(Reference.self, "hidden-states.json")
+        let (folder, fp32) = try loadTiny()
+        var rng = SplitMix64(seed: 1)
+        let bf16 = try folder.load(name: "encoder.transformer", precision: .bf16, site: 1000, store: ParameterStore(), rng: &rng)
+        let t = folder.tokenizer
+        let sequences = reference.batch.map { [t.classID] + t.subwords(words: $0.words).ids + [t.separatorID] }
+        let ids = sequences.flatMap { $0 }, lengths = sequences.map(\.count), keys = [UInt64](repeating: 0, count: lengths.count)
+        func last(_ model: BertModel) -> [Float] { model(ids, lengths: lengths, keys: keys, training: false, tape: nil).last!.scalars }
+        let plain = last(fp32)
+        XCTAssertEqual(MatmulPrecision.$current.withValue(.bf16) { last(fp32) }, plain, "an fp32 model in a bf16 scope")
+        let rounded = MatmulPrecision.$current.withValue(.fp32) { last(bf16) }
+        let difference = zip(rounded, plain).map { abs($0 - $1) }.max() ?? 0
+        if MatmulPrecision.bf16Available {
+            XCTAssertGreaterThan(difference, 1e-4, "the bf16 model computed in fp32")
+            XCTAssertLessThan(difference, 0.1, "the bf16 model is far from fp32's (LayerNorm'd states of about unit size)")
+        } else {
+            XCTAssertEqual(rounded, plain, "without AVX512_BF16 a bf16 model runs as fp32")
+        }
+    }
+
     func testHiddenStatesOfAPaddedBatchMatchTransformers() throws {
         let reference = try Fixtures.json(Reference.self, "hidden-states.json")
         let (folder, model) = try loadTiny()
