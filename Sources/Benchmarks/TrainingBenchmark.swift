@@ -55,6 +55,9 @@ public struct TrainingBenchmark {
         var hosts: Int
         /// Cores of rank 0's machine.
         var cores: Int
+        /// The transformer's `precision` as configured (nil without a transformer); rank 0 runs it as
+        /// `precision.effective`.
+        var transformerPrecision: MatmulPrecision?
 
         var medianStep: Double { median(stepSeconds) }
         var sentencesPerSecond: Double { Double(batchSize) / medianStep }
@@ -73,7 +76,9 @@ public struct TrainingBenchmark {
              "allreduce_plan": allReducePlan, "exchange": exchange, "blas_threads_per_rank": blasThreads,
              "tokens_per_s": tokensPerSecond, "allreduce_bytes": allReduceBytes, "gradient_bytes": gradientBytes,
              "allreduce_bucket_bytes": bucketBytes, "hosts": hosts, "cores": cores,
-             "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 }]
+             "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 },
+             "transformer_precision": transformerPrecision?.rawValue ?? NSNull(),
+             "transformer_precision_ran_as": transformerPrecision?.effective.rawValue ?? NSNull()]
         }
 
         public var table: String {
@@ -87,6 +92,7 @@ public struct TrainingBenchmark {
                 String(format: "  %.0f tokens/s; %d bytes all-reduced per step; peak RSS per rank %@ MiB; %d host(s)",
                        tokensPerSecond, allReduceBytes,
                        peakResidentBytes.map { String(format: "%.0f", $0 / 1_048_576) }.joined(separator: ", "), hosts),
+                transformerPrecision.map { "  transformer products: \($0.description)" },
                 "  all-reduce: \(allReducePlan)"
                     + (allReducePlan.hasPrefix("overlapped")
                        ? String(format: "\n    %.1f ms waiting after backward + %.1f ms in MPI calls during it",
@@ -96,7 +102,7 @@ public struct TrainingBenchmark {
                        ? String(format: "\n    %.1f ms reduce-scatter and norm sum + %.1f ms all-gather",
                                 1000 * (medians.allReduce - medians.allGather), 1000 * medians.allGather)
                        : ""),
-            ].joined(separator: "\n")
+            ].compactMap { $0 }.joined(separator: "\n")
         }
     }
 
@@ -148,6 +154,7 @@ public struct TrainingBenchmark {
                                                        bucketElements: GradientBuckets.elements(mebibytes: trainer.exchangeSettings.allReduceBucketMB))
                           .ranges.map { $0.count * MemoryLayout<Float>.size },
                       peakResidentBytes: try communicator.gather(Double(ResourceUsage.peakResidentBytes)),
-                      hosts: hosts, cores: ProcessInfo.processInfo.activeProcessorCount)
+                      hosts: hosts, cores: ProcessInfo.processInfo.activeProcessorCount,
+                      transformerPrecision: trainer.model.spec.encoder.transformer?.precision)
     }
 }

@@ -55,6 +55,14 @@ public struct TrainedModel {
     public let metadata: ModelMetadata
     public let url: URL
 
+    /// A line for stderr when the model's transformer multiplies in bf16 and this CPU runs that as
+    /// fp32 (nil otherwise): its tags and scores may then differ slightly from training's.
+    public var precisionNote: String? {
+        guard let precision = model.spec.encoder.transformer?.precision, precision == .bf16, precision.effective != .bf16 else { return nil }
+        return "note: the model's transformer multiplies in bf16 (encoder.transformer.precision); here \(precision.description), "
+            + "so results may differ slightly from training's"
+    }
+
     /// Loads a model from `url`: a model folder (`OUTPUT/best`), an export (`mtl-dist export`) or a
     /// checkpoint folder (`OUTPUT/checkpoints/step-N`). All three take one validation path: the
     /// stored tensor table is checked against its file's size, the model description against

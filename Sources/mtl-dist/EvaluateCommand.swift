@@ -47,6 +47,7 @@ struct Evaluate: ParsableCommand {
                                                                               message: failure.message))
         }
         let trained = loaded!
+        if communicator.isRoot, let note = trained.precisionNote { try TextWriter.standardError.writeLine(note) }
         let meta = trained.metadata
         var results: [TaskEvaluation] = []
         var calibrations: [String: Calibration] = [:]

@@ -50,6 +50,7 @@ struct Predict: ParsableCommand {
                                                                               message: failure.message))
         }
         let (trained, taskIndices, source) = prepared!
+        if communicator.isRoot, let note = trained.precisionNote { try TextWriter.standardError.writeLine(note) }
         do {
             try ModelFingerprint(trained).agree(over: communicator, model: model.model)
             let run = PredictionRun(model: trained.model, encoder: trained.metadata.encoder,

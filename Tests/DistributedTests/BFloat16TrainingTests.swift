@@ -4,8 +4,8 @@ import XCTest
 
 /// `encoder.transformer.precision: bf16` through the binary, on the tiny BERT fixture: training says
 /// what its products run as, the trained model keeps the setting (predict and export read it back),
-/// `MTL_DIST_BF16=off` falls back to fp32 and says so, and two ranks of which one cannot use bf16
-/// train together and say how many do.
+/// `MTL_DIST_BF16=off` falls back to fp32 and says so (train, and predict of a bf16 model), `bench
+/// step` reports it, and two ranks of which one cannot use bf16 train together and say how many do.
 final class BFloat16TrainingTests: XCTestCase {
     let settings = MTLDist.settings([
         "encoder.transformer.path": EncodeReference.fixtures.appendingPathComponent("tiny-bert").path,
@@ -37,12 +37,26 @@ final class BFloat16TrainingTests: XCTestCase {
         XCTAssertEqual(fromExport.status, 0, "\(fromExport)")
         XCTAssertEqual(fromExport.stdout, predict.stdout)
 
-        // MTL_DIST_BF16=off: fp32, said so
+        XCTAssertEqual(available, !predict.stderr.contains("note: the model's transformer multiplies in bf16"), predict.stderr)
+
+        // MTL_DIST_BF16=off: fp32, said so by train, and by predict of the bf16 model
+        let offEnvironment = MTLDist.environment.merging(["MTL_DIST_BF16": "off"]) { $1 }
         let off = try ProcessRun([try MTLDist.binary(), "train", "--output", root.appendingPathComponent("off").path] + settings,
-                                 environment: MTLDist.environment.merging(["MTL_DIST_BF16": "off"]) { $1 }, timeout: 300)
+                                 environment: offEnvironment, timeout: 300)
         XCTAssertEqual(off.status, 0, "\(off)")
         XCTAssertTrue(off.stdout.contains(available ? "transformer products: fp32: bf16 was asked, but MTL_DIST_BF16=off"
                                                     : "but this CPU has no AVX512_BF16"), off.stdout)
+        let predictOff = try ProcessRun([try MTLDist.binary(), "predict", "--model", best.path, "--input-format", "pretokenized",
+                                         "--input", input.path], environment: offEnvironment)
+        XCTAssertEqual(predictOff.status, 0, "\(predictOff)")
+        XCTAssertTrue(predictOff.stderr.contains("note: the model's transformer multiplies in bf16 (encoder.transformer.precision); here fp32"),
+                      predictOff.stderr)
+
+        // bench step reports the precision asked and what it ran as
+        let bench = try MTLDist.run(["bench", "step", "--steps", "1", "--warmup", "0", "--json"] + settings)
+        XCTAssertEqual(bench.status, 0, "\(bench)")
+        XCTAssertEqual(bench.jsonLines.first?["transformer_precision"] as? String, "bf16", "\(bench)")
+        XCTAssertEqual(bench.jsonLines.first?["transformer_precision_ran_as"] as? String, available ? "bf16" : "fp32", "\(bench)")
 
         // two ranks, one of them told off: they count the ranks in bf16 and train on
         let binary = try MTLDist.binary()
