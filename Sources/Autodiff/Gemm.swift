@@ -13,7 +13,8 @@ import Foundation
 /// Chosen for a scope, as `autocast` is: `MatmulPrecision.$current.withValue(.bf16) { ... }`.
 /// `matmul` and `linear` read `current` when they are recorded and their backward products use the
 /// same precision, wherever the tape runs them. On a CPU without AVX512_BF16 (or with
-/// `MTL_DIST_BF16=off` in the environment) `bf16` products run as `fp32`: see `effective`.
+/// `MTL_DIST_BF16=off` in the environment, see `environmentSetting`) `bf16` products run as `fp32`:
+/// see `effective`.
 public enum MatmulPrecision: String, Sendable, Codable, CaseIterable {
     case fp32, bf16
 
@@ -21,9 +22,16 @@ public enum MatmulPrecision: String, Sendable, Codable, CaseIterable {
     @TaskLocal public static var current: MatmulPrecision = .fp32
 
     /// Whether `bf16` products run in bf16 here: the CPU has AVX512 F/BW/VL and BF16 with ZMM
-    /// state, and `MTL_DIST_BF16` is not `off`.
-    public static let bf16Available: Bool =
-        mtl_bf16_supported() != 0 && ProcessInfo.processInfo.environment["MTL_DIST_BF16"] != "off"
+    /// state, and `MTL_DIST_BF16` does not turn them off.
+    public static let bf16Available: Bool = mtl_bf16_supported() != 0 && environmentSetting == nil
+
+    /// `MTL_DIST_BF16` when it turns bf16 off, else nil: unset, empty, `on`, `1`, `true` or `yes`
+    /// leave it on; any other value (`off`, `0`, `false`, `no`, or a misspelling) turns it off, the
+    /// safe side, and the logs quote it.
+    public static let environmentSetting: String? = {
+        guard let value = ProcessInfo.processInfo.environment["MTL_DIST_BF16"] else { return nil }
+        return ["", "on", "1", "true", "yes"].contains(value.lowercased()) ? nil : value
+    }()
 
     /// What this precision runs as on this CPU: `bf16` only where `bf16Available`.
     public var effective: MatmulPrecision { self == .bf16 && Self.bf16Available ? .bf16 : .fp32 }
@@ -34,7 +42,7 @@ public enum MatmulPrecision: String, Sendable, Codable, CaseIterable {
         case (.bf16, .bf16): return "bf16 (operands rounded to bfloat16, float sums; AVX512_BF16)"
         case (.bf16, _):
             return mtl_bf16_supported() != 0
-                ? "fp32: bf16 was asked, but MTL_DIST_BF16=off"
+                ? "fp32: bf16 was asked, but MTL_DIST_BF16=\(Self.environmentSetting ?? "")"
                 : "fp32: bf16 was asked, but this CPU has no AVX512_BF16 (products run as sgemm)"
         default: return "fp32"
         }

@@ -37,7 +37,7 @@ extension TransformerConfig: ConfigSection {
         .dropout:
             "Dropout on the transformer's hidden states and attention probabilities; `null` keeps the model's config.json values.",
         .precision:
-            "The arithmetic of the transformer's linear maps, forward and backward: `fp32`, or `bf16` (each operand rounded to bfloat16, float sums; weights, gradients and the optimizer stay float; 1.7-2x the speed of fp32 products on CPUs with AVX512_BF16, which run it as fp32 with a warning; `MTL_DIST_BF16=off` forces fp32).",
+            "The arithmetic of the transformer's linear maps, forward and backward: `fp32`, or `bf16` (each operand rounded to bfloat16, float sums; weights, gradients and the optimizer stay float; 1.7-2x the speed of fp32 products on CPUs with AVX512_BF16, which run it as fp32 with a warning; `MTL_DIST_BF16=off` (or 0, false, no) in the environment forces fp32).",
     ]
     static let defaults = TransformerConfig()
 

@@ -27,7 +27,7 @@ extension Trainer {
             progress.line(inBF16 == world || inBF16 == 0
                 ? "transformer products: \(precision.description)" + (world > 1 ? " on every rank" : "")
                 : "transformer products: bf16 on \(inBF16) of \(world) ranks, fp32 on the others (no AVX512_BF16 there, "
-                  + "or MTL_DIST_BF16=off); the replicas stay equal, as every rank applies the same summed gradient")
+                  + "or MTL_DIST_BF16 set off); the replicas stay equal, as every rank applies the same summed gradient")
         }
         if state.step > 0 {
             progress.line("resuming at step \(state.step) (epoch \(state.epoch + 1), step \(state.stepInEpoch) of it)")

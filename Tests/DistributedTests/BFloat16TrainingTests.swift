@@ -46,11 +46,13 @@ final class BFloat16TrainingTests: XCTestCase {
         XCTAssertEqual(off.status, 0, "\(off)")
         XCTAssertTrue(off.stdout.contains(available ? "transformer products: fp32: bf16 was asked, but MTL_DIST_BF16=off"
                                                     : "but this CPU has no AVX512_BF16"), off.stdout)
+        // `0` turns it off as `off` does, and is quoted
         let predictOff = try ProcessRun([try MTLDist.binary(), "predict", "--model", best.path, "--input-format", "pretokenized",
-                                         "--input", input.path], environment: offEnvironment)
+                                         "--input", input.path], environment: MTLDist.environment.merging(["MTL_DIST_BF16": "0"]) { $1 })
         XCTAssertEqual(predictOff.status, 0, "\(predictOff)")
         XCTAssertTrue(predictOff.stderr.contains("note: the model's transformer multiplies in bf16 (encoder.transformer.precision); here fp32"),
                       predictOff.stderr)
+        XCTAssertTrue(!available || predictOff.stderr.contains("but MTL_DIST_BF16=0,"), predictOff.stderr)
 
         // bench step reports the precision asked and what it ran as
         let bench = try MTLDist.run(["bench", "step", "--steps", "1", "--warmup", "0", "--json"] + settings)
