@@ -60,9 +60,9 @@ public enum MatmulPrecision: String, Sendable, Codable, CaseIterable {
 /// where `op(X)` is `X` or its transpose (`transA`/`transB`), never materialised.
 /// `lda`, `ldb`, `ldc` are the row strides of the stored matrices: A is stored `[M, K]`
 /// (or `[K, M]` when transposed), B `[K, N]` (or `[N, K]`), C `[M, N]`.
-@inline(__always)
 /// With `precision: .bf16` (and `MatmulPrecision.bf16Available`), op(A) and op(B) are rounded to
 /// bfloat16 and the products summed in float (`mtl_bf16_gemm`); otherwise `cblas_sgemm`.
+@inline(__always)
 public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                  alpha: Float = 1,
                  a: UnsafePointer<Float>, lda: Int,

@@ -115,7 +115,7 @@ public struct BiLSTMCRFBenchmark {
         var byShape: [String: Double] = [:]
         for (label, ta, tb, m, n, k, reps) in gemms {
             let f = 2.0 * Double(m * n * k)
-            let gf = Self.sgemmGflops(transA: ta, transB: tb, m: m, n: n, k: k)
+            let gf = Self.gemmGflops(transA: ta, transB: tb, m: m, n: n, k: k)
             byShape[label] = gf
             flops += f * Double(reps)
             sgemmSeconds += f * Double(reps) / (gf * 1e9)
@@ -128,7 +128,7 @@ public struct BiLSTMCRFBenchmark {
 
     /// Median GFLOP/s of `cblas_sgemm` on one shape (beta = 1, as the gradient GEMMs accumulate), or
     /// of the bf16 products with `precision: .bf16` (where this CPU has them).
-    static func sgemmGflops(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, precision: MatmulPrecision = .fp32) -> Double {
+    static func gemmGflops(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, precision: MatmulPrecision = .fp32) -> Double {
         let a = Buffer(count: m * k), b = Buffer(count: k * n), c = Buffer(count: m * n)
         for i in 0..<a.count { a.base[i] = Float(i % 7) * 0.01 }
         for i in 0..<b.count { b.base[i] = Float(i % 5) * 0.01 }

@@ -72,13 +72,15 @@ public struct TransformerBenchmark {
         }
     }
 
-    /// The GEMMs of one forward+backward over N packed rows of sequences of length L, as
-    /// (label, transA, transB, m, n, k, repeats): the linear maps' first (`linearMapCount`), then
-    /// attention's per-head products.
-    static func gemms(config c: BertConfig, sequences: Int, length l: Int) -> [(String, Bool, Bool, Int, Int, Int, Int)] {
+    /// One GEMM shape of the encoder: (label, transA, transB, m, n, k, repeats).
+    typealias GemmShape = (String, Bool, Bool, Int, Int, Int, Int)
+
+    /// The GEMMs of one forward+backward over N packed rows of sequences of length L: the linear
+    /// maps (the products `precision` applies to), then attention's per-head products.
+    static func gemms(config c: BertConfig, sequences: Int, length l: Int) -> (linearMaps: [GemmShape], attention: [GemmShape]) {
         let n = sequences * l, h = c.hiddenSize, i = c.intermediateSize, d = c.headSize, layers = c.layerCount
         let heads = sequences * c.headCount * layers
-        return [
+        let linearMaps: [GemmShape] = [
             // Q, K, V stacked in one product, then the output projection: forward, dX, dW (one per weight)
             ("x·W_qkvᵀ [\(n)x\(h)]·[\(h)x\(3 * h)]", false, true, n, 3 * h, h, layers),
             ("dY·W_qkv [\(n)x\(3 * h)]·[\(3 * h)x\(h)]", false, false, n, h, 3 * h, layers),
@@ -92,15 +94,15 @@ public struct TransformerBenchmark {
             ("a·W2ᵀ [\(n)x\(i)]·[\(i)x\(h)]", false, true, n, h, i, layers),
             ("dY·W2 [\(n)x\(h)]·[\(h)x\(i)]", false, false, n, i, h, layers),
             ("dYᵀ·a [\(h)x\(n)]·[\(n)x\(i)]", true, false, h, i, n, layers),
-            // (linearMapCount ends here) per sequence and head: S = Q·Kᵀ, out = P·V; backward dV, dP, dQ, dK
+        ]
+        // per sequence and head: S = Q·Kᵀ, out = P·V; backward dV, dP, dQ, dK
+        let attention: [GemmShape] = [
             ("Q·Kᵀ [\(l)x\(d)]·[\(d)x\(l)]", false, true, l, l, d, 2 * heads),
             ("P·V [\(l)x\(l)]·[\(l)x\(d)]", false, false, l, d, l, 2 * heads),
             ("Pᵀ·dO [\(l)x\(l)]·[\(l)x\(d)]", true, false, l, d, l, 2 * heads),
         ]
+        return (linearMaps, attention)
     }
-
-    /// How many of `gemms`' entries are the linear maps (the products `precision` applies to).
-    static let linearMapCount = 11
 
     public func run(steps: Int, warmup: Int) throws -> Report {
         let bert = try PretrainedBert(folder: folder)
@@ -145,19 +147,17 @@ public struct TransformerBenchmark {
         var flops = 0.0, sgemmSeconds = 0.0, linearFlops = 0.0, linearSeconds = 0.0, bf16Seconds = 0.0
         var byShape: [String: Double] = [:]
         let bf16 = precision.effective == .bf16
-        for (i, (label, ta, tb, m, n, k, reps)) in Self.gemms(config: bert.config, sequences: batch, length: words + 2).enumerated() {
-            let f = 2.0 * Double(m * n * k)
-            let gf = BiLSTMCRFBenchmark.sgemmGflops(transA: ta, transB: tb, m: m, n: n, k: k)
+        let shapes = Self.gemms(config: bert.config, sequences: batch, length: words + 2)
+        for (linearMap, (label, ta, tb, m, n, k, reps)) in shapes.linearMaps.map({ (true, $0) }) + shapes.attention.map({ (false, $0) }) {
+            let f = 2.0 * Double(m * n * k) * Double(reps)
+            let gf = BiLSTMCRFBenchmark.gemmGflops(transA: ta, transB: tb, m: m, n: n, k: k)
             byShape[label] = gf
-            flops += f * Double(reps)
-            sgemmSeconds += f * Double(reps) / (gf * 1e9)
-            if i < Self.linearMapCount {
-                linearFlops += f * Double(reps)
-                linearSeconds += f * Double(reps) / (gf * 1e9)
-                if bf16 {
-                    bf16Seconds += f * Double(reps) / (BiLSTMCRFBenchmark.sgemmGflops(transA: ta, transB: tb, m: m, n: n, k: k, precision: .bf16) * 1e9)
-                }
-            }
+            flops += f
+            sgemmSeconds += f / (gf * 1e9)
+            guard linearMap else { continue }
+            linearFlops += f
+            linearSeconds += f / (gf * 1e9)
+            if bf16 { bf16Seconds += f / (BiLSTMCRFBenchmark.gemmGflops(transA: ta, transB: tb, m: m, n: n, k: k, precision: .bf16) * 1e9) }
         }
         let c = bert.config
         return Report(trainMs: train, inferenceMs: inference, gemmFlops: flops, sgemmGflops: byShape,
