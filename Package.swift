@@ -30,9 +30,11 @@ let package = Package(
 
         // elementwise exp, sigmoid, tanh, erf, GELU built for SSE2, AVX2 and AVX-512, picked at run time
         .target(name: "CVectorMath"),
+        // float products with a weight packed once for many calls of few rows (the LSTM's steps), AVX-512
+        .target(name: "CPackedGemm"),
         // matrix products with bfloat16 operands and float sums (AVX512_BF16), for `precision: bf16`
-        .target(name: "CBFloat16"),
-        .target(name: "Autodiff", dependencies: ["COpenBLAS", "CVectorMath", "CBFloat16"]),
+        .target(name: "CBFloat16", dependencies: ["CPackedGemm"]),
+        .target(name: "Autodiff", dependencies: ["COpenBLAS", "CVectorMath", "CBFloat16", "CPackedGemm"]),
         .target(name: "Layers", dependencies: ["Autodiff"]),
         .target(name: "Optimizers", dependencies: ["Autodiff"]),
         // text output that reports every failed write (write(2), EPIPE, closed descriptors); Foundation only

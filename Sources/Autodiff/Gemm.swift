@@ -1,5 +1,6 @@
 import CBFloat16
 import COpenBLAS
+import CPackedGemm
 import Foundation
 
 // The only file that imports OpenBLAS: every matrix product in the project goes through `gemm`.
@@ -113,6 +114,66 @@ public func gemmFewRows(m: Int, n: Int, k: Int,
     for j0 in stride(from: 0, to: n, by: width) {
         gemm(transA: false, transB: false, m: m, n: min(width, n - j0), k: k, a: a, lda: lda, b: b + j0, ldb: ldb,
              beta: beta, c: c + j0, ldc: ldc)
+    }
+}
+
+/// A right operand op(B) `[K, N]` prepared once for many products `C[m, N] (+)= A[m, K] · op(B)`
+/// of few rows each: an LSTM's recurrent weight, multiplied by the rows of every time step.
+///
+/// Where the CPU has AVX-512 (`kernelAvailable`) op(B) is packed into panels of 32 columns and
+/// each product runs our register kernel over them (`mtl_packed_gemm`), reading the weight once
+/// per product and never copying it again. OpenBLAS's small-matrix kernels (`gemmFewRows`) run an
+/// LSTM step's shapes at about half of sgemm's speed, and its packed kernels copy the whole weight
+/// at every call. Elsewhere op(B) is stored `[K, N]` and `gemmFewRows` multiplies.
+///
+/// Either way each element of a product is a sum over the same k terms, and it has the same bits
+/// whatever the number of rows and wherever its row sits among them (with the packed kernel: fused
+/// multiply-adds in the order p = 0, 1, …, K − 1).
+public struct PackedOperand {
+    /// Whether products run the packed AVX-512 kernel here.
+    public static let kernelAvailable: Bool = mtl_packed_supported() != 0
+
+    public let k: Int
+    public let n: Int
+    /// Whether `storage` holds packed panels (else op(B) stored `[K, N]`).
+    public let packed: Bool
+    private let storage: UnsafeMutablePointer<Float>
+
+    /// The floats `init` writes into its storage for a `[k, n]` operand.
+    public static func count(k: Int, n: Int, packed: Bool = kernelAvailable) -> Int {
+        packed ? mtl_packed_count(k, n) : k * n
+    }
+
+    /// Prepares op(B) `[k, n]` (B stored `[k, n]`, or `[n, k]` when `transposed`, row stride
+    /// `ldb`) in `storage`, which must hold `PackedOperand.count(k:n:packed:)` floats and outlive
+    /// the products. `packed: false` (or a CPU without AVX-512) stores it for `gemmFewRows`.
+    public init(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool,
+                storage: UnsafeMutablePointer<Float>, packed: Bool = kernelAvailable) {
+        precondition(k > 0 && n > 0, "PackedOperand needs a positive k and n, got \(k) × \(n)")
+        self.k = k
+        self.n = n
+        self.packed = packed && Self.kernelAvailable
+        self.storage = storage
+        if self.packed {
+            mtl_packed_pack(transposed ? 1 : 0, k, n, b, ldb, storage)
+        } else if transposed {
+            // storage[p, j] = B[j, p]
+            transpose(rows: n, cols: k, a: b, lda: ldb, b: storage, ldb: n)
+        } else {
+            for p in 0..<k { (storage + p * n).update(from: b + p * ldb, count: n) }
+        }
+    }
+
+    /// `C[m, N] = A[m, K] · op(B)`, plus C's old values when `accumulate` (else C is not read).
+    /// A has row stride `lda`, C `ldc`; elements of C outside `[m, N]` are not touched.
+    public func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, accumulate: Bool,
+                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0 else { return }
+        if packed {
+            mtl_packed_gemm(m, n, k, a, lda, storage, accumulate ? 1 : 0, c, ldc)
+        } else {
+            gemmFewRows(m: m, n: n, k: k, a: a, lda: lda, b: storage, ldb: n, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
+        }
     }
 }
 

@@ -10,6 +10,7 @@
    padded in the packing and masked at the store. Blocking as GotoBLAS: a B panel (KC · 128 B =
    24 KB) stays in L1 while the kernel walks the A block (MC · KC · 4 B = 72 KB, L2). */
 #include "bf16_gemm.h"
+#include "packed_gemm.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +33,11 @@ unsigned short mtl_bf16_round(float x) {
 #if defined(__x86_64__)
 
 int mtl_bf16_supported(void) {
+    if (!mtl_packed_supported()) return 0;                           /* AVX-512 F and ZMM state */
     unsigned int a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    if (!((c >> 27) & 1)) return 0;                                  /* OSXSAVE */
-    unsigned int xcr0_lo, xcr0_hi;
-    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-    if ((xcr0_lo & 0xE6) != 0xE6) return 0;                          /* XMM, YMM, opmask, ZMM state */
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    int f = (b >> 16) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
-    if (!(f && bw && vl) || a < 1) return 0;                          /* leaf 7 must have subleaf 1 */
+    int bw = (b >> 30) & 1, vl = (b >> 31) & 1;
+    if (!(bw && vl) || a < 1) return 0;                               /* leaf 7 must have subleaf 1 */
     if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
     return (int)((a >> 5) & 1);                                        /* AVX512_BF16 */
 }

@@ -63,31 +63,26 @@ public struct LSTM: Module {
     }
 }
 
-/// The recurrent term of the LSTM's forward steps, `gates[j, :] += W_hh · h_{t−1}[j, :]`, as a
-/// product with `W_hhᵀ` stored `[H, 4H]` (transposed once per call): `gates[m, 4H] +=
-/// h_{t−1}[m, H] · W_hhᵀ` with both operands untransposed, by column panels (`gemmFewRows`).
-/// For the few rows of one step (m ≤ B) OpenBLAS then multiplies in place with its small-matrix
-/// kernels, whereas `h · W_hhᵀ` through a transpose flag copies all of `W_hh` into its packed
-/// layout at every step, a cost that does not shrink with the batch. The result equals the
-/// transposed-flag product up to the order of the float sums.
+/// The recurrent term of the LSTM's forward steps, `gates[j, :] += W_hh · h_{t−1}[j, :]`, as
+/// `gates[m, 4H] += h_{t−1}[m, H] · W_hhᵀ` with `W_hhᵀ` prepared once per call
+/// (`PackedOperand`: packed for the AVX-512 kernel, or transposed for OpenBLAS's small-matrix
+/// kernels). Every step then multiplies its few rows (m ≤ B) by the prepared weight without
+/// copying it again, and a row's sums do not depend on how many rows the step has.
 struct RecurrentProduct {
-    let hidden: Int
-    /// `[H, 4H]`: `transposed[k, r] = W_hh[r, k]`.
-    let transposed: Buffer
+    let weight: PackedOperand
+    /// The prepared `W_hhᵀ`, freed with this value's last copy.
+    private let storage: Buffer
 
     init(weightHH: UnsafePointer<Float>, hidden h: Int, inputs: [Tensor]) {
-        hidden = h
-        let g4 = 4 * h
-        transposed = Tensor.scratch(count: h * g4, for: inputs)
-        // wT[k, r] = W_hh[r, k]
-        transpose(rows: g4, cols: h, a: weightHH, lda: h, b: transposed.base, ldb: g4)
+        storage = Tensor.scratch(count: PackedOperand.count(k: h, n: 4 * h), for: inputs)
+        // op(B)[k, r] = W_hh[r, k]
+        weight = PackedOperand(k: h, n: 4 * h, b: weightHH, ldb: h, transposed: true, storage: storage.base)
     }
 
     /// `gates[j, :] += W_hh · hPrev[j, :]` for the `rows` rows j of one step (`hPrev [rows, H]`,
     /// `gates [rows, 4H]`, both contiguous).
     func add(rows m: Int, hPrev: UnsafePointer<Float>, to gates: UnsafeMutablePointer<Float>) {
-        let h = hidden, g4 = 4 * h
-        gemmFewRows(m: m, n: g4, k: h, a: hPrev, lda: h, b: transposed.base, ldb: g4, beta: 1, c: gates, ldc: g4)
+        weight.multiply(rows: m, a: hPrev, lda: weight.k, accumulate: true, c: gates, ldc: weight.n)
     }
 }
 
@@ -141,8 +136,8 @@ extension LSTM {
     ///
     /// Only real steps are computed (packed rows, see `PackedSteps`): one gemm projects the
     /// inputs of all steps, then one product per step adds the recurrent term
-    /// (`RecurrentProduct`). The backward pass runs one product per step for dh_{t−1} (by column
-    /// panels, `gemmFewRows`), and one gemm each for dW_ih, dW_hh and dX.
+    /// (`RecurrentProduct`). The backward pass runs one product per step for dh_{t−1} (by `W_hh`
+    /// prepared once, `PackedOperand`), and one gemm each for dW_ih, dW_hh and dX.
     public static func forward(_ x: Tensor, lengths: [Int],
                                weightIH: Tensor, weightHH: Tensor, bias: Tensor) -> Tensor {
         let (bCount, tCount, c, h) = checkShapes(x, lengths: lengths, weightIH: weightIH, weightHH: weightHH, bias: bias)
@@ -224,14 +219,17 @@ extension LSTM {
         // dX first, so the scratch below is the workspace's last buffer and its room is reused
         // by the next backward node once this one returns
         let dX = x.requiresGrad ? x.grad : nil
-        // One scratch buffer: dGates [N, 4H], then dHidden [B, H] and dCell [B, H].
+        // One scratch buffer: dGates [N, 4H], then dHidden [B, H], dCell [B, H] and the prepared W_hh.
         // dGates[r, :] = ∂L/∂(pre-activation gates), every row written.
         // Carried from step t + 1 to t, by rank j: dh_t via W_hh, and dc_t via the forget gate.
         // Rank j ≥ active[t + 1] was never written by a later step, so its carry stays zero.
-        let scratch = Tensor.scratch(count: n * g4 + 2 * bCount * h, for: [x, weightIH, weightHH, bias])
+        // W_hh [4H, H] prepared once for the per-step products dh_{t−1} = dGates_t · W_hh, after them.
+        let weightCount = PackedOperand.count(k: g4, n: h)
+        let scratch = Tensor.scratch(count: n * g4 + 2 * bCount * h + weightCount, for: [x, weightIH, weightHH, bias])
         defer { withExtendedLifetime(scratch) {} }
         let DG = scratch.base, DH = DG + n * g4, DC = DH + bCount * h
         DH.update(repeating: 0, count: 2 * bCount * h)
+        let recurrent = PackedOperand(k: g4, n: h, b: wHH, ldb: h, transposed: false, storage: DC + bCount * h)
 
         for t in stride(from: tCount - 1, through: 0, by: -1) {
             let m = active[t], r0 = offset[t]
@@ -257,7 +255,7 @@ extension LSTM {
             }
             if t > 0 {
                 // gates_t += W_hh · h_{t−1}  ⇒  dh_{t−1}[j, :] = dGates[(t, j), :] · W_hh
-                gemmFewRows(m: m, n: h, k: g4, a: DG + r0 * g4, lda: g4, b: wHH, ldb: h, beta: 0, c: DH, ldc: h)
+                recurrent.multiply(rows: m, a: DG + r0 * g4, lda: g4, accumulate: false, c: DH, ldc: h)
             }
         }
 

@@ -37,8 +37,9 @@ final class LSTMTests: XCTestCase {
         assertFusedMatchesReference(b: 5, t: 4, c: 4, h: 3, lengths: [2, 4, 0, 4, 1], scale: 1)
     }
 
-    /// A batch of 16 with H = 256: wide enough that the per-step products run by column panels
-    /// (`gemmFewRows`), forward (16 rows × 1024 columns, K = 256) and backward (K = 1024).
+    /// A batch of 16 with H = 256: the per-step products over the prepared W_hh (`PackedOperand`:
+    /// two register blocks of rows, 32 panels of columns forward with K = 256, 8 backward with
+    /// K = 1024).
     func testFusedMatchesReferenceWithColumnPanels() {
         let lengths = [3, 1, 2, 3, 3, 2, 1, 3, 2, 3, 3, 1, 2, 3, 2, 3]
         assertFusedMatchesReference(b: 16, t: 3, c: 4, h: 256, lengths: lengths, scale: 0.1)

@@ -1,0 +1,94 @@
+import Autodiff
+import Foundation
+import TestSupport
+import XCTest
+
+/// `PackedOperand`: a weight prepared once and multiplied by few rows at a time (the LSTM's steps),
+/// packed for the AVX-512 kernel or stored for `gemmFewRows`.
+final class PackedOperandTests: XCTestCase {
+    /// Against the naive gemm, both layouts, for every row count up to two register blocks and a
+    /// few more, column counts that fill panels exactly, leave one column or fall short of one, and
+    /// K from 1 to 1024, with and without accumulating, with row strides wider than the matrices.
+    /// Elements beyond [m, n] (the strides' padding and the rows after m) keep their values.
+    func testProductsAgreeWithNaiveAndTouchNothingElse() {
+        let shapes = [(1, 1, 1), (3, 33, 7), (8, 32, 25), (9, 100, 25), (16, 1024, 256), (17, 256, 1024),
+                      (150, 96, 13), (5, 15, 64), (13, 47, 2)]
+        for (m, n, k) in shapes {
+            for transposed in [false, true] {
+                let ldb = (transposed ? k : n) + 3, lda = k + 2, ldc = n + 5
+                let b = randomValues((transposed ? n : k) * ldb, seed: 21)
+                let a = randomValues((m + 2) * lda, seed: 22), c0 = randomValues((m + 2) * ldc, seed: 23)
+                for packed in [true, false] {
+                    var storage = [Float](repeating: .nan, count: PackedOperand.count(k: k, n: n, packed: packed))
+                    let operand = storage.withUnsafeMutableBufferPointer { ps in
+                        b.withUnsafeBufferPointer { pb in
+                            PackedOperand(k: k, n: n, b: pb.baseAddress!, ldb: ldb, transposed: transposed,
+                                          storage: ps.baseAddress!, packed: packed)
+                        }
+                    }
+                    for accumulate in [false, true] {
+                        var fast = c0, slow = c0
+                        storage.withUnsafeBufferPointer { _ in
+                            a.withUnsafeBufferPointer { pa in
+                                fast.withUnsafeMutableBufferPointer { pc in
+                                    operand.multiply(rows: m, a: pa.baseAddress!, lda: lda, accumulate: accumulate,
+                                                     c: pc.baseAddress!, ldc: ldc)
+                                }
+                                b.withUnsafeBufferPointer { pb in
+                                    slow.withUnsafeMutableBufferPointer { pc in
+                                        gemmNaive(transA: false, transB: transposed, m: m, n: n, k: k, a: pa.baseAddress!, lda: lda,
+                                                  b: pb.baseAddress!, ldb: ldb, beta: accumulate ? 1 : 0, c: pc.baseAddress!, ldc: ldc)
+                                    }
+                                }
+                            }
+                        }
+                        let what = "m=\(m) n=\(n) k=\(k) transposed=\(transposed) packed=\(operand.packed) accumulate=\(accumulate)"
+                        assertClose(fast, slow, atol: 1e-4, rtol: 1e-4, what)
+                        for i in 0..<(m + 2) {
+                            for j in 0..<ldc where i >= m || j >= n {
+                                XCTAssertEqual(fast[i * ldc + j].bitPattern, c0[i * ldc + j].bitPattern, "\(what): C[\(i), \(j)] touched")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A row's result has the same bits whatever the number of rows and its place among them: so
+    /// `predict` tags a sentence alike in any batch, and np = 2 writes what np = 1 writes.
+    func testARowsProductIsTheSameInAnyBatch() {
+        let n = 100, k = 256, rows = 19
+        let b = randomValues(n * k, seed: 31), a = randomValues(rows * k, seed: 32), c0 = randomValues(rows * n, seed: 33)
+        var storage = [Float](repeating: 0, count: PackedOperand.count(k: k, n: n))
+        let operand = storage.withUnsafeMutableBufferPointer { ps in
+            b.withUnsafeBufferPointer { PackedOperand(k: k, n: n, b: $0.baseAddress!, ldb: k, transposed: true, storage: ps.baseAddress!) }
+        }
+        func product(from first: Int, count: Int) -> [Float] {
+            var c = Array(c0[(first * n)..<((first + count) * n)])
+            storage.withUnsafeBufferPointer { _ in
+                a.withUnsafeBufferPointer { pa in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        operand.multiply(rows: count, a: pa.baseAddress! + first * k, lda: k, accumulate: true,
+                                         c: pc.baseAddress!, ldc: n)
+                    }
+                }
+            }
+            return c
+        }
+        let all = product(from: 0, count: rows)
+        for (first, count) in [(0, 1), (5, 1), (11, 8), (3, 13), (18, 1), (9, 10)] {
+            let part = product(from: first, count: count)
+            XCTAssertEqual(part.map(\.bitPattern), all[(first * n)..<((first + count) * n)].map(\.bitPattern),
+                           "rows \(first)..<\(first + count) alone")
+        }
+    }
+
+    /// This machine's kernel is the one the figures in BENCHMARKS.md were taken with: say which
+    /// layout ran, so a CI log shows whether the packed kernel was tested.
+    func testTheKernelInUseIsNamed() {
+        print("PackedOperand.kernelAvailable = \(PackedOperand.kernelAvailable)")
+        XCTAssertEqual(PackedOperand.count(k: 3, n: 33), PackedOperand.kernelAvailable ? 3 * 64 : 99)
+        XCTAssertEqual(PackedOperand.count(k: 3, n: 33, packed: false), 99)
+    }
+}
