@@ -124,43 +124,83 @@ public func gemmFewRows(m: Int, n: Int, k: Int,
 /// each product runs our register kernel over them (`mtl_packed_gemm`), reading the weight once
 /// per product and never copying it again. OpenBLAS's small-matrix kernels (`gemmFewRows`) run an
 /// LSTM step's shapes at about half of sgemm's speed, and its packed kernels copy the whole weight
-/// at every call. Elsewhere op(B) is stored `[K, N]` and `gemmFewRows` multiplies.
+/// at every call. Elsewhere op(B) is stored `[K, N]` and `gemmFewRows` multiplies. In bf16
+/// (`Layout.bf16Panels`, where `MatmulPrecision.bf16Available`) the panels hold bfloat16 pairs
+/// and the products are `mtl_bf16_packed_gemm`'s: operands rounded, float sums, as `gemm`'s bf16.
 ///
 /// Either way each element of a product is a sum over the same k terms, and it has the same bits
-/// whatever the number of rows and wherever its row sits among them (with the packed kernel: fused
-/// multiply-adds in the order p = 0, 1, …, K − 1).
+/// whatever the number of rows and wherever its row sits among them (with the packed kernels:
+/// fused multiply-adds, or bf16 pairs, in the order of p).
 public struct PackedOperand {
-    /// Whether products run the packed AVX-512 kernel here.
+    /// How op(B) is kept.
+    public enum Layout: Sendable {
+        /// Float panels of 32 columns for `mtl_packed_gemm` (AVX-512).
+        case panels
+        /// bfloat16 pairs in panels of 32 columns for `mtl_bf16_packed_gemm` (AVX512_BF16).
+        case bf16Panels
+        /// `[K, N]` row-major floats for `gemmFewRows`.
+        case plain
+        /// Nothing stored: op(B) read where the caller keeps it, by `gemm` in bf16 (what
+        /// `bf16Panels` becomes on a CPU without AVX512_BF16, where `gemm` runs it as sgemm).
+        case source
+
+        /// What products of `precision` use on this CPU.
+        public static func `for`(_ precision: MatmulPrecision) -> Layout {
+            if precision.effective == .bf16 { return .bf16Panels }
+            return kernelAvailable ? .panels : .plain
+        }
+    }
+
+    /// Whether fp32 products run the packed AVX-512 kernel here.
     public static let kernelAvailable: Bool = mtl_packed_supported() != 0
 
     public let k: Int
     public let n: Int
-    /// Whether `storage` holds packed panels (else op(B) stored `[K, N]`).
-    public let packed: Bool
+    public let layout: Layout
     private let storage: UnsafeMutablePointer<Float>
+    /// op(B) where the caller keeps it, for a bf16 product whose row buffer cannot be allocated.
+    private let source: (b: UnsafePointer<Float>, ldb: Int, transposed: Bool)
 
-    /// The floats `init` writes into its storage for a `[k, n]` operand.
-    public static func count(k: Int, n: Int, packed: Bool = kernelAvailable) -> Int {
-        packed ? mtl_packed_count(k, n) : k * n
+    /// The floats (or 32-bit words) `init` writes into its storage for a `[k, n]` operand.
+    public static func count(k: Int, n: Int, layout: Layout = .for(.fp32)) -> Int {
+        switch layout {
+        case .panels: return mtl_packed_count(k, n)
+        case .bf16Panels: return mtl_bf16_packed_count(k, n)
+        case .plain: return k * n
+        case .source: return 0
+        }
     }
 
     /// Prepares op(B) `[k, n]` (B stored `[k, n]`, or `[n, k]` when `transposed`, row stride
-    /// `ldb`) in `storage`, which must hold `PackedOperand.count(k:n:packed:)` floats and outlive
-    /// the products. `packed: false` (or a CPU without AVX-512) stores it for `gemmFewRows`.
+    /// `ldb`) in `storage`, which must hold `PackedOperand.count(k:n:layout:)` floats; `storage`
+    /// and B must outlive the products. Where this CPU lacks AVX-512, `panels` becomes `plain`
+    /// (whose count is never larger), and where it lacks AVX512_BF16, `bf16Panels` becomes `source`.
     public init(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool,
-                storage: UnsafeMutablePointer<Float>, packed: Bool = kernelAvailable) {
+                storage: UnsafeMutablePointer<Float>, layout: Layout = .for(.fp32)) {
         precondition(k > 0 && n > 0, "PackedOperand needs a positive k and n, got \(k) × \(n)")
         self.k = k
         self.n = n
-        self.packed = packed && Self.kernelAvailable
         self.storage = storage
-        if self.packed {
+        source = (b, ldb, transposed)
+        switch layout {
+        case .panels where !Self.kernelAvailable: self.layout = .plain
+        case .bf16Panels where !MatmulPrecision.bf16Available: self.layout = .source
+        default: self.layout = layout
+        }
+        switch self.layout {
+        case .panels:
             mtl_packed_pack(transposed ? 1 : 0, k, n, b, ldb, storage)
-        } else if transposed {
+        case .bf16Panels:
+            storage.withMemoryRebound(to: UInt32.self, capacity: Self.count(k: k, n: n, layout: .bf16Panels)) {
+                mtl_bf16_packed_pack(transposed ? 1 : 0, k, n, b, ldb, $0)
+            }
+        case .plain where transposed:
             // storage[p, j] = B[j, p]
             transpose(rows: n, cols: k, a: b, lda: ldb, b: storage, ldb: n)
-        } else {
+        case .plain:
             for p in 0..<k { (storage + p * n).update(from: b + p * ldb, count: n) }
+        case .source:
+            break
         }
     }
 
@@ -169,11 +209,26 @@ public struct PackedOperand {
     public func multiply(rows m: Int, a: UnsafePointer<Float>, lda: Int, accumulate: Bool,
                          c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0 else { return }
-        if packed {
+        switch layout {
+        case .panels:
             mtl_packed_gemm(m, n, k, a, lda, storage, accumulate ? 1 : 0, c, ldc)
-        } else {
+        case .plain:
             gemmFewRows(m: m, n: n, k: k, a: a, lda: lda, b: storage, ldb: n, beta: accumulate ? 1 : 0, c: c, ldc: ldc)
+        case .bf16Panels:
+            let done = storage.withMemoryRebound(to: UInt32.self, capacity: Self.count(k: k, n: n, layout: .bf16Panels)) {
+                mtl_bf16_packed_gemm(m, n, k, a, lda, $0, accumulate ? 1 : 0, c, ldc) == 0
+            }
+            // only where the rows' buffer could not be allocated: `gemm`'s bf16, or its sgemm fallback
+            if !done { multiplySource(rows: m, a: a, lda: lda, accumulate: accumulate, c: c, ldc: ldc) }
+        case .source:
+            multiplySource(rows: m, a: a, lda: lda, accumulate: accumulate, c: c, ldc: ldc)
         }
+    }
+
+    private func multiplySource(rows m: Int, a: UnsafePointer<Float>, lda: Int, accumulate: Bool,
+                                c: UnsafeMutablePointer<Float>, ldc: Int) {
+        gemm(transA: false, transB: source.transposed, m: m, n: n, k: k, a: a, lda: lda, b: source.b, ldb: source.ldb,
+             beta: accumulate ? 1 : 0, c: c, ldc: ldc, precision: .bf16)
     }
 }
 

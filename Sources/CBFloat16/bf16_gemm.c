@@ -195,6 +195,62 @@ BF16_TARGET int mtl_bf16_gemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, 
     return 0;
 }
 
+size_t mtl_bf16_packed_count(ptrdiff_t k, ptrdiff_t n) {
+    if (k <= 0 || n <= 0) return 0;
+    return (size_t)((k + 1) / 2) * (size_t)((n + NR - 1) / NR * NR);
+}
+
+BF16_TARGET void mtl_bf16_packed_pack(int trans, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb, uint32_t *packed) {
+    if (k <= 0 || n <= 0) return;
+    ptrdiff_t kp = (k + 1) / 2;
+    if (!trans) {               /* B [k, n]: pack_b reads stored rows side by side, no buffer */
+        pack_b(0, b, ldb, k, 0, n, 0, kp, packed, NULL);
+        return;
+    }
+    /* B stored [n, k]: column j of op(B) runs along k; converted KC pairs at a time, scattered into
+       its panel's column */
+    uint32_t tmp[KC];
+    for (ptrdiff_t j = 0; j < (n + NR - 1) / NR * NR; j++) {
+        uint32_t *column = packed + (j / NR) * NR * kp + j % NR;
+        for (ptrdiff_t pc = 0; pc < kp; pc += KC) {
+            ptrdiff_t pairs = kp - pc < KC ? kp - pc : KC;
+            if (j < n) pairs_along(b + j * ldb + 2 * pc, k - 2 * pc, pairs, tmp);
+            for (ptrdiff_t p = 0; p < pairs; p++) column[(pc + p) * NR] = j < n ? tmp[p] : 0;
+        }
+    }
+}
+
+/* The rows of A as pairs for `mtl_bf16_packed_gemm`, one buffer per thread, grown as needed. */
+static __thread uint32_t *packedRows;
+static __thread size_t packedRowsCount;
+
+BF16_TARGET int mtl_bf16_packed_gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                                     const uint32_t *packed, int accumulate, float *c, ptrdiff_t ldc) {
+    if (m <= 0 || n <= 0 || k <= 0) return m <= 0 || n <= 0 ? 0 : -1;
+    ptrdiff_t kp = (k + 1) / 2;
+    size_t need = (size_t)MC * (size_t)kp;
+    if (packedRowsCount < need) {
+        uint32_t *grown = aligned_alloc(64, need * sizeof *grown);
+        if (!grown) return -1;
+        free(packedRows);
+        packedRows = grown;
+        packedRowsCount = need;
+    }
+    for (ptrdiff_t ic = 0; ic < m; ic += MC) {
+        ptrdiff_t rows = m - ic < MC ? m - ic : MC, rowStride, pairStride;
+        pack_a(0, a, lda, k, ic, rows, 0, kp, packedRows, &rowStride, &pairStride);
+        for (ptrdiff_t j0 = 0; j0 < n; j0 += NR) {
+            int width = (int)(n - j0 < NR ? n - j0 : NR);
+            for (ptrdiff_t i0 = 0; i0 < rows; i0 += MR) {
+                int height = (int)(rows - i0 < MR ? rows - i0 : MR);
+                kernel(kp, packedRows + i0 * rowStride, rowStride, pairStride, packed + j0 * kp,
+                       c + (ic + i0) * ldc + j0, ldc, height, width, 1.0f, 1.0f, accumulate);
+            }
+        }
+    }
+    return 0;
+}
+
 #else
 
 int mtl_bf16_supported(void) { return 0; }
@@ -204,6 +260,18 @@ int mtl_bf16_gemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                   float *c, ptrdiff_t ldc) {
     (void)transA; (void)transB; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda;
     (void)b; (void)ldb; (void)beta; (void)c; (void)ldc;
+    return -1;
+}
+
+size_t mtl_bf16_packed_count(ptrdiff_t k, ptrdiff_t n) { (void)k; (void)n; return 0; }
+
+void mtl_bf16_packed_pack(int trans, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb, uint32_t *packed) {
+    (void)trans; (void)k; (void)n; (void)b; (void)ldb; (void)packed;
+}
+
+int mtl_bf16_packed_gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                         const uint32_t *packed, int accumulate, float *c, ptrdiff_t ldc) {
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)accumulate; (void)c; (void)ldc;
     return -1;
 }
 

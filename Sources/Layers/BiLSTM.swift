@@ -38,10 +38,12 @@ public struct BiLSTM: Module {
     /// `x [B, T, inputSize]`, `lengths` (B of them, each in `0...T`) → `[B, T, 2·hiddenSize]`,
     /// zero at padded steps.
     public func callAsFunction(_ x: Tensor, lengths: [Int], tape: Tape?) -> Tensor {
-        let forward = forwardLSTM(x, lengths: lengths, tape: tape)
-        // ←h_t = LSTM_backward(reverse(x))[lengths[b] − 1 − t]
-        let backward = backwardLSTM(x.reversedInTime(lengths: lengths), lengths: lengths, tape: tape)
-            .reversedInTime(lengths: lengths)
-        return concatLastAxis([forward, backward])
+        precondition(x.shape.rank == 3 && x.shape[2] == inputSize,
+                     "BiLSTM(\(inputSize)→\(hiddenSize)) needs [B, T, \(inputSize)], got \(x.shape)")
+        // [→h_t ; ←h_t], ←h_t = LSTM_backward(reverse(x))[lengths[b] − 1 − t], in one op
+        return LSTM.fused(x, lengths: lengths,
+                          directions: [forwardLSTM.direction(reversed: false, tape: tape),
+                                       backwardLSTM.direction(reversed: true, tape: tape)],
+                          output: .sequence)
     }
 }

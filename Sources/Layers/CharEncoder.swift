@@ -19,7 +19,7 @@ public struct CharEncoder: Module {
     public let hiddenSize: Int
     /// The character table `[V, D]`.
     public let embedding: Embedding
-    /// The character BiLSTM; its two directions run separately (see `callAsFunction`).
+    /// The character BiLSTM; it runs as one fused op that keeps only each direction's last state.
     public let lstm: BiLSTM
 
     /// Registers the character table and the character BiLSTM under `name`. Flair's defaults:
@@ -55,11 +55,10 @@ public struct CharEncoder: Module {
             for (t, id) in word.enumerated() { ids[w * steps + t] = id }
         }
         let chars = embedding(ids, batch: n, steps: steps, tape: tape)   // [N, L, D]
-        let last = lengths.map { $0 - 1 }
-        // →h after the last character; ←h after reading the reversed word to its end
-        let forward = lstm.forwardLSTM(chars, lengths: lengths, tape: tape).gatherTimeSteps(last)
-        let backward = lstm.backwardLSTM(chars.reversedInTime(lengths: lengths), lengths: lengths, tape: tape)
-            .gatherTimeSteps(last)
-        return concatLastAxis([forward, backward])
+        // →h after the last character; ←h after reading the reversed word to its end: one op
+        return LSTM.fused(chars, lengths: lengths,
+                          directions: [lstm.forwardLSTM.direction(reversed: false, tape: tape),
+                                       lstm.backwardLSTM.direction(reversed: true, tape: tape)],
+                          output: .lastStep)
     }
 }

@@ -51,6 +51,12 @@ public struct LSTM: Module {
     /// `weight_ih`, `weight_hh`, `bias`.
     public var parameters: [Parameter] { [weightIH, weightHH, bias] }
 
+    /// This LSTM's weights as a direction of a fused op (`LSTM.fused`), read on `tape`.
+    public func direction(reversed: Bool, tape: Tape?) -> LSTMDirection {
+        LSTMDirection(weightIH: store.tensor(weightIH, tape: tape), weightHH: store.tensor(weightHH, tape: tape),
+                      bias: store.tensor(bias, tape: tape), reversed: reversed)
+    }
+
     /// `x [B, T, inputSize]`, `lengths` (B of them, each in `0...T`) → `[B, T, hiddenSize]`,
     /// zero at padded steps.
     public func callAsFunction(_ x: Tensor, lengths: [Int], tape: Tape?) -> Tensor {
@@ -73,10 +79,11 @@ struct RecurrentProduct {
     /// The prepared `W_hhᵀ`, freed with this value's last copy.
     private let storage: Buffer
 
-    init(weightHH: UnsafePointer<Float>, hidden h: Int, inputs: [Tensor]) {
-        storage = Tensor.scratch(count: PackedOperand.count(k: h, n: 4 * h), for: inputs)
+    init(weightHH: UnsafePointer<Float>, hidden h: Int, precision: MatmulPrecision, inputs: [Tensor]) {
+        let layout = PackedOperand.Layout.for(precision)
+        storage = Tensor.scratch(count: PackedOperand.count(k: h, n: 4 * h, layout: layout), for: inputs)
         // op(B)[k, r] = W_hh[r, k]
-        weight = PackedOperand(k: h, n: 4 * h, b: weightHH, ldb: h, transposed: true, storage: storage.base)
+        weight = PackedOperand(k: h, n: 4 * h, b: weightHH, ldb: h, transposed: true, storage: storage.base, layout: layout)
     }
 
     /// `gates[j, :] += W_hh · hPrev[j, :]` for the `rows` rows j of one step (`hPrev [rows, H]`,
@@ -129,55 +136,157 @@ final class PackedSteps {
     var rows: Int { offset[steps] }
 }
 
+/// One direction of a fused LSTM op (`LSTM.fused`): its weights, and whether it reads each
+/// sequence from its last real step to its first (the backward half of a BiLSTM).
+public struct LSTMDirection {
+    public let weightIH: Tensor
+    public let weightHH: Tensor
+    public let bias: Tensor
+    public let reversed: Bool
+
+    public init(weightIH: Tensor, weightHH: Tensor, bias: Tensor, reversed: Bool) {
+        self.weightIH = weightIH
+        self.weightHH = weightHH
+        self.bias = bias
+        self.reversed = reversed
+    }
+}
+
+/// What a fused LSTM op returns.
+public enum LSTMOutput: Sendable {
+    /// Every step: `[B, T, D · H]`, zero at padded steps.
+    case sequence
+    /// The hidden state after each sequence's last real step: `[B, D · H]` (zero for length 0), what
+    /// a character encoder keeps of a word.
+    case lastStep
+}
+
 extension LSTM {
     /// The fused LSTM op on explicit weights (see `LSTM` for the equations):
     /// `x [B, T, C]`, `weightIH [4H, C]`, `weightHH [4H, H]`, `bias [4H]`, `lengths[b]` in `0...T`
     /// → `[B, T, H]`, zero at `t ≥ lengths[b]`. Gradients flow to every input that requires one.
+    public static func forward(_ x: Tensor, lengths: [Int],
+                               weightIH: Tensor, weightHH: Tensor, bias: Tensor) -> Tensor {
+        fused(x, lengths: lengths, directions: [LSTMDirection(weightIH: weightIH, weightHH: weightHH, bias: bias, reversed: false)],
+              output: .sequence)
+    }
+
+    /// D LSTMs over the same `x [B, T, C]` in one op, each writing its H columns of the output
+    /// (direction d columns `d·H ..< (d+1)·H`): `.sequence` gives `[B, T, D·H]`, `.lastStep`
+    /// `[B, D·H]`. A `reversed` direction runs over `x[b, lengths[b] − 1 − t]` and writes its
+    /// `h_t` at that same position: a BiLSTM is `[forward, reversed]`, without reversing, copying
+    /// or concatenating tensors (`reversedInTime`, `concatLastAxis`, `gatherTimeSteps` compose
+    /// the same function and are what the tests check it against).
     ///
     /// Only real steps are computed (packed rows, see `PackedSteps`): one gemm projects the
     /// inputs of all steps, then one product per step adds the recurrent term
     /// (`RecurrentProduct`). The backward pass runs one product per step for dh_{t−1} (by `W_hh`
     /// prepared once, `PackedOperand`), and one gemm each for dW_ih, dW_hh and dX.
-    public static func forward(_ x: Tensor, lengths: [Int],
-                               weightIH: Tensor, weightHH: Tensor, bias: Tensor) -> Tensor {
-        let (bCount, tCount, c, h) = checkShapes(x, lengths: lengths, weightIH: weightIH, weightHH: weightHH, bias: bias)
-        let g4 = 4 * h
-        let packed = PackedSteps(lengths: lengths, steps: tCount)
-        let n = packed.rows
-        let order = packed.order, active = packed.active, offset = packed.offset
-        // Scratch for the whole sequence, kept for the backward pass, from the tape's workspace.
-        // Every element is written before it is read, except `zeros`:
-        let inputs = [x, weightIH, weightHH, bias]
-        let xs = Tensor.scratch(count: n * c, for: inputs)        // xs[r, :]    = x[b, t, :] of packed row r = (t, j)
-        let gates = Tensor.scratch(count: n * g4, for: inputs)    // gates[r, :] = [i; f; g; o] after their nonlinearities
-        let cells = Tensor.scratch(count: n * h, for: inputs)     // cells[r, :] = c_t
-        let tanhCells = Tensor.scratch(count: n * h, for: inputs) // tanh(c_t)
-        let hPrev = Tensor.scratch(count: n * h, for: inputs)     // hPrev[r, :] = h_{t−1} of row r's sequence (step-0 rows unused)
-        let zeros = Tensor.scratch(count: h, zeroed: true, for: inputs) // c_{−1}
-
-        let out = Tensor.makeResult(shape: [bCount, tCount, h], inputs: inputs) { dOut, _ in
-            backward(dOut: dOut, x: x, weightIH: weightIH, weightHH: weightHH, bias: bias, packed: packed,
-                     xs: xs, gates: gates, cells: cells, tanhCells: tanhCells, hPrev: hPrev, zeros: zeros)
+    ///
+    /// Its products, forward and backward, run in the precision `MatmulPrecision.current` has when
+    /// it is recorded, as `linear`'s do (`predict --precision bf16`).
+    public static func fused(_ x: Tensor, lengths: [Int], directions: [LSTMDirection], output: LSTMOutput) -> Tensor {
+        precondition(!directions.isEmpty, "LSTM.fused needs at least one direction")
+        var sizes: (b: Int, t: Int, c: Int, h: Int) = (0, 0, 0, 0)
+        for d in directions {
+            let s = checkShapes(x, lengths: lengths, weightIH: d.weightIH, weightHH: d.weightHH, bias: d.bias)
+            precondition(d.weightHH.shape == directions[0].weightHH.shape,
+                         "LSTM.fused: directions of different hidden sizes \(directions.map(\.weightHH.shape))")
+            sizes = s
         }
-
-        // freed when this returns (backward does not need it)
-        let recurrent = RecurrentProduct(weightHH: weightHH.data, hidden: h, inputs: inputs)
-        let X = x.data, Y = out.data, wIH = weightIH.data, bz = bias.data
-        let XS = xs.base, G = gates.base, CS = cells.base, TC = tanhCells.base, HP = hPrev.base
-        // y[b, t ≥ lengths[b], :] = 0 (the real steps are written below)
+        let (bCount, tCount, _, h) = sizes
+        let width = directions.count * h
+        let packed = PackedSteps(lengths: lengths, steps: tCount)
+        let inputs = [x] + directions.flatMap { [$0.weightIH, $0.weightHH, $0.bias] }
+        let precision = MatmulPrecision.current
+        let layout = OutputLayout(width: width, output: output, steps: tCount, lengths: lengths)
+        var saved: [DirectionScratch] = []
+        let out = Tensor.makeResult(shape: output == .sequence ? [bCount, tCount, width] : [bCount, width], inputs: inputs) { dOut, _ in
+            for (d, direction) in directions.enumerated() {
+                backward(dOut: dOut + d * h, layout: layout, x: x, direction: direction, packed: packed, saved: saved[d],
+                         precision: precision)
+            }
+        }
+        let Y = out.data
+        // the output's padded steps (or a length-0 sequence's last state) are zero; real ones are written below
         for b in 0..<bCount {
             let len = lengths[b]
-            (Y + (b * tCount + len) * h).update(repeating: 0, count: (tCount - len) * h)
+            switch output {
+            case .sequence: (Y + (b * tCount + len) * width).update(repeating: 0, count: (tCount - len) * width)
+            case .lastStep where len == 0: (Y + b * width).update(repeating: 0, count: width)
+            case .lastStep: break
+            }
         }
-        // xs[offset[t] + j, :] = x[order[j], t, :]
+        for (d, direction) in directions.enumerated() {
+            let scratch = forwardDirection(x, direction: direction, packed: packed, layout: layout, y: Y + d * h,
+                                           precision: precision, inputs: inputs)
+            // without a backward (predict) a direction's scratch goes before the next one's is
+            // taken, so the next reuses its memory instead of faulting in fresh pages
+            if out.requiresGrad { saved.append(scratch) }
+        }
+        return out
+    }
+
+    /// Where a fused op's row `(b, position)` of a direction lives in its output (and gradient):
+    /// `.sequence` rows of `width` floats per position; `.lastStep` one row per sequence, written
+    /// only at its last real step.
+    struct OutputLayout {
+        let width: Int
+        let output: LSTMOutput
+        let steps: Int
+        let lengths: [Int]
+    }
+
+    /// What a direction's forward keeps for its backward: the packed sequence's per-row values.
+    struct DirectionScratch {
+        /// xs[r, :] = x[b, p, :] of packed row r = (t, j), b = order[j], p its position
+        let xs: Buffer
+        /// gates[r, :] = [i; f; g; o] after their nonlinearities
+        let gates: Buffer
+        /// cells[r, :] = c_t
+        let cells: Buffer
+        /// tanh(c_t)
+        let tanhCells: Buffer
+        /// hPrev[r, :] = h_{t−1} of row r's sequence (step-0 rows unused)
+        let hPrev: Buffer
+        /// c_{−1} = 0
+        let zeros: Buffer
+    }
+
+    /// The position of step t of sequence b in `x`: t, or `lengths[b] − 1 − t` when reversed.
+    @inline(__always)
+    static func position(_ t: Int, length: Int, reversed: Bool) -> Int { reversed ? length - 1 - t : t }
+
+    /// One direction's forward steps, writing its H columns of `y` (row stride `layout.width`).
+    private static func forwardDirection(_ x: Tensor, direction: LSTMDirection, packed: PackedSteps, layout: OutputLayout,
+                                         y Y: UnsafeMutablePointer<Float>, precision: MatmulPrecision,
+                                         inputs: [Tensor]) -> DirectionScratch {
+        let tCount = packed.steps, n = packed.rows, c = x.shape[2], h = direction.weightHH.shape[1], g4 = 4 * h
+        let order = packed.order, active = packed.active, offset = packed.offset
+        let lengths = layout.lengths, width = layout.width, reversed = direction.reversed
+        // Scratch for the whole sequence, kept for the backward pass, from the tape's workspace.
+        // Every element is written before it is read, except `zeros`.
+        let saved = DirectionScratch(xs: Tensor.scratch(count: n * c, for: inputs),
+                                     gates: Tensor.scratch(count: n * g4, for: inputs),
+                                     cells: Tensor.scratch(count: n * h, for: inputs),
+                                     tanhCells: Tensor.scratch(count: n * h, for: inputs),
+                                     hPrev: Tensor.scratch(count: n * h, for: inputs),
+                                     zeros: Tensor.scratch(count: h, zeroed: true, for: inputs))
+        // freed when this returns (backward does not need it)
+        let recurrent = RecurrentProduct(weightHH: direction.weightHH.data, hidden: h, precision: precision, inputs: inputs)
+        let X = x.data, wIH = direction.weightIH.data, bz = direction.bias.data
+        let XS = saved.xs.base, G = saved.gates.base, CS = saved.cells.base, TC = saved.tanhCells.base, HP = saved.hPrev.base
+        // xs[offset[t] + j, :] = x[order[j], position of t, :]
         for t in 0..<tCount {
             for j in 0..<active[t] {
-                (XS + (offset[t] + j) * c).update(from: X + (order[j] * tCount + t) * c, count: c)
+                let b = order[j], p = position(t, length: lengths[b], reversed: reversed)
+                (XS + (offset[t] + j) * c).update(from: X + (b * tCount + p) * c, count: c)
             }
         }
         // gates[r, :] = W_ih · xs[r, :] + bias, for all steps at once
         for r in 0..<n { (G + r * g4).update(from: bz, count: g4) }
-        gemm(transA: false, transB: true, m: n, n: g4, k: c, a: XS, lda: c, b: wIH, ldb: c, beta: 1, c: G, ldc: g4)
+        gemm(transA: false, transB: true, m: n, n: g4, k: c, a: XS, lda: c, b: wIH, ldb: c, beta: 1, c: G, ldc: g4,
+             precision: precision)
 
         for t in 0..<tCount {
             let m = active[t], r0 = offset[t]
@@ -188,7 +297,7 @@ extension LSTM {
             for j in 0..<m {
                 let r = r0 + j
                 let gr = G + r * g4, cr = CS + r * h, tc = TC + r * h
-                let cp = t > 0 ? CS + (offset[t - 1] + j) * h : zeros.base
+                let cp = t > 0 ? CS + (offset[t - 1] + j) * h : saved.zeros.base
                 // i, f = σ(·) (adjacent), g = tanh(·), o = σ(·)
                 FastMath.sigmoid(gr, gr, count: 2 * h)
                 FastMath.tanh(gr + 2 * h, gr + 2 * h, count: h)
@@ -196,25 +305,32 @@ extension LSTM {
                 // c_t[k] = f[k] · c_{t−1}[k] + i[k] · g[k]
                 for k in 0..<h { cr[k] = gr[h + k] * cp[k] + gr[k] * gr[2 * h + k] }
                 FastMath.tanh(cr, tc, count: h)
-                // y[b, t, k] = h_t[k] = o[k] · tanh(c_t[k])
-                let yr = Y + (order[j] * tCount + t) * h
-                for k in 0..<h { yr[k] = gr[3 * h + k] * tc[k] }
-                // h_t is the h_{t−1} of row (t + 1, j)
-                if j < mNext { (HP + (offset[t + 1] + j) * h).update(from: yr, count: h) }
+                // h_t[k] = o[k] · tanh(c_t[k]): the h_{t−1} of row (t + 1, j) while the sequence goes
+                // on (ranks j < mNext), and the output (every step, or only the last, j ≥ mNext)
+                let b = order[j]
+                let yr: UnsafeMutablePointer<Float>?
+                switch layout.output {
+                case .sequence: yr = Y + (b * tCount + position(t, length: lengths[b], reversed: reversed)) * width
+                case .lastStep: yr = j < mNext ? nil : Y + b * width
+                }
+                let hr = j < mNext ? HP + (offset[t + 1] + j) * h : yr!
+                for k in 0..<h { hr[k] = gr[3 * h + k] * tc[k] }
+                if let yr, yr != hr { yr.update(from: hr, count: h) }
             }
         }
-        return out
+        return saved
     }
 
-    /// Backpropagation through time for `forward`, over the packed scratch it saved.
-    private static func backward(dOut: UnsafeMutablePointer<Float>, x: Tensor,
-                                 weightIH: Tensor, weightHH: Tensor, bias: Tensor, packed: PackedSteps,
-                                 xs: Buffer, gates: Buffer, cells: Buffer, tanhCells: Buffer, hPrev: Buffer,
-                                 zeros: Buffer) {
+    /// Backpropagation through time for one direction of `fused`, over the packed scratch it saved.
+    /// `dOut` points at the direction's first column of the output's gradient (row stride `layout.width`).
+    private static func backward(dOut: UnsafeMutablePointer<Float>, layout: OutputLayout, x: Tensor, direction: LSTMDirection,
+                                 packed: PackedSteps, saved: DirectionScratch, precision: MatmulPrecision) {
+        let weightIH = direction.weightIH, weightHH = direction.weightHH, bias = direction.bias
         let bCount = packed.batch, tCount = packed.steps, n = packed.rows
         let c = x.shape[2], h = weightHH.shape[1], g4 = 4 * h
         let order = packed.order, active = packed.active, offset = packed.offset
-        let XS = xs.base, G = gates.base, CS = cells.base, TC = tanhCells.base, HP = hPrev.base
+        let lengths = layout.lengths, width = layout.width, reversed = direction.reversed
+        let XS = saved.xs.base, G = saved.gates.base, CS = saved.cells.base, TC = saved.tanhCells.base, HP = saved.hPrev.base
         let wIH = weightIH.data, wHH = weightHH.data
         // dX first, so the scratch below is the workspace's last buffer and its room is reused
         // by the next backward node once this one returns
@@ -224,25 +340,33 @@ extension LSTM {
         // Carried from step t + 1 to t, by rank j: dh_t via W_hh, and dc_t via the forget gate.
         // Rank j ≥ active[t + 1] was never written by a later step, so its carry stays zero.
         // W_hh [4H, H] prepared once for the per-step products dh_{t−1} = dGates_t · W_hh, after them.
-        let weightCount = PackedOperand.count(k: g4, n: h)
+        let weightLayout = PackedOperand.Layout.for(precision)
+        let weightCount = PackedOperand.count(k: g4, n: h, layout: weightLayout)
         let scratch = Tensor.scratch(count: n * g4 + 2 * bCount * h + weightCount, for: [x, weightIH, weightHH, bias])
         defer { withExtendedLifetime(scratch) {} }
         let DG = scratch.base, DH = DG + n * g4, DC = DH + bCount * h
         DH.update(repeating: 0, count: 2 * bCount * h)
-        let recurrent = PackedOperand(k: g4, n: h, b: wHH, ldb: h, transposed: false, storage: DC + bCount * h)
+        let recurrent = PackedOperand(k: g4, n: h, b: wHH, ldb: h, transposed: false, storage: DC + bCount * h, layout: weightLayout)
 
         for t in stride(from: tCount - 1, through: 0, by: -1) {
             let m = active[t], r0 = offset[t]
             if m == 0 { continue }
+            let mNext = t + 1 < tCount ? active[t + 1] : 0
             for j in 0..<m {
                 let r = r0 + j
                 let gr = G + r * g4, dg = DG + r * g4, tc = TC + r * h
-                let cp = t > 0 ? CS + (offset[t - 1] + j) * h : zeros.base
-                let dy = dOut + (order[j] * tCount + t) * h, dh = DH + j * h, dc = DC + j * h
+                let cp = t > 0 ? CS + (offset[t - 1] + j) * h : saved.zeros.base
+                let b = order[j], dh = DH + j * h, dc = DC + j * h
+                // ∂L/∂h_t from the output: every step, or the last one only
+                let dy: UnsafeMutablePointer<Float>?
+                switch layout.output {
+                case .sequence: dy = dOut + (b * tCount + position(t, length: lengths[b], reversed: reversed)) * width
+                case .lastStep: dy = j < mNext ? nil : dOut + b * width
+                }
                 for k in 0..<h {
                     let i = gr[k], f = gr[h + k], g = gr[2 * h + k], o = gr[3 * h + k], th = tc[k]
                     // h_t = o ⊙ tanh(c_t), and h_t feeds y_t and step t + 1
-                    let dhk = dy[k] + dh[k]
+                    let dhk = (dy?[k] ?? 0) + dh[k]
                     // c_t = f ⊙ c_{t−1} + i ⊙ g, and c_t feeds h_t and step t + 1
                     let dck = dc[k] + dhk * o * (1 - th * th)
                     // through i = σ(·), f = σ(·), g = tanh(·), o = σ(·)
@@ -263,7 +387,7 @@ extension LSTM {
             // dW_hh[4H, H] += Σ_r dGates[r, :]ᵀ · hPrev[r, :]  (rows of step 0 have h_{−1} = 0)
             let r1 = tCount > 0 ? offset[1] : 0
             gemm(transA: true, transB: false, m: g4, n: h, k: n - r1, a: DG + r1 * g4, lda: g4, b: HP + r1 * h, ldb: h,
-                 beta: 1, c: weightHH.grad, ldc: h)
+                 beta: 1, c: weightHH.grad, ldc: h, precision: precision)
         }
         if bias.requiresGrad {
             // dBias[k] += Σ_r dGates[r, k]
@@ -273,16 +397,17 @@ extension LSTM {
         if weightIH.requiresGrad {
             // dW_ih[4H, C] += Σ_r dGates[r, :]ᵀ · xs[r, :]
             gemm(transA: true, transB: false, m: g4, n: c, k: n, a: DG, lda: g4, b: XS, ldb: c,
-                 beta: 1, c: weightIH.grad, ldc: c)
+                 beta: 1, c: weightIH.grad, ldc: c, precision: precision)
         }
         if let dX {
             // gates = W_ih · xs  ⇒  dXs[r, :] = dGates[r, :] · W_ih, written over xs (no longer needed)
             gemm(transA: false, transB: false, m: n, n: c, k: g4, a: DG, lda: g4, b: wIH, ldb: c,
-                 beta: 0, c: XS, ldc: c)
-            // xs[offset[t] + j, :] = x[order[j], t, :]  ⇒  dX[order[j], t, :] += dXs[offset[t] + j, :]
+                 beta: 0, c: XS, ldc: c, precision: precision)
+            // xs[offset[t] + j, :] = x[order[j], position of t, :]  ⇒  dX[order[j], position, :] += dXs[offset[t] + j, :]
             for t in 0..<tCount {
                 for j in 0..<active[t] {
-                    let src = XS + (offset[t] + j) * c, dst = dX + (order[j] * tCount + t) * c
+                    let b = order[j], p = position(t, length: lengths[b], reversed: reversed)
+                    let src = XS + (offset[t] + j) * c, dst = dX + (b * tCount + p) * c
                     for k in 0..<c { dst[k] += src[k] }
                 }
             }

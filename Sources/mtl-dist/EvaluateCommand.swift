@@ -28,6 +28,10 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        try model.withPrecision { try evaluate() }
+    }
+
+    private func evaluate() throws {
         // under mpirun the sentences are split over the ranks and the counts summed
         let communicator = try makeCommunicator(environment: ProcessInfo.processInfo.environment)
         defer { try? communicator.finalize() }
@@ -39,7 +43,7 @@ struct Evaluate: ParsableCommand {
             // a file larger than the corpus's bound is refused by the read, unhashed (2 GB took 8 s to hash)
             let m = loaded!, read = corpus ?? m.metadata.corpusOrder.first { !m.taskIndices(of: $0).isEmpty } ?? ""
             let bound = m.metadata.corpora[read]?.maxFileBytes ?? 0
-            identity = "model \(try ModelFingerprint(loaded!).value), --split \(try SplitIdentity.describe(split, maxBytes: bound)), --corpus \(corpus ?? "(all)")"
+            identity = "model \(try ModelFingerprint(loaded!).value), --split \(try SplitIdentity.describe(split, maxBytes: bound)), --corpus \(corpus ?? "(all)"), \(model.precisionIdentity)"
         } catch { localError = "\(error)" }
         // ranks never assume they were started alike: mpirun's `-np 1 A : -np 1 B` would blend two models' counts
         if let failure = try communicator.agreeOnFailure(localError) ?? communicator.disagreementWithRoot(identity, about: "the model or the arguments") {
@@ -47,7 +51,9 @@ struct Evaluate: ParsableCommand {
                                                                               message: failure.message))
         }
         let trained = loaded!
-        if communicator.isRoot, let note = trained.precisionNote { try TextWriter.standardError.writeLine(note) }
+        if communicator.isRoot {
+            for note in [trained.precisionNote, model.precisionNote].compactMap({ $0 }) { try TextWriter.standardError.writeLine(note) }
+        }
         let meta = trained.metadata
         var results: [TaskEvaluation] = []
         var calibrations: [String: Calibration] = [:]

@@ -50,14 +50,21 @@ struct Predict: ParsableCommand {
                                                                               message: failure.message))
         }
         let (trained, taskIndices, source) = prepared!
-        if communicator.isRoot, let note = trained.precisionNote { try TextWriter.standardError.writeLine(note) }
+        if communicator.isRoot {
+            for note in [trained.precisionNote, model.precisionNote].compactMap({ $0 }) { try TextWriter.standardError.writeLine(note) }
+        }
         do {
             try ModelFingerprint(trained).agree(over: communicator, model: model.model)
+            // every rank's products in the same arithmetic, or np = 2 would not write np = 1's bytes
+            if let failure = try communicator.disagreementWithRoot(model.precisionIdentity, about: "the arithmetic") {
+                throw TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize,
+                                                 message: failure.message + "; give every rank the same --precision (and MTL_DIST_BF16)")
+            }
             let run = PredictionRun(model: trained.model, encoder: trained.metadata.encoder,
                                     taskIndices: taskIndices, output: outputFormat,
                                     batchSize: batchSize, tokenBudget: batchTokens)
             let out = TextWriter.standardOutput
-            try run.run(input: source, communicator: communicator) { try out.write($0) }
+            try model.withPrecision { try run.run(input: source, communicator: communicator) { try out.write($0) } }
         } catch {
             // every rank stops here together (a failure on rank 0 reaches the others with the next
             // block's message); rank 0 reports before any rank exits, the others stop quietly

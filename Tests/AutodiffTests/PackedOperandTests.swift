@@ -4,9 +4,9 @@ import TestSupport
 import XCTest
 
 /// `PackedOperand`: a weight prepared once and multiplied by few rows at a time (the LSTM's steps),
-/// packed for the AVX-512 kernel or stored for `gemmFewRows`.
+/// packed for the AVX-512 kernel (float or bf16 pairs), stored for `gemmFewRows`, or read in place.
 final class PackedOperandTests: XCTestCase {
-    /// Against the naive gemm, both layouts, for every row count up to two register blocks and a
+    /// Against the naive gemm (on bf16-rounded operands for the bf16 layouts), every layout, for every row count up to two register blocks and a
     /// few more, column counts that fill panels exactly, leave one column or fall short of one, and
     /// K from 1 to 1024, with and without accumulating, with row strides wider than the matrices.
     /// Elements beyond [m, n] (the strides' padding and the rows after m) keep their values.
@@ -18,14 +18,17 @@ final class PackedOperandTests: XCTestCase {
                 let ldb = (transposed ? k : n) + 3, lda = k + 2, ldc = n + 5
                 let b = randomValues((transposed ? n : k) * ldb, seed: 21)
                 let a = randomValues((m + 2) * lda, seed: 22), c0 = randomValues((m + 2) * ldc, seed: 23)
-                for packed in [true, false] {
-                    var storage = [Float](repeating: .nan, count: PackedOperand.count(k: k, n: n, packed: packed))
+                for layout in [PackedOperand.Layout.panels, .bf16Panels, .plain, .source] {
+                    var storage = [Float](repeating: .nan, count: max(1, PackedOperand.count(k: k, n: n, layout: layout)))
                     let operand = storage.withUnsafeMutableBufferPointer { ps in
                         b.withUnsafeBufferPointer { pb in
                             PackedOperand(k: k, n: n, b: pb.baseAddress!, ldb: ldb, transposed: transposed,
-                                          storage: ps.baseAddress!, packed: packed)
+                                          storage: ps.baseAddress!, layout: layout)
                         }
                     }
+                    // what the products multiply: bf16-rounded operands where bf16 runs
+                    let bf16 = (layout == .bf16Panels || layout == .source) && MatmulPrecision.bf16Available
+                    let (ra, rb) = bf16 ? (a.map(MatmulPrecision.rounded), b.map(MatmulPrecision.rounded)) : (a, b)
                     for accumulate in [false, true] {
                         var fast = c0, slow = c0
                         storage.withUnsafeBufferPointer { _ in
@@ -34,7 +37,9 @@ final class PackedOperandTests: XCTestCase {
                                     operand.multiply(rows: m, a: pa.baseAddress!, lda: lda, accumulate: accumulate,
                                                      c: pc.baseAddress!, ldc: ldc)
                                 }
-                                b.withUnsafeBufferPointer { pb in
+                            }
+                            ra.withUnsafeBufferPointer { pa in
+                                rb.withUnsafeBufferPointer { pb in
                                     slow.withUnsafeMutableBufferPointer { pc in
                                         gemmNaive(transA: false, transB: transposed, m: m, n: n, k: k, a: pa.baseAddress!, lda: lda,
                                                   b: pb.baseAddress!, ldb: ldb, beta: accumulate ? 1 : 0, c: pc.baseAddress!, ldc: ldc)
@@ -42,7 +47,7 @@ final class PackedOperandTests: XCTestCase {
                                 }
                             }
                         }
-                        let what = "m=\(m) n=\(n) k=\(k) transposed=\(transposed) packed=\(operand.packed) accumulate=\(accumulate)"
+                        let what = "m=\(m) n=\(n) k=\(k) transposed=\(transposed) layout=\(layout)→\(operand.layout) accumulate=\(accumulate)"
                         assertClose(fast, slow, atol: 1e-4, rtol: 1e-4, what)
                         for i in 0..<(m + 2) {
                             for j in 0..<ldc where i >= m || j >= n {
@@ -58,11 +63,17 @@ final class PackedOperandTests: XCTestCase {
     /// A row's result has the same bits whatever the number of rows and its place among them: so
     /// `predict` tags a sentence alike in any batch, and np = 2 writes what np = 1 writes.
     func testARowsProductIsTheSameInAnyBatch() {
+        for layout in [PackedOperand.Layout.panels, .bf16Panels] { assertRowsIndependent(layout) }
+    }
+
+    func assertRowsIndependent(_ layout: PackedOperand.Layout) {
         let n = 100, k = 256, rows = 19
         let b = randomValues(n * k, seed: 31), a = randomValues(rows * k, seed: 32), c0 = randomValues(rows * n, seed: 33)
-        var storage = [Float](repeating: 0, count: PackedOperand.count(k: k, n: n))
+        var storage = [Float](repeating: 0, count: PackedOperand.count(k: k, n: n, layout: layout))
         let operand = storage.withUnsafeMutableBufferPointer { ps in
-            b.withUnsafeBufferPointer { PackedOperand(k: k, n: n, b: $0.baseAddress!, ldb: k, transposed: true, storage: ps.baseAddress!) }
+            b.withUnsafeBufferPointer {
+                PackedOperand(k: k, n: n, b: $0.baseAddress!, ldb: k, transposed: true, storage: ps.baseAddress!, layout: layout)
+            }
         }
         func product(from first: Int, count: Int) -> [Float] {
             var c = Array(c0[(first * n)..<((first + count) * n)])
@@ -80,15 +91,19 @@ final class PackedOperandTests: XCTestCase {
         for (first, count) in [(0, 1), (5, 1), (11, 8), (3, 13), (18, 1), (9, 10)] {
             let part = product(from: first, count: count)
             XCTAssertEqual(part.map(\.bitPattern), all[(first * n)..<((first + count) * n)].map(\.bitPattern),
-                           "rows \(first)..<\(first + count) alone")
+                           "\(operand.layout): rows \(first)..<\(first + count) alone")
         }
     }
 
-    /// This machine's kernel is the one the figures in BENCHMARKS.md were taken with: say which
-    /// layout ran, so a CI log shows whether the packed kernel was tested.
-    func testTheKernelInUseIsNamed() {
-        print("PackedOperand.kernelAvailable = \(PackedOperand.kernelAvailable)")
-        XCTAssertEqual(PackedOperand.count(k: 3, n: 33), PackedOperand.kernelAvailable ? 3 * 64 : 99)
-        XCTAssertEqual(PackedOperand.count(k: 3, n: 33, packed: false), 99)
+    /// Which layouts run here, for the CI log; and the storage each needs.
+    func testTheLayoutsInUseAreNamed() {
+        print("PackedOperand: fp32 products as \(PackedOperand.Layout.for(.fp32)), bf16 as \(PackedOperand.Layout.for(.bf16))")
+        XCTAssertEqual(PackedOperand.Layout.for(.fp32), PackedOperand.kernelAvailable ? .panels : .plain)
+        XCTAssertEqual(PackedOperand.Layout.for(.bf16), MatmulPrecision.bf16Available ? .bf16Panels : PackedOperand.Layout.for(.fp32))
+        // k = 3 rows of 33 columns: 2 panels of 32; bf16: 2 pairs per column
+        XCTAssertEqual(PackedOperand.count(k: 3, n: 33, layout: .panels), 3 * 64)
+        XCTAssertEqual(PackedOperand.count(k: 3, n: 33, layout: .bf16Panels), 2 * 64)
+        XCTAssertEqual(PackedOperand.count(k: 3, n: 33, layout: .plain), 99)
+        XCTAssertEqual(PackedOperand.count(k: 3, n: 33, layout: .source), 0)
     }
 }

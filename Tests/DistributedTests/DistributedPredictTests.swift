@@ -169,3 +169,61 @@ extension DistributedPredictTests {
         XCTAssertTrue(unknown.stderr.contains("has no task \"chunk\"; its tasks are \(names.joined(separator: ", "))"), "\(unknown)")
     }
 }
+
+extension DistributedPredictTests {
+    /// `predict --precision bf16` and `evaluate --precision bf16`: the LSTMs' and heads' products in
+    /// bf16 (said on stderr), scores slightly different from fp32's, np 2 writing np 1's bytes; ranks
+    /// asked for different precisions stop before any output, naming the flag. Where the CPU lacks
+    /// AVX512_BF16 it runs as fp32 and says so.
+    func testBF16PredictAndEvaluate() throws {
+        let model = try model().path
+        let (conll, _) = try inputs()
+        let base = ["predict", "--model", model, "--input", conll.path, "--output-format", "jsonl", "--batch-size", "8"]
+        let fp32 = try MTLDist.run(base)
+        let bf16 = try MTLDist.run(base + ["--precision", "bf16"])
+        XCTAssertEqual(fp32.status, 0, "\(fp32)")
+        XCTAssertEqual(bf16.status, 0, "\(bf16)")
+        XCTAssertFalse(fp32.stderr.contains("--precision"), fp32.stderr)
+        let available = bf16.stderr.contains("--precision bf16: the products outside a transformer run in bf16 (operands rounded")
+        XCTAssertTrue(available || bf16.stderr.contains("run in fp32: bf16 was asked"), bf16.stderr)
+        // the same sentences and tokens; probabilities differ (by bf16's rounding) only where bf16 runs
+        XCTAssertEqual(bf16.lines.count, fp32.lines.count)
+        XCTAssertEqual(bf16.stdout == fp32.stdout, !available)
+        var largest = 0.0
+        for (a, b) in zip(fp32.jsonLines, bf16.jsonLines) {
+            XCTAssertEqual(a["tokens"] as? [String], b["tokens"] as? [String])
+            for task in ["upos", "ner"] {
+                let pa = (a[task] as? [String: Any])?["probabilities"] as? [Double] ?? []
+                let pb = (b[task] as? [String: Any])?["probabilities"] as? [Double] ?? []
+                XCTAssertEqual(pa.count, pb.count)
+                for (x, y) in zip(pa, pb) { largest = max(largest, abs(x - y)) }
+            }
+        }
+        XCTAssertLessThan(largest, 0.05, "bf16 moved a token's probability by \(largest)")
+        let two = try MTLDist.mpirun(2, base + ["--precision", "bf16"])
+        XCTAssertEqual(two.status, 0, "\(two)")
+        XCTAssertTrue(two.stdout == bf16.stdout, "np 2 bf16: \(two.stdout.utf8.count) bytes, np 1 wrote \(bf16.stdout.utf8.count)")
+        XCTAssertEqual(two.occurrences(of: "--precision bf16: the products"), 1, "\(two)")
+
+        // ranks started with different precisions
+        let binary = try MTLDist.binary()
+        let mixed = try ProcessRun(try ProcessRun.mpirun() + ["-np", "1", binary] + base + [":", "-np", "1", binary] + base + ["--precision", "bf16"],
+                                   environment: MTLDist.environment, timeout: MTLDist.timeout)
+        XCTAssertNotEqual(mixed.status, 0, "\(mixed)")
+        XCTAssertEqual(mixed.stdout, "", "\(mixed)")
+        XCTAssertEqual(mixed.occurrences(of: "the arithmetic differs from rank 0's"), 1, "\(mixed)")
+        XCTAssertTrue(mixed.stderr.contains("give every rank the same --precision"), "\(mixed)")
+
+        // evaluate in bf16 scores every task, close to fp32's
+        let scores = try [["--json"], ["--json", "--precision", "bf16"]].map { extra -> [String: Any] in
+            let run = try MTLDist.run(["evaluate", "--model", model] + extra)
+            XCTAssertEqual(run.status, 0, "\(run)")
+            return run.jsonLines.first?["tasks"] as? [String: Any] ?? [:]
+        }
+        XCTAssertEqual(Set(scores[0].keys), ["upos", "ner"])
+        XCTAssertEqual(Set(scores[1].keys), ["upos", "ner"])
+        let refused = try MTLDist.run(["predict", "--model", model, "--input", conll.path, "--precision", "fp16"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("fp16") && refused.stderr.contains("precision"), refused.stderr)
+    }
+}

@@ -23,4 +23,21 @@ unsigned short mtl_bf16_round(float x);
 int mtl_bf16_gemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                   const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
                   float *c, ptrdiff_t ldc);
+
+/* A right operand packed once for many products of few rows (the LSTM's recurrent weight under
+   bf16): op(B) [k, n] (B stored [k, n], or [n, k] when trans) rounded to bfloat16 and packed as
+   `mtl_bf16_gemm` packs its panels, into `mtl_bf16_packed_count(k, n)` 32-bit words (ceil(k / 2)
+   pairs of every column, columns rounded up to 32). Needs `mtl_bf16_supported()`; allocates
+   nothing. */
+size_t mtl_bf16_packed_count(ptrdiff_t k, ptrdiff_t n);
+void mtl_bf16_packed_pack(int trans, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb, unsigned int *packed);
+
+/* Row-major C[m, n] = A[m, k] · op(B) (+ C when accumulate), op(B) packed by
+   `mtl_bf16_packed_pack` with the same k and n: A's elements rounded to bfloat16, the products
+   summed in float pairwise along k (C[i, j] has the same bits whatever m is and wherever row i
+   sits). Elements of C outside [m, n] are never touched; without accumulate C is never read.
+   Returns 0, or -1 without writing C when the buffer for A's rows (96 · ceil(k / 2) words per
+   thread, kept and grown) cannot be allocated. */
+int mtl_bf16_packed_gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                         const unsigned int *packed, int accumulate, float *c, ptrdiff_t ldc);
 #endif
