@@ -5,9 +5,12 @@ Usage (Flair 0.15.1 in a venv outside the repository, e.g. `python3 -m venv /wor
 /work/venv-flair/bin/pip install flair==0.15.1`):
 
     /work/venv-flair/bin/python launch/predict-vs-flair.py --model runs/conll03/best \
-        --data-dir ../shared/data --copies 4 --rounds 3 [--binary .build/release/mtl-dist] [--no-flair]
+        --data-dir ../shared/data --copies 4 --rounds 3 [--binary .build/release/mtl-dist] [--no-flair] \
+        [--precision fp32,bf16]
 
 `--no-flair` times mtl-dist alone (np = 1 and 2), with any python3 and no Flair installed.
+`--precision fp32,bf16` times mtl-dist's runs once per precision (`predict --precision P`; the keys
+of bf16 end in `_bf16`); the default is fp32 alone.
 
 The input is the CoNLL-2003 dev file (`conll03/dev.txt`) repeated `--copies` times. Each round
 times, one after the other: `mtl-dist predict --input FILE > /dev/null` as one process, the same
@@ -88,9 +91,10 @@ def time_flair(tagger, sentences, batch):
     return time.perf_counter() - start
 
 
-def time_mtl(binary, model, path, ranks, tasks=None):
+def time_mtl(binary, model, path, ranks, tasks=None, precision="fp32"):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    command = [binary, "predict", "--model", model, "--input", path] + (["--tasks", tasks] if tasks else [])
+    command = [binary, "predict", "--model", model, "--input", path, "--precision", precision] \
+        + (["--tasks", tasks] if tasks else [])
     if ranks > 1:
         command = ["mpirun", "--oversubscribe", "--bind-to", "none", "-np", str(ranks)] + command
     start = time.perf_counter()
@@ -110,7 +114,12 @@ def main():
                         help="the model's task Flair's tagger stands for: mtl-dist also runs with --tasks TASK alone")
     parser.add_argument("--no-flair", action="store_true",
                         help="time mtl-dist at np = 1 and 2 only (no Flair needed)")
+    parser.add_argument("--precision", default="fp32",
+                        help="comma-separated: fp32, bf16 (predict --precision), each timed in every round")
     args = parser.parse_args()
+    precisions = args.precision.split(",")
+    if not precisions or any(p not in ("fp32", "bf16") for p in precisions) or len(set(precisions)) != len(precisions):
+        parser.error(f"--precision {args.precision}: expected fp32, bf16 or fp32,bf16")
     if not (1 <= args.copies <= 100 and 1 <= args.rounds <= 20 and 1 <= args.flair_batch <= 4096):
         parser.error("--copies 1..100, --rounds 1..20, --flair-batch 1..4096")
 
@@ -127,32 +136,37 @@ def main():
     rounds = []
     for r in range(args.rounds):
         row = {"round": r}
-        for ranks in [1, 2]:
-            row[f"mtl_np{ranks}_s"] = time_mtl(args.binary, args.model, path, ranks)
-            row[f"mtl_np{ranks}_task_s"] = time_mtl(args.binary, args.model, path, ranks, args.flair_task)
+        for precision in precisions:
+            tail = "" if precision == "fp32" else "_" + precision
+            for ranks in [1, 2]:
+                row[f"mtl_np{ranks}{tail}_s"] = time_mtl(args.binary, args.model, path, ranks, precision=precision)
+                row[f"mtl_np{ranks}_task{tail}_s"] = time_mtl(args.binary, args.model, path, ranks, args.flair_task, precision)
         if tagger is not None:
             row["flair_s"] = time_flair(tagger, sentences, args.flair_batch)
         rounds.append(row)
         print(json.dumps(row), flush=True)
 
     n = len(sentences)
-    keys = ["mtl_np1_s", "mtl_np1_task_s", "mtl_np2_s", "mtl_np2_task_s"] + ([] if tagger is None else ["flair_s"])
+    tails = ["" if p == "fp32" else "_" + p for p in precisions]
+    keys = [f"mtl_np{r}{w}{t}_s" for t in tails for r in [1, 2] for w in ["", "_task"]] + ([] if tagger is None else ["flair_s"])
     median = {k: statistics.median(row[k] for row in rounds) for k in keys}
     summary = {
-        "sentences": n, "tokens": sum(map(len, sentences)), "rounds": args.rounds,
+        "sentences": n, "tokens": sum(map(len, sentences)), "rounds": args.rounds, "precisions": precisions,
         "median_s": median,
         "sentences_per_s": {k[:-2]: n / median[k] for k in keys},
-        "np2_over_np1": median["mtl_np1_s"] / median["mtl_np2_s"],
-        "np2_over_np1_task": median["mtl_np1_task_s"] / median["mtl_np2_task_s"],
         "task": args.flair_task, "machine": platform.processor() or platform.machine(),
         "cores": os.cpu_count(), "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "(detected)"), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+    for t in tails:
+        summary[f"np2_over_np1{t}"] = median[f"mtl_np1{t}_s"] / median[f"mtl_np2{t}_s"]
+        summary[f"np2_over_np1_task{t}"] = median[f"mtl_np1_task{t}_s"] / median[f"mtl_np2_task{t}_s"]
+        if tagger is not None:
+            summary[f"np1_over_flair{t}"] = median["flair_s"] / median[f"mtl_np1{t}_s"]
+            summary[f"np1_task_over_flair{t}"] = median["flair_s"] / median[f"mtl_np1_task{t}_s"]
     if tagger is not None:
         import flair
         import torch
-        summary.update({"np1_over_flair": median["flair_s"] / median["mtl_np1_s"],
-                        "np1_task_over_flair": median["flair_s"] / median["mtl_np1_task_s"],
-                        "flair": flair.__version__, "torch": torch.__version__})
+        summary.update({"flair": flair.__version__, "torch": torch.__version__})
     print(json.dumps(summary))
 
 

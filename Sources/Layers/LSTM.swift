@@ -283,9 +283,9 @@ extension LSTM {
                 (XS + (offset[t] + j) * c).update(from: X + (b * tCount + p) * c, count: c)
             }
         }
-        // gates[r, :] = W_ih · xs[r, :] + bias, for all steps at once
-        for r in 0..<n { (G + r * g4).update(from: bz, count: g4) }
-        gemm(transA: false, transB: true, m: n, n: g4, k: c, a: XS, lda: c, b: wIH, ldb: c, beta: 1, c: G, ldc: g4,
+        // gates[r, :] = W_ih · xs[r, :] for all steps at once (the bias is added step by step, below,
+        // while the row is in cache: filling all rows with it first doubled this product's traffic)
+        gemm(transA: false, transB: true, m: n, n: g4, k: c, a: XS, lda: c, b: wIH, ldb: c, beta: 0, c: G, ldc: g4,
              precision: precision)
 
         for t in 0..<tCount {
@@ -298,7 +298,8 @@ extension LSTM {
                 let r = r0 + j
                 let gr = G + r * g4, cr = CS + r * h, tc = TC + r * h
                 let cp = t > 0 ? CS + (offset[t - 1] + j) * h : saved.zeros.base
-                // i, f = σ(·) (adjacent), g = tanh(·), o = σ(·)
+                // + bias, then i, f = σ(·) (adjacent), g = tanh(·), o = σ(·)
+                for k in 0..<g4 { gr[k] += bz[k] }
                 FastMath.sigmoid(gr, gr, count: 2 * h)
                 FastMath.tanh(gr + 2 * h, gr + 2 * h, count: h)
                 FastMath.sigmoid(gr + 3 * h, gr + 3 * h, count: h)
