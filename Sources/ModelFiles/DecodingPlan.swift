@@ -51,30 +51,35 @@ public struct DecodingPlan: Equatable, Sendable {
     /// The cost of every batch.
     public var totalCost: Int { batches.reduce(0) { $0 + cost(of: $1) } }
 
-    /// The batches rank `rank` of `worldSize` decodes when rank 0 takes about `rootPermille` ‰ of
-    /// the padded tokens (`cost(of:)`) and the other ranks share the rest evenly (the default: an
-    /// even split). Each batch in turn goes to the rank whose load with it is the smallest against
-    /// its target, ties to the lower rank; integer arithmetic over lengths and `rootPermille`
-    /// alone, so every rank computes the same split.
-    public func batches(rank: Int, worldSize: Int, rootPermille: Int? = nil) -> [[Int]] {
+    /// The batches rank `rank` of `worldSize` decodes when rank r takes about `permille[r]` ‰ of
+    /// the padded tokens (`cost(of:)`; the default, or shares that are all 0, an even split), in
+    /// plan order. The batches are dealt costliest first (ties in plan order), each
+    /// to the rank whose load with it is the smallest against its target, ties to the lower rank:
+    /// so the loads end within the cheapest batches of their targets, where dealing in plan order
+    /// (ascending lengths) left the costliest batch last and a rank up to a whole batch (6 % of a
+    /// rank's share of a block) behind the other. Integer arithmetic over lengths and `rootPermille`
+    /// alone, so every rank computes the same split; which rank decodes a batch never changes it.
+    public func batches(rank: Int, worldSize: Int, permille: [Int]? = nil) -> [[Int]] {
         precondition(worldSize >= 1 && rank >= 0 && rank < worldSize, "rank \(rank) of \(worldSize)")
-        let permille = rootPermille ?? 1000 / worldSize
-        precondition((0...1000).contains(permille), "rank 0's share \(permille) ‰")
+        precondition(permille == nil || (permille!.count == worldSize && permille!.allSatisfy { (0...1000).contains($0) }),
+                     "shares \(permille!) ‰ for \(worldSize) ranks")
         guard worldSize > 1 else { return batches }
-        // targets in proportion: rank 0 permille/1000, every other (1000 − permille)/(1000·(W − 1))
-        let weights = [permille * (worldSize - 1)] + Array(repeating: 1000 - permille, count: worldSize - 1)
+        // targets in proportion to the shares
+        let weights = permille.flatMap { $0.contains { $0 > 0 } ? $0 : nil } ?? Array(repeating: 1, count: worldSize)
+        let costs = batches.map(cost(of:))
+        let dealt = batches.indices.sorted { costs[$0] > costs[$1] || (costs[$0] == costs[$1] && $0 < $1) }
         var loads = Array(repeating: 0, count: worldSize)
-        var mine: [[Int]] = []
-        for batch in batches {
-            let c = cost(of: batch)
+        var mine: [Int] = []
+        for b in dealt {
+            let c = costs[b]
             var best = -1
             for r in 0..<worldSize where weights[r] > 0 {
                 // (loads[r] + c) / weights[r] < (loads[best] + c) / weights[best]
                 if best < 0 || (loads[r] + c) * weights[best] < (loads[best] + c) * weights[r] { best = r }
             }
             loads[best] += c
-            if best == rank { mine.append(batch) }
+            if best == rank { mine.append(b) }
         }
-        return mine
+        return mine.sorted().map { batches[$0] }
     }
 }

@@ -46,33 +46,42 @@ public final class PredictionRun {
     ///
     /// Rank 0 sends the next block before it formats and writes the one just decoded, so the other
     /// ranks decode while it writes; it takes a smaller share of each block's batches to make up
-    /// for that (`RootShare`). Which rank decodes a batch never changes what it decodes.
+    /// for that, and a slower rank fewer than a faster one (`DecodingShares`, from each rank's
+    /// timing of the last block). Which rank decodes a batch never changes what it decodes.
     public func run(input: PredictionInput?, communicator: Communicator, write: (String) throws -> Void) throws {
         let isRoot = communicator.isRoot
         precondition(!isRoot || input != nil, "rank 0 reads the input")
         var parser: SentenceParser? = nil
         var rootError: Error? = nil
         var stopWriting = false
-        var share = RootShare(worldSize: communicator.worldSize)
+        let worldSize = communicator.worldSize
+        var share = DecodingShares(worldSize: worldSize)
         var message = try nextMessage(input, rootError: &rootError, permille: share.permille, communicator: communicator)
         while true {
-            guard let kind = message.first, kind == 0, message.count >= 4 else {
+            // [0, format, W shares of 2 bytes] + block
+            let header = 2 + 2 * worldSize
+            guard let kind = message.first, kind == 0, message.count >= header else {
                 if message.first == 1 { return }
                 if let rootError { throw rootError }
                 throw ModelError.failedOnRank(rank: 0, message: String(decoding: message.dropFirst(), as: UTF8.self))
             }
             let allFormats = PredictionIO.InputFormat.allCases
             let format = allFormats[min(Int(message[1]), allFormats.count - 1)]
-            let permille = min(Int(message[2]) << 8 | Int(message[3]), 1000)
+            let permille = (0..<worldSize).map { r in min(Int(message[2 + 2 * r]) << 8 | Int(message[3 + 2 * r]), 1000) }
             if parser == nil { parser = SentenceParser(format: format, fileName: input?.fileName ?? "<input>") }
-            let sentences = try parser!.sentences(in: Array(message.dropFirst(4)))
+            let sentences = try parser!.sentences(in: Array(message.dropFirst(header)))
             let plan = DecodingPlan(lengths: sentences.map { $0.tokens.count }, batchSize: batchSize, tokenBudget: tokenBudget)
-            let mine = plan.batches(rank: communicator.rank, worldSize: communicator.worldSize, rootPermille: permille)
+            let mine = plan.batches(rank: communicator.rank, worldSize: worldSize, permille: permille)
             let decodeStart = DispatchTime.now().uptimeNanoseconds
             var pieces = try decode(sentences, plan: plan, batches: mine)
-            share.decoded(tokens: mine.reduce(0) { $0 + plan.cost(of: $1) }, total: plan.totalCost,
-                          seconds: Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9)
-            do { try gather(&pieces, communicator: communicator) } catch {
+            let timing = DecodeTiming(tokens: mine.reduce(0) { $0 + plan.cost(of: $1) },
+                                      seconds: Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9)
+            share.decoded(rank: 0, tokens: timing.tokens, total: plan.totalCost, seconds: timing.seconds)
+            do {
+                for (r, t) in try gather(&pieces, timing: timing, communicator: communicator) {
+                    share.decoded(rank: r, tokens: t.tokens, total: plan.totalCost, seconds: t.seconds)
+                }
+            } catch {
                 // only rank 0 decodes what it gathers: the others hear of a failure with the next message
                 guard isRoot, communicator.worldSize > 1 else { throw error }
                 rootError = rootError ?? error
@@ -95,9 +104,9 @@ public final class PredictionRun {
         }
     }
 
-    /// Rank 0 reads the next block and every rank receives it: `[0, format, rank 0's share in ‰
-    /// (2 bytes)] + bytes`, `[1]` at the end, or `[2] + message` once rank 0 has failed.
-    private func nextMessage(_ input: PredictionInput?, rootError: inout Error?, permille: Int,
+    /// Rank 0 reads the next block and every rank receives it: `[0, format, each rank's share in ‰
+    /// (2 bytes each)] + bytes`, `[1]` at the end, or `[2] + message` once rank 0 has failed.
+    private func nextMessage(_ input: PredictionInput?, rootError: inout Error?, permille: [Int],
                              communicator: Communicator) throws -> [UInt8] {
         var message: [UInt8] = []
         if communicator.isRoot, let input {
@@ -107,7 +116,7 @@ public final class PredictionRun {
                 do {
                     if let block = try input.nextBlock() {
                         let format = UInt8(PredictionIO.InputFormat.allCases.firstIndex(of: input.format) ?? 0)
-                        message = [0, format, UInt8(permille >> 8), UInt8(permille & 0xFF)] + block
+                        message = [0, format] + permille.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] } + block
                     } else {
                         message = [1]
                     }
@@ -121,18 +130,26 @@ public final class PredictionRun {
         return message
     }
 
-    /// Sends each rank's predictions to rank 0 (one broadcast per rank), where they join `pieces`;
-    /// throws on rank 0 when one cannot be read, after every broadcast.
-    private func gather(_ pieces: inout [Int: PiecePrediction], communicator: Communicator) throws {
+    /// Sends each rank's predictions and its decoding time to rank 0 (one broadcast per rank),
+    /// where the predictions join `pieces`; returns on rank 0 the other ranks' timings (empty
+    /// elsewhere). Throws on rank 0 when a message cannot be read, after every broadcast.
+    private func gather(_ pieces: inout [Int: PiecePrediction], timing: DecodeTiming,
+                        communicator: Communicator) throws -> [(Int, DecodeTiming)] {
         var failure: Error? = nil
+        var timings: [(Int, DecodeTiming)] = []
         for r in Swift.stride(from: 1, to: communicator.worldSize, by: 1) {
-            let bytes = try communicator.broadcast(message: communicator.rank == r ? PiecePrediction.encode(pieces) : [],
+            let bytes = try communicator.broadcast(message: communicator.rank == r ? timing.bytes + PiecePrediction.encode(pieces) : [],
                                                    root: r, limit: 1 << 30)
             // every broadcast is still joined after a failure, so the ranks stay in step
             guard communicator.isRoot, failure == nil else { continue }
-            do { pieces.merge(try PiecePrediction.decode(bytes)) { a, _ in a } } catch { failure = error }
+            do {
+                guard let t = DecodeTiming(bytes) else { throw ModelError.failedOnRank(rank: r, message: "a short message of predictions") }
+                timings.append((r, t))
+                pieces.merge(try PiecePrediction.decode(Array(bytes.dropFirst(DecodeTiming.size)))) { a, _ in a }
+            } catch { failure = error }
         }
         if let failure { throw failure }
+        return timings
     }
 
     /// The formatted predictions of one block's sentences, in input order, from every piece's prediction.
@@ -232,5 +249,31 @@ public final class PredictionRun {
             tasks.append(out)
         }
         return SentencePrediction(tokens: sentence.tokens, tasks: tasks)
+    }
+}
+
+/// How long a rank took to decode its batches of a block: the first 16 bytes of what it sends rank 0
+/// (`DecodingShares` reads them; a value that cannot be a measurement is ignored there).
+struct DecodeTiming {
+    static let size = 16
+    let tokens: Int
+    let seconds: Double
+
+    init(tokens: Int, seconds: Double) {
+        self.tokens = tokens
+        self.seconds = seconds
+    }
+
+    /// From the first `size` bytes of `bytes` (little-endian tokens, then the seconds' bits), or nil when shorter.
+    init?(_ bytes: [UInt8]) {
+        guard bytes.count >= Self.size else { return nil }
+        func word(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) } }
+        tokens = Int(truncatingIfNeeded: word(0))
+        seconds = Double(bitPattern: word(8))
+    }
+
+    var bytes: [UInt8] {
+        let t = UInt64(truncatingIfNeeded: tokens), s = seconds.bitPattern
+        return (0..<8).map { UInt8(truncatingIfNeeded: t >> (8 * UInt64($0))) } + (0..<8).map { UInt8(truncatingIfNeeded: s >> (8 * UInt64($0))) }
     }
 }

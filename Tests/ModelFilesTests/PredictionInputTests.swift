@@ -1,3 +1,4 @@
+import Autodiff
 import CoNLL
 import Foundation
 import ModelFiles
@@ -145,7 +146,9 @@ final class PredictionInputTests: XCTestCase {
         let largest = plan.batches.map(plan.cost(of:)).max()!
         for w in 1...4 {
             for permille in [nil, 0, 100, 1000 / w, 1000] {
-                let shares = (0..<w).map { plan.batches(rank: $0, worldSize: w, rootPermille: permille) }
+                // rank 0 takes `permille`, the others share the rest evenly
+                let split = permille.map { p in [p] + Array(repeating: (1000 - p) / max(1, w - 1), count: w - 1) }
+                let shares = (0..<w).map { plan.batches(rank: $0, worldSize: w, permille: w == 1 ? nil : split) }
                 XCTAssertEqual(shares.flatMap { $0 }.flatMap { $0 }.sorted(), Array(plan.pieces.indices), "W = \(w), \(String(describing: permille)) ‰")
                 let loads = shares.map { $0.reduce(0) { $0 + plan.cost(of: $1) } }
                 XCTAssertEqual(loads.reduce(0, +), plan.totalCost)
@@ -160,6 +163,25 @@ final class PredictionInputTests: XCTestCase {
                 if root == 0 { XCTAssertEqual(loads[0], 0) }
                 if root == 1000 { XCTAssertEqual(loads[0], plan.totalCost) }
             }
+        }
+    }
+
+    /// Dealt costliest first, two ranks' loads end within the second-cheapest batch of each other
+    /// (each assignment leaves a gap no larger than the batch before it), on a block's worth of
+    /// sentences whose costliest batches come last in plan order; and each rank's batches stay in
+    /// plan order.
+    func testTwoRanksEndWithinACheapBatch() {
+        var rng = SplitMix64(seed: 7)
+        let lengths = (0..<3000).map { _ in Int(rng.next() % 60) + 1 }
+        let plan = DecodingPlan(lengths: lengths, batchSize: 64, tokenBudget: 4096)
+        let costs = plan.batches.map(plan.cost(of:)).sorted()
+        let shares = (0..<2).map { plan.batches(rank: $0, worldSize: 2) }
+        let loads = shares.map { $0.reduce(0) { $0 + plan.cost(of: $1) } }
+        XCTAssertLessThanOrEqual(abs(loads[0] - loads[1]), costs[1], "loads \(loads), cheapest batches \(costs.prefix(2)), costliest \(costs.last!)")
+        XCTAssertGreaterThan(costs.last!, 10 * costs[1])
+        for share in shares {
+            let positions = share.map { batch in plan.batches.firstIndex(of: batch)! }
+            XCTAssertEqual(positions, positions.sorted())
         }
     }
 }
