@@ -1,15 +1,18 @@
 /// An owned, fixed-size allocation of floats. Tensors and the parameter store hold their
 /// values and gradients in buffers; views keep the buffer alive by holding a reference.
 ///
-/// A buffer either owns its memory (freed with it) or was taken from a `Workspace`, which is
-/// told when the buffer is freed and reuses the memory once all its neighbours are freed too.
+/// A buffer either owns its memory (freed with it), was taken from a `Workspace`, which is told
+/// when the buffer is freed and reuses the memory once all its neighbours are freed too, or
+/// borrows memory another object owns and keeps alive (a gradient buffer in MPI shared memory).
 public final class Buffer {
     /// First element.
     public let base: UnsafeMutablePointer<Float>
     /// Number of floats.
     public let count: Int
-    /// The workspace and slab the memory was taken from, told on deinit; nil: deallocated.
+    /// The workspace and slab the memory was taken from, told on deinit; nil: deallocated, unless borrowed.
     private let origin: (workspace: Workspace, slab: Int)?
+    /// The owner of borrowed memory, kept alive by this buffer (nil: the memory is not borrowed).
+    private let lender: AnyObject?
 
     /// Allocates `count` floats set to zero.
     public convenience init(count: Int) {
@@ -24,6 +27,16 @@ public final class Buffer {
         self.count = count
         base = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         origin = nil
+        lender = nil
+    }
+
+    /// A buffer over `count` floats at `base` that `lender` owns: kept alive with this buffer, never freed by it.
+    public init(borrowing base: UnsafeMutablePointer<Float>, count: Int, from lender: AnyObject) {
+        precondition(count >= 0, "negative buffer size \(count)")
+        self.count = count
+        self.base = base
+        origin = nil
+        self.lender = lender
     }
 
     /// A buffer over `count` floats of slab `slab` of `workspace`.
@@ -31,6 +44,7 @@ public final class Buffer {
         self.count = count
         self.base = base
         origin = (workspace, slab)
+        lender = nil
     }
 
     /// Allocates a copy of `values`.
@@ -42,7 +56,7 @@ public final class Buffer {
     }
 
     deinit {
-        if let origin { origin.workspace.recycle(slab: origin.slab, base: base, count: count) } else { base.deallocate() }
+        if let origin { origin.workspace.recycle(slab: origin.slab, base: base, count: count) } else if lender == nil { base.deallocate() }
     }
 
     /// Sets every element to zero, in place.

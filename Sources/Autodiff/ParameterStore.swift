@@ -66,6 +66,17 @@ public final class ParameterStore {
         return storage
     }
 
+    /// Moves the gradients into `memory` (`count` floats, kept alive by `lender`), where something
+    /// other than this store can reach them (MPI shared memory, summed in place over the ranks of a
+    /// host): their values are copied there and every later tensor binds its gradient to it.
+    /// Call it between steps, when no tensor of the store is alive.
+    public func moveGradients(to memory: UnsafeMutableBufferPointer<Float>, lender: AnyObject) {
+        precondition(memory.count == count, "gradients of \(count) floats moved into \(memory.count)")
+        let (values, grads) = allocated()
+        if let target = memory.baseAddress, count > 0 { target.update(from: grads.base, count: count) }
+        storage = (values, Buffer(borrowing: memory.baseAddress ?? grads.base, count: count, from: lender))
+    }
+
     /// Calls `body` with the first value: in the pending list while building, in `values` after.
     private func withValues<R>(_ body: (UnsafeMutablePointer<Float>) -> R) -> R {
         precondition(!isLayoutOnly, "a layout-only store holds no values")

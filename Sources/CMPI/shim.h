@@ -21,6 +21,26 @@ static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *cmpi_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
 static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+static inline int cmpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline MPI_Info cmpi_info_null(void) { return MPI_INFO_NULL; }
+static inline int cmpi_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
+static inline MPI_Comm cmpi_comm_null(void) { return MPI_COMM_NULL; }
+
+/* buffers[r][i] = buffers[0][i] + buffers[1][i] + … + buffers[w − 1][i] (summed in that order) for
+   every r and lo <= i < hi: a slice of an in-place sum over buffers every rank of a host can address. */
+static inline void cmpi_sum_into_all(float *const *buffers, int w, long lo, long hi) {
+    if (w == 2) {
+        float *restrict a = buffers[0], *restrict b = buffers[1];
+        for (long i = lo; i < hi; i++) { float x = a[i] + b[i]; a[i] = x; b[i] = x; }
+        return;
+    }
+    for (long i = lo; i < hi; i++) {
+        float x = buffers[0][i];
+        for (int r = 1; r < w; r++) x += buffers[r][i];
+        for (int r = 0; r < w; r++) buffers[r][i] = x;
+    }
+}
+
 /* OpenMPI defines MPI_MAX_ERROR_STRING through another macro (OPAL_MAX_ERROR_STRING). */
 static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 

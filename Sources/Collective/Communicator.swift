@@ -13,6 +13,9 @@ public protocol Communicator: AnyObject {
     /// Replaces `buffer` on every rank with the elementwise sum over all ranks:
     /// `buffer[i] = Σ_r buffer_r[i]`.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
+    /// A buffer of `count` floats summed in place over shared memory (`SharedSum`) when every rank
+    /// runs on one host, else nil (on every rank alike). Collective.
+    func makeSharedSum(count: Int) throws -> SharedSum?
     /// Replaces `buffer` on every rank with the elementwise sum over all ranks.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws
     /// Starts replacing `buffer` on every rank with the elementwise sum over all ranks,
@@ -123,6 +126,11 @@ public final class SingleProcessCommunicator: Communicator {
     /// The identity (the sum over one rank).
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
         try checkOpen("allReduceSum")
+    }
+    /// Nil: one rank sums nothing.
+    public func makeSharedSum(count: Int) throws -> SharedSum? {
+        try checkOpen("makeSharedSum")
+        return nil
     }
     /// The identity (the sum over one rank).
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws {

@@ -25,6 +25,8 @@ public final class MPICommunicator: Communicator {
     /// buffer exceeds `maxCount`).
     private var outstanding: [Int: Range<Int>] = [:]
     private var startedRequests = 0
+    /// The shared-memory sums made (`makeSharedSum`), freed before MPI is finalised.
+    private var sharedSums: [SharedSum] = []
 
     /// The largest element count one MPI call takes (`count` is a C `int`); longer buffers are
     /// reduced or broadcast in several calls.
@@ -190,12 +192,64 @@ public final class MPICommunicator: Communicator {
         try Self.check(MPI_Barrier(world), "MPI_Barrier")
     }
 
-    /// `MPI_Finalize()`: collective, every rank calls it once before exiting. Later collectives
-    /// throw `CollectiveError.finalized`; a second call does nothing.
+    /// `MPI_Finalize()`: collective, every rank calls it once before exiting, after freeing the
+    /// shared-memory sums it made. Later collectives throw `CollectiveError.finalized`; a second
+    /// call does nothing.
     public func finalize() throws {
         guard !isFinalized else { return }
         isFinalized = true
+        for shared in sharedSums { try shared.free() }
+        sharedSums = []
         try Self.check(MPI_Finalize(), "MPI_Finalize")
+    }
+
+    /// A `SharedSum` of `count` floats when every rank runs on this host, else nil; nil on every
+    /// rank alike (the ranks agree on the host and on the allocation). Collective.
+    public func makeSharedSum(count: Int) throws -> SharedSum? {
+        try checkOpen("makeSharedSum")
+        guard worldSize > 1, count > 0, let bytes = MPI_Aint(exactly: count * MemoryLayout<Float>.size) else { return nil }
+        var node: MPI_Comm? = cmpi_comm_null()
+        try Self.check(MPI_Comm_split_type(world, cmpi_comm_type_shared(), Int32(rank), cmpi_info_null(), &node),
+                       "MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)")
+        var nodeSize: Int32 = 0
+        try Self.check(MPI_Comm_size(node, &nodeSize), "MPI_Comm_size(host)")
+        var base: UnsafeMutableRawPointer? = nil
+        var window: MPI_Win? = nil
+        // every rank on this host, or none uses it
+        var allHere = [Float(nodeSize == Int32(worldSize) ? 1 : 0)]
+        try allHere.withUnsafeMutableBufferPointer { try allReduceSum($0) }
+        guard allHere[0] == Float(worldSize) else {
+            try Self.check(MPI_Comm_free(&node), "MPI_Comm_free(host)")
+            return nil
+        }
+        try Self.check(MPI_Comm_set_errhandler(node, cmpi_errors_return()), "MPI_Comm_set_errhandler(host)")
+        let allocated = MPI_Win_allocate_shared(bytes, Int32(MemoryLayout<Float>.size), cmpi_info_null(), node, &base, &window)
+        var ok = [Float(allocated == cmpi_success() && base != nil ? 1 : 0)]
+        try ok.withUnsafeMutableBufferPointer { try allReduceSum($0) }
+        guard ok[0] == Float(worldSize) else {
+            if allocated == cmpi_success() { _ = MPI_Win_free(&window) }
+            try Self.check(MPI_Comm_free(&node), "MPI_Comm_free(host)")
+            return nil
+        }
+        var buffers: [UnsafeMutablePointer<Float>?] = []
+        for r in 0..<worldSize {
+            var size: MPI_Aint = 0
+            var unit: Int32 = 0
+            var pointer: UnsafeMutableRawPointer? = nil
+            try Self.check(MPI_Win_shared_query(window, Int32(r), &size, &unit, &pointer), "MPI_Win_shared_query(\(r))")
+            guard let pointer, size == bytes else {
+                throw CollectiveError.mpi(operation: "MPI_Win_shared_query(\(r))", code: 0,
+                                          message: "rank \(r)'s shared buffer holds \(size) bytes, not \(bytes)")
+            }
+            buffers.append(pointer.bindMemory(to: Float.self, capacity: count))
+        }
+        try Self.check(MPI_Win_lock_all(cmpi_mode_nocheck(), window), "MPI_Win_lock_all")
+        let mine = UnsafeMutableBufferPointer<Float>(start: buffers[rank], count: count)
+        mine.update(repeating: 0)
+        let shared = SharedSum(buffer: mine, buffers: buffers, window: window, node: node, rank: rank)
+        sharedSums.append(shared)
+        try barrier()
+        return shared
     }
 
     // MARK: - The funnel: every MPI call's return code goes through `check`.
@@ -236,7 +290,7 @@ public final class MPICommunicator: Communicator {
         guard !isFinalized else { throw CollectiveError.finalized(operation: operation()) }
     }
 
-    private static func check(_ code: Int32, _ operation: @autoclosure () -> String) throws {
+    static func check(_ code: Int32, _ operation: @autoclosure () -> String) throws {
         guard code != cmpi_success() else { return }
         throw CollectiveError.mpi(operation: operation(), code: code, message: errorString(code))
     }

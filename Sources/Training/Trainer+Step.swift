@@ -93,7 +93,12 @@ extension Trainer {
             if exchangesTouchedRows {
                 allReduceElements = try communicator.allReduceSum(store.grads.pointer, ranges: touched, scratch: &exchangeScratch)
             } else {
-                try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
+                try prepareSharedGradients()
+                if let sharedGradients {
+                    try sharedGradients.sum()
+                } else {
+                    try communicator.allReduceSum(store.grads.pointer, buckets: gradientBuckets)
+                }
             }
             timing.allReduce += lap(exchangesTouchedRows ? "all-reduce of the touched rows" : "all-reduce",
                                     bytes: allReduceElements * MemoryLayout<Float>.size)
@@ -208,7 +213,7 @@ extension Trainer {
 
     /// How `trainStep` sums gradients, for reports: e.g. `overlapped with backward, 7 buckets of
     /// whole parameters, ≤ 4 MiB or one parameter`, `blocking, 7 buckets of whole parameters, ≤ 4 MiB
-    /// or one parameter`, `blocking, one call`.
+    /// or one parameter`, `blocking, one call`, or the sum over shared memory (`sharedGradients`).
     public var allReducePlan: String {
         if communicator.worldSize == 1 { return "none (one rank)" }
         if exchangeSettings.shardedUpdate {
@@ -217,6 +222,7 @@ extension Trainer {
         if exchangesTouchedRows {
             return "blocking, one call over the touched embedding rows and every other parameter"
         }
+        if sharedGradients != nil { return "blocking, one in-place sum over shared memory (every rank on this host)" }
         let n = gradientBuckets.count
         if n <= 1 && !overlapsAllReduce { return "blocking, one call" }
         let size = String(format: "%g MiB", exchangeSettings.allReduceBucketMB)

@@ -56,6 +56,14 @@ public final class Trainer {
     let exchangesTouchedRows: Bool
     /// The packed ranges of a sparse sum, reused across steps.
     var exchangeScratch: [Float] = []
+    /// The dense sum over shared memory: the gradients live in a buffer every rank of the host can
+    /// address and are summed there in place (`SharedSum`), when all ranks run on one host and the
+    /// dense sum is one blocking call (no buckets, touched rows, overlap or sharded update). Made
+    /// by `prepareSharedGradients()` at the start of `run()` or the first `trainStep`, where every
+    /// rank is: not in `init`, which ranks reach before they agree that all of them loaded their data.
+    var sharedGradients: SharedSum? = nil
+    /// Whether `prepareSharedGradients()` has run.
+    var sharedGradientsPrepared = false
     /// Where `run` starts: the beginning, or a checkpoint's position (`restore(from:)`).
     var start = RunState()
     /// This rank's loss window at `start` (per task: loss sum, rows; then sentences), from a checkpoint.
@@ -129,6 +137,20 @@ public final class Trainer {
         exchangesTouchedRows = touchedRows != nil && t.sparseAllReduce && t.allReduceBucketMB == 0 && communicator.worldSize > 1
     }
 
+    /// Moves the gradients into a `SharedSum` when the dense sum is one blocking call and every
+    /// rank runs on this host (`sharedGradients`); once. Collective: every rank calls it at the
+    /// same point (the start of `run()`, or the first `trainStep`).
+    func prepareSharedGradients() throws {
+        guard !sharedGradientsPrepared else { return }
+        sharedGradientsPrepared = true
+        let t = exchangeSettings
+        guard communicator.worldSize > 1 && !exchangesTouchedRows && !t.shardedUpdate && t.allReduceBucketMB == 0,
+              let shared = try communicator.makeSharedSum(count: model.store.count) else { return }
+        // the gradients' values so far (zero between steps) go with them
+        model.store.moveGradients(to: shared.buffer, lender: shared)
+        sharedGradients = shared
+    }
+
     /// Runs training to the end and returns what happened: the loop of named phases, each step
     /// followed by a log line, a dev evaluation and a checkpoint when they are due, until the last
     /// step, an exhausted learning rate or a stop signal every rank agrees on.
@@ -139,6 +161,7 @@ public final class Trainer {
         // a run resumed past the step where an earlier one ended logs on as a straight run would
         if communicator.isRoot && runsAStep && start.step > 0 { try MetricsLog.dropEndOfRunLines(at: start.step, in: metrics) }
         let log = communicator.isRoot ? try MetricsLog(url: metrics) : nil
+        if runsAStep { try prepareSharedGradients() }
         var loop = LoopState(start: start, window: startWindow, taskCount: resolved.config.tasks.count, now: progress.elapsed)
         try announce(total: total, from: loop.state)
         while !loop.isStopping && loop.state.step < total {

@@ -38,6 +38,7 @@ struct CollectiveChecks {
         for n in [0, 1, 7, 64] { results.append(try allGather(count: n)) }
         results.append(try nonBlockingSums())
         results.append(try overlappedSum())
+        for n in [7, 1000] { results.append(try sharedSum(count: n)) }
         results += [try mean(), try sumHelper(), try agreeOnSuccess(), try agreeOnLowestFailingRank(),
                     try agreeOnEmptyMessage()]
         return results
@@ -192,6 +193,25 @@ struct CollectiveChecks {
     }
 
     // x_r[i] = 2r + i  ⇒  mean_r x_r[i] = (W−1) + i (1/W is inexact for W = 3: tolerance)
+    // the gradient sum over shared memory (every rank of a test runs on this host): made zero, then
+    // x_r[i] = (r+1)(i+1) sums to W(W+1)/2 · (i+1) on every rank; summed again from x_r[i] = r − i,
+    // W(W−1)/2 − W·i (the buffer is reused step after step)
+    private func sharedSum(count n: Int) throws -> CollectiveCheckResult {
+        let name = "shared_sum_\(n)"
+        guard let shared = try communicator.makeSharedSum(count: n) else {
+            return w == 1 ? pass(name) : fail(name, "no shared buffer for \(w) ranks on one host")
+        }
+        let buffer = shared.buffer
+        guard buffer.count == n, buffer.allSatisfy({ $0 == 0 }) else { return fail(name, "the buffer is not \(n) zeros") }
+        for i in 0..<n { buffer[i] = Float((r + 1) * (i + 1)) }
+        try shared.sum()
+        let first = compare(name, Array(buffer), (0..<n).map { Float(w * (w + 1) / 2 * ($0 + 1)) })
+        for i in 0..<n { buffer[i] = Float(r - i) }
+        try shared.sum()
+        let second = compare(name, Array(buffer), (0..<n).map { Float(w * (w - 1) / 2 - w * $0) })
+        return first.ok ? second : first
+    }
+
     private func mean() throws -> CollectiveCheckResult {
         var x = (0..<6).map { Float(2 * r + $0) }
         let buckets = try GradientBuckets(parameters: layout([2, 4]), bucketElements: 4)

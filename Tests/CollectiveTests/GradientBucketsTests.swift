@@ -166,6 +166,7 @@ private final class RecordingCommunicator: Communicator {
         summed.append(range(buffer))
     }
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws { XCTFail("blocking sum during overlap") }
+    func makeSharedSum(count: Int) throws -> SharedSum? { nil }
     func allReduceMax(_ buffer: UnsafeMutableBufferPointer<Double>) throws { XCTFail("blocking max during overlap") }
     func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws { XCTFail("reduce-scatter during overlap") }
     func allGather(_ buffer: UnsafeMutableBufferPointer<Float>) throws { XCTFail("all-gather during overlap") }

@@ -31,6 +31,9 @@ final class ThreadedCommunicator: Communicator {
         try reduce(buffer, "allReduceSum(Double)") { $0 + $1 }
     }
 
+    /// Nil: threads share no MPI window (callers fall back to `allReduceSum`).
+    func makeSharedSum(count: Int) throws -> SharedSum? { nil }
+
     /// Sums at once (every rank starts the same sums in the same order, so completing each at its
     /// start is one valid schedule of the non-blocking collective).
     func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> CollectiveRequest {

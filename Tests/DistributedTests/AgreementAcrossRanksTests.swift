@@ -26,6 +26,10 @@ final class AgreementAcrossRanksTests: XCTestCase {
             let run = try MTLDist.ranks(worldSize, ["train", "--output", output.path] + agreementRun)
             XCTAssertEqual(run.status, 0, "\(run)")
             XCTAssertEqual(run.occurrences(of: "training upos + ner on \(worldSize) rank"), 1, "\(run)")
+            // every rank of these runs is on this host: the dense sum runs in place over shared memory
+            if worldSize > 1 {
+                XCTAssertEqual(run.occurrences(of: "gradient all-reduce blocking, one in-place sum over shared memory"), 1, "\(run)")
+            }
             models[worldSize] = try Parameters(model: output.appendingPathComponent("best"))
         }
         let one = try XCTUnwrap(models[1]), two = try XCTUnwrap(models[2]), four = try XCTUnwrap(models[4])
@@ -105,8 +109,8 @@ final class AgreementAcrossRanksTests: XCTestCase {
         XCTAssertEqual(four.outside, 0, "np 4 touched rows vs dense: \(four)")
     }
 
-    /// Gradient sums started bucket by bucket during backward train what the blocking sum of the
-    /// same buckets trains. 0.01 MiB buckets cut this model's 75k parameters into 6 buckets (the
+    /// Gradient sums started bucket by bucket during backward, and the in-place sum over shared
+    /// memory, train what the blocking sum of the same buckets trains. 0.01 MiB buckets cut this model's 75k parameters into 6 buckets (the
     /// word embedding, finished last by backward, alone in the last one), for both sums. np 2 with
     /// overlap equals np 2 without it bit for bit: with two ranks each element's sum is one
     /// addition, which commutes exactly.
@@ -124,6 +128,7 @@ final class AgreementAcrossRanksTests: XCTestCase {
              "gradient all-reduce overlapped with backward, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter"),
             ("np 4 overlapped", 4, buckets,
              "gradient all-reduce overlapped with backward, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter"),
+            ("np 2 shared", 2, [], "gradient all-reduce blocking, one in-place sum over shared memory (every rank on this host)"),
         ]
         var models: [String: Parameters] = [:]
         for (i, run) in runs.enumerated() {
@@ -141,6 +146,9 @@ final class AgreementAcrossRanksTests: XCTestCase {
         }
         let overlapped = try XCTUnwrap(models["np 2 overlapped"]).differences(from: blocking)
         XCTAssertEqual(overlapped.identical, blocking.values.count, "np 2 overlapped vs blocking: \(overlapped)")
+        // the in-place sum over shared memory adds the same two numbers: the same bits as MPI's
+        let shared = try XCTUnwrap(models["np 2 shared"]).differences(from: blocking)
+        XCTAssertEqual(shared.identical, blocking.values.count, "np 2 over shared memory vs MPI_Allreduce: \(shared)")
     }
 
     func testEvaluationOnThreeRanksEqualsOneProcessExactly() throws {
