@@ -59,7 +59,8 @@
 # What it writes into DIR:
 #   runs.jsonl            one line per bench run: {"mode", "round", "launcher", "load", "bench": <bench --json>}
 #   collective.jsonl      `mtl-dist bench collective --json` (MPI_Allreduce at 4 KiB-16 MiB, the reduce-scatter +
-#                         all-gather pair and the non-blocking all-reduce from 256 KiB) per np > 1
+#                         all-gather pair, the non-blocking all-reduce and, on one host, the in-place sum
+#                         over shared memory that the dense sum runs there, from 256 KiB) per np > 1
 #                         (with --emulate each line also holds "link": the emulated link it ran on)
 #   With --emulate, each runs.jsonl line also holds "strategy" and "link" (hosts, ranks_per_host,
 #   rate_bits_per_s, oversubscription, the bytes each link carried: emulated-cluster.sh's record),

@@ -71,6 +71,12 @@ public struct CollectiveBenchmark {
             for bytes in sizes where operation == .allReduce || bytes >= CollectiveBenchmark.exchangeSizesFrom {
                 // zeros stay zeros under summation: no overflow however often the buffer is summed
                 var buffer = [Float](repeating: 0, count: bytes / MemoryLayout<Float>.size)
+                // the in-place sum needs its own window (every rank on one host; none elsewhere, on all ranks alike)
+                var shared: SharedSum? = nil
+                if operation == .sharedSum {
+                    guard let made = try communicator.makeSharedSum(count: buffer.count) else { continue }
+                    shared = made
+                }
                 let pause = bytes >= CollectiveBenchmark.exchangeSizesFrom ? self.pause : 0
                 let count = CollectiveBenchmark.repetitions(bytes: bytes, pause: pause)
                 var seconds = [Double](repeating: 0, count: count)
@@ -79,7 +85,7 @@ public struct CollectiveBenchmark {
                         if pause > 0 { Thread.sleep(forTimeInterval: pause) }
                         try communicator.barrier()
                         let start = DispatchTime.now().uptimeNanoseconds
-                        try communicator.perform(operation, on: pointer)
+                        if let shared { try shared.sum() } else { try communicator.perform(operation, on: pointer) }
                         if i >= warmup { seconds[i - warmup] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
                     }
                 }

@@ -9,15 +9,18 @@ public enum CollectiveOperation: String, CaseIterable, Sendable, Comparable {
     case reduceScatterAllGather = "reduce_scatter_allgather"
     /// A non-blocking all-reduce started and waited for: one bucket of the overlapped sum.
     case nonBlockingAllReduce = "iallreduce"
+    /// The in-place sum over shared memory (`SharedSum`): the dense sum when every rank is on one host.
+    case sharedSum = "shared_sum"
 
     public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 
-    /// "all-reduce", "reduce-scatter + all-gather", "non-blocking all-reduce".
+    /// "all-reduce", "reduce-scatter + all-gather", "non-blocking all-reduce", "in-place sum over shared memory".
     public var label: String {
         switch self {
         case .allReduce: return "all-reduce"
         case .reduceScatterAllGather: return "reduce-scatter + all-gather"
         case .nonBlockingAllReduce: return "non-blocking all-reduce"
+        case .sharedSum: return "in-place sum over shared memory"
         }
     }
 }
@@ -42,7 +45,7 @@ public struct AllReduceSample: Equatable {
 
     /// Every sample of `collective.jsonl`: one line per world size, as `mtl-dist bench collective
     /// --json` prints it: `{"world_size": W, "allreduce": [{"bytes": n, "median_s": t}, ...]}`, with
-    /// `"reduce_scatter_allgather"` and `"iallreduce"` lists of the same form where it timed them,
+    /// `"reduce_scatter_allgather"`, `"iallreduce"` and `"shared_sum"` lists of the same form where it timed them,
     /// and `"link": {...}` (`ScalingLink`) when the sweep emulated the network.
     public static func read(_ url: URL) throws -> [AllReduceSample] {
         var samples: [AllReduceSample] = []

@@ -63,7 +63,8 @@ public struct StepPrediction: Equatable, Sendable {
 /// s its core sharing (ranks × BLAS threads ÷ cores, at least 1), F, B, U the compute profile and
 /// T(n) the all-reduce of n bytes at the link's level:
 ///
-/// - dense:   s·F + s·B + T(gradient) + s·U
+/// - dense:   s·F + s·B + T(gradient) + s·U, T the in-place sum's fit on one host where the sweep
+///   timed it (`shared_sum`: the dense sum runs over shared memory there), else the all-reduce's
 /// - touched: s·F + s·B + T(touched bytes) + s·U
 /// - overlap: s·F + s·B + max(0, e_K − s·B) + s·U, where bucket k (of n_k bytes) is ready once
 ///   backward has produced its bytes, r_k = s·B · (n_0 + … + n_k) / gradient (gradients assumed
@@ -92,8 +93,9 @@ public struct StepCostModel {
         guard let cost = exchange.model(for: link) else { return nil }
         switch strategy {
         case .dense:
+            let sum = link.isSharedMemory ? exchange.operations[.sharedSum]?.levels[link.level] ?? cost : cost
             return StepPrediction(forward: forward, backward: backward,
-                                  exchange: cost.seconds(worldSize: p, bytes: volume.gradientBytes), update: update)
+                                  exchange: sum.seconds(worldSize: p, bytes: volume.gradientBytes), update: update)
         case .touched:
             return StepPrediction(forward: forward, backward: backward,
                                   exchange: cost.seconds(worldSize: p, bytes: volume.touchedBytes), update: update)

@@ -103,6 +103,42 @@ final class CostModelTests: XCTestCase {
         XCTAssertNil(model.predict(.dense, volume: volume, link: ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e8)))
     }
 
+    /// The samples of one `collective.jsonl` line on `link` (2 ranks), each operation timed at
+    /// 256 KiB–16 MiB exactly as its model says, read back through `AllReduceSample.read`.
+    func collectiveSamples(link: String, _ models: [CollectiveOperation: AllReduceCostModel]) throws -> [AllReduceSample] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("collective-\(UUID().uuidString).jsonl")
+        addTeardownBlock { try? FileManager.default.removeItem(at: file) }
+        let sizes = [262_144.0, 1_048_576, 4_194_304, 16_777_216]
+        let lists = models.sorted { $0.key < $1.key }.map { operation, m in
+            "\"\(operation.rawValue)\":[" + sizes.map { "{\"bytes\":\(Int($0)),\"median_s\":\(m.seconds(worldSize: 2, bytes: $0))}" }
+                .joined(separator: ",") + "]"
+        }
+        try ("{\"link\":\(link),\"world_size\":2," + lists.joined(separator: ",") + "}\n").write(to: file, atomically: true, encoding: .utf8)
+        return try AllReduceSample.read(file)
+    }
+
+    /// On one host the dense sum runs in place over shared memory: a sweep that timed it
+    /// (`shared_sum`) prices the dense step with that fit there, and with the all-reduce's across
+    /// hosts and where it was not timed; the touched rows keep the all-reduce's.
+    func testTheDenseSumOnOneHostIsPricedWithTheSharedSum() throws {
+        let allReduce = AllReduceCostModel(alpha: 0, beta: 3e-10), shared = AllReduceCostModel(alpha: 0, beta: 1e-10)
+        let samples = try collectiveSamples(link: "{\"hosts\":1,\"ranks_per_host\":2,\"rate_bits_per_s\":0}",
+                                            [.allReduce: allReduce, .sharedSum: shared])
+        XCTAssertEqual(Set(samples.map(\.operation)), [.allReduce, .sharedSum])
+        let fits = TwoLevelCostModel(fitting: samples, unlinked: nil)
+        let host = ScalingLink(hosts: 1, ranksPerHost: 2, rateBitsPerSecond: 0)
+        let model = StepCostModel(compute: ComputeProfile(forward: 0.01, backward: 0.02, update: 0.001), exchange: fits)
+        let volume = ExchangeVolume(gradientBytes: 11_658_372, touchedBytes: 4_800_000, bucketBytes: [])
+        let dense = try XCTUnwrap(model.predict(.dense, volume: volume, link: host))
+        XCTAssertEqual(dense.exchange, shared.seconds(worldSize: 2, bytes: volume.gradientBytes), accuracy: 1e-9)
+        let touched = try XCTUnwrap(model.predict(.touched, volume: volume, link: host))
+        XCTAssertEqual(touched.exchange, allReduce.seconds(worldSize: 2, bytes: volume.touchedBytes), accuracy: 1e-9)
+        // a sweep without the shared sum: the all-reduce's fit
+        let plain = StepCostModel(compute: model.compute, exchange: TwoLevelCostModel(fitting: samples.filter { $0.operation == .allReduce }, unlinked: nil))
+        XCTAssertEqual(try XCTUnwrap(plain.predict(.dense, volume: volume, link: host)).exchange,
+                       allReduce.seconds(worldSize: 2, bytes: volume.gradientBytes), accuracy: 1e-9)
+    }
+
     /// The sharded update is priced with the reduce-scatter + all-gather pair's own fit and the
     /// overlapped buckets with the non-blocking all-reduce's, each fitted on its own timings from
     /// `collective.jsonl`; where a sweep timed only the all-reduce, its fit stands in.
@@ -110,17 +146,10 @@ final class CostModelTests: XCTestCase {
         let link = ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e8)
         let allReduce = AllReduceCostModel(alpha: 0, beta: 1.25e-7), pair = AllReduceCostModel(alpha: 0, beta: 8.5e-8),
             started = AllReduceCostModel(alpha: 0, beta: 1.6e-7)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("collective-\(UUID().uuidString).jsonl")
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let sizes = [262_144.0, 1_048_576, 4_194_304, 16_777_216]
-        func list(_ m: AllReduceCostModel) -> String {
-            "[" + sizes.map { "{\"bytes\":\(Int($0)),\"median_s\":\(m.seconds(worldSize: 2, bytes: $0))}" }.joined(separator: ",") + "]"
-        }
-        try ("{\"link\":{\"hosts\":2,\"ranks_per_host\":1,\"rate_bits_per_s\":100000000},\"world_size\":2,\"allreduce\":\(list(allReduce)),"
-             + "\"reduce_scatter_allgather\":\(list(pair)),\"iallreduce\":\(list(started))}\n").write(to: directory, atomically: true, encoding: .utf8)
-        let samples = try AllReduceSample.read(directory)
+        let samples = try collectiveSamples(link: "{\"hosts\":2,\"ranks_per_host\":1,\"rate_bits_per_s\":100000000}",
+                                            [.allReduce: allReduce, .reduceScatterAllGather: pair, .nonBlockingAllReduce: started])
         XCTAssertEqual(samples.count, 12)
-        XCTAssertEqual(Set(samples.map(\.operation)), Set(CollectiveOperation.allCases))
+        XCTAssertEqual(Set(samples.map(\.operation)), [.allReduce, .reduceScatterAllGather, .nonBlockingAllReduce])
         let two = TwoLevelCostModel(fitting: samples, unlinked: nil)
         XCTAssertEqual(try XCTUnwrap(two.model(for: link)).beta, allReduce.beta, accuracy: 1e-15)
         XCTAssertEqual(try XCTUnwrap(two.model(for: link, operation: .reduceScatterAllGather)).beta, pair.beta, accuracy: 1e-15)
