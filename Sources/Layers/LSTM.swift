@@ -199,7 +199,7 @@ extension LSTM {
         let packed = PackedSteps(lengths: lengths, steps: tCount)
         let inputs = [x] + directions.flatMap { [$0.weightIH, $0.weightHH, $0.bias] }
         let precision = MatmulPrecision.current
-        let layout = OutputLayout(width: width, output: output, steps: tCount, lengths: lengths)
+        let layout = OutputLayout(width: width, output: output, lengths: lengths)
         var saved: [DirectionScratch] = []
         let out = Tensor.makeResult(shape: output == .sequence ? [bCount, tCount, width] : [bCount, width], inputs: inputs) { dOut, _ in
             for (d, direction) in directions.enumerated() {
@@ -233,7 +233,6 @@ extension LSTM {
     struct OutputLayout {
         let width: Int
         let output: LSTMOutput
-        let steps: Int
         let lengths: [Int]
     }
 

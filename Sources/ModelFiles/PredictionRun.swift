@@ -272,8 +272,10 @@ struct DecodeTiming {
         seconds = Double(bitPattern: word(8))
     }
 
+    /// Little-endian, as `PiecePrediction.encode` writes its words.
     var bytes: [UInt8] {
-        let t = UInt64(truncatingIfNeeded: tokens), s = seconds.bitPattern
-        return (0..<8).map { UInt8(truncatingIfNeeded: t >> (8 * UInt64($0))) } + (0..<8).map { UInt8(truncatingIfNeeded: s >> (8 * UInt64($0))) }
+        var out: [UInt8] = []
+        for v in [UInt64(truncatingIfNeeded: tokens), seconds.bitPattern] { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        return out
     }
 }
