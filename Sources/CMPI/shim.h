@@ -41,6 +41,10 @@ static inline void cmpi_sum_into_all(float *const *buffers, int w, long lo, long
     }
 }
 
+/* A counter in a shared window, taken from by every rank of a host at once. */
+static inline long long cmpi_counter_next(long long *value) { return __atomic_fetch_add(value, 1, __ATOMIC_SEQ_CST); }
+static inline void cmpi_counter_store(long long *value, long long v) { __atomic_store_n(value, v, __ATOMIC_SEQ_CST); }
+
 /* OpenMPI defines MPI_MAX_ERROR_STRING through another macro (OPAL_MAX_ERROR_STRING). */
 static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 

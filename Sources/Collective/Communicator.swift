@@ -16,6 +16,9 @@ public protocol Communicator: AnyObject {
     /// A buffer of `count` floats summed in place over shared memory (`SharedSum`) when every rank
     /// runs on one host, else nil (on every rank alike). Collective.
     func makeSharedSum(count: Int) throws -> SharedSum?
+    /// A counter at 0 that every rank takes numbers from (`SharedCounter`) when every rank runs
+    /// on one host, else nil (on every rank alike; the default). Collective.
+    func makeSharedCounter() throws -> SharedCounter?
     /// Replaces `buffer` on every rank with the elementwise sum over all ranks.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>) throws
     /// Starts replacing `buffer` on every rank with the elementwise sum over all ranks,
@@ -56,6 +59,9 @@ public protocol Communicator: AnyObject {
 }
 
 extension Communicator {
+    /// Nil: no shared memory (one process, or ranks that are not MPI processes).
+    public func makeSharedCounter() throws -> SharedCounter? { nil }
+
     /// True on the rank that prints and writes shared files.
     public var isRoot: Bool { rank == 0 }
 

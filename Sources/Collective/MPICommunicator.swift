@@ -25,8 +25,9 @@ public final class MPICommunicator: Communicator {
     /// buffer exceeds `maxCount`).
     private var outstanding: [Int: Range<Int>] = [:]
     private var startedRequests = 0
-    /// The shared-memory sums made (`makeSharedSum`), freed before MPI is finalised.
-    private var sharedSums: [SharedSum] = []
+    /// How to free each shared window made (`makeSharedSum`, `makeSharedCounter`), called before
+    /// MPI is finalised.
+    private var sharedWindows: [() throws -> Void] = []
 
     /// The largest element count one MPI call takes (`count` is a C `int`); longer buffers are
     /// reduced or broadcast in several calls.
@@ -193,13 +194,13 @@ public final class MPICommunicator: Communicator {
     }
 
     /// `MPI_Finalize()`: collective, every rank calls it once before exiting, after freeing the
-    /// shared-memory sums it made. Later collectives throw `CollectiveError.finalized`; a second
+    /// shared windows it made. Later collectives throw `CollectiveError.finalized`; a second
     /// call does nothing.
     public func finalize() throws {
         guard !isFinalized else { return }
         isFinalized = true
-        for shared in sharedSums { try shared.free() }
-        sharedSums = []
+        for free in sharedWindows { try free() }
+        sharedWindows = []
         try Self.check(MPI_Finalize(), "MPI_Finalize")
     }
 
@@ -207,7 +208,35 @@ public final class MPICommunicator: Communicator {
     /// rank alike (the ranks agree on the host and on the allocation). Collective.
     public func makeSharedSum(count: Int) throws -> SharedSum? {
         try checkOpen("makeSharedSum")
-        guard worldSize > 1, count > 0, let bytes = MPI_Aint(exactly: count * MemoryLayout<Float>.size) else { return nil }
+        guard count > 0, let made = try sharedWindow(bytes: count * MemoryLayout<Float>.size) else { return nil }
+        let buffers = made.pointers.map { $0.bindMemory(to: Float.self, capacity: count) }
+        let mine = UnsafeMutableBufferPointer<Float>(start: buffers[rank], count: count)
+        mine.update(repeating: 0)
+        let shared = SharedSum(buffer: mine, buffers: buffers, window: made.window, rank: rank)
+        sharedWindows.append(shared.free)
+        try barrier()
+        return shared
+    }
+
+    /// A `SharedCounter` at 0 when every rank runs on this host, else nil; nil on every rank alike.
+    /// Collective.
+    public func makeSharedCounter() throws -> SharedCounter? {
+        try checkOpen("makeSharedCounter")
+        // a cache line of each rank's; rank 0's first word is the counter
+        guard let made = try sharedWindow(bytes: 64) else { return nil }
+        let value = made.pointers[0].bindMemory(to: Int64.self, capacity: 1)
+        if rank == 0 { cmpi_counter_store(value, 0) }
+        let counter = SharedCounter(value: value, window: made.window)
+        sharedWindows.append(counter.free)
+        try barrier()
+        return counter
+    }
+
+    /// An MPI-3 shared window of `bytes` bytes on every rank, locked for all, with every rank's
+    /// address in rank order, when every rank of `COMM_WORLD` runs on this host; nil on every rank
+    /// alike otherwise (the ranks agree on the host and on the allocation by sums). Collective.
+    private func sharedWindow(bytes count: Int) throws -> (window: SharedWindow, pointers: [UnsafeMutableRawPointer])? {
+        guard worldSize > 1, let bytes = MPI_Aint(exactly: count) else { return nil }
         var node: MPI_Comm? = cmpi_comm_null()
         try Self.check(MPI_Comm_split_type(world, cmpi_comm_type_shared(), Int32(rank), cmpi_info_null(), &node),
                        "MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)")
@@ -223,7 +252,7 @@ public final class MPICommunicator: Communicator {
             return nil
         }
         try Self.check(MPI_Comm_set_errhandler(node, cmpi_errors_return()), "MPI_Comm_set_errhandler(host)")
-        let allocated = MPI_Win_allocate_shared(bytes, Int32(MemoryLayout<Float>.size), cmpi_info_null(), node, &base, &window)
+        let allocated = MPI_Win_allocate_shared(bytes, 1, cmpi_info_null(), node, &base, &window)
         var ok = [Float(allocated == cmpi_success() && base != nil ? 1 : 0)]
         try ok.withUnsafeMutableBufferPointer { try allReduceSum($0) }
         guard ok[0] == Float(worldSize) else {
@@ -231,7 +260,7 @@ public final class MPICommunicator: Communicator {
             try Self.check(MPI_Comm_free(&node), "MPI_Comm_free(host)")
             return nil
         }
-        var buffers: [UnsafeMutablePointer<Float>?] = []
+        var pointers: [UnsafeMutableRawPointer] = []
         for r in 0..<worldSize {
             var size: MPI_Aint = 0
             var unit: Int32 = 0
@@ -241,15 +270,10 @@ public final class MPICommunicator: Communicator {
                 throw CollectiveError.mpi(operation: "MPI_Win_shared_query(\(r))", code: 0,
                                           message: "rank \(r)'s shared buffer holds \(size) bytes, not \(bytes)")
             }
-            buffers.append(pointer.bindMemory(to: Float.self, capacity: count))
+            pointers.append(pointer)
         }
         try Self.check(MPI_Win_lock_all(cmpi_mode_nocheck(), window), "MPI_Win_lock_all")
-        let mine = UnsafeMutableBufferPointer<Float>(start: buffers[rank], count: count)
-        mine.update(repeating: 0)
-        let shared = SharedSum(buffer: mine, buffers: buffers, window: window, node: node, rank: rank)
-        sharedSums.append(shared)
-        try barrier()
-        return shared
+        return (SharedWindow(window: window, node: node), pointers)
     }
 
     // MARK: - The funnel: every MPI call's return code goes through `check`.

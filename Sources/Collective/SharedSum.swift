@@ -13,19 +13,16 @@ import CMPI
 public final class SharedSum {
     /// This rank's buffer: `count` floats, zero when made.
     public let buffer: UnsafeMutableBufferPointer<Float>
-    let window: MPI_Win?
-    let node: MPI_Comm?
+    private let window: SharedWindow
     /// Every rank's buffer, in rank order (optional, as C's `float *const *` imports).
     private let buffers: [UnsafeMutablePointer<Float>?]
     private let slice: Range<Int>
     private(set) var isFreed = false
 
-    init(buffer: UnsafeMutableBufferPointer<Float>, buffers: [UnsafeMutablePointer<Float>?], window: MPI_Win?, node: MPI_Comm?,
-         rank: Int) {
+    init(buffer: UnsafeMutableBufferPointer<Float>, buffers: [UnsafeMutablePointer<Float>?], window: SharedWindow, rank: Int) {
         self.buffer = buffer
         self.buffers = buffers
         self.window = window
-        self.node = node
         slice = shardRange(total: buffer.count, rank: rank, worldSize: buffers.count)
     }
 
@@ -33,27 +30,17 @@ public final class SharedSum {
     /// (in rank order). Collective over the ranks of the host.
     public func sum() throws {
         guard !isFreed else { throw CollectiveError.finalized(operation: "SharedSum.sum") }
-        try synchronize("before")
+        try window.synchronize("before the shared sum")
         buffers.withUnsafeBufferPointer { p in
             cmpi_sum_into_all(p.baseAddress, Int32(p.count), slice.lowerBound, slice.upperBound)
         }
-        try synchronize("after")
-    }
-
-    /// Every rank's writes to the window are seen by all: a memory barrier around a barrier of the host's ranks.
-    private func synchronize(_ when: String) throws {
-        try MPICommunicator.check(MPI_Win_sync(window), "MPI_Win_sync (\(when) the shared sum)")
-        try MPICommunicator.check(MPI_Barrier(node), "MPI_Barrier (\(when) the shared sum)")
-        try MPICommunicator.check(MPI_Win_sync(window), "MPI_Win_sync (\(when) the shared sum)")
+        try window.synchronize("after the shared sum")
     }
 
     /// Unlocks and frees the window and the host's communicator (collective); later sums throw.
     func free() throws {
         guard !isFreed else { return }
         isFreed = true
-        var w = window, n = node
-        try MPICommunicator.check(MPI_Win_unlock_all(window), "MPI_Win_unlock_all")
-        try MPICommunicator.check(MPI_Win_free(&w), "MPI_Win_free")
-        try MPICommunicator.check(MPI_Comm_free(&n), "MPI_Comm_free")
+        try window.free()
     }
 }

@@ -51,6 +51,14 @@ public struct DecodingPlan: Equatable, Sendable {
     /// The cost of every batch.
     public var totalCost: Int { batches.reduce(0) { $0 + cost(of: $1) } }
 
+    /// The batches' indices costliest first (`cost(of:)`; ties in plan order): the order they are
+    /// dealt to the ranks in, by `batches(rank:worldSize:permille:)` or as each rank becomes free
+    /// (`PredictionRun` over a `SharedCounter`), so the batches left last are the cheapest.
+    public var dealingOrder: [Int] {
+        let costs = batches.map(cost(of:))
+        return batches.indices.sorted { costs[$0] > costs[$1] || (costs[$0] == costs[$1] && $0 < $1) }
+    }
+
     /// The batches rank `rank` of `worldSize` decodes when rank r takes about `permille[r]` ‰ of
     /// the padded tokens (`cost(of:)`; the default, or shares that are all 0, an even split), in
     /// plan order. The batches are dealt costliest first (ties in plan order), each
@@ -67,10 +75,9 @@ public struct DecodingPlan: Equatable, Sendable {
         // targets in proportion to the shares
         let weights = permille.flatMap { $0.contains { $0 > 0 } ? $0 : nil } ?? Array(repeating: 1, count: worldSize)
         let costs = batches.map(cost(of:))
-        let dealt = batches.indices.sorted { costs[$0] > costs[$1] || (costs[$0] == costs[$1] && $0 < $1) }
         var loads = Array(repeating: 0, count: worldSize)
         var mine: [Int] = []
-        for b in dealt {
+        for b in dealingOrder {
             let c = costs[b]
             var best = -1
             for r in 0..<worldSize where weights[r] > 0 {

@@ -5,7 +5,7 @@ import MultiTask
 
 /// `predict` as a stream, on one rank or many: rank 0 reads the input a block at a time
 /// (`PredictionInput`) and sends each block to every rank; every rank parses it the same way
-/// (`SentenceParser`) and plans its decoding (`DecodingPlan`); rank r decodes batches r, r+W, …;
+/// (`SentenceParser`) and plans its decoding (`DecodingPlan`); the ranks share the batches (below);
 /// rank 0 gathers the pieces' predictions, formats the block's sentences in input order and
 /// writes them before reading the next block. Memory is bounded by a block and its batches, not
 /// by the input; and since a piece is decoded in the same batch whatever W is, the output is the
@@ -45,10 +45,16 @@ public final class PredictionRun {
     /// (rank 0 throws it, the others `ModelError.failedOnRank`); so does a failed write.
     ///
     /// Rank 0 sends the next block before it formats and writes the one just decoded, so the other
-    /// ranks decode while it writes; it takes a smaller share of each block's batches to make up
-    /// for that, and a slower rank fewer than a faster one (`DecodingShares`, from each rank's
-    /// timing of the last block). Which rank decodes a batch never changes what it decodes.
-    public func run(input: PredictionInput?, communicator: Communicator, write: (String) throws -> Void) throws {
+    /// ranks decode while it writes. When every rank runs on one host, each rank takes the block's
+    /// batches one at a time, costliest first, from a counter in shared memory (`SharedCounter`) as
+    /// it becomes free: rank 0 joins once it has written, a slower rank takes fewer, and the ranks
+    /// end within the cheapest batch of each other. Across hosts each rank decodes a share fixed
+    /// before the block, smaller for rank 0 (which writes) and for a slower rank
+    /// (`DecodingShares`, from each rank's timing of the last block). Which rank decodes a batch
+    /// never changes what it decodes.
+    /// `note` is called on rank 0 with how the ranks share the batches, when there are several.
+    public func run(input: PredictionInput?, communicator: Communicator, note: (String) throws -> Void = { _ in },
+                    write: (String) throws -> Void) throws {
         let isRoot = communicator.isRoot
         precondition(!isRoot || input != nil, "rank 0 reads the input")
         var parser: SentenceParser? = nil
@@ -56,6 +62,12 @@ public final class PredictionRun {
         var stopWriting = false
         let worldSize = communicator.worldSize
         var share = DecodingShares(worldSize: worldSize)
+        let counter = worldSize > 1 ? try communicator.makeSharedCounter() : nil
+        if isRoot && worldSize > 1 {
+            try note(counter != nil
+                ? "predict: the \(worldSize) ranks share one host: each takes the next batch when it is free (a counter in shared memory)"
+                : "predict: the \(worldSize) ranks do not share one host: each decodes a share of every block, set by its speed on the last")
+        }
         var message = try nextMessage(input, rootError: &rootError, permille: share.permille, communicator: communicator)
         while true {
             // [0, format, W shares of 2 bytes] + block
@@ -71,11 +83,22 @@ public final class PredictionRun {
             if parser == nil { parser = SentenceParser(format: format, fileName: input?.fileName ?? "<input>") }
             let sentences = try parser!.sentences(in: Array(message.dropFirst(header)))
             let plan = DecodingPlan(lengths: sentences.map { $0.tokens.count }, batchSize: batchSize, tokenBudget: tokenBudget)
-            let mine = plan.batches(rank: communicator.rank, worldSize: worldSize, permille: permille)
             let decodeStart = DispatchTime.now().uptimeNanoseconds
-            var pieces = try decode(sentences, plan: plan, batches: mine)
-            let timing = DecodeTiming(tokens: mine.reduce(0) { $0 + plan.cost(of: $1) },
-                                      seconds: Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9)
+            var pieces: [Int: PiecePrediction] = [:]
+            var tokens = 0
+            if let counter {
+                let order = plan.dealingOrder
+                while case let i = try counter.next(), i < order.count {
+                    try decode(sentences, plan: plan, batch: plan.batches[order[i]], into: &pieces)
+                    tokens += plan.cost(of: plan.batches[order[i]])
+                }
+            } else {
+                for batch in plan.batches(rank: communicator.rank, worldSize: worldSize, permille: permille) {
+                    try decode(sentences, plan: plan, batch: batch, into: &pieces)
+                    tokens += plan.cost(of: batch)
+                }
+            }
+            let timing = DecodeTiming(tokens: tokens, seconds: Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9)
             share.decoded(rank: 0, tokens: timing.tokens, total: plan.totalCost, seconds: timing.seconds)
             do {
                 for (r, t) in try gather(&pieces, timing: timing, communicator: communicator) {
@@ -87,6 +110,8 @@ public final class PredictionRun {
                 rootError = rootError ?? error
                 stopWriting = true
             }
+            // every rank has taken its last number of this block before it sent rank 0 its predictions
+            if isRoot { try counter?.reset() }
             message = try nextMessage(input, rootError: &rootError, permille: share.permille, communicator: communicator)
             // a failed read of the next block still leaves this one to write
             guard isRoot, !stopWriting else { continue }
@@ -174,39 +199,35 @@ public final class PredictionRun {
         return out
     }
 
-    /// Decodes the pieces of `batches` (indices into `plan.pieces`).
-    func decode(_ sentences: [InputSentence], plan: DecodingPlan, batches: [[Int]]) throws -> [Int: PiecePrediction] {
-        var result: [Int: PiecePrediction] = [:]
+    /// Decodes the pieces of `chunk` (indices into `plan.pieces`, one batch) into `result`.
+    func decode(_ sentences: [InputSentence], plan: DecodingPlan, batch chunk: [Int], into result: inout [Int: PiecePrediction]) throws {
         var unknown: [String: Int] = [:]
-        for chunk in batches {
-            let batch = BatchBuilder.inference(chunk.map { p in
-                let piece = plan.pieces[p]
-                let tokens = Array(sentences[piece.sentence].tokens[piece.tokens])
-                return encoder.encode(Sentence(tokens: tokens, source: sentences[piece.sentence].source), taskIndices: [],
-                                      unknownLabels: &unknown)
-            }, packing: encoder.subwordPacking)
-            if confidence {
-                let decoded = try model.predictWithPosteriors(batch, taskIndices: taskIndices)
-                for (r, p) in chunk.enumerated() {
-                    var prediction = PiecePrediction(tags: [], probabilities: [], spanScores: [])
-                    for (i, t) in taskIndices.enumerated() {
-                        let (tags, posterior) = decoded[i][r]
-                        let c = PiecePrediction.confidence(task: encoder.tasks[t], tags: tags, posterior: posterior)
-                        prediction.tags.append(tags)
-                        prediction.probabilities.append(c.probabilities)
-                        prediction.spanScores.append(c.spanScores)
-                    }
-                    result[p] = prediction
+        let batch = BatchBuilder.inference(chunk.map { p in
+            let piece = plan.pieces[p]
+            let tokens = Array(sentences[piece.sentence].tokens[piece.tokens])
+            return encoder.encode(Sentence(tokens: tokens, source: sentences[piece.sentence].source), taskIndices: [],
+                                  unknownLabels: &unknown)
+        }, packing: encoder.subwordPacking)
+        if confidence {
+            let decoded = try model.predictWithPosteriors(batch, taskIndices: taskIndices)
+            for (r, p) in chunk.enumerated() {
+                var prediction = PiecePrediction(tags: [], probabilities: [], spanScores: [])
+                for (i, t) in taskIndices.enumerated() {
+                    let (tags, posterior) = decoded[i][r]
+                    let c = PiecePrediction.confidence(task: encoder.tasks[t], tags: tags, posterior: posterior)
+                    prediction.tags.append(tags)
+                    prediction.probabilities.append(c.probabilities)
+                    prediction.spanScores.append(c.spanScores)
                 }
-            } else {
-                let ids = try model.predict(batch, taskIndices: taskIndices)
-                for (r, p) in chunk.enumerated() {
-                    result[p] = PiecePrediction(tags: ids.map { $0[r] }, probabilities: taskIndices.map { _ in [] },
-                                                spanScores: taskIndices.map { _ in [] })
-                }
+                result[p] = prediction
+            }
+        } else {
+            let ids = try model.predict(batch, taskIndices: taskIndices)
+            for (r, p) in chunk.enumerated() {
+                result[p] = PiecePrediction(tags: ids.map { $0[r] }, probabilities: taskIndices.map { _ in [] },
+                                            spanScores: taskIndices.map { _ in [] })
             }
         }
-        return result
     }
 
     /// One sentence's output from its pieces: tags converted and joined piece by piece (as

@@ -39,6 +39,7 @@ struct CollectiveChecks {
         results.append(try nonBlockingSums())
         results.append(try overlappedSum())
         for n in [7, 1000] { results.append(try sharedSum(count: n)) }
+        results.append(try sharedCounter())
         results += [try mean(), try sumHelper(), try agreeOnSuccess(), try agreeOnLowestFailingRank(),
                     try agreeOnEmptyMessage()]
         return results
@@ -210,6 +211,32 @@ struct CollectiveChecks {
         try shared.sum()
         let second = compare(name, Array(buffer), (0..<n).map { Float(w * (w - 1) / 2 - w * $0) })
         return first.ok ? second : first
+    }
+
+    // the counter in shared memory: the ranks take numbers at once until one is ≥ n; every number
+    // below n is taken by exactly one rank (a sum of each rank's marks is 1 everywhere), and the W
+    // numbers past the end are n ..< n+W; after a reset by rank 0 (between barriers) the same again
+    private func sharedCounter() throws -> CollectiveCheckResult {
+        let name = "shared_counter"
+        guard let counter = try communicator.makeSharedCounter() else {
+            return w == 1 ? pass(name) : fail(name, "no shared counter for \(w) ranks on one host")
+        }
+        for n in [20_000, 3] {
+            var marks = [Float](repeating: 0, count: n + w)
+            while case let i = try counter.next(), i < n + w {
+                guard i >= 0 else { return fail(name, "took \(i)") }
+                marks[i] += 1
+                if i >= n { break }
+            }
+            try marks.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+            if let i = marks.indices.first(where: { marks[$0] != 1 }) {
+                return fail(name, "counting to \(n): \(i) was taken \(Int(marks[i])) times, not once")
+            }
+            try communicator.barrier()
+            if r == 0 { try counter.reset() }
+            try communicator.barrier()
+        }
+        return pass(name)
     }
 
     private func mean() throws -> CollectiveCheckResult {

@@ -19,7 +19,7 @@ final class MPICollectiveTests: XCTestCase {
         "allreduce_sum_bucketed_10", "allreduce_sum_bucketed_64",
         "reduce_scatter_sum_0", "reduce_scatter_sum_1", "reduce_scatter_sum_7", "reduce_scatter_sum_64",
         "allgather_0", "allgather_1", "allgather_7", "allgather_64", "iallreduce_sum", "overlapped_sum_bucketed",
-        "shared_sum_7", "shared_sum_1000",
+        "shared_sum_7", "shared_sum_1000", "shared_counter",
         "allreduce_mean", "sum_helper",
         "agree_on_success", "agree_on_lowest_failing_rank", "agree_on_empty_message", "use_after_finalize_throws",
     ]
