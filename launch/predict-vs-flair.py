@@ -6,16 +6,23 @@ Usage (Flair 0.15.1 in a venv outside the repository, e.g. `python3 -m venv /wor
 
     /work/venv-flair/bin/python launch/predict-vs-flair.py --model runs/conll03/best \
         --data-dir ../shared/data --copies 4 --rounds 3 [--binary .build/release/mtl-dist] [--no-flair] \
-        [--precision fp32,bf16]
+        [--precision fp32,bf16] [--write stdout]
 
 `--no-flair` times mtl-dist alone (np = 1 and 2), with any python3 and no Flair installed.
 `--precision fp32,bf16` times mtl-dist's runs once per precision (`predict --precision P`; the keys
 of bf16 end in `_bf16`); the default is fp32 alone.
 
+`--write file` (the default) has mtl-dist write its predictions with `--output` to a file in a
+temporary folder, as a user tagging a large input would (under mpirun, standard output passes
+through mpirun, which copies it on a core the ranks need); `--write stdout` to standard output,
+sent to /dev/null.
+
 The input is the CoNLL-2003 dev file (`conll03/dev.txt`) repeated `--copies` times. Each round
-times, one after the other: `mtl-dist predict --input FILE > /dev/null` as one process, the same
+times, one after the other: `mtl-dist predict --input FILE` as one process, the same
 with `--tasks ner` (the one task Flair's tagger stands for, `--flair-task`), both under
-`mpirun -np 2`, then Flair. Both sides run one thread per process (OPENBLAS_NUM_THREADS=1,
+`mpirun -np 2`; with an even `--copies`, two one-process runs at once, each on half the input (the
+most two processes on this machine's cores can do, `pair_of_halves_s`, fp32 with every task);
+then Flair. Both sides run one thread per process (OPENBLAS_NUM_THREADS=1,
 torch.set_num_threads(1)). mtl-dist's time is the whole command (start, model load, reading,
 tagging, writing CoNLL); Flair's is `SequenceTagger.predict` alone over Sentence objects built
 before the clock starts.
@@ -31,6 +38,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -91,14 +99,28 @@ def time_flair(tagger, sentences, batch):
     return time.perf_counter() - start
 
 
-def time_mtl(binary, model, path, ranks, tasks=None, precision="fp32"):
+def time_mtl(binary, model, path, ranks, tasks=None, precision="fp32", output=None):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     command = [binary, "predict", "--model", model, "--input", path, "--precision", precision] \
-        + (["--tasks", tasks] if tasks else [])
+        + (["--tasks", tasks] if tasks else []) + (["--output", output] if output else [])
     if ranks > 1:
         command = ["mpirun", "--oversubscribe", "--bind-to", "none", "-np", str(ranks)] + command
     start = time.perf_counter()
     subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def time_pair(binary, model, half, work):
+    """Two independent one-process runs at once, each on half the input: what the machine's two
+    cores give two processes that never talk, the most np = 2 could reach."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    start = time.perf_counter()
+    runs = [subprocess.Popen([binary, "predict", "--model", model, "--input", half,
+                              "--output", os.path.join(work, f"half{i}.conll")], env=env, stdout=subprocess.DEVNULL)
+            for i in range(2)]
+    for run in runs:
+        if run.wait() != 0:
+            raise SystemExit(f"a one-process run on half the input failed with status {run.returncode}")
     return time.perf_counter() - start
 
 
@@ -114,6 +136,8 @@ def main():
                         help="the model's task Flair's tagger stands for: mtl-dist also runs with --tasks TASK alone")
     parser.add_argument("--no-flair", action="store_true",
                         help="time mtl-dist at np = 1 and 2 only (no Flair needed)")
+    parser.add_argument("--write", choices=["file", "stdout"], default="file",
+                        help="mtl-dist's output: a file (--output, the default) or standard output to /dev/null")
     parser.add_argument("--precision", default="fp32",
                         help="comma-separated: fp32, bf16 (predict --precision), each timed in every round")
     args = parser.parse_args()
@@ -130,6 +154,11 @@ def main():
     path = os.path.join(work, "input.conll")
     with open(path, "w", encoding="utf-8") as f:
         f.write((text.rstrip("\n") + "\n\n") * args.copies)
+    half = None
+    if args.copies % 2 == 0:
+        half = os.path.join(work, "half.conll")
+        with open(half, "w", encoding="utf-8") as f:
+            f.write((text.rstrip("\n") + "\n\n") * (args.copies // 2))
     sentences = read_sentences(path)
     tagger = None if args.no_flair else build_flair_tagger(read_sentences(os.path.join(args.data_dir, "conll03", "train.txt")))
 
@@ -139,8 +168,11 @@ def main():
         for precision in precisions:
             tail = "" if precision == "fp32" else "_" + precision
             for ranks in [1, 2]:
-                row[f"mtl_np{ranks}{tail}_s"] = time_mtl(args.binary, args.model, path, ranks, precision=precision)
-                row[f"mtl_np{ranks}_task{tail}_s"] = time_mtl(args.binary, args.model, path, ranks, args.flair_task, precision)
+                out = os.path.join(work, "predicted.conll") if args.write == "file" else None
+                row[f"mtl_np{ranks}{tail}_s"] = time_mtl(args.binary, args.model, path, ranks, precision=precision, output=out)
+                row[f"mtl_np{ranks}_task{tail}_s"] = time_mtl(args.binary, args.model, path, ranks, args.flair_task, precision, out)
+        if half is not None:
+            row["pair_of_halves_s"] = time_pair(args.binary, args.model, half, work)
         if tagger is not None:
             row["flair_s"] = time_flair(tagger, sentences, args.flair_batch)
         rounds.append(row)
@@ -148,10 +180,11 @@ def main():
 
     n = len(sentences)
     tails = ["" if p == "fp32" else "_" + p for p in precisions]
-    keys = [f"mtl_np{r}{w}{t}_s" for t in tails for r in [1, 2] for w in ["", "_task"]] + ([] if tagger is None else ["flair_s"])
+    keys = [f"mtl_np{r}{w}{t}_s" for t in tails for r in [1, 2] for w in ["", "_task"]] + ([] if tagger is None else ["flair_s"]) \
+        + ([] if half is None else ["pair_of_halves_s"])
     median = {k: statistics.median(row[k] for row in rounds) for k in keys}
     summary = {
-        "sentences": n, "tokens": sum(map(len, sentences)), "rounds": args.rounds, "precisions": precisions,
+        "sentences": n, "tokens": sum(map(len, sentences)), "rounds": args.rounds, "precisions": precisions, "write": args.write,
         "median_s": median,
         "sentences_per_s": {k[:-2]: n / median[k] for k in keys},
         "task": args.flair_task, "machine": platform.processor() or platform.machine(),
@@ -163,11 +196,16 @@ def main():
         if tagger is not None:
             summary[f"np1_over_flair{t}"] = median["flair_s"] / median[f"mtl_np1{t}_s"]
             summary[f"np1_task_over_flair{t}"] = median["flair_s"] / median[f"mtl_np1_task{t}_s"]
+    if half is not None and "fp32" in precisions:
+        # np = 2 against two processes that never talk, in the same rounds (fp32, every task)
+        summary["pair_over_np2"] = median["pair_of_halves_s"] / median["mtl_np2_s"]
+        summary["np1_over_pair"] = median["mtl_np1_s"] / median["pair_of_halves_s"]
     if tagger is not None:
         import flair
         import torch
         summary.update({"flair": flair.__version__, "torch": torch.__version__})
     print(json.dumps(summary))
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

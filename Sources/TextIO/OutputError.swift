@@ -15,6 +15,9 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
     case closed(name: String)
     /// `read(2)` failed with `errno` after `read` bytes.
     case readFailed(name: String, errno: Int32, read: Int)
+    /// An output file could not be made, flushed or put in place (`FileReplacement`): `step` says
+    /// which call failed, on `path`.
+    case cannotReplace(path: String, step: String, errno: Int32)
 
     /// Whether this is the quiet end of a pipe whose reader is gone.
     public var isBrokenPipe: Bool {
@@ -33,6 +36,11 @@ public enum OutputError: Error, CustomStringConvertible, Equatable {
             return "\(name) is closed: give the command somewhere to \(name.hasSuffix("input") ? "read from (a file, a pipe or /dev/null)" : "write to (a file, a pipe or /dev/null)")"
         case .readFailed(let name, let code, let read):
             return "cannot read \(name) after \(read) bytes: \(String(cString: strerror(code)))"
+        case .cannotReplace(let path, let step, let code):
+            let hint = code == ENOSPC ? " (the disk is full: free space or write elsewhere)"
+                : code == EACCES || code == EROFS ? " (choose a folder you can write to)"
+                : code == ENOENT || code == ENOTDIR ? " (its folder does not exist: create it or write elsewhere)" : ""
+            return "cannot write \(path): \(step): \(String(cString: strerror(code)))\(hint)"
         }
     }
 }

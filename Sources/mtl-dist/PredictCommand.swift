@@ -12,6 +12,8 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var model: ModelOption
     @Option(help: "Input file, or - for standard input.") var input = "-"
+    @Option(help: "Output file, or - for standard output. A file is written beside its name and put in place once complete: a run that fails leaves an earlier file as it was. Under mpirun rank 0 writes it directly, where standard output would pass through mpirun.")
+    var output = "-"
     @Option(name: .customLong("input-format"), help: "conll (a token per line), conllu (the FORM column of CoNLL-U), text (raw text, tokenised UD-style), pretokenized (a sentence per line, tokens separated by spaces) or auto.")
     var inputFormat: PredictionIO.InputFormat = .conll
     @Option(name: .customLong("output-format"), help: "conll (a header line, then the token and one column per task) or jsonl (tags, probabilities, spans with scores).")
@@ -39,11 +41,13 @@ struct Predict: ParsableCommand {
         defer { try? communicator.finalize() }
         // every rank loads and opens what it needs, then all agree before the first block
         var prepared: (TrainedModel, [Int], PredictionInput?)? = nil
+        var outputFile: FileReplacement? = nil
         var localError: String? = nil
         do {
             let trained = try model.load()
             let taskIndices = try Self.taskIndices(tasks, of: trained.metadata.encoder, model: model.model)
             prepared = (trained, taskIndices, communicator.isRoot ? try PredictionInput(path: input, format: inputFormat) : nil)
+            if communicator.isRoot && output != "-" { outputFile = try Self.outputFile(output, input: input) }
         } catch { localError = "\(error)" }
         if let failure = try communicator.agreeOnFailure(localError) {
             throw communicator.exitTogether(after: TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize,
@@ -63,9 +67,18 @@ struct Predict: ParsableCommand {
             let run = PredictionRun(model: trained.model, encoder: trained.metadata.encoder,
                                     taskIndices: taskIndices, output: outputFormat,
                                     batchSize: batchSize, tokenBudget: batchTokens)
-            let out = TextWriter.standardOutput
-            try model.withPrecision { try run.run(input: source, communicator: communicator) { try out.write($0) } }
+            let out = outputFile?.writer ?? TextWriter.standardOutput
+            try model.withPrecision {
+                try run.run(input: source, communicator: communicator, note: { try TextWriter.standardError.writeLine($0) }) { try out.write($0) }
+            }
+            // only rank 0 writes: every rank hears whether the file is in place
+            var committed: String? = nil
+            do { try outputFile?.commit() } catch { committed = "\(error)" }
+            if let failure = try communicator.agreeOnFailure(committed) {
+                throw TrainingError.failedOnRank(rank: failure.rank, worldSize: communicator.worldSize, message: failure.message)
+            }
         } catch {
+            outputFile?.discard()
             // every rank stops here together (a failure on rank 0 reaches the others with the next
             // block's message); rank 0 reports before any rank exits, the others stop quietly
             throw communicator.exitTogether(after: error)
@@ -74,6 +87,20 @@ struct Predict: ParsableCommand {
 }
 
 extension Predict {
+    /// The replacement of `--output`'s file, refused where it would be the input itself or a folder.
+    static func outputFile(_ output: String, input: String) throws -> FileReplacement {
+        var target = stat(), source = stat()
+        if stat(output, &target) == 0 {
+            guard target.st_mode & S_IFMT != S_IFDIR else {
+                throw ValidationError("--output \(output) is a folder: give the path of a file to write, such as \(output)/predictions.conll")
+            }
+            if input != "-", stat(input, &source) == 0, source.st_dev == target.st_dev, source.st_ino == target.st_ino {
+                throw ValidationError("--output \(output) is the input file: it would be replaced by its predictions; write them elsewhere")
+            }
+        }
+        return try FileReplacement(path: output)
+    }
+
     /// The model's task indices named by `--tasks` (in that order), or every task when it is absent.
     static func taskIndices(_ list: String?, of encoder: TextEncoder, model: String) throws -> [Int] {
         let known = encoder.tasks.map(\.name)

@@ -56,6 +56,7 @@ final class DistributedPredictTests: XCTestCase {
                 for worldSize in [2, 3] {
                     let many = try MTLDist.mpirun(worldSize, arguments, timeout: 300)
                     XCTAssertEqual(many.status, 0, "\(many)")
+                    XCTAssertEqual(many.occurrences(of: "predict: the \(worldSize) ranks share one host: each takes the next batch"), 1, "\(many)")
                     XCTAssertTrue(Array(many.stdout.utf8) == Array(one.stdout.utf8),
                                   "\(format) → \(output) at np \(worldSize): \(many.stdout.utf8.count) bytes, np 1 wrote \(one.stdout.utf8.count)")
                 }
@@ -89,6 +90,71 @@ final class DistributedPredictTests: XCTestCase {
 }
 
 extension DistributedPredictTests {
+    /// `--output FILE`: the bytes standard output would get, at np 1 and 2, and nothing else on
+    /// standard output; a run that fails half-way leaves an earlier file as it was and no partial
+    /// file; the input itself, a folder and a missing folder are refused with the fix.
+    func testOutputFileIsPutInPlaceWholeOrNotAtAll() throws {
+        let model = try model().path
+        let (conll, _) = try inputs()
+        let folder = Self.root.appendingPathComponent("out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let arguments = ["predict", "--model", model, "--input", conll.path, "--output-format", "jsonl"]
+        let reference = try MTLDist.run(arguments)
+        XCTAssertEqual(reference.status, 0, "\(reference)")
+        for worldSize in [1, 2] {
+            let file = folder.appendingPathComponent("np\(worldSize).jsonl")
+            let run = worldSize == 1 ? try MTLDist.run(arguments + ["--output", file.path])
+                                     : try MTLDist.mpirun(worldSize, arguments + ["--output", file.path], timeout: 300)
+            XCTAssertEqual(run.status, 0, "\(run)")
+            XCTAssertEqual(run.stdout, "", "\(run)")
+            XCTAssertTrue(try Data(contentsOf: file) == Data(reference.stdout.utf8), "np \(worldSize)")
+        }
+        // a read error in the second block: the earlier file stays, no partial file is left
+        let bad = folder.appendingPathComponent("bad.conll")
+        var bytes = Array(String(repeating: "EU\nrejects\n\n", count: 200_000).utf8)
+        bytes[1_500_000] = 0xFF
+        try Data(bytes).write(to: bad)
+        let kept = folder.appendingPathComponent("kept.conll")
+        for worldSize in [1, 2] {
+            try "earlier predictions\n".write(to: kept, atomically: false, encoding: .utf8)
+            let failing = ["predict", "--model", model, "--input", bad.path, "--output", kept.path]
+            let run = worldSize == 1 ? try MTLDist.run(failing) : try MTLDist.mpirun(worldSize, failing)
+            XCTAssertNotEqual(run.status, 0, "\(run)")
+            XCTAssertTrue(run.stderr.contains("UTF-8"), "\(run)")
+            XCTAssertEqual(try String(contentsOf: kept, encoding: .utf8), "earlier predictions\n", "np \(worldSize)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("partial") }
+            XCTAssertEqual(left, [], "np \(worldSize)")
+        }
+        let input = try Data(contentsOf: conll)
+        for (output, message) in [(conll.path, "is the input file"), (folder.path, "is a folder: give the path of a file"),
+                                  (folder.appendingPathComponent("missing/x.conll").path, "its folder does not exist")] {
+            let run = try MTLDist.run(["predict", "--model", model, "--input", conll.path, "--output", output])
+            XCTAssertNotEqual(run.status, 0, "\(run)")
+            XCTAssertTrue(run.stderr.contains(message), "\(message)\n\(run)")
+        }
+        XCTAssertTrue(try Data(contentsOf: conll) == input, "the input is untouched")
+    }
+
+    /// Across two emulated hosts (network namespaces, a shaped link; skipped without root or tc)
+    /// the ranks cannot share a counter: each decodes a share of every block, set by its speed,
+    /// and rank 0 still writes one process's bytes.
+    func testRanksOnTwoHostsDecodeSharesAndWriteTheBytesOfOneProcess() throws {
+        let model = try model().path
+        let (conll, _) = try inputs()
+        let file = Self.root.appendingPathComponent("hosts-\(UUID().uuidString).conll")
+        let arguments = ["predict", "--model", model, "--input", conll.path, "--batch-size", "8"]
+        let one = try MTLDist.run(arguments)
+        XCTAssertEqual(one.status, 0, "\(one)")
+        let script = ProcessRun.packageRoot.appendingPathComponent("launch/emulated-cluster.sh")
+        let run = try ProcessRun(["/bin/bash", script.path, "--hosts", "2", "--rate", "1gbit", "--binary", try MTLDist.binary(),
+                                  "--timeout", "120", "--"] + arguments + ["--output", file.path],
+                                 removing: ["OPENBLAS_NUM_THREADS"], timeout: MTLDist.timeout)
+        if run.status == 77 { throw XCTSkip(run.lines.last { $0.hasPrefix("SKIP: ") } ?? "emulated-cluster.sh skipped: \(run)") }
+        XCTAssertEqual(run.status, 0, "\(run)")
+        XCTAssertEqual(run.occurrences(of: "predict: the 2 ranks do not share one host: each decodes a share"), 1, "\(run)")
+        XCTAssertTrue(try Data(contentsOf: file) == Data(one.stdout.utf8), "\(run)")
+    }
+
     /// `evaluate --calibration`: the expected calibration error of every task's token
     /// probabilities, equal at np 1 and 2 (counts summed over ranks).
     func testEvaluateMeasuresCalibrationOnEveryRankCount() throws {
