@@ -36,11 +36,11 @@
 # in mtl-ec-h1 and starts the daemons of the other hosts through launch/netns-rsh-agent.sh, with
 # `--mca btl vader,tcp,self`, `btl_tcp_if_include`/`oob_tcp_if_include 10.78.0.0/24`, a hostfile
 # of `10.78.0.I slots=R` (by-slot mapping: ranks 0..R-1 on host 1, ...) and `--bind-to none`.
-# OpenMPI's TCP transport over these links stalls now and then: the same large all-reduce takes its
-# line-rate time or 1.5-2x it from one call to the next (TCP zero-window stalls on the one connection
-# between two ranks; BENCHMARKS.md, 2026-12-06), so time several steps and rounds. `--mca
-# btl_tcp_links 2` removed the stalls on 2 hosts but hung OpenMPI 4.1.4 at 8 (a known multi-link
-# fault), so it is not set here.
+# With OpenMPI's default TCP flags the same large all-reduce takes its line-rate time or 1.5-2x it
+# from one call to the next: the receiver's requests for a large message's fragments (the `put`
+# flag) queue behind its own data on the one connection between two ranks. mtl-dist turns `put` off
+# itself (OMPI_MCA_btl_tcp_flags, `OpenMPIDefaults`; BENCHMARKS.md, 2026-12-07); for another
+# program pass `--mca btl_tcp_flags send,inplace,need-ack,need-csum`.
 #
 # The check: after the command, each host's link counters (bytes sent and received on mtl-ec-eI) are
 # compared with what the command says it exchanged. `bench step --config ... --json` prints

@@ -1,14 +1,15 @@
 import XCTest
 @testable import Collective
 
-/// When `mpirun`'s ranks skip OpenMPI's search for fabric libraries, and with which value.
-final class FabricProbeTests: XCTestCase {
+/// When `mpirun`'s ranks skip OpenMPI's search for fabric libraries, and with which value; when
+/// their TCP transport has the sender push large messages.
+final class OpenMPIDefaultsTests: XCTestCase {
     /// Debian's own parameter file (/etc/openmpi/openmpi-mca-params.conf), in part.
     let debian = "# Silence this warning\nbtl_base_warn_component_unused=0\nmtl = ^ofi\nbtl = ^uct,openib,ofi\npml = ^ucx\nosc = ^ucx,pt2pt\n"
 
     func setting(_ environment: [String: String] = [:], devices: [String] = ["null", "shm", "pts"], verbs: [String] = [],
                  files: [String] = []) -> String? {
-        FabricProbe.setting(environment: environment, devices: devices, verbsDevices: verbs, parameterFiles: files)
+        OpenMPIDefaults.pml(environment: environment, devices: devices, verbsDevices: verbs, parameterFiles: files)
     }
 
     func testAHostWithoutAFabricExcludesCmAfterTheFilesExclusions() {
@@ -37,5 +38,16 @@ final class FabricProbeTests: XCTestCase {
         XCTAssertNil(setting(files: [debian, "mtl = psm2\n"]))
         XCTAssertNil(setting(files: ["mtl_ofi_provider_include = efa\n"]))
         XCTAssertNil(setting(files: ["pml\n"]))
+    }
+
+    func testTheTCPFlagsLoseThePutUnlessTheUserSetThem() {
+        XCTAssertEqual(OpenMPIDefaults.tcpFlags(environment: [:], parameterFiles: [debian]), "send,inplace,need-ack,need-csum")
+        XCTAssertEqual(OpenMPIDefaults.tcpFlags(environment: ["OMPI_MCA_btl": "vader,tcp,self"], parameterFiles: []),
+                       "send,inplace,need-ack,need-csum")
+        XCTAssertNil(OpenMPIDefaults.tcpFlags(environment: ["OMPI_MCA_btl_tcp_flags": "send,put"], parameterFiles: []))
+        XCTAssertNil(OpenMPIDefaults.tcpFlags(environment: ["OMPI_MCA_mca_base_param_files": "/opt/site.conf"], parameterFiles: []))
+        XCTAssertNil(OpenMPIDefaults.tcpFlags(environment: [:], parameterFiles: [debian, " btl_tcp_flags = send\n"]))
+        XCTAssertEqual(OpenMPIDefaults.tcpFlags(environment: [:], parameterFiles: ["# btl_tcp_flags = send\nbtl_tcp_links = 2\n"]),
+                       "send,inplace,need-ack,need-csum")
     }
 }
