@@ -1,7 +1,7 @@
 import Foundation
 
-/// Two OpenMPI defaults mtl-dist changes before `MPI_Init`, each only where nothing of the user's
-/// (an `OMPI_MCA_…` variable, a line of an MCA parameter file) chose otherwise, and neither when
+/// OpenMPI defaults mtl-dist changes before `MPI_Init`, each only where nothing of the user's
+/// (an `OMPI_MCA_…` variable, a line of an MCA parameter file) chose otherwise, and none when
 /// `MTL_DIST_OPENMPI_DEFAULTS` is `off`:
 ///
 /// - **No search for fabric libraries where there is no fabric.** At `MPI_Init` the `cm` messaging
@@ -21,6 +21,22 @@ import Foundation
 ///   BENCHMARKS.md). `OMPI_MCA_btl_tcp_flags` = `send,inplace,need-ack,need-csum` (the default less
 ///   `put` and the RDMA flag that goes with it) makes the sender push the fragments: 413–455 ms in
 ///   every call. Only TCP is affected; shared memory and fabrics are not.
+/// - **The non-blocking all-reduce as a ring.** OpenMPI 4.1's `libnbc` runs an in-place
+///   `MPI_Iallreduce` (the overlapped sum's buckets) on fewer than 4 ranks as a binomial tree: the
+///   whole buffer goes to rank 0 and comes back, twice the ring's time on every link (16 MiB over
+///   1 Gbit/s between 2 hosts: 281 ms against 149 ms; over shared memory 8.0 against 3.6 ms).
+///   `OMPI_MCA_coll_libnbc_iallreduce_algorithm` = 1 (the ring) unless the user set it.
+/// - **Large all-reduces across hosts as a ring.** On 3 or more ranks `coll/tuned` takes
+///   Rabenseifner's algorithm (recursive halving, then doubling) for large sums: each of its steps
+///   sends half of what is left to a new partner in one burst, on a connection idle until then, and
+///   over TCP those bursts took 1.1–1.4× the ring's time and varied from call to call (16 MiB over
+///   8 emulated hosts at 1 Gbit/s: 310–393 ms against 262–279 ms; BENCHMARKS.md). When the ranks
+///   span several hosts (`OMPI_COMM_WORLD_LOCAL_SIZE` below `OMPI_COMM_WORLD_SIZE`) and the user
+///   set nothing of `coll_tuned`, a rules file (`allReduceRules`) makes the sums of 1 MiB and more
+///   on 3 or more ranks rings, as long as each rank's block stays 64 KiB or more; everything else
+///   stays with OpenMPI's own choice. The sharded update's all-gather gets the ring likewise from
+///   64 KiB per rank. The file is written before `MPI_Init`, read by it, and removed after it
+///   (`removeRulesFile`). The ring is also what the scaling kit's cost model prices.
 public enum OpenMPIDefaults {
     /// The TCP transport's flags set: OpenMPI 4.1's default, `send,put,inplace,need-ack,need-csum,hetero-rdma`, less `put` and `hetero-rdma`.
     public static let tcpFlags = "send,inplace,need-ack,need-csum"
@@ -54,22 +70,91 @@ public enum OpenMPIDefaults {
         return "^" + (excluded.filter { !$0.isEmpty && $0 != "cm" } + ["cm"]).joined(separator: ",")
     }
 
+    /// True when `environment` or `parameterFiles` set the MCA parameter `name` (or, with `prefix`,
+    /// any parameter whose name starts with it), or name parameter files of their own.
+    static func userSet(_ name: String, prefix: Bool = false, environment: [String: String], parameterFiles: [String]) -> Bool {
+        let matches = { (key: Substring) in prefix ? key.hasPrefix(name) : key == name }
+        if environment["OMPI_MCA_mca_base_param_files"] != nil
+            || environment.keys.contains(where: { $0.hasPrefix("OMPI_MCA_") && matches($0.dropFirst(9)) }) { return true }
+        return parameterFiles.contains { file in
+            file.split(whereSeparator: \.isNewline).contains { line in
+                guard let key = line.split(separator: "=", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces) else { return false }
+                return !key.hasPrefix("#") && matches(Substring(key))
+            }
+        }
+    }
+
     /// The `OMPI_MCA_btl_tcp_flags` to set, or nil when `environment` or `parameterFiles` set the
     /// TCP transport's flags.
     public static func tcpFlags(environment: [String: String], parameterFiles: [String]) -> String? {
-        guard environment["OMPI_MCA_btl_tcp_flags"] == nil, environment["OMPI_MCA_mca_base_param_files"] == nil else { return nil }
-        for file in parameterFiles {
-            for line in file.split(whereSeparator: \.isNewline)
-            where line.split(separator: "=", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces) == "btl_tcp_flags" {
-                return nil
-            }
-        }
-        return tcpFlags
+        userSet("btl_tcp_flags", environment: environment, parameterFiles: parameterFiles) ? nil : tcpFlags
     }
 
-    /// Sets `OMPI_MCA_pml` and `OMPI_MCA_btl_tcp_flags` in this process as `pml` and `tcpFlags`
-    /// say for this host; call before `MPI_Init`. A parameter file that cannot be read, or is over
-    /// 1 MiB, counts as a choice of both.
+    /// The `OMPI_MCA_coll_libnbc_iallreduce_algorithm` to set (`1`, the ring), or nil when the user set it.
+    public static func nonBlockingAllReduceAlgorithm(environment: [String: String], parameterFiles: [String]) -> String? {
+        userSet("coll_libnbc_iallreduce_algorithm", environment: environment, parameterFiles: parameterFiles) ? nil : "1"
+    }
+
+    /// The smallest all-reduce (bytes) made a ring across hosts, and the smallest block each rank's
+    /// share of it must keep (the ring's 2(p−1) steps each cost a latency: below about 64 KiB a
+    /// block at 10 Gbit/s takes only a few of them, and Rabenseifner's 2·log2(p) steps win).
+    public static let ringFromBytes = 1 << 20, ringBlockBytes = 1 << 16
+    /// The largest communicator the rules name a threshold for (larger ones take its rule).
+    static let largestRuledCommunicator = 1 << 16
+
+    /// The text of a `coll/tuned` dynamic rules file (OpenMPI 4.1's format: collectives, then per
+    /// communicator size its message sizes, each with algorithm, fan-in/out and segment size) in
+    /// which the all-reduce (collective 2) runs OpenMPI's fixed choice (algorithm 0) below the
+    /// threshold and the ring (algorithm 4) from it: on 1–2 ranks never, from 3 ranks at
+    /// `ringFromBytes`, and from 32 ranks at 64 KiB per rank, doubling with the ranks.
+    ///
+    /// The all-gather of the sharded update (`MPI_Allgatherv`, collective 1, whose rules OpenMPI
+    /// looks up by the bytes per rank) gets the same: its fixed choice on 3 to 15 ranks is Bruck's
+    /// algorithm or the neighbour exchange, whose steps are bursts to new partners too (16 MiB
+    /// reduce-scatter + all-gather over 4 emulated hosts at 1 Gbit/s: 283 ms, 1.3× the all-reduce's
+    /// 231 ms); from 3 ranks and `ringBlockBytes` per rank it is the ring (algorithm 3). The
+    /// reduce-scatter's fixed choice at these sizes is already the ring.
+    public static func allReduceRules() -> String {
+        var sizes: [(ranks: Int, ringFrom: Int?)] = [(1, nil), (3, ringFromBytes)]
+        var ranks = 32
+        while ranks <= largestRuledCommunicator {
+            sizes.append((ranks, ranks * ringBlockBytes))
+            ranks *= 2
+        }
+        var lines = ["# written by mtl-dist before MPI_Init (OpenMPIDefaults): large sums and gathers across hosts as rings",
+                     "2 # collectives", "1 # all-gather-v (bytes per rank)", "2 # communicator sizes",
+                     "1 # ranks", "1 # message sizes", "0 0 0 0 # OpenMPI's fixed choice",
+                     "3 # ranks", "2 # message sizes", "0 0 0 0 # OpenMPI's fixed choice", "\(ringBlockBytes) 3 0 0 # the ring",
+                     "2 # all-reduce (bytes in all)", "\(sizes.count) # communicator sizes"]
+        for size in sizes {
+            lines.append("\(size.ranks) # ranks")
+            if let from = size.ringFrom {
+                lines += ["2 # message sizes", "0 0 0 0 # OpenMPI's fixed choice", "\(from) 4 0 0 # the ring"]
+            } else {
+                lines += ["1 # message sizes", "0 0 0 0 # OpenMPI's fixed choice"]
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// True when `allReduceRules` should be used: the ranks span several hosts (by the sizes
+    /// `mpirun` gives each rank; false when either is missing or malformed) and the user set nothing
+    /// of `coll_tuned`.
+    public static func wantsAllReduceRules(environment: [String: String], parameterFiles: [String]) -> Bool {
+        guard let world = environment["OMPI_COMM_WORLD_SIZE"].flatMap({ Int($0) }),
+              let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap({ Int($0) }),
+              local >= 1, world > local, world <= 1 << 24 else { return false }
+        return !userSet("coll_tuned_", prefix: true, environment: environment, parameterFiles: parameterFiles)
+    }
+
+    /// The rules file this process wrote before `MPI_Init`, to remove once `MPI_Init` has read it.
+    nonisolated(unsafe) static var rulesFile: String?
+
+    /// Sets `OMPI_MCA_pml`, `OMPI_MCA_btl_tcp_flags`, `OMPI_MCA_coll_libnbc_iallreduce_algorithm`
+    /// and the all-reduce's rules file in this process as `pml`, `tcpFlags`,
+    /// `nonBlockingAllReduceAlgorithm` and `wantsAllReduceRules` say for this host; call before
+    /// `MPI_Init`, and `removeRulesFile` after it. A parameter file that cannot be read, or is over
+    /// 1 MiB, counts as a choice of all of them. A rules file that cannot be written is left out.
     public static func applyBeforeInit(environment: [String: String]) {
         guard environment["MTL_DIST_OPENMPI_DEFAULTS"] != "off" else { return }
         // increasing precedence: the installation's, then the user's
@@ -90,5 +175,40 @@ public enum OpenMPIDefaults {
         if let value = tcpFlags(environment: environment, parameterFiles: contents) {
             setenv("OMPI_MCA_btl_tcp_flags", value, 0)
         }
+        if let value = nonBlockingAllReduceAlgorithm(environment: environment, parameterFiles: contents) {
+            setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", value, 0)
+        }
+        if wantsAllReduceRules(environment: environment, parameterFiles: contents) {
+            let folder = environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
+            if let path = writeNewFile(in: folder, prefix: "mtl-dist-allreduce-rules-", text: allReduceRules()) {
+                rulesFile = path
+                setenv("OMPI_MCA_coll_tuned_use_dynamic_rules", "1", 1)
+                setenv("OMPI_MCA_coll_tuned_dynamic_rules_filename", path, 1)
+            }
+        }
+    }
+
+    /// Writes `text` to a new file of a unique name in `folder` (`mkstemp`: never an existing file
+    /// or a link planted there), readable by its owner; its path, or nil when it could not be written whole.
+    static func writeNewFile(in folder: String, prefix: String, text: String) -> String? {
+        var template = Array((folder + "/" + prefix + "XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { $0.baseAddress.map { mkstemp($0) } ?? -1 }
+        guard fd >= 0 else { return nil }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else {
+            unlink(path)
+            return nil
+        }
+        return path
+    }
+
+    /// Removes the rules file `applyBeforeInit` wrote; call once `MPI_Init` has returned (or failed).
+    public static func removeRulesFile() {
+        guard let path = rulesFile else { return }
+        try? FileManager.default.removeItem(atPath: path)
+        rulesFile = nil
     }
 }
