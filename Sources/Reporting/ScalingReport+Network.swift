@@ -128,13 +128,19 @@ extension ScalingReport {
                   + "error to T(p, n) = 2(p−1)·α + 2(p−1)/p·n·β, one fit per level: within a host (shared memory) and between hosts "
                   + "(each emulated rate, or the hosts the sweep was launched on). Between hosts OpenMPI runs one ring over all "
                   + "ranks, whose every step waits for its network hop, so traffic between hosts is priced with the network's α "
-                  + "and β only, never with shared memory's. A fit uses the timings with a core per rank (with ranks sharing "
-                  + "cores the time is mostly the scheduler's), and a network's fit its messages of 1 MiB and more for β, with α "
+                  + "and β only, never with shared memory's. A fit uses the timings with a core per rank (ranks sharing "
+                  + "cores are priced by the sharing's term, below), and a network's fit its messages of 1 MiB and more for β, with α "
                   + "from the all-reduce's smallest message (large messages cannot tell α from zero, yet it decides a ring of a "
                   + "thousand ranks; the other collectives take that α): one α and one β cannot follow TCP from 4 KiB (within the shaper's burst and the socket buffers) to 16 MiB (a ring sending "
                   + "both ways at once), and gradients, touched rows and buckets are of the large kind. Every timing is shown "
                   + "against the model below. The reduce-scatter + all-gather pair (the sharded update) and the non-blocking "
-                  + "all-reduce (a bucket of the overlapped sum) are timed from 256 KiB and fitted alike, each on its own timings.", "",
+                  + "all-reduce (a bucket of the overlapped sum) are timed from 256 KiB and fitted alike, each on its own timings. "
+                  + "Where emulated hosts outnumber this machine's cores (4 and 8 hosts of one rank on 2 cores), the ranks sharing a "
+                  + "core add to each collective what the level's fit (taken with a core per rank) cannot hold: T + (s−1)·(2(p−1)·step "
+                  + "+ 2(p−1)/p·n·byte), with s the sharing, the other ranks' CPU time for their bytes (TCP's copies, the sums) "
+                  + "and each ring step's wait for its predecessor's turn on a core; `step` and `byte` are fitted per collective on "
+                  + "its timings of 1 MiB and more with s > 1, all rates together (the cost is the machine's, not the link's). "
+                  + "A real cluster's hosts have their own cores: the projection leaves this term out.", "",
                   "| collective | level | α µs | β ns/byte | GB/s | timings fitted / all |", "| --- | --- | ---: | ---: | ---: | ---: |"]
         let fits = [(CollectiveOperation.allReduce, exchange)] + exchange.operations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         for (operation, model) in fits {
@@ -142,6 +148,13 @@ extension ScalingReport {
                 guard let m = model.levels[level] else { continue }
                 md.append("| \(operation.label) | \(level.label) | \(fmt(m.alpha * 1e6, 1)) | \(String(format: "%.3g", m.beta * 1e9)) | "
                           + "\(m.beta > 0 ? fmt(1 / m.beta / 1e9, 3) : "∞") | \(model.fitted[level]?.count ?? 0) / \(model.check(level).count) |")
+            }
+        }
+        let sharings = fits.compactMap { operation, model in model.sharing.map { (operation, $0, model.sharingFitted.count) } }
+        if !sharings.isEmpty {
+            md += ["", "| collective | ranks sharing cores: µs per step | ns per byte | timings fitted |", "| --- | ---: | ---: | ---: |"]
+            for (operation, c, n) in sharings {
+                md.append("| \(operation.label) | \(fmt(c.perStep * 1e6, 1)) | \(String(format: "%.3g", c.perByte * 1e9)) | \(n) |")
             }
         }
         md += ["", "| collective | level | hosts × ranks | bytes | measured ms | model ms | model ÷ measured | in the fit |",
@@ -152,7 +165,8 @@ extension ScalingReport {
                     let place = s.link.map { "\($0.hosts) × \($0.ranksPerHost)" + ($0.oversubscription > 1 ? " (\(fmt($0.oversubscription, 0))× cores)" : "") }
                         ?? "\(s.worldSize) ranks"
                     md.append("| \(operation.label) | \(level.label) | \(place) | \(Int(s.bytes)) | \(fmt(1000 * s.seconds, 3)) | "
-                              + "\(fmt(1000 * predicted, 3)) | \(fmt(predicted / s.seconds, 2)) | \(inFit ? "yes" : "no") |")
+                              + "\(fmt(1000 * predicted, 3)) | \(fmt(predicted / s.seconds, 2)) | "
+                              + "\(inFit ? (model.sharingFitted.contains(s) ? "sharing" : "yes") : "no") |")
                 }
             }
         }

@@ -6,8 +6,9 @@ import Foundation
 /// that rate, or across the hosts a sweep was launched on). Traffic between hosts is never priced
 /// with shared memory's α and β: a link whose level was not measured has no cost (nil).
 ///
-/// OpenMPI's all-reduce over H hosts of R ranks (ranks of a host consecutive, as `--map-by slot`
-/// places them) is a ring over all p = H·R ranks: each of its 2(p−1) steps moves n/p bytes over every
+/// mtl-dist's all-reduce over H hosts of R ranks (ranks of a host consecutive, as `--map-by slot`
+/// places them) is a ring over all p = H·R ranks from 1 MiB on 3 or more ranks (`OpenMPIDefaults`
+/// sets OpenMPI's rules so; on 2 ranks every algorithm sends the ring's bytes): each of its 2(p−1) steps moves n/p bytes over every
 /// hop at once, and waits for the slowest hop, which is a network hop as soon as H ≥ 2. So a run
 /// across hosts costs 2(p−1)·α_net + 2(p−1)/p·n·β_net, and one on one host 2(p−1)·α_shm +
 /// 2(p−1)/p·n·β_shm.
@@ -22,6 +23,11 @@ public struct TwoLevelCostModel {
     /// per level as the all-reduce's, where the sweep timed them; `levels`, `samples` and `fitted`
     /// above are the all-reduce's.
     public private(set) var operations: [CollectiveOperation: TwoLevelCostModel] = [:]
+    /// What ranks sharing cores add between hosts (`CoreSharingCost`), fitted on the timings across
+    /// emulated hosts with more ranks than cores; nil when there were none.
+    public private(set) var sharing: CoreSharingCost?
+    /// The samples the sharing's fit used.
+    public private(set) var sharingFitted: [AllReduceSample] = []
 
     /// The smallest message a network level's fit uses when it has timings of two such sizes.
     public static let smallestFittedNetworkBytes = 1_048_576.0
@@ -36,8 +42,8 @@ public struct TwoLevelCostModel {
     /// without (a sweep launched as it is) to `unlinked`: `.sharedMemory` when the sweep ran on one
     /// host, `.cluster` when on several (nil leaves such samples out).
     ///
-    /// A fit uses the timings with a core per rank when there are any (with ranks sharing cores the
-    /// time is mostly the scheduler's), and a network level only its messages of 1 MiB and more when
+    /// A fit uses the timings with a core per rank when there are any (what ranks sharing cores add
+    /// is fitted apart: `CoreSharingCost`), and a network level only its messages of 1 MiB and more when
     /// it has two such sizes: one α and one β cannot follow TCP from 4 KiB (within the shaper's burst
     /// and the socket buffers, at line rate) to 16 MiB (a ring sending both ways at once), and
     /// gradients, touched rows and buckets are of the large kind. The other timings stay in `samples`.
@@ -104,6 +110,15 @@ public struct TwoLevelCostModel {
                 fitted[level] = used
             }
         }
+        // ranks sharing cores across hosts: what their large messages took beyond their level's fit
+        let shared = byLevel.filter { $0.key != .sharedMemory }.flatMap { level, group in
+            group.filter { ($0.link?.oversubscription ?? 1) > 1 && $0.bytes >= TwoLevelCostModel.smallestFittedNetworkBytes }
+                .compactMap { s in levels[level].map { (sample: s, base: $0.seconds(worldSize: s.worldSize, bytes: s.bytes)) } }
+        }
+        if let fit = CoreSharingCost.fit(shared) {
+            sharing = fit
+            sharingFitted = shared.map(\.sample)
+        }
     }
 
     /// The fit that prices `operation` on `link`: its own fit at the link's level, else (a sweep that
@@ -113,16 +128,88 @@ public struct TwoLevelCostModel {
         operation == .allReduce ? levels[link.level] : operations[operation]?.levels[link.level] ?? levels[link.level]
     }
 
+    /// Seconds of the collective of `sample` as this model prices it: its level's fit, plus the
+    /// sharing's cost where its ranks shared cores across hosts; nil when its level was not measured.
+    public func seconds(_ sample: AllReduceSample) -> Double? {
+        guard let level = sample.link?.level, let fit = levels[level] else { return nil }
+        let base = fit.seconds(worldSize: sample.worldSize, bytes: sample.bytes)
+        guard level != .sharedMemory, let sharing, let s = sample.link?.oversubscription else { return base }
+        return base + sharing.seconds(worldSize: sample.worldSize, bytes: sample.bytes, sharing: s)
+    }
+
     /// Seconds of an all-reduce of `bytes` over the ranks of `link`; nil when its level was not measured.
     public func allReduce(bytes: Double, on link: ScalingLink) -> Double? {
         model(for: link).map { $0.seconds(worldSize: link.worldSize, bytes: bytes) }
     }
 
     /// The model's time against the measured one for each sample of `level`, in the samples' order:
-    /// (sample, model seconds, whether the fit used it).
+    /// (sample, model seconds with the sharing's cost where its ranks shared cores, whether the
+    /// level's fit or the sharing's used it).
     public func check(_ level: ScalingLevel) -> [(sample: AllReduceSample, modelSeconds: Double, inFit: Bool)] {
         guard let model = levels[level] else { return [] }
         let used = fitted[level] ?? []
-        return (samples[level] ?? []).map { ($0, model.seconds(worldSize: $0.worldSize, bytes: $0.bytes), used.contains($0)) }
+        return (samples[level] ?? []).map { s in
+            (s, seconds(s) ?? model.seconds(worldSize: s.worldSize, bytes: s.bytes), used.contains(s) || sharingFitted.contains(s))
+        }
+    }
+}
+
+/// What ranks sharing cores add to a collective between hosts, on a machine that runs several
+/// emulated hosts' ranks on each core. The hosts of a real cluster have their own cores (the
+/// projection leaves this out); on this machine 4 or 8 hosts of one rank share 2 cores, and the
+/// collective waits for them:
+/// - per byte: the ring's 2(p−1)/p·n bytes cost each rank CPU time (TCP's copies through the
+///   kernel, the sums) that overlaps with its transfer when the rank has a core of its own (the
+///   level's fit, taken on 2 hosts, already holds it) but not the other s − 1 ranks' on its core;
+/// - per step: each of the ring's 2(p−1) steps waits until its predecessor has had its turn on a core.
+///
+/// So T = T_level(p, n) + (s − 1)·(2(p−1)·step + 2(p−1)/p·n·byte), with s the sharing (ranks × BLAS
+/// threads ÷ cores) and `step`, `byte` ≥ 0 fitted by least squares on the relative error over the
+/// messages of 1 MiB and more timed across emulated hosts with s > 1 (all rates together: the
+/// cost is the machine's, not the link's).
+public struct CoreSharingCost: Equatable {
+    /// Seconds per ring step and per sharing rank.
+    public var perStep: Double
+    /// Seconds per byte a rank moves, per sharing rank.
+    public var perByte: Double
+
+    public init(perStep: Double, perByte: Double) {
+        self.perStep = perStep
+        self.perByte = perByte
+    }
+
+    /// Seconds the sharing adds to a collective of `bytes` over `p` ranks with sharing `s` (0 for s ≤ 1).
+    public func seconds(worldSize p: Int, bytes n: Double, sharing s: Double) -> Double {
+        guard p > 1, s > 1 else { return 0 }
+        let q = Double(p)
+        return (s - 1) * (2 * (q - 1) * perStep + 2 * (q - 1) / q * n * perByte)
+    }
+
+    /// `perStep`, `perByte` ≥ 0 minimising Σ ((base + added) ÷ measured − 1)² over `samples`, each
+    /// with `base` its level's time; nil without a sample of sharing above 1.
+    public static func fit(_ samples: [(sample: AllReduceSample, base: Double)]) -> CoreSharingCost? {
+        let rows = samples.compactMap { s, base -> (x: Double, y: Double, t: Double)? in
+            guard let share = s.link?.oversubscription, share > 1, s.worldSize > 1 else { return nil }
+            let q = Double(s.worldSize)
+            // the excess y ≈ x·step + t·byte, each divided by the measured time (relative error)
+            return (x: (share - 1) * 2 * (q - 1) / s.seconds, y: (s.seconds - base) / s.seconds,
+                    t: (share - 1) * 2 * (q - 1) / q * s.bytes / s.seconds)
+        }
+        guard !rows.isEmpty else { return nil }
+        let sxx = rows.reduce(0) { $0 + $1.x * $1.x }, stt = rows.reduce(0) { $0 + $1.t * $1.t }
+        let sxt = rows.reduce(0) { $0 + $1.x * $1.t }
+        let sxy = rows.reduce(0) { $0 + $1.x * $1.y }, sty = rows.reduce(0) { $0 + $1.t * $1.y }
+        func squaredError(_ c: CoreSharingCost) -> Double {
+            rows.reduce(0) { acc, r in let e = r.x * c.perStep + r.t * c.perByte - r.y; return acc + e * e }
+        }
+        let det = sxx * stt - sxt * sxt
+        if det > 1e-12 * sxx * stt {
+            let step = (sxy * stt - sty * sxt) / det, byte = (sxx * sty - sxt * sxy) / det
+            if step >= 0 && byte >= 0 { return CoreSharingCost(perStep: step, perByte: byte) }
+        }
+        // one of them would be negative: the better of each alone (≥ 0), or none
+        let candidates = [CoreSharingCost(perStep: max(0, sxy / sxx), perByte: 0),
+                          CoreSharingCost(perStep: 0, perByte: stt > 0 ? max(0, sty / stt) : 0)]
+        return candidates.min { squaredError($0) < squaredError($1) }
     }
 }

@@ -28,6 +28,56 @@ final class CostModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fitted.beta, 0)
     }
 
+    /// Timings across 4 and 8 emulated hosts on 2 cores, made from known level fits plus a known
+    /// sharing cost: the fit finds the sharing cost again from the sizes of 1 MiB and more, every
+    /// rate together; it adds nothing where ranks have their own cores, nor over shared memory.
+    func testRanksSharingCoresAddTheirFittedCostBetweenHostsOnly() throws {
+        let true_ = CoreSharingCost(perStep: 4e-4, perByte: 1.1e-9)
+        let rates: [Double: AllReduceCostModel] = [1e8: AllReduceCostModel(alpha: 4e-6, beta: 8.5e-8),
+                                                   1e9: AllReduceCostModel(alpha: 3e-6, beta: 7.5e-9),
+                                                   1e10: AllReduceCostModel(alpha: 2e-5, beta: 7e-10)]
+        let sizes: [Double] = [4096, 262_144, 1_048_576, 4_194_304, 16_777_216]
+        var samples: [AllReduceSample] = []
+        for (rate, fit) in rates {
+            for hosts in [2, 4, 8] {
+                let link = ScalingLink(hosts: hosts, ranksPerHost: 1, rateBitsPerSecond: rate, oversubscription: max(1, Double(hosts) / 2))
+                for n in sizes {
+                    let t = fit.seconds(worldSize: hosts, bytes: n) + true_.seconds(worldSize: hosts, bytes: n, sharing: link.oversubscription)
+                    samples.append(AllReduceSample(worldSize: hosts, bytes: n, seconds: t, link: link))
+                }
+            }
+        }
+        let shmLink = ScalingLink(hosts: 1, ranksPerHost: 4, rateBitsPerSecond: 0, oversubscription: 2)
+        let shm = sizes.map { AllReduceSample(worldSize: 4, bytes: $0, seconds: 1e-3 + $0 * 1e-9, link: shmLink) }
+        let model = TwoLevelCostModel(fitting: samples + shm, unlinked: nil)
+        let sharing = try XCTUnwrap(model.sharing)
+        XCTAssertEqual(sharing.perStep, true_.perStep, accuracy: 1e-9)
+        XCTAssertEqual(sharing.perByte, true_.perByte, accuracy: 1e-13)
+        // 3 rates × 2 host counts × 3 sizes of 1 MiB and more
+        XCTAssertEqual(model.sharingFitted.count, 18)
+        XCTAssertTrue(model.sharingFitted.allSatisfy { $0.bytes >= 1_048_576 && $0.link?.hosts != 2 })
+        for (rate, fit) in rates {
+            for row in model.check(.network(bitsPerSecond: rate)) where row.sample.bytes >= 1_048_576 {
+                XCTAssertEqual(row.modelSeconds / row.sample.seconds, 1, accuracy: 1e-6, "\(row.sample)")
+            }
+            let two = try XCTUnwrap(samples.first { $0.link?.hosts == 2 && $0.link?.rateBitsPerSecond == rate && $0.bytes == 4_194_304 })
+            XCTAssertEqual(try XCTUnwrap(model.seconds(two)), fit.seconds(worldSize: 2, bytes: 4_194_304), accuracy: 1e-12,
+                           "a core per rank: the level's fit alone")
+        }
+        for sample in shm {
+            XCTAssertEqual(try XCTUnwrap(model.seconds(sample)),
+                           try XCTUnwrap(model.levels[.sharedMemory]).seconds(worldSize: 4, bytes: sample.bytes), accuracy: 1e-15,
+                           "shared memory has no sharing term")
+        }
+        XCTAssertEqual(true_.seconds(worldSize: 8, bytes: 1e6, sharing: 1), 0)
+        XCTAssertEqual(true_.seconds(worldSize: 1, bytes: 1e6, sharing: 4), 0)
+        // faster than the level's fit: nothing added, never a negative cost
+        let fast = [(sample: AllReduceSample(worldSize: 4, bytes: 4e6, seconds: 0.01,
+                                             link: ScalingLink(hosts: 4, ranksPerHost: 1, rateBitsPerSecond: 1e9, oversubscription: 2)), base: 0.02)]
+        XCTAssertEqual(CoreSharingCost.fit(fast), CoreSharingCost(perStep: 0, perByte: 0))
+        XCTAssertNil(CoreSharingCost.fit([]))
+    }
+
     func testTwoLevelFitKeepsEachLevelApartAndPricesNoUnmeasuredNetwork() throws {
         let shm = AllReduceCostModel(alpha: 2e-6, beta: 2e-10), gigabit = AllReduceCostModel(alpha: 5e-5, beta: 9e-9)
         let sizes: [Double] = [4096, 65536, 1_048_576, 16_777_216]
@@ -41,7 +91,7 @@ final class CostModelTests: XCTestCase {
                                 link: ScalingLink(hosts: h, ranksPerHost: 1, rateBitsPerSecond: 1e9))
             }
         }
-        // ranks sharing cores time the scheduler: kept out of the fit, still checked against it
+        // ranks sharing cores: kept out of the level's fit, priced by the sharing's (CoreSharingCost)
         let crowded = AllReduceSample(worldSize: 8, bytes: 16_777_216, seconds: 1,
                                       link: ScalingLink(hosts: 8, ranksPerHost: 1, rateBitsPerSecond: 1e9, oversubscription: 4))
         let model = TwoLevelCostModel(fitting: samples + [crowded], unlinked: nil)
@@ -53,7 +103,10 @@ final class CostModelTests: XCTestCase {
         XCTAssertEqual(model.check(.network(bitsPerSecond: 1e9)).count, 13)
         // the network fit uses the sizes of 1 MiB and more (two here) with a core per rank
         XCTAssertEqual(model.fitted[.network(bitsPerSecond: 1e9)]?.count, 6)
-        XCTAssertEqual(model.check(.network(bitsPerSecond: 1e9)).filter { !$0.inFit }.count, 7)
+        XCTAssertEqual(model.check(.network(bitsPerSecond: 1e9)).filter { !$0.inFit }.count, 6)
+        XCTAssertEqual(model.sharingFitted, [crowded])
+        let crowdedRow = try XCTUnwrap(model.check(.network(bitsPerSecond: 1e9)).first { $0.sample == crowded })
+        XCTAssertEqual(crowdedRow.modelSeconds, 1, accuracy: 1e-9, "one timing: the sharing's fit holds it exactly")
         XCTAssertEqual(model.fitted[.sharedMemory]?.count, 4, "shared memory keeps every size")
         // two hosts of two ranks: a ring of 4 whose steps wait for the network hop
         let twoByTwo = ScalingLink(hosts: 2, ranksPerHost: 2, rateBitsPerSecond: 1e9)
