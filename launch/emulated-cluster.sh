@@ -32,7 +32,10 @@
 # so `bench` counts H hosts), addresses 10.78.0.1 ... 10.78.0.H/24 (they exist only inside the
 # namespaces) on veth mtl-ec-eI, whose peer mtl-ec-pI is a port of bridge mtl-ec-br in namespace
 # mtl-ec-sw (the switch). Both ends of host I's link get `tbf rate RATE_I burst B latency 50ms`
-# (B = the larger of 64 KiB and 2 ms at the rate), so the rate holds in both directions. mpirun runs
+# (B = the larger of 128 KiB and 0.25 ms at the rate), so the rate holds in both directions. A real
+# link never sends faster than its rate; the bucket lets B bytes through at once after a pause, so it
+# is kept small: with 2 ms at 10 Gbit/s (2.5 MB) a 4 MiB all-reduce between 2 hosts ran at 1.4x the
+# line rate; below 128 KiB the 1 Gbit/s link lost up to a third of its rate (BENCHMARKS.md). mpirun runs
 # in mtl-ec-h1 and starts the daemons of the other hosts through launch/netns-rsh-agent.sh, with
 # `--mca btl vader,tcp,self`, `btl_tcp_if_include`/`oob_tcp_if_include 10.78.0.0/24`, a hostfile
 # of `10.78.0.I slots=R` (by-slot mapping: ranks 0..R-1 on host 1, ...) and `--bind-to none`.
@@ -40,7 +43,8 @@
 # from one call to the next: the receiver's requests for a large message's fragments (the `put`
 # flag) queue behind its own data on the one connection between two ranks. mtl-dist turns `put` off
 # itself (OMPI_MCA_btl_tcp_flags, `OpenMPIDefaults`; BENCHMARKS.md, 2026-12-07); for another
-# program pass `--mca btl_tcp_flags send,inplace,need-ack,need-csum`.
+# program pass `--mca btl_tcp_flags send,inplace,need-ack,need-csum`. mtl-dist also runs its large
+# all-reduces across hosts and its non-blocking all-reduce as rings (`OpenMPIDefaults`, README).
 #
 # The check: after the command, each host's link counters (bytes sent and received on mtl-ec-eI) are
 # compared with what the command says it exchanged. `bench step --config ... --json` prints
@@ -170,7 +174,7 @@ ip -n "$switch_ns" link add "$bridge" type bridge 2>"$work/ip.err" || skip "cann
 ip -n "$switch_ns" link set "$bridge" up
 ip -n "$switch_ns" link set lo up
 
-burst_of() { awk -v b="$1" 'BEGIN { v = b / 8 * 0.002; if (v < 65536) v = 65536; printf "%d\n", v }'; }
+burst_of() { awk -v b="$1" 'BEGIN { v = b / 8 * 0.00025; if (v < 131072) v = 131072; printf "%d\n", v }'; }
 shape() {   # shape NAMESPACE DEVICE RATE
   local ns=$1 dev=$2 r=$3 burst
   burst=$(burst_of "$(rate_bits "$r")")
