@@ -109,22 +109,12 @@ public struct AllReduceCostModel: Equatable {
     public static func fit(_ samples: [AllReduceSample]) -> AllReduceCostModel? {
         let used = samples.filter { $0.worldSize > 1 }
         guard !used.isEmpty else { return nil }
-        // T ≈ a·α + b·β with a = 2(p−1), b = 2(p−1)/p·n; weight each equation by 1/T
-        let rows = used.map { s -> (a: Double, b: Double, t: Double) in
+        // T ≈ a·α + b·β with a = 2(p−1), b = 2(p−1)/p·n; each equation divided by T (so ≈ 1)
+        let rows = used.map { s -> (a: Double, b: Double, y: Double) in
             let q = Double(s.worldSize)
             return (2 * (q - 1) / s.seconds, 2 * (q - 1) / q * s.bytes / s.seconds, 1)
         }
-        let saa = rows.reduce(0) { $0 + $1.a * $1.a }, sbb = rows.reduce(0) { $0 + $1.b * $1.b }
-        let sab = rows.reduce(0) { $0 + $1.a * $1.b }
-        let sat = rows.reduce(0) { $0 + $1.a * $1.t }, sbt = rows.reduce(0) { $0 + $1.b * $1.t }
-        let det = saa * sbb - sab * sab
-        if det > 1e-12 * saa * sbb {
-            let alpha = (sat * sbb - sbt * sab) / det, beta = (saa * sbt - sab * sat) / det
-            if alpha >= 0 && beta >= 0 { return AllReduceCostModel(alpha: alpha, beta: beta) }
-        }
-        // one of them would be negative: the best fit with only the other
-        let alphaOnly = AllReduceCostModel(alpha: sat / saa, beta: 0), betaOnly = AllReduceCostModel(alpha: 0, beta: sbt / sbb)
-        return alphaOnly.relativeError(used) <= betaOnly.relativeError(used) ? alphaOnly : betaOnly
+        return nonNegativeLeastSquares(rows).map { AllReduceCostModel(alpha: $0.u, beta: $0.v) }
     }
 
     /// β ≥ 0 minimising the squared relative error over `samples` (more than one rank) with α
@@ -141,12 +131,24 @@ public struct AllReduceCostModel: Equatable {
         }
         return AllReduceCostModel(alpha: alpha, beta: sxx > 0 ? max(0, sxy / sxx) : 0)
     }
+}
 
-    /// Σ (model/measured − 1)² over `samples`.
-    func relativeError(_ samples: [AllReduceSample]) -> Double {
-        samples.reduce(0) { acc, s in
-            let r = seconds(worldSize: s.worldSize, bytes: s.bytes) / s.seconds - 1
-            return acc + r * r
-        }
+/// u, v ≥ 0 minimising Σ (a·u + b·v − y)² over `rows` (each equation weighted already): the normal
+/// equations' solution when both come out ≥ 0, else the better of u alone and v alone (each ≥ 0,
+/// u's on a tie). Nil without rows.
+func nonNegativeLeastSquares(_ rows: [(a: Double, b: Double, y: Double)]) -> (u: Double, v: Double)? {
+    guard !rows.isEmpty else { return nil }
+    let saa = rows.reduce(0) { $0 + $1.a * $1.a }, sbb = rows.reduce(0) { $0 + $1.b * $1.b }
+    let sab = rows.reduce(0) { $0 + $1.a * $1.b }
+    let say = rows.reduce(0) { $0 + $1.a * $1.y }, sby = rows.reduce(0) { $0 + $1.b * $1.y }
+    let det = saa * sbb - sab * sab
+    if det > 1e-12 * saa * sbb {
+        let u = (say * sbb - sby * sab) / det, v = (saa * sby - sab * say) / det
+        if u >= 0 && v >= 0 { return (u, v) }
     }
+    func squaredError(_ u: Double, _ v: Double) -> Double {
+        rows.reduce(0) { acc, r in let e = r.a * u + r.b * v - r.y; return acc + e * e }
+    }
+    let uOnly = saa > 0 ? max(0, say / saa) : 0, vOnly = sbb > 0 ? max(0, sby / sbb) : 0
+    return squaredError(uOnly, 0) <= squaredError(0, vOnly) ? (uOnly, 0) : (0, vOnly)
 }

@@ -188,28 +188,13 @@ public struct CoreSharingCost: Equatable {
     /// `perStep`, `perByte` ≥ 0 minimising Σ ((base + added) ÷ measured − 1)² over `samples`, each
     /// with `base` its level's time; nil without a sample of sharing above 1.
     public static func fit(_ samples: [(sample: AllReduceSample, base: Double)]) -> CoreSharingCost? {
-        let rows = samples.compactMap { s, base -> (x: Double, y: Double, t: Double)? in
+        // the excess y ≈ a·step + b·byte, each divided by the measured time (relative error)
+        let rows = samples.compactMap { s, base -> (a: Double, b: Double, y: Double)? in
             guard let share = s.link?.oversubscription, share > 1, s.worldSize > 1 else { return nil }
             let q = Double(s.worldSize)
-            // the excess y ≈ x·step + t·byte, each divided by the measured time (relative error)
-            return (x: (share - 1) * 2 * (q - 1) / s.seconds, y: (s.seconds - base) / s.seconds,
-                    t: (share - 1) * 2 * (q - 1) / q * s.bytes / s.seconds)
+            return ((share - 1) * 2 * (q - 1) / s.seconds, (share - 1) * 2 * (q - 1) / q * s.bytes / s.seconds,
+                    (s.seconds - base) / s.seconds)
         }
-        guard !rows.isEmpty else { return nil }
-        let sxx = rows.reduce(0) { $0 + $1.x * $1.x }, stt = rows.reduce(0) { $0 + $1.t * $1.t }
-        let sxt = rows.reduce(0) { $0 + $1.x * $1.t }
-        let sxy = rows.reduce(0) { $0 + $1.x * $1.y }, sty = rows.reduce(0) { $0 + $1.t * $1.y }
-        func squaredError(_ c: CoreSharingCost) -> Double {
-            rows.reduce(0) { acc, r in let e = r.x * c.perStep + r.t * c.perByte - r.y; return acc + e * e }
-        }
-        let det = sxx * stt - sxt * sxt
-        if det > 1e-12 * sxx * stt {
-            let step = (sxy * stt - sty * sxt) / det, byte = (sxx * sty - sxt * sxy) / det
-            if step >= 0 && byte >= 0 { return CoreSharingCost(perStep: step, perByte: byte) }
-        }
-        // one of them would be negative: the better of each alone (≥ 0), or none
-        let candidates = [CoreSharingCost(perStep: max(0, sxy / sxx), perByte: 0),
-                          CoreSharingCost(perStep: 0, perByte: stt > 0 ? max(0, sty / stt) : 0)]
-        return candidates.min { squaredError($0) < squaredError($1) }
+        return nonNegativeLeastSquares(rows).map { CoreSharingCost(perStep: $0.u, perByte: $0.v) }
     }
 }
