@@ -17,6 +17,9 @@ public enum CollectiveError: Error, Equatable, CustomStringConvertible {
     case messageTooLong(root: Int, count: UInt64, limit: Int)
     /// A buffer longer than one MPI call can lay out (its displacements are C ints).
     case bufferTooLarge(operation: String, count: Int, limit: Int)
+    /// Only some ranks run OpenMPI with mtl-dist's rules for rings across hosts (`OpenMPIDefaults`):
+    /// the others could not write the rules file, so the same large sum would run two algorithms.
+    case collectiveRulesDiffer(ranksWithRules: Int, worldSize: Int)
 
     public var description: String {
         switch self {
@@ -38,6 +41,10 @@ public enum CollectiveError: Error, Equatable, CustomStringConvertible {
         case let .bufferTooLarge(operation, count, limit):
             return "\(operation): \(count) floats, more than the \(limit) one call can address; "
                 + "use the replicated update (training.sharded_update: false) for a model this large"
+        case let .collectiveRulesDiffer(with, worldSize):
+            return "only \(with) of \(worldSize) ranks could write OpenMPI's rules file for large sums across hosts "
+                + "(in $TMPDIR, else /tmp), and ranks with and without it would run one sum two ways; make that folder "
+                + "writable on every host, or set MTL_DIST_OPENMPI_DEFAULTS=off (OpenMPI's own choices everywhere)"
         }
     }
 }

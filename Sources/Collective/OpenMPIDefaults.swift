@@ -205,6 +205,14 @@ public enum OpenMPIDefaults {
         return path
     }
 
+    /// The error when `ranksWithRules` (the sum over the ranks of 1 for each that wrote the rules
+    /// file) is neither none nor all of `worldSize`: those ranks would run a large sum as the ring
+    /// while the others run OpenMPI's choice, and the sum would hang or mix. Nil when they agree.
+    public static func rulesDisagreement(ranksWithRules: Double, worldSize: Int) -> CollectiveError? {
+        ranksWithRules == 0 || ranksWithRules == Double(worldSize)
+            ? nil : .collectiveRulesDiffer(ranksWithRules: Int(max(0, min(ranksWithRules, Double(worldSize)))), worldSize: worldSize)
+    }
+
     /// Removes the rules file `applyBeforeInit` wrote; call once `MPI_Init` has returned (or failed).
     public static func removeRulesFile() {
         guard let path = rulesFile else { return }

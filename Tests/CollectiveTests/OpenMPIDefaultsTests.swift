@@ -148,4 +148,13 @@ final class OpenMPIDefaultsTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: a, encoding: .utf8), "1 2\n")
         XCTAssertNil(OpenMPIDefaults.writeNewFile(in: "/nonexistent-folder-of-mtl-dist", prefix: "x-", text: "1"))
     }
+
+    func testRanksThatDisagreeOnTheRulesStopWithTheFix() {
+        XCTAssertNil(OpenMPIDefaults.rulesDisagreement(ranksWithRules: 0, worldSize: 8))
+        XCTAssertNil(OpenMPIDefaults.rulesDisagreement(ranksWithRules: 8, worldSize: 8))
+        let error = OpenMPIDefaults.rulesDisagreement(ranksWithRules: 7, worldSize: 8)
+        XCTAssertEqual(error, .collectiveRulesDiffer(ranksWithRules: 7, worldSize: 8))
+        XCTAssertTrue(error?.description.contains("only 7 of 8 ranks") == true, "\(String(describing: error))")
+        XCTAssertTrue(error?.description.contains("MTL_DIST_OPENMPI_DEFAULTS=off") == true)
+    }
 }

@@ -78,4 +78,29 @@ final class EmulatedClusterTests: XCTestCase {
             XCTAssertTrue(run.stderr.contains(message), "\(arguments): expected \(message)\n\(run)")
         }
     }
+
+    /// Ranks across hosts write OpenMPI's rules for rings (`OpenMPIDefaults`); one that cannot (its
+    /// TMPDIR missing) would run a large sum another way than the others: every rank stops at start
+    /// with the fix instead of hanging or mixing in the first large sum.
+    func testRanksOfWhichOneCannotWriteTheRingRulesStopWithTheFix() throws {
+        _ = try ProcessRun.mpirun()   // skips without mpirun
+        let binary = try ProcessRun.mtlDist(candidates: [ProcessRun.packageRoot.appendingPathComponent(".build/release/mtl-dist")])
+        let wrapper = FileManager.default.temporaryDirectory.appendingPathComponent("rank1-no-tmpdir-\(UUID().uuidString).sh")
+        addTeardownBlock { try? FileManager.default.removeItem(at: wrapper) }
+        try """
+            #!/bin/sh
+            [ "$OMPI_COMM_WORLD_RANK" = 1 ] && export TMPDIR=/nonexistent-mtl-dist-test
+            exec "\(binary.path)" "$@"
+
+            """.write(to: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper.path)
+        let run = try runScript(script, ["--hosts", "2", "--rate", "1gbit", "--binary", wrapper.path, "--timeout", "45", "--",
+                                         "bench", "collective"], removing: ["OPENBLAS_NUM_THREADS"], timeout: 55)
+        if run.status == 77 { throw XCTSkip(run.lines.last { $0.hasPrefix("SKIP: ") } ?? "emulated-cluster.sh skipped: \(run)") }
+        XCTAssertNotEqual(run.status, 0, "\(run)")
+        XCTAssertNotEqual(run.status, 124, "stopped at start, not by the timeout: \(run)")
+        XCTAssertTrue(run.stderr.contains("only 1 of 2 ranks could write OpenMPI's rules file"), "\(run)")
+        XCTAssertTrue(run.stderr.contains("MTL_DIST_OPENMPI_DEFAULTS=off"), "\(run)")
+        XCTAssertFalse(run.stdout.contains("allreduce"), "no collective was timed: \(run)")
+    }
 }
