@@ -31,8 +31,9 @@
 # The network: namespaces mtl-ec-h1 ... mtl-ec-hH (host names the same, in their own UTS namespaces,
 # so `bench` counts H hosts), addresses 10.78.0.1 ... 10.78.0.H/24 (they exist only inside the
 # namespaces) on veth mtl-ec-eI, whose peer mtl-ec-pI is a port of bridge mtl-ec-br in namespace
-# mtl-ec-sw (the switch). Both ends of host I's link get `tbf rate RATE_I burst B latency 50ms`
-# (B = the larger of 128 KiB and 0.25 ms at the rate), so the rate holds in both directions. A real
+# mtl-ec-sw (the switch). Both ends of host I's link get `tbf rate RATE_I burst B latency 5ms`
+# (B = the larger of 128 KiB and 0.25 ms at the rate), so the rate holds in both directions; the
+# queue holds 5 ms of data, as fq_codel keeps a host's queue (a deeper one delays a ring, below). A real
 # link never sends faster than its rate; the bucket lets B bytes through at once after a pause, so it
 # is kept small: with 2 ms at 10 Gbit/s (2.5 MB) a 4 MiB all-reduce between 2 hosts ran at 1.4x the
 # line rate; below 128 KiB the 1 Gbit/s link lost up to a third of its rate (BENCHMARKS.md). mpirun runs
@@ -174,6 +175,12 @@ ip -n "$switch_ns" link add "$bridge" type bridge 2>"$work/ip.err" || skip "cann
 ip -n "$switch_ns" link set "$bridge" up
 ip -n "$switch_ns" link set lo up
 
+# The longest a packet may wait in a link's queue: 5 ms, the target of fq_codel, the qdisc Linux hosts
+# send through by default (this kernel has neither fq_codel nor fq, only fifo queues under tbf). With
+# 50 ms a ring over 4 hosts at 100 Mbit/s summed 4 MiB in 538-712 ms against 517-541 ms with 5 ms (line
+# rate 503 ms): each rank's request for its predecessor's data waited behind its own data queued for
+# its successor, a step at a time (BENCHMARKS.md, 2026-12-07).
+queue=5ms
 burst_of() { awk -v b="$1" 'BEGIN { v = b / 8 * 0.00025; if (v < 131072) v = 131072; printf "%d\n", v }'; }
 shape() {   # shape NAMESPACE DEVICE RATE
   local ns=$1 dev=$2 r=$3 burst
@@ -181,10 +188,10 @@ shape() {   # shape NAMESPACE DEVICE RATE
   if [ -n "$delay" ]; then
     ip netns exec "$ns" tc qdisc add dev "$dev" root handle 1: netem delay "$delay" 2>"$work/tc.err" \
       || skip "--delay $delay needs tc netem, which this kernel lacks ($(head -c 200 "$work/tc.err")); run without --delay"
-    ip netns exec "$ns" tc qdisc add dev "$dev" parent 1:1 handle 10: tbf rate "$r" burst "$burst" latency 50ms 2>"$work/tc.err" \
+    ip netns exec "$ns" tc qdisc add dev "$dev" parent 1:1 handle 10: tbf rate "$r" burst "$burst" latency "$queue" 2>"$work/tc.err" \
       || skip "tc tbf under netem failed on $dev: $(head -c 300 "$work/tc.err")"
   else
-    ip netns exec "$ns" tc qdisc add dev "$dev" root tbf rate "$r" burst "$burst" latency 50ms 2>"$work/tc.err" \
+    ip netns exec "$ns" tc qdisc add dev "$dev" root tbf rate "$r" burst "$burst" latency "$queue" 2>"$work/tc.err" \
       || skip "tc cannot shape $dev with tbf (sch_tbf missing?): $(head -c 300 "$work/tc.err")"
   fi
 }
@@ -257,7 +264,7 @@ wait "$tee_out" "$tee_err" 2>/dev/null || true
 links="" min_tx="" min_rx=""
 for ((i = 1; i <= hosts; i++)); do
   tx=$(( $(counter "$i" tx_bytes) - tx_before[i] )) rx=$(( $(counter "$i" rx_bytes) - rx_before[i] ))
-  # packets the shapers dropped (queue beyond 50 ms) on the way out of host i and on the way in
+  # packets the shapers dropped (queue beyond 5 ms) on the way out of host i and on the way in
   drops_out=$(ip netns exec "$prefix-h$i" tc -s qdisc show dev "$prefix-e$i" | awk '/dropped/ { gsub(",", ""); s += $7 } END { print s + 0 }')
   drops_in=$(ip netns exec "$switch_ns" tc -s qdisc show dev "$prefix-p$i" | awk '/dropped/ { gsub(",", ""); s += $7 } END { print s + 0 }')
   links+="${links:+,}{\"host\":$i,\"address\":\"10.78.0.$i\",\"rate\":\"${rates[i-1]}\",\"tx_bytes\":$tx,\"rx_bytes\":$rx,"
