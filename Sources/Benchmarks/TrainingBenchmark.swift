@@ -49,6 +49,10 @@ public struct TrainingBenchmark {
         /// bucket 0 first; one bucket of the whole buffer without `allreduce_bucket_mb`): what the
         /// cost model's overlap formula needs.
         var bucketBytes: [Int]
+        /// With overlap on more than one rank: when each bucket's sum started, as a fraction of
+        /// backward (median over the timed steps; what the cost model's overlap formula takes as the
+        /// bucket's ready time); empty otherwise.
+        var bucketReady: [Double]
         /// Peak resident set size of every rank, bytes, in rank order.
         var peakResidentBytes: [Double]
         /// Distinct hosts the ranks run on.
@@ -75,7 +79,7 @@ public struct TrainingBenchmark {
              "median_allgather_ms": 1000 * medians.allGather,
              "allreduce_plan": allReducePlan, "exchange": exchange, "blas_threads_per_rank": blasThreads,
              "tokens_per_s": tokensPerSecond, "allreduce_bytes": allReduceBytes, "gradient_bytes": gradientBytes,
-             "allreduce_bucket_bytes": bucketBytes, "hosts": hosts, "cores": cores,
+             "allreduce_bucket_bytes": bucketBytes, "allreduce_bucket_ready": bucketReady, "hosts": hosts, "cores": cores,
              "peak_rss_mib_per_rank": peakResidentBytes.map { $0 / 1_048_576 },
              "transformer_precision": transformerPrecision?.rawValue ?? NSNull(),
              "transformer_precision_ran_as": transformerPrecision?.effective.rawValue ?? NSNull()]
@@ -153,8 +157,17 @@ public struct TrainingBenchmark {
                       bucketBytes: try GradientBuckets(parameters: trainer.model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                                        bucketElements: GradientBuckets.elements(mebibytes: trainer.exchangeSettings.allReduceBucketMB))
                           .ranges.map { $0.count * MemoryLayout<Float>.size },
+                      bucketReady: Self.medianReadyFractions(timings.map(\.bucketReady)),
                       peakResidentBytes: try communicator.gather(Double(ResourceUsage.peakResidentBytes)),
                       hosts: hosts, cores: ProcessInfo.processInfo.activeProcessorCount,
                       transformerPrecision: trainer.model.spec.encoder.transformer?.precision)
+    }
+
+    /// Per bucket, the median of the steps' ready fractions (steps that started every bucket, so
+    /// the same count); empty when no step measured them.
+    static func medianReadyFractions(_ steps: [[Double]]) -> [Double] {
+        guard let count = steps.map(\.count).max(), count > 0 else { return [] }
+        let complete = steps.filter { $0.count == count }
+        return (0..<count).map { b in median(complete.map { $0[b] }) }
     }
 }

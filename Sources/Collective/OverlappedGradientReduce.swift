@@ -8,15 +8,16 @@
 /// finish first depends on this rank's slice of the batch (a head without rows here is ready at
 /// once), but MPI matches non-blocking collectives by the order ranks start them.
 public final class OverlappedGradientReduce {
-    private let buckets: GradientBuckets
     private let communicator: Communicator
     private let gradients: UnsafeMutableBufferPointer<Float>
-    /// Per bucket: parameters whose gradient is not final yet.
-    private var unready: [Int]
-    private var nextBucket = 0
+    private var readiness: BucketReadiness
     private var requests: [CollectiveRequest] = []
+    private let created = ContinuousClock.now
     /// Seconds spent inside the communicator's start and progress calls (during backward).
     public private(set) var communicationSeconds: Double = 0
+    /// Seconds from this reduce's creation (just before backward) to each started bucket's start, in
+    /// bucket order: when backward had made the bucket startable (the cost model's ready times).
+    public private(set) var startSeconds: [Double] = []
     /// Called as each bucket's sum starts, with the bucket's index and bytes (for `--trace`).
     public var bucketStarted: ((Int, Int) -> Void)? = nil
 
@@ -24,36 +25,31 @@ public final class OverlappedGradientReduce {
     public init(buckets: GradientBuckets, communicator: Communicator, gradients: UnsafeMutableBufferPointer<Float>) {
         precondition(buckets.elementCount == gradients.count,
                      "bucket plan for \(buckets.elementCount) floats, gradient buffer has \(gradients.count)")
-        self.buckets = buckets
         self.communicator = communicator
         self.gradients = gradients
-        unready = buckets.parameterCounts
+        readiness = BucketReadiness(buckets)
     }
 
     /// The gradient of the parameter at `range` is final: starts every bucket that can start now
     /// (in order), then lets the running sums progress.
     public func parameterReady(_ range: Range<Int>) throws {
-        guard let b = buckets.bucketOfParameter[range] else {
-            preconditionFailure("\(range) is no parameter of the bucket plan")
-        }
-        precondition(unready[b] > 0, "parameter \(range) reported twice")
-        unready[b] -= 1
+        let startable = readiness.parameterReady(range)
         let clock = ContinuousClock.now
         defer { communicationSeconds += seconds(ContinuousClock.now - clock) }
-        while nextBucket < buckets.count && unready[nextBucket] == 0 {
-            let r = buckets.ranges[nextBucket]
+        for b in startable {
+            let r = readiness.buckets.ranges[b]
+            startSeconds.append(seconds(clock - created))
             // gradients[r] = Σ_ranks gradients[r], complete once waited for
             requests.append(try communicator.startAllReduceSum(UnsafeMutableBufferPointer(rebasing: gradients[r])))
-            bucketStarted?(nextBucket, r.count * MemoryLayout<Float>.size)
-            nextBucket += 1
+            bucketStarted?(b, r.count * MemoryLayout<Float>.size)
         }
         if !requests.isEmpty { try communicator.progress() }
     }
 
     /// Waits for every bucket's sum; every parameter must have been reported.
     public func finish() throws {
-        precondition(nextBucket == buckets.count,
-                     "backward ended with bucket \(nextBucket) of \(buckets.count) not ready (\(unready[nextBucket]) parameters unreported)")
+        precondition(readiness.allStarted,
+                     "backward ended with bucket \(readiness.nextBucket) of \(readiness.buckets.count) not ready (\(readiness.unreportedInNextBucket) parameters unreported)")
         try communicator.wait(requests)
         requests.removeAll()
     }

@@ -46,7 +46,7 @@ extension ScalingReport {
     public func prediction(for point: ScalingPoint) -> StepPrediction? {
         guard let compute = computeProfile(for: point) else { return nil }
         let volume = ExchangeVolume(gradientBytes: point.gradientBytes, touchedBytes: point.allReduceBytes,
-                                    bucketBytes: point.bucketBytes)
+                                    bucketBytes: point.bucketBytes, bucketReady: point.bucketReady)
         return StepCostModel(compute: compute, exchange: exchange).predict(point.strategy, volume: volume, link: point.placement)
     }
 
@@ -105,13 +105,26 @@ extension ScalingReport {
                       + "and caches, which hosts of a real cluster do not share (the projection leaves it out)."), ""]
         }
         md += autoSection
+        let overlapped = points.filter { $0.strategy == .overlap && $0.worldSize > 1 }
+        let measuredReady: [String] = overlapped.compactMap { (point: ScalingPoint) -> String? in
+            guard !point.bucketReady.isEmpty else { return nil }
+            let buckets: [String] = zip(point.bucketBytes, point.bucketReady).map { (bytes: Double, ready: Double) -> String in
+                fmt(bytes / 1_048_576, 2) + " MiB at " + fmt(ready, 2)
+            }
+            return point.placement.level.label + ": " + buckets.joined(separator: ", ")
+        }
+        let readyFractions: String = measuredReady.isEmpty
+            ? "none measured here, so f_k = the bytes of buckets 0..k ÷ the gradient, gradients assumed produced at an even rate in bytes"
+            : measuredReady.joined(separator: "; ")
+        let overlapLine: String = "- overlapped buckets: bucket k is ready at s·B × f_k, f_k the fraction of backward after which the "
+            + "run started its sum (bench's `allreduce_bucket_ready`, median over the steps: \(readyFractions)); the sums run one "
+            + "after another, each from max(ready, previous end) for T_nb(bucket), the non-blocking all-reduce's fit; the step "
+            + "waits for what ends after backward"
         md += ["Model, per strategy, with s the core sharing (ranks × BLAS threads ÷ cores, at least 1), c the contention, "
                + "F, B, U the np = 1 forward, backward and update (each × c below), T(n) = 2(p−1)·α + 2(p−1)/p·n·β at the link's level:",
                "", "- dense: s·F + s·B + T(gradient) + s·U",
                "- touched rows: s·F + s·B + T(touched bytes) + s·U",
-               "- overlapped buckets: bucket k is ready when backward has produced its bytes (s·B × the bytes of buckets 0..k ÷ the "
-               + "gradient: gradients assumed produced at an even rate in bytes); the sums run one after another, each from "
-               + "max(ready, previous end) for T_nb(bucket), the non-blocking all-reduce's fit; the step waits for what ends after backward",
+               overlapLine,
                "- sharded update: s·F + s·B + T_rs+ag(gradient), the fit of the reduce-scatter + all-gather pair, + 2(p−1)·α "
                + "(the squared norm's all-reduce) + s·U ÷ p",
                "", "Each strategy is priced with the collective it calls, timed by `bench collective` on the same link; where a "
@@ -233,7 +246,8 @@ extension ScalingReport {
         case let .network(b): rate = b
         }
         let link = ScalingLink(hosts: hosts, ranksPerHost: ranksPerHost, rateBitsPerSecond: rate)
-        let volume = ExchangeVolume(gradientBytes: p.gradientBytes, touchedBytes: p.allReduceBytes, bucketBytes: p.bucketBytes)
+        let volume = ExchangeVolume(gradientBytes: p.gradientBytes, touchedBytes: p.allReduceBytes, bucketBytes: p.bucketBytes,
+                                    bucketReady: p.bucketReady)
         return StepCostModel(compute: compute, exchange: exchange).predict(strategy, volume: volume,
                                                                           link: hosts * ranksPerHost == 1 ? ScalingLink(hosts: 1, ranksPerHost: 1, rateBitsPerSecond: 0) : link)
     }

@@ -34,6 +34,9 @@ public struct ScalingRun: Equatable {
     public var link: ScalingLink?
     /// Bytes of each bucket of the gradient sum in start order (empty when the record predates them).
     public var bucketBytes: [Double] = []
+    /// When each bucket's sum started in the overlapped runs, as a fraction of backward (bench's
+    /// `allreduce_bucket_ready`, one per bucket); empty when the run did not measure it.
+    public var bucketReady: [Double] = []
     /// True for a run of `training.exchange: auto` (`"strategy": "auto"`): `strategy` is then the
     /// one its ranks chose (bench's `"exchange"`).
     public var automatic = false
@@ -155,6 +158,17 @@ public struct ScalingRun: Equatable {
             }
             bucketBytes = list.map(\.doubleValue)
         }
+        if let ready = b["allreduce_bucket_ready"] {
+            guard let list = ready as? [NSNumber], list.isEmpty || list.count == bucketBytes.count,
+                  list.allSatisfy({ $0.doubleValue >= 0 && $0.doubleValue <= 1 }) else {
+                throw bad("bench field \"allreduce_bucket_ready\": one fraction of backward from 0 to 1 per bucket of \"allreduce_bucket_bytes\" (\(bucketBytes.count)), or none")
+            }
+            let fractions = list.map(\.doubleValue)
+            guard zip(fractions, fractions.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+                throw bad("bench field \"allreduce_bucket_ready\": buckets start in order, so the fractions never decrease")
+            }
+            bucketReady = fractions
+        }
     }
 
     init(mode: String, round: Int, worldSize: Int, hosts: Int, cores: Int, blasThreads: Int, globalBatch: Int,
@@ -218,6 +232,13 @@ public struct ScalingPoint {
     public var allReduceBytes: Double { median(runs.map(\.allReduceBytes)) }
     public var gradientBytes: Double { runs[0].gradientBytes }
     public var bucketBytes: [Double] { runs.first { !$0.bucketBytes.isEmpty }?.bucketBytes ?? [] }
+    /// Per bucket, the median over the runs that measured it of when its sum started (fraction of
+    /// backward); empty when none did.
+    public var bucketReady: [Double] {
+        let measured = runs.map(\.bucketReady).filter { !$0.isEmpty && $0.count == bucketBytes.count }
+        guard let first = measured.first else { return [] }
+        return first.indices.map { b in median(measured.map { $0[b] }) }
+    }
     public var sentencesPerSecond: Double { median(runs.map(\.sentencesPerSecond)) }
     public var tokensPerSecond: Double { median(runs.map(\.tokensPerSecond)) }
     public var stepMs: Double { median(runs.map(\.stepMs)) }

@@ -39,11 +39,30 @@ public struct ExchangeVolume: Equatable, Sendable {
     public var touchedBytes: Double
     /// Each bucket's bytes in the order the sums start (backward finishes bucket 0 first).
     public var bucketBytes: [Double]
+    /// When each bucket can start, as a fraction of backward (one per bucket, never decreasing),
+    /// measured (bench's `allreduce_bucket_ready`, `exchange: auto`'s probe); empty when not
+    /// measured: the buckets are then assumed ready as backward produces their bytes at an even rate.
+    public var bucketReady: [Double]
 
-    public init(gradientBytes: Double, touchedBytes: Double, bucketBytes: [Double]) {
+    public init(gradientBytes: Double, touchedBytes: Double, bucketBytes: [Double], bucketReady: [Double] = []) {
         self.gradientBytes = gradientBytes
         self.touchedBytes = touchedBytes
         self.bucketBytes = bucketBytes
+        self.bucketReady = bucketReady
+    }
+
+    /// Bucket k's bytes and when it can start, as a fraction of backward: the measured fractions
+    /// where there is one per bucket, else (n_0 + … + n_k) ÷ gradient (bytes produced at an even
+    /// rate); the whole gradient at the end of backward without buckets.
+    public var buckets: [(bytes: Double, ready: Double)] {
+        guard !bucketBytes.isEmpty else { return [(gradientBytes, 1)] }
+        if bucketReady.count == bucketBytes.count { return Array(zip(bucketBytes, bucketReady)) }
+        let total = max(bucketBytes.reduce(0, +), 1)
+        var produced = 0.0
+        return bucketBytes.map { n in
+            produced += n
+            return (n, produced / total)
+        }
     }
 }
 
@@ -66,11 +85,13 @@ public struct StepPrediction: Equatable, Sendable {
 /// - dense:   s·F + s·B + T(gradient) + s·U, T the in-place sum's fit on one host where the sweep
 ///   timed it (`shared_sum`: the dense sum runs over shared memory there), else the all-reduce's
 /// - touched: s·F + s·B + T(touched bytes) + s·U
-/// - overlap: s·F + s·B + max(0, e_K − s·B) + s·U, where bucket k (of n_k bytes) is ready once
-///   backward has produced its bytes, r_k = s·B · (n_0 + … + n_k) / gradient (gradients assumed
-///   produced at an even rate in bytes), its sum starts at max(r_k, e_(k−1)) and ends at
-///   e_k = start + T_nb(n_k), T_nb the non-blocking all-reduce's fit: the sums run one after
-///   another, each hidden behind the backward still running.
+/// - overlap: s·F + s·B + max(0, e_K − s·B) + s·U, where bucket k (of n_k bytes) is ready at
+///   r_k = s·B · f_k, f_k the fraction of backward after which it could start (measured by the
+///   run, `ExchangeVolume.bucketReady`: the word embedding, most of the bytes, is final only at
+///   the end; where not measured, f_k = (n_0 + … + n_k) / gradient, bytes produced at an even
+///   rate), its sum starts at max(r_k, e_(k−1)) and ends at e_k = start + T_nb(n_k), T_nb the
+///   non-blocking all-reduce's fit: the sums run one after another, each hidden behind the
+///   backward still running.
 /// - sharded: s·F + s·B + T_rs+ag(gradient) + 2(p−1)·α + s·U/p, T_rs+ag the fit of the
 ///   reduce-scatter + all-gather pair (the two halves of a ring all-reduce, so of the same form),
 ///   and 2(p−1)·α the all-reduce of the squared norm (clipping) over the ranks.
@@ -100,14 +121,10 @@ public struct StepCostModel {
             return StepPrediction(forward: forward, backward: backward,
                                   exchange: cost.seconds(worldSize: p, bytes: volume.touchedBytes), update: update)
         case .overlap:
-            let buckets = volume.bucketBytes.isEmpty ? [volume.gradientBytes] : volume.bucketBytes
-            let total = max(buckets.reduce(0, +), 1)
             let started = exchange.model(for: link, operation: .nonBlockingAllReduce) ?? cost
-            var produced = 0.0, end = 0.0
-            for n in buckets {
-                produced += n
-                let ready = backward * produced / total
-                end = max(ready, end) + started.seconds(worldSize: p, bytes: n)
+            var end = 0.0
+            for bucket in volume.buckets {
+                end = max(backward * bucket.ready, end) + started.seconds(worldSize: p, bytes: bucket.bytes)
             }
             return StepPrediction(forward: forward, backward: backward, exchange: max(0, end - backward), update: update)
         case .sharded:

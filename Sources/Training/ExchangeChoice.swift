@@ -18,7 +18,8 @@ import TaskSampling
 /// on the run's own communicator (fitted α, β), the reduce-scatter + all-gather pair and the
 /// non-blocking all-reduce at one size (the sharded update's and the overlapped buckets'
 /// collectives, β each with the all-reduce's α), one forward and backward of this rank's slice of
-/// the first global batch (the slowest rank's, since a step waits for it), the update timed on
+/// the first global batch (the slowest rank's, since a step waits for it) with the moment in it each
+/// bucket of the overlapped sum could start (the slowest rank's), the update timed on
 /// scratch buffers, and the bytes each strategy moves (the touched rows of the first global batches,
 /// from the data). `StepCostModel` predicts each strategy's step from them; the fastest is taken
 /// (the dense sum on a tie). A margin (keep the dense sum unless another is predicted 5% faster)
@@ -41,11 +42,16 @@ public struct ExchangeChoice {
                 + "within 3% of the fastest there; nothing measured (set training.exchange to choose another)",
             ])
         }
-        var compute = try trainer.probeCompute()
-        var slowest = [compute.forward, compute.backward, compute.update]
+        let probe = try trainer.probeCompute()
+        var volume = trainer.exchangeVolume()
+        // every rank holds the same layout (the fingerprints matched), so the same buckets; a rank
+        // whose backward reported fewer sends none, and the ranks then keep the even-rate assumption
+        let measured = probe.bucketReady.count == volume.bucketBytes.count
+        var slowest = [probe.compute.forward, probe.compute.backward, probe.compute.update, measured ? 0 : 1]
+            + (0..<volume.bucketBytes.count).map { measured ? probe.bucketReady[$0] : 1 }
         try slowest.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
-        compute = ComputeProfile(forward: slowest[0], backward: slowest[1], update: slowest[2])
-        let volume = trainer.exchangeVolume()
+        let compute = ComputeProfile(forward: slowest[0], backward: slowest[1], update: slowest[2])
+        if slowest[3] == 0 { volume.bucketReady = Array(slowest[4...]) }
         let timed = try timeAllReduce(communicator, largest: Int(volume.gradientBytes))
         // the exchanges move megabytes: fitted on those (a network's small messages ride its
         // burst and socket buffers and would make the large ones look cheap)
@@ -85,7 +91,9 @@ public struct ExchangeChoice {
             }.joined(separator: ", "),
             String(format: "exchange auto: forward %.1f ms, backward %.1f ms, update %.1f ms (slowest rank); gradient %.2f MB, touched rows %.2f MB, %d buckets",
                    1000 * compute.forward, 1000 * compute.backward, 1000 * compute.update,
-                   volume.gradientBytes / 1e6, volume.touchedBytes / 1e6, volume.bucketBytes.count),
+                   volume.gradientBytes / 1e6, volume.touchedBytes / 1e6, volume.bucketBytes.count)
+                + (volume.bucketReady.isEmpty ? " (ready times not measured: bytes assumed produced at an even rate)"
+                   : " ready after " + volume.bucketReady.map { String(format: "%.2f", $0) }.joined(separator: ", ") + " of backward"),
             "exchange auto: predicted step " + steps + " -> \(chosen.rawValue)",
         ]
         return ExchangeChoice(predictions: predictions, chosen: chosen, lines: lines)

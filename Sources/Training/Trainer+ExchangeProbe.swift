@@ -10,15 +10,18 @@ import TaskSampling
 extension Trainer {
     /// One rank's forward and backward of its slice of the first global batch (the faster of two,
     /// the gradient zeroed after each: nothing of the run changes) and the update, timed on scratch
-    /// buffers of up to 4 Mi parameters with a fresh optimizer and scaled to the store's size.
-    func probeCompute() throws -> ComputeProfile {
+    /// buffers of up to 4 Mi parameters with a fresh optimizer and scaled to the store's size; and,
+    /// in that faster backward, when each bucket of `overlapBuckets()` could have started its sum,
+    /// as a fraction of backward (`ExchangeVolume.bucketReady`).
+    func probeCompute() throws -> (compute: ComputeProfile, bucketReady: [Double]) {
         let t = exchangeSettings, taskCount = data.encoder.tasks.count, store = model.store
         let global = sampler.globalBatch(epoch: 0, step: 0)
         var globalCounts = [Int](repeating: 0, count: taskCount)
         for item in global { for k in item.tasks { globalCounts[k] += 1 } }
         let local = Array(global[rankSlice(batchSize: global.count, rank: communicator.rank, worldSize: communicator.worldSize)])
         let seed = UInt64(truncatingIfNeeded: t.seed)
-        var forward = Double.infinity, backward = Double.infinity
+        var forward = Double.infinity, backward = Double.infinity, bucketReady: [Double] = []
+        let plan = overlapBuckets()
         for _ in 0..<2 {
             let start = DispatchTime.now().uptimeNanoseconds
             let keys = local.map { BatchBuilder.rowKey(seed: seed, epoch: 0, step: 0, corpus: $0.corpus, sentence: $0.sentence) }
@@ -29,11 +32,21 @@ extension Trainer {
             let tape = Tape()
             let loss = model.loss(batch, tape: tape)
             let middle = DispatchTime.now().uptimeNanoseconds
-            tape.backward(from: loss.total)
+            var readiness = plan.map(BucketReadiness.init)
+            var startable: [UInt64] = []
+            tape.backward(from: loss.total, store: store) { range in
+                guard let ready = readiness?.parameterReady(range), !ready.isEmpty else { return }
+                let now = DispatchTime.now().uptimeNanoseconds
+                startable += ready.map { _ in now }
+            }
             let end = DispatchTime.now().uptimeNanoseconds
             store.zeroGrad()
             forward = min(forward, Double(middle - start) / 1e9)
-            backward = min(backward, Double(end - middle) / 1e9)
+            let seconds = Double(end - middle) / 1e9
+            if seconds < backward {
+                backward = seconds
+                bucketReady = startable.map { min(1, Double($0 - middle) / 1e9 / max(seconds, 1e-9)) }
+            }
         }
         let count = min(store.count, 1 << 22)
         var scratch = try Trainer.makeOptimizer(t)
@@ -48,11 +61,21 @@ extension Trainer {
             }
             update = min(update, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        return ComputeProfile(forward: forward, backward: backward, update: update * Double(store.count) / Double(max(count, 1)))
+        return (ComputeProfile(forward: forward, backward: backward, update: update * Double(store.count) / Double(max(count, 1))),
+                bucketReady)
+    }
+
+    /// The overlapped sum's bucket plan (`allreduce_bucket_mb`, or 4 MiB); nil when the layout
+    /// cannot be cut (no parameter).
+    func overlapBuckets() -> GradientBuckets? {
+        let mebibytes = exchangeSettings.allReduceBucketMB > 0 ? exchangeSettings.allReduceBucketMB : 4
+        return try? GradientBuckets(parameters: model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
+                                    bucketElements: GradientBuckets.elements(mebibytes: mebibytes))
     }
 
     /// The bytes each strategy moves: the whole gradient; the touched rows of the first (up to 8)
-    /// global batches, their median; the buckets of the overlapped sum (`allreduce_bucket_mb`, or 4 MiB).
+    /// global batches, their median; the buckets of the overlapped sum (`overlapBuckets()`), ready
+    /// at an even rate until `probeCompute`'s measured fractions are set.
     func exchangeVolume() -> ExchangeVolume {
         let store = model.store, gradient = Double(store.count * MemoryLayout<Float>.size)
         var touched = gradient
@@ -64,10 +87,7 @@ extension Trainer {
             }.sorted()
             if !bytes.isEmpty { touched = bytes[bytes.count / 2] }
         }
-        let mebibytes = exchangeSettings.allReduceBucketMB > 0 ? exchangeSettings.allReduceBucketMB : 4
-        let buckets = (try? GradientBuckets(parameters: store.parameters.map { $0.offset ..< $0.offset + $0.count },
-                                            bucketElements: GradientBuckets.elements(mebibytes: mebibytes)))?
-            .ranges.map { Double($0.count * MemoryLayout<Float>.size) } ?? [gradient]
+        let buckets = overlapBuckets()?.ranges.map { Double($0.count * MemoryLayout<Float>.size) } ?? [gradient]
         return ExchangeVolume(gradientBytes: gradient, touchedBytes: touched, bucketBytes: buckets)
     }
 

@@ -125,7 +125,9 @@ extension Trainer {
         }
         try tape.backward(from: loss, store: store) { try reduce.parameterReady($0) }
         timing.allReduceInBackward = reduce.communicationSeconds
-        timing.backward += lap("backward") - reduce.communicationSeconds
+        let wall = lap("backward")
+        timing.backward += wall - reduce.communicationSeconds
+        timing.bucketReady = reduce.startSeconds.map { wall > 0 ? min(1, $0 / wall) : 1 }
         try reduce.finish()
         timing.allReduce = lap("waiting for the bucket exchanges")
     }

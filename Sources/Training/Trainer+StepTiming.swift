@@ -17,6 +17,9 @@ extension Trainer {
         /// update; it is part of `allReduce`, which then holds the whole exchange: reduce-scatter,
         /// norm sum and all-gather.
         public var allGather: Double = 0
+        /// With overlap on more than one rank: when each bucket's sum started (bucket order), as a
+        /// fraction of backward's time including the MPI calls made during it; empty otherwise.
+        public var bucketReady: [Double] = []
         public var total: Double { forward + backward + allReduceInBackward + allReduce + update }
 
         public init(forward: Double = 0, backward: Double = 0, allReduce: Double = 0, update: Double = 0,

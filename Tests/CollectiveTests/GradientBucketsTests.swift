@@ -82,6 +82,32 @@ final class GradientBucketsTests: XCTestCase {
         }
     }
 
+    /// `BucketReadiness` answers which buckets can start as each parameter is reported, by the
+    /// overlapped sum's rule (all of a bucket's parameters, every earlier bucket started), and the
+    /// overlapped sum notes each start's moment in bucket order.
+    func testReadinessStartsBucketsInOrderAndTheSumNotesWhen() throws {
+        let buckets = try GradientBuckets(parameters: parameters, bucketElements: 8)
+        var readiness = BucketReadiness(buckets)
+        XCTAssertEqual(readiness.parameterReady(parameters[3]), 0 ..< 0)
+        XCTAssertEqual(readiness.parameterReady(parameters[5]), 0 ..< 0)
+        XCTAssertEqual(readiness.unreportedInNextBucket, 1)
+        XCTAssertEqual(readiness.parameterReady(parameters[4]), 0 ..< 2, "bucket 0, and bucket 1 behind it")
+        XCTAssertEqual(readiness.parameterReady(parameters[0]), 2 ..< 2, "bucket 3 waits for bucket 2")
+        XCTAssertFalse(readiness.allStarted)
+        XCTAssertEqual(readiness.parameterReady(parameters[1]), 2 ..< 2)
+        XCTAssertEqual(readiness.parameterReady(parameters[2]), 2 ..< 4)
+        XCTAssertTrue(readiness.allStarted)
+        XCTAssertEqual(readiness.unreportedInNextBucket, 0)
+        try recording { comm, g in
+            let reduce = OverlappedGradientReduce(buckets: buckets, communicator: comm, gradients: g)
+            for i in [5, 4, 3, 2, 1, 0] { try reduce.parameterReady(parameters[i]) }
+            XCTAssertEqual(reduce.startSeconds.count, buckets.count)
+            XCTAssertEqual(reduce.startSeconds, reduce.startSeconds.sorted())
+            XCTAssertTrue(reduce.startSeconds.allSatisfy { $0 >= 0 })
+            try reduce.finish()
+        }
+    }
+
     /// The blocking sum makes one call per bucket of the plan, over the plan's ranges in order.
     func testBlockingSumCallsOncePerBucketInPlanOrder() throws {
         let buckets = try GradientBuckets(parameters: parameters, bucketElements: 8)

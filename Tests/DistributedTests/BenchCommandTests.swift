@@ -18,6 +18,28 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertNotNil(report["median_step_ms"], "\(run)")
     }
 
+    /// With overlapped buckets on 2 ranks the bench says when each bucket's sum started, as a fraction
+    /// of backward (the cost model's ready times): one per bucket, in order, within backward; none
+    /// on one rank or without overlap.
+    func testOverlappedStepsSayWhenEachBucketStarted() throws {
+        let overlap = MTLDist.tinyModel + MTLDist.settings(["training.batch_size": "8", "training.allreduce_bucket_mb": "0.05",
+                                                             "training.overlap_allreduce": "true"])
+        let run = try MTLDist.mpirun(2, ["bench", "step", "--steps", "3", "--warmup", "1", "--json"] + overlap)
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let report = try XCTUnwrap(run.jsonLines.first, "\(run)")
+        let buckets = try XCTUnwrap(report["allreduce_bucket_bytes"] as? [Int], "\(run)")
+        let ready = try XCTUnwrap(report["allreduce_bucket_ready"] as? [Double], "\(run)")
+        XCTAssertGreaterThan(buckets.count, 1, "\(run)")
+        XCTAssertEqual(ready.count, buckets.count, "\(run)")
+        XCTAssertTrue(ready.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(ready)")
+        XCTAssertEqual(ready, ready.sorted(), "buckets start in order")
+        // the last bucket holds the word embedding, final only once backward reached the first layer
+        XCTAssertGreaterThan(ready.last ?? 0, 0.5, "\(ready)")
+        let single = try MTLDist.run(["bench", "step", "--steps", "1", "--warmup", "0", "--json"] + overlap)
+        XCTAssertEqual(single.status, 0, "\(single)")
+        XCTAssertEqual(single.jsonLines.first?["allreduce_bucket_ready"] as? [Double], [], "\(single)")
+    }
+
     func testCollectiveTimesTheAllReduceAlone() throws {
         let run = try MTLDist.run(["bench", "collective", "--warmup", "0", "--json"])
         XCTAssertEqual(run.status, 0, "\(run)")

@@ -51,6 +51,13 @@ final class ExchangeChoiceTests: XCTestCase {
                      "non-blocking all-reduce", "(slowest rank)", "predicted step dense"] {
             XCTAssertTrue(auto.stdout.contains(part), "\(part)\n\(auto)")
         }
+        // when each bucket of the overlapped sum could start, measured in the probe's backward: in order, within it
+        let compute = try XCTUnwrap(auto.stdout.split(separator: "\n").first { $0.contains("(slowest rank)") })
+        let fractions = try XCTUnwrap(compute.components(separatedBy: " ready after ").last?.components(separatedBy: " of backward").first,
+                                      "\(compute)").components(separatedBy: ", ").compactMap(Double.init)
+        XCTAssertFalse(fractions.isEmpty, "\(compute)")
+        XCTAssertEqual(fractions, fractions.sorted(), "\(compute)")
+        XCTAssertTrue(fractions.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(compute)")
         let line = try XCTUnwrap(auto.stdout.split(separator: "\n").first { $0.contains("exchange auto: predicted step") })
         let chosen = try XCTUnwrap(line.components(separatedBy: "-> ").last).trimmingCharacters(in: .whitespaces)
         XCTAssertTrue(["dense", "touched", "overlap", "sharded"].contains(chosen), "\(line)")

@@ -217,6 +217,18 @@ final class CostModelTests: XCTestCase {
         // each bucket's sum takes longer than the backward still running: all but what starts before its end shows
         let overlap = try XCTUnwrap(model.predict(.overlap, volume: volume, link: link))
         XCTAssertEqual(overlap.exchange, 0.025 * 3.98e6 / g + g * started.beta - 0.025, accuracy: 1e-9)
+        // measured ready times: bucket 0 could start at 0.8 of backward, 1 at 0.9, 2 (the embedding) at its end
+        var measured = volume
+        measured.bucketReady = [0.8, 0.9, 1]
+        let late = try XCTUnwrap(model.predict(.overlap, volume: measured, link: link))
+        var end = 0.0
+        for (n, f) in zip(measured.bucketBytes, measured.bucketReady) { end = max(0.025 * f, end) + n * started.beta }
+        XCTAssertEqual(late.exchange, end - 0.025, accuracy: 1e-12)
+        XCTAssertEqual(late.exchange, 0.8 * 0.025 + g * started.beta - 0.025, accuracy: 1e-9, "the sums queue from bucket 0's start")
+        XCTAssertGreaterThan(late.exchange, overlap.exchange, "later ready times hide less")
+        // ready times that do not match the buckets are not used: bytes produced at an even rate
+        measured.bucketReady = [0.8, 0.9]
+        XCTAssertEqual(try XCTUnwrap(model.predict(.overlap, volume: measured, link: link)).exchange, overlap.exchange, accuracy: 1e-15)
         // a sweep without those timings: the all-reduce's fit prices every strategy
         let onlyAllReduce = StepCostModel(compute: model.compute, exchange: TwoLevelCostModel(fitting: samples.filter { $0.operation == .allReduce }, unlinked: nil))
         XCTAssertEqual(try XCTUnwrap(onlyAllReduce.predict(.sharded, volume: volume, link: link)).exchange, g * allReduce.beta, accuracy: 1e-9)

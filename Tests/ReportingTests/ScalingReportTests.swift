@@ -201,6 +201,28 @@ final class ScalingReportTests: XCTestCase {
         XCTAssertThrowsError(try ScalingReport(directory: missing)) { XCTAssertTrue("\($0)".contains("runs.jsonl"), "\($0)") }
     }
 
+    /// `allreduce_bucket_ready`: one fraction of backward from 0 to 1 per bucket, never decreasing,
+    /// or none; a point takes the median over its runs per bucket.
+    func testBucketReadyTimesAreBoundedAndTakenPerBucket() throws {
+        func overlapped(_ ready: String, round: Int = 1) -> String {
+            run(mode: "strong", np: 2, round: round, sentences: 500)
+                .replacingOccurrences(of: "\"allreduce_bytes\":4000", with: "\"allreduce_bytes\":4000,\"allreduce_bucket_bytes\":[1000,3000],\"allreduce_bucket_ready\":\(ready)")
+        }
+        let solo = run(mode: "strong", np: 1, round: 1, sentences: 300)
+        for bad in ["[0.5]", "[0.5,1.5]", "[0.9,0.5]", "[-0.1,0.5]", "\"late\""] {
+            XCTAssertThrowsError(try ScalingReport(directory: sweepFolder(runs: [overlapped(bad), solo])), bad) {
+                XCTAssertTrue("\($0)".contains("runs.jsonl:1") && "\($0)".contains("allreduce_bucket_ready"), "\($0)")
+            }
+        }
+        let report = try ScalingReport(directory: sweepFolder(runs: [solo, overlapped("[0.8,0.9]"), overlapped("[0.6,1]", round: 2),
+                                                                     overlapped("[]", round: 3)]))
+        let ready = try XCTUnwrap(report.points.first { $0.worldSize == 2 }?.bucketReady)
+        XCTAssertEqual(ready.count, 2)
+        XCTAssertEqual(ready[0], 0.7, accuracy: 1e-12, "the median of the runs that measured it")
+        XCTAssertEqual(ready[1], 0.95, accuracy: 1e-12)
+        XCTAssertEqual(try ScalingReport(directory: sweepFolder(runs: [solo, overlapped("[]")])).points.first { $0.worldSize == 2 }?.bucketReady, [])
+    }
+
     func testRSSListMustHaveOneValuePerRank() throws {
         let bad = run(mode: "strong", np: 2, round: 1, sentences: 1).replacingOccurrences(of: "[100,101]", with: "[100]")
         let directory = try sweepFolder(runs: [bad])
