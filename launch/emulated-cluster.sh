@@ -58,7 +58,7 @@
 #
 # Output: the command's stdout and stderr pass through. Then, on stderr, one line
 #   emulated-cluster: {"hosts":H,"ranks_per_host":R,"np":N,"rate_bits_per_s":..., "rates_bits_per_s":[...],
-#                      "delay":null,"netem":false,"cores":C,"oversubscription":F,"blas_threads":K,
+#                      "queue":"5ms","delay":null,"netem":false,"cores":C,"oversubscription":F,"blas_threads":K,
 #                      "links":[{"host":1,"tx_bytes":...,"rx_bytes":...},...],"expected_bytes_per_link":E,
 #                      "traffic_check":"passed: ..."|"only traffic checked: ..."}
 # (the same object goes to --record FILE). H x R ranks share this machine's C cores: the
@@ -315,7 +315,7 @@ else
 fi
 rates_json=$(IFS=,; echo "${rates_bits[*]}")
 object="{\"hosts\":$hosts,\"ranks_per_host\":$ranks_per_host,\"np\":$np,\"rate\":\"$rate\",\"rate_bits_per_s\":$(rate_bits "$rate"),"
-object+="\"rates_bits_per_s\":[$rates_json],\"delay\":${delay:+\"$delay\"}${delay:-null},\"netem\":$([ -n "$delay" ] && echo true || echo false),"
+object+="\"rates_bits_per_s\":[$rates_json],\"queue\":\"$queue\",\"delay\":${delay:+\"$delay\"}${delay:-null},\"netem\":$([ -n "$delay" ] && echo true || echo false),"
 object+="\"cores\":$cores,\"blas_threads\":$blas_threads,\"oversubscription\":$oversubscription,\"links\":[$links],"
 object+="\"expected_bytes_per_link\":$([ "$expected_bytes" = none ] && echo null || echo "$expected_bytes"),"
 object+="\"command_status\":$status,\"traffic_check\":\"$check\"}"

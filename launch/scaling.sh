@@ -194,7 +194,7 @@ quote() { if [[ $1 =~ ^[A-Za-z0-9_./=,:@+-]+$ ]]; then printf '%s' "$1"; else pr
   echo "mpi:       $( (mpirun --version 2>/dev/null || true) | head -1)"
   echo "blas:      OpenBLAS, OPENBLAS_NUM_THREADS=$blas_threads per rank"
   echo "launcher:  $launcher${hostfile:+ --hostfile $hostfile}${SRUN_OPTIONS:+ ($SRUN_OPTIONS)}"
-  [ -z "$emulate" ] || echo "emulated:  $hosts hosts x $ranks_per_host rank(s) at $emulate (launch/emulated-cluster.sh, tbf); strategies $strategies"
+  [ -z "$emulate" ] || echo "emulated:  $hosts hosts x $ranks_per_host rank(s) at $emulate (launch/emulated-cluster.sh, tbf, 5 ms queue); strategies $strategies"
   echo "nice:      $(nice) (the scheduling priority the sweep ran at)"
   echo "commit:    $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } > "$output/machine.txt"

@@ -44,6 +44,7 @@ final class EmulatedClusterTests: XCTestCase {
         XCTAssertEqual(r["ranks_per_host"] as? Int, 1)
         XCTAssertEqual((r["rate_bits_per_s"] as? NSNumber)?.doubleValue, rate)
         XCTAssertNotNil(r["oversubscription"] as? NSNumber)
+        XCTAssertEqual(r["queue"] as? String, "5ms", "the links' queue, as fq_codel keeps a host's: \(r)")
         XCTAssertTrue((r["traffic_check"] as? String)?.hasPrefix("passed") == true, "\(r)")
         let links = try XCTUnwrap(r["links"] as? [[String: Any]])
         XCTAssertEqual(links.count, 2)
