@@ -62,6 +62,8 @@
 #                         all-gather pair, the non-blocking all-reduce and, on one host, the in-place sum
 #                         over shared memory that the dense sum runs there, from 256 KiB) per np > 1
 #                         (with --emulate each line also holds "link": the emulated link it ran on)
+#   unshaped.jsonl        with --emulate: the same on 2 emulated hosts whose link holds no rate (100gbit): this
+#                         machine's own TCP speed; the report marks a rate it cannot hold "CPU-bound"
 #   With --emulate, each runs.jsonl line also holds "strategy" and "link" (hosts, ranks_per_host,
 #   rate_bits_per_s, oversubscription, the bytes each link carried: emulated-cluster.sh's record),
 #   and the report writes projection.json: the cost model's step against the measured one per run.
@@ -347,6 +349,11 @@ if [ -n "$emulate" ]; then
       printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h$h-$rate.link.json")" "${json#\{}" >> "$output/collective.jsonl"
     done
   done
+  # the machine's own TCP speed: 2 hosts, the link holding no rate (100gbit is far above what 2 cores move);
+  # the report marks the emulated rates it cannot hold
+  echo "scaling: collectives at 4 KiB-16 MiB, 2 emulated hosts, the link unshaped (this machine's own TCP speed)" >&2
+  json=$(measure_emulated "allreduce-h2-unshaped" 100gbit 2 1 bench collective --json --pause-ms "$pause")
+  printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h2-unshaped.link.json")" "${json#\{}" > "$output/unshaped.jsonl"
   "$binary" report scaling "$output"
   exit 0
 fi

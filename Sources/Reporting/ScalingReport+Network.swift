@@ -4,6 +4,42 @@ import Foundation
 /// sweep ran (`projection.json`, the emulated-network table), the two-level fit, and the projection
 /// to many hosts priced with a network's α and β only.
 extension ScalingReport {
+    /// The unshaped all-reduce of the largest size of 1 MiB or more (2 hosts): what this machine's
+    /// CPUs move over TCP with no rate held; nil when the sweep did not time it.
+    var unshapedLargest: AllReduceSample? {
+        unshaped.filter { $0.bytes >= 1_048_576 }.max { $0.bytes < $1.bytes }
+    }
+
+    /// True for an emulated rate this machine cannot hold its traffic to: 2 hosts sum the largest
+    /// size unshaped in more than half the time the rate allows (n bytes each way), so the CPUs,
+    /// not the link, decide its timings.
+    public func isCPUBound(_ level: ScalingLevel) -> Bool {
+        guard case let .network(rate) = level, rate > 0, let u = unshapedLargest else { return false }
+        return u.seconds > 0.5 * u.bytes * 8 / rate
+    }
+
+    /// A level's name in the tables: "10 Gbit/s (CPU-bound)" where `isCPUBound`.
+    func levelLabel(_ level: ScalingLevel) -> String { level.label + (isCPUBound(level) ? " (CPU-bound)" : "") }
+
+    /// What makes a configuration's figure doubtful: its rounds' caveats (`ScalingPoint.caveats`),
+    /// and "CPU-bound" on a link this machine cannot emulate (`isCPUBound`).
+    public func caveats(of point: ScalingPoint) -> [String] {
+        point.caveats + (isCPUBound(point.placement.level) ? ["CPU-bound"] : [])
+    }
+
+    /// The paragraph on the unshaped link: what it measured and which rates it marks.
+    var unshapedParagraph: [String] {
+        guard let u = unshapedLargest else { return [] }
+        let levels = exchange.levels.keys.sorted().filter { if case .network = $0 { return true } else { return false } }
+        let bound = levels.filter(isCPUBound)
+        return ["**The machine's own TCP speed** (`unshaped.jsonl`: `bench collective` on 2 emulated hosts whose link holds "
+                + "no rate): \(fmt(u.bytes / 1_048_576, 0)) MiB summed in \(fmt(1000 * u.seconds, 1)) ms. A rate whose line needs "
+                + "less than twice that (n bytes each way) cannot be emulated on this machine: its timings are the CPUs', not the "
+                + "link's, and vary between sweeps. "
+                + (bound.isEmpty ? "No rate of this sweep is that fast."
+                   : "Marked \"CPU-bound\" below: " + bound.map(\.label).joined(separator: ", ") + "."), ""]
+    }
+
     /// One rank's compute at the per-rank batch of `point`, with a core of its own: the medians of
     /// the np = 1 runs of the point's mode (forward and backward scaled by per-rank batch ÷ the
     /// np = 1 batch; the update is per step), × `contention(for:)` when the point's ranks all ran on
@@ -60,7 +96,7 @@ extension ScalingReport {
             return ["np": p.worldSize, "hosts": link.hosts, "ranks_per_host": link.ranksPerHost,
                     "rate_bits_per_s": link.rateBitsPerSecond, "strategy": p.strategy.rawValue, "auto": p.automatic, "mode": p.mode,
                     "predicted_step_ms": prediction(for: p).map { 1000 * $0.step } ?? NSNull(), "measured_step_ms": p.stepMs,
-                    "caveats": p.caveats]
+                    "caveats": caveats(of: p)]
         }
         let data = (try? JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])) ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
@@ -91,7 +127,7 @@ extension ScalingReport {
                       + "\(fmt(p.allReduceBytes / 1_048_576, 2)) | \(predicted.map { fmt(1000 * $0.step, 1) + " (" + fmt(1000 * $0.exchange, 1) + ")" } ?? "no fit") | "
                       + "\(predicted.map { fmt(p.stepMs / 1000 / $0.step, 2) } ?? "—") | "
                       + "\(predicted.map { $0.exchange > 0 ? fmt(p.allReduceMs / 1000 / $0.exchange, 2) : "—" } ?? "—") | "
-                      + "\(p.caveats.joined(separator: ", ")) |")
+                      + "\(caveats(of: p).joined(separator: ", ")) |")
         }
         let errors = points.compactMap { p in prediction(for: p).map { abs(p.stepMs / 1000 / $0.step - 1) } }
         if let worst = errors.max() {
@@ -153,13 +189,13 @@ extension ScalingReport {
                   + "+ 2(p−1)/p·n·byte), with s the sharing, the other ranks' CPU time for their bytes (TCP's copies, the sums) "
                   + "and each ring step's wait for its predecessor's turn on a core; `step` and `byte` are fitted per collective on "
                   + "its timings of 1 MiB and more with s > 1, all rates together (the cost is the machine's, not the link's). "
-                  + "A real cluster's hosts have their own cores: the projection leaves this term out.", "",
+                  + "A real cluster's hosts have their own cores: the projection leaves this term out.", ""] + unshapedParagraph + [
                   "| collective | level | α µs | β ns/byte | GB/s | timings fitted / all |", "| --- | --- | ---: | ---: | ---: | ---: |"]
         let fits = [(CollectiveOperation.allReduce, exchange)] + exchange.operations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         for (operation, model) in fits {
             for level in levels {
                 guard let m = model.levels[level] else { continue }
-                md.append("| \(operation.label) | \(level.label) | \(fmt(m.alpha * 1e6, 1)) | \(String(format: "%.3g", m.beta * 1e9)) | "
+                md.append("| \(operation.label) | \(levelLabel(level)) | \(fmt(m.alpha * 1e6, 1)) | \(String(format: "%.3g", m.beta * 1e9)) | "
                           + "\(m.beta > 0 ? fmt(1 / m.beta / 1e9, 3) : "∞") | \(model.fitted[level]?.count ?? 0) / \(model.check(level).count) |")
             }
         }
@@ -177,7 +213,7 @@ extension ScalingReport {
                 for (s, predicted, inFit) in model.check(level).sorted(by: { ($0.sample.worldSize, $0.sample.bytes) < ($1.sample.worldSize, $1.sample.bytes) }) {
                     let place = s.link.map { "\($0.hosts) × \($0.ranksPerHost)" + ($0.oversubscription > 1 ? " (\(fmt($0.oversubscription, 0))× cores)" : "") }
                         ?? "\(s.worldSize) ranks"
-                    md.append("| \(operation.label) | \(level.label) | \(place) | \(Int(s.bytes)) | \(fmt(1000 * s.seconds, 3)) | "
+                    md.append("| \(operation.label) | \(levelLabel(level)) | \(place) | \(Int(s.bytes)) | \(fmt(1000 * s.seconds, 3)) | "
                               + "\(fmt(1000 * predicted, 3)) | \(fmt(predicted / s.seconds, 2)) | "
                               + "\(inFit ? (model.sharingFitted.contains(s) ? "sharing" : "yes") : "no") |")
                 }
@@ -191,7 +227,7 @@ extension ScalingReport {
                 for hosts in Set(big.compactMap { $0.sample.link?.hosts }).sorted() {
                     let rows = big.filter { $0.sample.link?.hosts == hosts }
                     let worst = rows.map { abs($0.modelSeconds / $0.sample.seconds - 1) }.max() ?? 0
-                    summary.append("\(level.label) × \(hosts) hosts: \(rows.filter { abs($0.modelSeconds / $0.sample.seconds - 1) <= 0.2 }.count) "
+                    summary.append("\(levelLabel(level)) × \(hosts) hosts: \(rows.filter { abs($0.modelSeconds / $0.sample.seconds - 1) <= 0.2 }.count) "
                                    + "of \(rows.count) within 20% (largest miss \(fmt(100 * worst, 0))%)")
                 }
             }
@@ -312,7 +348,7 @@ extension ScalingReport {
             let measured = points.filter { $0.worldSize > 1 && !$0.automatic && $0.placement.level == level && $0.placement.ranksPerHost == 1 }
                 .compactMap { p -> SVGChart.Series? in
                     guard let one = soloCompute(for: p) else { return nil }
-                    let caveat = p.caveats.isEmpty ? "" : ", " + p.caveats.joined(separator: ", ")
+                    let caveat = caveats(of: p).isEmpty ? "" : ", " + caveats(of: p).joined(separator: ", ")
                     return .init(name: "\(p.strategy.rawValue), \(p.placement.hosts) emulated hosts (measured\(caveat))",
                                  points: [(x: Double(p.placement.hosts), y: (one.forward + one.backward + one.update) / (p.stepMs / 1000))],
                                  style: .markers)

@@ -19,6 +19,9 @@ public struct ScalingReport {
     public let exchange: TwoLevelCostModel
     public let machine: String?
     public let command: String?
+    /// The machine's own TCP speed, when the sweep timed it (`unshaped.jsonl`: `bench collective` on
+    /// 2 emulated hosts whose link is not held to a rate, `--rate 100gbit`).
+    public let unshaped: [AllReduceSample]
 
     /// The world sizes the projection covers.
     public static let projectedWorldSizes = [16, 32, 64, 128, 256, 512, 1024]
@@ -45,6 +48,9 @@ public struct ScalingReport {
             (try? RegularFile.read(directory.appendingPathComponent(name).path, limit: 1 << 20))
                 .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
         }
+        let unshapedFile = directory.appendingPathComponent("unshaped.jsonl")
+        unshaped = FileManager.default.fileExists(atPath: unshapedFile.path)
+            ? try AllReduceSample.read(unshapedFile).filter { $0.operation == .allReduce && $0.worldSize == 2 } : []
         machine = optionalText("machine.txt")
         command = optionalText("command.txt")
     }

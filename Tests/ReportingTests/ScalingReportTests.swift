@@ -188,6 +188,54 @@ final class ScalingReportTests: XCTestCase {
         }
     }
 
+    /// `unshaped.jsonl` (2 hosts, no rate held): a rate whose line needs less than twice the
+    /// machine's own time for the largest size is marked "CPU-bound" in every table and in
+    /// `projection.json`; a slower rate is not, and nothing is without the file.
+    func testRatesFasterThanTheMachinesOwnTCPAreMarkedCPUBound() throws {
+        let gigabit = AllReduceCostModel(alpha: 5e-5, beta: 8e-9), tengig = AllReduceCostModel(alpha: 2e-5, beta: 9e-10)
+        func link(_ hosts: Int, _ rate: Double) -> String {
+            "{\"hosts\":\(hosts),\"ranks_per_host\":1,\"rate_bits_per_s\":\(Int(rate)),\"oversubscription\":1}"
+        }
+        func emulated(np: Int, rate: Double, stepMs: Double) -> String {
+            run(mode: "weak", np: np, round: 1, sentences: Double(32 * np) / stepMs * 1000)
+                .replacingOccurrences(of: "{\"mode\"", with: "{\"strategy\":\"dense\",\"link\":\(link(np, rate)),\"mode\"")
+                .replacingOccurrences(of: "\"hosts\":1,", with: "\"hosts\":\(np),")
+        }
+        func line(_ l: String, _ model: AllReduceCostModel) -> String {
+            "{\"link\":\(l),\"world_size\":2,\"allreduce\":[" + [1_048_576.0, 16_777_216].map {
+                "{\"bytes\":\(Int($0)),\"median_s\":\(model.seconds(worldSize: 2, bytes: $0)),\"repetitions\":5}"
+            }.joined(separator: ",") + "]}"
+        }
+        let directory = try sweepFolder(runs: [emulated(np: 1, rate: 0, stepMs: 54), emulated(np: 2, rate: 1e9, stepMs: 190),
+                                               emulated(np: 2, rate: 1e10, stepMs: 70)])
+        try [line(link(2, 1e9), gigabit), line(link(2, 1e10), tengig)].joined(separator: "\n")
+            .write(to: directory.appendingPathComponent("collective.jsonl"), atomically: true, encoding: .utf8)
+        let plain = try ScalingReport(directory: directory)
+        XCTAssertFalse(plain.isCPUBound(.network(bitsPerSecond: 1e10)), "nothing is marked without the machine's own speed")
+        // 16 MiB unshaped in 20 ms: 10 Gbit/s needs 13.4 ms (< 2 × 20), 1 Gbit/s 134 ms
+        let unshaped = AllReduceCostModel(alpha: 0, beta: 0.02 / 16_777_216)
+        try line(link(2, 1e11), unshaped).write(to: directory.appendingPathComponent("unshaped.jsonl"), atomically: true, encoding: .utf8)
+        let report = try ScalingReport(directory: directory)
+        XCTAssertTrue(report.isCPUBound(.network(bitsPerSecond: 1e10)))
+        XCTAssertFalse(report.isCPUBound(.network(bitsPerSecond: 1e9)))
+        XCTAssertFalse(report.isCPUBound(.sharedMemory))
+        try report.write()
+        let md = try String(contentsOf: directory.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("16 MiB summed in 20.0 ms"), md)
+        XCTAssertTrue(md.contains("| all-reduce | 10 Gbit/s (CPU-bound) |"), md)
+        XCTAssertFalse(md.contains("1 Gbit/s (CPU-bound)"), md)
+        let rows = md.split(separator: "\n").filter { $0.hasPrefix("| 10 Gbit/s | 2 |") || $0.hasPrefix("| 1 Gbit/s | 2 |") }
+        XCTAssertEqual(rows.count, 2, md)
+        for row in rows { XCTAssertEqual(row.hasSuffix("CPU-bound |"), row.hasPrefix("| 10 Gbit/s"), "\(row)") }
+        let entries = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("projection.json")))
+            as? [[String: Any]])
+        for e in entries {
+            XCTAssertEqual((e["caveats"] as? [String])?.contains("CPU-bound"), e["rate_bits_per_s"] as? Double == 1e10, "\(e)")
+        }
+        try "{\"world_size\": 2}\n".write(to: directory.appendingPathComponent("unshaped.jsonl"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ScalingReport(directory: directory)) { XCTAssertTrue("\($0)".contains("unshaped.jsonl:1"), "\($0)") }
+    }
+
     private func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
 
     func testMalformedRunLineNamesFileAndLine() throws {
