@@ -1,6 +1,7 @@
 import Autodiff
 import Collective
 import Foundation
+import Reporting
 import RunConfig
 import Training
 
@@ -157,17 +158,9 @@ public struct TrainingBenchmark {
                       bucketBytes: try GradientBuckets(parameters: trainer.model.store.parameters.map { $0.offset ..< $0.offset + $0.count },
                                                        bucketElements: GradientBuckets.elements(mebibytes: trainer.exchangeSettings.allReduceBucketMB))
                           .ranges.map { $0.count * MemoryLayout<Float>.size },
-                      bucketReady: Self.medianReadyFractions(timings.map(\.bucketReady)),
+                      bucketReady: medianPerPosition(timings.map(\.bucketReady)),
                       peakResidentBytes: try communicator.gather(Double(ResourceUsage.peakResidentBytes)),
                       hosts: hosts, cores: ProcessInfo.processInfo.activeProcessorCount,
                       transformerPrecision: trainer.model.spec.encoder.transformer?.precision)
-    }
-
-    /// Per bucket, the median of the steps' ready fractions (steps that started every bucket, so
-    /// the same count); empty when no step measured them.
-    static func medianReadyFractions(_ steps: [[Double]]) -> [Double] {
-        guard let count = steps.map(\.count).max(), count > 0 else { return [] }
-        let complete = steps.filter { $0.count == count }
-        return (0..<count).map { b in median(complete.map { $0[b] }) }
     }
 }

@@ -65,6 +65,14 @@ func forEachJSONLine(_ url: URL, maxLineBytes: Int, _ body: (Int, [String: Any])
     }
 }
 
+/// Per position, the median over the longest of `lists` (the others left out: a list cut short
+/// is not comparable position by position); empty when every list is.
+public func medianPerPosition(_ lists: [[Double]]) -> [Double] {
+    guard let count = lists.map(\.count).max(), count > 0 else { return [] }
+    let complete = lists.filter { $0.count == count }
+    return (0..<count).map { i in median(complete.map { $0[i] }) }
+}
+
 /// The median of `values` (the mean of the middle two for an even count); 0 when empty.
 func median(_ values: [Double]) -> Double {
     let s = values.sorted()

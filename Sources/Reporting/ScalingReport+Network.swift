@@ -348,7 +348,8 @@ extension ScalingReport {
             let measured = points.filter { $0.worldSize > 1 && !$0.automatic && $0.placement.level == level && $0.placement.ranksPerHost == 1 }
                 .compactMap { p -> SVGChart.Series? in
                     guard let one = soloCompute(for: p) else { return nil }
-                    let caveat = caveats(of: p).isEmpty ? "" : ", " + caveats(of: p).joined(separator: ", ")
+                    let marks = caveats(of: p)
+                    let caveat = marks.isEmpty ? "" : ", " + marks.joined(separator: ", ")
                     return .init(name: "\(p.strategy.rawValue), \(p.placement.hosts) emulated hosts (measured\(caveat))",
                                  points: [(x: Double(p.placement.hosts), y: (one.forward + one.backward + one.update) / (p.stepMs / 1000))],
                                  style: .markers)

@@ -235,9 +235,8 @@ public struct ScalingPoint {
     /// Per bucket, the median over the runs that measured it of when its sum started (fraction of
     /// backward); empty when none did.
     public var bucketReady: [Double] {
-        let measured = runs.map(\.bucketReady).filter { !$0.isEmpty && $0.count == bucketBytes.count }
-        guard let first = measured.first else { return [] }
-        return first.indices.map { b in median(measured.map { $0[b] }) }
+        let buckets = bucketBytes.count
+        return medianPerPosition(runs.map(\.bucketReady).filter { $0.count == buckets })
     }
     public var sentencesPerSecond: Double { median(runs.map(\.sentencesPerSecond)) }
     public var tokensPerSecond: Double { median(runs.map(\.tokensPerSecond)) }
