@@ -353,7 +353,8 @@ if [ -n "$emulate" ]; then
   # the report marks the emulated rates it cannot hold
   echo "scaling: collectives at 4 KiB-16 MiB, 2 emulated hosts, the link unshaped (this machine's own TCP speed)" >&2
   json=$(measure_emulated "allreduce-h2-unshaped" 100gbit 2 1 bench collective --json --pause-ms "$pause")
-  printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h2-unshaped.link.json")" "${json#\{}" > "$output/unshaped.jsonl"
+  printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h2-unshaped.link.json")" "${json#\{}" > "$output/unshaped.jsonl.tmp"
+  mv -f "$output/unshaped.jsonl.tmp" "$output/unshaped.jsonl"
   "$binary" report scaling "$output"
   exit 0
 fi
