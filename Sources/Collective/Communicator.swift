@@ -29,6 +29,10 @@ public protocol Communicator: AnyObject {
     /// Lets started collectives advance without blocking (MPI progresses a non-blocking collective
     /// only inside MPI calls); call it now and then while computing.
     func progress() throws
+    /// Every how many microseconds a thread of the communicator's own advances started collectives
+    /// while the caller computes, or nil when they advance only inside the caller's calls
+    /// (`progress()`, `wait`).
+    var progressThreadMicroseconds: Int? { get }
     /// Returns once every one of `requests` has completed; requests already completed by an
     /// earlier `wait` return at once.
     func wait(_ requests: [CollectiveRequest]) throws
@@ -61,6 +65,10 @@ public protocol Communicator: AnyObject {
 extension Communicator {
     /// Nil: no shared memory (one process, or ranks that are not MPI processes).
     public func makeSharedCounter() throws -> SharedCounter? { nil }
+
+    /// Nil: started collectives advance inside the caller's calls (a communicator without a
+    /// progress thread of its own).
+    public var progressThreadMicroseconds: Int? { nil }
 
     /// True on the rank that prints and writes shared files.
     public var isRoot: Bool { rank == 0 }

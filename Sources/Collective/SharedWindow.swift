@@ -9,16 +9,16 @@ struct SharedWindow {
     /// Every rank's writes to the window are seen by all: a memory barrier around a barrier of the
     /// host's ranks. `what` names the caller in errors.
     func synchronize(_ what: String) throws {
-        try MPICommunicator.check(MPI_Win_sync(window), "MPI_Win_sync (\(what))")
-        try MPICommunicator.check(MPI_Barrier(node), "MPI_Barrier (\(what))")
-        try MPICommunicator.check(MPI_Win_sync(window), "MPI_Win_sync (\(what))")
+        try MPICommunicator.call(MPI_Win_sync(window), "MPI_Win_sync (\(what))")
+        try MPICommunicator.call(MPI_Barrier(node), "MPI_Barrier (\(what))")
+        try MPICommunicator.call(MPI_Win_sync(window), "MPI_Win_sync (\(what))")
     }
 
     /// Unlocks and frees the window and the host's communicator (collective).
     func free() throws {
         var w = window, n = node
-        try MPICommunicator.check(MPI_Win_unlock_all(window), "MPI_Win_unlock_all")
-        try MPICommunicator.check(MPI_Win_free(&w), "MPI_Win_free")
-        try MPICommunicator.check(MPI_Comm_free(&n), "MPI_Comm_free")
+        try MPICommunicator.call(MPI_Win_unlock_all(window), "MPI_Win_unlock_all")
+        try MPICommunicator.call(MPI_Win_free(&w), "MPI_Win_free")
+        try MPICommunicator.call(MPI_Comm_free(&n), "MPI_Comm_free")
     }
 }

@@ -214,7 +214,7 @@ extension Trainer {
     }
 
     /// How `trainStep` sums gradients, for reports: e.g. `overlapped with backward, 7 buckets of
-    /// whole parameters, ≤ 4 MiB or one parameter`, `blocking, 7 buckets of whole parameters, ≤ 4 MiB
+    /// whole parameters, ≤ 4 MiB or one parameter, advanced by a progress thread every 1000 µs`, `blocking, 7 buckets of whole parameters, ≤ 4 MiB
     /// or one parameter`, `blocking, one call`, or the sum over shared memory (`sharedGradients`).
     public var allReducePlan: String {
         if communicator.worldSize == 1 { return "none (one rank)" }
@@ -228,8 +228,12 @@ extension Trainer {
         let n = gradientBuckets.count
         if n <= 1 && !overlapsAllReduce { return "blocking, one call" }
         let size = String(format: "%g MiB", exchangeSettings.allReduceBucketMB)
+        var progress = ""
+        if overlapsAllReduce, let interval = communicator.progressThreadMicroseconds {
+            progress = ", advanced by a progress thread every \(interval) µs"
+        }
         return (overlapsAllReduce ? "overlapped with backward" : "blocking")
-            + ", \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter"
+            + ", \(n) bucket\(n == 1 ? "" : "s") of whole parameters, ≤ \(size) or one parameter" + progress
     }
 
     /// The strategy `trainStep` exchanges with, by `training.exchange`'s names (`dense`, `touched`,

@@ -1,4 +1,5 @@
 import Collective
+import Foundation
 
 /// The outcome of one collective check on one rank.
 struct CollectiveCheckResult {
@@ -37,6 +38,7 @@ struct CollectiveChecks {
         for n in [0, 1, 7, 64] { results.append(try reduceScatterSum(count: n)) }
         for n in [0, 1, 7, 64] { results.append(try allGather(count: n)) }
         results.append(try nonBlockingSums())
+        results.append(try backgroundProgress())
         results.append(try overlappedSum())
         for n in [7, 1000] { results.append(try sharedSum(count: n)) }
         results.append(try sharedCounter())
@@ -193,6 +195,31 @@ struct CollectiveChecks {
         return fail("iallreduce_sum", "large: element \(i) of \(n): expected \(w2 * Float(i % 1000)), found \(y[i])")
     }
 
+    // a 4 MiB sum y_r[i] = (r+1)(i mod 1000) started, then 50 ms without an MPI call on this
+    // thread: the progress thread (when it runs) tests it meanwhile; when it does not, nothing
+    // does. Either way the sum is W(W+1)/2 · (i mod 1000) once waited for.
+    private func backgroundProgress() throws -> CollectiveCheckResult {
+        let name = "background_progress"
+        guard let mpi = communicator as? MPICommunicator else { return pass(name, "one process: every sum is complete when started") }
+        let n = 1 << 20
+        var y = (0..<n).map { Float((r + 1) * ($0 % 1000)) }
+        let before = mpi.backgroundTests
+        let request = try y.withUnsafeMutableBufferPointer { try communicator.startAllReduceSum($0) }
+        Thread.sleep(forTimeInterval: 0.05)
+        let tests = mpi.backgroundTests - before
+        try communicator.wait([request])
+        let w2 = Float(w * (w + 1) / 2)
+        if let i = y.indices.first(where: { y[$0] != w2 * Float($0 % 1000) }) {
+            return fail(name, "element \(i) of \(n): expected \(w2 * Float(i % 1000)), found \(y[i])")
+        }
+        guard let interval = mpi.progressThreadMicroseconds else {
+            return tests == 0 ? pass(name, "progress thread off: 0 background tests")
+                : fail(name, "progress thread off, yet \(tests) background tests")
+        }
+        return tests > 0 ? pass(name, "progress thread every \(interval) µs: \(tests) background tests in 50 ms")
+            : fail(name, "progress thread every \(interval) µs made no test in 50 ms")
+    }
+
     // x_r[i] = 2r + i  ⇒  mean_r x_r[i] = (W−1) + i (1/W is inexact for W = 3: tolerance)
     // the gradient sum over shared memory (every rank of a test runs on this host): made zero, then
     // x_r[i] = (r+1)(i+1) sums to W(W+1)/2 · (i+1) on every rank; summed again from x_r[i] = r − i,
@@ -292,8 +319,8 @@ struct CollectiveChecks {
         return close ? pass(name) : fail(name, "expected \(expected), found \(found)")
     }
 
-    private func pass(_ name: String) -> CollectiveCheckResult {
-        CollectiveCheckResult(name: name, ok: true, detail: nil)
+    private func pass(_ name: String, _ note: String? = nil) -> CollectiveCheckResult {
+        CollectiveCheckResult(name: name, ok: true, detail: note)
     }
 
     private func fail(_ name: String, _ detail: String) -> CollectiveCheckResult {

@@ -18,7 +18,8 @@ final class MPICollectiveTests: XCTestCase {
         "allreduce_sum_bucketed_1", "allreduce_sum_bucketed_3", "allreduce_sum_bucketed_4",
         "allreduce_sum_bucketed_10", "allreduce_sum_bucketed_64",
         "reduce_scatter_sum_0", "reduce_scatter_sum_1", "reduce_scatter_sum_7", "reduce_scatter_sum_64",
-        "allgather_0", "allgather_1", "allgather_7", "allgather_64", "iallreduce_sum", "overlapped_sum_bucketed",
+        "allgather_0", "allgather_1", "allgather_7", "allgather_64", "iallreduce_sum", "background_progress",
+        "overlapped_sum_bucketed",
         "shared_sum_7", "shared_sum_1000", "shared_counter",
         "allreduce_mean", "sum_helper",
         "agree_on_success", "agree_on_lowest_failing_rank", "agree_on_empty_message", "use_after_finalize_throws",
@@ -95,6 +96,24 @@ final class MPICollectiveTests: XCTestCase {
             let detail = check("invalid_root_throws", in: report)?["detail"] as? String ?? ""
             XCTAssertTrue(detail.hasPrefix("MPI_Bcast(MPI_FLOAT, count: 1, root: \(worldSize)) failed with MPI error"),
                           "rank \(rank): \(detail)", file: file, line: line)
+            // by default a thread advanced the started sum while the caller slept
+            let progress = check("background_progress", in: report)?["detail"] as? String ?? ""
+            XCTAssertTrue(progress.hasPrefix("progress thread every 1000 µs: "), "rank \(rank): \(progress)",
+                          file: file, line: line)
+        }
+    }
+
+    /// `MTL_DIST_PROGRESS_THREAD=off`: no thread tests the sums (they complete in the caller's wait),
+    /// and every check still passes.
+    func testTheProgressThreadCanBeSwitchedOff() throws {
+        let run = try ProcessRun(try mpirun(2) + ["-x", "MTL_DIST_PROGRESS_THREAD=off", try binary().path, "collective-check"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let reports = run.jsonLines
+        XCTAssertEqual(reports.count, 2, "\(run)")
+        for report in reports {
+            XCTAssertEqual(report["ok"] as? Bool, true, "\(run)")
+            XCTAssertEqual(check("background_progress", in: report)?["detail"] as? String,
+                           "progress thread off: 0 background tests", "\(run)")
         }
     }
 

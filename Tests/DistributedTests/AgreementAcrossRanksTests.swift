@@ -125,9 +125,9 @@ final class AgreementAcrossRanksTests: XCTestCase {
             ("np 2 blocking", 2, buckets + MTLDist.settings(["training.overlap_allreduce": "false"]),
              "gradient all-reduce blocking, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter"),
             ("np 2 overlapped", 2, buckets,
-             "gradient all-reduce overlapped with backward, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter"),
+             "gradient all-reduce overlapped with backward, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter, advanced by a progress thread every 1000 µs"),
             ("np 4 overlapped", 4, buckets,
-             "gradient all-reduce overlapped with backward, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter"),
+             "gradient all-reduce overlapped with backward, 6 buckets of whole parameters, ≤ 0.01 MiB or one parameter, advanced by a progress thread every 1000 µs"),
             ("np 2 shared", 2, [], "gradient all-reduce blocking, one in-place sum over shared memory (every rank on this host)"),
         ]
         var models: [String: Parameters] = [:]
