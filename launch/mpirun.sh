@@ -33,6 +33,8 @@
 #                       ranks beyond all slots are spread round-robin. --ranks-per-node overrides.
 #   OPENBLAS_NUM_THREADS  max(1, cores ÷ R), exported to every rank with `-x` (an exported value in
 #                       the caller's environment is replaced; use --blas-threads to choose)
+#   MTL_DIST_OPENMPI_DEFAULTS, MTL_DIST_PROGRESS_THREAD  when set in the caller's environment,
+#                       exported to every rank with `-x` (ranks on other hosts do not inherit it)
 #   --bind-to none      when a rank gets more than one BLAS thread (its threads may use the other
 #                       cores), or when R > cores (binding more ranks than cores is an error);
 #   --bind-to core      otherwise. A --bind-to among the mpirun options wins and the wrapper adds none.
@@ -177,6 +179,11 @@ if [ -z "$hostfile" ] && [ "$ranks_per_node" -gt "$cores" ] && [ "$user_oversubs
 fi
 [ "$pass_hostfile" -eq 0 ] || flags+=(--hostfile "$hostfile")
 flags+=(-x "OPENBLAS_NUM_THREADS=$blas_threads")
+# the switches ranks read from their environment (README.md): a remote rank sees
+# only what mpirun exports
+for name in MTL_DIST_OPENMPI_DEFAULTS MTL_DIST_PROGRESS_THREAD; do
+  [ -z "${!name+set}" ] || flags+=(-x "$name=${!name}")
+done
 
 # the binary: an absolute path, since remote nodes start it from the same path
 default_binary="$repo/.build/release/mtl-dist"

@@ -21,7 +21,7 @@ import Foundation
 /// their own too). MPI runs at `MPI_THREAD_SERIALIZED`: every MPI call of the process, on either
 /// thread, is made under one lock (`locked`). `MTL_DIST_PROGRESS_THREAD=off`, or an MPI that does
 /// not provide that level, leaves the progress to the caller's calls (`progress()`), as before.
-/// This file and the shared windows' are the only ones that import `CMPI`.
+/// MPI is called from this file and `SharedWindow` only, always through `call` or under `locked`.
 public final class MPICommunicator: Communicator {
     /// This process's rank in `COMM_WORLD`, in `0..<worldSize`.
     public let rank: Int
@@ -210,7 +210,8 @@ public final class MPICommunicator: Communicator {
 
     private func startProgressThread() {
         progressThreadStarted = true
-        let thread = Thread { [unowned self] in self.runProgressThread() }
+        // holds the communicator until `finalize()` ends it
+        let thread = Thread { self.runProgressThread() }
         thread.name = "mtl-dist MPI progress"
         thread.start()
     }

@@ -91,6 +91,18 @@ final class LaunchScriptTests: XCTestCase {
         XCTAssertLessThan(command.words.firstIndex(of: "-x") ?? .max, at)
     }
 
+    /// The switches ranks read from their environment reach every rank (remote ones too) with `-x`,
+    /// only when the caller set them.
+    func testTheRanksSwitchesAreExportedWhenSet() throws {
+        let set = try dryRun(["-np", "2", "--cores-per-node", "2", "train"],
+                             setting: ["MTL_DIST_PROGRESS_THREAD": "off", "MTL_DIST_OPENMPI_DEFAULTS": "off"])
+        XCTAssertEqual(set.values(after: "-x").filter { $0.hasPrefix("MTL_DIST_") },
+                       ["MTL_DIST_OPENMPI_DEFAULTS=off", "MTL_DIST_PROGRESS_THREAD=off"])
+        let unset = try dryRun(["-np", "2", "--cores-per-node", "2", "train"],
+                               removing: ["MTL_DIST_PROGRESS_THREAD", "MTL_DIST_OPENMPI_DEFAULTS"])
+        XCTAssertEqual(unset.values(after: "-x").filter { $0.hasPrefix("MTL_DIST_") }, [])
+    }
+
     func testBlasThreadsOptionWinsAndAnExportedValueIsReplaced() throws {
         let chosen = try dryRun(["-np", "2", "--cores-per-node", "2", "--blas-threads", "3", "train"])
         XCTAssertEqual(chosen.blasThreads, 3)
