@@ -120,21 +120,24 @@ public func gemmFewRows(m: Int, n: Int, k: Int,
 /// A right operand op(B) `[K, N]` prepared once for many products `C[m, N] (+)= A[m, K] · op(B)`
 /// of few rows each: an LSTM's recurrent weight, multiplied by the rows of every time step.
 ///
-/// Where the CPU has AVX-512 (`kernelAvailable`) op(B) is packed into panels of 32 columns and
-/// each product runs our register kernel over them (`mtl_packed_gemm`), reading the weight once
-/// per product and never copying it again. OpenBLAS's small-matrix kernels (`gemmFewRows`) run an
+/// Where the CPU has AVX-512, or AVX2 with FMA (`kernelAvailable`), op(B) is packed into panels of
+/// 32 columns and each product runs our register kernel over them (`mtl_packed_gemm`), reading the
+/// weight once per product and never copying it again. OpenBLAS's small-matrix kernels (`gemmFewRows`) run an
 /// LSTM step's shapes at about half of sgemm's speed, and its packed kernels copy the whole weight
 /// at every call. Elsewhere op(B) is stored `[K, N]` and `gemmFewRows` multiplies. In bf16
 /// (`Layout.bf16Panels`, where `MatmulPrecision.bf16Available`) the panels hold bfloat16 pairs
 /// and the products are `mtl_bf16_packed_gemm`'s: operands rounded, float sums, as `gemm`'s bf16.
 ///
-/// Either way each element of a product is a sum over the same k terms, and it has the same bits
-/// whatever the number of rows and wherever its row sits among them (with the packed kernels:
-/// fused multiply-adds, or bf16 pairs, in the order of p).
+/// Either way each element of a product is a sum over the same k terms. With the packed kernels
+/// (fused multiply-adds, or bf16 pairs, in the order of p; the AVX2 and AVX-512 kernels give the
+/// same bits) it has the same bits whatever the number of rows and wherever its row sits among
+/// them. OpenBLAS's products (`plain`, on a CPU with neither kernel, and `source`) do not promise
+/// that: on an AMD EPYC without AVX-512 a row's product changed with the rows beside it, and
+/// training at np = 2 then differed from np = 1 in the last bits.
 public struct PackedOperand {
     /// How op(B) is kept.
     public enum Layout: Sendable {
-        /// Float panels of 32 columns for `mtl_packed_gemm` (AVX-512).
+        /// Float panels of 32 columns for `mtl_packed_gemm` (AVX-512, or AVX2 with FMA).
         case panels
         /// bfloat16 pairs in panels of 32 columns for `mtl_bf16_packed_gemm` (AVX512_BF16).
         case bf16Panels
@@ -151,7 +154,7 @@ public struct PackedOperand {
         }
     }
 
-    /// Whether fp32 products run the packed AVX-512 kernel here.
+    /// Whether fp32 products run a packed kernel here (AVX-512, or AVX2 with FMA).
     public static let kernelAvailable: Bool = mtl_packed_supported() != 0
 
     public let k: Int
@@ -173,7 +176,7 @@ public struct PackedOperand {
 
     /// Prepares op(B) `[k, n]` (B stored `[k, n]`, or `[n, k]` when `transposed`, row stride
     /// `ldb`) in `storage`, which must hold `PackedOperand.count(k:n:layout:)` floats; `storage`
-    /// and B must outlive the products. Where this CPU lacks AVX-512, `panels` becomes `plain`
+    /// and B must outlive the products. Where this CPU has neither kernel, `panels` becomes `plain`
     /// (whose count is never larger), and where it lacks AVX512_BF16, `bf16Panels` becomes `source`.
     public init(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int, transposed: Bool,
                 storage: UnsafeMutablePointer<Float>, layout: Layout = .for(.fp32)) {

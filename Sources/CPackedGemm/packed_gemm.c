@@ -5,7 +5,8 @@
    rows, two 16-lane registers per row) in at most 16 registers and walks p, broadcasting A[i, p]
    and loading the panel's row p. Panels are the outer loop: one panel (k · 128 bytes: 32 KB for
    k = 256) stays in L1 while every block of rows of A passes over it, so the packed operand is read
-   from memory once per call. */
+   from memory once per call. Where the CPU has AVX2 and FMA but not AVX-512, a kernel of 8-lane
+   registers runs over the same panels with the same sums (below). */
 #include "packed_gemm.h"
 #include <string.h>
 #if defined(__x86_64__)
@@ -47,15 +48,25 @@ void mtl_packed_pack(int trans, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdif
 
 #if defined(__x86_64__)
 
-int mtl_packed_supported(void) {
+/* Which kernel runs: 2 for AVX-512 F, 1 for AVX2 with FMA, 0 for none (the OS must save the
+   registers' state: XMM and YMM, and opmask and ZMM for AVX-512). */
+static int packed_kernel(void) {
     unsigned int a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
     if (!((c >> 27) & 1)) return 0;                                  /* OSXSAVE */
+    int fma = (int)((c >> 12) & 1);
     unsigned int xcr0_lo, xcr0_hi;
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-    if ((xcr0_lo & 0xE6) != 0xE6) return 0;                          /* XMM, YMM, opmask, ZMM state */
+    if ((xcr0_lo & 0x6) != 0x6) return 0;                            /* XMM, YMM state */
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    return (int)((b >> 16) & 1);                                     /* AVX-512 F */
+    if ((xcr0_lo & 0xE6) == 0xE6 && ((b >> 16) & 1)) return 2;       /* opmask, ZMM state; AVX-512 F */
+    return fma && ((b >> 5) & 1) ? 1 : 0;                            /* FMA, AVX2 */
+}
+
+int mtl_packed_supported(void) {
+    static int kernel = -1;
+    if (kernel < 0) kernel = packed_kernel();
+    return kernel != 0;
 }
 
 #define PACKED_TARGET __attribute__((target("avx512f")))
@@ -93,9 +104,8 @@ static inline __mmask16 lanes(ptrdiff_t count) {
 PACKED_BLOCK(1) PACKED_BLOCK(2) PACKED_BLOCK(3) PACKED_BLOCK(4)
 PACKED_BLOCK(5) PACKED_BLOCK(6) PACKED_BLOCK(7) PACKED_BLOCK(8)
 
-PACKED_TARGET void mtl_packed_gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+PACKED_TARGET static void gemm512(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                                    const float *packed, int accumulate, float *c, ptrdiff_t ldc) {
-    if (m <= 0 || n <= 0) return;
     for (ptrdiff_t j0 = 0; j0 < n; j0 += NR) {
         const float *panel = packed + j0 * k;
         __mmask16 m0 = lanes(n - j0), m1 = lanes(n - j0 - 16);
@@ -114,6 +124,76 @@ PACKED_TARGET void mtl_packed_gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const 
             }
         }
     }
+}
+
+/* The same products with AVX2 and FMA (CPUs without AVX-512: AMD Zen 1-3, Intel before
+   Skylake-X): a row's 32 columns in four 8-lane registers, MR2 = 3 rows (12 accumulators and the
+   panel row's 4 registers fill the 16), the last panel's columns masked. Each C[i, j] is the same
+   chain of fused multiply-adds in the order of p as the AVX-512 kernel's, so both give the same
+   bits, whatever m is and wherever the row sits. */
+#define AVX2_TARGET __attribute__((target("avx2,fma")))
+enum { MR2 = 3 };
+
+AVX2_TARGET static inline __m256i lanes8(ptrdiff_t count) {
+    int c = count >= 8 ? 8 : count <= 0 ? 0 : (int)count;
+    /* lane l is on when l < c: the sign bit of (l - c) */
+    return _mm256_sub_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(c));
+}
+
+#define AVX2_BLOCK(ROWS)                                                                            \
+    AVX2_TARGET static void block2_##ROWS(ptrdiff_t k, const float *a, ptrdiff_t lda,               \
+                                          const float *panel, int accumulate, float *c,             \
+                                          ptrdiff_t ldc, const __m256i *mask) {                     \
+        __m256 acc[ROWS][4];                                                                        \
+        for (int r = 0; r < ROWS; r++) for (int s = 0; s < 4; s++) acc[r][s] = _mm256_setzero_ps(); \
+        for (ptrdiff_t p = 0; p < k; p++) {                                                         \
+            const float *row = panel + p * NR;                                                      \
+            __m256 b0 = _mm256_loadu_ps(row), b1 = _mm256_loadu_ps(row + 8);                        \
+            __m256 b2 = _mm256_loadu_ps(row + 16), b3 = _mm256_loadu_ps(row + 24);                  \
+            for (int r = 0; r < ROWS; r++) {                                                        \
+                __m256 x = _mm256_broadcast_ss(a + r * lda + p);                                    \
+                acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);                                      \
+                acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);                                      \
+                acc[r][2] = _mm256_fmadd_ps(x, b2, acc[r][2]);                                      \
+                acc[r][3] = _mm256_fmadd_ps(x, b3, acc[r][3]);                                      \
+            }                                                                                       \
+        }                                                                                           \
+        for (int r = 0; r < ROWS; r++) {                                                            \
+            float *cr = c + r * ldc;                                                                \
+            for (int s = 0; s < 4; s++) {                                                           \
+                __m256 v = acc[r][s];                                                               \
+                if (accumulate) v = _mm256_add_ps(_mm256_maskload_ps(cr + 8 * s, mask[s]), v);      \
+                _mm256_maskstore_ps(cr + 8 * s, mask[s], v);                                        \
+            }                                                                                       \
+        }                                                                                           \
+    }
+AVX2_BLOCK(1) AVX2_BLOCK(2) AVX2_BLOCK(3)
+
+AVX2_TARGET static void gemm256(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                                const float *packed, int accumulate, float *c, ptrdiff_t ldc) {
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += NR) {
+        const float *panel = packed + j0 * k;
+        __m256i mask[4];
+        for (int s = 0; s < 4; s++) mask[s] = lanes8(n - j0 - 8 * s);
+        for (ptrdiff_t i0 = 0; i0 < m; i0 += MR2) {
+            const float *ai = a + i0 * lda;
+            float *ci = c + i0 * ldc + j0;
+            switch (m - i0 < MR2 ? m - i0 : MR2) {
+            case 3: block2_3(k, ai, lda, panel, accumulate, ci, ldc, mask); break;
+            case 2: block2_2(k, ai, lda, panel, accumulate, ci, ldc, mask); break;
+            default: block2_1(k, ai, lda, panel, accumulate, ci, ldc, mask); break;
+            }
+        }
+    }
+}
+
+void mtl_packed_gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                     const float *packed, int accumulate, float *c, ptrdiff_t ldc) {
+    static int kernel = -1;
+    if (m <= 0 || n <= 0) return;
+    if (kernel < 0) kernel = packed_kernel();
+    if (kernel == 2) gemm512(m, n, k, a, lda, packed, accumulate, c, ldc);
+    else if (kernel == 1) gemm256(m, n, k, a, lda, packed, accumulate, c, ldc);
 }
 
 #else

@@ -71,7 +71,7 @@ public struct LSTM: Module {
 
 /// The recurrent term of the LSTM's forward steps, `gates[j, :] += W_hh · h_{t−1}[j, :]`, as
 /// `gates[m, 4H] += h_{t−1}[m, H] · W_hhᵀ` with `W_hhᵀ` prepared once per call
-/// (`PackedOperand`: packed for the AVX-512 kernel, or transposed for OpenBLAS's small-matrix
+/// (`PackedOperand`: packed for our AVX-512 or AVX2 kernel, or transposed for OpenBLAS's small-matrix
 /// kernels). Every step then multiplies its few rows (m ≤ B) by the prepared weight without
 /// copying it again, and a row's sums do not depend on how many rows the step has.
 struct RecurrentProduct {

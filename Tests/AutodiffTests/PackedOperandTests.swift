@@ -61,9 +61,50 @@ final class PackedOperandTests: XCTestCase {
     }
 
     /// A row's result has the same bits whatever the number of rows and its place among them: so
-    /// `predict` tags a sentence alike in any batch, and np = 2 writes what np = 1 writes.
-    func testARowsProductIsTheSameInAnyBatch() {
-        for layout in [PackedOperand.Layout.panels, .bf16Panels] { assertRowsIndependent(layout) }
+    /// `predict` tags a sentence alike in any batch, and np = 2 writes what np = 1 writes. For the
+    /// layouts products use on this CPU (the packed kernels: AVX-512, or AVX2 with FMA; bf16 pairs
+    /// where AVX512_BF16 is); OpenBLAS's products (`plain`, `source`) promise nothing of the kind.
+    func testARowsProductIsTheSameInAnyBatch() throws {
+        let used = [PackedOperand.Layout.for(.fp32), .for(.bf16)].filter { $0 == .panels || $0 == .bf16Panels }
+        guard !used.isEmpty else { throw XCTSkip("no packed kernel on this CPU (neither AVX-512 nor AVX2 with FMA)") }
+        for layout in used { assertRowsIndependent(layout) }
+    }
+
+    /// The AVX2 kernel and the AVX-512 one sum each element by the same chain of fused
+    /// multiply-adds, so the packed product equals that chain computed here with `fma`, bit for bit
+    /// (on either kernel), for shapes that leave partial panels and partial blocks of rows.
+    func testThePackedProductIsTheFusedChainInTheOrderOfP() throws {
+        guard PackedOperand.kernelAvailable else { throw XCTSkip("no packed kernel on this CPU") }
+        for (m, n, k) in [(1, 1, 1), (2, 33, 5), (4, 100, 64), (7, 31, 17), (9, 65, 3)] {
+            let b = randomValues(k * n, seed: 41), a = randomValues(m * k, seed: 42), c0 = randomValues(m * n, seed: 43)
+            var storage = [Float](repeating: .nan, count: PackedOperand.count(k: k, n: n, layout: .panels))
+            let operand = storage.withUnsafeMutableBufferPointer { ps in
+                b.withUnsafeBufferPointer {
+                    PackedOperand(k: k, n: n, b: $0.baseAddress!, ldb: n, transposed: false, storage: ps.baseAddress!, layout: .panels)
+                }
+            }
+            XCTAssertEqual(operand.layout, .panels)
+            for accumulate in [false, true] {
+                var c = c0
+                storage.withUnsafeBufferPointer { _ in
+                    a.withUnsafeBufferPointer { pa in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            operand.multiply(rows: m, a: pa.baseAddress!, lda: k, accumulate: accumulate, c: pc.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+                var expected = [Float](repeating: 0, count: m * n)
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var sum: Float = 0
+                        // sum + a·b rounded once, as the kernels' fused multiply-add
+                        for p in 0..<k { sum = sum.addingProduct(a[i * k + p], b[p * n + j]) }
+                        expected[i * n + j] = accumulate ? c0[i * n + j] + sum : sum
+                    }
+                }
+                XCTAssertEqual(c.map(\.bitPattern), expected.map(\.bitPattern), "m=\(m) n=\(n) k=\(k) accumulate=\(accumulate)")
+            }
+        }
     }
 
     func assertRowsIndependent(_ layout: PackedOperand.Layout) {

@@ -5,11 +5,12 @@
    whole weight into its packed layout at every call or, for small products, multiplies in place
    with kernels that run at about half of its packed kernel's speed on an LSTM step's shapes; here
    the weight is packed once per sequence and each step's product runs an AVX-512 register kernel
-   over it. */
+   over it (AVX-512, or AVX2 with FMA). */
 #include <stddef.h>
 
-/* 1 when the CPU has AVX-512 F and the OS saves ZMM state, else 0 (always 0 off x86-64).
-   `mtl_packed_gemm` must only be called when this is 1; `mtl_packed_pack` runs anywhere. */
+/* 1 when the CPU has AVX-512 F, or AVX2 and FMA, and the OS saves those registers' state, else 0
+   (always 0 off x86-64). `mtl_packed_gemm` does nothing unless this is 1; `mtl_packed_pack` runs
+   anywhere. */
 int mtl_packed_supported(void);
 
 /* The number of floats `mtl_packed_pack` writes for a k × n operand: k · (n rounded up to 32). */
