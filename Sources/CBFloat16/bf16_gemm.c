@@ -33,7 +33,7 @@ unsigned short mtl_bf16_round(float x) {
 #if defined(__x86_64__)
 
 int mtl_bf16_supported(void) {
-    if (!mtl_packed_supported()) return 0;                           /* AVX-512 F and ZMM state */
+    if (!mtl_packed_avx512()) return 0;                              /* AVX-512 F and ZMM state */
     unsigned int a, b, c, d;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     int bw = (b >> 30) & 1, vl = (b >> 31) & 1;

@@ -63,11 +63,16 @@ static int packed_kernel(void) {
     return fma && ((b >> 5) & 1) ? 1 : 0;                            /* FMA, AVX2 */
 }
 
-int mtl_packed_supported(void) {
+/* `packed_kernel()`, asked once (a race between threads asks twice and stores the same value). */
+static int kernel_here(void) {
     static int kernel = -1;
     if (kernel < 0) kernel = packed_kernel();
-    return kernel != 0;
+    return kernel;
 }
+
+int mtl_packed_supported(void) { return kernel_here() != 0; }
+
+int mtl_packed_avx512(void) { return kernel_here() == 2; }
 
 #define PACKED_TARGET __attribute__((target("avx512f")))
 
@@ -189,9 +194,8 @@ AVX2_TARGET static void gemm256(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const flo
 
 void mtl_packed_gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                      const float *packed, int accumulate, float *c, ptrdiff_t ldc) {
-    static int kernel = -1;
     if (m <= 0 || n <= 0) return;
-    if (kernel < 0) kernel = packed_kernel();
+    int kernel = kernel_here();
     if (kernel == 2) gemm512(m, n, k, a, lda, packed, accumulate, c, ldc);
     else if (kernel == 1) gemm256(m, n, k, a, lda, packed, accumulate, c, ldc);
 }
@@ -199,6 +203,8 @@ void mtl_packed_gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrd
 #else
 
 int mtl_packed_supported(void) { return 0; }
+
+int mtl_packed_avx512(void) { return 0; }
 
 void mtl_packed_gemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                      const float *packed, int accumulate, float *c, ptrdiff_t ldc) {

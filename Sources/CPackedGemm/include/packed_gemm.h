@@ -13,6 +13,10 @@
    anywhere. */
 int mtl_packed_supported(void);
 
+/* 1 when the CPU has AVX-512 F and the OS saves the opmask and ZMM state, else 0 (the bf16
+   kernels' first condition). */
+int mtl_packed_avx512(void);
+
 /* The number of floats `mtl_packed_pack` writes for a k × n operand: k · (n rounded up to 32). */
 size_t mtl_packed_count(ptrdiff_t k, ptrdiff_t n);
 
