@@ -63,9 +63,11 @@ public struct PiecePrediction: Equatable, Sendable {
         return out
     }
 
-    /// Reads what `encode` wrote. Throws `ModelError.transfer` when
-    /// the bytes are cut short or a count exceeds them (a broken transfer, not user input).
-    static func decode(_ bytes: [UInt8]) throws -> [Int: PiecePrediction] {
+    /// Reads what `encode` wrote, for a block of `pieces` pieces. Throws `ModelError.transfer` when
+    /// the bytes are cut short, a count exceeds them, or a piece index is not one of the block's (a
+    /// broken transfer, not user input). A piece index is no count: a rank that decoded one batch late
+    /// in the block sends few bytes and high indices.
+    static func decode(_ bytes: [UInt8], pieces: Int) throws -> [Int: PiecePrediction] {
         var at = 0
         func next() throws -> UInt64 {
             guard at + 8 <= bytes.count else { throw ModelError.transfer("piece predictions cut short at byte \(at) of \(bytes.count)") }
@@ -81,7 +83,11 @@ public struct PiecePrediction: Equatable, Sendable {
         }
         var result: [Int: PiecePrediction] = [:]
         for _ in 0..<(try count()) {
-            let piece = try count()
+            let index = try next()
+            guard index < UInt64(max(pieces, 0)) else {
+                throw ModelError.transfer("piece \(index) is not one of the block's \(pieces)")
+            }
+            let piece = Int(index)
             var p = PiecePrediction(tags: [], probabilities: [], spanScores: [])
             for _ in 0..<(try count()) {
                 p.tags.append(try (0..<(try count())).map { _ in Int32(bitPattern: UInt32(truncatingIfNeeded: try next())) })

@@ -108,7 +108,7 @@ public final class PredictionRun {
             let timing = DecodeTiming(tokens: tokens, seconds: Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9)
             share.decoded(rank: 0, tokens: timing.tokens, total: plan.totalCost, seconds: timing.seconds)
             do {
-                for (r, t) in try gather(&pieces, timing: timing, communicator: communicator) {
+                for (r, t) in try gather(&pieces, of: plan.pieces.count, timing: timing, communicator: communicator) {
                     share.decoded(rank: r, tokens: t.tokens, total: plan.totalCost, seconds: t.seconds)
                 }
             } catch {
@@ -177,9 +177,9 @@ public final class PredictionRun {
     }
 
     /// Sends each rank's predictions and its decoding time to rank 0 (one broadcast per rank),
-    /// where the predictions join `pieces`; returns on rank 0 the other ranks' timings (empty
+    /// where the predictions (of the block's `pieceCount` pieces) join `pieces`; returns on rank 0 the other ranks' timings (empty
     /// elsewhere). Throws on rank 0 when a message cannot be read, after every broadcast.
-    private func gather(_ pieces: inout [Int: PiecePrediction], timing: DecodeTiming,
+    private func gather(_ pieces: inout [Int: PiecePrediction], of pieceCount: Int, timing: DecodeTiming,
                         communicator: Communicator) throws -> [(Int, DecodeTiming)] {
         var failure: Error? = nil
         var timings: [(Int, DecodeTiming)] = []
@@ -191,7 +191,7 @@ public final class PredictionRun {
             do {
                 guard let t = DecodeTiming(bytes) else { throw ModelError.failedOnRank(rank: r, message: "a short message of predictions") }
                 timings.append((r, t))
-                pieces.merge(try PiecePrediction.decode(Array(bytes.dropFirst(DecodeTiming.size)))) { a, _ in a }
+                pieces.merge(try PiecePrediction.decode(Array(bytes.dropFirst(DecodeTiming.size)), pieces: pieceCount)) { a, _ in a }
             } catch { failure = error }
         }
         if let failure { throw failure }
