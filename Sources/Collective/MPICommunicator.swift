@@ -57,6 +57,8 @@ public final class MPICommunicator: Communicator {
     /// Under `serial`: the last `MPI_Testall` found every outstanding request complete (no test is
     /// needed until another starts).
     private var requestsComplete = true
+    /// Under `serial`: sums started and not yet found complete by a test or a wait.
+    private var sumsInFlight: Bool { !requests.isEmpty && !requestsComplete }
     /// Under `serial`: the progress thread's failed test, thrown by the caller's next `progress()`
     /// or `wait(_:)`.
     private var progressError: Error? = nil
@@ -154,7 +156,7 @@ public final class MPICommunicator: Communicator {
             let id = startedRequests
             startedRequests += 1
             outstanding[id] = first ..< requests.count
-            if testsInBackground && !requestsComplete {
+            if testsInBackground && sumsInFlight {
                 if !progressThreadStarted { startProgressThread() }
                 Self.serial.signal()
             }
@@ -168,7 +170,7 @@ public final class MPICommunicator: Communicator {
         try checkOpen("MPI_Testall")
         try Self.locked {
             try throwProgressError()
-            guard !requests.isEmpty, !requestsComplete else { return }
+            guard sumsInFlight else { return }
             try testAll()
         }
     }
@@ -221,14 +223,14 @@ public final class MPICommunicator: Communicator {
     private func runProgressThread() {
         Self.serial.lock()
         while !progressStopping {
-            guard !requests.isEmpty, !requestsComplete, progressError == nil else {
+            guard sumsInFlight, progressError == nil else {
                 Self.serial.wait()
                 continue
             }
             Self.serial.unlock()
             usleep(useconds_t(Self.progressMicroseconds))
             Self.serial.lock()
-            guard !progressStopping, !requests.isEmpty, !requestsComplete, progressError == nil else { continue }
+            guard !progressStopping, sumsInFlight, progressError == nil else { continue }
             do {
                 try testAll()
                 backgroundTestCount += 1

@@ -67,12 +67,11 @@ struct CollectiveChecks {
     // large-message path (CMA single-copy unless disabled): x_r[i] = (r+1)(i mod 1000)  ⇒  W(W+1)/2 · (i mod 1000)
     private func allReduceSumLarge() throws -> CollectiveCheckResult {
         let n = 1 << 20
-        var x = (0..<n).map { Float((r + 1) * ($0 % 1000)) }
+        var x = ramp(n)
         let buckets = try GradientBuckets(parameters: layout([Int](repeating: n / 4, count: 4)), bucketElements: 300_000)
         try x.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0, buckets: buckets) }
-        let expected = (0..<n).map { Float(w * (w + 1) / 2 * ($0 % 1000)) }
-        guard let i = x.indices.first(where: { x[$0] != expected[$0] }) else { return pass("allreduce_sum_large") }
-        return fail("allreduce_sum_large", "element \(i) of \(n): expected \(expected[i]), found \(x[i])")
+        guard let mismatch = rampSumMismatch(x) else { return pass("allreduce_sum_large") }
+        return fail("allreduce_sum_large", mismatch)
     }
 
     // x_r[i] = (r+1)(i+1)  ⇒  at the front, rank r's slice [lo, hi) of the sum: W(W+1)/2 · (i+1) for
@@ -179,7 +178,7 @@ struct CollectiveChecks {
     private func nonBlockingSums() throws -> CollectiveCheckResult {
         let n = 1 << 20
         var x = (0..<7).map { Float((r + 1) * ($0 + 1)) }
-        var y = (0..<n).map { Float((r + 1) * ($0 % 1000)) }
+        var y = ramp(n)
         var empty: [Float] = []
         let small = try x.withUnsafeMutableBufferPointer { try communicator.startAllReduceSum($0) }
         let large = try y.withUnsafeMutableBufferPointer { try communicator.startAllReduceSum($0) }
@@ -191,8 +190,8 @@ struct CollectiveChecks {
         guard x == (0..<7).map({ w2 * Float($0 + 1) }) else {
             return fail("iallreduce_sum", "small: expected \((0..<7).map { w2 * Float($0 + 1) }), found \(x)")
         }
-        guard let i = y.indices.first(where: { y[$0] != w2 * Float($0 % 1000) }) else { return pass("iallreduce_sum") }
-        return fail("iallreduce_sum", "large: element \(i) of \(n): expected \(w2 * Float(i % 1000)), found \(y[i])")
+        guard let mismatch = rampSumMismatch(y) else { return pass("iallreduce_sum") }
+        return fail("iallreduce_sum", "large: " + mismatch)
     }
 
     // a 4 MiB sum y_r[i] = (r+1)(i mod 1000) started, then 50 ms without an MPI call on this
@@ -202,16 +201,13 @@ struct CollectiveChecks {
         let name = "background_progress"
         guard let mpi = communicator as? MPICommunicator else { return pass(name, "one process: every sum is complete when started") }
         let n = 1 << 20
-        var y = (0..<n).map { Float((r + 1) * ($0 % 1000)) }
+        var y = ramp(n)
         let before = mpi.backgroundTests
         let request = try y.withUnsafeMutableBufferPointer { try communicator.startAllReduceSum($0) }
         Thread.sleep(forTimeInterval: 0.05)
         let tests = mpi.backgroundTests - before
         try communicator.wait([request])
-        let w2 = Float(w * (w + 1) / 2)
-        if let i = y.indices.first(where: { y[$0] != w2 * Float($0 % 1000) }) {
-            return fail(name, "element \(i) of \(n): expected \(w2 * Float(i % 1000)), found \(y[i])")
-        }
+        if let mismatch = rampSumMismatch(y) { return fail(name, mismatch) }
         guard let interval = mpi.progressThreadMicroseconds else {
             return tests == 0 ? pass(name, "progress thread off: 0 background tests")
                 : fail(name, "progress thread off, yet \(tests) background tests")
@@ -317,6 +313,16 @@ struct CollectiveChecks {
         let close = found.count == expected.count
             && zip(found, expected).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($1)) }
         return close ? pass(name) : fail(name, "expected \(expected), found \(found)")
+    }
+
+    /// Rank r's large buffer: x_r[i] = (r+1)(i mod 1000), 4 bytes each.
+    private func ramp(_ n: Int) -> [Float] { (0..<n).map { Float((r + 1) * ($0 % 1000)) } }
+
+    /// Where `x` differs from the ramp's sum over ranks, W(W+1)/2 · (i mod 1000), or nil.
+    private func rampSumMismatch(_ x: [Float]) -> String? {
+        let w2 = Float(w * (w + 1) / 2)
+        guard let i = x.indices.first(where: { x[$0] != w2 * Float($0 % 1000) }) else { return nil }
+        return "element \(i) of \(x.count): expected \(w2 * Float(i % 1000)), found \(x[i])"
     }
 
     private func pass(_ name: String, _ note: String? = nil) -> CollectiveCheckResult {
