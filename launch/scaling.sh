@@ -58,7 +58,8 @@
 #
 # What it writes into DIR:
 #   runs.jsonl            one line per bench run: {"mode", "round", "launcher", "load", "bench": <bench --json>}
-#   collective.jsonl      `mtl-dist bench collective --json` (MPI_Allreduce at 4 KiB-16 MiB, the reduce-scatter +
+#   collective.jsonl      `mtl-dist bench collective --json` (MPI_Allreduce at 4 KiB-16 MiB, or to the gradient's
+#                         size where it is larger (`--max-mib`), the reduce-scatter +
 #                         all-gather pair, the non-blocking all-reduce and, on one host, the in-place sum
 #                         over shared memory that the dense sum runs there, from 256 KiB) per np > 1
 #                         (with --emulate each line also holds "link": the emulated link it ran on)
@@ -243,6 +244,14 @@ collective_pause_ms() {
   echo "$ms"
 }
 
+# the largest size `bench collective` times (MiB): the gradient's size, rounded up, where it is above
+# 16 MiB (the runs in runs.jsonl give it), since a sum of the whole gradient can cost more per byte than
+# one of 16 MiB (over TCP on this machine, 128 MiB took 3x a 16 MiB sum's time per byte); at most 1024
+collective_max_mib() {
+  grep -o '"gradient_bytes":[0-9]*' "$output/runs.jsonl" 2>/dev/null | cut -d: -f2 | sort -n | tail -1 \
+    | awk '{ m = int(($1 + 1048575) / 1048576) } END { if (m < 16) m = 16; if (m > 1024) m = 1024; print m }'
+}
+
 # the configuration overrides of an exchange strategy
 strategy_sets() {
   case "$1" in
@@ -339,20 +348,21 @@ if [ -n "$emulate" ]; then
   done
   # the two levels of the cost model: shared memory on one host, and each emulated link
   pause=$(collective_pause_ms)
-  echo "scaling: collectives at 4 KiB-16 MiB, np=2, shared memory, $pause ms before each call of 256 KiB and more" >&2
-  json=$(measure "allreduce-np2-shm" 2 bench collective --json --pause-ms "$pause")
+  mib=$(collective_max_mib)
+  echo "scaling: collectives at 4 KiB-$mib MiB, np=2, shared memory, $pause ms before each call of 256 KiB and more" >&2
+  json=$(measure "allreduce-np2-shm" 2 bench collective --json --pause-ms "$pause" --max-mib "$mib")
   printf '{"link":%s,%s\n' "$(shm_link 2)" "${json#\{}" >> "$output/collective.jsonl"
   for rate in "${rates[@]}"; do
     for h in "${collective_list[@]}"; do
-      echo "scaling: collectives at 4 KiB-16 MiB, $h emulated hosts at $rate" >&2
-      json=$(measure_emulated "allreduce-h$h-$rate" "$rate" "$h" 1 bench collective --json --pause-ms "$pause")
+      echo "scaling: collectives at 4 KiB-$mib MiB, $h emulated hosts at $rate" >&2
+      json=$(measure_emulated "allreduce-h$h-$rate" "$rate" "$h" 1 bench collective --json --pause-ms "$pause" --max-mib "$mib")
       printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h$h-$rate.link.json")" "${json#\{}" >> "$output/collective.jsonl"
     done
   done
   # the machine's own TCP speed: 2 hosts, the link holding no rate (100gbit is far above what 2 cores move);
   # the report marks the emulated rates it cannot hold
-  echo "scaling: collectives at 4 KiB-16 MiB, 2 emulated hosts, the link unshaped (this machine's own TCP speed)" >&2
-  json=$(measure_emulated "allreduce-h2-unshaped" 100gbit 2 1 bench collective --json --pause-ms "$pause")
+  echo "scaling: collectives at 4 KiB-$mib MiB, 2 emulated hosts, the link unshaped (this machine's own TCP speed)" >&2
+  json=$(measure_emulated "allreduce-h2-unshaped" 100gbit 2 1 bench collective --json --pause-ms "$pause" --max-mib "$mib")
   printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h2-unshaped.link.json")" "${json#\{}" > "$output/unshaped.jsonl.tmp"
   mv -f "$output/unshaped.jsonl.tmp" "$output/unshaped.jsonl"
   "$binary" report scaling "$output"
@@ -376,10 +386,11 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 pause=$(collective_pause_ms)
+mib=$(collective_max_mib)
 for n in "${nps[@]}"; do
   [ "$n" -gt 1 ] || continue
-  echo "scaling: collectives at 4 KiB-16 MiB, np=$n, $pause ms before each call of 256 KiB and more" >&2
-  measure "allreduce-np$n" "$n" bench collective --json --pause-ms "$pause" >> "$output/collective.jsonl"
+  echo "scaling: collectives at 4 KiB-$mib MiB, np=$n, $pause ms before each call of 256 KiB and more" >&2
+  measure "allreduce-np$n" "$n" bench collective --json --pause-ms "$pause" --max-mib "$mib" >> "$output/collective.jsonl"
 done
 
 "$binary" report scaling "$output"

@@ -33,7 +33,18 @@ public struct CollectiveBenchmark {
     static let exchangeSizesFrom = 256 << 10
 
     /// 4 KiB to 16 MiB in steps of 4×.
-    public static let defaultSizes = [4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20]
+    public static let defaultSizes = sizes(upToMiB: 16)
+
+    /// 4 KiB, then ×4 while at most `mib` MiB, then `mib` MiB itself where the steps of 4× miss it:
+    /// the largest size is what a step exchanges at once (the scaling kit passes the gradient's
+    /// MiB), since a sum of the whole gradient can cost more per byte than one that stays in cache.
+    public static func sizes(upToMiB mib: Int) -> [Int] {
+        let largest = max(1, mib) << 20
+        var sizes = [4 << 10]
+        while sizes[sizes.count - 1] * 4 <= largest { sizes.append(sizes[sizes.count - 1] * 4) }
+        if sizes[sizes.count - 1] != largest { sizes.append(largest) }
+        return sizes
+    }
 
     /// Repetitions of a size: about 64 MiB moved in all, between 5 and 200 calls; with a pause
     /// before each, no more calls than fit 5 s of pauses (at least 5).

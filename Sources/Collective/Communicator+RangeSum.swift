@@ -4,8 +4,9 @@
 extension Communicator {
     /// Replaces `buffer[r]` for every range r of `ranges` with the elementwise sum over all ranks
     /// and leaves the rest of `buffer` as it is. `ranges` must be the same on every rank, ascending
-    /// and disjoint, inside `buffer`; `scratch` is resized to their total length and reused
-    /// across calls. Returns the number of floats summed. Each element is summed exactly as
+    /// and disjoint, inside `buffer`; `scratch` is grown to their total length where it is shorter
+    /// and reused across calls (never shrunk: the touched rows vary from step to step, and a new
+    /// buffer of tens of MiB each step costs its page faults). Returns the number of floats summed. Each element is summed exactly as
     /// `allReduceSum(_:)` over the whole buffer would sum it at that world size (for two ranks,
     /// one addition: the same bits).
     @discardableResult
@@ -16,9 +17,10 @@ extension Communicator {
                          "range \(r) of \(ranges.count) is outside 0..<\(buffer.count) or not after the one before")
             total += r.count
         }
-        if scratch.count != total { scratch = [Float](repeating: 0, count: total) }
+        if scratch.count < total { scratch = [Float](repeating: 0, count: total) }
         guard let base = buffer.baseAddress, total > 0 else { return 0 }
-        try scratch.withUnsafeMutableBufferPointer { packed in
+        try scratch.withUnsafeMutableBufferPointer { whole in
+            let packed = UnsafeMutableBufferPointer(rebasing: whole[0 ..< total])
             guard let out = packed.baseAddress else { return }
             // packed[k ..< k + |r|] = buffer[r], range after range
             var k = 0

@@ -25,6 +25,33 @@ final class RangeSumTests: XCTestCase {
         }
     }
 
+    /// A second call over fewer elements sums into the first call's scratch (kept, not shrunk),
+    /// only its own ranges; a third over more grows it.
+    func testTheScratchIsKeptAcrossCallsOfOtherSizes() throws {
+        let results = try XCTUnwrap(ThreadGroup.run(worldSize: 2) { comm -> ([Float], [Int]) in
+            // x_r[i] = r + 1 + i
+            var x = (0..<16).map { Float(comm.rank + 1 + $0) }
+            var scratch: [Float] = []
+            var counts: [Int] = []
+            for ranges in [[0..<8], [10..<12], [0..<16]] {
+                _ = try x.withUnsafeMutableBufferPointer { try comm.allReduceSum($0, ranges: ranges, scratch: &scratch) }
+                counts.append(scratch.count)
+            }
+            return (x, counts)
+        })
+        for (rank, result) in results.enumerated() {
+            let (x, counts) = try result.get()
+            XCTAssertEqual(counts, [8, 8, 16])
+            for i in 0..<16 {
+                // calls 1 and 2 leave 3 + 2i on both ranks in 0..<8 and 10..<12, each rank's own value
+                // elsewhere; call 3 sums every element: this rank's value + the other rank's
+                let once = i < 8 || (10..<12).contains(i) ? Float(3 + 2 * i) : Float(rank + 1 + i)
+                let other = i < 8 || (10..<12).contains(i) ? Float(3 + 2 * i) : Float(2 - rank + i)
+                XCTAssertEqual(x[i], once + other, "rank \(rank) element \(i)")
+            }
+        }
+    }
+
     func testNoRangesSumNothing() throws {
         let results = try XCTUnwrap(ThreadGroup.run(worldSize: 2) { comm -> [Float] in
             var x: [Float] = [1, 2]

@@ -65,6 +65,23 @@ final class BenchCommandTests: XCTestCase {
         }
     }
 
+    /// `--max-mib`: sizes from 4 KiB in steps of 4× up to it, and it itself where those steps miss
+    /// it (the scaling kit passes the gradient's size); bounded.
+    func testCollectiveTimesUpToTheLargestSizeAsked() throws {
+        let run = try MTLDist.run(["bench", "collective", "--warmup", "0", "--max-mib", "2", "--json"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let report = try XCTUnwrap(run.jsonLines.first, "\(run)")
+        let sizes = try XCTUnwrap(report["allreduce"] as? [[String: Any]]).compactMap { $0["bytes"] as? Int }
+        XCTAssertEqual(sizes, [4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 2 << 20], "\(run)")
+        let others = try XCTUnwrap(report["iallreduce"] as? [[String: Any]]).compactMap { $0["bytes"] as? Int }
+        XCTAssertEqual(others, [256 << 10, 1 << 20, 2 << 20], "\(run)")
+        for bad in ["0", "1025"] {
+            let refused = try MTLDist.run(["bench", "collective", "--max-mib", bad])
+            XCTAssertNotEqual(refused.status, 0, "\(refused)")
+            XCTAssertTrue(refused.stderr.contains("--max-mib"), "\(refused)")
+        }
+    }
+
     func testTransformerTimesAPretrainedFolder() throws {
         let tiny = EncodeReference.fixtures.appendingPathComponent("tiny-bert").path
         let run = try MTLDist.run(["bench", "transformer", tiny, "--steps", "1", "--warmup", "0", "--batch", "2", "--tokens", "3", "--json"])

@@ -53,6 +53,9 @@ final class ScalingKitTests: XCTestCase {
         // timed after a pause of np = 1's median step (--collective-pause step, the default), said where the report shows it
         XCTAssertTrue(collective.contains("\"pause_ms\":"), collective)
         XCTAssertFalse(collective.contains("\"pause_ms\":0"), "np = 1's step is more than half a millisecond: \(collective)")
+        // sizes up to the gradient's where it is larger than 16 MiB: the default config's is smaller
+        XCTAssertTrue(collective.contains("\"bytes\":16777216"), collective)
+        XCTAssertFalse(collective.contains("\"bytes\":67108864"), collective)
         let machine = try String(contentsOf: output.appendingPathComponent("machine.txt"), encoding: .utf8)
         XCTAssertTrue(machine.contains("collectives: every call of 256 KiB and more after a pause of"), machine)
         XCTAssertTrue(report.contains("after a pause of"), "the report shows machine.txt: \(report)")
