@@ -1,3 +1,4 @@
+import Autodiff
 import Collective
 import Foundation
 import Reporting
@@ -53,15 +54,103 @@ public struct CollectiveBenchmark {
         return pause > 0 ? max(5, min(moved, Int(5 / pause))) : moved
     }
 
+    /// The size of the sum in flight while `overlapStretch` computes: the overlapped sum's bucket
+    /// (`training.allreduce_bucket_mb`'s default, 4 MiB).
+    static let stretchBytes = 4 << 20
+
+    /// How much longer a rank's compute takes while a non-blocking sum is in flight than alone:
+    /// what the overlapped buckets cost the backward they hide behind (the sum's TCP work and the
+    /// progress thread's tests run on the rank's core). Both are timed `count` times, alternating,
+    /// each pair after `pause`, each after a barrier: the same number of single-precision 192×192 products,
+    /// as many as take about 0.8 of the sums' own time, at least one. Where one sum (`sumSeconds`)
+    /// is shorter than 20 ms, up to 16 sums of 4 MiB are started at once, each on its own buffer,
+    /// so the compute is long enough to time (buckets also overlap in training). Returns the median
+    /// of each, the slowest rank's.
+    func overlapStretch(communicator: Communicator, sumSeconds: Double) throws -> OverlapStretch {
+        let side = 192
+        let a = [Float](repeating: 0.5, count: side * side), b = [Float](repeating: 0.25, count: side * side)
+        var c = [Float](repeating: 0, count: side * side)
+        let sums = max(1, min(16, Int((0.02 / max(sumSeconds, 1e-6)).rounded(.up))))
+        let floats = CollectiveBenchmark.stretchBytes / MemoryLayout<Float>.size
+        var buffer = [Float](repeating: 0, count: sums * floats)
+        func compute(_ products: Int) {
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        guard let x = pa.baseAddress, let y = pb.baseAddress, let z = pc.baseAddress else { return }
+                        for _ in 0..<products {
+                            // C = A·B, beta 0: the same work every time
+                            gemm(transA: false, transB: false, m: side, n: side, k: side, a: x, lda: side, b: y, ldb: side,
+                                 beta: 0, c: z, ldc: side)
+                        }
+                    }
+                }
+            }
+        }
+        // one product's time on the slowest rank, so that every rank computes the same number
+        compute(8)
+        let calibrate = 32
+        var each = [0.0]
+        let start = DispatchTime.now().uptimeNanoseconds
+        compute(calibrate)
+        each[0] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(calibrate)
+        try each.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
+        let products = max(1, min(1_000_000, Int(0.8 * Double(sums) * sumSeconds / max(each[0], 1e-9))))
+        let count = CollectiveBenchmark.repetitions(bytes: CollectiveBenchmark.stretchBytes, pause: pause)
+        var alone = [Double](repeating: 0, count: count), during = alone
+        try buffer.withUnsafeMutableBufferPointer { pointer in
+            for i in 0..<count {
+                if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+                try communicator.barrier()
+                var t = DispatchTime.now().uptimeNanoseconds
+                compute(products)
+                alone[i] = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+                try communicator.barrier()
+                let started = try (0..<sums).map { j in
+                    try communicator.startAllReduceSum(UnsafeMutableBufferPointer(rebasing: pointer[j * floats ..< (j + 1) * floats]))
+                }
+                t = DispatchTime.now().uptimeNanoseconds
+                compute(products)
+                during[i] = Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9
+                try communicator.wait(started)
+            }
+        }
+        var medians = [median(alone), median(during)]
+        try medians.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
+        return OverlapStretch(bytes: CollectiveBenchmark.stretchBytes, sums: sums, aloneSeconds: medians[0], duringSeconds: medians[1],
+                              products: products, repetitions: count)
+    }
+
+    /// `overlapStretch`'s result: the compute's median time alone and with the sum in flight.
+    public struct OverlapStretch {
+        var bytes: Int
+        /// Sums in flight at once.
+        var sums: Int
+        var aloneSeconds: Double
+        var duringSeconds: Double
+        var products: Int
+        var repetitions: Int
+
+        /// during ÷ alone − 1, at least 0.
+        var stretch: Double { aloneSeconds > 0 ? max(0, duringSeconds / aloneSeconds - 1) : 0 }
+    }
+
     public struct Report {
         var worldSize: Int
         var pauseSeconds: Double
         var rows: [(operation: CollectiveOperation, bytes: Int, medianSeconds: Double, repetitions: Int)]
+        var stretch: OverlapStretch?
 
         /// `{"world_size": W, "pause_ms": P, "allreduce": [{"bytes": n, "median_s": t, "repetitions": k}, ...],
-        /// "reduce_scatter_allgather": [...], "iallreduce": [...]}`.
+        /// "reduce_scatter_allgather": [...], "iallreduce": [...], "overlap_stretch": {"bytes": n, "sums": m,
+        /// "stretch": x, "alone_s": t, "during_s": t, "products": k, "repetitions": r}}`, the last on more
+        /// than one rank when the sizes reach 4 MiB.
         public var dictionary: [String: Any] {
             var d: [String: Any] = ["world_size": worldSize, "pause_ms": (1000 * pauseSeconds).rounded()]
+            if let stretch {
+                d["overlap_stretch"] = ["bytes": stretch.bytes, "sums": stretch.sums, "stretch": stretch.stretch, "alone_s": stretch.aloneSeconds,
+                                        "during_s": stretch.duringSeconds, "products": stretch.products, "repetitions": stretch.repetitions]
+            }
             for operation in CollectiveOperation.allCases {
                 d[operation.rawValue] = rows.filter { $0.operation == operation }
                     .map { ["bytes": $0.bytes, "median_s": $0.medianSeconds, "repetitions": $0.repetitions] }
@@ -70,9 +159,12 @@ public struct CollectiveBenchmark {
         }
 
         public var table: String {
-            rows.map { String(format: "%@ %9d bytes on %d rank(s): median %.3f ms over %d calls",
-                              $0.operation.rawValue, $0.bytes, worldSize, 1000 * $0.medianSeconds, $0.repetitions) }
-                .joined(separator: "\n")
+            let lines = rows.map { String(format: "%@ %9d bytes on %d rank(s): median %.3f ms over %d calls",
+                                          $0.operation.rawValue, $0.bytes, worldSize, 1000 * $0.medianSeconds, $0.repetitions) }
+            guard let stretch else { return lines.joined(separator: "\n") }
+            return (lines + [String(format: "compute with %d non-blocking sum(s) of %d bytes in flight: %.3f ms against %.3f ms alone (+%.1f%%) over %d calls",
+                                    stretch.sums, stretch.bytes, 1000 * stretch.duringSeconds, 1000 * stretch.aloneSeconds, 100 * stretch.stretch,
+                                    stretch.repetitions)]).joined(separator: "\n")
         }
     }
 
@@ -104,6 +196,12 @@ public struct CollectiveBenchmark {
                 rows.append((operation, bytes, median(seconds), count))
             }
         }
-        return Report(worldSize: communicator.worldSize, pauseSeconds: pause, rows: rows)
+        // the compute beside a bucket's sum in flight, where a bucket's size was timed
+        var stretch: OverlapStretch?
+        if communicator.worldSize > 1,
+           let sum = rows.first(where: { $0.operation == .nonBlockingAllReduce && $0.bytes == CollectiveBenchmark.stretchBytes }) {
+            stretch = try overlapStretch(communicator: communicator, sumSeconds: sum.medianSeconds)
+        }
+        return Report(worldSize: communicator.worldSize, pauseSeconds: pause, rows: rows, stretch: stretch)
     }
 }

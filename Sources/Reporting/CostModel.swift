@@ -83,6 +83,54 @@ public struct AllReduceSample: Equatable {
     }
 }
 
+/// How much longer a rank's compute took while a non-blocking sum of `bytes` was in flight than
+/// alone (`bench collective`'s `"overlap_stretch"`): `stretch` = during ÷ alone − 1, on `link`
+/// when the sweep recorded one. The overlapped buckets' sums run beside backward, and their TCP
+/// work and the progress thread's tests take the rank's core from it.
+public struct OverlapStretchSample: Equatable {
+    public var worldSize: Int
+    public var bytes: Double
+    public var stretch: Double
+    /// The compute's medians alone and beside the sum (0 where the line did not say).
+    public var aloneSeconds: Double
+    public var duringSeconds: Double
+    public var link: ScalingLink?
+
+    public init(worldSize: Int, bytes: Double, stretch: Double, aloneSeconds: Double = 0, duringSeconds: Double = 0, link: ScalingLink? = nil) {
+        self.worldSize = worldSize
+        self.bytes = bytes
+        self.stretch = stretch
+        self.aloneSeconds = aloneSeconds
+        self.duringSeconds = duringSeconds
+        self.link = link
+    }
+
+    /// The `"overlap_stretch"` object of every line of `collective.jsonl` that has one (sweeps before
+    /// it was timed have none). A stretch outside 0 to 10 (a compute 11 times slower) is refused as
+    /// damaged, naming the file and line.
+    public static func read(_ url: URL) throws -> [OverlapStretchSample] {
+        var samples: [OverlapStretchSample] = []
+        for (line, object) in try readJSONLines(url) {
+            guard let value = object["overlap_stretch"] else { continue }
+            guard let o = value as? [String: Any], let w = object["world_size"] as? Int, w >= 2,
+                  let n = (o["bytes"] as? NSNumber)?.doubleValue, n > 0, n <= 1e12,
+                  let x = (o["stretch"] as? NSNumber)?.doubleValue, x.isFinite, x >= 0, x <= 10 else {
+                throw ReportError.badLine(path: url.path, line: line,
+                                          expected: "\"overlap_stretch\": {\"bytes\": n > 0, \"stretch\": 0 to 10, ...} on 2 or more ranks",
+                                          found: String(describing: value).prefix(80).description)
+            }
+            let link = try (object["link"] as? [String: Any]).map { try ScalingLink($0, path: url.path, line: line) }
+            func seconds(_ key: String) -> Double {
+                guard let t = (o[key] as? NSNumber)?.doubleValue, t.isFinite, t >= 0, t <= 3600 else { return 0 }
+                return t
+            }
+            samples.append(OverlapStretchSample(worldSize: w, bytes: n, stretch: x, aloneSeconds: seconds("alone_s"),
+                                                duringSeconds: seconds("during_s"), link: link))
+        }
+        return samples
+    }
+}
+
 /// The latency–bandwidth cost of a ring all-reduce (reduce-scatter then all-gather, each p−1
 /// steps of n/p bytes): T(p, n) = 2(p−1)·α + 2(p−1)/p · n · β, with α the latency of one message in
 /// seconds and β the seconds per byte. This is the algorithm the projection assumes; MPI libraries

@@ -152,10 +152,15 @@ extension ScalingReport {
         let readyFractions: String = measuredReady.isEmpty
             ? "none measured here, so f_k = the bytes of buckets 0..k ÷ the gradient, gradients assumed produced at an even rate in bytes"
             : measuredReady.joined(separator: "; ")
-        let overlapLine: String = "- overlapped buckets: bucket k is ready at s·B × f_k, f_k the fraction of backward after which the "
+        let stretchText: String = exchange.stretch.isEmpty
+            ? "not timed in this sweep, so x = 0"
+            : exchange.stretch.sorted { $0.key < $1.key }.map { "\($0.key.label) " + fmt(100 * $0.value, 1) + "%" }.joined(separator: ", ")
+        let overlapLine: String = "- overlapped buckets: bucket k is ready at B' × f_k, f_k the fraction of backward after which the "
             + "run started its sum (bench's `allreduce_bucket_ready`, median over the steps: \(readyFractions)); the sums run one "
             + "after another, each from max(ready, previous end) for T_nb(bucket), the non-blocking all-reduce's fit; the step "
-            + "waits for what ends after backward"
+            + "waits for what ends after backward. B' = s·B + L·x/(1+x) is backward slowed by the sums beside it (their TCP work "
+            + "and the progress thread's tests take the rank's core), L the part of B' with a sum in flight and x the stretch "
+            + "`bench collective` timed on the link: products beside a 4 MiB non-blocking sum in flight ÷ alone − 1 (\(stretchText))"
         md += ["Model, per strategy, with s the core sharing (ranks × BLAS threads ÷ cores, at least 1), c the contention, "
                + "F, B, U the np = 1 forward, backward and update (each × c below), T(n) = 2(p−1)·α + 2(p−1)/p·n·β at the link's level:",
                "", "- dense: s·F + s·B + T(gradient) + s·U",
@@ -204,6 +209,18 @@ extension ScalingReport {
             md += ["", "| collective | ranks sharing cores: µs per step | ns per byte | timings fitted |", "| --- | ---: | ---: | ---: |"]
             for (operation, c, n) in sharings {
                 md.append("| \(operation.label) | \(fmt(c.perStep * 1e6, 1)) | \(String(format: "%.3g", c.perByte * 1e9)) | \(n) |")
+            }
+        }
+        if !exchange.stretch.isEmpty {
+            md += ["", "Compute beside a sum in flight (`bench collective`'s `overlap_stretch`): the same single-precision products "
+                   + "timed alone and while a 4 MiB non-blocking sum runs (the slowest rank's medians); the overlapped buckets' "
+                   + "backward is priced with the level's median stretch (timings with a core per rank).", "",
+                   "| level | hosts × ranks | alone ms | beside the sum ms | stretch |", "| --- | --- | ---: | ---: | ---: |"]
+            for s in stretches.sorted(by: { ($0.link?.level ?? .sharedMemory, $0.worldSize) < ($1.link?.level ?? .sharedMemory, $1.worldSize) }) {
+                let place = s.link.map { "\($0.hosts) × \($0.ranksPerHost)" + ($0.oversubscription > 1 ? " (\(fmt($0.oversubscription, 0))× cores)" : "") }
+                    ?? "\(s.worldSize) ranks"
+                md.append("| \(s.link.map { levelLabel($0.level) } ?? "as launched") | \(place) | \(fmt(1000 * s.aloneSeconds, 2)) | "
+                          + "\(fmt(1000 * s.duringSeconds, 2)) | \(fmt(100 * s.stretch, 1))% |")
             }
         }
         md += ["", "| collective | level | hosts × ranks | bytes | measured ms | model ms | model ÷ measured | in the fit |",

@@ -22,6 +22,8 @@ public struct ScalingReport {
     /// The machine's own TCP speed, when the sweep timed it (`unshaped.jsonl`: `bench collective` on
     /// 2 emulated hosts whose link is not held to a rate, `--rate 100gbit`).
     public let unshaped: [AllReduceSample]
+    /// Compute beside a sum in flight against alone (`collective.jsonl`'s `"overlap_stretch"`).
+    public let stretches: [OverlapStretchSample]
 
     /// The world sizes the projection covers.
     public static let projectedWorldSizes = [16, 32, 64, 128, 256, 512, 1024]
@@ -43,7 +45,14 @@ public struct ScalingReport {
         fittedWorldSizes = Set(fitted.map(\.worldSize))
         // timings without a link describe the ranks as launched: one host is shared memory, several a cluster
         let launched: ScalingLevel = runs.allSatisfy { $0.link != nil || $0.hosts == 1 } ? .sharedMemory : .cluster
-        exchange = TwoLevelCostModel(fitting: samples.filter { $0.link != nil } + fitted + others, unlinked: launched)
+        var exchange = TwoLevelCostModel(fitting: samples.filter { $0.link != nil } + fitted + others, unlinked: launched)
+        if FileManager.default.fileExists(atPath: collective.path) {
+            stretches = try OverlapStretchSample.read(collective)
+            exchange.setStretch(stretches.filter { $0.link != nil || $0.worldSize <= slots }, unlinked: launched)
+        } else {
+            stretches = []
+        }
+        self.exchange = exchange
         func optionalText(_ name: String) -> String? {
             (try? RegularFile.read(directory.appendingPathComponent(name).path, limit: 1 << 20))
                 .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }

@@ -85,13 +85,15 @@ public struct StepPrediction: Equatable, Sendable {
 /// - dense:   s·F + s·B + T(gradient) + s·U, T the in-place sum's fit on one host where the sweep
 ///   timed it (`shared_sum`: the dense sum runs over shared memory there), else the all-reduce's
 /// - touched: s·F + s·B + T(touched bytes) + s·U
-/// - overlap: s·F + s·B + max(0, e_K − s·B) + s·U, where bucket k (of n_k bytes) is ready at
-///   r_k = s·B · f_k, f_k the fraction of backward after which it could start (measured by the
+/// - overlap: s·F + B' + max(0, e_K − B') + s·U, where bucket k (of n_k bytes) is ready at
+///   r_k = B' · f_k, f_k the fraction of backward after which it could start (measured by the
 ///   run, `ExchangeVolume.bucketReady`: the word embedding, most of the bytes, is final only at
 ///   the end; where not measured, f_k = (n_0 + … + n_k) / gradient, bytes produced at an even
 ///   rate), its sum starts at max(r_k, e_(k−1)) and ends at e_k = start + T_nb(n_k), T_nb the
 ///   non-blocking all-reduce's fit: the sums run one after another, each hidden behind the
-///   backward still running.
+///   backward still running. B' = s·B + L·x/(1+x) is backward slowed by the sums beside it: x the
+///   link's stretch (`TwoLevelCostModel.stretch`, compute beside a sum in flight ÷ alone − 1, 0
+///   where not measured), L the part of B' with a sum in flight.
 /// - sharded: s·F + s·B + T_rs+ag(gradient) + 2(p−1)·α + s·U/p, T_rs+ag the fit of the
 ///   reduce-scatter + all-gather pair (the two halves of a ring all-reduce, so of the same form),
 ///   and 2(p−1)·α the all-reduce of the squared norm (clipping) over the ranks.
@@ -122,11 +124,25 @@ public struct StepCostModel {
                                   exchange: cost.seconds(worldSize: p, bytes: volume.touchedBytes), update: update)
         case .overlap:
             let started = exchange.model(for: link, operation: .nonBlockingAllReduce) ?? cost
-            var end = 0.0
-            for bucket in volume.buckets {
-                end = max(backward * bucket.ready, end) + started.seconds(worldSize: p, bytes: bucket.bytes)
+            let k = exchange.stretch[link.level] ?? 0
+            let sums = volume.buckets.map { (ready: $0.ready, seconds: started.seconds(worldSize: p, bytes: $0.bytes)) }
+            // backward B' = B + L·k/(1+k), L the part of B' with a sum in flight (compute there runs
+            // at 1/(1+k) of its pace): L depends on B' through the ready times, so settle both
+            var stretched = backward, end = 0.0
+            for _ in 0..<8 {
+                end = 0
+                var inFlight = 0.0
+                for sum in sums {
+                    let start = max(stretched * sum.ready, end)
+                    end = start + sum.seconds
+                    inFlight += max(0, min(end, stretched) - start)
+                }
+                let next = backward + inFlight * k / (1 + k)
+                let settled = abs(next - stretched) <= 1e-9 * backward
+                stretched = next
+                if settled { break }
             }
-            return StepPrediction(forward: forward, backward: backward, exchange: max(0, end - backward), update: update)
+            return StepPrediction(forward: forward, backward: stretched, exchange: max(0, end - stretched), update: update)
         case .sharded:
             let q = Double(p)
             let pair = self.exchange.model(for: link, operation: .reduceScatterAllGather) ?? cost

@@ -28,6 +28,23 @@ public struct TwoLevelCostModel {
     public private(set) var sharing: CoreSharingCost?
     /// The samples the sharing's fit used.
     public private(set) var sharingFitted: [AllReduceSample] = []
+    /// Each level's stretch of compute beside a sum in flight (`OverlapStretchSample`): the median
+    /// of its timings with a core per rank (all of them where there are none such); a level without
+    /// timings has none (the overlapped buckets then cost backward nothing).
+    public var stretch: [ScalingLevel: Double] = [:]
+
+    /// Sets `stretch` from `samples`; one without a link belongs to `unlinked` as in the fits.
+    public mutating func setStretch(_ samples: [OverlapStretchSample], unlinked: ScalingLevel?) {
+        var byLevel: [ScalingLevel: [OverlapStretchSample]] = [:]
+        for s in samples {
+            guard let level = s.link?.level ?? unlinked else { continue }
+            byLevel[level, default: []].append(s)
+        }
+        stretch = byLevel.mapValues { group in
+            let own = group.filter { ($0.link?.oversubscription ?? 1) <= 1 }
+            return median((own.isEmpty ? group : own).map(\.stretch))
+        }
+    }
 
     /// The smallest message a network level's fit uses when it has timings of two such sizes.
     public static let smallestFittedNetworkBytes = 1_048_576.0

@@ -82,6 +82,27 @@ final class BenchCommandTests: XCTestCase {
         }
     }
 
+    /// On 2 ranks with sizes up to 4 MiB, the compute beside 4 MiB sums in flight is timed against
+    /// the same compute alone (the overlapped buckets' cost to backward, `overlap_stretch`); not on
+    /// one rank, nor where the sizes stop short of a bucket.
+    func testCollectiveTimesComputeBesideASumInFlight() throws {
+        let run = try MTLDist.mpirun(2, ["bench", "collective", "--warmup", "0", "--max-mib", "4", "--json"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let stretch = try XCTUnwrap(run.jsonLines.first?["overlap_stretch"] as? [String: Any], "\(run)")
+        XCTAssertEqual(stretch["bytes"] as? Int, 4 << 20)
+        let sums = try XCTUnwrap(stretch["sums"] as? Int), alone = try XCTUnwrap(stretch["alone_s"] as? Double)
+        let during = try XCTUnwrap(stretch["during_s"] as? Double), x = try XCTUnwrap(stretch["stretch"] as? Double)
+        XCTAssertTrue((1...16).contains(sums), "\(stretch)")
+        XCTAssertGreaterThan(alone, 0)
+        XCTAssertEqual(x, max(0, during / alone - 1), accuracy: 1e-9, "\(stretch)")
+        XCTAssertTrue(run.stdout.contains("\"overlap_stretch\"") && !run.stdout.contains("compute with"), "JSON only: \(run)")
+        let short = try MTLDist.mpirun(2, ["bench", "collective", "--warmup", "0", "--max-mib", "2", "--json"])
+        XCTAssertEqual(short.status, 0, "\(short)")
+        XCTAssertNil(short.jsonLines.first?["overlap_stretch"], "\(short)")
+        let single = try MTLDist.run(["bench", "collective", "--warmup", "0", "--max-mib", "4", "--json"])
+        XCTAssertNil(single.jsonLines.first?["overlap_stretch"], "\(single)")
+    }
+
     func testTransformerTimesAPretrainedFolder() throws {
         let tiny = EncodeReference.fixtures.appendingPathComponent("tiny-bert").path
         let run = try MTLDist.run(["bench", "transformer", tiny, "--steps", "1", "--warmup", "0", "--batch", "2", "--tokens", "3", "--json"])

@@ -233,4 +233,66 @@ final class CostModelTests: XCTestCase {
         let onlyAllReduce = StepCostModel(compute: model.compute, exchange: TwoLevelCostModel(fitting: samples.filter { $0.operation == .allReduce }, unlinked: nil))
         XCTAssertEqual(try XCTUnwrap(onlyAllReduce.predict(.sharded, volume: volume, link: link)).exchange, g * allReduce.beta, accuracy: 1e-9)
     }
+
+    /// Sums in flight beside backward slow it by the link's stretch x: B' = B + L·x/(1+x), L the part
+    /// of B' with a sum in flight; the ready times follow B'. Without a stretch nothing changes.
+    func testSumsInFlightStretchTheBackwardBesideThem() throws {
+        let level = ScalingLevel.network(bitsPerSecond: 1e9)
+        let link = ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e9)
+        // a sum of n bytes takes n·β = 0.2 s on 2 ranks (α 0)
+        var two = TwoLevelCostModel(levels: [level: AllReduceCostModel(alpha: 0, beta: 1e-8)])
+        let model = { StepCostModel(compute: ComputeProfile(forward: 0.1, backward: 1, update: 0.01), exchange: two) }
+        let early = ExchangeVolume(gradientBytes: 2e7, touchedBytes: 2e7, bucketBytes: [2e7], bucketReady: [0.5])
+        let late = ExchangeVolume(gradientBytes: 2e7, touchedBytes: 2e7, bucketBytes: [2e7], bucketReady: [0.95])
+        let plain = try XCTUnwrap(model().predict(.overlap, volume: late, link: link))
+        XCTAssertEqual(plain.backward, 1, accuracy: 1e-12)
+        XCTAssertEqual(plain.exchange, 0.95 + 0.2 - 1, accuracy: 1e-12)
+        // x = 1: compute at half pace while the sum runs
+        two.stretch = [level: 1]
+        // ready at 0.5·B', the whole sum inside backward: L = 0.2, B' = 1.1, nothing after it
+        let hidden = try XCTUnwrap(model().predict(.overlap, volume: early, link: link))
+        XCTAssertEqual(hidden.backward, 1.1, accuracy: 1e-9)
+        XCTAssertEqual(hidden.exchange, 0, accuracy: 1e-12)
+        // ready at 0.95·B': L = 0.05·B', so B' = 1 + 0.025·B' = 1/0.975; the sum ends 0.2 after 0.95·B'
+        let stretched = try XCTUnwrap(model().predict(.overlap, volume: late, link: link))
+        XCTAssertEqual(stretched.backward, 1 / 0.975, accuracy: 1e-9)
+        XCTAssertEqual(stretched.exchange, 0.95 / 0.975 + 0.2 - 1 / 0.975, accuracy: 1e-9)
+        // the other strategies exchange after backward: no stretch
+        XCTAssertEqual(try XCTUnwrap(model().predict(.dense, volume: late, link: link)).backward, 1, accuracy: 1e-12)
+        // another level's stretch does not apply here
+        two.stretch = [.sharedMemory: 1]
+        XCTAssertEqual(try XCTUnwrap(model().predict(.overlap, volume: late, link: link)).backward, 1, accuracy: 1e-12)
+    }
+
+    /// `collective.jsonl`'s `"overlap_stretch"`: read where a line has one, each level's median (of
+    /// the timings with a core per rank) in the model; a damaged one refused with its line.
+    func testTheStretchIsReadPerLevelAndDamagedOnesAreRefused() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("collective-\(UUID().uuidString).jsonl")
+        addTeardownBlock { try? FileManager.default.removeItem(at: file) }
+        let link = { (hosts: Int, share: Double) in
+            "{\"hosts\":\(hosts),\"ranks_per_host\":1,\"rate_bits_per_s\":1000000000,\"oversubscription\":\(share)}"
+        }
+        let stretch = { (x: Double) in "\"overlap_stretch\":{\"bytes\":4194304,\"stretch\":\(x),\"alone_s\":0.01,\"during_s\":0.012}" }
+        let lines = [
+            "{\"world_size\":2,\"allreduce\":[{\"bytes\":4096,\"median_s\":0.001}]}",
+            "{\"link\":\(link(2, 1)),\"world_size\":2,\"allreduce\":[{\"bytes\":4096,\"median_s\":0.001}],\(stretch(0.1))}",
+            "{\"link\":\(link(2, 1)),\"world_size\":2,\"allreduce\":[{\"bytes\":4096,\"median_s\":0.001}],\(stretch(0.3))}",
+            "{\"link\":\(link(2, 1)),\"world_size\":2,\"allreduce\":[{\"bytes\":4096,\"median_s\":0.001}],\(stretch(0.2))}",
+            "{\"link\":\(link(4, 2)),\"world_size\":4,\"allreduce\":[{\"bytes\":4096,\"median_s\":0.001}],\(stretch(2))}",
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let samples = try OverlapStretchSample.read(file)
+        XCTAssertEqual(samples.map(\.stretch), [0.1, 0.3, 0.2, 2])
+        var model = TwoLevelCostModel(levels: [:])
+        model.setStretch(samples, unlinked: .sharedMemory)
+        XCTAssertEqual(model.stretch, [.network(bitsPerSecond: 1e9): 0.2], "the 4 hosts on 2 cores are left out")
+        for bad in ["\"overlap_stretch\":{\"bytes\":4194304,\"stretch\":-0.5}", "\"overlap_stretch\":{\"bytes\":4194304,\"stretch\":11}",
+                    "\"overlap_stretch\":{\"bytes\":0,\"stretch\":0.1}", "\"overlap_stretch\":[1]"] {
+            try (lines[0] + "\n{\"world_size\":2,\"allreduce\":[{\"bytes\":4096,\"median_s\":0.001}],\(bad)}\n")
+                .write(to: file, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try OverlapStretchSample.read(file), bad) { error in
+                XCTAssertTrue("\(error)".contains(":2"), "names line 2: \(error)")
+            }
+        }
+    }
 }
