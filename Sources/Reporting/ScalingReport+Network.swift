@@ -63,17 +63,20 @@ extension ScalingReport {
 
     /// How much slower W ranks computing at once on this machine are than one, beyond their core
     /// sharing s (they share memory bandwidth, caches and, on a VM, perhaps SMT siblings): the
-    /// forward + backward of the shared-memory dense run at the same np and mode over s × the np = 1
-    /// one. Emulated hosts are namespaces of this machine, so their ranks contend alike; 1 for one
-    /// rank, for ranks on real hosts (a launched cluster) and without a shared-memory run at that np.
+    /// median forward + backward of the shared-memory runs at the same np and mode whose backward
+    /// runs with no sum beside it (every strategy but the overlapped buckets, `auto` by what it
+    /// chose; each run of each, so one unlucky configuration does not set it: their compute is the
+    /// same) over s × the np = 1 one. Emulated hosts are namespaces of this machine, so their ranks
+    /// contend alike; 1 for one rank, for ranks on real hosts (a launched cluster) and without such
+    /// a shared-memory run at that np.
     public func contention(for point: ScalingPoint) -> Double {
-        guard point.worldSize > 1, point.placement.level != .cluster,
-              let shm = points.first(where: { $0.mode == point.mode && $0.worldSize == point.worldSize && $0.strategy == .dense
-                                              && !$0.automatic && $0.placement.level == .sharedMemory }),
-              let one = soloCompute(for: shm) else { return 1 }
-        let solo = shm.placement.oversubscription * (one.forward + one.backward)
+        guard point.worldSize > 1, point.placement.level != .cluster else { return 1 }
+        let shm = points.filter { $0.mode == point.mode && $0.worldSize == point.worldSize && $0.strategy != .overlap
+                                  && $0.placement.level == .sharedMemory }
+        guard let first = shm.first, let one = soloCompute(for: first) else { return 1 }
+        let solo = first.placement.oversubscription * (one.forward + one.backward)
         guard solo > 0 else { return 1 }
-        let c = (shm.forwardMs + shm.backwardMs) / 1000 / solo
+        let c = median(shm.flatMap(\.runs).map { $0.forwardMs + $0.backwardMs }) / 1000 / solo
         return c.isFinite && c > 0 ? c : 1
     }
 
@@ -136,7 +139,7 @@ extension ScalingReport {
                    + "configurations within 15%. The compute is the np = 1 runs' (taken at other moments than each run): on a "
                    + "machine whose load changes between runs, the step's miss is mostly the compute's, the exchange's column "
                    + "isolates the network model."
-                   + (contended.isEmpty ? "" : " Contention c (the shared-memory dense run's forward + backward ÷ s × np = 1's): "
+                   + (contended.isEmpty ? "" : " Contention c (the median forward + backward of the shared-memory runs but the overlapped ones ÷ s × np = 1's): "
                       + contended.map { fmt($0, 2) }.joined(separator: ", ") + "; it prices ranks sharing this machine's memory "
                       + "and caches, which hosts of a real cluster do not share (the projection leaves it out)."), ""]
         }
@@ -160,7 +163,7 @@ extension ScalingReport {
             + "after another, each from max(ready, previous end) for T_nb(bucket), the non-blocking all-reduce's fit; the step "
             + "waits for what ends after backward. B' = s·B + L·x/(1+x) is backward slowed by the sums beside it (their TCP work "
             + "and the progress thread's tests take the rank's core), L the part of B' with a sum in flight and x the stretch "
-            + "`bench collective` timed on the link: products beside a 4 MiB non-blocking sum in flight ÷ alone − 1 (\(stretchText))"
+            + "`bench collective` timed on the link: products beside 4 MiB non-blocking sums in flight ÷ alone − 1 (\(stretchText))"
         md += ["Model, per strategy, with s the core sharing (ranks × BLAS threads ÷ cores, at least 1), c the contention, "
                + "F, B, U the np = 1 forward, backward and update (each × c below), T(n) = 2(p−1)·α + 2(p−1)/p·n·β at the link's level:",
                "", "- dense: s·F + s·B + T(gradient) + s·U",
@@ -213,7 +216,8 @@ extension ScalingReport {
         }
         if !exchange.stretch.isEmpty {
             md += ["", "Compute beside a sum in flight (`bench collective`'s `overlap_stretch`): the same single-precision products "
-                   + "timed alone and while a 4 MiB non-blocking sum runs (the slowest rank's medians); the overlapped buckets' "
+                   + "timed alone and while 4 MiB non-blocking sums run (several at once where one takes under 20 ms; the slowest "
+                   + "rank's medians); the overlapped buckets' "
                    + "backward is priced with the level's median stretch (timings with a core per rank).", "",
                    "| level | hosts × ranks | alone ms | beside the sum ms | stretch |", "| --- | --- | ---: | ---: | ---: |"]
             for s in stretches.sorted(by: { ($0.link?.level ?? .sharedMemory, $0.worldSize) < ($1.link?.level ?? .sharedMemory, $1.worldSize) }) {

@@ -21,7 +21,9 @@ import TaskSampling
 /// the first global batch (the slowest rank's, since a step waits for it) with the moment in it each
 /// bucket of the overlapped sum could start (the slowest rank's), the update timed on
 /// scratch buffers, and the bytes each strategy moves (the touched rows of the first global batches,
-/// from the data). `StepCostModel` predicts each strategy's step from them; the fastest is taken
+/// from the data). `StepCostModel` predicts each strategy's step from them (without the scaling
+/// kit's stretch of backward beside the overlapped sums, whose timing would not fit the probe's 2 s:
+/// x = 0, so the overlapped buckets are priced a little low); the fastest is taken
 /// (the dense sum on a tie). A margin (keep the dense sum unless another is predicted 5% faster)
 /// was tried and measured worse: at 10 Gbit/s the probe predicted touched rows 1.3% faster where
 /// they trained 7.5% faster.

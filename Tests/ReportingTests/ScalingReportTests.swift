@@ -113,8 +113,9 @@ final class ScalingReportTests: XCTestCase {
     /// `exchange: auto` runs are reported as their choice and compared with the best fixed strategy
     /// on their link; a run during which something else was runnable, and a configuration whose
     /// rounds spread by more than 10%, are marked, and the report says the machine was loaded; two
-    /// ranks computing on one machine are priced with their measured contention, the projection
-    /// (hosts with their own machines) without it.
+    /// ranks computing on one machine are priced with their measured contention (the median over the
+    /// shared-memory runs without sums beside backward), the projection (hosts with their own
+    /// machines) without it.
     func testAutoIsComparedWithTheBestFixedStrategyAndALoadedSweepSaysSo() throws {
         let gigabit = AllReduceCostModel(alpha: 5e-5, beta: 8e-9)
         let link = "{\"hosts\":2,\"ranks_per_host\":1,\"rate_bits_per_s\":1000000000,\"oversubscription\":1}"
@@ -138,7 +139,12 @@ final class ScalingReportTests: XCTestCase {
                     line("dense", np: 2, round: 2, stepMs: 120, link: link),
                     line("touched", np: 2, round: 1, stepMs: 80, link: link),
                     line("auto", np: 2, round: 1, stepMs: 82, link: link, others: 1.5, exchange: "touched"),
-                    line("auto", np: 2, round: 2, stepMs: 81, link: link, exchange: "touched")]
+                    line("auto", np: 2, round: 2, stepMs: 81, link: link, exchange: "touched"),
+                    // the contention is the median over every shared-memory run whose backward has no sum beside it:
+                    // an unlucky dense round (100) and the overlapped run (80) do not set it
+                    line("dense", np: 2, round: 2, stepMs: 110, link: shmLink, forward: 40, backward: 60),
+                    line("touched", np: 2, round: 1, stepMs: 58, link: shmLink, forward: 22, backward: 33),
+                    line("overlap", np: 2, round: 1, stepMs: 90, link: shmLink, forward: 30, backward: 50)]
         let directory = try sweepFolder(runs: runs)
         try "load:      3.50 1.00 0.50 (1, 5, 15 min, at the start)\n".write(to: directory.appendingPathComponent("machine.txt"),
                                                                              atomically: true, encoding: .utf8)
