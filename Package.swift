@@ -98,6 +98,7 @@ let package = Package(
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "Collective", "TestSupport"]),
         .testTarget(name: "CollectiveTests", dependencies: ["Collective", "TestSupport"]),
         .testTarget(name: "TimelineTests", dependencies: ["Timeline"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "MultiTaskTests", dependencies: ["MultiTask", "Optimizers", "Autodiff", "Transformer", "Parsing", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "RegularFiles"]),
         .testTarget(name: "TextIOTests", dependencies: ["TextIO"]),

@@ -9,7 +9,8 @@ import Training
 /// `MPI_Allreduce` (float sum) of the dense and touched-rows sums, the reduce-scatter + all-gather
 /// pair of the sharded update, and the non-blocking all-reduce (started, then waited for) of the
 /// overlapped buckets. Each call starts after a barrier; a call's time is the slowest rank's, and
-/// each size reports the median over its repetitions. With a pause, every rank sleeps that long
+/// each size reports the median over its repetitions, which are spread over `passes` passes through
+/// the sizes of each operation. With a pause, every rank sleeps that long
 /// before each call of 256 KiB and more (the barrier after it), as a step's exchange comes after
 /// its forward and backward: over TCP, calls back to back stall more often than calls spaced out
 /// (BENCHMARKS.md, 2026-12-06), so the spaced calls are what a step's exchange costs.
@@ -168,32 +169,66 @@ public struct CollectiveBenchmark {
         }
     }
 
+    /// Passes over the sizes of one operation: each size's repetitions are spread evenly over them
+    /// (the warm-up calls in the first), so that something else running on the machine for a few
+    /// seconds takes a few calls of every size rather than every call of one. Timed back to back,
+    /// one size could be hit whole: across 4 emulated hosts at 10 Gbit/s the 4 MiB all-reduce took
+    /// 38.2 ms where the reduce-scatter + all-gather pair of the same bytes took 16.1
+    /// (docs/scaling/emulated-stretch).
+    static let passes = 4
+
+    /// The order in which `run` times one operation's sizes, each with `counts[k]` timed calls:
+    /// `passes` passes, each visiting every size in turn for its share of the calls (the first passes
+    /// taking the remainder), the first pass after `warmup` untimed calls of each size. Each element
+    /// is (index of the size, untimed calls, timed calls), in order; a size without a call in a pass is left out.
+    static func schedule(counts: [Int], warmup: Int) -> [(size: Int, untimed: Int, timed: Int)] {
+        (0..<passes).flatMap { pass in
+            counts.indices.compactMap { k -> (size: Int, untimed: Int, timed: Int)? in
+                let timed = counts[k] / passes + (pass < counts[k] % passes ? 1 : 0)
+                let untimed = pass == 0 ? warmup : 0
+                return timed + untimed > 0 ? (k, untimed, timed) : nil
+            }
+        }
+    }
+
     public func run(communicator: Communicator) throws -> Report {
         var rows: [(operation: CollectiveOperation, bytes: Int, medianSeconds: Double, repetitions: Int)] = []
+        // zeros stay zeros under summation: no overflow however often the buffer is summed; each size sums a prefix
+        var buffer = [Float](repeating: 0, count: (sizes.max() ?? 0) / MemoryLayout<Float>.size)
         for operation in CollectiveOperation.allCases {
-            for bytes in sizes where operation == .allReduce || bytes >= CollectiveBenchmark.exchangeSizesFrom {
-                // zeros stay zeros under summation: no overflow however often the buffer is summed
-                var buffer = [Float](repeating: 0, count: bytes / MemoryLayout<Float>.size)
-                // the in-place sum needs its own window (every rank on one host; none elsewhere, on all ranks alike)
-                var shared: SharedSum? = nil
-                if operation == .sharedSum {
-                    guard let made = try communicator.makeSharedSum(count: buffer.count) else { continue }
-                    shared = made
+            var timed = sizes.filter { operation == .allReduce || $0 >= CollectiveBenchmark.exchangeSizesFrom }
+            // the in-place sum needs a window per size (every rank on one host; none elsewhere, on all ranks alike),
+            // made in the sizes' order on every rank (making one is collective)
+            var windows: [SharedSum] = []
+            if operation == .sharedSum {
+                for bytes in timed {
+                    guard let made = try communicator.makeSharedSum(count: bytes / MemoryLayout<Float>.size) else { break }
+                    windows.append(made)
                 }
-                let pause = bytes >= CollectiveBenchmark.exchangeSizesFrom ? self.pause : 0
-                let count = CollectiveBenchmark.repetitions(bytes: bytes, pause: pause)
-                var seconds = [Double](repeating: 0, count: count)
-                try buffer.withUnsafeMutableBufferPointer { pointer in
-                    for i in 0..<(warmup + count) {
-                        if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+                timed = Array(timed.prefix(windows.count))
+            }
+            let pauses = timed.map { $0 >= CollectiveBenchmark.exchangeSizesFrom ? pause : 0 }
+            let counts = zip(timed, pauses).map { CollectiveBenchmark.repetitions(bytes: $0, pause: $1) }
+            var seconds = counts.map { [Double](repeating: 0, count: $0) }
+            var done = [Int](repeating: 0, count: timed.count)
+            try buffer.withUnsafeMutableBufferPointer { whole in
+                for (k, untimed, calls) in CollectiveBenchmark.schedule(counts: counts, warmup: warmup) {
+                    let slice = UnsafeMutableBufferPointer(rebasing: whole[0 ..< timed[k] / MemoryLayout<Float>.size])
+                    for i in 0..<(untimed + calls) {
+                        if pauses[k] > 0 { Thread.sleep(forTimeInterval: pauses[k]) }
                         try communicator.barrier()
                         let start = DispatchTime.now().uptimeNanoseconds
-                        if let shared { try shared.sum() } else { try communicator.perform(operation, on: pointer) }
-                        if i >= warmup { seconds[i - warmup] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+                        if operation == .sharedSum { try windows[k].sum() } else { try communicator.perform(operation, on: slice) }
+                        if i >= untimed {
+                            seconds[k][done[k]] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                            done[k] += 1
+                        }
                     }
                 }
-                try seconds.withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
-                rows.append((operation, bytes, median(seconds), count))
+            }
+            for k in timed.indices {
+                try seconds[k].withUnsafeMutableBufferPointer { try communicator.allReduceMax($0) }
+                rows.append((operation, timed[k], median(seconds[k]), counts[k]))
             }
         }
         // the compute beside a bucket's sum in flight, where a bucket's size was timed
