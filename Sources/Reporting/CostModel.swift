@@ -135,20 +135,40 @@ public struct OverlapStretchSample: Equatable {
 /// steps of n/p bytes): T(p, n) = 2(p−1)·α + 2(p−1)/p · n · β, with α the latency of one message in
 /// seconds and β the seconds per byte. This is the algorithm the projection assumes; MPI libraries
 /// pick others (recursive doubling, trees) for small messages, which the fitted α absorbs.
+///
+/// A byte can cost more beyond some size: where the CPUs rather than the link set the rate (TCP
+/// over 2 vCPUs at 10 Gbit/s) once the buffer outgrows the caches and the copies and sums go to
+/// memory (MiniLM's sweep: 1.1 ns/B to 16 MiB, 1.8 beyond); on a shaped link once a message is
+/// longer than what the shaper's burst and the socket buffers pass at once (77 ns/B to 4 MiB at
+/// 100 Mbit/s, 86 beyond, the line rate being 80). With a `knee` K the bytes beyond it cost
+/// `betaBeyond`: T = 2(p−1)·α + 2(p−1)/p·(β·min(n, K) + β_K·(n − K)⁺), which `fitWithKnee` adopts
+/// only where the timings show it.
 public struct AllReduceCostModel: Equatable {
     public var alpha: Double
     public var beta: Double
+    /// Bytes from which `betaBeyond` prices each byte; nil: every byte costs `beta`.
+    public var knee: Double?
+    /// Seconds per byte beyond `knee`.
+    public var betaBeyond: Double
 
-    public init(alpha: Double, beta: Double) {
+    public init(alpha: Double, beta: Double, knee: Double? = nil, betaBeyond: Double? = nil) {
         self.alpha = alpha
         self.beta = beta
+        self.knee = knee
+        self.betaBeyond = knee == nil ? beta : betaBeyond ?? beta
     }
 
     /// Seconds to sum `bytes` over `p` ranks; 0 for one rank.
     public func seconds(worldSize p: Int, bytes n: Double) -> Double {
         guard p > 1 else { return 0 }
         let q = Double(p)
-        return 2 * (q - 1) * alpha + 2 * (q - 1) / q * n * beta
+        return 2 * (q - 1) * alpha + 2 * (q - 1) / q * weightedBytes(n)
+    }
+
+    /// β·min(n, K) + β_K·(n − K)⁺: the seconds per rank's share of 2(p−1)/p.
+    func weightedBytes(_ n: Double) -> Double {
+        guard let knee else { return n * beta }
+        return min(n, knee) * beta + max(0, n - knee) * betaBeyond
     }
 
     /// α and β ≥ 0 minimising the squared relative error over the samples with more than one rank
@@ -178,6 +198,36 @@ public struct AllReduceCostModel: Equatable {
             sxx += x * x
         }
         return AllReduceCostModel(alpha: alpha, beta: sxx > 0 ? max(0, sxy / sxx) : 0)
+    }
+
+    /// `fitBeta`, or with a knee where the timings show one: each size K timed with at least two
+    /// sizes at or below it and two above is tried as the knee, β and β_K ≥ 0 fitted by least
+    /// squares on the relative error; the best is taken when its bytes beyond K cost more than
+    /// those before (a cache outgrown; never the other way), its squared error is at most half the
+    /// single β's and its largest miss is smaller. So a level needs four sizes of the kind fitted
+    /// (16 MiB and less gives three: no knee), and one whose rate the link sets keeps one β.
+    public static func fitWithKnee(_ samples: [AllReduceSample], alpha: Double) -> AllReduceCostModel? {
+        guard let single = fitBeta(samples, alpha: alpha) else { return nil }
+        let used = samples.filter { $0.worldSize > 1 }
+        func misses(_ m: AllReduceCostModel) -> [Double] {
+            used.map { m.seconds(worldSize: $0.worldSize, bytes: $0.bytes) / $0.seconds - 1 }
+        }
+        func squared(_ m: AllReduceCostModel) -> Double { misses(m).reduce(0) { $0 + $1 * $1 } }
+        func largest(_ m: AllReduceCostModel) -> Double { misses(m).map(abs).max() ?? 0 }
+        let sizes = Set(used.map(\.bytes)).sorted()
+        var best: AllReduceCostModel?
+        for knee in sizes where sizes.filter({ $0 <= knee }).count >= 2 && sizes.filter({ $0 > knee }).count >= 2 {
+            // T ≈ 2(p−1)α + c·(min(n, K)·β + (n − K)⁺·β_K), c = 2(p−1)/p; divided by T
+            let rows = used.map { s -> (a: Double, b: Double, y: Double) in
+                let q = Double(s.worldSize), c = 2 * (q - 1) / q
+                return (c * min(s.bytes, knee) / s.seconds, c * max(0, s.bytes - knee) / s.seconds, 1 - 2 * (q - 1) * alpha / s.seconds)
+            }
+            guard let (b, bk) = nonNegativeLeastSquares(rows), bk > b else { continue }
+            let candidate = AllReduceCostModel(alpha: alpha, beta: b, knee: knee, betaBeyond: bk)
+            if best.map({ squared(candidate) < squared($0) }) ?? true { best = candidate }
+        }
+        guard let best, squared(best) <= 0.5 * squared(single), largest(best) < largest(single) else { return single }
+        return best
     }
 }
 

@@ -196,22 +196,34 @@ extension ScalingReport {
                   + "core add to each collective what the level's fit (taken with a core per rank) cannot hold: T + (s−1)·(2(p−1)·step "
                   + "+ 2(p−1)/p·n·byte), with s the sharing, the other ranks' CPU time for their bytes (TCP's copies, the sums) "
                   + "and each ring step's wait for its predecessor's turn on a core; `step` and `byte` are fitted per collective on "
-                  + "its timings of 1 MiB and more with s > 1, all rates together (the cost is the machine's, not the link's). "
-                  + "A real cluster's hosts have their own cores: the projection leaves this term out.", ""] + unshapedParagraph + [
-                  "| collective | level | α µs | β ns/byte | GB/s | timings fitted / all |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+                  + "its timings of 1 MiB and more with s > 1, one fit per rate (the cost is the CPUs', but how much of it a link hides is the link's: behind a slow wire the other ranks' copies cost nothing and the wait for a core remains). "
+                  + "A real cluster's hosts have their own cores: the projection leaves this term out. "
+                  + "A byte can cost more beyond some size (where the CPUs set the rate, a buffer that outgrew the caches; on a "
+                  + "shaped link, a message longer than the shaper's burst and the socket buffers pass at once): a network fit then "
+                  + "takes a knee K, T = 2(p−1)·α + 2(p−1)/p·(β·min(n, K) + "
+                  + "β_K·(n − K)⁺), where its timings show one: each timed size with two sizes at or below it and two above is tried, "
+                  + "and the best is taken when β_K > β, its squared error is at most half the single β's and its largest miss is "
+                  + "smaller (sweeps that time 16 MiB at most have three sizes of 1 MiB and more: one β).", ""] + unshapedParagraph + [
+                  "| collective | level | α µs | β ns/byte | GB/s | β_K beyond the knee K | timings fitted / all |",
+                  "| --- | --- | ---: | ---: | ---: | --- | ---: |"]
         let fits = [(CollectiveOperation.allReduce, exchange)] + exchange.operations.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         for (operation, model) in fits {
             for level in levels {
                 guard let m = model.levels[level] else { continue }
                 md.append("| \(operation.label) | \(levelLabel(level)) | \(fmt(m.alpha * 1e6, 1)) | \(String(format: "%.3g", m.beta * 1e9)) | "
-                          + "\(m.beta > 0 ? fmt(1 / m.beta / 1e9, 3) : "∞") | \(model.fitted[level]?.count ?? 0) / \(model.check(level).count) |")
+                          + "\(m.beta > 0 ? fmt(1 / m.beta / 1e9, 3) : "∞") | \(m.knee.map { String(format: "%.3g ns/byte from %@ MiB", m.betaBeyond * 1e9, fmt($0 / 1_048_576, 1)) } ?? "—") | "
+                          + "\(model.fitted[level]?.count ?? 0) / \(model.check(level).count) |")
             }
         }
-        let sharings = fits.compactMap { operation, model in model.sharing.map { (operation, $0, model.sharingFitted.count) } }
+        let sharings = fits.flatMap { operation, model in
+            model.sharing.sorted { $0.key < $1.key }.map { level, cost in
+                (operation, level, cost, model.sharingFitted.filter { $0.link?.level == level }.count)
+            }
+        }
         if !sharings.isEmpty {
-            md += ["", "| collective | ranks sharing cores: µs per step | ns per byte | timings fitted |", "| --- | ---: | ---: | ---: |"]
-            for (operation, c, n) in sharings {
-                md.append("| \(operation.label) | \(fmt(c.perStep * 1e6, 1)) | \(String(format: "%.3g", c.perByte * 1e9)) | \(n) |")
+            md += ["", "| collective | level | ranks sharing cores: µs per step | ns per byte | timings fitted |", "| --- | --- | ---: | ---: | ---: |"]
+            for (operation, level, c, n) in sharings {
+                md.append("| \(operation.label) | \(levelLabel(level)) | \(fmt(c.perStep * 1e6, 1)) | \(String(format: "%.3g", c.perByte * 1e9)) | \(n) |")
             }
         }
         if !exchange.stretch.isEmpty {
@@ -276,6 +288,7 @@ extension ScalingReport {
                   "| link | np | auto chose (rounds) | auto sentences/s | best fixed | its sentences/s | auto ÷ best |",
                   "| --- | ---: | --- | ---: | --- | ---: | ---: |"]
         var seen: [ScalingLink] = []
+        var identical: [String] = []
         for a in autos where !seen.contains(a.placement) {
             let link = a.placement
             seen.append(link)
@@ -287,6 +300,18 @@ extension ScalingReport {
             let speed = median(runsOnLink.map(\.sentencesPerSecond))
             md.append("| \(link.rateLabel) | \(a.worldSize) | \(choices) | \(fmt(speed, 1)) | \(best.strategy.rawValue) | "
                       + "\(fmt(best.sentencesPerSecond, 1)) | \(fmt(speed / best.sentencesPerSecond, 3)) |")
+            // auto ran the best one's very configuration in every round: the ratio is noise between identical runs
+            if runsOnLink.allSatisfy({ $0.strategy == best.strategy }) {
+                func steps(_ runs: [ScalingRun]) -> String {
+                    runs.sorted { $0.round < $1.round }.map { fmt($0.stepMs, 1) }.joined(separator: ", ")
+                }
+                identical.append("\(link.rateLabel): auto's steps \(steps(runsOnLink)) ms, \(best.strategy.rawValue)'s \(steps(best.runs)) ms")
+            }
+        }
+        if !identical.isEmpty {
+            md += ["", "Where auto chose the best fixed strategy in every round it trained that very configuration (on one host it "
+                   + "takes the dense sum without measuring), so its ratio there is this machine's difference between identical runs, "
+                   + "per round: " + identical.joined(separator: "; ") + "."]
         }
         return md + [""]
     }

@@ -23,10 +23,10 @@ public struct TwoLevelCostModel {
     /// per level as the all-reduce's, where the sweep timed them; `levels`, `samples` and `fitted`
     /// above are the all-reduce's.
     public private(set) var operations: [CollectiveOperation: TwoLevelCostModel] = [:]
-    /// What ranks sharing cores add between hosts (`CoreSharingCost`), fitted on the timings across
-    /// emulated hosts with more ranks than cores; nil when there were none.
-    public private(set) var sharing: CoreSharingCost?
-    /// The samples the sharing's fit used.
+    /// What ranks sharing cores add between hosts (`CoreSharingCost`), one fit per network level on
+    /// its timings across emulated hosts with more ranks than cores; a level without such timings has none.
+    public private(set) var sharing: [ScalingLevel: CoreSharingCost] = [:]
+    /// The samples the sharing's fits used.
     public private(set) var sharingFitted: [AllReduceSample] = []
     /// Each level's stretch of compute beside a sum in flight (`OverlapStretchSample`): the median
     /// of its timings with a core per rank (all of them where there are none such); a level without
@@ -69,6 +69,9 @@ public struct TwoLevelCostModel {
     /// latencies long), yet α decides a ring of 1,024 ranks: a network level's α is the all-reduce's
     /// smallest message over its 2(p−1) steps (the fastest such timing), and β is fitted on the large
     /// messages with that α; the other collectives take the all-reduce's α at their level.
+    ///
+    /// A network level's β has a knee where its timings show one (`AllReduceCostModel.fitWithKnee`):
+    /// bytes beyond the caches where the CPUs set the rate, beyond the shaper's burst where the link does.
     ///
     /// Each operation is fitted on its own samples alone (the form T(p, n) serves for all three: the
     /// reduce-scatter and the all-gather are the two halves of a ring all-reduce).
@@ -121,20 +124,20 @@ public struct TwoLevelCostModel {
                     used = large
                 }
             }
-            if let fit = alpha.map({ AllReduceCostModel.fitBeta(used, alpha: $0) }) ?? AllReduceCostModel.fit(used) {
+            if let fit = alpha.map({ AllReduceCostModel.fitWithKnee(used, alpha: $0) }) ?? AllReduceCostModel.fit(used) {
                 levels[level] = fit
                 samples[level] = group
                 fitted[level] = used
             }
         }
-        // ranks sharing cores across hosts: what their large messages took beyond their level's fit
-        let shared = byLevel.filter { $0.key != .sharedMemory }.flatMap { level, group in
-            group.filter { ($0.link?.oversubscription ?? 1) > 1 && $0.bytes >= TwoLevelCostModel.smallestFittedNetworkBytes }
+        // ranks sharing cores across hosts: what their large messages took beyond their level's fit, per level
+        for (level, group) in byLevel.sorted(by: { $0.key < $1.key }) where level != .sharedMemory {
+            let shared = group.filter { ($0.link?.oversubscription ?? 1) > 1 && $0.bytes >= TwoLevelCostModel.smallestFittedNetworkBytes }
                 .compactMap { s in levels[level].map { (sample: s, base: $0.seconds(worldSize: s.worldSize, bytes: s.bytes)) } }
-        }
-        if let fit = CoreSharingCost.fit(shared) {
-            sharing = fit
-            sharingFitted = shared.map(\.sample)
+            if let fit = CoreSharingCost.fit(shared) {
+                sharing[level] = fit
+                sharingFitted += shared.map(\.sample)
+            }
         }
     }
 
@@ -150,8 +153,8 @@ public struct TwoLevelCostModel {
     public func seconds(_ sample: AllReduceSample) -> Double? {
         guard let level = sample.link?.level, let fit = levels[level] else { return nil }
         let base = fit.seconds(worldSize: sample.worldSize, bytes: sample.bytes)
-        guard level != .sharedMemory, let sharing, let s = sample.link?.oversubscription else { return base }
-        return base + sharing.seconds(worldSize: sample.worldSize, bytes: sample.bytes, sharing: s)
+        guard level != .sharedMemory, let cost = sharing[level], let s = sample.link?.oversubscription else { return base }
+        return base + cost.seconds(worldSize: sample.worldSize, bytes: sample.bytes, sharing: s)
     }
 
     /// Seconds of an all-reduce of `bytes` over the ranks of `link`; nil when its level was not measured.
@@ -182,8 +185,12 @@ public struct TwoLevelCostModel {
 ///
 /// So T = T_level(p, n) + (s − 1)·(2(p−1)·step + 2(p−1)/p·n·byte), with s the sharing (ranks × BLAS
 /// threads ÷ cores) and `step`, `byte` ≥ 0 fitted by least squares on the relative error over the
-/// messages of 1 MiB and more timed across emulated hosts with s > 1 (all rates together: the
-/// cost is the machine's, not the link's).
+/// messages of 1 MiB and more timed across emulated hosts with s > 1, one fit per rate. The cost is
+/// the machine's CPUs', but how much of it the link hides is the link's: behind a slow wire the other
+/// ranks' copies take no time of their own and the wait for a turn on a core remains (1 Gbit/s:
+/// 330–530 µs per step, under 0.4 ns per byte), where the CPUs set the rate their bytes do (10 Gbit/s:
+/// 30–70 µs per step, 1.1–1.6 ns per byte). Fitted over all rates together, the one fit priced 1 MiB
+/// across 8 hosts at 1 Gbit/s 25–46% low and 16 MiB 23–25% high (2026-12-07, the CoNLL sweep).
 public struct CoreSharingCost: Equatable {
     /// Seconds per ring step and per sharing rank.
     public var perStep: Double

@@ -28,11 +28,53 @@ final class CostModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fitted.beta, 0)
     }
 
+    func testAKneeMakesBytesBeyondItCostTheirOwnBeta() {
+        let model = AllReduceCostModel(alpha: 1e-5, beta: 1e-9, knee: 16e6, betaBeyond: 2e-9)
+        // p = 2: 2α + n·β up to the knee, then 2α + K·β + (n − K)·β_K
+        XCTAssertEqual(model.seconds(worldSize: 2, bytes: 4e6), 2e-5 + 4e-3, accuracy: 1e-12)
+        XCTAssertEqual(model.seconds(worldSize: 2, bytes: 64e6), 2e-5 + 16e-3 + 96e-3, accuracy: 1e-12)
+        // p = 4: the per-rank share 2(p−1)/p = 1.5 applies to both parts
+        XCTAssertEqual(model.seconds(worldSize: 4, bytes: 32e6), 6e-5 + 1.5 * (16e-3 + 32e-3), accuracy: 1e-12)
+        XCTAssertEqual(AllReduceCostModel(alpha: 1e-5, beta: 1e-9).betaBeyond, 1e-9, "no knee: every byte at β")
+    }
+
+    /// Timings made from a known knee (every byte beyond 16 MiB twice as dear, as TCP on 2 vCPUs
+    /// showed at 10 Gbit/s once the sum outgrew the caches): the fit finds the knee and both βs; on
+    /// timings of one β, or three sizes, or bytes that get cheaper beyond a size, it keeps one β.
+    func testTheKneeIsFittedOnlyWhereLargeBuffersCostMorePerByte() throws {
+        let mib = 1_048_576.0
+        let sizes = [1, 4, 16, 64, 91].map { $0 * mib }
+        let truth = AllReduceCostModel(alpha: 2e-5, beta: 1.1e-9, knee: 16 * mib, betaBeyond: 1.8e-9)
+        let kneed = sizes.map { AllReduceSample(worldSize: 2, bytes: $0, seconds: truth.seconds(worldSize: 2, bytes: $0)) }
+        let fitted = try XCTUnwrap(AllReduceCostModel.fitWithKnee(kneed, alpha: 2e-5))
+        XCTAssertEqual(fitted.knee, 16 * mib)
+        XCTAssertEqual(fitted.beta, 1.1e-9, accuracy: 1e-15)
+        XCTAssertEqual(fitted.betaBeyond, 1.8e-9, accuracy: 1e-15)
+        // one β (1.23 ns/B by the same fit) would miss the largest size by 27% (worked out in Python, 2026-12-07)
+        let single = try XCTUnwrap(AllReduceCostModel.fitBeta(kneed, alpha: 2e-5))
+        XCTAssertGreaterThan(kneed.map { abs(single.seconds(worldSize: 2, bytes: $0.bytes) / $0.seconds - 1) }.max() ?? 0, 0.2)
+
+        // a link-bound level: one β, a percent or two of noise; no knee
+        let noise = [1.0, 1.02, 0.99, 1.01, 0.98]
+        let flat = zip(sizes, noise).map { n, e in AllReduceSample(worldSize: 2, bytes: n, seconds: e * (4e-5 + 8.4e-9 * n)) }
+        XCTAssertNil(try XCTUnwrap(AllReduceCostModel.fitWithKnee(flat, alpha: 2e-5)).knee)
+        // three sizes (a sweep up to 16 MiB): no size has two on each side
+        XCTAssertNil(try XCTUnwrap(AllReduceCostModel.fitWithKnee(Array(kneed.prefix(3)), alpha: 2e-5)).knee)
+        // bytes cheaper beyond a size: never a knee (a cache outgrown only costs more)
+        let cheaper = AllReduceCostModel(alpha: 2e-5, beta: 1.8e-9, knee: 16 * mib, betaBeyond: 1.1e-9)
+        let falling = sizes.map { AllReduceSample(worldSize: 2, bytes: $0, seconds: cheaper.seconds(worldSize: 2, bytes: $0)) }
+        XCTAssertNil(try XCTUnwrap(AllReduceCostModel.fitWithKnee(falling, alpha: 2e-5)).knee)
+        XCTAssertNil(AllReduceCostModel.fitWithKnee([], alpha: 2e-5))
+    }
+
     /// Timings across 4 and 8 emulated hosts on 2 cores, made from known level fits plus a known
-    /// sharing cost: the fit finds the sharing cost again from the sizes of 1 MiB and more, every
-    /// rate together; it adds nothing where ranks have their own cores, nor over shared memory.
+    /// sharing cost per rate (behind a slow wire mostly the wait for a core, where the CPUs set the
+    /// rate mostly their bytes): the fit finds each rate's again from its sizes of 1 MiB and more;
+    /// it adds nothing where ranks have their own cores, nor over shared memory.
     func testRanksSharingCoresAddTheirFittedCostBetweenHostsOnly() throws {
-        let true_ = CoreSharingCost(perStep: 4e-4, perByte: 1.1e-9)
+        let costs: [Double: CoreSharingCost] = [1e8: CoreSharingCost(perStep: 2e-4, perByte: 1.7e-9),
+                                                1e9: CoreSharingCost(perStep: 4e-4, perByte: 0.2e-9),
+                                                1e10: CoreSharingCost(perStep: 5e-5, perByte: 1.4e-9)]
         let rates: [Double: AllReduceCostModel] = [1e8: AllReduceCostModel(alpha: 4e-6, beta: 8.5e-8),
                                                    1e9: AllReduceCostModel(alpha: 3e-6, beta: 7.5e-9),
                                                    1e10: AllReduceCostModel(alpha: 2e-5, beta: 7e-10)]
@@ -42,7 +84,8 @@ final class CostModelTests: XCTestCase {
             for hosts in [2, 4, 8] {
                 let link = ScalingLink(hosts: hosts, ranksPerHost: 1, rateBitsPerSecond: rate, oversubscription: max(1, Double(hosts) / 2))
                 for n in sizes {
-                    let t = fit.seconds(worldSize: hosts, bytes: n) + true_.seconds(worldSize: hosts, bytes: n, sharing: link.oversubscription)
+                    let t = fit.seconds(worldSize: hosts, bytes: n)
+                        + (costs[rate]?.seconds(worldSize: hosts, bytes: n, sharing: link.oversubscription) ?? 0)
                     samples.append(AllReduceSample(worldSize: hosts, bytes: n, seconds: t, link: link))
                 }
             }
@@ -50,9 +93,12 @@ final class CostModelTests: XCTestCase {
         let shmLink = ScalingLink(hosts: 1, ranksPerHost: 4, rateBitsPerSecond: 0, oversubscription: 2)
         let shm = sizes.map { AllReduceSample(worldSize: 4, bytes: $0, seconds: 1e-3 + $0 * 1e-9, link: shmLink) }
         let model = TwoLevelCostModel(fitting: samples + shm, unlinked: nil)
-        let sharing = try XCTUnwrap(model.sharing)
-        XCTAssertEqual(sharing.perStep, true_.perStep, accuracy: 1e-9)
-        XCTAssertEqual(sharing.perByte, true_.perByte, accuracy: 1e-13)
+        XCTAssertEqual(Set(model.sharing.keys), Set(rates.keys.map { ScalingLevel.network(bitsPerSecond: $0) }), "no sharing over shared memory")
+        for (rate, cost) in costs {
+            let fitted = try XCTUnwrap(model.sharing[.network(bitsPerSecond: rate)])
+            XCTAssertEqual(fitted.perStep, cost.perStep, accuracy: 1e-9, "\(rate)")
+            XCTAssertEqual(fitted.perByte, cost.perByte, accuracy: 1e-13, "\(rate)")
+        }
         // 3 rates × 2 host counts × 3 sizes of 1 MiB and more
         XCTAssertEqual(model.sharingFitted.count, 18)
         XCTAssertTrue(model.sharingFitted.allSatisfy { $0.bytes >= 1_048_576 && $0.link?.hosts != 2 })
@@ -69,8 +115,9 @@ final class CostModelTests: XCTestCase {
                            try XCTUnwrap(model.levels[.sharedMemory]).seconds(worldSize: 4, bytes: sample.bytes), accuracy: 1e-15,
                            "shared memory has no sharing term")
         }
-        XCTAssertEqual(true_.seconds(worldSize: 8, bytes: 1e6, sharing: 1), 0)
-        XCTAssertEqual(true_.seconds(worldSize: 1, bytes: 1e6, sharing: 4), 0)
+        let any = CoreSharingCost(perStep: 4e-4, perByte: 1.1e-9)
+        XCTAssertEqual(any.seconds(worldSize: 8, bytes: 1e6, sharing: 1), 0)
+        XCTAssertEqual(any.seconds(worldSize: 1, bytes: 1e6, sharing: 4), 0)
         // faster than the level's fit: nothing added, never a negative cost
         let fast = [(sample: AllReduceSample(worldSize: 4, bytes: 4e6, seconds: 0.01,
                                              link: ScalingLink(hosts: 4, ranksPerHost: 1, rateBitsPerSecond: 1e9, oversubscription: 2)), base: 0.02)]

@@ -172,7 +172,9 @@ final class ScalingReportTests: XCTestCase {
         for part in ["**Taken on a loaded machine.**", "The 1-minute load at the start was 3.50, above the 2 ranks",
                      "| auto → touched |", "| loaded |", "| spread 18% |", "### `exchange: auto` against the best fixed strategy",
                      "| 1 Gbit/s | 2 | touched (2) | \(fmt(64 / 0.0815)) | touched | \(fmt(64 / 0.080)) | \(String(format: "%.3f", 80 / 81.5)) |",
-                     "Contention c"] {
+                     "Contention c",
+                     // auto took touched, the best fixed one, in both rounds: the same configuration, its steps shown
+                     "per round: 1 Gbit/s: auto's steps 82.0, 81.0 ms, touched's 80.0 ms."] {
             XCTAssertTrue(md.contains(part), "report.md lacks \(part):\n\(md)")
         }
         let csv = try String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
