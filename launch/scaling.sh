@@ -55,6 +55,10 @@
 #                         sweep's np = 1 runs, as a training step's exchange follows its compute. Over TCP,
 #                         calls back to back stall more often than calls spaced out (BENCHMARKS.md,
 #                         2026-12-06), and the cost model is fitted on these timings. Applies to every sweep
+#   --collective-max-mib M  the largest size `bench collective` times, 16 to 1024 MiB (default: the gradient's
+#                         size rounded up, at least 16). Larger sizes show where a byte costs more once a
+#                         sum outgrows the caches (the cost model's knee needs 4 sizes of 1 MiB and more:
+#                         64 gives 1, 4, 16 and 64), for a model bigger than the one swept. Applies to every sweep
 #
 # What it writes into DIR:
 #   runs.jsonl            one line per bench run: {"mode", "round", "launcher", "load", "bench": <bench --json>}
@@ -88,7 +92,7 @@ force=0
 config="" output="" np_list="1,2,4,8" mode="both" steps=20 rounds=3 data_dir="" hostfile="" launcher="mpirun"
 blas_threads=1 binary="${MTL_DIST_BINARY:-}"
 emulate="" hosts=2 ranks_per_host=1 strategies="dense,touched,overlap,sharded,auto" bucket_mb=4 collective_hosts="2,4,8"
-collective_pause=step
+collective_pause=step collective_mib=""
 np_given=0 mode_given=0
 sets=()
 while [ $# -gt 0 ]; do
@@ -104,6 +108,7 @@ while [ $# -gt 0 ]; do
     --bucket-mb)    [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; bucket_mb=$2; shift 2 ;;
     --collective-hosts) [ $# -ge 2 ] || die "$1 needs a value"; collective_hosts=$2; shift 2 ;;
     --collective-pause) [ $# -ge 2 ] || die "$1 needs a value"; collective_pause=$2; shift 2 ;;
+    --collective-max-mib) [ $# -ge 2 ] || die "$1 needs a value"; collective_mib=$2; shift 2 ;;
     --steps)        [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; steps=$2; shift 2 ;;
     --rounds)       [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; rounds=$2; shift 2 ;;
     --data-dir)     [ $# -ge 2 ] || die "$1 needs a value"; data_dir=$2; shift 2 ;;
@@ -127,6 +132,9 @@ case "$launcher" in mpirun|srun) ;; *) die "--launcher expects mpirun or srun, g
 [ -z "$hostfile" ] || [ "$launcher" = mpirun ] || die "--hostfile goes with --launcher mpirun (srun takes its hosts from SLURM)"
 [ -z "$hostfile" ] || [ -f "$hostfile" ] || die "--hostfile $hostfile: no such file"
 [ -z "$data_dir" ] || [ -d "$data_dir" ] || die "--data-dir $data_dir: no such folder"
+[ -z "$collective_mib" ] || { [[ $collective_mib =~ ^[0-9]{1,4}$ ]] && [ "$collective_mib" -ge 16 ] && [ "$collective_mib" -le 1024 ]; } \
+  || die "--collective-max-mib expects 16 to 1024 (MiB), got '$collective_mib'"
+[ -z "$collective_mib" ] || collective_mib=$((10#$collective_mib))
 [ "$collective_pause" = step ] || { [[ $collective_pause =~ ^[0-9]{1,5}$ ]] && [ "$collective_pause" -le 10000 ]; } \
   || die "--collective-pause expects step or 0 to 10000 milliseconds, got '$collective_pause'"
 if [ -n "$emulate" ]; then
@@ -244,10 +252,11 @@ collective_pause_ms() {
   echo "$ms"
 }
 
-# the largest size `bench collective` times (MiB): the gradient's size, rounded up, where it is above
-# 16 MiB (the runs in runs.jsonl give it), since a sum of the whole gradient can cost more per byte than
-# one of 16 MiB (over TCP on this machine, 128 MiB took 3x a 16 MiB sum's time per byte); at most 1024
+# the largest size `bench collective` times (MiB): --collective-max-mib, else the gradient's size, rounded
+# up, where it is above 16 MiB (the runs in runs.jsonl give it), since a sum of the whole gradient can cost
+# more per byte than one of 16 MiB (over TCP on this machine, 128 MiB took 3x a 16 MiB sum's time per byte); at most 1024
 collective_max_mib() {
+  if [ -n "$collective_mib" ]; then echo "$collective_mib"; return; fi
   grep -o '"gradient_bytes":[0-9]*' "$output/runs.jsonl" 2>/dev/null | cut -d: -f2 | sort -n | tail -1 \
     | awk '{ m = int(($1 + 1048575) / 1048576) } END { if (m < 16) m = 16; if (m > 1024) m = 1024; print m }'
 }

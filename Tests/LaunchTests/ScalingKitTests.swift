@@ -132,6 +132,9 @@ final class ScalingKitTests: XCTestCase {
             (["--config", config, "--output", output.path, "--np", "1,1000"], "pass --force"),
             (["--config", config, "--output", output.path, "--collective-pause", "soon"], "--collective-pause expects"),
             (["--config", config, "--output", output.path, "--collective-pause", "20000"], "--collective-pause expects"),
+            (["--config", config, "--output", output.path, "--collective-max-mib", "8"], "--collective-max-mib expects 16 to 1024"),
+            (["--config", config, "--output", output.path, "--collective-max-mib", "2048"], "--collective-max-mib expects 16 to 1024"),
+            (["--config", config, "--output", output.path, "--collective-max-mib", "lots"], "--collective-max-mib expects 16 to 1024"),
             (["--config", config, "--output", output.path, "--np", "1,4", "--hostfile", hostfile.path], "the 3 slots of"),
         ] {
             let run = try runScript(kit, arguments + ["--binary", "/bin/true"])
