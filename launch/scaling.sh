@@ -55,6 +55,11 @@
 #                         sweep's np = 1 runs, as a training step's exchange follows its compute. Over TCP,
 #                         calls back to back stall more often than calls spaced out (BENCHMARKS.md,
 #                         2026-12-06), and the cost model is fitted on these timings. Applies to every sweep
+#   --collective-rounds N  times `bench collective` runs on every link (and np), 1 to 9 (default 1): rounds
+#                         spread over the sweep's collectives (each round visits every link, even rounds in
+#                         reverse), and the report takes each size's median over the runs. Where ranks share
+#                         cores (4 and 8 emulated hosts on 2 cores) one run can catch a state the next does
+#                         not; 3 rounds triple the collectives' time. Applies to every sweep
 #   --collective-max-mib M  the largest size `bench collective` times, 16 to 1024 MiB (default: the gradient's
 #                         size rounded up, at least 16). Larger sizes show where a byte costs more once a
 #                         sum outgrows the caches (the cost model's knee needs 4 sizes of 1 MiB and more:
@@ -92,7 +97,7 @@ force=0
 config="" output="" np_list="1,2,4,8" mode="both" steps=20 rounds=3 data_dir="" hostfile="" launcher="mpirun"
 blas_threads=1 binary="${MTL_DIST_BINARY:-}"
 emulate="" hosts=2 ranks_per_host=1 strategies="dense,touched,overlap,sharded,auto" bucket_mb=4 collective_hosts="2,4,8"
-collective_pause=step collective_mib=""
+collective_pause=step collective_mib="" collective_rounds=1
 np_given=0 mode_given=0
 sets=()
 while [ $# -gt 0 ]; do
@@ -109,6 +114,7 @@ while [ $# -gt 0 ]; do
     --collective-hosts) [ $# -ge 2 ] || die "$1 needs a value"; collective_hosts=$2; shift 2 ;;
     --collective-pause) [ $# -ge 2 ] || die "$1 needs a value"; collective_pause=$2; shift 2 ;;
     --collective-max-mib) [ $# -ge 2 ] || die "$1 needs a value"; collective_mib=$2; shift 2 ;;
+    --collective-rounds) [ $# -ge 2 ] || die "$1 needs a value"; collective_rounds=$2; shift 2 ;;
     --steps)        [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; steps=$2; shift 2 ;;
     --rounds)       [ $# -ge 2 ] || die "$1 needs a value"; positive "$1" "$2"; rounds=$2; shift 2 ;;
     --data-dir)     [ $# -ge 2 ] || die "$1 needs a value"; data_dir=$2; shift 2 ;;
@@ -135,6 +141,8 @@ case "$launcher" in mpirun|srun) ;; *) die "--launcher expects mpirun or srun, g
 [ -z "$collective_mib" ] || { [[ $collective_mib =~ ^[0-9]{1,4}$ ]] && [ "$collective_mib" -ge 16 ] && [ "$collective_mib" -le 1024 ]; } \
   || die "--collective-max-mib expects 16 to 1024 (MiB), got '$collective_mib'"
 [ -z "$collective_mib" ] || collective_mib=$((10#$collective_mib))
+[[ $collective_rounds =~ ^0*[1-9]$ ]] || die "--collective-rounds expects 1 to 9 (runs of bench collective on every link), got '$collective_rounds'"
+collective_rounds=$((10#$collective_rounds))
 [ "$collective_pause" = step ] || { [[ $collective_pause =~ ^[0-9]{1,5}$ ]] && [ "$collective_pause" -le 10000 ]; } \
   || die "--collective-pause expects step or 0 to 10000 milliseconds, got '$collective_pause'"
 if [ -n "$emulate" ]; then
@@ -248,7 +256,8 @@ collective_pause_ms() {
       | grep -o '"median_step_ms":[0-9.eE+-]*' | cut -d: -f2 | sort -g \
       | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; m = int(m + 0.5); print (m > 10000 ? 10000 : m) } }')
   fi
-  echo "collectives: every call of 256 KiB and more after a pause of $ms ms on each rank (--collective-pause $collective_pause)" >> "$output/machine.txt"
+  echo "collectives: every call of 256 KiB and more after a pause of $ms ms on each rank (--collective-pause $collective_pause)$(
+    [ "$collective_rounds" -le 1 ] || echo "; every link timed in $collective_rounds runs (--collective-rounds), each size the median over them")" >> "$output/machine.txt"
   echo "$ms"
 }
 
@@ -271,6 +280,10 @@ strategy_sets() {
     auto)    echo "--set training.exchange=auto" ;;
   esac
 }
+
+# a collective run's log name: NAME, or NAME-runK where the sweep times every link several times
+collective_log() { if [ "$collective_rounds" -gt 1 ]; then echo "$1-run$2"; else echo "$1"; fi; }
+collective_round_note() { [ "$collective_rounds" -le 1 ] || echo " (run $1/$collective_rounds)"; }
 
 # the machine's load around a run: `sample_load_start` before it, `sample_load_end RANKS` after it
 # prints {"start_1min", "end_1min", "others_running"}; others_running is the median of
@@ -358,14 +371,26 @@ if [ -n "$emulate" ]; then
   # the two levels of the cost model: shared memory on one host, and each emulated link
   pause=$(collective_pause_ms)
   mib=$(collective_max_mib)
-  echo "scaling: collectives at 4 KiB-$mib MiB, np=2, shared memory, $pause ms before each call of 256 KiB and more" >&2
-  json=$(measure "allreduce-np2-shm" 2 bench collective --json --pause-ms "$pause" --max-mib "$mib")
-  printf '{"link":%s,%s\n' "$(shm_link 2)" "${json#\{}" >> "$output/collective.jsonl"
-  for rate in "${rates[@]}"; do
-    for h in "${collective_list[@]}"; do
-      echo "scaling: collectives at 4 KiB-$mib MiB, $h emulated hosts at $rate" >&2
-      json=$(measure_emulated "allreduce-h$h-$rate" "$rate" "$h" 1 bench collective --json --pause-ms "$pause" --max-mib "$mib")
-      printf '{"link":%s,%s\n' "$(cat "$output/logs/allreduce-h$h-$rate.link.json")" "${json#\{}" >> "$output/collective.jsonl"
+  # every link in each round, even rounds in reverse, so that a state of the machine takes one run of several links
+  # rather than every run of one
+  links=(shm)
+  for rate in "${rates[@]}"; do for h in "${collective_list[@]}"; do links+=("$h@$rate"); done; done
+  for ((cr = 1; cr <= collective_rounds; cr++)); do
+    order=("${links[@]}")
+    if ((cr % 2 == 0)); then mapfile -t order < <(printf '%s\n' "${links[@]}" | tac); fi
+    for l in "${order[@]}"; do
+      if [ "$l" = shm ]; then
+        log=$(collective_log "allreduce-np2-shm" "$cr")
+        echo "scaling: collectives at 4 KiB-$mib MiB, np=2, shared memory, $pause ms before each call of 256 KiB and more$(collective_round_note "$cr")" >&2
+        json=$(measure "$log" 2 bench collective --json --pause-ms "$pause" --max-mib "$mib")
+        printf '{"link":%s,%s\n' "$(shm_link 2)" "${json#\{}" >> "$output/collective.jsonl"
+      else
+        h=${l%@*} rate=${l#*@}
+        log=$(collective_log "allreduce-h$h-$rate" "$cr")
+        echo "scaling: collectives at 4 KiB-$mib MiB, $h emulated hosts at $rate$(collective_round_note "$cr")" >&2
+        json=$(measure_emulated "$log" "$rate" "$h" 1 bench collective --json --pause-ms "$pause" --max-mib "$mib")
+        printf '{"link":%s,%s\n' "$(cat "$output/logs/$log.link.json")" "${json#\{}" >> "$output/collective.jsonl"
+      fi
     done
   done
   # the machine's own TCP speed: 2 hosts, the link holding no rate (100gbit is far above what 2 cores move);
@@ -396,10 +421,14 @@ done
 
 pause=$(collective_pause_ms)
 mib=$(collective_max_mib)
-for n in "${nps[@]}"; do
-  [ "$n" -gt 1 ] || continue
-  echo "scaling: collectives at 4 KiB-$mib MiB, np=$n, $pause ms before each call of 256 KiB and more" >&2
-  measure "allreduce-np$n" "$n" bench collective --json --pause-ms "$pause" --max-mib "$mib" >> "$output/collective.jsonl"
+for ((cr = 1; cr <= collective_rounds; cr++)); do
+  order=("${nps[@]}")
+  if ((cr % 2 == 0)); then order=($(printf '%s\n' "${nps[@]}" | tac)); fi
+  for n in "${order[@]}"; do
+    [ "$n" -gt 1 ] || continue
+    echo "scaling: collectives at 4 KiB-$mib MiB, np=$n, $pause ms before each call of 256 KiB and more$(collective_round_note "$cr")" >&2
+    measure "$(collective_log "allreduce-np$n" "$cr")" "$n" bench collective --json --pause-ms "$pause" --max-mib "$mib" >> "$output/collective.jsonl"
+  done
 done
 
 "$binary" report scaling "$output"

@@ -34,6 +34,10 @@ public struct AllReduceSample: Equatable {
     public var seconds: Double
     public var link: ScalingLink?
     public var operation: CollectiveOperation
+    /// The runs of `bench collective` whose medians `seconds` is the median of (`launch/scaling.sh
+    /// --collective-rounds`), and how far apart they were: the slowest ÷ the fastest − 1.
+    public var runs: Int = 1
+    public var spread: Double = 0
 
     public init(worldSize: Int, bytes: Double, seconds: Double, link: ScalingLink? = nil, operation: CollectiveOperation = .allReduce) {
         self.worldSize = worldSize
@@ -41,6 +45,28 @@ public struct AllReduceSample: Equatable {
         self.seconds = seconds
         self.link = link
         self.operation = operation
+    }
+
+    /// One sample per collective, link, world size and size: the median over every run that timed
+    /// it, in the order first seen. On a machine whose ranks share cores one run of `bench
+    /// collective` can catch a state the next does not (8 emulated hosts on 2 cores: the same 1 MiB
+    /// sum took 32 ms in one sweep and 59 in another, each the median of 64 calls), so the kit times
+    /// every link in several runs spread over the sweep, and the report takes their median.
+    public static func medianOverRuns(_ samples: [AllReduceSample]) -> [AllReduceSample] {
+        struct Key: Hashable { var worldSize: Int; var bytes: Double; var link: ScalingLink?; var operation: CollectiveOperation }
+        var order: [Key] = [], seconds: [Key: [Double]] = [:], first: [Key: AllReduceSample] = [:]
+        for s in samples {
+            let key = Key(worldSize: s.worldSize, bytes: s.bytes, link: s.link, operation: s.operation)
+            if first[key] == nil { first[key] = s; order.append(key) }
+            seconds[key, default: []].append(s.seconds)
+        }
+        return order.compactMap { key in
+            guard var merged = first[key], let times = seconds[key], let low = times.min(), let high = times.max() else { return nil }
+            merged.seconds = median(times)
+            merged.runs = times.count
+            merged.spread = low > 0 ? high / low - 1 : 0
+            return merged
+        }
     }
 
     /// Every sample of `collective.jsonl`: one line per world size, as `mtl-dist bench collective
@@ -128,6 +154,24 @@ public struct OverlapStretchSample: Equatable {
                                                 duringSeconds: seconds("during_s"), link: link))
         }
         return samples
+    }
+
+    /// One sample per link, world size and size of the sum: the medians over every run that timed it
+    /// (as `AllReduceSample.medianOverRuns`), in the order first seen.
+    public static func medianOverRuns(_ samples: [OverlapStretchSample]) -> [OverlapStretchSample] {
+        struct Key: Hashable { var worldSize: Int; var bytes: Double; var link: ScalingLink? }
+        var order: [Key] = [], groups: [Key: [OverlapStretchSample]] = [:]
+        for s in samples {
+            let key = Key(worldSize: s.worldSize, bytes: s.bytes, link: s.link)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(s)
+        }
+        return order.compactMap { key in
+            guard let group = groups[key], let one = group.first else { return nil }
+            return OverlapStretchSample(worldSize: one.worldSize, bytes: one.bytes, stretch: median(group.map(\.stretch)),
+                                        aloneSeconds: median(group.map(\.aloneSeconds)), duringSeconds: median(group.map(\.duringSeconds)),
+                                        link: one.link)
+        }
     }
 }
 

@@ -193,10 +193,15 @@ extension ScalingReport {
                   + "against the model below. The reduce-scatter + all-gather pair (the sharded update) and the non-blocking "
                   + "all-reduce (a bucket of the overlapped sum) are timed from 256 KiB and fitted alike, each on its own timings. "
                   + "Where emulated hosts outnumber this machine's cores (4 and 8 hosts of one rank on 2 cores), the ranks sharing a "
-                  + "core add to each collective what the level's fit (taken with a core per rank) cannot hold: T + (s−1)·(2(p−1)·step "
-                  + "+ 2(p−1)/p·n·byte), with s the sharing, the other ranks' CPU time for their bytes (TCP's copies, the sums) "
-                  + "and each ring step's wait for its predecessor's turn on a core; `step` and `byte` are fitted per collective on "
-                  + "its timings of 1 MiB and more with s > 1, one fit per rate (the cost is the CPUs', but how much of it a link hides is the link's: behind a slow wire the other ranks' copies cost nothing and the wait for a core remains). "
+                  + "core add to each collective what the level's fit (taken with a core per rank) cannot hold: T + s(s−1)/2·2(p−1)·step "
+                  + "+ (s−1)·2(p−1)/p·n·byte, with s the sharing: each ring step's wait for its predecessor's turn on a core, which "
+                  + "grows faster than the other ranks on the core (a 1 MiB collective at 1 Gbit/s: under 0.11 ms per step at s = 2, "
+                  + "0.8–3.1 ms at s = 4, in four CoNLL sweeps; so the pairs of ranks on one core, s(s−1)/2, rather than s − 1: "
+                  + "with s of 2 and 4 only the form is one number, and 6 at s = 4 fitted those sweeps best of 3, 6, 9, 15 and 27), and the other ranks' CPU time for their bytes (TCP's copies, the sums). `step` and `byte` are fitted "
+                  + "per collective on its timings of 1 MiB and more with s > 1, one fit per rate (the cost is the CPUs', but how much "
+                  + "of it a link hides is the link's: behind a slow wire the other ranks' copies cost nothing and the wait for a core "
+                  + "remains), to the smallest largest relative miss (least squares reweighted by each timing's miss: the form is "
+                  + "the sharing's shape, not a law of TCP, and least squares let one size's steady excess push its neighbours out). "
                   + "A real cluster's hosts have their own cores: the projection leaves this term out. "
                   + "A byte can cost more beyond some size (where the CPUs set the rate, a buffer that outgrew the caches; on a "
                   + "shaped link, a message longer than the shaper's burst and the socket buffers pass at once): a network fit then "
@@ -221,7 +226,7 @@ extension ScalingReport {
             }
         }
         if !sharings.isEmpty {
-            md += ["", "| collective | level | ranks sharing cores: µs per step | ns per byte | timings fitted |", "| --- | --- | ---: | ---: | ---: |"]
+            md += ["", "| collective | level | ranks sharing cores: µs per step and pair | ns per byte and rank | timings fitted |", "| --- | --- | ---: | ---: | ---: |"]
             for (operation, level, c, n) in sharings {
                 md.append("| \(operation.label) | \(levelLabel(level)) | \(fmt(c.perStep * 1e6, 1)) | \(String(format: "%.3g", c.perByte * 1e9)) | \(n) |")
             }
@@ -239,6 +244,7 @@ extension ScalingReport {
                           + "\(fmt(1000 * s.duringSeconds, 2)) | \(fmt(100 * s.stretch, 1))% |")
             }
         }
+        md += runsParagraph
         md += ["", "| collective | level | hosts × ranks | bytes | measured ms | model ms | model ÷ measured | in the fit |",
                "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"]
         for (operation, model) in fits {
@@ -267,6 +273,24 @@ extension ScalingReport {
             if !summary.isEmpty { md += ["", "\(operation.label.prefix(1).uppercased() + operation.label.dropFirst()), sizes ≥ 1 MiB between hosts: " + summary.joined(separator: "; ") + "."] }
         }
         return md + [""]
+    }
+
+    /// Where the sweep timed a link in several runs (`--collective-rounds`): that every measured time
+    /// is their median, and how far apart the runs of one timing of 1 MiB and more between hosts were.
+    var runsParagraph: [String] {
+        let repeated = samples.filter { $0.runs > 1 }
+        guard let most = repeated.map(\.runs).max() else { return [] }
+        let count = most == (repeated.map(\.runs).min() ?? most) ? "\(most)" : "up to \(most)"
+        var text = "Each measured time below is the median over \(count) runs of `bench collective` on its link or world size, "
+            + "spread over the sweep (`--collective-rounds`)"
+        let between = repeated.filter { $0.bytes >= 1_048_576 && ($0.link?.hosts ?? 1) > 1 }
+        if let worst = between.max(by: { $0.spread < $1.spread }), let link = worst.link {
+            let calm = between.filter { $0.spread <= 0.2 }.count
+            text += "; between hosts, at 1 MiB and more, the slowest run of a timing was within 20% of its fastest for \(calm) of "
+                + "\(between.count), and at most \(fmt(100 * worst.spread, 0))% slower (\(worst.operation.label), "
+                + "\(Int(worst.bytes)) bytes, \(link.hosts) hosts at \(levelLabel(link.level)))"
+        }
+        return ["", text + "."]
     }
 
     /// The network levels a projection may use: emulated rates and the launched cluster, never shared memory.

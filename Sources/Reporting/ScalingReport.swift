@@ -34,7 +34,9 @@ public struct ScalingReport {
         runs = try ScalingRun.read(directory.appendingPathComponent("runs.jsonl"))
         points = ScalingPoint.group(runs)
         let collective = directory.appendingPathComponent("collective.jsonl")
-        samples = FileManager.default.fileExists(atPath: collective.path) ? try AllReduceSample.read(collective) : []
+        // each link's timings: the median over the runs that timed it (`--collective-rounds`)
+        samples = FileManager.default.fileExists(atPath: collective.path)
+            ? AllReduceSample.medianOverRuns(try AllReduceSample.read(collective)) : []
         // ranks sharing cores time the scheduler, not the transfer: fit on a core per rank when there are such samples
         let slots = runs.map { $0.cores * $0.hosts / max($0.blasThreads, 1) }.min() ?? 1
         let unlinked = samples.filter { $0.link == nil && $0.operation == .allReduce }
@@ -47,7 +49,7 @@ public struct ScalingReport {
         let launched: ScalingLevel = runs.allSatisfy { $0.link != nil || $0.hosts == 1 } ? .sharedMemory : .cluster
         var exchange = TwoLevelCostModel(fitting: samples.filter { $0.link != nil } + fitted + others, unlinked: launched)
         if FileManager.default.fileExists(atPath: collective.path) {
-            stretches = try OverlapStretchSample.read(collective)
+            stretches = OverlapStretchSample.medianOverRuns(try OverlapStretchSample.read(collective))
             exchange.setStretch(stretches.filter { $0.link != nil || $0.worldSize <= slots }, unlinked: launched)
         } else {
             stretches = []
@@ -181,7 +183,7 @@ public struct ScalingReport {
                "", "- α (latency per message) = \(fmt(cost.alpha * 1e6, 2)) µs",
                "- β = \(String(format: "%.3g", cost.beta * 1e9)) ns/byte (\(cost.beta > 0 ? fmt(1 / cost.beta / 1e9, 2) : "∞") GB/s per link)", "",
                "Only world sizes with a core per rank enter the fit when there are any (with ranks sharing cores",
-               "the time is mostly waiting for the scheduler); the others are shown against the model.", "",
+               "the time is mostly waiting for the scheduler); the others are shown against the model."] + runsParagraph + ["",
                "| np | bytes | measured ms | model ms | in the fit |", "| ---: | ---: | ---: | ---: | --- |"]
         for s in samples.sorted(by: { ($0.worldSize, $0.bytes) < ($1.worldSize, $1.bytes) }) where s.worldSize > 1 && s.operation == .allReduce {
             md.append("| \(s.worldSize) | \(Int(s.bytes)) | \(fmt(1000 * s.seconds, 3)) | \(fmt(1000 * cost.seconds(worldSize: s.worldSize, bytes: s.bytes), 3)) | "

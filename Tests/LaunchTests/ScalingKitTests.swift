@@ -14,6 +14,7 @@ final class ScalingKitTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: output) }
         let config = ProcessRun.packageRoot.appendingPathComponent("configs/default.yaml").path
         let run = try runScript(kit, ["--config", config, "--np", "1,2", "--mode", "both", "--steps", "2", "--rounds", "1",
+                                      "--collective-rounds", "2",
                                       "--binary", binary.path, "--set", "encoder.shared_hidden=16", "--output", output.path],
                                 timeout: 240)
         XCTAssertEqual(run.status, 0, "\(run)")
@@ -50,6 +51,11 @@ final class ScalingKitTests: XCTestCase {
         }
         let collective = try String(contentsOf: output.appendingPathComponent("collective.jsonl"), encoding: .utf8)
         XCTAssertTrue(collective.contains("\"world_size\":2"), collective)
+        // --collective-rounds 2: np = 2 timed in two runs, each with its log; the report takes their median
+        XCTAssertEqual(collective.split(separator: "\n").filter { $0.contains("\"world_size\":2") }.count, 2, collective)
+        for log in ["allreduce-np2-run1.log", "allreduce-np2-run2.log"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("logs/\(log)").path), log)
+        }
         // timed after a pause of np = 1's median step (--collective-pause step, the default), said where the report shows it
         XCTAssertTrue(collective.contains("\"pause_ms\":"), collective)
         XCTAssertFalse(collective.contains("\"pause_ms\":0"), "np = 1's step is more than half a millisecond: \(collective)")
@@ -58,6 +64,7 @@ final class ScalingKitTests: XCTestCase {
         XCTAssertFalse(collective.contains("\"bytes\":67108864"), collective)
         let machine = try String(contentsOf: output.appendingPathComponent("machine.txt"), encoding: .utf8)
         XCTAssertTrue(machine.contains("collectives: every call of 256 KiB and more after a pause of"), machine)
+        XCTAssertTrue(machine.contains("every link timed in 2 runs (--collective-rounds), each size the median over them"), machine)
         XCTAssertTrue(report.contains("after a pause of"), "the report shows machine.txt: \(report)")
     }
 
@@ -135,6 +142,9 @@ final class ScalingKitTests: XCTestCase {
             (["--config", config, "--output", output.path, "--collective-max-mib", "8"], "--collective-max-mib expects 16 to 1024"),
             (["--config", config, "--output", output.path, "--collective-max-mib", "2048"], "--collective-max-mib expects 16 to 1024"),
             (["--config", config, "--output", output.path, "--collective-max-mib", "lots"], "--collective-max-mib expects 16 to 1024"),
+            (["--config", config, "--output", output.path, "--collective-rounds", "0"], "--collective-rounds expects 1 to 9"),
+            (["--config", config, "--output", output.path, "--collective-rounds", "10"], "--collective-rounds expects 1 to 9"),
+            (["--config", config, "--output", output.path, "--collective-rounds", "twice"], "--collective-rounds expects 1 to 9"),
             (["--config", config, "--output", output.path, "--np", "1,4", "--hostfile", hostfile.path], "the 3 slots of"),
         ] {
             let run = try runScript(kit, arguments + ["--binary", "/bin/true"])

@@ -28,6 +28,31 @@ final class CostModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fitted.beta, 0)
     }
 
+    /// Repeated runs of one collective on one link and size become one sample, their median (the
+    /// mean of the middle two for an even count), in the order first seen; other links, sizes and
+    /// collectives stay apart.
+    func testRunsOfOneTimingBecomeTheirMedian() {
+        let gigabit = ScalingLink(hosts: 2, ranksPerHost: 1, rateBitsPerSecond: 1e9)
+        let fourHosts = ScalingLink(hosts: 4, ranksPerHost: 1, rateBitsPerSecond: 1e9, oversubscription: 2)
+        func sample(_ link: ScalingLink, _ bytes: Double, _ seconds: Double, _ operation: CollectiveOperation = .allReduce) -> AllReduceSample {
+            AllReduceSample(worldSize: link.worldSize, bytes: bytes, seconds: seconds, link: link, operation: operation)
+        }
+        let merged = AllReduceSample.medianOverRuns([
+            sample(gigabit, 1e6, 0.010), sample(gigabit, 4e6, 0.040), sample(fourHosts, 1e6, 0.020),
+            sample(gigabit, 1e6, 0.030), sample(gigabit, 4e6, 0.044), sample(gigabit, 1e6, 0.011),
+            sample(gigabit, 1e6, 0.012, .nonBlockingAllReduce), sample(gigabit, 4e6, 0.048), sample(gigabit, 4e6, 0.042),
+        ])
+        XCTAssertEqual(merged.map(\.bytes), [1e6, 4e6, 1e6, 1e6])
+        XCTAssertEqual(merged.map(\.worldSize), [2, 2, 4, 2])
+        XCTAssertEqual(merged.map(\.operation), [.allReduce, .allReduce, .allReduce, .nonBlockingAllReduce])
+        XCTAssertEqual(merged[0].seconds, 0.011, accuracy: 1e-12, "median of 10, 30 and 11 ms")
+        XCTAssertEqual(merged[1].seconds, 0.043, accuracy: 1e-12, "even count: the mean of 42 and 44 ms")
+        XCTAssertEqual(merged.map(\.runs), [3, 4, 1, 1])
+        XCTAssertEqual(merged[0].spread, 2, accuracy: 1e-9, "30 ms against 10")
+        XCTAssertEqual(merged[1].spread, 0.2, accuracy: 1e-9, "48 ms against 40")
+        XCTAssertEqual(merged[2].spread, 0)
+    }
+
     func testAKneeMakesBytesBeyondItCostTheirOwnBeta() {
         let model = AllReduceCostModel(alpha: 1e-5, beta: 1e-9, knee: 16e6, betaBeyond: 2e-9)
         // p = 2: 2α + n·β up to the knee, then 2α + K·β + (n − K)·β_K
@@ -118,11 +143,55 @@ final class CostModelTests: XCTestCase {
         let any = CoreSharingCost(perStep: 4e-4, perByte: 1.1e-9)
         XCTAssertEqual(any.seconds(worldSize: 8, bytes: 1e6, sharing: 1), 0)
         XCTAssertEqual(any.seconds(worldSize: 1, bytes: 1e6, sharing: 4), 0)
+        // s = 4 on 8 ranks: 6 pairs of ranks on a core × 14 ring steps × step, and 3 other ranks × 1.75·n × byte
+        XCTAssertEqual(any.seconds(worldSize: 8, bytes: 1e6, sharing: 4), 6 * 14 * 4e-4 + 3 * 1.75e6 * 1.1e-9, accuracy: 1e-15)
+        XCTAssertEqual(any.seconds(worldSize: 4, bytes: 1e6, sharing: 2), 6 * 4e-4 + 1.5e6 * 1.1e-9, accuracy: 1e-15)
         // faster than the level's fit: nothing added, never a negative cost
         let fast = [(sample: AllReduceSample(worldSize: 4, bytes: 4e6, seconds: 0.01,
                                              link: ScalingLink(hosts: 4, ranksPerHost: 1, rateBitsPerSecond: 1e9, oversubscription: 2)), base: 0.02)]
         XCTAssertEqual(CoreSharingCost.fit(fast), CoreSharingCost(perStep: 0, perByte: 0))
         XCTAssertNil(CoreSharingCost.fit([]))
+    }
+
+    /// The sharing's form cannot follow a size that steadily costs more (4 MiB across 4 emulated
+    /// hosts at 1 Gbit/s, every sweep): least squares leaves that size 19% off and the others within
+    /// 4%; the fit balances the misses instead, its largest at ±15% on both sides (worked out in
+    /// Python, 2026-12-07: least squares at step 387 µs, byte 0.33 ns; this at 346 µs, 0.72 ns).
+    func testTheSharingIsFittedToItsSmallestLargestMiss() throws {
+        let level = AllReduceCostModel(alpha: 3e-6, beta: 7.5e-9), truth = CoreSharingCost(perStep: 4e-4, perByte: 0.2e-9)
+        var samples: [(sample: AllReduceSample, base: Double)] = []
+        for hosts in [4, 8] {
+            let link = ScalingLink(hosts: hosts, ranksPerHost: 1, rateBitsPerSecond: 1e9, oversubscription: Double(hosts) / 2)
+            for n in [1_048_576.0, 4_194_304, 16_777_216] {
+                let base = level.seconds(worldSize: hosts, bytes: n)
+                let t = (base + truth.seconds(worldSize: hosts, bytes: n, sharing: link.oversubscription)) * (hosts == 4 && n == 4_194_304 ? 1.25 : 1)
+                samples.append((AllReduceSample(worldSize: hosts, bytes: n, seconds: t, link: link), base))
+            }
+        }
+        func misses(_ cost: CoreSharingCost) -> [Double] {
+            samples.map { s, base in (base + cost.seconds(worldSize: s.worldSize, bytes: s.bytes, sharing: s.link?.oversubscription ?? 1)) / s.seconds - 1 }
+        }
+        let leastSquares = CoreSharingCost(perStep: 3.867e-4, perByte: 3.290e-10)
+        XCTAssertEqual(misses(leastSquares).map { abs($0) }.max() ?? 0, 0.1885, accuracy: 0.001)
+        let fitted = try XCTUnwrap(CoreSharingCost.fit(samples))
+        let worst = misses(fitted).map { abs($0) }.max() ?? 1
+        XCTAssertEqual(worst, 0.1533, accuracy: 0.002, "\(fitted) misses \(misses(fitted))")
+        XCTAssertTrue(misses(fitted).contains { $0 > worst - 0.002 } && misses(fitted).contains { $0 < -worst + 0.002 },
+                      "the largest misses on both sides: \(misses(fitted))")
+        // exact timings: the fit is exact, as least squares is
+        let exact = samples.map { s, base -> (sample: AllReduceSample, base: Double) in
+            var t = s
+            t.seconds = base + truth.seconds(worldSize: s.worldSize, bytes: s.bytes, sharing: s.link?.oversubscription ?? 1)
+            return (t, base)
+        }
+        let recovered = try XCTUnwrap(CoreSharingCost.fit(exact))
+        XCTAssertEqual(recovered.perStep, truth.perStep, accuracy: 1e-10)
+        XCTAssertEqual(recovered.perByte, truth.perByte, accuracy: 1e-14)
+        XCTAssertNil(CoreSharingCost.fit(exact.map { s, base in
+            var t = s
+            t.link = ScalingLink(hosts: s.worldSize, ranksPerHost: 1, rateBitsPerSecond: 1e9)
+            return (t, base)
+        }), "no timing with ranks sharing cores: no fit")
     }
 
     func testTwoLevelFitKeepsEachLevelApartAndPricesNoUnmeasuredNetwork() throws {

@@ -110,6 +110,43 @@ final class ScalingReportTests: XCTestCase {
         XCTAssertTrue(String(decoding: svg, as: UTF8.self).contains("PROJECTION"))
     }
 
+    /// A link timed in several runs (`launch/scaling.sh --collective-rounds`): the report fits and
+    /// shows each size's median over the runs, once, and says how far apart the runs were. Two runs
+    /// follow the model and one is slower (three times at 1 MiB, 10% at the others): the fit recovers the model's β exactly, which
+    /// it cannot from the three runs' timings taken one by one.
+    func testALinkTimedInSeveralRunsIsFittedOnTheirMedian() throws {
+        let gigabit = AllReduceCostModel(alpha: 5e-5, beta: 8e-9)
+        let link = "{\"hosts\":2,\"ranks_per_host\":1,\"rate_bits_per_s\":1000000000,\"oversubscription\":1}"
+        let runs = [run(mode: "weak", np: 1, round: 1, sentences: 600)
+                        .replacingOccurrences(of: "{\"mode\"", with: "{\"strategy\":\"dense\",\"link\":{\"hosts\":1,\"ranks_per_host\":1,\"rate_bits_per_s\":0,\"oversubscription\":1},\"mode\""),
+                    run(mode: "weak", np: 2, round: 1, sentences: 500)
+                        .replacingOccurrences(of: "{\"mode\"", with: "{\"strategy\":\"dense\",\"link\":\(link),\"mode\"")
+                        .replacingOccurrences(of: "\"hosts\":1,", with: "\"hosts\":2,")]
+        let directory = try sweepFolder(runs: runs)
+        let sizes = [1_048_576.0, 4_194_304, 16_777_216]
+        func line(slower: Double, stretch: Double) -> String {
+            "{\"link\":\(link),\"world_size\":2,\"allreduce\":[" + sizes.map {
+                "{\"bytes\":\(Int($0)),\"median_s\":\(($0 == sizes[0] ? slower : 1 + (slower - 1) / 20) * gigabit.seconds(worldSize: 2, bytes: $0)),\"repetitions\":5}"
+            }.joined(separator: ",") + "],\"overlap_stretch\":{\"bytes\":4194304,\"stretch\":\(stretch),\"alone_s\":0.01,\"during_s\":\(0.01 * (1 + stretch))}}"
+        }
+        try [line(slower: 1, stretch: 0.2), line(slower: 3, stretch: 0.9), line(slower: 1, stretch: 0.3)].joined(separator: "\n")
+            .write(to: directory.appendingPathComponent("collective.jsonl"), atomically: true, encoding: .utf8)
+        let report = try ScalingReport(directory: directory)
+        try report.write()
+        let net = try XCTUnwrap(report.exchange.levels[.network(bitsPerSecond: 1e9)])
+        XCTAssertEqual(net.beta, gigabit.beta, accuracy: 1e-15, "the median run's β, not one pulled up by the slow run")
+        let timed = report.samples.filter { $0.link?.hosts == 2 }
+        XCTAssertEqual(timed.map(\.bytes), sizes, "one sample per size, in the order timed")
+        XCTAssertEqual(timed.map(\.runs), [3, 3, 3])
+        XCTAssertEqual(try XCTUnwrap(timed.first).spread, 2, accuracy: 1e-9, "the slowest run took 3× the fastest")
+        XCTAssertEqual(report.stretches.count, 1)
+        XCTAssertEqual(try XCTUnwrap(report.stretches.first).stretch, 0.3, accuracy: 1e-12, "the median of 0.2, 0.9 and 0.3")
+        let md = try String(contentsOf: directory.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertEqual(md.components(separatedBy: "| all-reduce | 1 Gbit/s | 2 × 1 | 4194304 |").count, 2, "one row per size:\n\(md)")
+        XCTAssertTrue(md.contains("median over 3 runs of `bench collective` on its link or world size, spread over the sweep"), md)
+        XCTAssertTrue(md.contains("within 20% of its fastest for 2 of 3, and at most 200% slower (all-reduce, 1048576 bytes, 2 hosts at 1 Gbit/s)"), md)
+    }
+
     /// `exchange: auto` runs are reported as their choice and compared with the best fixed strategy
     /// on their link; a run during which something else was runnable, and a configuration whose
     /// rounds spread by more than 10%, are marked, and the report says the machine was loaded; two
