@@ -187,8 +187,8 @@ public struct TwoLevelCostModel {
 ///   0.8–3.1 ms with 4, in each of four CoNLL sweeps. So the step's term takes s(s−1)/2, the pairs of
 ///   ranks on one core (1 at s = 2, 6 at s = 4), where the bytes' takes s − 1. With sharings of 2 and
 ///   4 only, the form is one number, the term at s = 4: of 3 (s − 1), 6, 9, 15 and 27, 6 gave the
-///   smallest largest miss at 100 Mbit/s and 1 Gbit/s in each of those sweeps (17.8–20.3%, against
-///   19.9–29.5% with 3; 2026-12-07, worked out in Python from the reports).
+///   smallest largest miss at 100 Mbit/s and 1 Gbit/s in each of those sweeps (15.9–20.3%, against
+///   18.2–29.5% with 3; 2026-12-07, worked out in Python from the reports).
 ///
 /// So T = T_level(p, n) + s(s−1)/2·2(p−1)·step + (s − 1)·2(p−1)/p·n·byte, with s the sharing (ranks × BLAS
 /// threads ÷ cores) and `step`, `byte` ≥ 0 fitted to the smallest largest relative miss (`fit`) over the
