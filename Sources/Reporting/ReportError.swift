@@ -73,6 +73,17 @@ public func medianPerPosition(_ lists: [[Double]]) -> [Double] {
     return (0..<count).map { i in median(complete.map { $0[i] }) }
 }
 
+/// `items` in groups of equal `key`, each group in the order its items came and the groups in the
+/// order their first items came.
+func groupedInOrder<T, Key: Hashable>(_ items: [T], by key: (T) -> Key) -> [[T]] {
+    var index: [Key: Int] = [:], groups: [[T]] = []
+    for item in items {
+        let k = key(item)
+        if let i = index[k] { groups[i].append(item) } else { index[k] = groups.count; groups.append([item]) }
+    }
+    return groups
+}
+
 /// The median of `values` (the mean of the middle two for an even count); 0 when empty.
 func median(_ values: [Double]) -> Double {
     let s = values.sorted()

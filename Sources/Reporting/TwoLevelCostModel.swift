@@ -195,8 +195,9 @@ public struct TwoLevelCostModel {
 /// messages of 1 MiB and more timed across emulated hosts with s > 1, one fit per rate. The cost is
 /// the machine's CPUs', but how much of it the link hides is the link's: behind a slow wire the other
 /// ranks' copies take no time of their own and the wait for a turn on a core remains (1 Gbit/s:
-/// 330–530 µs per step, under 0.4 ns per byte), where the CPUs set the rate their bytes do (10 Gbit/s:
-/// 30–70 µs per step, 1.1–1.6 ns per byte). Fitted over all rates together, the one fit priced 1 MiB
+/// 170–310 µs per step and pair, 0.2–0.7 ns per byte), where the CPUs set the rate their bytes do
+/// (10 Gbit/s: 8–47 µs per step and pair, 1.0–1.2 ns per byte; docs/scaling/emulated-rounds).
+/// Fitted over all rates together, the one fit priced 1 MiB
 /// across 8 hosts at 1 Gbit/s 25–46% low and 16 MiB 23–25% high (2026-12-07, the CoNLL sweep).
 public struct CoreSharingCost: Equatable {
     /// Seconds per ring step and per pair of ranks sharing a core.
@@ -212,24 +213,30 @@ public struct CoreSharingCost: Equatable {
     /// Seconds the sharing adds to a collective of `bytes` over `p` ranks with sharing `s` (0 for s ≤ 1).
     public func seconds(worldSize p: Int, bytes n: Double, sharing s: Double) -> Double {
         guard p > 1, s > 1 else { return 0 }
+        let c = CoreSharingCost.coefficients(worldSize: p, bytes: n, sharing: s)
+        return c.step * perStep + c.byte * perByte
+    }
+
+    /// What multiplies `perStep` and `perByte`: the ring's 2(p−1) steps × the s(s−1)/2 pairs of ranks
+    /// on a core, and its 2(p−1)/p·n bytes × the s − 1 other ranks.
+    static func coefficients(worldSize p: Int, bytes n: Double, sharing s: Double) -> (step: Double, byte: Double) {
         let q = Double(p)
-        return s * (s - 1) / 2 * 2 * (q - 1) * perStep + (s - 1) * 2 * (q - 1) / q * n * perByte
+        return (s * (s - 1) / 2 * 2 * (q - 1), (s - 1) * 2 * (q - 1) / q * n)
     }
 
     /// `perStep`, `perByte` ≥ 0 making the largest relative miss |(base + added) ÷ measured − 1| over
     /// `samples` as small as it can be, each with `base` its level's time; nil without a sample of
     /// sharing above 1. The form is the sharing's shape, not a law of TCP: across 4 hosts on 2 cores
     /// every 4 MiB collective at 1 Gbit/s took 20% longer than 1 and 16 MiB suggest, in every sweep,
-    /// and least squares spread that over the others until 1 MiB missed by 21–24%. So the fit starts
+    /// and least squares spread that over the others until 1 MiB missed by 21–31%. So the fit starts
     /// from least squares and reweights each timing by its miss (Lawson's iteration towards the
     /// smallest largest miss), keeping the best it saw: never a larger largest miss than least squares.
     public static func fit(_ samples: [(sample: AllReduceSample, base: Double)]) -> CoreSharingCost? {
         // the excess y ≈ a·step + b·byte, each divided by the measured time (relative error)
         let rows = samples.compactMap { s, base -> (a: Double, b: Double, y: Double)? in
             guard let share = s.link?.oversubscription, share > 1, s.worldSize > 1 else { return nil }
-            let q = Double(s.worldSize)
-            return (share * (share - 1) / 2 * 2 * (q - 1) / s.seconds, (share - 1) * 2 * (q - 1) / q * s.bytes / s.seconds,
-                    (s.seconds - base) / s.seconds)
+            let c = coefficients(worldSize: s.worldSize, bytes: s.bytes, sharing: share)
+            return (c.step / s.seconds, c.byte / s.seconds, (s.seconds - base) / s.seconds)
         }
         guard var best = nonNegativeLeastSquares(rows) else { return nil }
         func misses(_ f: (u: Double, v: Double)) -> [Double] { rows.map { abs($0.a * f.u + $0.b * f.v - $0.y) } }
